@@ -1,0 +1,57 @@
+// Lint rules that hold the architecture in place (DESIGN.md §5):
+//  - src/core, src/shared, src/webview and the CLI never import `vscode`;
+//  - only src/core/process/ starts processes (child_process is banned elsewhere in src/);
+//  - no default exports.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+const noVscode = {
+  name: 'vscode',
+  message: 'The engine, the CLI and the webview must not depend on VS Code: pass plain values in, emit events out.',
+};
+const noChildProcess = ['child_process', 'node:child_process'].map((name) => ({
+  name,
+  message: 'Start processes only through src/core/process/ (timeouts, process-group kill, masking).',
+}));
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'dist-vsix/**', 'node_modules/**', '.vscode-test/**', 'test-artifacts/**', 'examples/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    files: ['**/*.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        { selector: 'ExportDefaultDeclaration', message: 'Use named exports.' },
+      ],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    files: ['src/**/*.ts'],
+    ignores: ['src/core/process/**'],
+    rules: {
+      'no-restricted-imports': ['error', { paths: noChildProcess }],
+    },
+  },
+  {
+    files: ['src/core/**/*.ts', 'src/shared/**/*.ts', 'src/webview/**/*.ts', 'src/cli.ts', 'src/cli/**/*.ts'],
+    ignores: ['src/core/process/**'],
+    rules: {
+      'no-restricted-imports': ['error', { paths: [noVscode, ...noChildProcess] }],
+    },
+  },
+  {
+    files: ['src/core/process/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { paths: [noVscode] }],
+    },
+  },
+  {
+    files: ['**/*.mjs', '**/*.js'],
+    languageOptions: {
+      globals: { console: 'readonly', process: 'readonly', URL: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', Buffer: 'readonly', fetch: 'readonly' },
+    },
+  },
+);

@@ -1,0 +1,65 @@
+// Builds the four bundles with esbuild:
+//   dist/extension.js  — what VS Code loads at activation; small, no AWS SDK, `vscode` external
+//   dist/engine.js     — src/core (the engine and the AWS SDK), required by the extension on first use
+//   dist/cli.js        — the same engine headless, with a shebang
+//   dist/webview/      — the run panel's browser bundle
+// Flags: --production (minify, no source maps), --watch.
+import * as esbuild from 'esbuild';
+import { chmod, mkdir, readFile, rm } from 'node:fs/promises';
+
+const production = process.argv.includes('--production');
+const { version } = JSON.parse(await readFile('package.json', 'utf8'));
+const watch = process.argv.includes('--watch');
+
+const common = {
+  bundle: true,
+  minify: production,
+  sourcemap: production ? false : 'linked',
+  logLevel: 'warning',
+  legalComments: 'none',
+};
+
+const node = { ...common, platform: 'node', format: 'cjs', target: 'node20' };
+
+/** @type {import('esbuild').BuildOptions[]} */
+const builds = [
+  {
+    ...node,
+    entryPoints: { extension: 'src/extension/extension.ts' },
+    outdir: 'dist',
+    // `./engine.js` is the lazily required engine bundle: keeping it external is what keeps
+    // the AWS SDK out of the activation path.
+    external: ['vscode', './engine.js'],
+    metafile: true,
+  },
+  { ...node, entryPoints: { engine: 'src/core/index.ts' }, outdir: 'dist', external: ['vscode'] },
+  {
+    ...node,
+    entryPoints: { cli: 'src/cli.ts' },
+    outdir: 'dist',
+    banner: { js: '#!/usr/bin/env node' },
+    define: { DEPLOYGUARD_VERSION: JSON.stringify(version) },
+  },
+  {
+    ...common,
+    platform: 'browser',
+    format: 'esm',
+    target: 'es2022',
+    entryPoints: { main: 'src/webview/main.ts' },
+    outdir: 'dist/webview',
+  },
+];
+
+await rm('dist', { recursive: true, force: true });
+await mkdir('dist', { recursive: true });
+
+if (watch) {
+  const contexts = await Promise.all(builds.map((options) => esbuild.context(options)));
+  await Promise.all(contexts.map((ctx) => ctx.watch()));
+  console.log('[watch] building; press Ctrl+C to stop');
+} else {
+  const results = await Promise.all(builds.map((options) => esbuild.build(options)));
+  await chmod('dist/cli.js', 0o755);
+  const extensionBytes = Object.values(results[0].metafile.outputs).find((o) => o.entryPoint)?.bytes;
+  console.log(`built dist/ (${production ? 'production' : 'development'}); extension.js ${extensionBytes} bytes`);
+}

@@ -1,0 +1,30 @@
+import { runCli } from './cli/main';
+
+// The headless entry point: wires the real process to runCli and turns signals into an abort,
+// so a Ctrl+C stops steps and pollers cleanly instead of killing them mid-write.
+const controller = new AbortController();
+let interrupts = 0;
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(sig, () => {
+    interrupts += 1;
+    if (interrupts > 1) process.exit(130);
+    controller.abort();
+  });
+}
+
+runCli(process.argv.slice(2), {
+  stdout: process.stdout,
+  stderr: process.stderr,
+  env: process.env,
+  cwd: process.cwd(),
+  signal: controller.signal,
+  isTty: Boolean(process.stdin.isTTY && process.stdout.isTTY),
+}).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`deployguard: internal error: ${String(err)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,80 @@
+/**
+ * Typed errors for the whole engine. Callers decide by `code` (through `DeployGuardError.is`),
+ * never by message text. Every message says what happened, to what, and what to do next.
+ */
+export type DeployGuardErrorCode =
+  | 'Cancelled'
+  | 'ConfigInvalid'
+  | 'Usage'
+  | 'UntrustedWorkspace'
+  | 'StepFailed'
+  | 'StepTimedOut'
+  | 'StackBusy'
+  | 'StackFailed'
+  | 'StackNeedsAttention'
+  | 'StackNotFound'
+  | 'TemplateTooLarge'
+  | 'InsufficientCapabilities'
+  | 'CredentialsMissing'
+  | 'EndpointRejected'
+  | 'AwsRequestFailed'
+  | 'AlarmNotFound'
+  | 'LockHeld'
+  | 'HistoryDamaged'
+  | 'NoStableTarget'
+  | 'RollbackRefused'
+  | 'RollbackFailed'
+  | 'GitFailed'
+  | 'PushRejected'
+  | 'NotAvailableYet'
+  | 'Internal';
+
+export interface DeployGuardErrorOptions {
+  readonly cause?: unknown;
+  /** A short next step shown to the user, e.g. `run "Continue Rollback"`. */
+  readonly hint?: string;
+}
+
+export class DeployGuardError extends Error {
+  override readonly name = 'DeployGuardError';
+  readonly hint: string | undefined;
+
+  constructor(
+    readonly code: DeployGuardErrorCode,
+    message: string,
+    options: DeployGuardErrorOptions = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.hint = options.hint;
+  }
+
+  /** True when `err` is a DeployGuardError, optionally of one of the given codes. */
+  static is(err: unknown, ...codes: DeployGuardErrorCode[]): err is DeployGuardError {
+    return err instanceof DeployGuardError && (codes.length === 0 || codes.includes(err.code));
+  }
+
+  /** Wraps any error with context on the way up, keeping an existing DeployGuardError's code. */
+  static chain(err: unknown, code: DeployGuardErrorCode, context: string): DeployGuardError {
+    if (DeployGuardError.is(err)) {
+      return new DeployGuardError(err.code, `${context}: ${err.message}`, { cause: err, hint: err.hint });
+    }
+    return new DeployGuardError(code, `${context}: ${errorMessage(err)}`, { cause: err });
+  }
+}
+
+/** Raised (or passed to reject) when the user or a parent operation cancels. Shown to nobody. */
+export class CancelledError extends DeployGuardError {
+  constructor(what = 'Operation') {
+    super('Cancelled', `${what} was cancelled`);
+  }
+}
+
+export function isCancellation(err: unknown): boolean {
+  return DeployGuardError.is(err, 'Cancelled') || (err instanceof Error && err.name === 'AbortError');
+}
+
+/** The message of anything thrown, without assuming it is an Error. */
+export function errorMessage(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  return typeof err === 'string' ? err : JSON.stringify(err);
+}

@@ -1,0 +1,13 @@
+/**
+ * The engine's public face: what the extension loads lazily (as dist/engine.js) on first use,
+ * and what the CLI bundles. Nothing here may import `vscode`.
+ */
+export * from './errors';
+export * from './model';
+export { DisposableStore, toDisposable } from './disposable';
+export type { Disposable } from './disposable';
+export { Emitter } from './emitter';
+export type { Logger } from './logger';
+export { silentLogger, tagged } from './logger';
+export { parseDuration, formatCountdown, systemClock } from './time';
+export type { Clock } from './time';

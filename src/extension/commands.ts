@@ -1,0 +1,30 @@
+/**
+ * Every command id, typed. Registration, `executeCommand`, menus and the manifest check
+ * (test/unit/manifest.test.ts) all use this table, so a typo cannot survive.
+ */
+export const Commands = {
+  deploy: 'deployGuard.deploy',
+  cancel: 'deployGuard.cancel',
+  rollbackToThis: 'deployGuard.rollbackToThis',
+  rollback: 'deployGuard.rollback',
+  continueRollback: 'deployGuard.continueRollback',
+  showRun: 'deployGuard.showRun',
+  openStackInConsole: 'deployGuard.openStackInConsole',
+  openAlarm: 'deployGuard.openAlarm',
+  copyCommit: 'deployGuard.copyCommit',
+  refresh: 'deployGuard.refresh',
+  createPipelineFile: 'deployGuard.createPipelineFile',
+  validatePipelineFile: 'deployGuard.validatePipelineFile',
+  saveCommitPushDeploy: 'deployGuard.saveCommitPushDeploy',
+  toggleDeployOnSave: 'deployGuard.toggleDeployOnSave',
+  viewLogs: 'deployGuard.viewLogs',
+} as const;
+
+export type CommandId = (typeof Commands)[keyof typeof Commands];
+
+/** Context keys the manifest's `when` clauses read. */
+export const ContextKeys = {
+  hasPipelineFile: 'deployGuard.hasPipelineFile',
+  pipelineInvalid: 'deployGuard.pipelineInvalid',
+  noCredentials: 'deployGuard.noCredentials',
+} as const;

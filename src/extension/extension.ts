@@ -1,0 +1,50 @@
+import * as vscode from 'vscode';
+import { Commands } from './commands';
+import { registerCommand } from './commandRunner';
+import { registerDeploymentsTree } from './deploymentsTree';
+import { createLogOutput } from './logOutput';
+import { registerPendingCommands } from './pendingCommands';
+import { registerWorkspaceContext } from './workspaceState';
+
+/**
+ * The composition root. Nothing runs here: no step, no git, no AWS call. Each feature registers
+ * itself and hands back what must be disposed.
+ */
+export function activate(context: vscode.ExtensionContext): void {
+  const started = performance.now();
+  const { channel, logger } = createLogOutput();
+  context.subscriptions.push(channel);
+
+  context.subscriptions.push(registerWorkspaceContext());
+  const tree = registerDeploymentsTree();
+  context.subscriptions.push(tree);
+
+  context.subscriptions.push(
+    registerCommand(Commands.viewLogs, logger, () => channel.show(true)),
+    registerCommand(Commands.refresh, logger, () => tree.refresh()),
+    ...registerPendingCommands(
+      [
+        Commands.deploy,
+        Commands.cancel,
+        Commands.rollbackToThis,
+        Commands.rollback,
+        Commands.continueRollback,
+        Commands.showRun,
+        Commands.openStackInConsole,
+        Commands.openAlarm,
+        Commands.copyCommit,
+        Commands.createPipelineFile,
+        Commands.validatePipelineFile,
+        Commands.saveCommitPushDeploy,
+        Commands.toggleDeployOnSave,
+      ],
+      logger,
+    ),
+  );
+
+  logger.info(`Deploy Guard activated in ${(performance.now() - started).toFixed(1)} ms`);
+}
+
+export function deactivate(): void {
+  // Everything is owned by context.subscriptions and disposed by VS Code.
+}
