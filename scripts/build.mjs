@@ -5,7 +5,7 @@
 //   dist/webview/      — the run panel's browser bundle
 // Flags: --production (minify, no source maps), --watch.
 import * as esbuild from 'esbuild';
-import { chmod, mkdir, readFile, rm } from 'node:fs/promises';
+import { chmod, mkdir, readFile } from 'node:fs/promises';
 
 const production = process.argv.includes('--production');
 const { version } = JSON.parse(await readFile('package.json', 'utf8'));
@@ -50,7 +50,6 @@ const builds = [
   },
 ];
 
-await rm('dist', { recursive: true, force: true });
 await mkdir('dist', { recursive: true });
 
 if (watch) {

@@ -1,0 +1,63 @@
+/**
+ * The typed model of a validated `deployguard.yaml` (DESIGN.md §2). The parser produces it;
+ * everything else in the engine reads it. Values may still hold `${...}` variables: they are
+ * resolved per deployment (see variables.ts), never spliced into shell strings.
+ */
+
+export type DeployTrigger = 'push' | 'save';
+export type RollbackPolicy = 'auto' | 'prompt' | 'off';
+
+export interface StepConfig {
+  readonly name: string;
+  /** Bash source, run as-is with `bash -c`; variables arrive as environment variables. */
+  readonly run: string;
+  /** Folder relative to the repository root; default the root. */
+  readonly cwd?: string;
+  readonly timeoutMs?: number;
+  /** Extra environment for this step; values may contain variables. */
+  readonly env: Readonly<Record<string, string>>;
+}
+
+export interface StackConfig {
+  /** May contain variables, e.g. `orders-${env.name}`. */
+  readonly name: string;
+  /** Path relative to the repository root. */
+  readonly template: string;
+  readonly templateBucket?: string;
+  readonly parameters: Readonly<Record<string, string>>;
+  readonly capabilities: readonly string[];
+  readonly tags: Readonly<Record<string, string>>;
+}
+
+export interface HealthConfig {
+  readonly alarms: readonly string[];
+  readonly alarmPrefix?: string;
+  readonly stackAlarms: boolean;
+  readonly bakeMs: number;
+  readonly pollSeconds: number;
+  readonly rollback: RollbackPolicy;
+}
+
+export interface EnvironmentConfig {
+  readonly name: string;
+  readonly region: string;
+  readonly profile?: string;
+  /** Only honoured when it is a loopback address (a repository must not redirect signed requests). */
+  readonly endpoint?: string;
+  readonly branch?: string;
+  readonly deployOn: readonly DeployTrigger[];
+  /** Ask before deploying; always true for names starting with `prod`. */
+  readonly confirm: boolean;
+  readonly health?: HealthConfig;
+}
+
+export interface PipelineConfig {
+  readonly version: 1;
+  readonly name: string;
+  readonly steps: readonly StepConfig[];
+  readonly stack: StackConfig;
+  readonly environments: Readonly<Record<string, EnvironmentConfig>>;
+}
+
+/** Defaults from DESIGN.md §2 and issue 5. */
+export const HEALTH_DEFAULTS = { bakeMs: 5 * 60_000, pollSeconds: 10, rollback: 'auto' as RollbackPolicy };
