@@ -1,0 +1,60 @@
+/**
+ * The health watch's vocabulary: what an alarm looked like when we read it, and what the
+ * decision function answers. Shared by the pure decision (decide.ts), the AWS adapter
+ * (alarmSource.ts), the watcher and the events.
+ */
+
+/** CloudWatch's three alarm states, plus MISSING when a guarded alarm is no longer returned. */
+export type AlarmState = 'OK' | 'ALARM' | 'INSUFFICIENT_DATA' | 'MISSING';
+
+/** One alarm as read by one DescribeAlarms poll. */
+export interface AlarmReading {
+  readonly name: string;
+  readonly state: AlarmState;
+  /** CloudWatch's StateReason, for the notification ("Threshold Crossed: 1 datapoint …"). */
+  readonly reason?: string;
+  /** When CloudWatch says the state last changed (epoch ms). */
+  readonly updatedAt?: number;
+  readonly arn?: string;
+}
+
+/**
+ * One poll of the guarded alarms. `readings` is absent when the poll failed (throttling, network,
+ * credentials): a failed poll is *not knowing*, never a failure of the deployment.
+ */
+export interface AlarmPoll {
+  /** Local time the poll's answer arrived (epoch ms). */
+  readonly at: number;
+  readonly readings?: ReadonlyMap<string, AlarmReading>;
+  readonly error?: string;
+}
+
+/** One StateUpdate item from DescribeAlarmHistory: catches an ALARM shorter than a poll interval. */
+export interface AlarmTransition {
+  readonly name: string;
+  /** CloudWatch's timestamp of the change (epoch ms). */
+  readonly at: number;
+  readonly from?: AlarmState;
+  readonly to: AlarmState;
+  readonly summary?: string;
+}
+
+/** How the watch judges; everything time-like in milliseconds. */
+export interface HealthPolicy {
+  /** How long the guarded alarms must stay OK after the update completed. */
+  readonly bakeMs: number;
+  /**
+   * How long "not knowing" (INSUFFICIENT_DATA, a missing alarm, failing polls) may last before the
+   * watch gives up as `unknown` (→ needs-attention). The issue says: longer than the bake.
+   */
+  readonly unknownLimitMs: number;
+}
+
+/** What the decision function answers after each observation. */
+export type Verdict =
+  | { readonly kind: 'continue'; readonly unknown: readonly string[] }
+  | { readonly kind: 'healthy'; readonly reason: string }
+  | { readonly kind: 'unhealthy'; readonly alarm: string; readonly reason: string; readonly at: number }
+  | { readonly kind: 'unknown'; readonly reason: string; readonly alarms: readonly string[] };
+
+export type FinalVerdict = Exclude<Verdict, { kind: 'continue' }>;
