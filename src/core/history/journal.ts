@@ -1,0 +1,118 @@
+import { copyFile, mkdir, readFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { appendLineDurable, writeFileAtomic } from './atomicFile';
+import { HISTORY_SCHEMA_VERSION, type DamagedEntry, type JournalEntry } from './record';
+
+/** `pid@host`, written into journal entries and locks. */
+export function ownerTag(): string {
+  return `${process.pid}@${hostname()}`;
+}
+
+export interface JournalReadResult {
+  readonly entries: JournalEntry[];
+  readonly damaged: DamagedEntry[];
+}
+
+/**
+ * The write-ahead journal of one stack (reliability.md §3.6): an append-only JSONL file, fsynced
+ * line by line *before* every mutating AWS call, so a crash or a window reload can reattach to
+ * the operation (stack ARN + ClientRequestToken) instead of starting a second one.
+ */
+export class Journal {
+  constructor(
+    readonly path: string,
+    private readonly damagedDir: string,
+  ) {}
+
+  async append(entry: Omit<JournalEntry, 'schemaVersion' | 'at' | 'owner'> & { at?: string }): Promise<JournalEntry> {
+    const full: JournalEntry = {
+      schemaVersion: HISTORY_SCHEMA_VERSION,
+      at: entry.at ?? new Date().toISOString(),
+      owner: ownerTag(),
+      ...entry,
+    };
+    await appendLineDurable(this.path, JSON.stringify(full));
+    return full;
+  }
+
+  /**
+   * Reads every line it can. A torn or unreadable line (a crash mid-append, a disk error) is
+   * copied to the damaged folder and reported — never silently dropped — and the journal is
+   * rewritten without it so it is reported once.
+   */
+  async read(): Promise<JournalReadResult> {
+    let text: string;
+    try {
+      text = await readFile(this.path, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { entries: [], damaged: [] };
+      throw err;
+    }
+    const entries: JournalEntry[] = [];
+    const bad: string[] = [];
+    for (const line of text.split('\n')) {
+      if (line.trim() === '') continue;
+      const entry = parseEntry(line);
+      if (entry) entries.push(entry);
+      else bad.push(line);
+    }
+    if (bad.length === 0) return { entries, damaged: [] };
+    await mkdir(this.damagedDir, { recursive: true });
+    const movedTo = join(this.damagedDir, `journal-${Date.now()}.bad.jsonl`);
+    await writeFileAtomic(movedTo, `${bad.join('\n')}\n`);
+    await copyFile(this.path, `${movedTo}.original`);
+    await writeFileAtomic(this.path, entries.map((e) => JSON.stringify(e)).join('\n') + (entries.length ? '\n' : ''));
+    return {
+      entries,
+      damaged: [{ path: this.path, movedTo, problem: `${bad.length} unreadable journal line(s) set aside` }],
+    };
+  }
+
+  /** The latest entry of every deployment whose journal does not say `finished`. */
+  async openOperations(): Promise<{ open: JournalEntry[]; damaged: DamagedEntry[] }> {
+    const { entries, damaged } = await this.read();
+    const latest = new Map<string, JournalEntry>();
+    const merged = new Map<string, JournalEntry>();
+    for (const entry of entries) {
+      // Later entries refine earlier ones (the stack ARN arrives after the token was chosen).
+      const prev = merged.get(entry.deploymentId);
+      merged.set(entry.deploymentId, { ...prev, ...stripUndefined(entry) } as JournalEntry);
+      latest.set(entry.deploymentId, entry);
+    }
+    const open = [...merged.values()].filter((e) => latest.get(e.deploymentId)?.phase !== 'finished');
+    return { open, damaged };
+  }
+
+  /** Drops the lines of finished deployments (their records hold the outcome). */
+  async compact(): Promise<void> {
+    const { open } = await this.openOperations();
+    const { entries } = await this.read();
+    const keep = new Set(open.map((e) => e.deploymentId));
+    const kept = entries.filter((e) => keep.has(e.deploymentId));
+    await writeFileAtomic(this.path, kept.map((e) => JSON.stringify(e)).join('\n') + (kept.length ? '\n' : ''));
+  }
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+function parseEntry(line: string): JournalEntry | undefined {
+  try {
+    const value = JSON.parse(line) as Partial<JournalEntry>;
+    if (
+      value &&
+      typeof value === 'object' &&
+      value.schemaVersion === HISTORY_SCHEMA_VERSION &&
+      typeof value.deploymentId === 'string' &&
+      typeof value.phase === 'string' &&
+      typeof value.at === 'string'
+    ) {
+      return value as JournalEntry;
+    }
+  } catch {
+    /* reported by the caller */
+  }
+  return undefined;
+}

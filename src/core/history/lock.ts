@@ -1,0 +1,191 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, readFile, rm, stat } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { dirname } from 'node:path';
+import { DeployGuardError } from '../errors';
+import { writeFileAtomic } from './atomicFile';
+
+/** What a lock file says about its holder. */
+export interface LockInfo {
+  readonly pid: number;
+  readonly host: string;
+  /** The deployment holding the stack, so a refusal can say which one. */
+  readonly deploymentId: string;
+  /** `cli`, `vscode`, … */
+  readonly holder: string;
+  readonly acquiredAt: string;
+  heartbeatAt: string;
+  /** Random per acquisition: a release or heartbeat never touches somebody else's lock. */
+  readonly token: string;
+}
+
+export interface LockOptions {
+  readonly deploymentId: string;
+  readonly holder: string;
+  /** How often the holder refreshes `heartbeatAt`. */
+  readonly heartbeatMs?: number;
+  /** A lock whose heartbeat is older than this is stale and may be taken over. */
+  readonly staleMs?: number;
+}
+
+export interface StackLock {
+  readonly info: LockInfo;
+  /** Set when the lock was taken over from a dead or silent holder. */
+  readonly tookOverFrom?: LockInfo;
+  release(): Promise<void>;
+}
+
+const DEFAULT_HEARTBEAT_MS = 5_000;
+const DEFAULT_STALE_MS = 30_000;
+
+/**
+ * A per-stack lock shared by the CLI and every editor window on this machine (and any other
+ * machine sharing DEPLOYGUARD_HOME): `lock.json` created with O_EXCL, refreshed by a heartbeat.
+ * A lock is stale when its holder is a dead process on this host, or when its heartbeat is older
+ * than `staleMs` (a crashed host or a frozen window). Taking over a stale lock happens under a
+ * short-lived `takeover` mutex, so two contenders cannot both decide the same lock is stale and
+ * then delete each other's fresh one.
+ */
+export async function acquireStackLock(path: string, options: LockOptions): Promise<StackLock> {
+  await mkdir(dirname(path), { recursive: true });
+  const heartbeatMs = options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
+  const staleMs = options.staleMs ?? DEFAULT_STALE_MS;
+  const now = new Date().toISOString();
+  const info: LockInfo = {
+    pid: process.pid,
+    host: hostname(),
+    deploymentId: options.deploymentId,
+    holder: options.holder,
+    acquiredAt: now,
+    heartbeatAt: now,
+    token: randomBytes(8).toString('hex'),
+  };
+
+  let tookOverFrom: LockInfo | undefined;
+  if (!(await createExclusive(path, info))) {
+    const current = await readLock(path);
+    if (current && !isStale(current, staleMs)) throw lockHeldError(current);
+    tookOverFrom = await takeOver(path, info, staleMs);
+  }
+  return startHeartbeat(path, info, heartbeatMs, tookOverFrom);
+}
+
+/** Reads the lock file; undefined when there is none. An unreadable file counts as a stale lock. */
+export async function readLock(path: string): Promise<LockInfo | undefined> {
+  try {
+    const value = JSON.parse(await readFile(path, 'utf8')) as LockInfo;
+    return typeof value?.pid === 'number' && typeof value.heartbeatAt === 'string' ? value : staleStub();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    return staleStub();
+  }
+}
+
+function staleStub(): LockInfo {
+  return { pid: -1, host: '?', deploymentId: '?', holder: 'unreadable lock file', acquiredAt: '', heartbeatAt: '1970-01-01T00:00:00.000Z', token: '' };
+}
+
+export function isStale(lock: LockInfo, staleMs: number, now = Date.now()): boolean {
+  if (lock.pid === -1) return true;
+  if (lock.host === hostname() && !processAlive(lock.pid)) return true;
+  return now - Date.parse(lock.heartbeatAt) > staleMs;
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: it exists but belongs to someone else — alive.
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function lockHeldError(lock: LockInfo): DeployGuardError {
+  return new DeployGuardError(
+    'LockHeld',
+    `Another deployment (${lock.deploymentId}) is running on this stack: ${lock.holder}, pid ${lock.pid} on ${lock.host}, since ${lock.acquiredAt}`,
+    { hint: 'wait for it to finish (or stop that process); a dead holder is taken over automatically' },
+  );
+}
+
+async function createExclusive(path: string, info: LockInfo): Promise<boolean> {
+  try {
+    const handle = await open(path, 'wx', 0o600);
+    try {
+      await handle.writeFile(JSON.stringify(info, null, 2));
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw err;
+  }
+}
+
+async function takeOver(path: string, info: LockInfo, staleMs: number): Promise<LockInfo> {
+  const mutex = `${path}.takeover`;
+  // A takeover lasts milliseconds; a mutex older than this was left by a crash mid-takeover.
+  try {
+    const age = Date.now() - (await stat(mutex)).mtimeMs;
+    if (age > 10_000) await rm(mutex, { force: true });
+  } catch {
+    /* no mutex */
+  }
+  let mutexHandle;
+  try {
+    mutexHandle = await open(mutex, 'wx');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') {
+      const current = await readLock(path);
+      throw lockHeldError(current ?? staleStub());
+    }
+    throw err;
+  }
+  try {
+    // Re-check under the mutex: the holder may have refreshed or released in the meantime.
+    const current = await readLock(path);
+    if (current && !isStale(current, staleMs)) throw lockHeldError(current);
+    if (current) await rm(path, { force: true });
+    if (!(await createExclusive(path, info))) {
+      const winner = await readLock(path);
+      throw lockHeldError(winner ?? staleStub());
+    }
+    return current ?? staleStub();
+  } finally {
+    await mutexHandle.close();
+    await rm(mutex, { force: true });
+  }
+}
+
+function startHeartbeat(path: string, info: LockInfo, heartbeatMs: number, tookOverFrom: LockInfo | undefined): StackLock {
+  let released = false;
+  let timer: NodeJS.Timeout | undefined;
+  const beat = async () => {
+    if (released) return;
+    const current = await readLock(path);
+    if (current?.token !== info.token) return; // lost it (taken over after we froze): stop beating
+    info.heartbeatAt = new Date().toISOString();
+    await writeFileAtomic(path, JSON.stringify(info, null, 2)).catch(() => undefined);
+    schedule();
+  };
+  const schedule = () => {
+    if (released) return;
+    timer = setTimeout(() => void beat(), heartbeatMs);
+    timer.unref();
+  };
+  schedule();
+  return {
+    info,
+    ...(tookOverFrom ? { tookOverFrom } : {}),
+    release: async () => {
+      if (released) return;
+      released = true;
+      if (timer) clearTimeout(timer);
+      const current = await readLock(path);
+      if (current?.token === info.token) await rm(path, { force: true });
+    },
+  };
+}

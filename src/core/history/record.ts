@@ -1,0 +1,120 @@
+/**
+ * One deployment record (DESIGN.md §4, issue 4 §4): everything needed to know what was deployed
+ * and to deploy exactly that again. Stored as one JSON file per record, schema-versioned.
+ */
+import type { PlannedChange } from '../events';
+import type { DeploymentKind, DeploymentStatus, StepRecord } from '../model';
+
+/** Bump when a stored field changes meaning; readers refuse newer versions instead of guessing. */
+export const HISTORY_SCHEMA_VERSION = 1;
+
+/** Where a stack lives. History is keyed by all three (stack names are per account and region). */
+export interface StackKey {
+  readonly account: string;
+  readonly region: string;
+  readonly stackName: string;
+}
+
+/** One stack parameter as deployed. NoEcho values are never stored: `value` is absent for them. */
+export interface ParameterRecord {
+  readonly key: string;
+  /** Absent for NoEcho parameters and for UsePreviousValue. */
+  readonly value?: string;
+  /** The deploy told CloudFormation to keep the stack's current value. */
+  readonly usePreviousValue?: boolean;
+  /** Declared `NoEcho: true` in the template: the value is secret and never written anywhere. */
+  readonly noEcho?: boolean;
+}
+
+export interface TemplateRecord {
+  /** The exact body as sent (YAML or JSON, intrinsic tags untouched). */
+  readonly body: string;
+  /** sha256 of the body, hex: cheap equality for "already deployed". */
+  readonly sha256: string;
+  /** The S3 URL it was deployed from, when it was over the inline size limit. */
+  readonly url?: string;
+}
+
+export interface DeploymentRecord {
+  readonly schemaVersion: typeof HISTORY_SCHEMA_VERSION;
+  /** Sortable by time: `20261126T223000123Z-ab12cd` (UTC start time + random suffix). */
+  readonly id: string;
+  readonly kind: DeploymentKind;
+  readonly environment: string;
+  readonly stackName: string;
+  readonly region: string;
+  readonly account: string;
+  /** The stack's ARN once known (unique, unlike the name, which is reused after a delete). */
+  stackId?: string;
+  readonly commit?: string;
+  readonly branch?: string;
+  /** Whether the working tree had uncommitted changes. */
+  readonly dirty?: boolean;
+  /** Who started it: `cli`, `command`, `push`, `save`, `health` (automatic rollback)… */
+  readonly trigger?: string;
+  readonly template: TemplateRecord;
+  readonly parameters: readonly ParameterRecord[];
+  readonly tags: Readonly<Record<string, string>>;
+  readonly capabilities: readonly string[];
+  /** Alarm ARNs handed to CloudFormation as RollbackConfiguration triggers. */
+  readonly rollbackTriggers?: readonly string[];
+  /** For kind `rollback`: the stable record restored. */
+  readonly rollbackTargetId?: string;
+  /** Whether a rollback was started by the health watch rather than a person. */
+  readonly automatic?: boolean;
+  /** The ClientRequestToken of the stack operation; every stack event of it carries this token. */
+  clientRequestToken?: string;
+  changeSetName?: string;
+  changeSetId?: string;
+  changes?: PlannedChange[];
+  status: DeploymentStatus;
+  /** Why it ended that way (first failed resource's reason, the step that failed, the alarm…). */
+  reason?: string;
+  readonly startedAt: string;
+  finishedAt?: string;
+  steps: StepRecord[];
+  /** Absolute path of the run's log file, if one was written. */
+  logFile?: string;
+  /** The last stack status observed for this operation. */
+  stackStatus?: string;
+  /**
+   * Free-form facts other parts add (the health watch's alarms and verdict, for instance).
+   * Kept as JSON; the history store never interprets it.
+   */
+  extra?: Record<string, unknown>;
+}
+
+/** Journal phases, written before (`*-requested`) and after each mutating AWS call. */
+export type JournalPhase =
+  | 'started'
+  | 'change-set-requested'
+  | 'change-set-created'
+  | 'execute-requested'
+  | 'executing'
+  | 'delete-requested'
+  | 'continue-rollback-requested'
+  | 'finished';
+
+/** One write-ahead journal line: enough to reattach to the operation after a crash. */
+export interface JournalEntry {
+  readonly schemaVersion: typeof HISTORY_SCHEMA_VERSION;
+  readonly at: string;
+  readonly deploymentId: string;
+  readonly phase: JournalPhase;
+  readonly stackId?: string;
+  readonly clientRequestToken?: string;
+  readonly changeSetName?: string;
+  readonly changeSetId?: string;
+  /** pid@host of the writer, to tell a crashed writer from a live one. */
+  readonly owner: string;
+  readonly status?: DeploymentStatus;
+}
+
+/** A file or line that could not be read; moved aside (never deleted) and reported. */
+export interface DamagedEntry {
+  /** Where it was found. */
+  readonly path: string;
+  /** Where it was moved (for a whole file) or copied (for a bad journal line). */
+  readonly movedTo?: string;
+  readonly problem: string;
+}

@@ -1,0 +1,161 @@
+import { mkdir, readdir, readFile, rename } from 'node:fs/promises';
+import { join } from 'node:path';
+import { DeployGuardError } from '../errors';
+import { writeFileAtomic } from './atomicFile';
+import { Journal } from './journal';
+import { acquireStackLock, readLock, type LockInfo, type LockOptions, type StackLock } from './lock';
+import { deployGuardHome, isDeploymentId, stackDir } from './paths';
+import { HISTORY_SCHEMA_VERSION, type DamagedEntry, type DeploymentRecord, type StackKey } from './record';
+
+export interface HistoryListing {
+  /** Newest first (by start time, which the id encodes). */
+  readonly records: DeploymentRecord[];
+  /** Files that could not be read: already moved aside; show them to the user. */
+  readonly damaged: DamagedEntry[];
+}
+
+/**
+ * All deployment history, under DEPLOYGUARD_HOME (default ~/.deployguard):
+ *
+ *   stacks/<account>/<region>/<stack>/records/<id>.json   one record per deployment
+ *   stacks/<account>/<region>/<stack>/journal.jsonl       write-ahead journal
+ *   stacks/<account>/<region>/<stack>/lock.json           who is deploying it right now
+ *   stacks/<account>/<region>/<stack>/logs/<id>.log       the run's log (masked)
+ *   stacks/<account>/<region>/<stack>/damaged/            unreadable files, set aside
+ */
+export class HistoryStore {
+  readonly root: string;
+
+  constructor(root: string = deployGuardHome()) {
+    this.root = root;
+  }
+
+  stack(key: StackKey): StackHistory {
+    return new StackHistory(key, stackDir(this.root, key));
+  }
+
+  /** Every stack that has history, for views that list them all. */
+  async listStacks(): Promise<StackKey[]> {
+    const out: StackKey[] = [];
+    const base = join(this.root, 'stacks');
+    for (const account of await dirs(base)) {
+      for (const region of await dirs(join(base, account))) {
+        for (const stackName of await dirs(join(base, account, region))) out.push({ account, region, stackName });
+      }
+    }
+    return out;
+  }
+}
+
+export class StackHistory {
+  readonly journal: Journal;
+  private readonly recordsDir: string;
+  private readonly damagedDir: string;
+
+  constructor(
+    readonly key: StackKey,
+    readonly dir: string,
+  ) {
+    this.recordsDir = join(dir, 'records');
+    this.damagedDir = join(dir, 'damaged');
+    this.journal = new Journal(join(dir, 'journal.jsonl'), this.damagedDir);
+  }
+
+  get lockPath(): string {
+    return join(this.dir, 'lock.json');
+  }
+
+  logPath(id: string): string {
+    return join(this.dir, 'logs', `${id}.log`);
+  }
+
+  /** Writes (or replaces) one record atomically. */
+  async write(record: DeploymentRecord): Promise<void> {
+    if (!isDeploymentId(record.id)) throw new DeployGuardError('Internal', `Refusing to write a record with a malformed id "${record.id}"`);
+    await writeFileAtomic(join(this.recordsDir, `${record.id}.json`), `${JSON.stringify(record, null, 2)}\n`);
+  }
+
+  /** Every readable record, newest first; unreadable ones are moved aside and reported. */
+  async list(): Promise<HistoryListing> {
+    const records: DeploymentRecord[] = [];
+    const damaged: DamagedEntry[] = [];
+    let names: string[];
+    try {
+      names = await readdir(this.recordsDir);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { records, damaged };
+      throw err;
+    }
+    for (const name of names) {
+      if (!name.endsWith('.json')) continue; // *.tmp leftovers of a crash mid-write
+      const path = join(this.recordsDir, name);
+      const result = await this.readRecord(path);
+      if ('record' in result) records.push(result.record);
+      else damaged.push(result.damaged);
+    }
+    records.sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
+    return { records, damaged };
+  }
+
+  async get(id: string): Promise<DeploymentRecord | undefined> {
+    if (!isDeploymentId(id)) return undefined;
+    const result = await this.readRecord(join(this.recordsDir, `${id}.json`));
+    if ('record' in result) return result.record;
+    if (result.damaged.problem === 'missing') return undefined;
+    throw new DeployGuardError('HistoryDamaged', `Deployment record ${id} is damaged (${result.damaged.problem}); it was moved to ${result.damaged.movedTo}`);
+  }
+
+  /** The newest record that is `stable`: what is known to be good and the rollback target. */
+  async currentStable(): Promise<DeploymentRecord | undefined> {
+    const { records } = await this.list();
+    return records.find((r) => r.status === 'stable');
+  }
+
+  acquireLock(options: LockOptions): Promise<StackLock> {
+    return acquireStackLock(this.lockPath, options);
+  }
+
+  /** Who holds the stack right now, if anyone (the file may be stale; see isStale). */
+  readLock(): Promise<LockInfo | undefined> {
+    return readLock(this.lockPath);
+  }
+
+  private async readRecord(path: string): Promise<{ record: DeploymentRecord } | { damaged: DamagedEntry }> {
+    let text: string;
+    try {
+      text = await readFile(path, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { damaged: { path, problem: 'missing' } };
+      throw err;
+    }
+    let value: Partial<DeploymentRecord>;
+    try {
+      value = JSON.parse(text) as Partial<DeploymentRecord>;
+    } catch (err) {
+      return { damaged: await this.setAside(path, `not valid JSON (${(err as Error).message})`) };
+    }
+    if (typeof value?.schemaVersion === 'number' && value.schemaVersion > HISTORY_SCHEMA_VERSION) {
+      // Written by a newer Deploy Guard: not damaged, just not ours to read. Leave it in place.
+      return { damaged: { path, problem: `written by a newer version (schema ${value.schemaVersion})` } };
+    }
+    if (value?.schemaVersion !== HISTORY_SCHEMA_VERSION || typeof value.id !== 'string' || typeof value.status !== 'string' || typeof value.template?.body !== 'string') {
+      return { damaged: await this.setAside(path, 'not a deployment record (missing schemaVersion, id, status or template)') };
+    }
+    return { record: value as DeploymentRecord };
+  }
+
+  private async setAside(path: string, problem: string): Promise<DamagedEntry> {
+    await mkdir(this.damagedDir, { recursive: true });
+    const movedTo = join(this.damagedDir, `${Date.now()}-${path.split(/[\\/]/).pop()}`);
+    await rename(path, movedTo);
+    return { path, movedTo, problem };
+  }
+}
+
+async function dirs(path: string): Promise<string[]> {
+  try {
+    return (await readdir(path, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name);
+  } catch {
+    return [];
+  }
+}
