@@ -11,3 +11,8 @@ export type { Logger } from './logger';
 export { silentLogger, tagged } from './logger';
 export { parseDuration, formatCountdown, systemClock } from './time';
 export type { Clock } from './time';
+export * from './pipeline';
+export { createMasker, credentialValuesFrom, MASK } from './secrets';
+export type { Masker } from './secrets';
+export { runProcess, captureProcess } from './process';
+export type { RunProcessOptions, ProcessOutcome, CapturedProcess, OutputStream } from './process';

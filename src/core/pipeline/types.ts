@@ -61,3 +61,25 @@ export interface PipelineConfig {
 
 /** Defaults from DESIGN.md §2 and issue 5. */
 export const HEALTH_DEFAULTS = { bakeMs: 5 * 60_000, pollSeconds: 10, rollback: 'auto' as RollbackPolicy };
+
+/** The default per-step timeout when a step names none: long enough for any build, never forever. */
+export const DEFAULT_STEP_TIMEOUT_MS = 60 * 60_000;
+
+export type ProblemSeverity = 'error' | 'warning';
+
+/** One problem in the pipeline file, positioned for the Problems panel and `PATH:LINE:COL`. */
+export interface PipelineProblem {
+  /** Absolute path of the file the problem is in. */
+  readonly file: string;
+  /** 1-based. */
+  readonly line: number;
+  /** 1-based. */
+  readonly column: number;
+  /** 1-based, exclusive end of the offending text (same line as `line` when unknown). */
+  readonly endLine: number;
+  readonly endColumn: number;
+  readonly message: string;
+  readonly severity: ProblemSeverity;
+  /** Stable machine-readable kind, e.g. `unknown-key`, `yaml-syntax`, `bad-duration`. */
+  readonly code: string;
+}

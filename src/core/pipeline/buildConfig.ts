@@ -1,0 +1,84 @@
+import { parseDuration } from '../time';
+import {
+  HEALTH_DEFAULTS,
+  type DeployTrigger,
+  type EnvironmentConfig,
+  type HealthConfig,
+  type PipelineConfig,
+  type RollbackPolicy,
+  type StepConfig,
+} from './types';
+
+type Json = Record<string, unknown>;
+
+function stringMap(value: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (value && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value as Json)) out[k] = String(v);
+  }
+  return out;
+}
+
+function build<T extends object>(value: T): T {
+  // Drop undefined optionals so records compare and serialise cleanly.
+  for (const key of Object.keys(value) as (keyof T)[]) if (value[key] === undefined) delete value[key];
+  return Object.freeze(value);
+}
+
+/**
+ * Turns a value that passed the schema and the semantic checks into the typed model, applying
+ * the documented defaults. Only called when there are no errors.
+ */
+export function buildPipelineConfig(value: Json): PipelineConfig {
+  const steps = ((value.steps as Json[] | undefined) ?? []).map(
+    (s): StepConfig =>
+      build({
+        name: s.name as string,
+        run: s.run as string,
+        cwd: s.cwd as string | undefined,
+        timeoutMs: typeof s.timeout === 'string' ? parseDuration(s.timeout) : undefined,
+        env: stringMap(s.env),
+      }),
+  );
+  const stack = value.stack as Json;
+  const environments: Record<string, EnvironmentConfig> = {};
+  for (const [name, raw] of Object.entries(value.environments as Json)) {
+    const env = raw as Json;
+    const isProd = name.toLowerCase().startsWith('prod');
+    environments[name] = build({
+      name,
+      region: env.region as string,
+      profile: env.profile as string | undefined,
+      endpoint: env.endpoint as string | undefined,
+      branch: env.branch as string | undefined,
+      deployOn: Object.freeze([...((env.deployOn as DeployTrigger[] | undefined) ?? [])]),
+      confirm: isProd ? true : ((env.confirm as boolean | undefined) ?? false),
+      health: env.health === undefined ? undefined : buildHealth(env.health as Json),
+    });
+  }
+  return Object.freeze({
+    version: 1 as const,
+    name: value.name as string,
+    steps: Object.freeze(steps),
+    stack: build({
+      name: stack.name as string,
+      template: stack.template as string,
+      templateBucket: stack.templateBucket as string | undefined,
+      parameters: stringMap(stack.parameters),
+      capabilities: Object.freeze([...((stack.capabilities as string[] | undefined) ?? [])]),
+      tags: stringMap(stack.tags),
+    }),
+    environments: Object.freeze(environments),
+  });
+}
+
+function buildHealth(h: Json): HealthConfig {
+  return build({
+    alarms: Object.freeze([...((h.alarms as string[] | undefined) ?? [])]),
+    alarmPrefix: h.alarmPrefix as string | undefined,
+    stackAlarms: (h.stackAlarms as boolean | undefined) ?? false,
+    bakeMs: typeof h.bake === 'string' ? (parseDuration(h.bake) ?? HEALTH_DEFAULTS.bakeMs) : HEALTH_DEFAULTS.bakeMs,
+    pollSeconds: (h.pollSeconds as number | undefined) ?? HEALTH_DEFAULTS.pollSeconds,
+    rollback: (h.rollback as RollbackPolicy | undefined) ?? HEALTH_DEFAULTS.rollback,
+  });
+}

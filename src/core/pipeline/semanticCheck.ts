@@ -1,0 +1,290 @@
+import { existsSync, realpathSync, statSync } from 'node:fs';
+import { isAbsolute, relative, resolve, sep } from 'node:path';
+import type { Document, Node } from 'yaml';
+import { parseDuration } from '../time';
+import { closest } from './didYouMean';
+import { describePath, locate, rangeOf, type PathSegment } from './locate';
+import type { ProblemList, SourceRange } from './problems';
+import { BUILTIN_VARIABLES, findVariables } from './variables';
+
+/** CloudFormation's inline TemplateBody limit; bigger templates must go through S3. */
+export const TEMPLATE_BODY_LIMIT = 51_200;
+const STACK_NAME = /^[A-Za-z][A-Za-z0-9-]*$/;
+const STACK_NAME_MAX = 128;
+
+type Json = Record<string, unknown>;
+const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Where variables may appear, and how (`shell`: only our forms; bash's own `${X}` is left alone). */
+function variablePolicy(path: readonly PathSegment[]): 'value' | 'shell' | 'none' {
+  const [a, b, c] = path;
+  if (a === 'steps' && c === 'run') return 'shell';
+  if (a === 'steps' && c === 'env') return 'value';
+  if (a === 'stack' && (b === 'name' || b === 'templateBucket' || b === 'parameters' || b === 'tags')) return 'value';
+  return 'none';
+}
+
+export interface SemanticContext {
+  readonly doc: Document;
+  readonly text: string;
+  readonly problems: ProblemList;
+  /** Absent when validating text with no repository (then file checks are skipped). */
+  readonly repoRoot?: string;
+}
+
+/** The checks a schema cannot express: variables, durations, names, files, environment rules. */
+export function checkSemantics(value: unknown, ctx: SemanticContext): void {
+  if (!isObject(value)) return;
+  checkVariables(value, [], ctx);
+  checkSteps(value.steps, ctx);
+  checkStack(value, ctx);
+  checkEnvironments(value.environments, ctx);
+}
+
+function nodeAt(ctx: SemanticContext, path: readonly PathSegment[]): Node | undefined {
+  return locate(ctx.doc, path).value;
+}
+
+function rangeAt(ctx: SemanticContext, path: readonly PathSegment[]): SourceRange | undefined {
+  const found = locate(ctx.doc, path);
+  return rangeOf(found.value) ?? rangeOf(found.key) ?? rangeOf(found.nearest);
+}
+
+function keyRangeAt(ctx: SemanticContext, path: readonly PathSegment[]): SourceRange | undefined {
+  const found = locate(ctx.doc, path);
+  return rangeOf(found.key) ?? rangeOf(found.value);
+}
+
+/** The source range of `needle` (the n-th occurrence) inside a scalar, or the whole scalar. */
+function rangeWithin(ctx: SemanticContext, node: Node | undefined, needle: string, occurrence: number): SourceRange | undefined {
+  const range = rangeOf(node);
+  if (!range) return undefined;
+  const raw = ctx.text.slice(range[0], range[1]);
+  let at = -1;
+  for (let i = 0; i <= occurrence; i++) {
+    at = raw.indexOf(needle, at + 1);
+    if (at < 0) return range;
+  }
+  return [range[0] + at, range[0] + at + needle.length];
+}
+
+function checkVariables(value: unknown, path: PathSegment[], ctx: SemanticContext): void {
+  if (typeof value === 'string') {
+    if (!value.includes('${')) return;
+    const policy = variablePolicy(path);
+    const refs = findVariables(value, policy === 'shell' ? 'shell' : 'value');
+    const node = nodeAt(ctx, path);
+    const seen = new Map<string, number>();
+    for (const ref of refs) {
+      const n = seen.get(ref.text) ?? 0;
+      seen.set(ref.text, n + 1);
+      const at = rangeWithin(ctx, node, ref.text, n);
+      if (policy === 'none') {
+        ctx.problems.add(at, `${describePath(path)}: variables are not allowed here (${ref.text})`, 'variable-not-allowed');
+      } else if (ref.kind === 'unknown') {
+        const suggestion = closest(ref.name, BUILTIN_VARIABLES);
+        ctx.problems.add(
+          at,
+          `unknown variable ${ref.text}${suggestion ? ` (did you mean \${${suggestion}}?)` : ''}: use ${BUILTIN_VARIABLES.map((v) => `\${${v}}`).join(', ')} or \${env:NAME}`,
+          'unknown-variable',
+        );
+      }
+    }
+    return;
+  }
+  if (Array.isArray(value)) value.forEach((item, i) => checkVariables(item, [...path, i], ctx));
+  else if (isObject(value)) for (const [k, v] of Object.entries(value)) checkVariables(v, [...path, k], ctx);
+}
+
+/** Resolves `relPath` under the repository and reports it when it escapes or is missing. */
+function checkRepoPath(
+  ctx: SemanticContext,
+  path: readonly PathSegment[],
+  relPath: string,
+  kind: 'file' | 'directory',
+  label: string,
+): string | undefined {
+  const at = rangeAt(ctx, path);
+  if (relPath.includes('${')) return undefined; // reported as a variable problem
+  if (isAbsolute(relPath)) {
+    ctx.problems.add(at, `${label} must be a path relative to the repository root, not an absolute path ("${relPath}")`, 'path-outside-repo');
+    return undefined;
+  }
+  if (!ctx.repoRoot) return undefined;
+  const root = resolve(ctx.repoRoot);
+  const full = resolve(root, relPath);
+  if (escapes(root, full)) {
+    ctx.problems.add(at, `${label} "${relPath}" resolves outside the repository: keep it inside ${root}`, 'path-outside-repo');
+    return undefined;
+  }
+  if (!existsSync(full)) {
+    ctx.problems.add(at, `${label} "${relPath}" does not exist (looked for ${full})`, 'file-not-found');
+    return undefined;
+  }
+  let real: string;
+  let realRoot: string;
+  try {
+    real = realpathSync(full);
+    realRoot = realpathSync(root);
+  } catch (err) {
+    ctx.problems.add(at, `${label} "${relPath}" cannot be read: ${(err as Error).message}`, 'file-not-found');
+    return undefined;
+  }
+  if (escapes(realRoot, real)) {
+    ctx.problems.add(at, `${label} "${relPath}" is a symlink that resolves outside the repository (to ${real})`, 'path-outside-repo');
+    return undefined;
+  }
+  const stat = statSync(real);
+  if (kind === 'file' ? !stat.isFile() : !stat.isDirectory()) {
+    ctx.problems.add(at, `${label} "${relPath}" is not a ${kind}`, 'file-not-found');
+    return undefined;
+  }
+  return real;
+}
+
+function escapes(root: string, full: string): boolean {
+  const rel = relative(root, full);
+  return rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel);
+}
+
+function checkSteps(steps: unknown, ctx: SemanticContext): void {
+  if (!Array.isArray(steps)) return;
+  const names = new Map<string, number>();
+  steps.forEach((step, i) => {
+    if (!isObject(step)) return;
+    if (typeof step.name === 'string') {
+      const first = names.get(step.name);
+      if (first !== undefined) {
+        ctx.problems.add(rangeAt(ctx, ['steps', i, 'name']), `duplicate step name "${step.name}" (also step ${first + 1}): step names must be unique`, 'duplicate-step');
+      } else names.set(step.name, i);
+    }
+    if (typeof step.timeout === 'string' && parseDuration(step.timeout) === 0) {
+      ctx.problems.add(rangeAt(ctx, ['steps', i, 'timeout']), `steps[${i}].timeout must be longer than 0`, 'bad-duration');
+    }
+    if (typeof step.cwd === 'string') checkRepoPath(ctx, ['steps', i, 'cwd'], step.cwd, 'directory', `steps[${i}].cwd`);
+  });
+}
+
+function checkStack(value: Json, ctx: SemanticContext): void {
+  const stack = value.stack;
+  if (!isObject(stack)) return;
+  if (typeof stack.template === 'string') {
+    const real = checkRepoPath(ctx, ['stack', 'template'], stack.template, 'file', 'template');
+    if (real && stack.templateBucket === undefined) {
+      const size = statSync(real).size;
+      if (size > TEMPLATE_BODY_LIMIT) {
+        ctx.problems.add(
+          rangeAt(ctx, ['stack', 'template']),
+          `template "${stack.template}" is ${size.toLocaleString('en-US')} bytes; CloudFormation takes at most ${TEMPLATE_BODY_LIMIT.toLocaleString('en-US')} inline: set stack.templateBucket so it is uploaded to S3`,
+          'template-too-large',
+        );
+      }
+    }
+  }
+  if (typeof stack.name === 'string') checkStackName(stack.name, value.environments, ctx);
+}
+
+/** Checks the stack name as each environment would produce it. */
+function checkStackName(template: string, environments: unknown, ctx: SemanticContext): void {
+  const refs = findVariables(template, 'value');
+  if (refs.some((r) => r.kind === 'unknown')) return; // already reported
+  const envNames = isObject(environments) && Object.keys(environments).length > 0 ? Object.keys(environments) : ['dev'];
+  const at = rangeAt(ctx, ['stack', 'name']);
+  for (const envName of envNames) {
+    const sample = template
+      .replace(/\$\{\s*env\.name\s*\}/g, envName)
+      .replace(/\$\{\s*git\.sha\s*\}/g, 'a'.repeat(40))
+      .replace(/\$\{\s*git\.shortSha\s*\}/g, 'a'.repeat(7))
+      .replace(/\$\{\s*git\.branch\s*\}/g, 'main')
+      .replace(/\$\{\s*deployment\.id\s*\}/g, 'd1')
+      .replace(/\$\{[^}]*\}/g, 'x');
+    if (!STACK_NAME.test(sample) || sample.length > STACK_NAME_MAX) {
+      const forEnv = template.includes('${') ? ` (for environment "${envName}")` : '';
+      ctx.problems.add(
+        at,
+        `stack name "${sample}"${forEnv} is not a valid CloudFormation stack name: start with a letter, then letters, digits and hyphens, at most ${STACK_NAME_MAX} characters`,
+        'bad-stack-name',
+      );
+      if (!template.includes('${env.name}')) return;
+    }
+  }
+  if (/\$\{\s*git\.branch\s*\}/.test(template)) {
+    ctx.problems.add(at, 'stack name uses ${git.branch}: branch names may contain "/" or "_", which stack names cannot', 'bad-stack-name', 'warning');
+  }
+}
+
+function isLoopback(endpoint: string): boolean {
+  try {
+    const host = new URL(endpoint).hostname.replace(/^\[|\]$/g, '');
+    return host === 'localhost' || host === '::1' || /^127(?:\.\d{1,3}){3}$/.test(host);
+  } catch {
+    return false;
+  }
+}
+
+function checkEnvironments(environments: unknown, ctx: SemanticContext): void {
+  if (!isObject(environments)) return;
+  for (const [name, env] of Object.entries(environments)) {
+    if (!isObject(env)) continue;
+    const base = ['environments', name];
+    const isProd = name.toLowerCase().startsWith('prod');
+    const deployOn = Array.isArray(env.deployOn) ? env.deployOn : [];
+    const health = isObject(env.health) ? env.health : undefined;
+    const guarded =
+      health !== undefined &&
+      ((Array.isArray(health.alarms) && health.alarms.length > 0) ||
+        typeof health.alarmPrefix === 'string' ||
+        health.stackAlarms === true);
+
+    if (typeof env.endpoint === 'string' && /^https?:\/\//.test(env.endpoint) && !isLoopback(env.endpoint)) {
+      ctx.problems.add(
+        rangeAt(ctx, [...base, 'endpoint']),
+        `environments.${name}.endpoint "${env.endpoint}" is not a loopback address: a repository may only point at a local emulator; set other endpoints in the user setting deployGuard.endpoint`,
+        'endpoint-not-loopback',
+      );
+    }
+    if (deployOn.includes('push') && typeof env.branch !== 'string') {
+      ctx.problems.add(
+        rangeAt(ctx, [...base, 'deployOn']),
+        `environment "${name}" deploys on push but names no branch: add branch: (e.g. branch: main)`,
+        'push-without-branch',
+      );
+    }
+    if (deployOn.includes('save') && (isProd || guarded)) {
+      const index = deployOn.indexOf('save');
+      const why = isProd ? `its name starts with "prod"` : 'it has guarded alarms (health)';
+      ctx.problems.add(
+        rangeAt(ctx, [...base, 'deployOn', index]),
+        `environment "${name}" cannot use deployOn: [save] because ${why}: deploy on save is for dev stacks only`,
+        'save-not-allowed',
+      );
+    }
+    if (isProd && env.confirm === false) {
+      ctx.problems.add(
+        rangeAt(ctx, [...base, 'confirm']),
+        `environment "${name}": confirm: false is ignored: deploys to environments named prod* are always confirmed`,
+        'confirm-forced',
+        'warning',
+      );
+    }
+    if (health && !guarded) {
+      ctx.problems.add(
+        keyRangeAt(ctx, [...base, 'health']),
+        `environment "${name}" has health settings but guards no alarm: add alarms, alarmPrefix or stackAlarms: true`,
+        'health-unguarded',
+        'warning',
+      );
+    }
+    if (health && typeof health.bake === 'string' && typeof health.pollSeconds === 'number') {
+      const bake = parseDuration(health.bake);
+      if (bake !== undefined && bake > 0 && bake < health.pollSeconds * 1000) {
+        ctx.problems.add(
+          rangeAt(ctx, [...base, 'health', 'bake']),
+          `environments.${name}.health.bake (${health.bake}) is shorter than pollSeconds (${health.pollSeconds}s): the alarms would be read at most once`,
+          'bake-too-short',
+          'warning',
+        );
+      }
+    }
+  }
+}

@@ -1,0 +1,116 @@
+import { LineCounter, parseDocument, visit, isScalar, type Document, type YAMLError } from 'yaml';
+import { PIPELINE_LIMITS, flowNestingDepth } from './limits';
+import { ProblemList } from './problems';
+
+/** Explicit tags that only restate a core type; anything else (`!!js/function`, `!Ref`) is refused. */
+const ALLOWED_TAGS = new Set(
+  ['str', 'int', 'float', 'bool', 'null', 'map', 'seq'].map((t) => `tag:yaml.org,2002:${t}`),
+);
+
+export interface ParsedYaml {
+  readonly doc?: Document;
+  /** The plain value, or undefined when the YAML is too broken to use. */
+  readonly value?: unknown;
+  readonly lineCounter: LineCounter;
+  readonly problems: ProblemList;
+}
+
+function yamlMessage(err: YAMLError, text: string): string {
+  switch (err.code) {
+    case 'TAB_AS_INDENT':
+      return 'tabs are not allowed for indentation in YAML: indent with spaces';
+    case 'DUPLICATE_KEY': {
+      const key = /^[^\s:#]+|^"[^"]*"|^'[^']*'/.exec(text.slice(err.pos[0]))?.[0];
+      return key ? `duplicate key ${key.startsWith('"') || key.startsWith("'") ? key : `"${key}"`}: each key may appear once` : 'duplicate key: each key may appear once';
+    }
+    case 'MULTIPLE_DOCS':
+      return 'only one YAML document is allowed in deployguard.yaml (remove the "---" separator)';
+    case 'BAD_INDENT':
+    case 'BLOCK_AS_IMPLICIT_KEY':
+    case 'MULTILINE_IMPLICIT_KEY':
+      return `bad indentation: ${lowerFirst(err.message)}`;
+    default:
+      return `YAML syntax: ${lowerFirst(err.message)}`;
+  }
+}
+
+function lowerFirst(s: string): string {
+  return s.length > 0 ? s[0]!.toLowerCase() + s.slice(1) : s;
+}
+
+/**
+ * Parses the pipeline's YAML with positions, within the limits of limits.ts: nesting checked
+ * before parsing, aliases capped when converting, custom tags refused. Never throws.
+ */
+export function parsePipelineYaml(text: string, file: string): ParsedYaml {
+  const lineCounter = new LineCounter();
+  const problems = new ProblemList(file, lineCounter);
+
+  const nesting = flowNestingDepth(text, PIPELINE_LIMITS.maxNesting);
+  if (nesting.offset >= 0) {
+    // Count lines only up to the offending offset, without parsing.
+    const before = text.slice(0, nesting.offset);
+    const line = before.split('\n').length;
+    const column = nesting.offset - before.lastIndexOf('\n');
+    const early = new ProblemList(file);
+    early.addAt(line, column, `nested more than ${PIPELINE_LIMITS.maxNesting} levels deep: refusing to parse`, 'too-deep');
+    return { lineCounter, problems: early };
+  }
+
+  let doc: Document;
+  try {
+    doc = parseDocument(text, {
+      lineCounter,
+      prettyErrors: false,
+      uniqueKeys: true,
+      schema: 'core',
+      strict: true,
+    });
+  } catch (err) {
+    problems.add([0, 0], `could not parse the file: ${(err as Error).message}`, 'yaml-syntax');
+    return { lineCounter, problems };
+  }
+
+  let fatal = false;
+  for (const err of doc.errors) {
+    problems.add(err.pos, yamlMessage(err, text), err.code === 'DUPLICATE_KEY' ? 'duplicate-key' : 'yaml-syntax');
+    if (err.code !== 'DUPLICATE_KEY') fatal = true;
+  }
+
+  visit(doc, {
+    Node(_key, node) {
+      if (node.tag && !ALLOWED_TAGS.has(node.tag)) {
+        const shown = node.tag.replace('tag:yaml.org,2002:', '!!');
+        problems.add(node.range ?? undefined, `custom YAML tags are not allowed (${shown}): write plain values`, 'custom-tag');
+        fatal = true;
+      }
+      if (isScalar(node) && typeof node.value === 'number' && !Number.isFinite(node.value)) {
+        problems.add(node.range ?? undefined, 'numbers must be finite (.inf and .nan are not allowed)', 'bad-number');
+      }
+    },
+  });
+  if (fatal) return { doc, lineCounter, problems };
+
+  try {
+    const value = doc.toJS({ maxAliasCount: PIPELINE_LIMITS.maxAliasCount });
+    return { doc, value, lineCounter, problems };
+  } catch (err) {
+    const message =
+      err instanceof ReferenceError && /alias/i.test(err.message)
+        ? `too many alias expansions (more than ${PIPELINE_LIMITS.maxAliasCount}): this looks like a YAML bomb, so the file is refused`
+        : `could not read the YAML: ${(err as Error).message}`;
+    problems.add(firstAliasRange(doc), message, 'yaml-bomb');
+    return { doc, lineCounter, problems };
+  }
+}
+
+function firstAliasRange(doc: Document): [number, number] | undefined {
+  let found: [number, number] | undefined;
+  visit(doc, {
+    Alias(_k, node) {
+      if (node.range) found = [node.range[0], node.range[1]];
+      return visit.BREAK;
+    },
+  });
+  return found;
+}
