@@ -141,8 +141,18 @@ export interface NoticeEvent extends EventBase {
 // variants (watch started, alarm changed, verdict, rollback started/finished) to
 // `HealthEvent` below. Keep them in this union so every view handles them exhaustively.
 // ---------------------------------------------------------------------------------------------
-/** Placeholder the health engineer replaces with their union of event interfaces. */
-export type HealthEvent = never;
+// Defined in health/events.ts: alarms-checked, watch-started, alarm-changed, watch-verdict,
+// rollback-started, rollback-finished.
+import type { HealthEvent } from './health/events';
+export type {
+  HealthEvent,
+  AlarmsCheckedEvent,
+  WatchStartedEvent,
+  AlarmChangedEvent,
+  WatchVerdictEvent,
+  RollbackStartedEvent,
+  RollbackFinishedEvent,
+} from './health/events';
 
 /** Every event the engine emits. Switch on `type`; the union is closed. */
 export type EngineEvent =

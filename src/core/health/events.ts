@@ -1,0 +1,89 @@
+/**
+ * The health watch's and the automatic rollback's events (issue 5 §8), part of the engine's
+ * closed `EngineEvent` union (src/core/events.ts). Plain JSON, discriminated by `type`, each with
+ * the `deploymentId` it belongs to and the ISO time `at` the engine observed it.
+ */
+import type { AlarmState } from './types';
+
+interface HealthEventBase {
+  readonly deploymentId: string;
+  readonly at: string;
+}
+
+/** Before the deploy: which alarms guard it, which are already firing, what CloudFormation watches. */
+export interface AlarmsCheckedEvent extends HealthEventBase {
+  readonly type: 'alarms-checked';
+  readonly alarms: readonly { readonly name: string; readonly state: AlarmState }[];
+  /** Guarded alarms already in ALARM before the deploy: reported, never blamed on it. */
+  readonly alreadyInAlarm: readonly string[];
+  /** The (at most 5) alarms handed to CloudFormation as RollbackConfiguration triggers. */
+  readonly rollbackTriggers: readonly string[];
+  /** Which alarms became triggers and why the others did not. */
+  readonly rollbackTriggersWhy: string;
+}
+
+/** The bake began (or resumed after a reload / killed CLI). */
+export interface WatchStartedEvent extends HealthEventBase {
+  readonly type: 'watch-started';
+  readonly alarms: readonly string[];
+  readonly bakeMs: number;
+  readonly pollSeconds: number;
+  /** ISO time the bake ends (the watch may run longer while alarm state is unknown). */
+  readonly deadline: string;
+  readonly rollback: 'auto' | 'prompt' | 'off';
+  readonly resumed: boolean;
+}
+
+/** A guarded alarm changed state (seen by a poll or in the alarm history). */
+export interface AlarmChangedEvent extends HealthEventBase {
+  readonly type: 'alarm-changed';
+  readonly alarm: string;
+  readonly from?: AlarmState;
+  readonly to: AlarmState;
+  /** ISO time of the change. */
+  readonly changedAt: string;
+  readonly source: 'poll' | 'history';
+  readonly reason?: string;
+}
+
+/** The watch's final word. */
+export interface WatchVerdictEvent extends HealthEventBase {
+  readonly type: 'watch-verdict';
+  readonly verdict: 'healthy' | 'unhealthy' | 'unknown';
+  /** The alarm blamed, for `unhealthy`. */
+  readonly alarm?: string;
+  readonly reason: string;
+  readonly polls: number;
+}
+
+/** An automatic (or confirmed) rollback to the last stable deployment began. */
+export interface RollbackStartedEvent extends HealthEventBase {
+  readonly type: 'rollback-started';
+  /** The stable record being restored. */
+  readonly targetId: string;
+  /** The new record of the rollback itself, once it exists. */
+  readonly rollbackDeploymentId?: string;
+  readonly clientRequestToken: string;
+  readonly reason: string;
+}
+
+/** How the health watch's rollback handling ended (including when it decided not to roll back). */
+export interface RollbackFinishedEvent extends HealthEventBase {
+  readonly type: 'rollback-finished';
+  /**
+   * rolled-back: the stable version is back (GetTemplate matches); rollback-failed: it is not;
+   * not-rolled-back: nothing was done (policy off, declined, no stable target, stack changed by someone else).
+   */
+  readonly outcome: 'rolled-back' | 'rollback-failed' | 'not-rolled-back';
+  readonly targetId?: string;
+  readonly rollbackDeploymentId?: string;
+  readonly reason: string;
+}
+
+export type HealthEvent =
+  | AlarmsCheckedEvent
+  | WatchStartedEvent
+  | AlarmChangedEvent
+  | WatchVerdictEvent
+  | RollbackStartedEvent
+  | RollbackFinishedEvent;

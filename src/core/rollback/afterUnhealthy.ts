@@ -1,0 +1,253 @@
+/**
+ * What happens when the watch finds a deployment unhealthy (issue 5 §5), in the order that keeps
+ * a rollback from making things worse (research/reliability.md §4):
+ *  1. a rollback is never itself rolled back automatically, and a deployment gets at most one;
+ *  2. the target is the newest *stable* record (never "the previous attempt"); none → notify only;
+ *  3. a target identical to what is deployed would change nothing → notify only;
+ *  4. the policy: `off` reports, `prompt` asks (no one to ask → report, exit 3), `auto` goes on;
+ *  5. compare-and-swap: the stack must still be idle at *this* deployment's version;
+ *  6. the intent is persisted, then the stable template and parameters are redeployed through a
+ *     change set with their own ClientRequestToken (the engine's manual-rollback path);
+ *  7. the stable version must then really be back (GetTemplate and parameters), else rollback-failed.
+ * Never deletes a stack, skips resources or touches a stack policy.
+ */
+import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { errorMessage, isCancellation } from '../errors';
+import type { DeploymentRecord } from '../history/record';
+import type { Logger } from '../logger';
+import { ExitCode, type DeploymentStatus } from '../model';
+import type { RollbackPolicy } from '../pipeline/types';
+import type { RollbackFinishedEvent, RollbackStartedEvent } from '../health/events';
+import { checkStillOurs, readStack, stackMatchesRecord } from './stackSnapshot';
+
+/** Redeploys a stable record through a change set; the engine's manual-rollback path. */
+export type RestoreStable = (request: RestoreRequest) => Promise<RestoreResult>;
+
+export interface RestoreRequest {
+  /** The stable record whose exact template and parameters go back. */
+  readonly target: DeploymentRecord;
+  /** The deployment being undone. */
+  readonly rollbackOf: DeploymentRecord;
+  /** Fixed per unhealthy deployment, so a retried call is the same operation, never a second one. */
+  readonly clientRequestToken: string;
+  readonly reason: string;
+  readonly signal?: AbortSignal;
+}
+
+export interface RestoreResult {
+  /** The rollback's own history record. */
+  readonly record: DeploymentRecord;
+}
+
+/** What a person is asked under `rollback: prompt`. */
+export interface RollbackQuestion {
+  readonly deployment: DeploymentRecord;
+  readonly target: DeploymentRecord;
+  readonly alarm: string;
+  readonly reason: string;
+}
+
+/** Answers `prompt`: true = roll back now, false = keep this version. */
+export type ConfirmRollback = (question: RollbackQuestion) => Promise<boolean>;
+
+/** What the rollback handling has done so far for one deployment (kept in its watch checkpoint). */
+export interface RollbackMark {
+  readonly token: string;
+  readonly targetId: string;
+  readonly startedAt: string;
+}
+
+export interface AfterUnhealthyOptions {
+  readonly deployment: DeploymentRecord;
+  readonly alarm: string;
+  readonly reason: string;
+  readonly policy: RollbackPolicy;
+  /** Every record of the stack, newest first (for the stable target). */
+  readonly records: readonly DeploymentRecord[];
+  readonly cloudFormation: CloudFormationClient;
+  readonly restore: RestoreStable;
+  /** For `prompt`; absent when no one can be asked (CLI without a terminal). */
+  readonly confirm?: ConfirmRollback;
+  /** Set when a rollback of this deployment was already started (a resumed watch): never a second one. */
+  readonly alreadyStarted?: RollbackMark;
+  /** Durably records the intent *before* the rollback's first AWS write. */
+  readonly markStarted: (mark: RollbackMark) => Promise<void>;
+  readonly emit: (event: RollbackStartedEvent | RollbackFinishedEvent) => void;
+  readonly logger: Logger;
+  readonly signal?: AbortSignal;
+}
+
+export interface AfterUnhealthyOutcome {
+  /** The unhealthy deployment's final status. */
+  readonly status: DeploymentStatus;
+  readonly reason: string;
+  readonly exitCode: ExitCode;
+  readonly targetId?: string;
+  readonly rollbackDeploymentId?: string;
+}
+
+/** The deterministic token of a deployment's one automatic rollback. */
+export function rollbackTokenFor(deploymentId: string): string {
+  return `deployguard-rollback-${deploymentId}`.replace(/[^a-zA-Z0-9-]/g, '-').slice(0, 128);
+}
+
+export async function afterUnhealthy(options: AfterUnhealthyOptions): Promise<AfterUnhealthyOutcome> {
+  const { deployment, logger } = options;
+  const at = () => new Date().toISOString();
+  const notRolledBack = (reason: string, exitCode: ExitCode = ExitCode.NeedsPerson, targetId?: string): AfterUnhealthyOutcome => {
+    options.emit({ type: 'rollback-finished', deploymentId: deployment.id, at: at(), outcome: 'not-rolled-back', targetId, reason });
+    logger.warn(reason);
+    return { status: 'needs-attention', reason, exitCode, targetId };
+  };
+  const unhealthy = `unhealthy: ${options.reason}`;
+
+  if (options.alreadyStarted) return verifyStarted(options, options.alreadyStarted);
+
+  if (deployment.kind === 'rollback') {
+    return notRolledBack(`${unhealthy}; this deployment is itself a rollback, which is never rolled back automatically`);
+  }
+  const target = options.records.find((r) => r.status === 'stable' && r.id !== deployment.id);
+  if (!target) return notRolledBack(`${unhealthy}; there is no stable deployment to return to, so nothing was rolled back`);
+  if (sameVersion(target, deployment)) {
+    return notRolledBack(
+      `${unhealthy}; the last stable deployment ${target.id} has the same template and parameters, so a rollback would change nothing`,
+      ExitCode.NeedsPerson,
+      target.id,
+    );
+  }
+  if (options.policy === 'off') {
+    return notRolledBack(`${unhealthy}; rollback is off for this environment, so ${target.id} was not restored`, ExitCode.NeedsPerson, target.id);
+  }
+  if (options.policy === 'prompt') {
+    if (!options.confirm) {
+      // The issue's contract for `prompt` without anyone to ask: exit 3, and nothing rolled back.
+      return notRolledBack(
+        `${unhealthy}; rollback is "prompt" and no one could be asked, so it was not rolled back (run "deployguard rollback ${deployment.environment}" to restore ${target.id})`,
+        ExitCode.RolledBack,
+        target.id,
+      );
+    }
+    const yes = await options.confirm({ deployment, target, alarm: options.alarm, reason: options.reason });
+    if (!yes) return notRolledBack(`${unhealthy}; kept this version as asked`, ExitCode.NeedsPerson, target.id);
+  }
+
+  // Compare-and-swap: act only on the stack exactly as this deployment left it.
+  let snapshot;
+  try {
+    snapshot = await readStack(options.cloudFormation, deployment.stackId ?? deployment.stackName, options.signal);
+  } catch (err) {
+    if (isCancellation(err)) throw err;
+    return notRolledBack(`${unhealthy}; the stack could not be read before rolling back (${errorMessage(err)}), so nothing was done`, ExitCode.NeedsPerson, target.id);
+  }
+  const ours = checkStillOurs(snapshot, deployment);
+  if (!ours.same) return notRolledBack(`${unhealthy}; not rolled back because ${ours.why}`, ExitCode.NeedsPerson, target.id);
+
+  const mark: RollbackMark = { token: rollbackTokenFor(deployment.id), targetId: target.id, startedAt: at() };
+  await options.markStarted(mark);
+  return runRestore(options, target, mark);
+}
+
+async function runRestore(options: AfterUnhealthyOptions, target: DeploymentRecord, mark: RollbackMark): Promise<AfterUnhealthyOutcome> {
+  const { deployment, logger } = options;
+  const reason = `alarm ${options.alarm} fired after deployment ${deployment.id}: restoring stable deployment ${target.id}`;
+  options.emit({
+    type: 'rollback-started',
+    deploymentId: deployment.id,
+    at: new Date().toISOString(),
+    targetId: target.id,
+    clientRequestToken: mark.token,
+    reason,
+  });
+  logger.info(reason);
+  let rollbackRecord: DeploymentRecord | undefined;
+  try {
+    const result = await options.restore({
+      target,
+      rollbackOf: deployment,
+      clientRequestToken: mark.token,
+      reason,
+      signal: options.signal,
+    });
+    rollbackRecord = result.record;
+  } catch (err) {
+    if (isCancellation(err)) throw err;
+    // Whatever happened, the stack decides: verify below rather than trusting the error.
+    logger.error(`the rollback to ${target.id} failed: ${errorMessage(err)}`);
+    return verify(options, target, mark, undefined, errorMessage(err));
+  }
+  return verify(options, target, mark, rollbackRecord, undefined);
+}
+
+/** A resumed watch whose rollback was already started: never start a second one; check what happened. */
+async function verifyStarted(options: AfterUnhealthyOptions, mark: RollbackMark): Promise<AfterUnhealthyOutcome> {
+  const target = options.records.find((r) => r.id === mark.targetId);
+  const rollbackRecord = options.records.find((r) => r.kind === 'rollback' && r.clientRequestToken === mark.token);
+  if (!target) {
+    const reason = `a rollback to ${mark.targetId} was started earlier but that record is gone; not trying again`;
+    options.emit({ type: 'rollback-finished', deploymentId: options.deployment.id, at: new Date().toISOString(), outcome: 'rollback-failed', reason });
+    return { status: 'rollback-failed', reason, exitCode: ExitCode.NeedsPerson, targetId: mark.targetId };
+  }
+  return verify(options, target, mark, rollbackRecord, undefined);
+}
+
+async function verify(
+  options: AfterUnhealthyOptions,
+  target: DeploymentRecord,
+  mark: RollbackMark,
+  rollbackRecord: DeploymentRecord | undefined,
+  failure: string | undefined,
+): Promise<AfterUnhealthyOutcome> {
+  options.logger.debug(`verifying rollback ${mark.token} to ${target.id}`);
+  const { deployment } = options;
+  let problem = failure;
+  if (!problem && rollbackRecord && !['stable', 'unchanged', 'rolled-back'].includes(rollbackRecord.status)) {
+    problem = `the rollback deployment ${rollbackRecord.id} ended ${rollbackRecord.status}${rollbackRecord.reason ? `: ${rollbackRecord.reason}` : ''}`;
+  }
+  let snapshot;
+  try {
+    snapshot = await readStack(options.cloudFormation, deployment.stackId ?? deployment.stackName, options.signal);
+  } catch (err) {
+    if (isCancellation(err)) throw err;
+    problem = problem ?? `the stack could not be read after the rollback (${errorMessage(err)})`;
+  }
+  if (snapshot && !problem) {
+    const match = stackMatchesRecord(snapshot, target);
+    if (!match.same) problem = `after the rollback ${match.why}`;
+    else if (!['UPDATE_COMPLETE', 'CREATE_COMPLETE', 'IMPORT_COMPLETE'].includes(snapshot.status)) {
+      problem = `after the rollback the stack is ${snapshot.status}`;
+    }
+  }
+  const at = new Date().toISOString();
+  if (problem) {
+    const reason = `unhealthy: ${options.reason}; rolling back to ${target.id} failed: ${problem}. Not retried: a person must look`;
+    options.emit({
+      type: 'rollback-finished',
+      deploymentId: deployment.id,
+      at,
+      outcome: 'rollback-failed',
+      targetId: target.id,
+      rollbackDeploymentId: rollbackRecord?.id,
+      reason,
+    });
+    return { status: 'rollback-failed', reason, exitCode: ExitCode.NeedsPerson, targetId: target.id, rollbackDeploymentId: rollbackRecord?.id };
+  }
+  const reason = `rolled back to stable deployment ${target.id}, which is current again: ${options.reason}`;
+  options.emit({
+    type: 'rollback-finished',
+    deploymentId: deployment.id,
+    at,
+    outcome: 'rolled-back',
+    targetId: target.id,
+    rollbackDeploymentId: rollbackRecord?.id,
+    reason,
+  });
+  return { status: 'rolled-back', reason, exitCode: ExitCode.RolledBack, targetId: target.id, rollbackDeploymentId: rollbackRecord?.id };
+}
+
+/** Same template and same stored parameter values: redeploying one over the other changes nothing. */
+function sameVersion(a: DeploymentRecord, b: DeploymentRecord): boolean {
+  if (a.template.sha256 !== b.template.sha256) return false;
+  const values = (r: DeploymentRecord) =>
+    JSON.stringify([...r.parameters].map((p) => [p.key, p.value ?? null, Boolean(p.usePreviousValue)]).sort());
+  return values(a) === values(b);
+}
