@@ -23,6 +23,7 @@ export type DeployGuardErrorCode =
   | 'CredentialsExpired'
   | 'EndpointUnreachable'
   | 'AlarmNotFound'
+  | 'AlarmsFiring'
   | 'LockHeld'
   | 'HistoryDamaged'
   | 'NoStableTarget'

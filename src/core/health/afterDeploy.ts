@@ -1,17 +1,29 @@
 /**
- * The watch phase after a successful stack update (DESIGN.md §3 `watching`). OWNED BY THE HEALTH
- * ENGINEER (issue 5): this first version only carries the signature the deployment state machine
- * calls (src/core/deployment.ts) and is to be replaced by the real watch.
+ * The watch phase after a successful stack update (DESIGN.md §3 `watching`, issue 5 §4–§7):
+ * bake the deployment under its guarded alarms, then promote it to `stable`, or hand an unhealthy
+ * verdict to the rollback (src/core/rollback/afterUnhealthy.ts), or stop at `needs-attention`
+ * when health could not be known.
+ *
+ * The watch's deadline and baseline are written to the record (`extra.healthWatch`, atomically)
+ * before the first poll, so a window reload or a killed CLI resumes the same watch, with the same
+ * deadline, instead of starting a new bake or forgetting the baseline. A rollback's intent is
+ * written there too before its first AWS call, so a resumed watch never starts a second one.
  */
-import type { AwsClients } from '../aws/clients';
-import { DeployGuardError } from '../errors';
+import { AwsClients } from '../aws/clients';
+import { errorMessage } from '../errors';
 import type { EngineEventSink } from '../events';
 import type { DeploymentRecord } from '../history/record';
 import type { StackHistory } from '../history/store';
 import type { Logger } from '../logger';
-import type { DeploymentStatus } from '../model';
-import type { EnvironmentConfig } from '../pipeline/types';
+import type { DeploymentStatus, ExitCode } from '../model';
+import type { EnvironmentConfig, RollbackPolicy } from '../pipeline/types';
+import { afterUnhealthy, type ConfirmRollback, type RollbackMark } from '../rollback/afterUnhealthy';
 import type { Clock } from '../time';
+import { cloudWatchAlarmSource, type AlarmSource } from './alarmSource';
+import type { HealthPreflight } from './beforeDeploy';
+import { resolveGuardedAlarms } from './resolve';
+import type { AlarmState, FinalVerdict } from './types';
+import { watchAlarms } from './watcher';
 
 export interface AfterDeployContext {
   /** The deployment being watched (status `watching`, its stack update complete). */
@@ -32,6 +44,15 @@ export interface AfterDeployContext {
    * rollback record. Use it for the automatic rollback.
    */
   readonly rollbackTo: (target: DeploymentRecord, opts: { reason: string; automatic: boolean }) => Promise<DeploymentRecord>;
+  /**
+   * The result of checkAlarmsBeforeDeploy (the baseline). Defaults to `record.extra.healthPreflight`;
+   * without either, the states read at the start of the watch are the baseline (logged as a warning).
+   */
+  readonly preflight?: HealthPreflight;
+  /** `rollback: prompt`: asks a person (CLI on a TTY, the editor's notification). Absent = no one to ask. */
+  readonly confirmRollback?: ConfirmRollback;
+  /** Tests only: read alarms through this instead of the clients. */
+  readonly alarmSource?: AlarmSource;
 }
 
 export type AfterDeployResult =
@@ -44,9 +65,196 @@ export type AfterDeployResult =
       readonly reason?: string;
       /** Facts to keep on the record (alarms, verdict, rollback record id). */
       readonly extra?: Record<string, unknown>;
+      /**
+       * The CLI exit code this outcome maps to, when it is not the usual one for `status`
+       * (`rollback: prompt` with no terminal to ask: needs-attention, but exit 3 as issue 5 says).
+       */
+      readonly exitCode?: ExitCode;
     };
 
+/** What is persisted on the record while watching (`extra.healthWatch`). Plain JSON. */
+export interface WatchCheckpoint {
+  readonly version: 1;
+  readonly deployStartedAt: number;
+  readonly bakeStartedAt: number;
+  /** ISO end of the bake. */
+  readonly deadline: string;
+  readonly bakeMs: number;
+  readonly pollMs: number;
+  readonly alarms: readonly string[];
+  readonly baseline: Readonly<Record<string, AlarmState>>;
+  readonly historySupported?: boolean;
+  verdict?: FinalVerdict;
+  rollback?: RollbackMark;
+}
+
 export async function watchAfterDeploy(ctx: AfterDeployContext): Promise<AfterDeployResult> {
-  if (!ctx.environment.health) return { outcome: 'no-watch' };
-  throw new DeployGuardError('NotAvailableYet', `The health watch for environment "${ctx.environment.name}" is not available yet`);
+  const health = ctx.environment.health;
+  if (!health) return { outcome: 'no-watch' };
+  const { record, logger } = ctx;
+  // A rollback's own record is watched like any deploy, but never rolled back automatically.
+  const policy: RollbackPolicy = record.kind === 'rollback' ? 'off' : health.rollback;
+  const historyClients = new AwsClients(ctx.clients.target, { maxAttempts: 1, requestTimeoutMs: 3000 });
+  try {
+    const source =
+      ctx.alarmSource ??
+      cloudWatchAlarmSource({
+        cloudWatch: await ctx.clients.cloudWatch(),
+        historyClient: await historyClients.cloudWatch(),
+        cloudFormation: await ctx.clients.cloudFormation(),
+      });
+
+    let checkpoint = readCheckpoint(record);
+    const resumed = checkpoint !== undefined;
+    if (!checkpoint) {
+      checkpoint = await startCheckpoint(ctx, source);
+      await persist(ctx, checkpoint);
+    }
+    const bakeMs = checkpoint.bakeMs;
+
+    let verdict = checkpoint.verdict;
+    let polls = 0;
+    if (!verdict) {
+      ctx.emit({
+        type: 'watch-started',
+        deploymentId: record.id,
+        at: iso(ctx.clock.now()),
+        alarms: checkpoint.alarms,
+        bakeMs,
+        pollSeconds: checkpoint.pollMs / 1000,
+        deadline: checkpoint.deadline,
+        rollback: policy,
+        resumed,
+      });
+      if (resumed) logger.info(`resuming the health watch of ${record.id}; the bake ends ${checkpoint.deadline}`);
+      const result = await watchAlarms({
+        source,
+        guarded: checkpoint.alarms,
+        baseline: checkpoint.baseline,
+        deployStartedAt: checkpoint.deployStartedAt,
+        bakeStartedAt: checkpoint.bakeStartedAt,
+        policy: { bakeMs, unknownLimitMs: bakeMs },
+        pollMs: checkpoint.pollMs,
+        logger,
+        signal: ctx.signal,
+        clock: ctx.clock,
+        readHistory: checkpoint.historySupported !== false,
+        onAlarmChanged: (c) =>
+          ctx.emit({
+            type: 'alarm-changed',
+            deploymentId: record.id,
+            at: iso(ctx.clock.now()),
+            alarm: c.name,
+            from: c.from,
+            to: c.to,
+            changedAt: iso(c.at),
+            source: c.source,
+            reason: c.reason,
+          }),
+        onHistoryUnsupported: (why) =>
+          ctx.emit({ type: 'notice', deploymentId: record.id, at: iso(ctx.clock.now()), level: 'info', code: 'alarm-history-unavailable', message: why }),
+      });
+      verdict = result.verdict;
+      polls = result.polls;
+      checkpoint = { ...checkpoint, verdict, historySupported: result.historySupported };
+      await persist(ctx, checkpoint);
+      ctx.emit({
+        type: 'watch-verdict',
+        deploymentId: record.id,
+        at: iso(ctx.clock.now()),
+        verdict: verdict.kind,
+        alarm: verdict.kind === 'unhealthy' ? verdict.alarm : undefined,
+        reason: verdict.reason,
+        polls,
+      });
+    }
+
+    const watched = checkpoint.alarms;
+    const extra = (more: Record<string, unknown> = {}) => ({ health: { alarms: watched, verdict, ...more } });
+    switch (verdict.kind) {
+      case 'healthy':
+        return { outcome: 'finished', status: 'stable', reason: verdict.reason, extra: extra() };
+      case 'unknown':
+        return { outcome: 'finished', status: 'needs-attention', reason: `health unknown: ${verdict.reason}`, extra: extra() };
+      case 'unhealthy': {
+        const current = checkpoint;
+        const { records } = await ctx.history.list();
+        const outcome = await afterUnhealthy({
+          deployment: record,
+          alarm: verdict.alarm,
+          reason: verdict.reason,
+          policy,
+          records,
+          cloudFormation: await ctx.clients.cloudFormation(),
+          restore: async (req) => ({ record: await ctx.rollbackTo(req.target, { reason: req.reason, automatic: true }) }),
+          confirm: ctx.confirmRollback,
+          alreadyStarted: current.rollback,
+          markStarted: async (mark) => {
+            checkpoint = { ...current, rollback: mark };
+            await persist(ctx, checkpoint);
+          },
+          emit: ctx.emit,
+          logger,
+          signal: ctx.signal,
+        });
+        return {
+          outcome: 'finished',
+          status: outcome.status,
+          reason: outcome.reason,
+          exitCode: outcome.exitCode,
+          extra: extra({ alarm: verdict.alarm, rollbackTargetId: outcome.targetId, rollbackDeploymentId: outcome.rollbackDeploymentId }),
+        };
+      }
+    }
+  } finally {
+    historyClients.dispose();
+  }
+}
+
+/** Reads the guarded alarms again at the start of the bake: the update may have added stack alarms. */
+async function startCheckpoint(ctx: AfterDeployContext, source: AlarmSource): Promise<WatchCheckpoint> {
+  const health = ctx.environment.health!;
+  const preflight = ctx.preflight ?? (ctx.record.extra?.healthPreflight as HealthPreflight | undefined);
+  const now = ctx.clock.now();
+  const bakeMs = ctx.bakeMs ?? health.bakeMs;
+  let alarms = preflight?.alarms ?? [];
+  let baseline: Record<string, AlarmState> = { ...(preflight?.baseline ?? {}) };
+  try {
+    const guarded = await resolveGuardedAlarms({ source, health, stackName: ctx.record.stackName, logger: ctx.logger, signal: ctx.signal });
+    alarms = [...new Set([...alarms, ...guarded.names])].sort();
+    if (!preflight) {
+      ctx.logger.warn('no alarm baseline from before the deploy: alarms in ALARM now are treated as already firing and not blamed');
+      baseline = { ...guarded.baseline };
+    }
+  } catch (err) {
+    // The preflight already validated the configuration; an error now is a read error, and the
+    // watch itself treats read errors as "not knowing" (fail closed), never as healthy.
+    if (!preflight) throw err;
+    ctx.logger.warn(`could not re-read the guarded alarms at the start of the bake (${errorMessage(err)}); watching the ones checked before the deploy`);
+  }
+  return {
+    version: 1,
+    deployStartedAt: ctx.deploymentStartedAt,
+    bakeStartedAt: now,
+    deadline: iso(now + bakeMs),
+    bakeMs,
+    pollMs: Math.max(100, Math.round(health.pollSeconds * 1000)),
+    alarms,
+    baseline,
+  };
+}
+
+function readCheckpoint(record: DeploymentRecord): WatchCheckpoint | undefined {
+  const value = record.extra?.healthWatch as WatchCheckpoint | undefined;
+  return value && value.version === 1 && Array.isArray(value.alarms) ? value : undefined;
+}
+
+/** Writes the checkpoint on the record atomically, before the next thing it protects happens. */
+async function persist(ctx: AfterDeployContext, checkpoint: WatchCheckpoint): Promise<void> {
+  ctx.record.extra = { ...(ctx.record.extra ?? {}), healthWatch: checkpoint };
+  await ctx.history.write(ctx.record);
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
 }
