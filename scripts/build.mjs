@@ -5,7 +5,7 @@
 //   dist/webview/      — the run panel's browser bundle
 // Flags: --production (minify, no source maps), --watch.
 import * as esbuild from 'esbuild';
-import { chmod, mkdir, readFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, readFile } from 'node:fs/promises';
 
 const production = process.argv.includes('--production');
 const { version } = JSON.parse(await readFile('package.json', 'utf8'));
@@ -51,6 +51,9 @@ const builds = [
 ];
 
 await mkdir('dist', { recursive: true });
+// The pipeline file's JSON Schema: the engine validates with it, and package.json's
+// yamlValidation/jsonValidation hand it to YAML- and JSON-aware editors from dist/.
+await copyFile('src/core/pipeline/deployguard.schema.json', 'dist/deployguard.schema.json');
 
 if (watch) {
   const contexts = await Promise.all(builds.map((options) => esbuild.context(options)));

@@ -38,7 +38,7 @@ export async function loadPipeline(repoRoot: string, options: LoadPipelineOption
     const code = (err as NodeJS.ErrnoException).code;
     const message =
       code === 'ENOENT'
-        ? `no pipeline file: ${file} does not exist (run "deployguard validate --help" or "Deploy Guard: Create Pipeline File")`
+        ? `no pipeline file: ${file} does not exist (create one with "Deploy Guard: Create Pipeline File", or pass --file)`
         : `cannot read ${file}: ${(err as Error).message}`;
     return { file, problems: [problemAt(file, message, 'file-not-found')] };
   }

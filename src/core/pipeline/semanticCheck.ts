@@ -196,7 +196,7 @@ function checkStackName(template: string, environments: unknown, ctx: SemanticCo
       .replace(/\$\{\s*git\.sha\s*\}/g, 'a'.repeat(40))
       .replace(/\$\{\s*git\.shortSha\s*\}/g, 'a'.repeat(7))
       .replace(/\$\{\s*git\.branch\s*\}/g, 'main')
-      .replace(/\$\{\s*deployment\.id\s*\}/g, 'd1')
+      .replace(/\$\{\s*deployment\.id\s*\}/g, '20261126T223000123Z-ab12cd')
       .replace(/\$\{[^}]*\}/g, 'x');
     if (!STACK_NAME.test(sample) || sample.length > STACK_NAME_MAX) {
       const forEnv = template.includes('${') ? ` (for environment "${envName}")` : '';
