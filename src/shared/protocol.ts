@@ -1,14 +1,257 @@
 /**
- * The one message protocol between the run panel's host (src/extension) and its webview
- * (src/webview). Types only: both bundles import it, neither imports the other.
+ * The one message protocol between the run panel's host (src/extension/runPanel) and its
+ * webview (src/webview). Both bundles import it, neither imports the other.
+ *
+ * Flow: the webview says `ready`; the host answers with a full `snapshot`; then it sends
+ * batched `delta`s (at most 10 a second). Deltas carry `baseRev`: a webview whose revision
+ * differs (it was hidden and missed messages, or it just reloaded) asks for a new snapshot
+ * instead of applying a delta to the wrong base.
+ *
+ * Everything the panel shows comes from here — from the engine's state — and never from log
+ * text: a step that prints "Deploy succeeded" changes nothing but the log.
  */
+import type { DeploymentKind, DeploymentStatus, StepStatus } from '../core/model';
 
-/** Webview → host. Untrusted: the host validates every message (see isWebviewMessage). */
-export type WebviewToHost = { readonly type: 'ready' };
+// ───────────────────────────── the run as the panel sees it ─────────────────────────────
 
-/** Host → webview. */
-export type HostToWebview = { readonly type: 'snapshot'; readonly title: string };
+export interface CommitView {
+  readonly sha: string;
+  readonly message?: string;
+  readonly branch?: string;
+  readonly dirty?: boolean;
+}
 
+export interface StepView {
+  readonly name: string;
+  readonly status: StepStatus;
+  /** Epoch milliseconds. */
+  readonly startedAt?: number;
+  readonly finishedAt?: number;
+  readonly exitCode?: number;
+}
+
+export type LogStream = 'stdout' | 'stderr' | 'system';
+
+/**
+ * One line of step output, already masked by the engine, still raw otherwise: it may carry
+ * ANSI escapes and hostile text. The webview sanitises it (src/webview/ansi.ts) and renders it
+ * through text nodes only.
+ */
+export interface LogLine {
+  /** Position in the run's whole log, from 0; the panel keeps only a window of recent lines. */
+  readonly seq: number;
+  readonly text: string;
+  readonly stream: LogStream;
+  /** Index into `steps`, when the line belongs to a step. */
+  readonly step?: number;
+}
+
+export interface LogView {
+  /** The most recent lines (a bounded window, LOG_WINDOW_LINES). */
+  readonly lines: readonly LogLine[];
+  /** Lines the run has produced in total; `total - lines.length` are only in the file. */
+  readonly total: number;
+  /** The full log on disk, when the engine keeps one ("Open Full Log File"). */
+  readonly file?: string;
+}
+
+export interface StackEventView {
+  readonly id: string;
+  /** Epoch milliseconds. */
+  readonly timestamp: number;
+  readonly logicalId: string;
+  readonly resourceType: string;
+  readonly status: string;
+  readonly reason?: string;
+  /** Decided by the engine/reducer from the status code (…_FAILED), not from the reason text. */
+  readonly failed: boolean;
+}
+
+export type ChangeAction = 'Add' | 'Modify' | 'Remove' | 'Import' | 'Dynamic';
+
+export interface ChangeView {
+  readonly action: ChangeAction | string;
+  readonly logicalId: string;
+  readonly resourceType: string;
+  /** "True" | "False" | "Conditional" as CloudFormation says; True is shown loudly. */
+  readonly replacement?: string;
+}
+
+/** CloudWatch's states; MISSING: no longer returned by CloudWatch; UNREAD: not polled yet. */
+export type AlarmStateValue = 'OK' | 'ALARM' | 'INSUFFICIENT_DATA' | 'MISSING' | 'UNREAD';
+
+export interface AlarmView {
+  readonly name: string;
+  readonly state: AlarmStateValue;
+  /** Epoch milliseconds of the last state change we know of. */
+  readonly changedAt?: number;
+  /** It was already in ALARM before this deploy began: reported, not blamed. */
+  readonly preExisting?: boolean;
+  readonly reason?: string;
+}
+
+export type VerdictKind = 'healthy' | 'unhealthy' | 'unknown';
+
+export interface VerdictView {
+  readonly kind: VerdictKind;
+  readonly alarm?: string;
+  readonly reason?: string;
+  readonly at?: number;
+}
+
+/** `skipped`: the watch decided not to roll back (policy off, declined, no stable target…). */
+export type RollbackPhase = 'started' | 'succeeded' | 'failed' | 'skipped';
+
+export interface RollbackView {
+  readonly phase: RollbackPhase;
+  /** The stable deployment that was (being) restored. */
+  readonly targetDeploymentId?: string;
+  readonly targetCommit?: string;
+  /** The rollback's own deployment record (its stack events are on that run). */
+  readonly rollbackDeploymentId?: string;
+  readonly reason?: string;
+  readonly at?: number;
+}
+
+export interface HealthView {
+  readonly alarms: readonly AlarmView[];
+  /** Alarms also handed to CloudFormation as rollback triggers during the update (at most 5). */
+  readonly rollbackTriggers?: readonly string[];
+  readonly policy?: 'auto' | 'prompt' | 'off';
+  readonly bakeStartedAt?: number;
+  readonly bakeEndsAt?: number;
+  readonly verdict?: VerdictView;
+  readonly rollback?: RollbackView;
+}
+
+export interface RunHeader {
+  readonly deploymentId: string;
+  readonly kind: DeploymentKind;
+  readonly environment: string;
+  readonly stack: string;
+  readonly region?: string;
+  readonly account?: string;
+  readonly commit?: CommitView;
+  readonly status: DeploymentStatus;
+  readonly reason?: string;
+  /** The stack's own CloudFormation status as last seen (UPDATE_IN_PROGRESS…). */
+  readonly stackStatus?: string;
+  /** For a rollback: the stable deployment it restores. */
+  readonly rollbackTargetId?: string;
+  readonly startedAt?: number;
+  readonly finishedAt?: number;
+  /** False when the panel shows a recorded history entry rather than a run it is watching. */
+  readonly live: boolean;
+}
+
+/** Which header buttons make sense right now (decided by the host from the engine's state). */
+export interface RunActions {
+  readonly canCancel: boolean;
+  readonly canRollback: boolean;
+  readonly canOpenConsole: boolean;
+  readonly canOpenLogFile: boolean;
+}
+
+export interface RunSnapshot {
+  readonly header: RunHeader;
+  readonly actions: RunActions;
+  readonly steps: readonly StepView[];
+  readonly log: LogView;
+  readonly events: readonly StackEventView[];
+  readonly changes: readonly ChangeView[];
+  readonly health?: HealthView;
+}
+
+/** The panel keeps this many recent lines; the rest are in the log file. */
+export const LOG_WINDOW_LINES = 100_000;
+/** Stack events kept per run (an operation has far fewer; this bounds a runaway). */
+export const EVENTS_WINDOW = 5_000;
+/** Deltas are flushed at most this often: ≤ 10 messages a second. */
+export const FLUSH_INTERVAL_MS = 100;
+
+// ───────────────────────────── host → webview ─────────────────────────────
+
+/**
+ * What changed since the previous message. Small sections are replaced whole (simple and
+ * always consistent); the log and stack events, which grow, are appended.
+ */
+export interface RunDelta {
+  readonly header?: RunHeader;
+  readonly actions?: RunActions;
+  readonly steps?: readonly StepView[];
+  readonly appendLog?: readonly LogLine[];
+  readonly logTotal?: number;
+  readonly logFile?: string;
+  readonly appendEvents?: readonly StackEventView[];
+  readonly changes?: readonly ChangeView[];
+  readonly health?: HealthView;
+}
+
+export type HostToWebview =
+  | { readonly type: 'snapshot'; readonly rev: number; readonly snapshot: RunSnapshot }
+  | { readonly type: 'delta'; readonly baseRev: number; readonly rev: number; readonly delta: RunDelta }
+  /** The run could not be found (e.g. a restored panel whose record is gone). */
+  | { readonly type: 'missing'; readonly deploymentId: string; readonly message: string };
+
+// ───────────────────────────── webview → host ─────────────────────────────
+
+/**
+ * Untrusted: a webview is a web page. The host accepts only these shapes (isWebviewMessage),
+ * and never takes the deployment id from the message: a panel acts on its own run only.
+ */
+export type WebviewToHost =
+  | { readonly type: 'ready' }
+  | { readonly type: 'requestSnapshot' }
+  | { readonly type: 'cancel' }
+  | { readonly type: 'rollback' }
+  | { readonly type: 'openConsole' }
+  | { readonly type: 'openLogFile' }
+  | { readonly type: 'openAlarm'; readonly alarm: string };
+
+const NO_PAYLOAD = new Set(['ready', 'requestSnapshot', 'cancel', 'rollback', 'openConsole', 'openLogFile']);
+/** CloudWatch alarm names are at most 255 characters. */
+const MAX_ALARM_NAME = 255;
+
+/** Accepts exactly the shapes of WebviewToHost: no extra keys, bounded strings. */
 export function isWebviewMessage(value: unknown): value is WebviewToHost {
-  return typeof value === 'object' && value !== null && (value as { type?: unknown }).type === 'ready';
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const record = value as Record<string, unknown>;
+  const keys = Object.keys(record);
+  const type = record.type;
+  if (typeof type !== 'string') return false;
+  if (NO_PAYLOAD.has(type)) return keys.length === 1;
+  if (type === 'openAlarm') {
+    const alarm = record.alarm;
+    return (
+      keys.length === 2 &&
+      typeof alarm === 'string' &&
+      alarm.length > 0 &&
+      alarm.length <= MAX_ALARM_NAME &&
+      // eslint-disable-next-line no-control-regex
+      !/[\u0000-\u001f\u007f]/.test(alarm)
+    );
+  }
+  return false;
+}
+
+/** What the webview persists with setState, so a reload restores the same run and view. */
+export interface PanelUiState {
+  readonly deploymentId: string;
+  readonly filter?: string;
+  readonly follow?: boolean;
+  readonly tab?: string;
+}
+
+/** Validates persisted state handed back by VS Code on restore (also untrusted). */
+export function readPanelUiState(value: unknown): PanelUiState | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const id = (value as { deploymentId?: unknown }).deploymentId;
+  if (typeof id !== 'string' || !/^[A-Za-z0-9._:-]{1,128}$/.test(id)) return undefined;
+  const { filter, follow, tab } = value as { filter?: unknown; follow?: unknown; tab?: unknown };
+  return {
+    deploymentId: id,
+    filter: typeof filter === 'string' ? filter.slice(0, 200) : undefined,
+    follow: typeof follow === 'boolean' ? follow : undefined,
+    tab: typeof tab === 'string' ? tab.slice(0, 40) : undefined,
+  };
 }

@@ -1,18 +1,155 @@
-import type { HostToWebview, WebviewToHost } from '../shared/protocol';
+/**
+ * The run panel's browser side: builds the views, applies the host's snapshot and deltas, and
+ * sends the user's clicks back. It keeps no authority of its own: the host's snapshot wins.
+ */
+import {
+  EVENTS_WINDOW,
+  readPanelUiState,
+  type HostToWebview,
+  type PanelUiState,
+  type RunActions,
+  type RunDelta,
+  type RunHeader,
+  type RunSnapshot,
+  type StepView,
+  type WebviewToHost,
+} from '../shared/protocol';
+import { el } from './dom';
+import { LogView } from './logView';
+import { createTabs, defineComponents } from './toolkit';
+import { HeaderView } from './views/header';
+import { HealthView } from './views/healthView';
+import { StackView } from './views/stackView';
+import { StepsView } from './views/steps';
 
 interface VsCodeApi {
   postMessage(message: WebviewToHost): void;
+  getState(): unknown;
+  setState(state: PanelUiState): void;
 }
 declare function acquireVsCodeApi(): VsCodeApi;
 
+// Kept in this module's scope, never on `window`: a script that got in must not find it.
 const vscode = acquireVsCodeApi();
+const send = (message: WebviewToHost) => vscode.postMessage(message);
+
+defineComponents();
+
+let ui: PanelUiState | undefined = readPanelUiState(vscode.getState());
+let rev = -1;
+let header: RunHeader | undefined;
+let actions: RunActions | undefined;
+let steps: readonly StepView[] = [];
+
+const headerView = new HeaderView({
+  cancel: () => send({ type: 'cancel' }),
+  rollback: () => send({ type: 'rollback' }),
+  openConsole: () => send({ type: 'openConsole' }),
+});
+const stepsView = new StepsView();
+const logView = new LogView({
+  follow: ui?.follow ?? true,
+  filter: ui?.filter ?? '',
+  onStateChange: (state) => saveUi(state),
+  onOpenFile: () => send({ type: 'openLogFile' }),
+});
+const stackView = new StackView();
+const healthView = new HealthView((alarm) => send({ type: 'openAlarm', alarm }));
+const tabs = createTabs(
+  [
+    { id: 'log', label: 'Log', content: logView.element },
+    { id: 'stack', label: 'Stack', content: stackView.element },
+    { id: 'health', label: 'Health', content: healthView.element },
+  ],
+  (tab) => {
+    saveUi({ tab });
+    requestAnimationFrame(() => logView.layout());
+  },
+);
+const notice = el('div', 'notice');
+notice.hidden = true;
+
+const root = document.getElementById('root') ?? document.body;
+root.replaceChildren(headerView.element, notice, stepsView.element, tabs.element);
+logView.mount();
+if (ui?.tab) tabs.select(ui.tab);
+
+function saveUi(patch: Partial<Omit<PanelUiState, 'deploymentId'>>): void {
+  if (!header) return;
+  ui = { ...ui, ...patch, deploymentId: header.deploymentId };
+  vscode.setState(ui);
+}
+
+function applySnapshot(snapshot: RunSnapshot): void {
+  notice.hidden = true;
+  header = snapshot.header;
+  actions = snapshot.actions;
+  steps = snapshot.steps;
+  const now = Date.now();
+  headerView.update(header, actions);
+  stepsView.update(steps, now);
+  logView.reset(snapshot.log.lines, snapshot.log.total, snapshot.log.file);
+  stackView.setChanges(snapshot.changes);
+  stackView.reset(snapshot.events.slice(-EVENTS_WINDOW));
+  healthView.update(snapshot.health, now);
+  updateCounts(snapshot.health !== undefined);
+  saveUi({});
+  document.title = `${header.environment}: ${header.status}`;
+}
+
+function applyDelta(delta: RunDelta): void {
+  const now = Date.now();
+  if (delta.header) header = delta.header;
+  if (delta.actions) actions = delta.actions;
+  if ((delta.header || delta.actions) && header && actions) headerView.update(header, actions);
+  if (delta.steps) {
+    steps = delta.steps;
+    stepsView.update(steps, now);
+  }
+  if (delta.logFile !== undefined) logView.setFile(delta.logFile);
+  if (delta.appendLog) logView.append(delta.appendLog, delta.logTotal ?? 0);
+  if (delta.changes) stackView.setChanges(delta.changes);
+  if (delta.appendEvents) stackView.append(delta.appendEvents);
+  if (delta.health) healthView.update(delta.health, now);
+  updateCounts(delta.health !== undefined);
+}
+
+function updateCounts(healthChanged: boolean): void {
+  tabs.setCount('stack', stackView.size > 0 ? stackView.size : undefined);
+  if (healthChanged) tabs.setCount('health', undefined);
+}
 
 window.addEventListener('message', (event: MessageEvent<HostToWebview>) => {
   const message = event.data;
-  if (message.type === 'snapshot') {
-    const title = document.getElementById('title');
-    if (title) title.textContent = message.title;
+  switch (message?.type) {
+    case 'snapshot':
+      rev = message.rev;
+      applySnapshot(message.snapshot);
+      break;
+    case 'delta':
+      if (message.baseRev !== rev) {
+        // We missed something (hidden, reloaded): a delta on the wrong base would show a wrong run.
+        send({ type: 'requestSnapshot' });
+        return;
+      }
+      rev = message.rev;
+      applyDelta(message.delta);
+      break;
+    case 'missing':
+      notice.hidden = false;
+      notice.textContent = message.message;
+      break;
+    default:
+      break; // not ours
   }
 });
 
-vscode.postMessage({ type: 'ready' });
+// Elapsed time and the bake countdown move every second; the run's state does not come from here.
+setInterval(() => {
+  const now = Date.now();
+  headerView.tick(now);
+  healthView.tick(now);
+  if (steps.some((s) => s.status === 'running')) stepsView.update(steps, now);
+}, 1000);
+
+send({ type: 'ready' });

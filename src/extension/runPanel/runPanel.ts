@@ -1,0 +1,142 @@
+import * as vscode from 'vscode';
+import type { Logger } from '../../core/logger';
+import { isWebviewMessage, type HostToWebview, type WebviewToHost } from '../../shared/protocol';
+import { FlushScheduler } from './flushScheduler';
+import { buildPanelHtml } from './html';
+import type { RunModel } from './runState';
+
+export const RUN_PANEL_VIEW_TYPE = 'deployGuard.run';
+
+/** What a panel does with the user's clicks; RunPanels supplies it. */
+export interface RunPanelHandlers {
+  onAction(message: Exclude<WebviewToHost, { type: 'ready' | 'requestSnapshot' }>, model: RunModel): void;
+}
+
+/**
+ * One webview panel showing one run. Owns the panel's listeners and its flush timer.
+ *
+ * Protocol (src/shared/protocol.ts): nothing is posted until the webview says `ready`; then a
+ * full snapshot; then deltas at most every 100 ms. A hidden webview drops messages, so while
+ * hidden nothing is sent and becoming visible sends a fresh snapshot.
+ */
+export class RunPanel implements vscode.Disposable {
+  private model: RunModel | undefined;
+  private ready = false;
+  private sentRev = -1;
+  private readonly scheduler = new FlushScheduler(() => this.flush());
+  private readonly subscriptions: vscode.Disposable[] = [];
+  private disposed = false;
+
+  constructor(
+    readonly panel: vscode.WebviewPanel,
+    readonly deploymentId: string,
+    private readonly extensionUri: vscode.Uri,
+    private readonly handlers: RunPanelHandlers,
+    private readonly logger: Logger,
+    onDispose: () => void,
+  ) {
+    panel.webview.options = webviewOptions(extensionUri);
+    panel.webview.html = this.html();
+    this.subscriptions.push(
+      panel.webview.onDidReceiveMessage((message: unknown) => this.receive(message)),
+      panel.onDidChangeViewState(() => {
+        if (panel.visible) this.sendSnapshot();
+      }),
+      panel.onDidDispose(() => {
+        this.dispose();
+        onDispose();
+      }),
+    );
+  }
+
+  /** Sets (or replaces) the run shown; sends it if the webview is listening. */
+  setModel(model: RunModel): void {
+    this.model = model;
+    this.panel.title = panelTitle(model);
+    this.sendSnapshot();
+  }
+
+  /** The model changed: schedule a delta. */
+  changed(): void {
+    this.scheduler.request();
+  }
+
+  /** Shown when the run cannot be found (e.g. restored after its record was deleted). */
+  showMissing(message: string): void {
+    this.post({ type: 'missing', deploymentId: this.deploymentId, message });
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.scheduler.dispose();
+    for (const s of this.subscriptions.splice(0)) s.dispose();
+  }
+
+  private receive(message: unknown): void {
+    if (!isWebviewMessage(message)) {
+      this.logger.warn(`run panel ${this.deploymentId}: ignored a malformed message from the webview`);
+      return;
+    }
+    if (message.type === 'ready' || message.type === 'requestSnapshot') {
+      this.ready = true;
+      this.sendSnapshot();
+      return;
+    }
+    if (this.model) this.handlers.onAction(message, this.model);
+  }
+
+  private sendSnapshot(): void {
+    const model = this.model;
+    if (!model || !this.ready || !this.panel.visible) return;
+    const snapshot = model.snapshot();
+    model.markSent();
+    this.sentRev = model.rev;
+    this.post({ type: 'snapshot', rev: model.rev, snapshot });
+    this.panel.title = panelTitle(model);
+  }
+
+  private flush(): void {
+    const model = this.model;
+    // Hidden: keep the changes in the model; the snapshot on becoming visible carries them.
+    if (!model || !this.ready || !this.panel.visible) return;
+    const baseRev = this.sentRev;
+    const delta = model.takeDelta();
+    if (!delta) return;
+    this.sentRev = model.rev;
+    this.post({ type: 'delta', baseRev, rev: model.rev, delta });
+    if (delta.header) this.panel.title = panelTitle(model);
+  }
+
+  private post(message: HostToWebview): void {
+    if (this.disposed) return;
+    void this.panel.webview.postMessage(message).then(undefined, (err: unknown) => {
+      this.logger.debug(`run panel ${this.deploymentId}: postMessage failed: ${String(err)}`);
+    });
+  }
+
+  private html(): string {
+    const webview = this.panel.webview;
+    return buildPanelHtml({
+      cspSource: webview.cspSource,
+      scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview', 'main.js')).toString(),
+      styleUri: webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'media', 'panel.css')).toString(),
+      title: 'Deploy Guard run',
+    });
+  }
+}
+
+/** Scripts on (this panel needs them), and only the built webview folder and media/ readable. */
+export function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions {
+  return {
+    enableScripts: true,
+    enableCommandUris: false,
+    localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist', 'webview'), vscode.Uri.joinPath(extensionUri, 'media')],
+  };
+}
+
+function panelTitle(model: RunModel): string {
+  const header = model.currentHeader;
+  const env = header.environment || 'run';
+  return `${env}: ${header.status}`;
+}

@@ -1,0 +1,242 @@
+import * as vscode from 'vscode';
+import type { Disposable } from '../../core/disposable';
+import type { EngineEvent } from '../../core/events';
+import type { DeploymentRecord } from '../../core/history/record';
+import type { Logger } from '../../core/logger';
+import { isFinal } from '../../core/model';
+import { LOG_WINDOW_LINES, readPanelUiState, type WebviewToHost } from '../../shared/protocol';
+import { alarmConsoleUrl, stackConsoleUrl } from './consoleUrls';
+import { modelFromRecord } from './fromRecord';
+import { readLogTail } from './logTail';
+import { RUN_PANEL_VIEW_TYPE, RunPanel, webviewOptions } from './runPanel';
+import { RunModel } from './runState';
+
+/** A source of engine events: an `Emitter<EngineEvent>`'s `event`, or anything shaped like it. */
+export type EngineEventSource = (listener: (event: EngineEvent) => void) => Disposable;
+
+/** What the panels need from the rest of the extension; everything but the logger is optional. */
+export interface RunPanelDeps {
+  readonly logger: Logger;
+  /** Finds a deployment's history record by id (any stack). Used for finished and restored runs. */
+  readonly loadRecord?: (deploymentId: string) => Promise<DeploymentRecord | undefined>;
+  /** The commit's subject line for the header. */
+  readonly commitMessage?: (sha: string) => Promise<string | undefined>;
+  /** Cancel button. Default: runs `deployGuard.cancel` with `{ deploymentId }`. */
+  readonly cancel?: (deploymentId: string) => unknown;
+  /** Roll Back button. Default: runs `deployGuard.rollback` with `{ deploymentId }`. */
+  readonly rollback?: (deploymentId: string) => unknown;
+  /** Whether a panel opens by itself when a deployment starts (setting deployGuard.openRunPanel). */
+  readonly openOnStart?: () => boolean;
+}
+
+/** Finished runs kept in memory after their panel closed (live runs are always kept). */
+const KEEP_FINISHED = 3;
+
+/**
+ * The run panels: one per deployment, fed by engine events, restored after a window reload.
+ *
+ * Host API (for the editor surface):
+ *   - `show(deploymentId)` opens or reveals the run's panel (live or from history);
+ *   - `attach(source)` feeds it engine events (dispose the result to stop);
+ *   - `knownRuns()` lists the runs seen in this window, newest first.
+ */
+export class RunPanels implements vscode.Disposable {
+  private readonly models = new Map<string, RunModel>();
+  private readonly panels = new Map<string, RunPanel>();
+  private readonly subscriptions: vscode.Disposable[] = [];
+
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly deps: RunPanelDeps,
+  ) {
+    this.subscriptions.push(
+      vscode.window.registerWebviewPanelSerializer(RUN_PANEL_VIEW_TYPE, {
+        deserializeWebviewPanel: async (panel, state) => this.restore(panel, state),
+      }),
+    );
+  }
+
+  /** Feeds engine events to the panels. */
+  attach(source: EngineEventSource): vscode.Disposable {
+    const subscription = source((event) => this.onEvent(event));
+    return { dispose: () => subscription.dispose() };
+  }
+
+  /** Opens (or reveals) the panel of a run: live if this window is watching it, else from history. */
+  async show(deploymentId: string, options: { preserveFocus?: boolean } = {}): Promise<void> {
+    const open = this.panels.get(deploymentId);
+    if (open) {
+      open.panel.reveal(undefined, options.preserveFocus);
+      return;
+    }
+    const panel = vscode.window.createWebviewPanel(
+      RUN_PANEL_VIEW_TYPE,
+      'Deploy Guard run',
+      { viewColumn: vscode.ViewColumn.Active, preserveFocus: options.preserveFocus },
+      { ...webviewOptions(this.extensionUri), retainContextWhenHidden: false },
+    );
+    await this.adopt(panel, deploymentId);
+  }
+
+  /** Runs this window has seen, newest first (for a quick pick). */
+  knownRuns(): { deploymentId: string; label: string; status: string }[] {
+    return [...this.models.values()].reverse().map((m) => {
+      const h = m.currentHeader;
+      return { deploymentId: h.deploymentId, label: `${h.environment} · ${h.stack}`, status: h.status };
+    });
+  }
+
+  dispose(): void {
+    for (const panel of this.panels.values()) panel.panel.dispose();
+    this.panels.clear();
+    for (const s of this.subscriptions.splice(0)) s.dispose();
+  }
+
+  private async restore(panel: vscode.WebviewPanel, state: unknown): Promise<void> {
+    const ui = readPanelUiState(state);
+    if (!ui) {
+      panel.dispose(); // nothing trustworthy to restore
+      return;
+    }
+    await this.adopt(panel, ui.deploymentId);
+  }
+
+  private async adopt(panel: vscode.WebviewPanel, deploymentId: string): Promise<void> {
+    const runPanel = new RunPanel(
+      panel,
+      deploymentId,
+      this.extensionUri,
+      { onAction: (message, model) => void this.onAction(message, model) },
+      this.deps.logger,
+      () => {
+        this.panels.delete(deploymentId);
+        this.forgetFinished();
+      },
+    );
+    this.panels.set(deploymentId, runPanel);
+    const model = this.models.get(deploymentId) ?? (await this.loadModel(deploymentId));
+    if (!model) {
+      runPanel.showMissing(`Deployment ${deploymentId} is not in this window's runs or in the deployment history.`);
+      return;
+    }
+    runPanel.setModel(model);
+  }
+
+  /** A run this window did not watch: its history record plus the tail of its log file. */
+  private async loadModel(deploymentId: string): Promise<RunModel | undefined> {
+    let record: DeploymentRecord | undefined;
+    try {
+      record = await this.deps.loadRecord?.(deploymentId);
+    } catch (err) {
+      this.deps.logger.warn(`run panel: cannot read the record of ${deploymentId}: ${String(err)}`);
+    }
+    if (!record) return undefined;
+    const model = this.models.get(deploymentId) ?? modelFromRecord(record, !isFinal(record.status));
+    this.models.set(deploymentId, model);
+    if (record.logFile) {
+      try {
+        const tail = await readLogTail(record.logFile, LOG_WINDOW_LINES);
+        model.seedLog(tail.lines, tail.total, record.logFile);
+      } catch (err) {
+        this.deps.logger.warn(`run panel: cannot read the log ${record.logFile}: ${String(err)}`);
+      }
+    }
+    void this.fillCommitMessage(model);
+    return model;
+  }
+
+  private onEvent(event: EngineEvent): void {
+    let model = this.models.get(event.deploymentId);
+    if (!model) {
+      model = new RunModel({ deploymentId: event.deploymentId, live: true });
+      this.models.set(event.deploymentId, model);
+      if (event.type !== 'deployment-started') void this.completeFromRecord(model);
+    }
+    model.apply(event);
+    if (event.type === 'deployment-started') {
+      void this.fillCommitMessage(model);
+      void this.completeFromRecord(model);
+      if (this.deps.openOnStart?.() && !this.panels.has(event.deploymentId)) {
+        void this.show(event.deploymentId, { preserveFocus: true });
+      }
+    }
+    if (event.type === 'deployment-finished') {
+      void this.completeFromRecord(model);
+      this.forgetFinished();
+    }
+    this.panels.get(event.deploymentId)?.changed();
+  }
+
+  /** The record knows what events do not carry: the log file's path (and, for a resumed run, the header). */
+  private async completeFromRecord(model: RunModel): Promise<void> {
+    try {
+      const record = await this.deps.loadRecord?.(model.deploymentId);
+      if (!record) return;
+      if (record.logFile) model.setLogFile(record.logFile);
+      if (!model.currentHeader.environment) {
+        model.setHeader({ environment: record.environment, stack: record.stackName, region: record.region, account: record.account, kind: record.kind });
+      }
+      this.panels.get(model.deploymentId)?.changed();
+    } catch (err) {
+      this.deps.logger.debug(`run panel: record of ${model.deploymentId} not readable yet: ${String(err)}`);
+    }
+  }
+
+  private async fillCommitMessage(model: RunModel): Promise<void> {
+    const sha = model.currentHeader.commit?.sha;
+    if (!sha || !this.deps.commitMessage) return;
+    try {
+      const message = await this.deps.commitMessage(sha);
+      if (message) {
+        model.setCommitMessage(message.split('\n')[0]!.slice(0, 200));
+        this.panels.get(model.deploymentId)?.changed();
+      }
+    } catch {
+      /* the header simply shows no message */
+    }
+  }
+
+  private async onAction(message: Exclude<WebviewToHost, { type: 'ready' | 'requestSnapshot' }>, model: RunModel): Promise<void> {
+    const id = model.deploymentId; // never from the message: a panel acts on its own run only
+    const actions = model.actions();
+    const header = model.currentHeader;
+    try {
+      switch (message.type) {
+        case 'cancel':
+          if (!actions.canCancel) return;
+          await (this.deps.cancel ? this.deps.cancel(id) : vscode.commands.executeCommand('deployGuard.cancel', { deploymentId: id }));
+          return;
+        case 'rollback':
+          if (!actions.canRollback) return;
+          await (this.deps.rollback ? this.deps.rollback(id) : vscode.commands.executeCommand('deployGuard.rollback', { deploymentId: id }));
+          return;
+        case 'openConsole': {
+          const url = header.region ? stackConsoleUrl(header.region, header.stack) : undefined;
+          if (url) await vscode.env.openExternal(vscode.Uri.parse(url));
+          return;
+        }
+        case 'openAlarm': {
+          // Only an alarm this run guards: the name came from the webview, which is untrusted.
+          if (!model.alarmNames.includes(message.alarm) || !header.region) return;
+          const url = alarmConsoleUrl(header.region, message.alarm);
+          if (url) await vscode.env.openExternal(vscode.Uri.parse(url));
+          return;
+        }
+        case 'openLogFile': {
+          const file = model.logFilePath;
+          if (file) await vscode.window.showTextDocument(vscode.Uri.file(file), { preview: true });
+          return;
+        }
+      }
+    } catch (err) {
+      this.deps.logger.error(`run panel ${id}: ${message.type} failed: ${String(err)}`);
+      void vscode.window.showErrorMessage(`Deploy Guard: ${message.type} failed for deployment ${id}: ${String(err)}`);
+    }
+  }
+
+  /** Bounded memory: finished runs without an open panel are dropped beyond the newest few. */
+  private forgetFinished(): void {
+    const finished = [...this.models.values()].filter((m) => isFinal(m.status) && !this.panels.has(m.deploymentId));
+    for (const model of finished.slice(0, Math.max(0, finished.length - KEEP_FINISHED))) this.models.delete(model.deploymentId);
+  }
+}

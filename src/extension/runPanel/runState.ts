@@ -1,0 +1,424 @@
+/**
+ * One run as the panel shows it: engine events in, a RunSnapshot (and the delta since the last
+ * flush) out. No `vscode` import, so it is unit-tested in node.
+ *
+ * It is a reducer over the engine's typed events and nothing else: the status the panel shows is
+ * the engine's status, never something read out of log text.
+ *
+ * It mutates in place rather than copying: a step printing 100,000 lines must cost O(lines),
+ * not O(lines²). Everything it hands out (snapshot, delta) is a fresh array the caller may keep.
+ */
+import type { EngineEvent } from '../../core/events';
+import { isFinal, type DeploymentKind, type DeploymentStatus } from '../../core/model';
+import {
+  EVENTS_WINDOW,
+  LOG_WINDOW_LINES,
+  type AlarmView,
+  type ChangeView,
+  type HealthView,
+  type LogLine,
+  type LogStream,
+  type RollbackView,
+  type RunActions,
+  type RunDelta,
+  type RunHeader,
+  type RunSnapshot,
+  type StackEventView,
+  type StepView,
+  type VerdictView,
+} from '../../shared/protocol';
+
+/**
+ * Health facts, in the panel's own words. The health engineer's events (issue 5) map onto these
+ * in `applyHealth`'s callers; keeping the panel's shape here means a renamed field there is a
+ * one-line change in the adapter, not in the reducer or the webview.
+ */
+export type HealthInput =
+  | { readonly type: 'watch-started'; readonly at: number; readonly endsAt: number; readonly alarms: readonly AlarmView[] }
+  | { readonly type: 'alarm-changed'; readonly alarm: AlarmView }
+  | { readonly type: 'verdict'; readonly verdict: VerdictView }
+  | { readonly type: 'rollback'; readonly rollback: RollbackView };
+
+/** What is known of a run before its first event (from the history record or the caller). */
+export interface RunSeed {
+  readonly deploymentId: string;
+  readonly kind?: DeploymentKind;
+  readonly environment?: string;
+  readonly stack?: string;
+  readonly region?: string;
+  readonly account?: string;
+  readonly status?: DeploymentStatus;
+  readonly live: boolean;
+}
+
+/** The parts of a snapshot that changed since the last `takeDelta`. */
+interface Dirty {
+  header: boolean;
+  steps: boolean;
+  changes: boolean;
+  health: boolean;
+  logFile: boolean;
+}
+
+const NO_DIRT: Dirty = { header: false, steps: false, changes: false, health: false, logFile: false };
+
+export class RunModel {
+  private header: RunHeader;
+  private steps: StepView[] = [];
+  private changes: ChangeView[] = [];
+  private health: HealthView | undefined;
+  private logFile: string | undefined;
+  private stackStatus: string | undefined;
+
+  /** Recent log lines; trimmed to LOG_WINDOW_LINES lazily (every 25 %), so trimming is amortised O(1). */
+  private log: LogLine[] = [];
+  private logTotal = 0;
+  private readonly events: StackEventView[] = [];
+  private readonly eventIds = new Set<string>();
+
+  private dirty: Dirty = { ...NO_DIRT };
+  private pendingLog: LogLine[] = [];
+  private pendingEvents: StackEventView[] = [];
+  private revision = 0;
+
+  constructor(seed: RunSeed) {
+    this.header = {
+      deploymentId: seed.deploymentId,
+      kind: seed.kind ?? 'deploy',
+      environment: seed.environment ?? '',
+      stack: seed.stack ?? '',
+      region: seed.region,
+      account: seed.account,
+      status: seed.status ?? 'queued',
+      live: seed.live,
+    };
+  }
+
+  get deploymentId(): string {
+    return this.header.deploymentId;
+  }
+
+  get currentHeader(): RunHeader {
+    return this.header;
+  }
+
+  /** The full log on disk, if known. */
+  get logFilePath(): string | undefined {
+    return this.logFile;
+  }
+
+  /** Names of the guarded alarms shown (the only ones the panel may open). */
+  get alarmNames(): readonly string[] {
+    return this.health?.alarms.map((a) => a.name) ?? [];
+  }
+
+  get status(): DeploymentStatus {
+    return this.header.status;
+  }
+
+  /** Increases on every change; deltas say which revision they apply to. */
+  get rev(): number {
+    return this.revision;
+  }
+
+  /** Applies one engine event. Events for other deployments are ignored. */
+  apply(event: EngineEvent): void {
+    if (event.deploymentId !== this.header.deploymentId) return;
+    const at = Date.parse(event.at);
+    switch (event.type) {
+      case 'deployment-started':
+        this.setHeader({
+          kind: event.kind,
+          environment: event.environment,
+          stack: event.stackName,
+          region: event.region,
+          account: event.account,
+          commit: event.commit ? { ...this.header.commit, sha: event.commit, branch: event.branch } : this.header.commit,
+          rollbackTargetId: event.rollbackTargetId,
+          startedAt: this.header.startedAt ?? at,
+        });
+        if (this.steps.length === 0 && event.steps.length > 0) {
+          this.steps = event.steps.map((name) => ({ name, status: 'pending' }));
+          this.dirty.steps = true;
+        }
+        break;
+      case 'deployment-status':
+        this.setHeader({ status: event.status, reason: event.reason ?? this.header.reason });
+        break;
+      case 'deployment-finished':
+        this.setHeader({ status: event.status, reason: event.reason ?? this.header.reason, finishedAt: at });
+        this.finishOpenSteps(at);
+        break;
+      case 'step-started':
+        this.setStep(event.index, { name: event.name, status: 'running', startedAt: at });
+        break;
+      case 'step-finished': {
+        const startedAt = this.steps[event.index]?.startedAt ?? at - event.durationMs;
+        this.setStep(event.index, {
+          name: event.name,
+          status: event.status,
+          startedAt,
+          finishedAt: startedAt + event.durationMs,
+          exitCode: event.exitCode,
+        });
+        break;
+      }
+      case 'log':
+        this.appendLog(event.lines, event.stream === 'engine' ? 'system' : event.stream, event.stepIndex);
+        break;
+      case 'change-set-planned':
+        this.changes = event.changes.map((c) => ({
+          action: c.action,
+          logicalId: c.logicalId,
+          resourceType: c.resourceType,
+          replacement: c.replacement,
+        }));
+        this.dirty.changes = true;
+        break;
+      case 'stack-event':
+        this.addStackEvent({
+          id: event.eventId,
+          timestamp: Date.parse(event.timestamp),
+          logicalId: event.logicalId,
+          resourceType: event.resourceType,
+          status: event.status,
+          reason: event.reason,
+          failed: isFailedResourceStatus(event.status),
+        });
+        break;
+      case 'stack-status':
+        this.stackStatus = event.status;
+        this.setHeader({ stackStatus: event.status });
+        break;
+      case 'notice':
+        this.appendLog([`${event.level === 'info' ? 'ℹ' : '⚠'} ${event.message}`], 'system', undefined);
+        break;
+      case 'alarms-checked': {
+        const already = new Set(event.alreadyInAlarm);
+        this.patchHealth({
+          alarms: event.alarms.map((a) => ({ name: a.name, state: a.state, preExisting: already.has(a.name) })),
+          rollbackTriggers: event.rollbackTriggers,
+        });
+        break;
+      }
+      case 'watch-started': {
+        const known = new Map((this.health?.alarms ?? []).map((a) => [a.name, a]));
+        this.patchHealth({
+          alarms: event.alarms.map((name) => known.get(name) ?? { name, state: 'UNREAD' }),
+          bakeStartedAt: at,
+          bakeEndsAt: Date.parse(event.deadline),
+          policy: event.rollback,
+        });
+        break;
+      }
+      case 'alarm-changed': {
+        const previous = this.health?.alarms.find((a) => a.name === event.alarm);
+        this.applyHealth({
+          type: 'alarm-changed',
+          alarm: { ...previous, name: event.alarm, state: event.to, changedAt: Date.parse(event.changedAt), reason: event.reason },
+        });
+        break;
+      }
+      case 'watch-verdict':
+        this.applyHealth({ type: 'verdict', verdict: { kind: event.verdict, alarm: event.alarm, reason: event.reason, at } });
+        break;
+      case 'rollback-started':
+        this.applyHealth({
+          type: 'rollback',
+          rollback: { phase: 'started', targetDeploymentId: event.targetId, rollbackDeploymentId: event.rollbackDeploymentId, reason: event.reason, at },
+        });
+        break;
+      case 'rollback-finished': {
+        const started = this.health?.rollback;
+        const phase = event.outcome === 'rolled-back' ? 'succeeded' : event.outcome === 'rollback-failed' ? 'failed' : 'skipped';
+        this.applyHealth({
+          type: 'rollback',
+          rollback: {
+            ...started,
+            phase,
+            targetDeploymentId: event.targetId ?? started?.targetDeploymentId,
+            rollbackDeploymentId: event.rollbackDeploymentId ?? started?.rollbackDeploymentId,
+            reason: event.reason,
+            at,
+          },
+        });
+        break;
+      }
+      default:
+        assertNever(event);
+    }
+  }
+
+  applyHealth(input: HealthInput): void {
+    const health: HealthView = this.health ?? { alarms: [] };
+    switch (input.type) {
+      case 'watch-started':
+        this.health = { ...health, alarms: input.alarms, bakeStartedAt: input.at, bakeEndsAt: input.endsAt };
+        break;
+      case 'alarm-changed': {
+        const others = health.alarms.filter((a) => a.name !== input.alarm.name);
+        const index = health.alarms.findIndex((a) => a.name === input.alarm.name);
+        const alarms = index < 0 ? [...others, input.alarm] : health.alarms.map((a, k) => (k === index ? input.alarm : a));
+        this.health = { ...health, alarms };
+        break;
+      }
+      case 'verdict':
+        this.health = { ...health, verdict: input.verdict };
+        break;
+      case 'rollback':
+        this.health = { ...health, rollback: input.rollback };
+        break;
+      default:
+        assertNever(input);
+    }
+    this.touch('health');
+  }
+
+  private patchHealth(patch: Partial<HealthView>): void {
+    this.health = { alarms: [], ...this.health, ...patch };
+    this.touch('health');
+  }
+
+  /** Lines that were in the log before the panel saw the run (from the log file of a record). */
+  seedLog(lines: readonly string[], total: number, file: string | undefined): void {
+    this.log = [];
+    this.logTotal = Math.max(0, total - lines.length);
+    this.appendLog(lines, 'stdout', undefined);
+    this.setLogFile(file);
+  }
+
+  setLogFile(file: string | undefined): void {
+    if (file === this.logFile) return;
+    this.logFile = file;
+    this.touch('logFile');
+    this.touch('header'); // the Open Log File action depends on it
+  }
+
+  setSteps(steps: readonly StepView[]): void {
+    this.steps = [...steps];
+    this.touch('steps');
+  }
+
+  setChanges(changes: readonly ChangeView[]): void {
+    this.changes = [...changes];
+    this.touch('changes');
+  }
+
+  setCommitMessage(message: string): void {
+    if (!this.header.commit) return;
+    this.setHeader({ commit: { ...this.header.commit, message } });
+  }
+
+  /** Overwrites header fields (used to seed from a history record). */
+  setHeader(patch: Partial<Omit<RunHeader, 'deploymentId'>>): void {
+    this.header = { ...this.header, ...patch };
+    this.touch('header');
+  }
+
+  addStackEvent(view: StackEventView): void {
+    if (this.eventIds.has(view.id)) return; // the poller may see an event twice
+    this.eventIds.add(view.id);
+    this.events.push(view);
+    this.pendingEvents.push(view);
+    if (this.events.length > EVENTS_WINDOW) this.eventIds.delete(this.events.shift()!.id);
+    this.revision++;
+  }
+
+  actions(): RunActions {
+    const { status, kind, live, region, stack } = this.header;
+    return {
+      canCancel: live && !isFinal(status),
+      // "Roll back this deployment": while it is watched, when it went unhealthy, or once stable.
+      canRollback: kind === 'deploy' && (status === 'watching' || status === 'unhealthy' || status === 'stable'),
+      canOpenConsole: Boolean(region && stack),
+      canOpenLogFile: this.logFile !== undefined,
+    };
+  }
+
+  snapshot(): RunSnapshot {
+    return {
+      header: this.header,
+      actions: this.actions(),
+      steps: [...this.steps],
+      log: { lines: this.windowOf(this.log), total: this.logTotal, file: this.logFile },
+      events: [...this.events],
+      changes: [...this.changes],
+      health: this.health,
+    };
+  }
+
+  /** Marks everything as sent (after a snapshot went out). */
+  markSent(): void {
+    this.dirty = { ...NO_DIRT };
+    this.pendingLog = [];
+    this.pendingEvents = [];
+  }
+
+  /** What changed since the last snapshot or delta; undefined when nothing did. */
+  takeDelta(): RunDelta | undefined {
+    const d = this.dirty;
+    const hasLog = this.pendingLog.length > 0;
+    const hasEvents = this.pendingEvents.length > 0;
+    if (!d.header && !d.steps && !d.changes && !d.health && !d.logFile && !hasLog && !hasEvents) return undefined;
+    const delta: RunDelta = {
+      ...(d.header ? { header: this.header, actions: this.actions() } : {}),
+      ...(d.steps ? { steps: [...this.steps] } : {}),
+      ...(d.changes ? { changes: [...this.changes] } : {}),
+      ...(d.health ? { health: this.health } : {}),
+      ...(d.logFile ? { logFile: this.logFile } : {}),
+      ...(hasLog ? { appendLog: this.windowOf(this.pendingLog), logTotal: this.logTotal } : {}),
+      ...(hasEvents ? { appendEvents: this.pendingEvents } : {}),
+    };
+    this.markSent();
+    return delta;
+  }
+
+  private appendLog(lines: readonly string[], stream: LogStream, step: number | undefined): void {
+    for (const text of lines) {
+      const line: LogLine = step === undefined ? { seq: this.logTotal, text, stream } : { seq: this.logTotal, text, stream, step };
+      this.logTotal++;
+      this.log.push(line);
+      this.pendingLog.push(line);
+    }
+    if (this.log.length > LOG_WINDOW_LINES * 1.25) this.log = this.log.slice(-LOG_WINDOW_LINES);
+    if (this.pendingLog.length > LOG_WINDOW_LINES * 1.25) this.pendingLog = this.pendingLog.slice(-LOG_WINDOW_LINES);
+    if (lines.length > 0) this.revision++;
+  }
+
+  private windowOf(lines: LogLine[]): LogLine[] {
+    return lines.length > LOG_WINDOW_LINES ? lines.slice(-LOG_WINDOW_LINES) : [...lines];
+  }
+
+  private setStep(index: number, step: StepView): void {
+    if (!Number.isInteger(index) || index < 0 || index > 1000) return;
+    while (this.steps.length <= index) this.steps.push({ name: `step ${this.steps.length + 1}`, status: 'pending' });
+    this.steps[index] = step;
+    this.touch('steps');
+  }
+
+  /** A run that ended mid-step (cancelled, crashed) must not show a step spinning forever. */
+  private finishOpenSteps(at: number): void {
+    if (!this.steps.some((s) => s.status === 'running')) return;
+    this.steps = this.steps.map((s) => (s.status === 'running' ? { ...s, status: 'cancelled', finishedAt: at } : s));
+    this.touch('steps');
+  }
+
+  private touch(part: keyof Dirty): void {
+    this.dirty[part] = true;
+    this.revision++;
+  }
+
+  /** The stack status most recently seen (also in the header). */
+  get lastStackStatus(): string | undefined {
+    return this.stackStatus;
+  }
+}
+
+/** A resource status CloudFormation uses for a failure: CREATE_FAILED, UPDATE_FAILED, DELETE_FAILED… */
+export function isFailedResourceStatus(status: string): boolean {
+  return status.endsWith('_FAILED') || (status.includes('ROLLBACK') && status.endsWith('_IN_PROGRESS') && !status.includes('CLEANUP'));
+}
+
+function assertNever(value: never): void {
+  void value; // a new event type the panel does not show yet: ignored, never a crash
+}

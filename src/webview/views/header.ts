@@ -1,0 +1,81 @@
+/** The run's header: what is deployed where, its status and elapsed time, and the actions. */
+import type { RunActions, RunHeader } from '../../shared/protocol';
+import { el, setText } from '../dom';
+import { formatDuration, shortSha } from '../format';
+import { deploymentStatus } from '../status';
+import { createButton, createProgressRing, setDisabled } from '../toolkit';
+
+export interface HeaderActions {
+  cancel(): void;
+  rollback(): void;
+  openConsole(): void;
+}
+
+export class HeaderView {
+  readonly element = el('header', 'run-header');
+  private readonly title = el('h1', 'run-title');
+  private readonly subtitle = el('div', 'run-subtitle');
+  private readonly commit = el('div', 'run-commit');
+  private readonly status = el('span', 'run-status');
+  private readonly statusText = el('span', 'run-status-text');
+  private readonly ring = createProgressRing();
+  private readonly elapsed = el('span', 'run-elapsed');
+  private readonly reason = el('div', 'run-reason');
+  private readonly cancel: HTMLElement;
+  private readonly rollback: HTMLElement;
+  private readonly console: HTMLElement;
+  private header: RunHeader | undefined;
+
+  constructor(actions: HeaderActions) {
+    this.cancel = createButton('Cancel', 'secondary', actions.cancel);
+    this.cancel.id = 'action-cancel';
+    this.rollback = createButton('Roll Back', 'secondary', actions.rollback);
+    this.rollback.id = 'action-rollback';
+    this.console = createButton('Open in AWS Console', 'secondary', actions.openConsole);
+    this.console.id = 'action-console';
+    this.status.append(this.ring, this.statusText);
+    const left = el('div', 'run-identity');
+    left.append(this.title, this.subtitle, this.commit);
+    const state = el('div', 'run-state');
+    state.append(this.status, this.elapsed);
+    const buttons = el('div', 'run-actions');
+    buttons.append(this.cancel, this.rollback, this.console);
+    const top = el('div', 'run-header-top');
+    top.append(left, state, buttons);
+    this.element.append(top, this.reason);
+  }
+
+  update(header: RunHeader, actions: RunActions): void {
+    this.header = header;
+    const kind = header.kind === 'rollback' ? 'Rollback of ' : header.kind === 'baseline' ? 'Baseline of ' : '';
+    setText(this.title, `${kind}${header.stack || 'stack'} → ${header.environment || 'environment'}`);
+    const where = [header.region, header.account].filter(Boolean).join(' · ');
+    const stack = header.stackStatus ? ` · stack ${header.stackStatus}` : '';
+    const target = header.rollbackTargetId ? ` · restoring ${header.rollbackTargetId}` : '';
+    setText(this.subtitle, `${where}${stack}${target}${header.live ? '' : ' · from history'}`);
+    const c = header.commit;
+    setText(
+      this.commit,
+      c ? `${shortSha(c.sha)}${c.branch ? ` (${c.branch})` : ''}${c.dirty ? ' + uncommitted changes' : ''}${c.message ? ` — ${c.message}` : ''}` : '',
+    );
+    const { label, tone } = deploymentStatus(header.status);
+    setText(this.statusText, label);
+    this.status.className = `run-status tone-${tone}`;
+    this.status.dataset.status = header.status;
+    this.ring.hidden = tone !== 'running' || !header.live;
+    setText(this.reason, header.reason ?? '');
+    this.reason.hidden = !header.reason;
+    setDisabled(this.cancel, !actions.canCancel);
+    setDisabled(this.rollback, !actions.canRollback);
+    setDisabled(this.console, !actions.canOpenConsole);
+    this.tick(Date.now());
+  }
+
+  /** Called every second while the run is going. */
+  tick(now: number): void {
+    const h = this.header;
+    if (!h?.startedAt) return setText(this.elapsed, '');
+    const end = h.finishedAt ?? (h.live ? now : undefined);
+    setText(this.elapsed, end === undefined ? '' : formatDuration(end - h.startedAt));
+  }
+}

@@ -1,0 +1,34 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { isWebviewMessage, readPanelUiState } from '../../../src/shared/protocol';
+
+describe('webview → host messages are validated as untrusted input', () => {
+  it('accepts exactly the protocol shapes', () => {
+    for (const type of ['ready', 'requestSnapshot', 'cancel', 'rollback', 'openConsole', 'openLogFile']) {
+      assert.ok(isWebviewMessage({ type }), type);
+    }
+    assert.ok(isWebviewMessage({ type: 'openAlarm', alarm: 'orders-prod-5xx' }));
+  });
+
+  it('rejects anything else', () => {
+    const bad: unknown[] = [
+      null, undefined, 'ready', 42, [], ['ready'],
+      {}, { type: 'READY' }, { type: 'runCommand', command: 'workbench.action.terminal.new' },
+      { type: 'cancel', deploymentId: 'someone-elses-run' }, // a panel acts only on its own run
+      { type: 'openAlarm' }, { type: 'openAlarm', alarm: '' }, { type: 'openAlarm', alarm: 7 },
+      { type: 'openAlarm', alarm: 'x'.repeat(256) }, { type: 'openAlarm', alarm: 'a\nb' },
+      { type: 'openAlarm', alarm: 'a', extra: true },
+      Object.create({ type: 'ready' }),
+    ];
+    for (const value of bad) assert.equal(isWebviewMessage(value), false, JSON.stringify(value));
+  });
+
+  it('reads persisted panel state defensively', () => {
+    assert.deepEqual(readPanelUiState({ deploymentId: '20261126T223000123Z-ab12cd', follow: false, filter: 'err' }), {
+      deploymentId: '20261126T223000123Z-ab12cd', follow: false, filter: 'err', tab: undefined,
+    });
+    assert.equal(readPanelUiState({ deploymentId: '../../etc/passwd' }), undefined);
+    assert.equal(readPanelUiState({ deploymentId: 5 }), undefined);
+    assert.equal(readPanelUiState(null), undefined);
+  });
+});

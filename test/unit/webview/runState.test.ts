@@ -1,0 +1,117 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { EngineEvent } from '../../../src/core/events';
+import { RunModel } from '../../../src/extension/runPanel/runState';
+import { LOG_WINDOW_LINES } from '../../../src/shared/protocol';
+
+const ID = '20261126T223000123Z-ab12cd';
+let clock = Date.parse('2026-11-26T22:30:00Z');
+const at = () => new Date((clock += 1000)).toISOString();
+
+function started(): EngineEvent {
+  return {
+    type: 'deployment-started',
+    deploymentId: ID,
+    at: at(),
+    kind: 'deploy',
+    environment: 'prod',
+    stackName: 'orders-prod',
+    region: 'eu-west-1',
+    account: '123456789012',
+    commit: 'a1b2c3d4e5f6',
+    branch: 'main',
+    steps: ['Install', 'Test'],
+  };
+}
+
+describe('run panel state: a reducer over engine events', () => {
+  it('builds header, steps, log, stack events and changes from events', () => {
+    const model = new RunModel({ deploymentId: ID, live: true });
+    model.apply(started());
+    model.apply({ type: 'deployment-status', deploymentId: ID, at: at(), status: 'running-steps' });
+    model.apply({ type: 'step-started', deploymentId: ID, at: at(), index: 0, name: 'Install' });
+    model.apply({ type: 'log', deploymentId: ID, at: at(), stream: 'stdout', stepIndex: 0, lines: ['one', '\x1b[31mtwo\x1b[0m'] });
+    model.apply({ type: 'step-finished', deploymentId: ID, at: at(), index: 0, name: 'Install', status: 'succeeded', exitCode: 0, durationMs: 2000 });
+    model.apply({
+      type: 'change-set-planned', deploymentId: ID, at: at(), changeSetName: 'cs', changeSetType: 'UPDATE', empty: false,
+      changes: [{ action: 'Modify', logicalId: 'Fn', resourceType: 'AWS::Lambda::Function', replacement: 'True' }],
+    });
+    const ev = { type: 'stack-event', deploymentId: ID, at: at(), eventId: 'e1', timestamp: '2026-11-26T22:31:00Z', logicalId: 'Fn', resourceType: 'AWS::Lambda::Function', status: 'UPDATE_FAILED', reason: 'boom' } as const;
+    model.apply(ev);
+    model.apply(ev); // the poller saw it twice
+    model.apply({ type: 'deployment-status', deploymentId: 'someone-else', at: at(), status: 'failed' });
+
+    const snap = model.snapshot();
+    assert.equal(snap.header.environment, 'prod');
+    assert.equal(snap.header.stack, 'orders-prod');
+    assert.equal(snap.header.commit?.sha, 'a1b2c3d4e5f6');
+    assert.equal(snap.header.status, 'running-steps');
+    assert.deepEqual(snap.steps.map((s) => s.status), ['succeeded', 'pending']);
+    assert.equal(snap.steps[0]!.finishedAt! - snap.steps[0]!.startedAt!, 2000);
+    assert.deepEqual(snap.log.lines.map((l) => l.text), ['one', '\x1b[31mtwo\x1b[0m']);
+    assert.equal(snap.log.lines[1]!.step, 0);
+    assert.equal(snap.events.length, 1);
+    assert.equal(snap.events[0]!.failed, true);
+    assert.equal(snap.changes[0]!.replacement, 'True');
+    assert.equal(snap.actions.canCancel, true);
+  });
+
+  it('never takes status from log text', () => {
+    const model = new RunModel({ deploymentId: ID, live: true });
+    model.apply(started());
+    model.apply({ type: 'deployment-status', deploymentId: ID, at: at(), status: 'running-steps' });
+    model.apply({ type: 'log', deploymentId: ID, at: at(), stream: 'stdout', lines: ['Deploy succeeded', 'status: stable', 'rolled-back'] });
+    assert.equal(model.snapshot().header.status, 'running-steps');
+  });
+
+  it('sends deltas of only what changed, then nothing', () => {
+    const model = new RunModel({ deploymentId: ID, live: true });
+    model.apply(started());
+    model.markSent();
+    assert.equal(model.takeDelta(), undefined);
+    const rev = model.rev;
+    model.apply({ type: 'log', deploymentId: ID, at: at(), stream: 'stderr', lines: ['a', 'b'] });
+    assert.ok(model.rev > rev);
+    const delta = model.takeDelta()!;
+    assert.deepEqual(delta.appendLog?.map((l) => [l.seq, l.text, l.stream]), [[0, 'a', 'stderr'], [1, 'b', 'stderr']]);
+    assert.equal(delta.header, undefined);
+    assert.equal(delta.steps, undefined);
+    assert.equal(model.takeDelta(), undefined);
+    model.apply({ type: 'deployment-finished', deploymentId: ID, at: at(), status: 'failed', reason: 'step Test failed', exitCode: 1, durationMs: 5 });
+    const end = model.takeDelta()!;
+    assert.equal(end.header?.status, 'failed');
+    assert.equal(end.actions?.canCancel, false);
+  });
+
+  it('keeps a bounded window of recent lines but counts them all', () => {
+    const model = new RunModel({ deploymentId: ID, live: true });
+    const total = LOG_WINDOW_LINES * 2 + 7;
+    const chunk = Array.from({ length: 10_000 }, (_, k) => `line ${k}`);
+    for (let sent = 0; sent < total; sent += chunk.length) {
+      model.apply({ type: 'log', deploymentId: ID, at: at(), stream: 'stdout', lines: chunk.slice(0, Math.min(chunk.length, total - sent)) });
+    }
+    const snap = model.snapshot();
+    assert.equal(snap.log.total, total);
+    assert.equal(snap.log.lines.length, LOG_WINDOW_LINES);
+    assert.equal(snap.log.lines.at(-1)!.seq, total - 1);
+    assert.ok(model.takeDelta()!.appendLog!.length <= LOG_WINDOW_LINES);
+  });
+
+  it('marks steps still running as cancelled when the run ends, and tracks health', () => {
+    const model = new RunModel({ deploymentId: ID, live: true });
+    model.apply(started());
+    model.apply({ type: 'step-started', deploymentId: ID, at: at(), index: 1, name: 'Test' });
+    model.apply({ type: 'deployment-finished', deploymentId: ID, at: at(), status: 'cancelled', exitCode: 1, durationMs: 10 });
+    assert.equal(model.snapshot().steps[1]!.status, 'cancelled');
+
+    model.applyHealth({ type: 'watch-started', at: 1, endsAt: 600_001, alarms: [{ name: 'orders-5xx', state: 'OK' }, { name: 'orders-p99', state: 'INSUFFICIENT_DATA' }] });
+    model.applyHealth({ type: 'alarm-changed', alarm: { name: 'orders-5xx', state: 'ALARM', changedAt: 5 } });
+    model.applyHealth({ type: 'verdict', verdict: { kind: 'unhealthy', alarm: 'orders-5xx', reason: 'Threshold Crossed' } });
+    model.applyHealth({ type: 'rollback', rollback: { phase: 'succeeded', targetDeploymentId: 'v1', targetCommit: '0f0f0f0' } });
+    const health = model.snapshot().health!;
+    assert.deepEqual(health.alarms.map((a) => `${a.name}:${a.state}`), ['orders-5xx:ALARM', 'orders-p99:INSUFFICIENT_DATA']);
+    assert.equal(health.bakeEndsAt, 600_001);
+    assert.equal(health.verdict?.kind, 'unhealthy');
+    assert.equal(health.rollback?.targetCommit, '0f0f0f0');
+  });
+});
