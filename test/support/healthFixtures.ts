@@ -1,0 +1,110 @@
+/**
+ * Helpers for the health-watch and rollback suites: alarms made with PutMetricAlarm and driven
+ * with SetAlarmState on a real moto_server, history in a temp DEPLOYGUARD_HOME, and records shaped
+ * like the engine's.
+ */
+import { createHash } from 'node:crypto';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  CloudWatchClient,
+  DeleteAlarmsCommand,
+  PutMetricAlarmCommand,
+  SetAlarmStateCommand,
+  type StateValue,
+} from '@aws-sdk/client-cloudwatch';
+import type { EngineEvent } from '../../src/core/events';
+import { HistoryStore, type StackHistory } from '../../src/core/history/store';
+import { newDeploymentId } from '../../src/core/history/paths';
+import type { DeploymentRecord, ParameterRecord } from '../../src/core/history/record';
+import type { Logger } from '../../src/core/logger';
+import type { EnvironmentConfig, HealthConfig } from '../../src/core/pipeline/types';
+import { MOTO_ENV } from './moto';
+
+export const REGION = MOTO_ENV.AWS_REGION;
+export const ACCOUNT = '123456789012';
+
+/** Points the SDK's default credential chain at moto's fake credentials. */
+export function useMotoCredentials(): void {
+  for (const [k, v] of Object.entries(MOTO_ENV)) process.env[k] = v;
+}
+
+export function rawCloudWatch(endpoint: string): CloudWatchClient {
+  return new CloudWatchClient({ region: REGION, endpoint, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' }, maxAttempts: 1 });
+}
+
+export async function putAlarm(cw: CloudWatchClient, name: string): Promise<void> {
+  await cw.send(
+    new PutMetricAlarmCommand({
+      AlarmName: name,
+      MetricName: `${name}-metric`,
+      Namespace: 'DeployGuard/Test',
+      Statistic: 'Sum',
+      Period: 60,
+      EvaluationPeriods: 1,
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+    }),
+  );
+}
+
+export async function setAlarm(cw: CloudWatchClient, name: string, state: StateValue, reason = `test set ${state}`): Promise<void> {
+  await cw.send(new SetAlarmStateCommand({ AlarmName: name, StateValue: state, StateReason: reason }));
+}
+
+export async function deleteAlarm(cw: CloudWatchClient, name: string): Promise<void> {
+  await cw.send(new DeleteAlarmsCommand({ AlarmNames: [name] }));
+}
+
+export async function tempHistory(stackName: string): Promise<StackHistory> {
+  const root = await mkdtemp(join(tmpdir(), 'dg-health-'));
+  return new HistoryStore(root).stack({ account: ACCOUNT, region: REGION, stackName });
+}
+
+export function health(over: Partial<HealthConfig> = {}): HealthConfig {
+  return { alarms: [], stackAlarms: false, bakeMs: 1500, pollSeconds: 0.2, rollback: 'auto', ...over };
+}
+
+export function environment(endpoint: string, h: HealthConfig | undefined): EnvironmentConfig {
+  return { name: 'dev', region: REGION, endpoint, deployOn: [], confirm: false, health: h };
+}
+
+export function record(over: Partial<DeploymentRecord> & { body?: string; params?: ParameterRecord[] } = {}): DeploymentRecord {
+  const body = over.body ?? 'Resources: {}\n';
+  const { body: _b, params, ...rest } = over;
+  return {
+    schemaVersion: 1,
+    id: newDeploymentId(),
+    kind: 'deploy',
+    environment: 'dev',
+    stackName: 'orders-dev',
+    region: REGION,
+    account: ACCOUNT,
+    template: { body, sha256: createHash('sha256').update(body).digest('hex') },
+    parameters: params ?? [],
+    tags: {},
+    capabilities: [],
+    status: 'watching',
+    startedAt: new Date().toISOString(),
+    steps: [],
+    ...rest,
+  };
+}
+
+/** Collects engine events for assertions. */
+export function eventLog(): { events: EngineEvent[]; emit: (e: EngineEvent) => void; types: () => string[] } {
+  const events: EngineEvent[] = [];
+  return { events, emit: (e) => events.push(e), types: () => events.map((e) => e.type) };
+}
+
+/** A logger that keeps lines (and can print them with DEBUG_TESTS=1). */
+export function memoryLogger(): Logger & { lines: string[] } {
+  const lines: string[] = [];
+  const put = (level: string) => (m: string | Error, ...a: unknown[]) => {
+    const line = `${level} ${m instanceof Error ? m.message : m}${a.length ? ' ' + JSON.stringify(a) : ''}`;
+    lines.push(line);
+    if (process.env['DEBUG_TESTS']) console.error(line);
+  };
+  return { lines, trace: put('trace'), debug: put('debug'), info: put('info'), warn: put('warn'), error: put('error') };
+}
