@@ -1,0 +1,11 @@
+export { CoalescingRunner } from './coalescingRunner';
+export type { CoalescingRunnerOptions } from './coalescingRunner';
+export { deployExactCommit } from './deployCommit';
+export { PushTrigger } from './pushTrigger';
+export type { PushTriggerOptions } from './pushTrigger';
+export { RefWatcher } from './refWatcher';
+export type { RefWatcherOptions } from './refWatcher';
+export { SaveTrigger, DEFAULT_SAVE_DEBOUNCE_MS } from './saveTrigger';
+export type { SaveTriggerOptions } from './saveTrigger';
+export { assertPushTriggerConfigured, assertSaveTriggerAllowed, isGuardedEnvironment } from './triggerGuards';
+export type { DeployCallback, DeployRequest, TriggerReason, TriggerRunEvent, TriggerState, TriggerStateEvent } from './types';

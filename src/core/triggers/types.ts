@@ -1,0 +1,46 @@
+import type { CommitInfo } from '../git/gitRepository';
+
+/** What started a deployment. */
+export type TriggerReason = 'push' | 'save';
+
+/**
+ * What a trigger asks the deploy engine to do. The engine records `commit` (sha, branch, dirty)
+ * in the deployment's history record.
+ */
+export interface DeployRequest {
+  /** The environment's name in deployguard.yaml. */
+  readonly environment: string;
+  readonly commit: CommitInfo;
+  /**
+   * The folder to run the pipeline in when it is not the repository root: a temporary worktree
+   * of exactly `commit.sha`, removed by the trigger after `deploy` settles. Undefined: the root.
+   */
+  readonly worktree?: string;
+  readonly reason: TriggerReason;
+  /** For saves: the files whose saves led to this deploy (absolute paths). */
+  readonly savedFiles?: readonly string[];
+  /** Aborted when the trigger is disposed (window closed, Ctrl+C): the engine should cancel. */
+  readonly signal: AbortSignal;
+}
+
+/**
+ * The injected deploy engine. It resolves when the deployment has finished (whatever its
+ * outcome: a failed deploy is a result, not an exception) and rejects only when it could not run.
+ */
+export type DeployCallback = (request: DeployRequest) => Promise<unknown>;
+
+/** A trigger's state, for the status bar and the CLI's one-line updates. */
+export type TriggerState = 'idle' | 'waiting' | 'deploying' | 'paused' | 'stopped';
+
+export interface TriggerStateEvent {
+  readonly environment: string;
+  readonly state: TriggerState;
+  /** True when a follow-up deploy is already waiting for the running one to end. */
+  readonly followUpPending: boolean;
+}
+
+/** A deploy the trigger started, and how it ended. */
+export type TriggerRunEvent =
+  | { readonly type: 'started'; readonly request: Omit<DeployRequest, 'signal'> }
+  | { readonly type: 'finished'; readonly request: Omit<DeployRequest, 'signal'>; readonly result: unknown }
+  | { readonly type: 'error'; readonly environment: string; readonly error: unknown };
