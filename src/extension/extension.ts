@@ -4,6 +4,7 @@ import { registerCommand } from './commandRunner';
 import { registerDeploymentsTree } from './deploymentsTree';
 import { createLogOutput } from './logOutput';
 import { registerPendingCommands } from './pendingCommands';
+import { registerRunPanels } from './runPanel';
 import { registerWorkspaceContext } from './workspaceState';
 
 /**
@@ -18,6 +19,8 @@ export function activate(context: vscode.ExtensionContext): void {
   context.subscriptions.push(registerWorkspaceContext());
   const tree = registerDeploymentsTree();
   context.subscriptions.push(tree);
+  // The run panels (and the showRun command); the engine's events are attached where runs start.
+  registerRunPanels(context, { logger });
 
   context.subscriptions.push(
     registerCommand(Commands.viewLogs, logger, () => channel.show(true)),
@@ -29,7 +32,6 @@ export function activate(context: vscode.ExtensionContext): void {
         Commands.rollbackToThis,
         Commands.rollback,
         Commands.continueRollback,
-        Commands.showRun,
         Commands.openStackInConsole,
         Commands.openAlarm,
         Commands.copyCommit,
