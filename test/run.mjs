@@ -28,8 +28,9 @@ if (files.length === 0) {
   process.exit(2);
 }
 
-// Every suite but the pure unit tests runs the built artefacts (dist/cli.js, the .vsix).
-const needsPackage = files.some((f) => f.includes(`${join('test', 'e2e')}`));
+// Every suite but the pure unit tests runs the built artefacts (dist/cli.js, the .vsix). The
+// real-VS-Code tests and the bundle checks need the production .vsix, so those package first.
+const needsPackage = files.some((f) => f.includes(join('test', 'e2e')) || f.endsWith('bundle.test.ts'));
 const build = spawnSync('npm', ['run', needsPackage ? 'package' : 'build'], { stdio: 'inherit' });
 if (build.status !== 0) process.exit(build.status ?? 1);
 

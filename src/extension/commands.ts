@@ -18,6 +18,8 @@ export const Commands = {
   saveCommitPushDeploy: 'deployGuard.saveCommitPushDeploy',
   toggleDeployOnSave: 'deployGuard.toggleDeployOnSave',
   viewLogs: 'deployGuard.viewLogs',
+  /** Internal, hidden from the palette: activation figures for the real-VS-Code tests. */
+  status: 'deployGuard._status',
 } as const;
 
 export type CommandId = (typeof Commands)[keyof typeof Commands];

@@ -5,6 +5,7 @@ import { registerDeploymentsTree } from './deploymentsTree';
 import { createLogOutput } from './logOutput';
 import { registerPendingCommands } from './pendingCommands';
 import { registerRunPanels } from './runPanel';
+import { registerStatusCommand } from './statusCommand';
 import { registerWorkspaceContext } from './workspaceState';
 
 /**
@@ -13,6 +14,7 @@ import { registerWorkspaceContext } from './workspaceState';
  */
 export function activate(context: vscode.ExtensionContext): void {
   const started = performance.now();
+  const activation: { ms?: number } = {};
   const { channel, logger } = createLogOutput();
   context.subscriptions.push(channel);
 
@@ -25,6 +27,7 @@ export function activate(context: vscode.ExtensionContext): void {
   context.subscriptions.push(
     registerCommand(Commands.viewLogs, logger, () => channel.show(true)),
     registerCommand(Commands.refresh, logger, () => tree.refresh()),
+    registerStatusCommand(logger, () => activation.ms),
     ...registerPendingCommands(
       [
         Commands.deploy,
@@ -44,7 +47,8 @@ export function activate(context: vscode.ExtensionContext): void {
     ),
   );
 
-  logger.info(`Deploy Guard activated in ${(performance.now() - started).toFixed(1)} ms`);
+  activation.ms = performance.now() - started;
+  logger.info(`Deploy Guard activated in ${activation.ms.toFixed(1)} ms`);
 }
 
 export function deactivate(): void {

@@ -1,0 +1,111 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it, type TestContext } from 'node:test';
+import { startWorkbench, type Workbench } from './support/workbench';
+
+// The packaged .vsix in a real VS Code (code-server 4.100.3 = VS Code 1.100), driven through
+// headless Chromium like a user: activity bar, palette, Output panel, trust dialog.
+const WORKSPACE = 'test/fixtures/workspaces/basic';
+/** A key bound (in the test's user keybindings) to the palette-hidden `deployGuard._status`. */
+const STATUS_KEY = 'ctrl+alt+shift+f9';
+const START_TIMEOUT = 5 * 60_000; // the first run on a machine installs code-server (~2 min)
+
+/** Runs a test body; on failure saves a screenshot first, so CI artifacts show what was on screen. */
+async function withScreenshot(bench: () => Workbench | undefined, name: string, body: () => Promise<void>): Promise<void> {
+  try {
+    await body();
+  } catch (err) {
+    await bench()?.screenshot(`FAILED-${name}`).catch(() => undefined);
+    throw err;
+  }
+}
+
+describe('Deploy Guard in a real VS Code, trusted workspace with deployguard.yaml', { timeout: START_TIMEOUT + 120_000 }, () => {
+  let bench: Workbench | undefined;
+  const wb = () => {
+    assert.ok(bench, 'the workbench did not start');
+    return bench;
+  };
+
+  before(async () => {
+    bench = await startWorkbench({
+      workspace: WORKSPACE,
+      trust: true,
+      name: 'foundation-trusted',
+      keybindings: [{ key: STATUS_KEY, command: 'deployGuard._status' }],
+    });
+  }, { timeout: START_TIMEOUT });
+
+  after(async () => {
+    await bench?.close();
+  });
+
+  it('shows the Deploy Guard activity-bar container with its Deployments view', () =>
+    withScreenshot(() => bench, 'container', async () => {
+      await wb().activityBarItem('Deploy Guard').waitFor({ state: 'visible', timeout: 15_000 });
+      await wb().openView('Deploy Guard');
+      assert.deepEqual(await wb().visibleViews(), ['Deployments']);
+      const title = await wb().page.locator('.part.sidebar .composite.title h2').innerText();
+      assert.match(title.trim(), /^Deploy Guard(: Deployments)?$/i);
+      // The tree is registered (an empty tree shows the welcome content, not "no data provider").
+      await wb().page.locator('.part.sidebar [role="tree"][aria-label="Deployments"]').waitFor({ state: 'attached', timeout: 10_000 });
+      assert.deepEqual(await wb().treeItems('Deployments'), []);
+      await wb().screenshot('deployments-view');
+    }));
+
+  it('runs "Deploy Guard: Show Extension Logs" from the palette: the Output shows the activation line', () =>
+    withScreenshot(() => bench, 'show-logs', async () => {
+      await wb().runCommand('Deploy Guard: Show Extension Logs');
+      const text = await wb().waitForOutput(/Deploy Guard activated in [\d.]+ ms/);
+      // The panel shows the Deploy Guard channel, not some other output.
+      const channel = await wb().page.locator('.part.panel .monaco-select-box, .part.panel select').first().inputValue().catch(() => '');
+      assert.ok(channel === '' || /Deploy Guard/.test(channel), `the Output panel shows channel "${channel}"`);
+      assert.match(text, /\[info\] Deploy Guard activated in [\d.]+ ms/);
+      await wb().screenshot('extension-logs');
+    }));
+
+  it('activated quickly without loading the engine (dist/engine.js) or the AWS SDK', (t: TestContext) =>
+    withScreenshot(() => bench, 'status', async () => {
+      const logged = /Deploy Guard activated in ([\d.]+) ms/.exec(await wb().waitForOutput(/activated in/));
+      assert.ok(logged, 'no activation line');
+      await wb().page.keyboard.press('Control+Alt+Shift+F9');
+      const text = await wb().waitForOutput(/status \{.*\}/);
+      const status = JSON.parse(/status (\{.*\})/.exec(text)![1]!) as { engineLoaded: boolean; activationMs: number };
+      assert.equal(status.engineLoaded, false, 'activation loaded dist/engine.js');
+      assert.equal(status.activationMs.toFixed(1), logged[1]);
+      assert.ok(status.activationMs < 500, `activation took ${status.activationMs} ms`);
+      t.diagnostic(`activation in the real extension host: ${status.activationMs.toFixed(1)} ms, engine loaded: ${status.engineLoaded}`);
+    }));
+});
+
+describe('Deploy Guard in a real VS Code, untrusted workspace', { timeout: START_TIMEOUT + 60_000 }, () => {
+  let bench: Workbench | undefined;
+
+  before(async () => {
+    bench = await startWorkbench({ workspace: WORKSPACE, trust: false, name: 'foundation-untrusted' });
+  }, { timeout: START_TIMEOUT });
+
+  after(async () => {
+    await bench?.close();
+  });
+
+  it('explains in the Deployments view why nothing runs', () =>
+    withScreenshot(() => bench, 'untrusted', async () => {
+      assert.ok(bench);
+      await bench.openView('Deploy Guard');
+      const text = await waitForWelcome(bench, /not trusted/);
+      assert.match(text, /This workspace is not trusted, so Deploy Guard runs nothing here/);
+      assert.match(text, /Manage Workspace Trust/);
+      await bench.screenshot('untrusted-welcome');
+    }));
+});
+
+async function waitForWelcome(bench: Workbench, match: RegExp): Promise<string> {
+  const deadline = Date.now() + 15_000;
+  let text = '';
+  while (Date.now() < deadline) {
+    text = await bench.welcomeText('Deployments');
+    if (match.test(text)) return text;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  assert.fail(`the Deployments view's welcome text never matched ${match}; it showed: "${text}"`);
+}

@@ -1,0 +1,506 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { chromium, type Browser, type Frame, type Locator, type Page } from 'playwright-core';
+import { freePort } from '../../support/moto';
+import { CHROMIUM_PATH, ensureCodeServer } from './codeServer';
+
+/**
+ * A real VS Code (code-server 4.100.3 = VS Code 1.100) with the packaged Deploy Guard .vsix
+ * installed, opened on a workspace folder in headless Debian Chromium, plus the few helpers tests
+ * need to drive it like a user: the command palette, the activity bar, tree rows, notifications,
+ * webview panels and the Output panel.
+ *
+ * Every start gets a fresh user-data and extensions folder (state from an earlier run cannot leak
+ * in); close() kills code-server's whole process group. Waits poll a condition with a bound; none
+ * sleeps a fixed time.
+ */
+
+export const ARTIFACTS_DIR = resolve('test-artifacts', 'e2e');
+export const DEFAULT_VSIX = resolve('dist-vsix', 'deploy-guard.vsix');
+
+/** Chromium as root in a container: no sandbox, no GPU, nothing that phones home. */
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-dev-shm-usage',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+];
+
+/** User settings that keep the workbench quiet and deterministic; tests may add their own. */
+const BASE_SETTINGS: Record<string, unknown> = {
+  'workbench.startupEditor': 'none',
+  'workbench.tips.enabled': false,
+  'workbench.enableExperiments': false,
+  'extensions.autoCheckUpdates': false,
+  'extensions.autoUpdate': false,
+  'extensions.ignoreRecommendations': true,
+  'telemetry.telemetryLevel': 'off',
+  'update.mode': 'none',
+  'git.enabled': false,
+  'git.autoRepositoryDetection': false,
+  'chat.commandCenter.enabled': false,
+  'workbench.colorTheme': 'Default Dark Modern',
+  'remote.autoForwardPorts': false,
+};
+
+export interface WorkbenchOptions {
+  /** The folder to open (absolute or relative to the repository root). */
+  readonly workspace: string;
+  /** Answer the workspace-trust dialog with "Yes" (default) or "No". */
+  readonly trust?: boolean;
+  /** Extra environment for code-server and so the extension host (AWS_ENDPOINT_URL, DEPLOYGUARD_HOME, AWS creds…). */
+  readonly env?: Readonly<Record<string, string>>;
+  /** User settings merged over the quiet defaults. */
+  readonly settings?: Readonly<Record<string, unknown>>;
+  /** User keybindings, e.g. to reach a command the palette hides: `{ key: 'ctrl+alt+f12', command: 'deployGuard._status' }`. */
+  readonly keybindings?: readonly { readonly key: string; readonly command: string; readonly args?: unknown }[];
+  /** Defaults to dist-vsix/deploy-guard.vsix (`npm run package`). */
+  readonly vsix?: string;
+  /** Prefix for screenshot names. */
+  readonly name?: string;
+}
+
+export interface TreeItem {
+  readonly label: string;
+  readonly description: string;
+  readonly ariaLabel: string;
+  /** 1 for top-level rows. */
+  readonly level: number;
+  /** undefined for leaves. */
+  readonly expanded: boolean | undefined;
+}
+
+export interface Notification {
+  readonly message: string;
+  readonly source: string;
+  readonly actions: readonly string[];
+}
+
+export type TextMatch = string | RegExp;
+
+export interface Workbench {
+  readonly page: Page;
+  readonly url: string;
+  readonly workspace: string;
+  readonly userDataDir: string;
+  /** Runs a command by its palette title ("Deploy Guard: Show Extension Logs") through F1. */
+  runCommand(title: string): Promise<void>;
+  /** Opens an activity-bar container (default "Deploy Guard") and waits for its first view. */
+  openView(container?: string): Promise<void>;
+  /** The activity-bar icon of a container (by its title), e.g. to assert it is there. */
+  activityBarItem(container: string): Locator;
+  /** The titles of the views the side bar shows now (expanded or not). */
+  visibleViews(): Promise<string[]>;
+  /** The rendered rows of a tree view (default "Deployments"); only rows on screen (the tree virtualises). */
+  treeItems(view?: string): Promise<TreeItem[]>;
+  /** The welcome text a view shows while its tree is empty ('' when it shows none). */
+  welcomeText(view?: string): Promise<string>;
+  /** The toasts on screen now. */
+  notifications(): Promise<Notification[]>;
+  /** Waits for a toast whose message matches. */
+  waitForNotification(message: TextMatch, timeoutMs?: number): Promise<Notification>;
+  /** Clicks an action button ("View Logs") of the toast whose message matches. */
+  clickNotificationAction(message: TextMatch, action: string, timeoutMs?: number): Promise<void>;
+  /** The DOM of a webview panel: by its tab title, or the first webview document the predicate accepts. */
+  webviewFrame(match: string | ((frame: Frame) => Promise<boolean>), timeoutMs?: number): Promise<Frame>;
+  /** The text the Output panel shows now (its selected channel). */
+  outputText(): Promise<string>;
+  /** Waits until the Output panel's text matches, and returns it. */
+  waitForOutput(match: TextMatch, timeoutMs?: number): Promise<string>;
+  /** The Deploy Guard log file the extension host writes (the "Deploy Guard" output channel, complete). */
+  extensionLog(): string;
+  /** Saves test-artifacts/e2e/<name>.png and returns its path. */
+  screenshot(name: string): Promise<string>;
+  /** "Developer: Reload Window", then waits for the workbench again. */
+  reloadWindow(): Promise<void>;
+  /** code-server's own output (last lines), for failure messages. */
+  serverOutput(): string;
+  /** Closes the browser, kills code-server's process group and removes the temporary folders. */
+  close(): Promise<void>;
+}
+
+const running = new Set<number>();
+let exitHookInstalled = false;
+
+/** If a test process dies without close(), take the servers with it. */
+function killGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    /* already gone */
+  }
+}
+
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.once('exit', () => running.forEach((pid) => killGroup(pid, 'SIGKILL')));
+}
+
+/** Polls `probe` until it returns a value other than undefined, or fails with `what` after the bound. */
+export async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 15_000, intervalMs = 100): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (err) {
+      lastError = err;
+    }
+    if (Date.now() > deadline) {
+      const cause = lastError instanceof Error ? ` (last error: ${lastError.message})` : '';
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${cause}`);
+    }
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+const matches = (text: string, match: TextMatch) => (typeof match === 'string' ? text.includes(match) : match.test(text));
+const clean = (text: string | null | undefined) => (text ?? '').replace(/\u00a0/g, ' ').trim();
+
+function installExtension(binary: string, userDataDir: string, extensionsDir: string, vsix: string): void {
+  const result = spawnSync(binary, ['--user-data-dir', userDataDir, '--extensions-dir', extensionsDir, '--install-extension', vsix], {
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  if (result.status !== 0) {
+    throw new Error(`code-server --install-extension ${vsix} failed (${result.error?.message ?? `exit ${result.status}`}):\n${result.stdout}\n${result.stderr}`);
+  }
+  const installed = readdirSync(extensionsDir).filter((d) => d.startsWith('deployguard.deploy-guard'));
+  if (installed.length === 0) throw new Error(`installing ${vsix} left no deployguard.deploy-guard folder in ${extensionsDir}:\n${result.stdout}`);
+}
+
+async function waitForHttp(url: string, child: ChildProcess, output: () => string): Promise<void> {
+  await waitFor(
+    `code-server to answer on ${url}`,
+    async () => {
+      if (child.exitCode !== null) throw new Error(`code-server exited with ${child.exitCode}:\n${output()}`);
+      const res = await fetch(`${url}/healthz`);
+      return res.ok ? true : undefined;
+    },
+    30_000,
+    200,
+  ).catch((err: Error) => {
+    throw new Error(`${err.message}\n${output()}`);
+  });
+}
+
+export async function startWorkbench(options: WorkbenchOptions): Promise<Workbench> {
+  const binary = await ensureCodeServer();
+  const vsix = resolve(options.vsix ?? DEFAULT_VSIX);
+  if (!existsSync(vsix)) throw new Error(`${vsix} does not exist: run \`npm run package\` first (npm test does it when e2e tests are selected)`);
+  const workspace = resolve(options.workspace);
+  if (!statSync(workspace).isDirectory()) throw new Error(`workspace ${workspace} is not a folder`);
+
+  const root = mkdtempSync(join(tmpdir(), 'deployguard-e2e-'));
+  const userDataDir = join(root, 'user-data');
+  const extensionsDir = join(root, 'extensions');
+  mkdirSync(join(userDataDir, 'User'), { recursive: true });
+  mkdirSync(extensionsDir, { recursive: true });
+  writeFileSync(join(userDataDir, 'User', 'settings.json'), JSON.stringify({ ...BASE_SETTINGS, ...options.settings }, null, 2));
+  if (options.keybindings) writeFileSync(join(userDataDir, 'User', 'keybindings.json'), JSON.stringify(options.keybindings, null, 2));
+
+  let server: ChildProcess | undefined;
+  let browser: Browser | undefined;
+  let output = '';
+  const serverOutput = () => output;
+
+  const close = async () => {
+    await browser?.close().catch(() => undefined);
+    browser = undefined;
+    if (server?.pid !== undefined) {
+      const pid = server.pid;
+      const exited = server.exitCode !== null || server.signalCode !== null;
+      killGroup(pid, 'SIGTERM');
+      if (!exited) {
+        const child = server;
+        const gone = new Promise<void>((r) => child.once('exit', () => r()));
+        const timer = new Promise<void>((r) => setTimeout(r, 5000));
+        await Promise.race([gone, timer]);
+      }
+      // The extension host and watchers share the group and may outlive the server's own exit.
+      killGroup(pid, 'SIGKILL');
+      running.delete(pid);
+      server = undefined;
+    }
+    rmSync(root, { recursive: true, force: true });
+  };
+
+  try {
+    installExtension(binary, userDataDir, extensionsDir, vsix);
+
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    server = spawn(
+      binary,
+      [
+        '--auth', 'none',
+        '--bind-addr', `127.0.0.1:${port}`,
+        '--disable-telemetry',
+        '--disable-update-check',
+        '--disable-getting-started-override',
+        '--user-data-dir', userDataDir,
+        '--extensions-dir', extensionsDir,
+      ],
+      // Its own process group, so close() can kill the extension host and watchers with it.
+      { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } },
+    );
+    installExitHook();
+    if (server.pid !== undefined) running.add(server.pid);
+    const keep = (chunk: Buffer) => {
+      output = (output + chunk.toString()).slice(-8000);
+    };
+    server.stdout?.on('data', keep);
+    server.stderr?.on('data', keep);
+    const child = server;
+    await waitForHttp(url, child, serverOutput);
+
+    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_ARGS, timeout: 60_000 });
+    const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+    const page = await context.newPage();
+    await page.goto(`${url}/?folder=${encodeURIComponent(workspace)}`, { waitUntil: 'domcontentloaded', timeout: 60_000 });
+    await waitForWorkbench(page);
+    await answerTrustDialog(page, options.trust ?? true);
+
+    const bench = createWorkbench({ page, url, workspace, userDataDir, name: options.name ?? '', serverOutput, close });
+    return bench;
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}
+
+async function waitForWorkbench(page: Page): Promise<void> {
+  await page.locator('.monaco-workbench .part.activitybar').waitFor({ state: 'visible', timeout: 60_000 });
+  await page.locator('.monaco-workbench .part.statusbar').waitFor({ state: 'visible', timeout: 30_000 });
+}
+
+/** The trust dialog is modal and blocks every click until answered. */
+async function answerTrustDialog(page: Page, trust: boolean): Promise<void> {
+  const label = trust ? 'Yes, I trust the authors' : "No, I don't trust the authors";
+  const button = page.locator('.monaco-dialog-box .monaco-button', { hasText: label });
+  await button.waitFor({ state: 'visible', timeout: 30_000 });
+  await button.click();
+  await page.locator('.monaco-dialog-box').waitFor({ state: 'detached', timeout: 10_000 });
+}
+
+interface Parts {
+  readonly page: Page;
+  readonly url: string;
+  readonly workspace: string;
+  readonly userDataDir: string;
+  readonly name: string;
+  readonly serverOutput: () => string;
+  readonly close: () => Promise<void>;
+}
+
+function createWorkbench(parts: Parts): Workbench {
+  const { page } = parts;
+  const quickInput = page.locator('.quick-input-widget');
+
+  // A container with one view merges the view's header into the side-bar title and hides it,
+  // but the header (and its h3 title) stays in the DOM, so it still identifies the pane.
+  const paneBody = (view: string) =>
+    page.locator('.part.sidebar .pane').filter({ has: page.locator('.pane-header h3.title', { hasText: new RegExp(`^\\s*${escapeRegExp(view)}\\s*$`, 'i') }) });
+
+  const runCommand = async (title: string) => {
+    await waitFor(
+      'the command palette to open',
+      async () => {
+        if (await quickInput.isVisible()) return true;
+        await page.keyboard.press('F1');
+        await quickInput.waitFor({ state: 'visible', timeout: 2000 });
+        return true;
+      },
+      15_000,
+    );
+    const input = quickInput.locator('.quick-input-box input');
+    await input.fill(`>${title}`);
+    // Exact title match, so "Refresh" never runs another extension's Refresh.
+    const row = quickInput.locator('.monaco-list-row').filter({
+      has: page.locator('.label-name', { hasText: new RegExp(`^\\s*${escapeRegExp(title)}\\s*$`) }),
+    });
+    await row.first().waitFor({ state: 'visible', timeout: 10_000 }).catch(async () => {
+      const offered = await quickInput.locator('.monaco-list-row .label-name').allTextContents();
+      throw new Error(`the command palette offers no command titled "${title}" (it offers: ${offered.slice(0, 10).join(' | ') || 'nothing'})`);
+    });
+    await row.first().click();
+    // The palette closes, or turns into the command's own quick pick.
+    await waitFor('the palette to take the command', async () => ((await quickInput.isVisible()) && (await input.inputValue()) === `>${title}` ? undefined : true), 5000);
+  };
+
+  /** An activity-bar icon: its aria-label is the container's title, plus its keybinding if it has one. */
+  const activityBarItem = (container: string) =>
+    page.locator(`.part.activitybar a.action-label[aria-label="${container}"], .part.activitybar a.action-label[aria-label^="${container} ("]`).first();
+
+  const openView = async (container = 'Deploy Guard') => {
+    const sidebarTitle = page.locator('.part.sidebar .composite.title h2');
+    // "Deploy Guard", or "Deploy Guard: Deployments" when the container has a single view.
+    const showing = async () => {
+      const title = clean(await sidebarTitle.textContent({ timeout: 500 }).catch(() => '')).toLowerCase();
+      return title === container.toLowerCase() || title.startsWith(`${container.toLowerCase()}:`);
+    };
+    if (!(await showing())) {
+      // Clicking the icon of the container already shown would close the side bar, hence the check.
+      await activityBarItem(container).click({ timeout: 15_000 });
+      await waitFor(`the "${container}" container to show in the side bar`, async () => ((await showing()) ? true : undefined), 10_000);
+    }
+    await page.locator('.part.sidebar .pane .pane-body').first().waitFor({ state: 'visible', timeout: 10_000 });
+  };
+
+  const visibleViews = async () => {
+    const titles = await page.locator('.part.sidebar .pane').filter({ has: page.locator('.pane-body:visible') }).locator('.pane-header h3.title').allTextContents();
+    return titles.map((t) => clean(t));
+  };
+
+  const treeItems = async (view = 'Deployments') => {
+    const rows = paneBody(view).locator('.pane-body .monaco-list-row');
+    return rows.evaluateAll((elements) =>
+      elements.map((el) => {
+        const expanded = el.getAttribute('aria-expanded');
+        return {
+          label: (el.querySelector('.label-name')?.textContent ?? '').replace(/\u00a0/g, ' ').trim(),
+          description: (el.querySelector('.label-description')?.textContent ?? '').replace(/\u00a0/g, ' ').trim(),
+          ariaLabel: el.getAttribute('aria-label') ?? '',
+          level: Number(el.getAttribute('aria-level') ?? '1'),
+          expanded: expanded === null ? undefined : expanded === 'true',
+        };
+      }),
+    );
+  };
+
+  const welcomeText = async (view = 'Deployments') => {
+    const welcome = paneBody(view).locator('.welcome-view-content');
+    if ((await welcome.count()) === 0) return '';
+    return clean((await welcome.first().innerText()).replace(/\n+/g, '\n'));
+  };
+
+  const notifications = async (): Promise<Notification[]> =>
+    page.locator('.notifications-toasts .notification-toast').evaluateAll((toasts) =>
+      toasts.map((toast) => ({
+        message: (toast.querySelector('.notification-list-item-message')?.textContent ?? '').trim(),
+        source: (toast.querySelector('.notification-list-item-source')?.textContent ?? '').trim(),
+        actions: [...toast.querySelectorAll('.notification-list-item-buttons-container .monaco-button')].map((b) => (b.textContent ?? '').trim()),
+      })),
+    );
+
+  const waitForNotification = (message: TextMatch, timeoutMs = 15_000) =>
+    waitFor(`a notification matching ${String(message)}`, async () => (await notifications()).find((n) => matches(n.message, message)), timeoutMs);
+
+  const clickNotificationAction = async (message: TextMatch, action: string, timeoutMs = 15_000) => {
+    await waitForNotification(message, timeoutMs);
+    const toast = page
+      .locator('.notifications-toasts .notification-toast')
+      .filter({ has: page.locator('.notification-list-item-message', { hasText: message }) });
+    await toast.locator('.notification-list-item-buttons-container .monaco-button', { hasText: action }).first().click({ timeout: timeoutMs });
+  };
+
+  /** The inner document of every webview: code-server nests it as iframe.webview > iframe#active-frame. */
+  const webviewDocuments = () => page.frames().filter((f) => f.parentFrame() !== null && f.parentFrame() !== page.mainFrame() && f.name() === 'active-frame');
+
+  const webviewFrame = async (match: string | ((frame: Frame) => Promise<boolean>), timeoutMs = 15_000): Promise<Frame> => {
+    if (typeof match === 'string') {
+      const tab = page.locator('.part.editor .tabs-container .tab', { hasText: match });
+      await tab.first().click({ timeout: timeoutMs });
+      // Only the active panel's outer iframe is laid out and visible.
+      return waitFor(
+        `the webview panel "${match}"`,
+        async () => {
+          for (const handle of await page.locator('iframe.webview.ready').elementHandles()) {
+            if (!(await handle.isVisible())) continue;
+            const outer = await handle.contentFrame();
+            const inner = outer?.childFrames().find((f) => f.name() === 'active-frame');
+            if (inner && (await inner.evaluate('document.readyState === "complete"').catch(() => false))) return inner;
+          }
+          return undefined;
+        },
+        timeoutMs,
+      );
+    }
+    return waitFor(
+      'a webview accepted by the predicate',
+      async () => {
+        for (const frame of webviewDocuments()) if (await match(frame).catch(() => false)) return frame;
+        return undefined;
+      },
+      timeoutMs,
+    );
+  };
+
+  const outputText = async () => {
+    const lines = page.locator('.part.panel .output-view .view-lines .view-line');
+    const texts = await lines.allTextContents();
+    return texts.map((t) => t.replace(/\u00a0/g, ' ')).join('\n');
+  };
+
+  const waitForOutput = (match: TextMatch, timeoutMs = 15_000) =>
+    waitFor(`the Output panel to show ${String(match)}`, async () => {
+      const text = await outputText();
+      return matches(text, match) ? text : undefined;
+    }, timeoutMs);
+
+  const extensionLog = () => {
+    const logs = findFiles(join(parts.userDataDir, 'logs'), (path) => /deployguard\.deploy-guard/.test(path) && path.endsWith('.log'));
+    return logs.map((path) => readFileSync(path, 'utf8')).join('\n');
+  };
+
+  const screenshot = async (name: string) => {
+    mkdirSync(ARTIFACTS_DIR, { recursive: true });
+    const file = join(ARTIFACTS_DIR, `${parts.name ? `${parts.name}-` : ''}${name.replace(/[^\w.-]+/g, '-')}.png`);
+    await page.screenshot({ path: file });
+    return file;
+  };
+
+  const reloadWindow = async () => {
+    const loaded = page.waitForEvent('load', { timeout: 30_000 });
+    await runCommand('Developer: Reload Window');
+    await loaded;
+    await waitForWorkbench(page);
+  };
+
+  return {
+    page,
+    url: parts.url,
+    workspace: parts.workspace,
+    userDataDir: parts.userDataDir,
+    runCommand,
+    activityBarItem,
+    openView,
+    visibleViews,
+    treeItems,
+    welcomeText,
+    notifications,
+    waitForNotification,
+    clickNotificationAction,
+    webviewFrame,
+    outputText,
+    waitForOutput,
+    extensionLog,
+    screenshot,
+    reloadWindow,
+    serverOutput: parts.serverOutput,
+    close: parts.close,
+  };
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+function findFiles(dir: string, accept: (path: string) => boolean): string[] {
+  if (!existsSync(dir)) return [];
+  const out: string[] = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...findFiles(path, accept));
+    else if (accept(path)) out.push(path);
+  }
+  return out.sort();
+}
