@@ -30,6 +30,13 @@ export function closest(word: string, candidates: Iterable<string>): string | un
   let bestDistance = Infinity;
   for (const candidate of candidates) {
     if (candidate.toLowerCase() === lower) return candidate;
+    const c = candidate.toLowerCase();
+    // "automatic" → "auto", "env" → "environments": one is a clear abbreviation of the other.
+    if (Math.min(c.length, lower.length) >= 3 && (c.startsWith(lower) || lower.startsWith(c)) && bestDistance > 0.5) {
+      best = candidate;
+      bestDistance = 0.5;
+      continue;
+    }
     const limit = Math.max(1, Math.floor(Math.max(word.length, candidate.length) / 3));
     const d = editDistance(lower, candidate.toLowerCase(), limit);
     if (d <= limit && d < bestDistance) {

@@ -46,10 +46,10 @@ export async function loadPipeline(repoRoot: string, options: LoadPipelineOption
     const stat = await handle.stat();
     if (!stat.isFile()) return { file, problems: [problemAt(file, `${file} is not a file`, 'file-not-found')] };
     if (stat.size > PIPELINE_LIMITS.maxFileBytes) {
-      const mb = (n: number) => `${(n / (1024 * 1024)).toFixed(1)} MB`;
+      const mb = (stat.size / (1024 * 1024)).toFixed(1);
       return {
         file,
-        problems: [problemAt(file, `the file is ${mb(stat.size)}; a pipeline file may be at most ${mb(PIPELINE_LIMITS.maxFileBytes)}`, 'file-too-large')],
+        problems: [problemAt(file, `the file is ${mb} MB; a pipeline file may be at most ${PIPELINE_LIMITS.maxFileBytes / (1024 * 1024)} MB`, 'file-too-large')],
       };
     }
     const text = await handle.readFile('utf8');

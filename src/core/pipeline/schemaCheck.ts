@@ -101,10 +101,20 @@ function report(doc: Document, err: ErrorObject, problems: ProblemList): void {
       );
       return;
     }
-    case 'type':
+    case 'type': {
+      const hint = (err.parentSchema as Json | undefined)?.patternErrorMessage;
+      if (typeof hint === 'string' && hint.startsWith('a duration')) {
+        problems.add(valueRange, `${name}: bad duration ${JSON.stringify(err.data)}: ${hint}`, 'bad-duration');
+        return;
+      }
       problems.add(valueRange, `${name} must be ${expected(params.type)}, not ${typeName(err.data)}`, 'wrong-type');
       return;
+    }
     case 'const':
+      if (path.length === 1 && path[0] === 'version') {
+        problems.add(valueRange, `unsupported version ${JSON.stringify(err.data)}: this Deploy Guard reads version: 1`, 'bad-version');
+        return;
+      }
       problems.add(valueRange, `${name} must be ${JSON.stringify(params.allowedValue)}, not ${typeName(err.data)}`, 'bad-value');
       return;
     case 'enum': {

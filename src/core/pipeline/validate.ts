@@ -3,6 +3,8 @@ import { checkSemantics } from './semanticCheck';
 import { buildPipelineConfig } from './buildConfig';
 import type { PipelineConfig, PipelineProblem } from './types';
 import { parsePipelineYaml } from './yamlSource';
+import { PIPELINE_LIMITS } from './limits';
+import { ProblemList } from './problems';
 
 export interface PipelineValidation {
   /** Present only when there are no errors (warnings allowed). */
@@ -23,6 +25,11 @@ export interface ValidateTextOptions {
  * YAML syntax, schema, variables, names, files. Reports every problem at once; never throws.
  */
 export function validatePipelineText(text: string, options: ValidateTextOptions): PipelineValidation {
+  if (text.length > PIPELINE_LIMITS.maxFileBytes) {
+    const tooBig = new ProblemList(options.file);
+    tooBig.addAt(1, 1, `the file is ${(text.length / (1024 * 1024)).toFixed(1)} MB; a pipeline file may be at most ${PIPELINE_LIMITS.maxFileBytes / (1024 * 1024)} MB`, 'file-too-large');
+    return { problems: tooBig.finish() };
+  }
   const parsed = parsePipelineYaml(text, options.file);
   const { problems } = parsed;
   if (parsed.doc === undefined || parsed.value === undefined) return { problems: problems.finish() };

@@ -72,8 +72,24 @@ export function parsePipelineYaml(text: string, file: string): ParsedYaml {
   }
 
   let fatal = false;
+  const reportedAt = new Set<number>();
   for (const err of doc.errors) {
-    problems.add(err.pos, yamlMessage(err, text), err.code === 'DUPLICATE_KEY' ? 'duplicate-key' : 'yaml-syntax');
+    // One problem per position: the parser often explains one mistake twice.
+    if (reportedAt.has(err.pos[0])) continue;
+    reportedAt.add(err.pos[0]);
+    const unclosed = err.code === 'MISSING_CHAR' && /quote/i.test(err.message) ? unclosedQuoteStart(doc, err.pos[0]) : undefined;
+    const misindented = err.code === 'BLOCK_AS_IMPLICIT_KEY' || err.code === 'MULTILINE_IMPLICIT_KEY' ? nextLineStart(text, err.pos[0]) : undefined;
+    if (misindented !== undefined) {
+      problems.add(
+        [misindented, misindented + 1],
+        'bad indentation: this line is indented more than the key above it, so YAML reads it as part of that value (line the keys up)',
+        'yaml-syntax',
+      );
+    } else if (unclosed !== undefined) {
+      problems.add([unclosed, unclosed + 1], 'YAML syntax: this quoted string is never closed (add the closing quote)', 'yaml-syntax');
+    } else {
+      problems.add(err.pos, yamlMessage(err, text), err.code === 'DUPLICATE_KEY' ? 'duplicate-key' : 'yaml-syntax');
+    }
     if (err.code !== 'DUPLICATE_KEY') fatal = true;
   }
 
@@ -102,6 +118,29 @@ export function parsePipelineYaml(text: string, file: string): ParsedYaml {
     problems.add(firstAliasRange(doc), message, 'yaml-bomb');
     return { doc, lineCounter, problems };
   }
+}
+
+/** The first non-blank character of the line after `offset`. */
+function nextLineStart(text: string, offset: number): number | undefined {
+  const nl = text.indexOf('\n', offset);
+  if (nl < 0) return undefined;
+  const match = /\S/.exec(text.slice(nl + 1));
+  return match ? nl + 1 + match.index : undefined;
+}
+
+/** The opening quote of the quoted scalar that runs to `end` (the parser reports the end of file). */
+function unclosedQuoteStart(doc: Document, end: number): number | undefined {
+  let start: number | undefined;
+  visit(doc, {
+    Scalar(_k, node) {
+      if ((node.type === 'QUOTE_DOUBLE' || node.type === 'QUOTE_SINGLE') && node.range && node.range[1] === end) {
+        start = node.range[0];
+        return visit.BREAK;
+      }
+      return undefined;
+    },
+  });
+  return start;
 }
 
 function firstAliasRange(doc: Document): [number, number] | undefined {

@@ -22,7 +22,7 @@ const ACCESS_KEY_ID = /(?<![A-Z0-9])(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}(?![A-Z0-
 const NAMED_CREDENTIAL =
   /((?:aws_?)?(?:secret_?access_?key|session_?token|security_?token)|x-amz-security-token)(["']?\s*[:=]\s*["']?)([A-Za-z0-9/+=]{16,})/gi;
 // A bare 40-character secret access key: base64 alphabet, mixed case (a git SHA is lower-case hex).
-const BARE_SECRET_KEY = /(?<![A-Za-z0-9/+=])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])/g;
+const BARE_SECRET_KEY = /(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])/g;
 // STS session tokens start with a base64-encoded protobuf header.
 const SESSION_TOKEN = /(?:IQoJb3JpZ2lu|FwoGZXIvYXdz|FQoGZXIvYXdz)[A-Za-z0-9/+=]{20,}/g;
 
