@@ -53,11 +53,11 @@ export interface DeploymentRecord {
   /** Who started it: `cli`, `command`, `push`, `save`, `health` (automatic rollback)… */
   readonly trigger?: string;
   readonly template: TemplateRecord;
-  readonly parameters: readonly ParameterRecord[];
+  parameters: readonly ParameterRecord[];
   readonly tags: Readonly<Record<string, string>>;
   readonly capabilities: readonly string[];
   /** Alarm ARNs handed to CloudFormation as RollbackConfiguration triggers. */
-  readonly rollbackTriggers?: readonly string[];
+  rollbackTriggers?: readonly string[];
   /** For kind `rollback`: the stable record restored. */
   readonly rollbackTargetId?: string;
   /** Whether a rollback was started by the health watch rather than a person. */

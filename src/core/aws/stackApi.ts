@@ -1,0 +1,162 @@
+/**
+ * Thin, typed wrappers over the CloudFormation calls the engine makes. They return plain values
+ * (no SDK types leak out of src/core/aws) and leave decisions to their callers.
+ */
+import type { CloudFormationClient, StackEvent } from '@aws-sdk/client-cloudformation';
+import type { PlannedChange } from '../events';
+import { classifyAwsError } from './awsErrors';
+
+export interface StackInfo {
+  readonly stackId: string;
+  readonly stackName: string;
+  readonly status: string;
+  readonly reason?: string;
+  /** Current parameter values (NoEcho ones come back masked as `****`). */
+  readonly parameters: ReadonlyMap<string, string>;
+  readonly tags: Readonly<Record<string, string>>;
+  readonly outputs: Readonly<Record<string, string>>;
+  readonly lastUpdated?: string;
+  readonly terminationProtection: boolean;
+}
+
+export interface StackEventInfo {
+  readonly eventId: string;
+  readonly timestamp: string;
+  readonly logicalId: string;
+  readonly resourceType: string;
+  readonly physicalId?: string;
+  readonly status: string;
+  readonly reason?: string;
+  readonly clientRequestToken?: string;
+}
+
+/** The stack by name or ARN; undefined when it does not exist (or was deleted, by name). */
+export async function describeStack(cfn: CloudFormationClient, stack: string, signal?: AbortSignal): Promise<StackInfo | undefined> {
+  const { DescribeStacksCommand } = await import('@aws-sdk/client-cloudformation');
+  try {
+    const out = await cfn.send(new DescribeStacksCommand({ StackName: stack }), { abortSignal: signal });
+    const s = out.Stacks?.[0];
+    if (!s || !s.StackId || !s.StackName || !s.StackStatus) return undefined;
+    return {
+      stackId: s.StackId,
+      stackName: s.StackName,
+      status: s.StackStatus,
+      ...(s.StackStatusReason ? { reason: s.StackStatusReason } : {}),
+      parameters: new Map((s.Parameters ?? []).map((p) => [p.ParameterKey ?? '', p.ParameterValue ?? ''])),
+      tags: Object.fromEntries((s.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? ''])),
+      outputs: Object.fromEntries((s.Outputs ?? []).map((o) => [o.OutputKey ?? '', o.OutputValue ?? ''])),
+      ...(s.LastUpdatedTime ? { lastUpdated: s.LastUpdatedTime.toISOString() } : {}),
+      terminationProtection: s.EnableTerminationProtection === true,
+    };
+  } catch (err) {
+    if (classifyAwsError(err).kind === 'notFound') return undefined;
+    throw err;
+  }
+}
+
+/** The template as the user submitted it (Original stage: before transforms). */
+export async function getTemplateBody(cfn: CloudFormationClient, stack: string, signal?: AbortSignal): Promise<string> {
+  const { GetTemplateCommand } = await import('@aws-sdk/client-cloudformation');
+  const out = await cfn.send(new GetTemplateCommand({ StackName: stack, TemplateStage: 'Original' }), { abortSignal: signal });
+  return out.TemplateBody ?? '';
+}
+
+function toEventInfo(e: StackEvent): StackEventInfo {
+  return {
+    eventId: e.EventId ?? `${e.LogicalResourceId}-${e.Timestamp?.toISOString()}-${e.ResourceStatus}`,
+    timestamp: (e.Timestamp ?? new Date(0)).toISOString(),
+    logicalId: e.LogicalResourceId ?? '',
+    resourceType: e.ResourceType ?? '',
+    ...(e.PhysicalResourceId ? { physicalId: e.PhysicalResourceId } : {}),
+    status: e.ResourceStatus ?? '',
+    ...(e.ResourceStatusReason ? { reason: e.ResourceStatusReason } : {}),
+    ...(e.ClientRequestToken ? { clientRequestToken: e.ClientRequestToken } : {}),
+  };
+}
+
+/**
+ * Events newer than `knownIds`, oldest first. Pages back (newest-first API) only until it meets
+ * an event it has seen, so a long-lived stack costs one page per poll.
+ */
+export async function newStackEvents(
+  cfn: CloudFormationClient,
+  stackId: string,
+  knownIds: ReadonlySet<string>,
+  signal?: AbortSignal,
+  maxPages = 10,
+): Promise<StackEventInfo[]> {
+  const { DescribeStackEventsCommand } = await import('@aws-sdk/client-cloudformation');
+  const fresh: StackEventInfo[] = [];
+  let token: string | undefined;
+  for (let page = 0; page < maxPages; page++) {
+    const out = await cfn.send(new DescribeStackEventsCommand({ StackName: stackId, NextToken: token }), { abortSignal: signal });
+    let metKnown = false;
+    for (const e of out.StackEvents ?? []) {
+      const info = toEventInfo(e);
+      if (knownIds.has(info.eventId)) {
+        metKnown = true;
+        break;
+      }
+      fresh.push(info);
+    }
+    token = out.NextToken;
+    if (metKnown || !token) break;
+  }
+  return fresh.reverse();
+}
+
+export interface ChangeSetState {
+  readonly id: string;
+  readonly status: string;
+  readonly executionStatus?: string;
+  readonly reason?: string;
+  readonly changes: PlannedChange[];
+}
+
+const NO_CHANGES = /didn't contain changes|did not contain changes|No updates are to be performed/i;
+
+/** Whether a FAILED change set failed only because nothing would change. */
+export function isEmptyChangeSet(state: Pick<ChangeSetState, 'status' | 'reason'>): boolean {
+  return state.status === 'FAILED' && NO_CHANGES.test(state.reason ?? '');
+}
+
+export async function describeChangeSet(cfn: CloudFormationClient, changeSetId: string, stackId: string | undefined, signal?: AbortSignal): Promise<ChangeSetState> {
+  const { DescribeChangeSetCommand } = await import('@aws-sdk/client-cloudformation');
+  const changes: PlannedChange[] = [];
+  let token: string | undefined;
+  let first: { Id?: string; Status?: string; ExecutionStatus?: string; StatusReason?: string } | undefined;
+  do {
+    const out = await cfn.send(new DescribeChangeSetCommand({ ChangeSetName: changeSetId, StackName: stackId, NextToken: token }), {
+      abortSignal: signal,
+    });
+    first ??= out;
+    for (const c of out.Changes ?? []) {
+      const rc = c.ResourceChange;
+      if (!rc) continue;
+      changes.push({
+        action: (rc.Action ?? 'Modify') as PlannedChange['action'],
+        logicalId: rc.LogicalResourceId ?? '',
+        resourceType: rc.ResourceType ?? '',
+        ...(rc.PhysicalResourceId ? { physicalId: rc.PhysicalResourceId } : {}),
+        ...(rc.Replacement ? { replacement: rc.Replacement as PlannedChange['replacement'] } : {}),
+      });
+    }
+    token = out.NextToken;
+  } while (token);
+  return {
+    id: first?.Id ?? changeSetId,
+    status: first?.Status ?? 'UNKNOWN',
+    ...(first?.ExecutionStatus ? { executionStatus: first.ExecutionStatus } : {}),
+    ...(first?.StatusReason ? { reason: first.StatusReason } : {}),
+    changes,
+  };
+}
+
+export async function deleteChangeSet(cfn: CloudFormationClient, changeSetId: string, stackId: string | undefined): Promise<void> {
+  const { DeleteChangeSetCommand } = await import('@aws-sdk/client-cloudformation');
+  try {
+    await cfn.send(new DeleteChangeSetCommand({ ChangeSetName: changeSetId, StackName: stackId }));
+  } catch {
+    // Best effort: a leftover change set is clutter, not a failure of the deployment.
+  }
+}

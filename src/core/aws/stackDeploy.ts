@@ -1,0 +1,303 @@
+/**
+ * Deploying a stack the way a careful engineer would (issue 4 §1): read the stack's real state,
+ * decide create/update/wait/refuse by an exact status match, create a change set, show what it
+ * will change, execute it with a ClientRequestToken written to the journal first, and follow the
+ * operation's own events until its terminal status.
+ */
+import type { Capability, CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { DeployGuardError, isCancellation } from '../errors';
+import type { PlannedChange } from '../events';
+import type { JournalPhase } from '../history/record';
+import { sleep } from '../time';
+import { classifyAwsError, toDeployGuardError } from './awsErrors';
+import type { AwsClients } from './clients';
+import { followOperation, waitUntilSettled, type OperationResult } from './operation';
+import type { SdkParameter } from './parameters';
+import { deleteChangeSet, describeChangeSet, describeStack, isEmptyChangeSet, type StackEventInfo, type StackInfo } from './stackApi';
+import type { StackPoller } from './stackPoller';
+import { interpretStackStatus } from './stackStatus';
+import { checkTemplateSize, sha256, type LoadedTemplate } from './template';
+
+/** What the stack deploy tells its caller while it works (the deployment turns these into events). */
+export interface StackDeployHooks {
+  /** Called (and awaited) before every mutating AWS call: write the journal here. */
+  journal(phase: JournalPhase, facts: { stackId?: string; changeSetName?: string; changeSetId?: string }): Promise<void>;
+  notice(level: 'info' | 'warning' | 'error', code: string, message: string): void;
+  changeSetPlanned(info: { changeSetName: string; changeSetId?: string; changeSetType: 'CREATE' | 'UPDATE'; changes: PlannedChange[]; empty: boolean }): void;
+  stackEvent(event: StackEventInfo): void;
+  stackStatus(stack: StackInfo): void;
+  /** Ask before executing (prod confirm); undefined = go ahead. */
+  confirm?(changes: readonly PlannedChange[]): Promise<boolean>;
+  /** The stack's ARN became known. */
+  stackKnown?(stackId: string): void;
+}
+
+export interface StackDeployInput {
+  readonly clients: AwsClients;
+  readonly poller: (stackId: string) => StackPoller;
+  readonly stackName: string;
+  readonly template: LoadedTemplate;
+  readonly templateBucket?: string;
+  /** Builds parameters once it is known which keys the stack has now (undefined = creating). */
+  readonly parameters: (existingKeys: ReadonlySet<string> | undefined) => SdkParameter[];
+  readonly tags: Readonly<Record<string, string>>;
+  readonly capabilities: readonly string[];
+  readonly rollbackTriggers?: readonly string[];
+  /** ClientRequestToken of this deployment's operation (from the deployment id). */
+  readonly token: string;
+  readonly changeSetName: string;
+  /** Delete and recreate a stack left in ROLLBACK_COMPLETE by a failed create. */
+  readonly replaceFailedStack?: boolean;
+  /** Wait this long for another operation to finish (0 = refuse at once). */
+  readonly waitIfBusyMs: number;
+  /** Pause between DescribeChangeSet calls while it is being created (adaptive up to 2 s). */
+  readonly changeSetPollMs?: number;
+  readonly followTiming?: { readonly lostContactMs?: number; readonly acceptWithoutEventsMs?: number };
+  readonly hooks: StackDeployHooks;
+  readonly signal: AbortSignal;
+}
+
+export type StackDeployResult =
+  | { readonly kind: 'unchanged'; readonly stackId: string }
+  | { readonly kind: 'declined'; readonly stackId?: string }
+  | ({ readonly kind: 'executed'; readonly stackId: string; readonly changes: PlannedChange[] } & OperationResult);
+
+export async function deployStack(input: StackDeployInput): Promise<StackDeployResult> {
+  const { hooks, signal } = input;
+  const where = `stack ${input.stackName}`;
+  const placement = checkTemplateSize(input.template, input.templateBucket);
+  const cfn = await input.clients.cloudFormation();
+  const call = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
+    try {
+      return await fn();
+    } catch (err) {
+      throw toDeployGuardError(err, `${what} (${where})`, { ...input.clients.target });
+    }
+  };
+
+  let stack = await call('Reading the stack', () => describeStack(cfn, input.stackName, signal));
+  stack = await settleStartState(input, cfn, stack);
+  if (stack) hooks.stackKnown?.(stack.stackId);
+  const changeSetType: 'CREATE' | 'UPDATE' = !stack || interpretStackStatus(stack.status).start === 'create' ? 'CREATE' : 'UPDATE';
+  const existingKeys = changeSetType === 'UPDATE' && stack ? new Set(stack.parameters.keys()) : undefined;
+
+  const templateSource =
+    placement === 'inline'
+      ? { TemplateBody: input.template.body }
+      : { TemplateURL: await call('Uploading the template to S3', () => uploadTemplate(input)) };
+
+  const { CreateChangeSetCommand, ExecuteChangeSetCommand } = await import('@aws-sdk/client-cloudformation');
+  await hooks.journal('change-set-requested', { ...(stack ? { stackId: stack.stackId } : {}), changeSetName: input.changeSetName });
+  const created = await call(`Creating change set ${input.changeSetName}`, () =>
+    cfn.send(
+      new CreateChangeSetCommand({
+        StackName: input.stackName,
+        ChangeSetName: input.changeSetName,
+        ChangeSetType: changeSetType,
+        ...templateSource,
+        Parameters: input.parameters(existingKeys),
+        Capabilities: input.capabilities.length > 0 ? (input.capabilities as Capability[]) : undefined,
+        Tags: Object.entries(input.tags).map(([Key, Value]) => ({ Key, Value })),
+        ...(input.rollbackTriggers && input.rollbackTriggers.length > 0
+          ? { RollbackConfiguration: { RollbackTriggers: input.rollbackTriggers.map((Arn) => ({ Arn, Type: 'AWS::CloudWatch::Alarm' })) } }
+          : {}),
+        ClientToken: input.token,
+        Description: `Deploy Guard ${input.token}`,
+      }),
+      { abortSignal: signal },
+    ),
+  );
+  const stackId = created.StackId ?? stack?.stackId;
+  const changeSetId = created.Id ?? input.changeSetName;
+  if (!stackId) throw new DeployGuardError('AwsRequestFailed', `CloudFormation created change set ${input.changeSetName} but named no stack (${where})`);
+  hooks.stackKnown?.(stackId);
+  await hooks.journal('change-set-created', { stackId, changeSetName: input.changeSetName, changeSetId });
+
+  let changeSet;
+  try {
+    changeSet = await waitForChangeSet(cfn, changeSetId, stackId, input.changeSetPollMs ?? 200, signal);
+  } catch (err) {
+    await deleteChangeSet(cfn, changeSetId, stackId);
+    if (isCancellation(err)) throw err;
+    throw toDeployGuardError(err, `Waiting for change set ${input.changeSetName} (${where})`);
+  }
+  const empty = isEmptyChangeSet(changeSet);
+  hooks.changeSetPlanned({ changeSetName: input.changeSetName, changeSetId, changeSetType, changes: changeSet.changes, empty });
+  if (empty) {
+    await deleteChangeSet(cfn, changeSetId, stackId);
+    return { kind: 'unchanged', stackId };
+  }
+  if (changeSet.status === 'FAILED') {
+    await deleteChangeSet(cfn, changeSetId, stackId);
+    throw new DeployGuardError('StackFailed', `CloudFormation could not plan the change for ${where}: ${changeSet.reason ?? 'no reason given'}`, {
+      hint: 'fix the template or parameters; the stack was not changed',
+    });
+  }
+  for (const c of changeSet.changes) {
+    if (c.replacement === 'True') hooks.notice('warning', 'replacement', `${c.logicalId} (${c.resourceType}) will be REPLACED: deleted and created again`);
+    else if (c.replacement === 'Conditional') hooks.notice('warning', 'replacement', `${c.logicalId} (${c.resourceType}) may be replaced, depending on values known only during the update`);
+  }
+  if (hooks.confirm && !(await hooks.confirm(changeSet.changes))) {
+    await deleteChangeSet(cfn, changeSetId, stackId);
+    return { kind: 'declined', stackId };
+  }
+
+  await hooks.journal('execute-requested', { stackId, changeSetName: input.changeSetName, changeSetId });
+  const since = Date.now();
+  try {
+    await cfn.send(new ExecuteChangeSetCommand({ ChangeSetName: changeSetId, StackName: stackId, ClientRequestToken: input.token }), { abortSignal: signal });
+  } catch (err) {
+    // The answer was lost but the request may have landed (a reset after the body was sent):
+    // the change set's own execution status says whether it did. Never execute something else.
+    if (!(await wasExecuted(cfn, changeSetId, stackId))) {
+      await deleteChangeSet(cfn, changeSetId, stackId);
+      throw toDeployGuardError(err, `Executing change set ${input.changeSetName} (${where})`, { ...input.clients.target });
+    }
+    hooks.notice('info', 'execute-reconciled', 'The execute call failed in transit, but CloudFormation had accepted it; following the update');
+  }
+  await hooks.journal('executing', { stackId, changeSetName: input.changeSetName, changeSetId });
+  const result = await followStack(input, stackId, since);
+  return { kind: 'executed', stackId, changes: changeSet.changes, ...result };
+}
+
+/** Follows this deployment's operation on the stack (also used when resuming after a crash). */
+export function followStack(
+  input: Pick<StackDeployInput, 'poller' | 'stackName' | 'token' | 'hooks' | 'signal' | 'followTiming'>,
+  stackId: string,
+  since: number,
+): Promise<OperationResult> {
+  return followOperation({
+    poller: input.poller(stackId),
+    stackName: input.stackName,
+    token: input.token,
+    since,
+    signal: input.signal,
+    onEvent: (e) => input.hooks.stackEvent(e),
+    onStatus: (s) => input.hooks.stackStatus(s),
+    onPollError: (e) =>
+      input.hooks.notice('warning', e.kind === 'throttle' ? 'throttled' : 'poll-failed', `Reading the stack failed (${e.name}: ${e.message}); retrying`),
+    ...input.followTiming,
+  });
+}
+
+/** Resolves what the stack's state at the start means: wait, refuse, replace, or go. */
+async function settleStartState(input: StackDeployInput, cfn: CloudFormationClient, stack: StackInfo | undefined): Promise<StackInfo | undefined> {
+  const { hooks } = input;
+  for (let round = 0; round < 3; round++) {
+    if (!stack) return undefined;
+    const meaning = interpretStackStatus(stack.status);
+    switch (meaning.start) {
+      case 'create':
+      case 'update':
+        return stack;
+      case 'wait': {
+        const who = await describeRunningOperation(cfn, stack, input.signal);
+        if (input.waitIfBusyMs <= 0) {
+          throw new DeployGuardError('StackBusy', `Stack ${stack.stackName} is in ${stack.status}: ${meaning.explain}${who}`, {
+            hint: 'wait for that operation to finish, or deploy with a wait (--wait-if-busy)',
+          });
+        }
+        hooks.notice('info', 'waiting-for-stack', `Stack ${stack.stackName} is in ${stack.status}${who}; waiting up to ${Math.round(input.waitIfBusyMs / 1000)} s for it to finish`);
+        stack = await waitUntilSettled(input.poller(stack.stackId), input.waitIfBusyMs, input.signal, (s) => hooks.stackStatus(s));
+        continue;
+      }
+      case 'replace': {
+        if (!input.replaceFailedStack) {
+          throw new DeployGuardError('StackNeedsAttention', `Stack ${stack.stackName} is in ROLLBACK_COMPLETE: ${meaning.explain}`, {
+            hint: 'deploy again with --replace-failed-stack to delete it and create it again (its resources are already gone)',
+          });
+        }
+        if (stack.terminationProtection) {
+          throw new DeployGuardError('StackNeedsAttention', `Stack ${stack.stackName} is in ROLLBACK_COMPLETE and has termination protection, so it cannot be deleted`, {
+            hint: 'turn termination protection off yourself (Deploy Guard never does), then deploy with --replace-failed-stack',
+          });
+        }
+        await replaceFailedStack(input, cfn, stack);
+        return undefined;
+      }
+      case 'attention': {
+        const recover = stack.status === 'UPDATE_ROLLBACK_FAILED';
+        throw new DeployGuardError('StackNeedsAttention', `Stack ${stack.stackName} is in ${stack.status}: ${meaning.explain}`, {
+          hint: recover
+            ? 'run "deployguard recover ENV" to continue the rollback (name resources to skip only if you know they are safe to skip)'
+            : 'fix it in the CloudFormation console; Deploy Guard will not guess',
+        });
+      }
+      default: {
+        const never: never = meaning.start;
+        throw new DeployGuardError('Internal', `unhandled start action ${String(never)}`);
+      }
+    }
+  }
+  throw new DeployGuardError('StackBusy', `Stack ${input.stackName} kept changing state while Deploy Guard waited`);
+}
+
+async function replaceFailedStack(input: StackDeployInput, cfn: CloudFormationClient, stack: StackInfo): Promise<void> {
+  const { DeleteStackCommand } = await import('@aws-sdk/client-cloudformation');
+  input.hooks.notice('warning', 'replacing-failed-stack', `Deleting stack ${stack.stackName} (ROLLBACK_COMPLETE after a failed create) to create it again, as asked`);
+  const token = `${input.token}-delete`.slice(0, 128);
+  await input.hooks.journal('delete-requested', { stackId: stack.stackId });
+  const since = Date.now();
+  try {
+    await cfn.send(new DeleteStackCommand({ StackName: stack.stackId, ClientRequestToken: token }), { abortSignal: input.signal });
+  } catch (err) {
+    throw toDeployGuardError(err, `Deleting stack ${stack.stackName}`);
+  }
+  const result = await followOperation({
+    poller: input.poller(stack.stackId),
+    stackName: stack.stackName,
+    token,
+    since,
+    signal: input.signal,
+    onEvent: (e) => input.hooks.stackEvent(e),
+    onStatus: (s) => input.hooks.stackStatus(s),
+    ...input.followTiming,
+  });
+  if (result.outcome !== 'deleted') {
+    throw new DeployGuardError('StackNeedsAttention', `Deleting stack ${stack.stackName} ended in ${result.status}: ${result.reason ?? ''}`);
+  }
+}
+
+/** ", started by <token>: <latest reason>" — who is running the operation we found. */
+async function describeRunningOperation(cfn: CloudFormationClient, stack: StackInfo, signal: AbortSignal): Promise<string> {
+  try {
+    const { DescribeStackEventsCommand } = await import('@aws-sdk/client-cloudformation');
+    const out = await cfn.send(new DescribeStackEventsCommand({ StackName: stack.stackId }), { abortSignal: signal });
+    const latest = out.StackEvents?.find((e) => e.LogicalResourceId === stack.stackName);
+    if (!latest) return '';
+    const by = latest.ClientRequestToken ? ` (operation ${latest.ClientRequestToken}` : ' (operation';
+    return `${by} since ${latest.Timestamp?.toISOString() ?? '?'}${latest.ResourceStatusReason ? `: ${latest.ResourceStatusReason}` : ''})`;
+  } catch {
+    return '';
+  }
+}
+
+async function waitForChangeSet(cfn: CloudFormationClient, id: string, stackId: string, pollMs: number, signal: AbortSignal) {
+  let pause = pollMs;
+  for (;;) {
+    const state = await describeChangeSet(cfn, id, stackId, signal);
+    if (state.status === 'CREATE_COMPLETE' || state.status === 'FAILED' || state.status === 'DELETE_COMPLETE' || state.status === 'DELETE_FAILED') return state;
+    await sleep(pause, signal);
+    pause = Math.min(2_000, pause * 1.5);
+  }
+}
+
+async function wasExecuted(cfn: CloudFormationClient, id: string, stackId: string): Promise<boolean> {
+  try {
+    const state = await describeChangeSet(cfn, id, stackId);
+    return state.executionStatus !== undefined && state.executionStatus.startsWith('EXECUTE_');
+  } catch (err) {
+    // A change set that no longer exists was consumed by an execution.
+    return classifyAwsError(err).kind === 'changeSetNotFound';
+  }
+}
+
+async function uploadTemplate(input: StackDeployInput): Promise<string> {
+  const bucket = input.templateBucket!;
+  const key = `deployguard/${input.stackName}/${sha256(input.template.body)}.template`;
+  const s3 = await input.clients.s3();
+  const { PutObjectCommand } = await import('@aws-sdk/client-s3');
+  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: input.template.body, ContentType: 'text/plain' }), { abortSignal: input.signal });
+  const { endpoint, region } = input.clients.target;
+  return endpoint ? `${endpoint}/${bucket}/${key}` : `https://${bucket}.s3.${region}.amazonaws.com/${key}`;
+}

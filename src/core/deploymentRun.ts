@@ -1,0 +1,201 @@
+/**
+ * The bookkeeping every kind of deployment shares (deploy, rollback, recover, resume): one
+ * history record kept on disk as it changes, the write-ahead journal, typed events stamped with
+ * the record id, masking, and the mapping from a stack operation's outcome to a final status.
+ */
+import type { AwsClients } from './aws/clients';
+import type { StackDeployHooks } from './aws/stackDeploy';
+import type { StackPoller, StackPollers } from './aws/stackPoller';
+import { DeployGuardError, errorMessage, isCancellation } from './errors';
+import type { EngineEvent, EngineEventSink } from './events';
+import type { DeploymentRecord, JournalPhase } from './history/record';
+import type { StackHistory } from './history/store';
+import type { Logger } from './logger';
+import { ExitCode, isFinal, type DeploymentStatus } from './model';
+import type { Masker } from './secrets';
+
+type Payload<E> = E extends EngineEvent ? Omit<E, 'deploymentId' | 'at'> : never;
+
+/** The exit code a final status maps to (the same for the CLI and every view). */
+export function exitCodeFor(status: DeploymentStatus): ExitCode {
+  switch (status) {
+    case 'stable':
+    case 'unchanged':
+      return ExitCode.Ok;
+    case 'rolled-back':
+      return ExitCode.RolledBack;
+    case 'needs-attention':
+    case 'rollback-failed':
+    case 'unhealthy':
+      return ExitCode.NeedsPerson;
+    case 'failed':
+    case 'cancelled':
+      return ExitCode.Failed;
+    case 'queued':
+    case 'running-steps':
+    case 'deploying':
+    case 'watching':
+    case 'rolling-back':
+      return ExitCode.Failed;
+    default: {
+      const never: never = status;
+      return never;
+    }
+  }
+}
+
+/** The final status an error thrown during a deployment leaves its record in. */
+export function statusForError(err: unknown): DeploymentStatus {
+  if (isCancellation(err)) return 'cancelled';
+  if (DeployGuardError.is(err, 'StackNeedsAttention', 'CredentialsExpired', 'RollbackFailed')) return 'needs-attention';
+  return 'failed';
+}
+
+export class DeploymentRun {
+  private readonly startedAtMs: number;
+  private exitOverride?: ExitCode;
+
+  constructor(
+    readonly record: DeploymentRecord,
+    readonly stackHistory: StackHistory,
+    readonly clients: AwsClients,
+    private readonly pollers: StackPollers,
+    private readonly sink: EngineEventSink,
+    readonly masker: Masker,
+    readonly logger: Logger,
+  ) {
+    this.startedAtMs = Date.parse(record.startedAt);
+  }
+
+  get id(): string {
+    return this.record.id;
+  }
+
+  get startedAt(): number {
+    return this.startedAtMs;
+  }
+
+  emit<E extends EngineEvent>(event: Payload<E>): void {
+    this.sink({ ...event, deploymentId: this.record.id, at: new Date().toISOString() } as EngineEvent);
+  }
+
+  /** The raw sink (for parts that stamp their own events, like the health watch). */
+  get sinkFn(): EngineEventSink {
+    return this.sink;
+  }
+
+  log(line: string): void {
+    this.emit({ type: 'log', stream: 'engine', lines: [this.masker.mask(line)] });
+  }
+
+  notice(level: 'info' | 'warning' | 'error', code: string, message: string): void {
+    const masked = this.masker.mask(message);
+    this.emit({ type: 'notice', level, code, message: masked });
+    this.logger[level === 'error' ? 'error' : level === 'warning' ? 'warn' : 'info'](masked);
+  }
+
+  async save(): Promise<void> {
+    await this.stackHistory.write(this.record);
+  }
+
+  async setStatus(status: DeploymentStatus, reason?: string): Promise<void> {
+    this.record.status = status;
+    if (reason !== undefined) this.record.reason = this.masker.mask(reason);
+    await this.save();
+    this.emit({ type: 'deployment-status', status, ...(reason ? { reason: this.masker.mask(reason) } : {}) });
+  }
+
+  async journal(phase: JournalPhase, facts: { stackId?: string; changeSetName?: string; changeSetId?: string } = {}): Promise<void> {
+    if (facts.stackId) this.record.stackId = facts.stackId;
+    if (facts.changeSetName) this.record.changeSetName = facts.changeSetName;
+    if (facts.changeSetId) this.record.changeSetId = facts.changeSetId;
+    await this.stackHistory.journal.append({
+      deploymentId: this.record.id,
+      phase,
+      ...(this.record.stackId ? { stackId: this.record.stackId } : {}),
+      ...(this.record.clientRequestToken ? { clientRequestToken: this.record.clientRequestToken } : {}),
+      ...(this.record.changeSetName ? { changeSetName: this.record.changeSetName } : {}),
+      ...(this.record.changeSetId ? { changeSetId: this.record.changeSetId } : {}),
+      status: this.record.status,
+    });
+  }
+
+  /** Overrides the exit code the final status would map to (the health watch's `prompt` case). */
+  setExitCode(code: ExitCode | undefined): void {
+    this.exitOverride = code;
+  }
+
+  get exitCode(): ExitCode {
+    return this.exitOverride ?? exitCodeFor(this.record.status);
+  }
+
+  /** Ends the record: final status, finish time, journal `finished`, the finished event. */
+  async finish(status: DeploymentStatus, reason?: string): Promise<DeploymentRecord> {
+    if (!isFinal(status)) throw new DeployGuardError('Internal', `finish() with non-final status ${status}`);
+    this.record.status = status;
+    if (reason !== undefined) this.record.reason = this.masker.mask(reason);
+    this.record.finishedAt = new Date().toISOString();
+    await this.save();
+    await this.journal('finished').catch((err: unknown) => this.logger.warn(`could not write the journal: ${errorMessage(err)}`));
+    this.emit({ type: 'deployment-status', status, ...(this.record.reason ? { reason: this.record.reason } : {}) });
+    this.emit({
+      type: 'deployment-finished',
+      status,
+      ...(this.record.reason ? { reason: this.record.reason } : {}),
+      exitCode: this.exitCode,
+      durationMs: Date.now() - this.startedAtMs,
+    });
+    return this.record;
+  }
+
+  poller(stackId: string): StackPoller {
+    return this.pollers.get(pollerScope(this.clients), stackId, () => this.clients.cloudFormation());
+  }
+
+  /** Hooks that connect a stack operation to this record, its journal and its events. */
+  stackHooks(confirm?: StackDeployHooks['confirm']): StackDeployHooks {
+    return {
+      journal: (phase, facts) => this.journal(phase, facts),
+      notice: (level, code, message) => this.notice(level, code, message),
+      changeSetPlanned: (info) => {
+        this.record.changes = info.changes;
+        this.emit({ type: 'change-set-planned', ...info });
+        const summary = info.empty
+          ? 'Change set: no changes'
+          : `Change set ${info.changeSetName} (${info.changeSetType}): ${info.changes.map((c) => `${c.action} ${c.logicalId}${c.replacement === 'True' ? ' [REPLACE]' : ''}`).join(', ') || 'no resource changes'}`;
+        this.log(summary);
+      },
+      stackEvent: (e) => {
+        this.emit({
+          type: 'stack-event',
+          eventId: e.eventId,
+          timestamp: e.timestamp,
+          logicalId: e.logicalId,
+          resourceType: e.resourceType,
+          ...(e.physicalId ? { physicalId: e.physicalId } : {}),
+          status: e.status,
+          ...(e.reason ? { reason: this.masker.mask(e.reason) } : {}),
+        });
+        this.log(`${e.timestamp}  ${e.logicalId} (${e.resourceType})  ${e.status}${e.reason ? `  ${e.reason}` : ''}`);
+      },
+      stackStatus: (s) => {
+        this.record.stackStatus = s.status;
+        this.emit({ type: 'stack-status', stackName: s.stackName, stackId: s.stackId, status: s.status, ...(s.reason ? { reason: this.masker.mask(s.reason) } : {}) });
+      },
+      stackKnown: (stackId) => {
+        this.record.stackId = stackId;
+      },
+      ...(confirm ? { confirm } : {}),
+    };
+  }
+}
+
+/** Pollers are shared per endpoint and region (and then per stack ARN). */
+export function pollerScope(clients: AwsClients): string {
+  return `${clients.target.endpoint ?? 'aws'}|${clients.target.region}|${clients.target.profile ?? ''}`;
+}
+
+/** The ClientRequestToken of a deployment's stack operation: deterministic, so a retry reuses it. */
+export function tokenFor(deploymentId: string, suffix = 'deploy'): string {
+  return `deployguard-${suffix}-${deploymentId}`.replace(/[^a-zA-Z0-9-]/g, '-').slice(0, 128);
+}
