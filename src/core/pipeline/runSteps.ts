@@ -107,6 +107,11 @@ export async function runSteps(options: RunStepsOptions): Promise<StepsResult> {
     const ctx: VariableContext = options.variables ?? { envName: '', processEnv };
     const script = toShellReferences(step.run, ctx, `${where}.run`);
     const stepEnv = resolveVariablesIn(step.env, ctx, `${where}.env`);
+    // `${env:VAR}` in bash became `${VAR}`: make sure VAR is in the step's environment even when
+    // the variables' process environment is not the base environment.
+    for (const name of processEnvReferences([step.run])) {
+      if (!(name in stepEnv)) stepEnv[name] = processEnv[name] ?? '';
+    }
     return { step, index, script, stepEnv };
   });
 
