@@ -1,8 +1,13 @@
+import { deployCommand } from './commands/deploy';
+import { historyCommand } from './commands/history';
+import { recoverCommand } from './commands/recover';
+import { rollbackCommand } from './commands/rollback';
 import { runCommand } from './commands/run';
 import { validateCommand } from './commands/validate';
+import { watchCommand } from './commands/watch';
 import type { CliCommand } from './types';
 
 /**
  * Every CLI command. Each lives in its own module under ./commands; add new ones here.
  */
-export const cliCommands: readonly CliCommand[] = [validateCommand, runCommand];
+export const cliCommands: readonly CliCommand[] = [validateCommand, runCommand, watchCommand, deployCommand, historyCommand, rollbackCommand, recoverCommand];

@@ -91,7 +91,9 @@ export class DeploymentRun {
   notice(level: 'info' | 'warning' | 'error', code: string, message: string): void {
     const masked = this.masker.mask(message);
     this.emit({ type: 'notice', level, code, message: masked });
-    this.logger[level === 'error' ? 'error' : level === 'warning' ? 'warn' : 'info'](masked);
+    // Views show notices from the event; the diagnostics log keeps a copy at info level only, so
+    // the CLI does not print every warning twice.
+    this.logger.info(`[${code}] ${masked}`);
   }
 
   async save(): Promise<void> {

@@ -89,7 +89,7 @@ export async function deployStack(input: StackDeployInput): Promise<StackDeployR
   const { CreateChangeSetCommand, ExecuteChangeSetCommand } = await import('@aws-sdk/client-cloudformation');
   await hooks.journal('change-set-requested', { ...(stack ? { stackId: stack.stackId } : {}), changeSetName: input.changeSetName });
   const created = await call(`Creating change set ${input.changeSetName}`, () =>
-    cfn.send(
+    noopAsUndefined(cfn.send(
       new CreateChangeSetCommand({
         StackName: input.stackName,
         ChangeSetName: input.changeSetName,
@@ -105,8 +105,14 @@ export async function deployStack(input: StackDeployInput): Promise<StackDeployR
         Description: `Deploy Guard ${input.token}`,
       }),
       { abortSignal: signal },
-    ),
+    )),
   );
+  if (!created) {
+    // Some endpoints (and UpdateStack-style checks) refuse an identical template and parameters
+    // outright with "No updates are to be performed." instead of a FAILED change set.
+    hooks.changeSetPlanned({ changeSetName: input.changeSetName, changeSetType, changes: [], empty: true });
+    return { kind: 'unchanged', stackId: stack?.stackId ?? '' };
+  }
   const stackId = created.StackId ?? stack?.stackId;
   const changeSetId = created.Id ?? input.changeSetName;
   if (!stackId) throw new DeployGuardError('AwsRequestFailed', `CloudFormation created change set ${input.changeSetName} but named no stack (${where})`);
@@ -269,6 +275,16 @@ async function describeRunningOperation(cfn: CloudFormationClient, stack: StackI
     return `${by} since ${latest.Timestamp?.toISOString() ?? '?'}${latest.ResourceStatusReason ? `: ${latest.ResourceStatusReason}` : ''})`;
   } catch {
     return '';
+  }
+}
+
+/** Resolves undefined for a "no updates are to be performed" refusal. */
+async function noopAsUndefined<T>(promise: Promise<T>): Promise<T | undefined> {
+  try {
+    return await promise;
+  } catch (err) {
+    if (classifyAwsError(err).kind === 'noop') return undefined;
+    throw err;
   }
 }
 

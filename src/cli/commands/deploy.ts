@@ -1,0 +1,79 @@
+import { runDeployment } from '../../core/deployment';
+import { DeployGuardError } from '../../core/errors';
+import { parseDuration } from '../../core/time';
+import type { CliCommand } from '../types';
+import { parseCommandArgs } from '../usage';
+import { askYesNo, engineContext, loadTarget, oneEnvironment, readGit, selection, TARGET_HELP, TARGET_OPTIONS } from './engineSupport';
+
+const HELP = `Usage: deployguard deploy ENV [--skip-steps] [--bake DURATION] [--yes] [--json]
+
+Runs the pipeline's steps for environment ENV, then deploys its CloudFormation stack
+through a change set (showing what will change), follows the stack's events to the end,
+and watches the guarded alarms for the bake time. Every deployment is recorded in the
+history (~/.deployguard, or DEPLOYGUARD_HOME).
+
+Options:
+  --skip-steps              deploy the stack without running the steps
+  --bake DURATION           watch the alarms this long (e.g. 90s, 10m) instead of health.bake
+  --yes                     do not ask (confirm: true environments, alarms already firing)
+  --replace-failed-stack    a stack left in ROLLBACK_COMPLETE by a failed create is deleted
+                            and created again (only with this flag)
+  --wait-if-busy DURATION   wait this long for another stack operation to finish (default: refuse)
+${TARGET_HELP}
+  -h, --help                show this help
+
+Exit codes: 0 stable or unchanged, 1 failed, 2 usage or config error,
+3 unhealthy and rolled back, 4 needs a person (e.g. UPDATE_ROLLBACK_FAILED: run "deployguard recover ENV").
+`;
+
+function duration(flag: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const ms = parseDuration(text);
+  if (ms === undefined) throw new DeployGuardError('Usage', `${flag} takes a duration such as 90s, 10m or 1h (got "${text}")`);
+  return ms;
+}
+
+export const deployCommand: CliCommand = {
+  name: 'deploy',
+  summary: 'run the steps, deploy the stack through a change set, watch its alarms',
+  help: HELP,
+  async run(args, io) {
+    const { values, positionals } = parseCommandArgs('deploy', args, {
+      ...TARGET_OPTIONS,
+      'skip-steps': { type: 'boolean' },
+      bake: { type: 'string' },
+      yes: { type: 'boolean' },
+      'replace-failed-stack': { type: 'boolean' },
+      'wait-if-busy': { type: 'string' },
+    });
+    const environment = oneEnvironment('deploy', positionals);
+    const bakeMs = duration('--bake', values.bake);
+    const waitIfBusyMs = duration('--wait-if-busy', values['wait-if-busy']);
+    const target = await loadTarget(io, values.file, environment);
+    const env = target.config.environments[environment]!;
+    const mustConfirm = env.confirm || environment.startsWith('prod');
+    if (mustConfirm && !values.yes && !io.isTty) {
+      throw new DeployGuardError('Usage', `environment "${environment}" asks for confirmation and there is no terminal to ask`, {
+        hint: 'run it in a terminal, or pass --yes',
+      });
+    }
+    const git = await readGit(target.repoRoot, io);
+    const outcome = await runDeployment(engineContext(io, values.json === true), {
+      ...selection(io, target, values, git),
+      repoRoot: target.repoRoot,
+      trigger: 'cli',
+      holder: 'deployguard CLI',
+      ...(values['skip-steps'] ? { skipSteps: true } : {}),
+      ...(bakeMs !== undefined ? { bakeMs } : {}),
+      ...(values.yes ? { yes: true } : {}),
+      ...(values['replace-failed-stack'] ? { replaceFailedStack: true } : {}),
+      ...(waitIfBusyMs !== undefined ? { waitIfBusyMs } : {}),
+      ...(mustConfirm && !values.yes ? { confirmChanges: () => askYesNo(io, `Deploy these changes to ${environment}?`) } : {}),
+      ...(io.isTty && !values.yes
+        ? { confirmRollback: (q) => askYesNo(io, `Alarm ${q.alarm} fired: ${q.reason}. Roll back to ${q.target.id}?`) }
+        : {}),
+      signal: io.signal,
+    });
+    return outcome.exitCode;
+  },
+};

@@ -1,0 +1,181 @@
+/**
+ * What the deploy, history, rollback and recover commands share: loading the pipeline file,
+ * the engine context, reading the commit, flags for the AWS target, and printing engine events
+ * (human lines, or one JSON object per line with --json).
+ */
+import { dirname, resolve } from 'node:path';
+import { createInterface } from 'node:readline/promises';
+import { StackPollers } from '../../core/aws/stackPoller';
+import type { AwsSelection, EngineContext } from '../../core/deployment';
+import { DeployGuardError } from '../../core/errors';
+import type { EngineEvent } from '../../core/events';
+import { GitRepository } from '../../core/git';
+import { HistoryStore } from '../../core/history/store';
+import { deployGuardHome } from '../../core/history/paths';
+import type { Logger } from '../../core/logger';
+import { didYouMean } from '../../core/pipeline/didYouMean';
+import { loadPipeline, PIPELINE_FILE_NAME, type PipelineConfig } from '../../core/pipeline';
+import { formatCountdown } from '../../core/time';
+import type { CliIo } from '../types';
+import { displayPath, formatProblem } from './problemFormat';
+
+/** Flags every engine command takes. */
+export const TARGET_OPTIONS = {
+  file: { type: 'string' },
+  endpoint: { type: 'string' },
+  profile: { type: 'string' },
+  json: { type: 'boolean' },
+} as const;
+
+export const TARGET_HELP = `  --file PATH       the pipeline file (default: ${PIPELINE_FILE_NAME} in the current folder)
+  --endpoint URL    send AWS calls here (an emulator); AWS_ENDPOINT_URL works too
+  --profile NAME    AWS profile when the environment names none (default: the SDK's chain)
+  --json            print one JSON object per line instead of text`;
+
+export interface LoadedTarget {
+  readonly config: PipelineConfig;
+  readonly repoRoot: string;
+  readonly file: string;
+  readonly environment: string;
+}
+
+export function oneEnvironment(command: string, positionals: string[]): string {
+  if (positionals.length !== 1) {
+    throw new DeployGuardError('Usage', positionals.length === 0 ? `name the environment, e.g. deployguard ${command} dev` : `expected one environment, got ${positionals.length}`, {
+      hint: `run "deployguard ${command} --help"`,
+    });
+  }
+  return positionals[0]!;
+}
+
+export async function loadTarget(io: CliIo, fileArg: string | undefined, environment: string): Promise<LoadedTarget> {
+  const file = resolve(io.cwd, fileArg ?? PIPELINE_FILE_NAME);
+  const repoRoot = dirname(file);
+  const loaded = await loadPipeline(repoRoot, { file });
+  if (!loaded.config) {
+    for (const problem of loaded.problems) io.stderr.write(`${formatProblem(problem, io.cwd)}\n`);
+    throw new DeployGuardError('ConfigInvalid', `${displayPath(file, io.cwd)} has problems; nothing was done`, { hint: 'fix them (deployguard validate lists them)' });
+  }
+  const names = Object.keys(loaded.config.environments);
+  if (!names.includes(environment)) {
+    throw new DeployGuardError('Usage', `no environment "${environment}" in ${displayPath(file, io.cwd)}${didYouMean(environment, names)}`, {
+      hint: `environments: ${names.join(', ')}`,
+    });
+  }
+  return { config: loaded.config, repoRoot, file, environment };
+}
+
+export function selection(io: CliIo, target: LoadedTarget, values: { endpoint?: string; profile?: string }, git?: AwsSelection['git']): AwsSelection {
+  return {
+    pipeline: target.config,
+    environment: target.environment,
+    processEnv: io.env,
+    ...(values.endpoint ? { userEndpoint: values.endpoint } : {}),
+    ...(values.profile ? { userProfile: values.profile } : {}),
+    ...(git ? { git } : {}),
+  };
+}
+
+export async function readGit(root: string, io: CliIo): Promise<AwsSelection['git'] | undefined> {
+  try {
+    // The CLI is run on purpose by the user in their own repository: that is the trust decision.
+    const head = await new GitRepository({ root, isTrusted: () => true, env: io.env }).head(io.signal);
+    return { sha: head.sha, shortSha: head.shortSha, ...(head.branch ? { branch: head.branch } : {}), dirty: head.dirty };
+  } catch (err) {
+    if (DeployGuardError.is(err, 'Cancelled')) throw err;
+    return undefined;
+  }
+}
+
+function stderrLogger(io: CliIo, json: boolean): Logger {
+  const quiet = () => undefined;
+  const write = (prefix: string) => (message: string | Error) =>
+    json ? undefined : io.stderr.write(`${prefix}${typeof message === 'string' ? message : message.message}\n`);
+  return { trace: quiet, debug: quiet, info: quiet, warn: write('warning: '), error: write('error: ') };
+}
+
+/** Shorter intervals for tests and the benchmark (DEPLOYGUARD_POLL_MS); production defaults otherwise. */
+function pollersFor(io: CliIo): StackPollers {
+  const ms = Number(io.env['DEPLOYGUARD_POLL_MS']);
+  if (Number.isFinite(ms) && ms > 0) return new StackPollers({ initialMs: ms, maxMs: Math.max(ms, 3 * ms), maxErrorMs: 10 * ms, factor: 1.5, jitter: 0.2 });
+  return new StackPollers();
+}
+
+export function engineContext(io: CliIo, json: boolean): EngineContext {
+  const print = json ? jsonPrinter(io) : textPrinter(io);
+  const fast = Number(io.env['DEPLOYGUARD_POLL_MS']);
+  return {
+    history: new HistoryStore(deployGuardHome(io.env)),
+    pollers: pollersFor(io),
+    emit: print,
+    logger: stderrLogger(io, json),
+    ...(Number.isFinite(fast) && fast > 0
+      ? { timing: { changeSetPollMs: fast, acceptWithoutEventsMs: 50 * fast }, clientOptions: { maxAttempts: 3 } }
+      : {}),
+  };
+}
+
+function jsonPrinter(io: CliIo): (event: EngineEvent) => void {
+  return (event) => io.stdout.write(`${JSON.stringify(event)}\n`);
+}
+
+/** Human-readable progress: one line per meaningful event. */
+function textPrinter(io: CliIo): (event: EngineEvent) => void {
+  const out = (line: string) => io.stdout.write(`${line}\n`);
+  return (event) => {
+    switch (event.type) {
+      case 'deployment-started':
+        out(`▶ ${event.kind} ${event.deploymentId}: ${event.stackName} in ${event.region} (account ${event.account})${event.commit ? ` at ${event.commit.slice(0, 7)}` : ''}`);
+        break;
+      case 'deployment-status':
+        out(`  status: ${event.status}${event.reason ? ` — ${event.reason}` : ''}`);
+        break;
+      case 'deployment-finished':
+        out(`${event.exitCode === 0 ? '✔' : '✖'} ${event.status}${event.reason ? `: ${event.reason}` : ''} (${formatCountdown(event.durationMs)})`);
+        break;
+      case 'step-started':
+        out(`▶ step ${event.index + 1}: ${event.name}`);
+        break;
+      case 'step-finished':
+        out(`  step ${event.name}: ${event.status}${event.exitCode !== undefined ? ` (exit ${event.exitCode})` : ''}`);
+        break;
+      case 'log':
+        for (const line of event.lines) out(event.stream === 'engine' ? `  ${line}` : `  │ ${line}`);
+        break;
+      case 'change-set-planned':
+        break; // summarised by the engine's own log line
+      case 'stack-event':
+        break; // the engine logs each one
+      case 'stack-status':
+        out(`  stack ${event.stackName}: ${event.status}${event.reason ? ` (${event.reason})` : ''}`);
+        break;
+      case 'notice':
+        out(`  ${event.level === 'info' ? 'ℹ' : event.level === 'warning' ? '⚠' : '✖'} ${event.message}`);
+        break;
+      default:
+        out(`  ${describeOther(event)}`);
+    }
+  };
+}
+
+/** The health watch's events, printed generically (their module owns their wording). */
+function describeOther(event: EngineEvent): string {
+  const { type, deploymentId: _id, at: _at, ...rest } = event as unknown as { type: string; deploymentId: string; at: string } & Record<string, unknown>;
+  const facts = Object.entries(rest)
+    .filter(([, v]) => v !== undefined && (typeof v !== 'object' || Array.isArray(v)))
+    .map(([k, v]) => `${k}=${Array.isArray(v) ? v.join(',') : String(v)}`)
+    .join(' ');
+  return `${type}${facts ? `: ${facts}` : ''}`;
+}
+
+/** y/N on the terminal; false when there is no terminal to ask. */
+export async function askYesNo(io: CliIo, question: string): Promise<boolean> {
+  if (!io.isTty) return false;
+  const rl = createInterface({ input: process.stdin, output: io.stderr as NodeJS.WritableStream });
+  try {
+    const answer = await rl.question(`${question} [y/N] `, { signal: io.signal });
+    return /^y(es)?$/i.test(answer.trim());
+  } finally {
+    rl.close();
+  }
+}
