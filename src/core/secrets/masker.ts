@@ -16,32 +16,49 @@ export interface Masker {
   readonly knownSecretCount: number;
 }
 
-// Access key ids: AKIA (long-term), ASIA (temporary), ABIA/ACCA (service-specific).
-const ACCESS_KEY_ID = /(?<![A-Z0-9])(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}(?![A-Z0-9])/g;
+// Every credential shape below contains a run of at least 16 base64 characters; a line without
+// one (most build output) skips the pattern work entirely.
+const BASE64_RUN = /[A-Za-z0-9/+=]{16}/;
+// One case-sensitive pass for: access key ids (AKIA long-term, ASIA temporary, ABIA/ACCA
+// service-specific); STS session tokens (a base64-encoded protobuf header); bare 40-character
+// secret access keys (base64 alphabet, checked for mixed case below: a git SHA is lower-case hex).
+const SHAPES = new RegExp(
+  [
+    String.raw`(?<![A-Z0-9])(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}(?![A-Z0-9])`,
+    String.raw`(?:IQoJb3JpZ2lu|FwoGZXIvYXdz|FQoGZXIvYXdz)[A-Za-z0-9/+=]{20,}`,
+    String.raw`(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])`,
+  ].join('|'),
+  'g',
+);
 // A value right after a credential-ish name: `aws_secret_access_key = X`, `"SessionToken": "X"`.
 const NAMED_CREDENTIAL =
   /((?:aws_?)?(?:secret_?access_?key|session_?token|security_?token)|x-amz-security-token)(["']?\s*[:=]\s*["']?)([A-Za-z0-9/+=]{16,})/gi;
-// A bare 40-character secret access key: base64 alphabet, mixed case (a git SHA is lower-case hex).
-const BARE_SECRET_KEY = /(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])/g;
-// STS session tokens start with a base64-encoded protobuf header.
-const SESSION_TOKEN = /(?:IQoJb3JpZ2lu|FwoGZXIvYXdz|FQoGZXIvYXdz)[A-Za-z0-9/+=]{20,}/g;
 
 function looksLikeSecretKey(candidate: string): boolean {
   return /[A-Z]/.test(candidate) && /[a-z]/.test(candidate) && /[0-9/+]/.test(candidate);
+}
+
+function maskShape(match: string): string {
+  // Only the bare 40-character alternative needs the mixed-case check.
+  return match.length === 40 && !/^(?:AKIA|ASIA|ABIA|ACCA|IQoJ|FwoG|FQoG)/.test(match) && !looksLikeSecretKey(match) ? match : MASK;
 }
 
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
+/** Up to this many known values are found with includes(); more use one alternation regex. */
+const PLAIN_SEARCH_LIMIT = 16;
+
 export function createMasker(secrets: Iterable<string | undefined> = []): Masker {
   const known = new Set<string>();
+  let ordered: string[] = [];
   let knownPattern: RegExp | undefined;
 
   const rebuild = () => {
     // Longest first, so a secret containing another is masked whole.
-    const alternatives = [...known].sort((a, b) => b.length - a.length).map(escapeRegExp);
-    knownPattern = alternatives.length > 0 ? new RegExp(alternatives.join('|'), 'g') : undefined;
+    ordered = [...known].sort((a, b) => b.length - a.length);
+    knownPattern = ordered.length > PLAIN_SEARCH_LIMIT ? new RegExp(ordered.map(escapeRegExp).join('|'), 'g') : undefined;
   };
 
   const addOne = (value: string) => {
@@ -56,13 +73,15 @@ export function createMasker(secrets: Iterable<string | undefined> = []): Masker
 
   return {
     mask(text: string): string {
-      let out = knownPattern ? text.replace(knownPattern, MASK) : text;
-      if (out.length < 16) return out;
-      out = out.replace(ACCESS_KEY_ID, MASK);
-      out = out.replace(NAMED_CREDENTIAL, (_m, name: string, sep: string) => `${name}${sep}${MASK}`);
-      out = out.replace(SESSION_TOKEN, MASK);
-      if (out.length >= 40) out = out.replace(BARE_SECRET_KEY, (m) => (looksLikeSecretKey(m) ? MASK : m));
-      return out;
+      let out = text;
+      if (knownPattern) {
+        out = out.replace(knownPattern, MASK);
+      } else {
+        for (const secret of ordered) if (out.includes(secret)) out = out.split(secret).join(MASK);
+      }
+      if (out.length < 16 || !BASE64_RUN.test(out)) return out;
+      out = out.replace(SHAPES, maskShape);
+      return out.replace(NAMED_CREDENTIAL, (_m, name: string, sep: string) => `${name}${sep}${MASK}`);
     },
     addSecret(value: string | undefined): void {
       if (!value) return;
