@@ -178,6 +178,11 @@ export async function watchAfterDeploy(ctx: AfterDeployContext): Promise<AfterDe
         return { outcome: 'finished', status: 'needs-attention', reason: `health unknown: ${verdict.reason}`, extra: extra() };
       case 'unhealthy': {
         const current = checkpoint;
+        // Views hear the lifecycle (`unhealthy → rolling-back`); the record keeps `watching` until the
+        // final status, so a resumed run comes back here and the checkpoint decides what is left to do.
+        const status = (s: DeploymentStatus, reason: string) =>
+          ctx.emit({ type: 'deployment-status', deploymentId: record.id, at: iso(ctx.clock.now()), status: s, reason });
+        status('unhealthy', verdict.reason);
         const { records } = await ctx.history.list();
         const outcome = await afterUnhealthy({
           deployment: record,
@@ -192,6 +197,7 @@ export async function watchAfterDeploy(ctx: AfterDeployContext): Promise<AfterDe
           markStarted: async (mark) => {
             checkpoint = { ...current, rollback: mark };
             await persist(ctx, checkpoint);
+            status('rolling-back', `restoring stable deployment ${mark.targetId}`);
           },
           emit: ctx.emit,
           logger,
