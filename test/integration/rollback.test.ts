@@ -1,0 +1,232 @@
+/**
+ * Automatic rollback end to end on a real moto_server, through the engine's own deploy
+ * (runDeployment) and its manual-rollback path: v1 baked → stable; v2 + an alarm set to ALARM
+ * during the bake → v1 restored; someone else's deploy during the bake → no rollback; the
+ * `prompt` and `off` policies.
+ */
+import assert from 'node:assert/strict';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, beforeEach, describe, it } from 'node:test';
+import {
+  CloudFormationClient,
+  DescribeStacksCommand,
+  GetTemplateCommand,
+  UpdateStackCommand,
+} from '@aws-sdk/client-cloudformation';
+import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { StackPollers } from '../../src/core/aws/stackPoller';
+import { runDeployment, type EngineContext } from '../../src/core/deployment';
+import type { EngineEvent } from '../../src/core/events';
+import { HistoryStore } from '../../src/core/history/store';
+import type { HealthConfig, PipelineConfig } from '../../src/core/pipeline/types';
+import type { ConfirmRollback } from '../../src/core/rollback/afterUnhealthy';
+import { ACCOUNT, health, memoryLogger, putAlarm, rawCloudWatch, REGION, setAlarm, useMotoCredentials } from '../support/healthFixtures';
+import { startMoto, type Moto } from '../support/moto';
+
+const STACK = 'orders-dev';
+const template = (version: string) => `Description: orders service ${version}
+Parameters:
+  Version:
+    Type: String
+Resources:
+  Marker:
+    Type: AWS::SSM::Parameter
+    Properties:
+      Name: !Sub '/orders/\${AWS::StackName}/version'
+      Type: String
+      Value: !Ref Version
+`;
+
+describe('automatic rollback through the deploy engine, on moto', () => {
+  let moto: Moto;
+  let cw: CloudWatchClient;
+  let cfn: CloudFormationClient;
+  let repo: string;
+  let home: string;
+  let events: EngineEvent[];
+
+  before(async () => {
+    useMotoCredentials();
+    moto = await startMoto();
+    cw = rawCloudWatch(moto.endpoint);
+    cfn = new CloudFormationClient({ region: REGION, endpoint: moto.endpoint, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
+  });
+  after(async () => {
+    cw.destroy();
+    cfn.destroy();
+    await moto.stop();
+  });
+  beforeEach(async () => {
+    await moto.reset();
+    repo = await mkdtemp(join(tmpdir(), 'dg-rb-repo-'));
+    home = await mkdtemp(join(tmpdir(), 'dg-rb-home-'));
+    events = [];
+    await putAlarm(cw, 'orders-5xx');
+    await putAlarm(cw, 'orders-latency');
+  });
+
+  function context(): EngineContext {
+    return {
+      history: new HistoryStore(home),
+      pollers: new StackPollers(),
+      emit: (e) => events.push(e),
+      logger: memoryLogger(),
+      timing: { changeSetPollMs: 50, acceptWithoutEventsMs: 200 },
+    };
+  }
+
+  function pipeline(h: Partial<HealthConfig>, version: string): PipelineConfig {
+    return {
+      version: 1,
+      name: 'orders',
+      steps: [],
+      stack: { name: STACK, template: `template-${version}.yaml`, parameters: { Version: version }, capabilities: [], tags: {} },
+      environments: {
+        dev: {
+          name: 'dev',
+          region: REGION,
+          endpoint: moto.endpoint,
+          deployOn: [],
+          confirm: false,
+          health: health({ alarms: ['orders-5xx', 'orders-latency'], bakeMs: 1500, pollSeconds: 0.2, ...h }),
+        },
+      },
+    };
+  }
+
+  async function deploy(version: string, h: Partial<HealthConfig> = {}, extra: { during?: () => Promise<void>; confirmRollback?: ConfirmRollback } = {}) {
+    await writeFile(join(repo, `template-${version}.yaml`), template(version));
+    const during = extra.during?.();
+    const outcome = await runDeployment(context(), {
+      pipeline: pipeline(h, version),
+      environment: 'dev',
+      repoRoot: repo,
+      skipSteps: true,
+      yes: true,
+      git: { sha: `sha-${version}` },
+      ...(extra.confirmRollback ? { confirmRollback: extra.confirmRollback } : {}),
+    });
+    await during;
+    return outcome;
+  }
+
+  /** Sets the alarm once the watch of the *next* deployment has started. */
+  async function alarmDuringBake(name: string, delayMs = 300): Promise<void> {
+    const deadline = Date.now() + 20_000;
+    const seen = events.length;
+    while (!events.slice(seen).some((e) => e.type === 'watch-started')) {
+      if (Date.now() > deadline) throw new Error('the watch never started');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await new Promise((r) => setTimeout(r, delayMs));
+    await setAlarm(cw, name, 'ALARM', 'Threshold Crossed: 12 errors');
+  }
+
+  async function stackNow() {
+    const body = (await cfn.send(new GetTemplateCommand({ StackName: STACK }))).TemplateBody;
+    const stack = (await cfn.send(new DescribeStacksCommand({ StackName: STACK }))).Stacks?.[0];
+    const params = Object.fromEntries((stack?.Parameters ?? []).map((p) => [p.ParameterKey, p.ParameterValue]));
+    return { body, params };
+  }
+
+  function historyOf() {
+    return new HistoryStore(home).stack({ account: ACCOUNT, region: REGION, stackName: STACK });
+  }
+
+  it('v1 baked → stable; v2 with an alarm during the bake → v1 restored, v2 rolled-back naming the alarm', async () => {
+    const v1 = await deploy('v1');
+    assert.equal(v1.record.status, 'stable', v1.record.reason);
+    assert.equal(v1.exitCode, 0);
+
+    const v2 = await deploy('v2', {}, { during: () => alarmDuringBake('orders-5xx') });
+    assert.equal(v2.record.status, 'rolled-back', `${v2.record.reason}\n${JSON.stringify(events.filter((e) => e.type === 'notice' || e.type === 'deployment-finished'))}`);
+    assert.equal(v2.exitCode, 3);
+    assert.match(v2.record.reason ?? '', /orders-5xx/);
+
+    const now = await stackNow();
+    assert.equal(now.body, template('v1'), 'GetTemplate is v1 again');
+    assert.deepEqual(now.params, { Version: 'v1' });
+
+    const { records } = await historyOf().list();
+    const stored = records.find((r) => r.id === v2.record.id)!;
+    assert.equal(stored.status, 'rolled-back');
+    assert.match(stored.reason ?? '', /orders-5xx/);
+    const current = records.find((r) => r.status === 'stable')!;
+    assert.equal(current.kind, 'rollback', 'the newest stable record is the restore');
+    assert.equal(current.rollbackTargetId, v1.record.id);
+    assert.equal(current.template.sha256, v1.record.template.sha256, 'v1 is current');
+    assert.equal(records.filter((r) => r.kind === 'rollback').length, 1, 'exactly one rollback');
+
+    const types = events.filter((e) => e.deploymentId === v2.record.id).map((e) => e.type);
+    for (const t of ['alarms-checked', 'watch-started', 'alarm-changed', 'watch-verdict', 'rollback-started', 'rollback-finished']) {
+      assert.ok(types.includes(t as EngineEvent['type']), `v2 emitted ${t}`);
+    }
+    const finished = events.find((e) => e.type === 'rollback-finished');
+    assert.ok(finished?.type === 'rollback-finished' && finished.outcome === 'rolled-back' && finished.targetId === v1.record.id);
+  });
+
+  it("someone else's deploy during the bake → no rollback of their version", async () => {
+    const v1 = await deploy('v1');
+    assert.equal(v1.record.status, 'stable');
+    const v2 = await deploy('v2', { bakeMs: 2500 }, {
+      during: async () => {
+        const seen = events.length;
+        while (!events.slice(seen).some((e) => e.type === 'watch-started')) await new Promise((r) => setTimeout(r, 20));
+        // Another person (no Deploy Guard, no lock) updates the stack mid-bake…
+        await cfn.send(
+          new UpdateStackCommand({ StackName: STACK, TemplateBody: template('v3-hotfix'), Parameters: [{ ParameterKey: 'Version', ParameterValue: 'v3' }] }),
+        );
+        // …and then an alarm fires.
+        await setAlarm(cw, 'orders-latency', 'ALARM');
+      },
+    });
+    assert.equal(v2.record.status, 'needs-attention', v2.record.reason);
+    assert.equal(v2.exitCode, 4);
+    assert.match(v2.record.reason ?? '', /someone deployed since/);
+    assert.equal((await stackNow()).body, template('v3-hotfix'), 'their version stays');
+    const { records } = await historyOf().list();
+    assert.equal(records.filter((r) => r.kind === 'rollback').length, 0);
+  });
+
+  it('rollback: prompt asks, and "keep" keeps this version (needs a person)', async () => {
+    await deploy('v1', { rollback: 'prompt' });
+    const asked: string[] = [];
+    const v2 = await deploy('v2', { rollback: 'prompt' }, {
+      during: () => alarmDuringBake('orders-5xx'),
+      confirmRollback: async (q) => {
+        asked.push(`${q.alarm}→${q.target.commit}`);
+        return false;
+      },
+    });
+    assert.deepEqual(asked, ['orders-5xx→sha-v1']);
+    assert.equal(v2.record.status, 'needs-attention');
+    assert.equal(v2.exitCode, 4);
+    assert.equal((await stackNow()).body, template('v2'));
+  });
+
+  it('rollback: prompt with a "yes" rolls back', async () => {
+    await deploy('v1', { rollback: 'prompt' });
+    const v2 = await deploy('v2', { rollback: 'prompt' }, { during: () => alarmDuringBake('orders-5xx'), confirmRollback: async () => true });
+    assert.equal(v2.record.status, 'rolled-back', v2.record.reason);
+    assert.equal((await stackNow()).body, template('v1'));
+  });
+
+  it('rollback: prompt with no one to ask → exit 3 without rolling back', async () => {
+    await deploy('v1', { rollback: 'prompt' });
+    const v2 = await deploy('v2', { rollback: 'prompt' }, { during: () => alarmDuringBake('orders-5xx') });
+    assert.equal(v2.exitCode, 3);
+    assert.notEqual(v2.record.status, 'rolled-back');
+    assert.match(v2.record.reason ?? '', /not rolled back/);
+    assert.equal((await stackNow()).body, template('v2'));
+  });
+
+  it('rollback: off → reported only', async () => {
+    await deploy('v1', { rollback: 'off' });
+    const v2 = await deploy('v2', { rollback: 'off' }, { during: () => alarmDuringBake('orders-5xx') });
+    assert.equal(v2.record.status, 'needs-attention');
+    assert.match(v2.record.reason ?? '', /rollback is off/);
+    assert.equal((await stackNow()).body, template('v2'));
+  });
+});
