@@ -25,3 +25,7 @@ export { DEFAULT_LOG_FILE_MAX_BYTES } from './logFile';
 export { PIPELINE_LIMITS } from './limits';
 export { TEMPLATE_BODY_LIMIT } from './semanticCheck';
 export { pipelineSchema } from './schemaCheck';
+export { pipelineFingerprint, referencedScripts } from './fingerprint';
+export type { PipelineFingerprint, FingerprintedFile } from './fingerprint';
+export { starterPipeline, stackSafeName } from './starter';
+export type { StarterOptions } from './starter';
