@@ -26,6 +26,7 @@ import { DeployGuardError, errorMessage, isCancellation } from './errors';
 import type { EngineEventSink, PlannedChange } from './events';
 import { watchAfterDeploy, type AfterDeployResult } from './health/afterDeploy';
 import { checkAlarmsBeforeDeploy, rollbackConfigurationFor, type HealthPreflight } from './health/beforeDeploy';
+import type { AlarmReading } from './health/types';
 import { newDeploymentId } from './history/paths';
 import { HISTORY_SCHEMA_VERSION, type DeploymentRecord, type JournalEntry, type ParameterRecord } from './history/record';
 import type { HistoryStore, StackHistory } from './history/store';
@@ -93,6 +94,8 @@ export interface DeployRequest extends AwsSelection {
   readonly rollbackTriggers?: readonly string[];
   /** `--yes`: go on without asking (alarms already firing). */
   readonly yes?: boolean;
+  /** Asked when guarded alarms already fire before the deploy (absent and no --yes: the deploy is refused). */
+  readonly confirmAlarmsFiring?: (alarms: readonly AlarmReading[]) => Promise<boolean>;
   /** Asked after the change set is planned (prod `confirm: true`); absent = no question. */
   readonly confirmChanges?: (changes: readonly PlannedChange[]) => Promise<boolean>;
   readonly confirmRollback?: ConfirmRollback;
@@ -303,6 +306,7 @@ async function driveDeployment(
       logger: ctx.logger,
       signal,
       ...(request.yes !== undefined ? { yes: request.yes } : {}),
+      ...(request.confirmAlarmsFiring ? { confirmAlarmsFiring: request.confirmAlarmsFiring } : {}),
     });
     if (preflight) record.extra = { ...(record.extra ?? {}), healthPreflight: preflight };
   }

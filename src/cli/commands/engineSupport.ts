@@ -18,6 +18,7 @@ import { loadPipeline, PIPELINE_FILE_NAME, type PipelineConfig } from '../../cor
 import { formatCountdown } from '../../core/time';
 import type { CliIo } from '../types';
 import { displayPath, formatProblem } from './problemFormat';
+import { describeHealthEvent, isHealthEvent } from '../../core/health/describe';
 
 /** Flags every engine command takes. */
 export const TARGET_OPTIONS = {
@@ -153,7 +154,7 @@ function textPrinter(io: CliIo): (event: EngineEvent) => void {
         out(`  ${event.level === 'info' ? 'ℹ' : event.level === 'warning' ? '⚠' : '✖'} ${event.message}`);
         break;
       default:
-        out(`  ${describeOther(event)}`);
+        out(`  ${isHealthEvent(event) ? describeHealthEvent(event).replace(/\n/g, '\n  ') : describeOther(event)}`);
     }
   };
 }
