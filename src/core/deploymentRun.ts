@@ -96,8 +96,14 @@ export class DeploymentRun {
     this.logger.info(`[${code}] ${masked}`);
   }
 
-  async save(): Promise<void> {
-    await this.stackHistory.write(this.record);
+  private saving: Promise<void> = Promise.resolve();
+
+  /** Writes the record; writes are queued so a late one never overwrites a newer state. */
+  save(): Promise<void> {
+    const snapshot = JSON.parse(JSON.stringify(this.record)) as DeploymentRecord;
+    const next = this.saving.then(() => this.stackHistory.write(snapshot));
+    this.saving = next.catch(() => undefined);
+    return next;
   }
 
   async setStatus(status: DeploymentStatus, reason?: string): Promise<void> {

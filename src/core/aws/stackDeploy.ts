@@ -315,5 +315,9 @@ async function uploadTemplate(input: StackDeployInput): Promise<string> {
   const { PutObjectCommand } = await import('@aws-sdk/client-s3');
   await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: input.template.body, ContentType: 'text/plain' }), { abortSignal: input.signal });
   const { endpoint, region } = input.clients.target;
-  return endpoint ? `${endpoint}/${bucket}/${key}` : `https://${bucket}.s3.${region}.amazonaws.com/${key}`;
+  if (!endpoint) return `https://${bucket}.s3.${region}.amazonaws.com/${key}`;
+  // Emulators read TemplateURL path-style, and moto only when the host is spelled "localhost".
+  const url = new URL(`${endpoint}/${bucket}/${key}`);
+  if (url.hostname === '127.0.0.1' || url.hostname === '[::1]') url.hostname = 'localhost';
+  return url.toString();
 }

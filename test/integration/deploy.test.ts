@@ -1,0 +1,187 @@
+import { DescribeStacksCommand, GetTemplateCommand, type CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import assert from 'node:assert/strict';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, beforeEach, describe, it } from 'node:test';
+import type { DeploymentRecord } from '../../src/core/history/record';
+import { cfnClient, cli, makeRepo, tempHome, topicTemplate, useMotoCredentials, writeTemplate } from '../support/deployFixture';
+import { startMoto, type Moto } from '../support/moto';
+
+async function records(home: string, stack = 'orders-dev'): Promise<DeploymentRecord[]> {
+  const dir = join(home, 'stacks', '123456789012', 'us-east-1', stack, 'records');
+  const names = (await readdir(dir)).filter((n) => n.endsWith('.json')).sort().reverse();
+  return Promise.all(names.map(async (n) => JSON.parse(await readFile(join(dir, n), 'utf8')) as DeploymentRecord));
+}
+
+describe('deploy against moto through the real SDK', () => {
+  let moto: Moto;
+  let cfn: CloudFormationClient;
+  let home: string;
+  before(async () => {
+    useMotoCredentials();
+    moto = await startMoto();
+    cfn = cfnClient(moto.endpoint);
+  });
+  after(async () => {
+    cfn.destroy();
+    await moto.stop();
+  });
+  beforeEach(async () => {
+    await moto.reset();
+    home = await tempHome();
+  });
+
+  const deploy = (repo: string, ...extra: string[]) => cli(['deploy', 'dev', '--json', '--endpoint', moto.endpoint, ...extra], { cwd: repo, home });
+
+  it('creates a stack through a CREATE change set, runs the steps first, and records it as stable', async () => {
+    const repo = await makeRepo();
+    const run = await deploy(repo);
+    assert.equal(run.code, 0, run.stderr + run.stdout);
+    const types = run.events.map((e) => e.type);
+    assert.ok(types.indexOf('step-finished') < types.indexOf('change-set-planned'), 'steps run before the stack');
+    const planned = run.events.find((e) => e.type === 'change-set-planned');
+    assert.ok(planned && planned.type === 'change-set-planned');
+    assert.equal(planned.changeSetType, 'CREATE');
+    assert.deepEqual(planned.changes.map((c) => [c.action, c.logicalId]), [['Add', 'Topic']]);
+    const log = run.events.filter((e) => e.type === 'log' && e.stream === 'stdout').flatMap((e) => (e.type === 'log' ? e.lines : []));
+    assert.ok(log.includes('building dev'));
+
+    const stack = (await cfn.send(new DescribeStacksCommand({ StackName: 'orders-dev' }))).Stacks![0]!;
+    assert.equal(stack.StackStatus, 'CREATE_COMPLETE');
+    assert.deepEqual(stack.Tags, [{ Key: 'team', Value: 'payments' }]);
+    const [record] = await records(home);
+    assert.equal(record!.status, 'stable');
+    assert.equal(record!.kind, 'deploy');
+    assert.equal(record!.template.body, topicTemplate());
+    assert.equal(record!.stackId, stack.StackId);
+    assert.deepEqual(record!.steps.map((s) => [s.name, s.status]), [['Build', 'succeeded']]);
+    assert.match(record!.clientRequestToken!, /^deployguard-deploy-/);
+    assert.ok(record!.finishedAt && record!.startedAt <= record!.finishedAt);
+    const finished = run.events.at(-1)!;
+    assert.equal(finished.type, 'deployment-finished');
+  });
+
+  it('updates an existing stack (UPDATE change set), keeps outputs readable, and a second identical deploy is unchanged', async () => {
+    const repo = await makeRepo();
+    assert.equal((await deploy(repo, '--skip-steps')).code, 0);
+    await writeTemplate(repo, topicTemplate('v2'));
+    const update = await deploy(repo, '--skip-steps');
+    assert.equal(update.code, 0, update.stderr);
+    const planned = update.events.find((e) => e.type === 'change-set-planned');
+    assert.ok(planned?.type === 'change-set-planned' && planned.changeSetType === 'UPDATE');
+    const body = (await cfn.send(new GetTemplateCommand({ StackName: 'orders-dev' }))).TemplateBody;
+    assert.equal(body, topicTemplate('v2'));
+
+    const again = await deploy(repo, '--skip-steps');
+    assert.equal(again.code, 0);
+    const finished = again.events.find((e) => e.type === 'deployment-finished');
+    assert.ok(finished?.type === 'deployment-finished');
+    assert.equal(finished.status, 'unchanged');
+    const all = await records(home);
+    assert.deepEqual(all.map((r) => r.status), ['unchanged', 'stable', 'stable']);
+    const stack = (await cfn.send(new DescribeStacksCommand({ StackName: 'orders-dev' }))).Stacks![0]!;
+    assert.equal(stack.StackStatus, 'UPDATE_COMPLETE');
+  });
+
+  it('passes parameters (variables resolved), keeps an unset one with UsePreviousValue, and never writes a NoEcho value', async () => {
+    const secret = 'sup3r-s3cret-value-42';
+    const repo = await makeRepo({ parameters: { Name: 'svc-${env.name}', Secret: '${env:DG_TEST_SECRET}' } });
+    const first = await cli(['deploy', 'dev', '--json', '--skip-steps', '--endpoint', moto.endpoint], { cwd: repo, home, env: { DG_TEST_SECRET: secret } });
+    assert.equal(first.code, 0, first.stderr);
+    const stack = (await cfn.send(new DescribeStacksCommand({ StackName: 'orders-dev' }))).Stacks![0]!;
+    const params = Object.fromEntries(stack.Parameters!.map((p) => [p.ParameterKey, p.ParameterValue]));
+    assert.equal(params['Name'], 'svc-dev');
+
+    // Now drop Secret from the file: the update must keep the stack's value, not the default.
+    const repo2 = await makeRepo({ parameters: { Name: 'svc-${env.name}' } });
+    await writeTemplate(repo2, topicTemplate('v2'));
+    const second = await deploy(repo2, '--skip-steps');
+    assert.equal(second.code, 0, second.stderr);
+    const [latest] = await records(home);
+    assert.deepEqual(latest!.parameters, [{ key: 'Name', value: 'svc-dev' }, { key: 'Secret', usePreviousValue: true, noEcho: true }]);
+    const after = (await cfn.send(new DescribeStacksCommand({ StackName: 'orders-dev' }))).Stacks![0]!;
+    assert.equal(Object.fromEntries(after.Parameters!.map((p) => [p.ParameterKey, p.ParameterValue]))['Secret'], secret);
+
+    // The secret appears nowhere Deploy Guard writes: not in events, not in any history file.
+    assert.ok(!first.stdout.includes(secret));
+    const files = await readdir(join(home, 'stacks', '123456789012', 'us-east-1', 'orders-dev'), { recursive: true });
+    for (const f of files) {
+      const path = join(home, 'stacks', '123456789012', 'us-east-1', 'orders-dev', f);
+      const text = await readFile(path, 'utf8').catch(() => '');
+      assert.ok(!text.includes(secret), `${f} contains the NoEcho value`);
+    }
+  });
+
+  it('refuses a template over 51,200 bytes without templateBucket before any AWS call', async () => {
+    const padding = `  # ${'x'.repeat(100)}\n`.repeat(520);
+    const repo = await makeRepo({ template: topicTemplate('v1', padding) });
+    const run = await deploy(repo, '--skip-steps');
+    // The pipeline validator already refuses it with a position; the engine checks again (unit test).
+    assert.equal(run.code, 2);
+    assert.match(run.stderr, /51,200/);
+    assert.match(run.stderr, /templateBucket/);
+    const stacks = (await cfn.send(new DescribeStacksCommand({}))).Stacks ?? [];
+    assert.equal(stacks.length, 0);
+  });
+
+  it('deploys a large template through S3 when stack.templateBucket is set', async () => {
+    const { S3Client, CreateBucketCommand } = await import('@aws-sdk/client-s3');
+    const s3 = new S3Client({ region: 'us-east-1', endpoint: moto.endpoint, forcePathStyle: true, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
+    await s3.send(new CreateBucketCommand({ Bucket: 'dg-artifacts' }));
+    s3.destroy();
+    const padding = `  # ${'x'.repeat(100)}\n`.repeat(520);
+    const repo = await makeRepo({ template: topicTemplate('v1', padding), extraStack: '  templateBucket: dg-artifacts\n' });
+    const run = await deploy(repo, '--skip-steps');
+    assert.equal(run.code, 0, run.stderr + run.stdout.slice(-2000));
+    const body = (await cfn.send(new GetTemplateCommand({ StackName: 'orders-dev' }))).TemplateBody!;
+    assert.ok(body.length > 51_200);
+    const [record] = await records(home);
+    assert.equal(record!.status, 'stable');
+  });
+
+  it('refuses an endpoint in deployguard.yaml that is not loopback (a repository must not redirect signed requests)', async () => {
+    const repo = await makeRepo({ extraEnvironment: '    endpoint: http://attacker.example.com:5000\n' });
+    const run = await cli(['deploy', 'dev', '--skip-steps'], { cwd: repo, home });
+    assert.equal(run.code, 2);
+    assert.match(run.stderr, /not a loopback address/);
+    assert.equal(((await cfn.send(new DescribeStacksCommand({}))).Stacks ?? []).length, 0);
+  });
+
+  it('honours a loopback endpoint written in deployguard.yaml, and AWS_ENDPOINT_URL', async () => {
+    const repo = await makeRepo({ extraEnvironment: `    endpoint: ${moto.endpoint}\n` });
+    const viaFile = await cli(['deploy', 'dev', '--skip-steps'], { cwd: repo, home });
+    assert.equal(viaFile.code, 0, viaFile.stderr);
+    const repo2 = await makeRepo({ stackName: 'other-${env.name}' });
+    const viaEnv = await cli(['deploy', 'dev', '--skip-steps'], { cwd: repo2, home, env: { AWS_ENDPOINT_URL: moto.endpoint } });
+    assert.equal(viaEnv.code, 0, viaEnv.stderr);
+    const names = ((await cfn.send(new DescribeStacksCommand({}))).Stacks ?? []).map((s) => s.StackName).sort();
+    assert.deepEqual(names, ['orders-dev', 'other-dev']);
+  });
+
+  it('a failing step ends the run as failed without touching the stack', async () => {
+    const repo = await makeRepo({ steps: '\n  - name: Test\n    run: echo boom; exit 3' });
+    const run = await deploy(repo);
+    assert.equal(run.code, 1);
+    const stacks = (await cfn.send(new DescribeStacksCommand({}))).Stacks ?? [];
+    assert.equal(stacks.length, 0);
+    const [record] = await records(home);
+    assert.equal(record!.status, 'failed');
+    assert.match(record!.reason!, /exit code 3.*not touched/);
+  });
+
+  it('history lists records newest first with the documented fields', async () => {
+    const repo = await makeRepo();
+    await deploy(repo, '--skip-steps');
+    await writeTemplate(repo, topicTemplate('v2'));
+    await deploy(repo, '--skip-steps');
+    const run = await cli(['history', 'dev', '--json', '--endpoint', moto.endpoint], { cwd: repo, home });
+    assert.equal(run.code, 0, run.stderr);
+    const lines = run.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    assert.equal(lines.length, 2);
+    for (const key of ['id', 'environment', 'stack', 'status', 'commit', 'reason', 'startedAt', 'finishedAt']) assert.ok(key in lines[0]!, key);
+    assert.ok(String(lines[0]!['id']) > String(lines[1]!['id']), 'newest first');
+    assert.equal(lines[0]!['current'], true);
+    const text = await cli(['history', 'dev', '--endpoint', moto.endpoint], { cwd: repo, home });
+    assert.match(text.stdout, /^\* \d{8}T/m);
+  });
+});
