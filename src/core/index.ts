@@ -16,3 +16,10 @@ export { createMasker, credentialValuesFrom, MASK } from './secrets';
 export type { Masker } from './secrets';
 export { runProcess, captureProcess } from './process';
 export type { RunProcessOptions, ProcessOutcome, CapturedProcess, OutputStream } from './process';
+// Used by the editor's engine host (src/extension/engineHost.ts) through loadEngine().
+export * from './history';
+export { runDeployment, manualRollback, recoverStack, resumeInterrupted, openStackHistory, stackNameFor } from './deployment';
+export type { DeployRequest, DeploymentOutcome, EngineContext, AwsSelection } from './deployment';
+export { StackPollers } from './aws/stackPoller';
+export { GitRepository } from './git';
+export type { CommitInfo } from './git';

@@ -1,0 +1,51 @@
+import * as vscode from 'vscode';
+import type { PlannedChange } from '../../core/events';
+import type { EnvironmentConfig } from '../../core/pipeline/types';
+import type { DeployTrigger, EngineHost } from '../engineHost';
+import { requireTrustedWorkspace } from '../workspaceState';
+import { resolveEnvironment, targetOf } from './targets';
+
+/** Environments that ask before their stack changes: `confirm: true`, or any name starting with prod. */
+export function needsConfirmation(env: EnvironmentConfig): boolean {
+  return env.confirm || env.name.toLowerCase().startsWith('prod');
+}
+
+/** One line per planned change, replacements loudly. */
+export function changeSummary(changes: readonly PlannedChange[]): string {
+  if (changes.length === 0) return 'No resource changes.';
+  const lines = changes.slice(0, 15).map((c) => {
+    const replace = c.replacement === 'True' ? '  ⚠ REPLACED (deleted and recreated)' : c.replacement === 'Conditional' ? '  (may be replaced)' : '';
+    return `${c.action} ${c.logicalId} (${c.resourceType})${replace}`;
+  });
+  if (changes.length > 15) lines.push(`… and ${changes.length - 15} more`);
+  return lines.join('\n');
+}
+
+const DEPLOY = 'Deploy';
+
+/**
+ * `Deploy Guard: Deploy…`: on a tree row's environment, or the one picked. Environments that need
+ * confirmation show the change set's planned changes in a modal and go on only on "Deploy"; the
+ * engine deletes the change set otherwise (nothing is deployed).
+ */
+export async function deployCommand(host: EngineHost, arg: unknown): Promise<void> {
+  requireTrustedWorkspace('Deploying');
+  const target = targetOf(arg);
+  const { env } = await resolveEnvironment(host, target, 'Deploy Guard: Deploy');
+  const trigger: DeployTrigger = (arg as { trigger?: unknown } | undefined)?.trigger === 'retry' ? 'retry' : 'command';
+  await host.deploy(env.name, {
+    trigger,
+    ...(needsConfirmation(env)
+      ? {
+          confirmChanges: async (changes: readonly PlannedChange[]) => {
+            const choice = await vscode.window.showWarningMessage(
+              `Deploy to ${env.name}?`,
+              { modal: true, detail: `${env.name} asks for confirmation before its stack changes (${env.region}).\n\nPlanned changes:\n${changeSummary(changes)}` },
+              DEPLOY,
+            );
+            return choice === DEPLOY;
+          },
+        }
+      : {}),
+  });
+}

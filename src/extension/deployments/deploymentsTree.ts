@@ -1,0 +1,186 @@
+import * as vscode from 'vscode';
+import { errorMessage } from '../../core/errors';
+import type { Logger } from '../../core/logger';
+import { CommitDetailsCache } from '../commitDetails';
+import { ContextKeys } from '../commands';
+import type { EngineHost } from '../engineHost';
+import { currentStable } from '../environmentState';
+import { deploymentItem, environmentItem, messageItem } from './treeItems';
+import { loadEnvironment, loadTreeContents, type EnvironmentEntry, type TreeContents, type TreeNode } from './treeModel';
+
+export const DEPLOYMENTS_VIEW_ID = 'deployGuard.deployments';
+
+/**
+ * The Deployments view: environments from deployguard.yaml, each with its history newest first.
+ *
+ * It reads files (the pipeline, the history folder) and listens to the engine's events; it never
+ * calls AWS and never polls. History is re-read when a deployment starts or finishes; between
+ * those, live status comes from the events. While something is being watched, a one-second
+ * ticker re-renders only the environment rows, for the countdown.
+ *
+ * Nothing is read until the view is first shown (that is also when the engine is first loaded).
+ */
+export class DeploymentsTreeProvider implements vscode.TreeDataProvider<TreeNode>, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<TreeNode | undefined>();
+  readonly onDidChangeTreeData = this.changed.event;
+  private contents: Promise<TreeContents> | undefined;
+  private envNodes = new Map<string, Extract<TreeNode, { kind: 'environment' }>>();
+  private readonly commits = new CommitDetailsCache();
+  private readonly subscriptions: vscode.Disposable[] = [];
+  private ticker: NodeJS.Timeout | undefined;
+  private resumeChecked = false;
+
+  constructor(
+    private readonly host: EngineHost,
+    private readonly logger: Logger,
+  ) {
+    this.subscriptions.push(
+      this.changed,
+      host.onChange((change) => {
+        const { event, deployment } = change;
+        // A record file appears (started) or reaches its final form (finished): re-read history.
+        if (event.type === 'deployment-started' || change.finishedNow || event.type === 'rollback-finished') void this.reloadEnvironment(deployment.environment);
+        else this.rerenderEnvironment(deployment.environment);
+        this.updateTicker();
+      }),
+      vscode.workspace.onDidGrantWorkspaceTrust(() => this.refresh()),
+    );
+  }
+
+  /** Re-reads everything (Refresh, the pipeline file changed, trust granted). */
+  refresh(): void {
+    this.contents = undefined;
+    this.changed.fire(undefined);
+  }
+
+  getTreeItem(node: TreeNode): vscode.TreeItem {
+    const now = Date.now();
+    switch (node.kind) {
+      case 'environment':
+        return environmentItem(node.env, this.host.live.forEnvironment(node.env.name), now);
+      case 'deployment': {
+        const commit = this.commitFor(node.env, node.record.commit);
+        return deploymentItem({
+          env: node.env,
+          record: node.record,
+          live: this.host.live.get(node.record.id),
+          currentStableId: currentStable(node.env.records)?.id,
+          commit,
+          now,
+        });
+      }
+      case 'message':
+        return messageItem(node);
+    }
+  }
+
+  async getChildren(node?: TreeNode): Promise<TreeNode[]> {
+    if (!node) return this.roots();
+    if (node.kind !== 'environment') return [];
+    const env = node.env;
+    const rows: TreeNode[] = [];
+    if (env.error) {
+      rows.push({ kind: 'message', id: `msg:${env.name}:error`, severity: 'error', label: `Cannot read the history of ${env.stackName}`, detail: env.error.message, ...(env.error.hint ? { hint: env.error.hint } : {}) });
+    }
+    if (env.damaged.length > 0) {
+      rows.push({
+        kind: 'message',
+        id: `msg:${env.name}:damaged`,
+        severity: 'warning',
+        label: `${env.damaged.length} damaged history file(s) set aside`,
+        detail: env.damaged.map((d) => d.movedTo ?? d.path).join(', '),
+        hint: env.damaged.map((d) => `${d.path}: ${d.problem}`).join('; '),
+      });
+    }
+    rows.push(...env.records.map((record): TreeNode => ({ kind: 'deployment', id: `dep:${record.id}`, env, record })));
+    if (rows.length === 0) rows.push({ kind: 'message', id: `msg:${env.name}:empty`, severity: 'info', label: 'No deployments yet', detail: 'Deploy to start its history' });
+    return rows;
+  }
+
+  getParent(node: TreeNode): TreeNode | undefined {
+    return node.kind === 'deployment' ? this.envNodes.get(node.env.name) : undefined;
+  }
+
+  dispose(): void {
+    if (this.ticker) clearInterval(this.ticker);
+    this.ticker = undefined;
+    this.subscriptions.forEach((s) => s.dispose());
+  }
+
+  private async roots(): Promise<TreeNode[]> {
+    // Untrusted: nothing is read or parsed, and the empty tree lets the welcome text explain why.
+    if (!vscode.workspace.isTrusted) return [];
+    let contents: TreeContents;
+    try {
+      contents = await (this.contents ??= loadTreeContents(this.host));
+    } catch (err) {
+      this.contents = undefined;
+      this.logger.error(`Deployments view: ${errorMessage(err)}`);
+      return [{ kind: 'message', id: 'msg:load-error', severity: 'error', label: 'Cannot show deployments', detail: errorMessage(err) }];
+    }
+    await vscode.commands.executeCommand('setContext', ContextKeys.pipelineInvalid, contents.kind === 'empty' && contents.why === 'invalid-pipeline');
+    if (contents.kind === 'empty') return [];
+    this.envNodes = new Map(contents.environments.map((env) => [env.name, { kind: 'environment', id: `env:${env.name}`, env } as const]));
+    this.checkForInterruptedDeployments(contents.environments);
+    return [...this.envNodes.values()];
+  }
+
+  /** Once per window, when the view is first shown: reattach to deployments a reload interrupted. */
+  private checkForInterruptedDeployments(environments: readonly EnvironmentEntry[]): void {
+    if (this.resumeChecked) return;
+    this.resumeChecked = true;
+    for (const env of environments) {
+      this.host.resumeInFlight(env.name, env.stackName, env.config.region).catch((err: unknown) => this.logger.error(`Reattaching to ${env.name} failed: ${errorMessage(err)}`));
+    }
+  }
+
+  private async reloadEnvironment(name: string): Promise<void> {
+    const contents = await this.contents;
+    if (!contents || contents.kind !== 'environments') return this.refresh();
+    const index = contents.environments.findIndex((e) => e.name === name);
+    const old = contents.environments[index];
+    if (!old) return this.refresh();
+    const fresh = await loadEnvironment(this.host, contents.pipeline, old.config);
+    contents.environments[index] = fresh;
+    const node = this.envNodes.get(name);
+    if (!node) return this.refresh();
+    // Same object, new data: the id is unchanged, so VS Code keeps its expansion and selection.
+    (node as { env: EnvironmentEntry }).env = fresh;
+    this.changed.fire(node);
+  }
+
+  private rerenderEnvironment(name: string): void {
+    const node = this.envNodes.get(name);
+    if (node) this.changed.fire(node);
+  }
+
+  /** Runs only while a deployment is being watched: the countdown in the environment's row. */
+  private updateTicker(): void {
+    const watching = this.host.live.running().some((d) => d.watchDeadlineMs !== undefined);
+    if (watching && !this.ticker) {
+      this.ticker = setInterval(() => {
+        for (const d of this.host.live.running()) if (d.watchDeadlineMs !== undefined) this.rerenderEnvironment(d.environment);
+      }, 1000);
+    } else if (!watching && this.ticker) {
+      clearInterval(this.ticker);
+      this.ticker = undefined;
+    }
+  }
+
+  private commitFor(env: EnvironmentEntry, sha: string | undefined) {
+    return this.commits.known(this.host.repoRoot(), sha, () => this.rerenderEnvironment(env.name));
+  }
+}
+
+export function registerDeploymentsTree(host: EngineHost, logger: Logger): vscode.Disposable & { refresh(): void; provider: DeploymentsTreeProvider } {
+  const provider = new DeploymentsTreeProvider(host, logger);
+  const view = vscode.window.createTreeView(DEPLOYMENTS_VIEW_ID, { treeDataProvider: provider, showCollapseAll: true });
+  // The file defines the environments: re-read the tree when it changes.
+  const watcher = vscode.workspace.createFileSystemWatcher('**/deployguard.yaml');
+  const subscriptions = [view, provider, watcher, watcher.onDidChange(() => provider.refresh()), watcher.onDidCreate(() => provider.refresh()), watcher.onDidDelete(() => provider.refresh())];
+  return {
+    provider,
+    refresh: () => provider.refresh(),
+    dispose: () => subscriptions.forEach((s) => s.dispose()),
+  };
+}

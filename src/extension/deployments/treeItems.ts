@@ -1,0 +1,139 @@
+import * as vscode from 'vscode';
+import type { DeploymentRecord } from '../../core/history/record';
+import type { DeploymentStatus } from '../../core/model';
+import type { CommitDetails } from '../commitDetails';
+import { Commands } from '../commands';
+import { environmentState, type EnvironmentState } from '../environmentState';
+import { formatAge, formatDuration, shortCommit, statusColor, statusIcon, statusWords, subjectLine } from '../format';
+import type { LiveDeployment } from '../liveDeployments';
+import type { EnvironmentEntry, TreeNode } from './treeModel';
+
+/**
+ * `contextValue`s the manifest's menus match (package.json `view/item/context`):
+ *   environment [running] [hasAlarm] [updateRollbackFailed]
+ *   deployment [current] [rollbackTarget] [running] [hasAlarm]
+ * Space-separated flags after the kind, so `viewItem =~ /^deployment.*rollbackTarget/` works.
+ */
+export function environmentContext(state: EnvironmentState): string {
+  return ['environment', state.running && 'running', state.alarm && 'hasAlarm', state.updateRollbackFailed && 'updateRollbackFailed'].filter(Boolean).join(' ');
+}
+
+export function deploymentContext(status: DeploymentStatus, isCurrent: boolean, running: boolean, alarm: string | undefined): string {
+  const target = status === 'stable' && !isCurrent;
+  return ['deployment', isCurrent && 'current', target && 'rollbackTarget', running && 'running', alarm && 'hasAlarm'].filter(Boolean).join(' ');
+}
+
+function icon(id: string, status?: DeploymentStatus): vscode.ThemeIcon {
+  const color = status ? statusColor(status) : undefined;
+  return new vscode.ThemeIcon(id, color ? new vscode.ThemeColor(color) : undefined);
+}
+
+export function environmentItem(env: EnvironmentEntry, live: LiveDeployment | undefined, now: number): vscode.TreeItem {
+  const state = environmentState(live, env.records, now);
+  const item = new vscode.TreeItem(env.name, vscode.TreeItemCollapsibleState.Expanded);
+  item.id = `env:${env.name}`;
+  item.description = state.description;
+  item.iconPath = icon(state.icon, state.status === 'never-deployed' ? undefined : state.status);
+  item.contextValue = environmentContext(state);
+  const tooltip = new vscode.MarkdownString('', true);
+  tooltip.appendMarkdown(`**${env.name}** — ${state.description}\n\n`);
+  tooltip.appendMarkdown(`Stack \`${env.stackName}\` in \`${env.config.region}\`${env.config.profile ? `, profile \`${env.config.profile}\`` : ''}\n\n`);
+  if (state.currentStable) tooltip.appendMarkdown(`Current stable: \`${shortCommit(state.currentStable.commit)}\` (${state.currentStable.id})\n\n`);
+  if (env.config.health) {
+    const h = env.config.health;
+    const alarms = [...h.alarms, ...(h.alarmPrefix ? [`${h.alarmPrefix}*`] : []), ...(h.stackAlarms ? ['stack alarms'] : [])];
+    tooltip.appendMarkdown(`Guarded by ${alarms.map((a) => `\`${a}\``).join(', ') || 'no alarms'}; bake ${formatDuration(h.bakeMs)}; rollback \`${h.rollback}\`\n\n`);
+  }
+  if (env.config.confirm || env.name.startsWith('prod')) tooltip.appendMarkdown('Deploys ask for confirmation first.\n\n');
+  item.tooltip = tooltip;
+  return item;
+}
+
+export interface DeploymentRowInput {
+  readonly env: EnvironmentEntry;
+  readonly record: DeploymentRecord;
+  readonly live: LiveDeployment | undefined;
+  readonly currentStableId: string | undefined;
+  readonly commit: CommitDetails | undefined;
+  readonly now: number;
+}
+
+export function deploymentItem({ env, record, live, currentStableId, commit, now }: DeploymentRowInput): vscode.TreeItem {
+  // The record on disk may lag the engine by an event: the live status wins while it runs.
+  const status = live?.status ?? record.status;
+  const running = live !== undefined && !live.finished;
+  const isCurrent = record.id === currentStableId;
+  const subject = subjectLine(commit?.message, 60);
+  const kindWord = record.kind === 'rollback' ? (record.automatic ? 'automatic rollback' : 'rollback') : record.kind === 'baseline' ? 'baseline' : undefined;
+  const label = `${shortCommit(record.commit)}${subject ? ` ${subject}` : kindWord ? ` ${kindWord}` : ''}`;
+  const item = new vscode.TreeItem(label, vscode.TreeItemCollapsibleState.None);
+  item.id = `dep:${record.id}`;
+  const started = Date.parse(record.startedAt);
+  const duration = durationOf(record, live, now);
+  const who = commit?.author ?? record.trigger;
+  item.description = [isCurrent ? '● current' : statusWords(status), who, formatAge(started, now), duration].filter(Boolean).join(' · ');
+  item.iconPath = icon(isCurrent ? 'star-full' : statusIcon(status), status);
+  const alarm = live?.alarm ?? alarmOf(record);
+  item.contextValue = deploymentContext(status, isCurrent, running, alarm);
+  item.tooltip = deploymentTooltip(env, record, status, { subject: commit?.message, who, duration, alarm, isCurrent, reason: live?.reason ?? record.reason });
+  item.command = { command: Commands.showRun, title: 'Show Run', arguments: [{ deploymentId: record.id }] };
+  item.accessibilityInformation = { label: `${env.name} deployment ${shortCommit(record.commit)}, ${statusWords(status)}${isCurrent ? ', current stable' : ''}` };
+  return item;
+}
+
+function durationOf(record: DeploymentRecord, live: LiveDeployment | undefined, now: number): string | undefined {
+  if (live?.durationMs !== undefined) return formatDuration(live.durationMs);
+  if (record.finishedAt) return formatDuration(Date.parse(record.finishedAt) - Date.parse(record.startedAt));
+  return live && !live.finished ? formatDuration(now - Date.parse(record.startedAt)) : undefined;
+}
+
+function alarmOf(record: DeploymentRecord): string | undefined {
+  const watch = record.extra?.['healthWatch'] as { verdict?: { alarm?: string } } | undefined;
+  return watch?.verdict?.alarm;
+}
+
+function deploymentTooltip(
+  env: EnvironmentEntry,
+  record: DeploymentRecord,
+  status: DeploymentStatus,
+  more: { subject?: string; who?: string; duration?: string; alarm?: string; isCurrent: boolean; reason?: string },
+): vscode.MarkdownString {
+  const md = new vscode.MarkdownString('', true);
+  md.appendMarkdown(`$(${statusIcon(status).replace('~spin', '')}) **${statusWords(status)}**${more.isCurrent ? ' — current stable version' : ''}\n\n`);
+  if (more.reason) md.appendMarkdown(`${escape(more.reason)}\n\n`);
+  md.appendMarkdown(`**${env.name}** · \`${record.stackName}\` · ${record.region} · account ${record.account}\n\n`);
+  if (record.commit) {
+    md.appendMarkdown(`Commit \`${shortCommit(record.commit)}\`${record.branch ? ` on \`${record.branch}\`` : ''}${record.dirty ? ' (with uncommitted changes)' : ''}\n\n`);
+  }
+  if (more.subject) md.appendMarkdown(`> ${escape(subjectLine(more.subject, 200) ?? '')}\n\n`);
+  md.appendMarkdown(`Started ${new Date(record.startedAt).toLocaleString()}${more.who ? ` by ${escape(more.who)}` : ''}`);
+  if (record.finishedAt) md.appendMarkdown(`, finished ${new Date(record.finishedAt).toLocaleTimeString()}`);
+  if (more.duration) md.appendMarkdown(` (${more.duration})`);
+  md.appendMarkdown('\n\n');
+  const steps = record.steps.filter((s) => s.startedAt && s.finishedAt);
+  if (steps.length > 0) {
+    md.appendMarkdown(`Steps: ${steps.map((s) => `${s.name} ${s.status} ${formatDuration(Date.parse(s.finishedAt!) - Date.parse(s.startedAt!))}`).join(' · ')}\n\n`);
+  }
+  if (more.alarm) md.appendMarkdown(`Alarm: \`${more.alarm}\`\n\n`);
+  if (record.rollbackTargetId) md.appendMarkdown(`Restores deployment \`${record.rollbackTargetId}\`\n\n`);
+  md.appendMarkdown(`\`${record.id}\``);
+  return md;
+}
+
+export function messageItem(node: Extract<TreeNode, { kind: 'message' }>): vscode.TreeItem {
+  const item = new vscode.TreeItem(node.label, vscode.TreeItemCollapsibleState.None);
+  item.id = node.id;
+  if (node.detail) item.description = node.detail;
+  item.iconPath = new vscode.ThemeIcon(
+    node.severity === 'error' ? 'error' : node.severity === 'warning' ? 'warning' : 'info',
+    node.severity === 'error' ? new vscode.ThemeColor('list.errorForeground') : node.severity === 'warning' ? new vscode.ThemeColor('list.warningForeground') : undefined,
+  );
+  item.tooltip = [node.label, node.detail, node.hint && `What to do: ${node.hint}`].filter(Boolean).join('\n');
+  item.contextValue = `message ${node.severity}`;
+  return item;
+}
+
+/** Markdown special characters in text from records (reasons from AWS, commit messages). */
+function escape(text: string): string {
+  return text.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, (c) => `\\${c}`);
+}

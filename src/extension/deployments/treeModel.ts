@@ -1,0 +1,71 @@
+import type { DamagedEntry, DeploymentRecord } from '../../core/history/record';
+import { errorMessage, DeployGuardError } from '../../core/errors';
+import type { EnvironmentConfig, PipelineConfig } from '../../core/pipeline/types';
+import { loadEngine } from '../engineLoader';
+import type { EngineHost } from '../engineHost';
+
+/** One environment of deployguard.yaml with its stack's history as read from disk. */
+export interface EnvironmentEntry {
+  readonly name: string;
+  readonly config: EnvironmentConfig;
+  readonly stackName: string;
+  /** Newest first. */
+  readonly records: readonly DeploymentRecord[];
+  readonly damaged: readonly DamagedEntry[];
+  /** Set when the history could not be read: the tree shows an error row, never throws. */
+  readonly error?: { readonly message: string; readonly hint?: string };
+}
+
+/** The tree's nodes. Every node has a stable `id`, so expansion and selection survive updates. */
+export type TreeNode =
+  | { readonly kind: 'environment'; readonly id: string; readonly env: EnvironmentEntry }
+  | { readonly kind: 'deployment'; readonly id: string; readonly env: EnvironmentEntry; readonly record: DeploymentRecord }
+  | { readonly kind: 'message'; readonly id: string; readonly severity: 'error' | 'warning' | 'info'; readonly label: string; readonly detail?: string; readonly hint?: string };
+
+/** What the view shows at the top level. */
+export type TreeContents =
+  | { readonly kind: 'empty'; readonly why: 'untrusted' | 'no-workspace' | 'no-pipeline' | 'invalid-pipeline' }
+  | { readonly kind: 'environments'; readonly pipeline: PipelineConfig; readonly environments: EnvironmentEntry[] };
+
+/** How many records each environment lists (the newest; older ones stay in history for the CLI). */
+export const HISTORY_ROWS = 50;
+
+/** Reads deployguard.yaml and every environment's history. Filesystem only: no AWS call. */
+export async function loadTreeContents(host: EngineHost): Promise<TreeContents> {
+  const loaded = await host.loadPipeline();
+  if (!loaded) return { kind: 'empty', why: 'no-workspace' };
+  if (!loaded.config) {
+    const missing = loaded.problems.length === 1 && loaded.problems[0]?.code === 'file-not-found';
+    return { kind: 'empty', why: missing ? 'no-pipeline' : 'invalid-pipeline' };
+  }
+  const pipeline = loaded.config;
+  const environments = await Promise.all(Object.values(pipeline.environments).map((config) => loadEnvironment(host, pipeline, config)));
+  return { kind: 'environments', pipeline, environments };
+}
+
+export async function loadEnvironment(host: EngineHost, pipeline: PipelineConfig, config: EnvironmentConfig): Promise<EnvironmentEntry> {
+  let stackName = pipeline.stack.name;
+  try {
+    stackName = loadEngine().stackNameFor({ pipeline, environment: config.name });
+  } catch {
+    /* a name that needs a commit (${git.sha}): shown as written */
+  }
+  try {
+    const store = host.historyStore();
+    // History is keyed by account too, which only AWS can tell; the tree reads the folders of
+    // every account that has this stack in this region (normally one) instead of calling STS.
+    const keys = (await store.listStacks()).filter((k) => k.stackName === stackName && k.region === config.region);
+    const records: DeploymentRecord[] = [];
+    const damaged: DamagedEntry[] = [];
+    for (const key of keys) {
+      const listing = await store.stack(key).list();
+      records.push(...listing.records);
+      damaged.push(...listing.damaged);
+    }
+    records.sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
+    return { name: config.name, config, stackName, records: records.slice(0, HISTORY_ROWS), damaged };
+  } catch (err) {
+    const hint = DeployGuardError.is(err) ? err.hint : undefined;
+    return { name: config.name, config, stackName, records: [], damaged: [], error: { message: errorMessage(err), ...(hint ? { hint } : {}) } };
+  }
+}

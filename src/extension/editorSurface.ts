@@ -1,0 +1,63 @@
+import * as vscode from 'vscode';
+import type { Logger } from '../core/logger';
+import { cancelCommand, continueRollbackCommand, rollbackCommand, rollbackToThisCommand } from './actions/rollbackCommands';
+import { deployCommand } from './actions/deployCommand';
+import { copyCommitCommand, openAlarmCommand, openStackCommand } from './actions/linkCommands';
+import { registerCommand } from './commandRunner';
+import { Commands, ContextKeys } from './commands';
+import { registerDeploymentsTree } from './deployments/deploymentsTree';
+import { DeployProgress } from './deployProgress';
+import { EngineHost } from './engineHost';
+import { DeploymentNotifications } from './notifications';
+import type { RunPanels } from './runPanel';
+import { ignoredWorkspaceValues, onSettingsChanged } from './settings';
+import { DeploymentStatusBar } from './statusBar';
+
+export interface EditorSurface {
+  /** Runs deployments and fans their events out; other features (triggers) deploy through it. */
+  readonly host: EngineHost;
+  /** Re-reads the Deployments view. */
+  refresh(): void;
+}
+
+/**
+ * The editor surface of issue 6: the engine host, the Deployments tree, the status bar, progress
+ * and outcome notifications, and the deployment commands. Registering costs no file read, no
+ * git, no AWS call and does not load the engine: all of that happens on first use.
+ */
+export function registerEditorSurface(context: vscode.ExtensionContext, deps: { logger: Logger; runPanels: RunPanels }): EditorSurface {
+  const { logger, runPanels } = deps;
+  // The host asks the notifications for `prompt` decisions; the notifications listen to the host.
+  const holder: { notifications?: DeploymentNotifications } = {};
+  const host = new EngineHost({ logger, confirmRollback: (q) => holder.notifications!.confirmRollback(q) });
+  const notifications = (holder.notifications = new DeploymentNotifications(host, logger));
+  const tree = registerDeploymentsTree(host, logger);
+  const refresh = () => {
+    void vscode.commands.executeCommand('setContext', ContextKeys.noCredentials, false);
+    tree.refresh();
+  };
+
+  const ignored = ignoredWorkspaceValues();
+  if (ignored.length > 0) logger.warn(`ignoring workspace values of ${ignored.map((k) => `deployGuard.${k}`).join(', ')}: these are read from user settings only`);
+
+  context.subscriptions.push(
+    host,
+    notifications,
+    tree,
+    new DeploymentStatusBar(host),
+    new DeployProgress(host),
+    runPanels.attach(host.onEvent),
+    onSettingsChanged(() => tree.refresh()),
+    registerCommand(Commands.deploy, logger, (arg?: unknown) => deployCommand(host, arg)),
+    registerCommand(Commands.cancel, logger, (arg?: unknown) => cancelCommand(host, arg)),
+    registerCommand(Commands.rollbackToThis, logger, (arg?: unknown) => rollbackToThisCommand(host, arg)),
+    registerCommand(Commands.rollback, logger, (arg?: unknown) => rollbackCommand(host, arg, (id) => notifications.answer(id, true))),
+    registerCommand(Commands.continueRollback, logger, (arg?: unknown) => continueRollbackCommand(host, arg)),
+    registerCommand(Commands.openStackInConsole, logger, (arg?: unknown) => openStackCommand(host, arg)),
+    registerCommand(Commands.openAlarm, logger, (arg?: unknown) => openAlarmCommand(host, arg)),
+    registerCommand(Commands.copyCommit, logger, (arg?: unknown) => copyCommitCommand(arg)),
+    registerCommand(Commands.refresh, logger, refresh),
+  );
+  logger.debug(`editor surface registered${vscode.workspace.isTrusted ? '' : ' (untrusted workspace: nothing will run)'}`);
+  return { host, refresh };
+}

@@ -1,0 +1,350 @@
+import * as vscode from 'vscode';
+import type { DeploymentOutcome, EngineContext } from '../core/deployment';
+import type { Disposable } from '../core/disposable';
+import { Emitter } from '../core/emitter';
+import { CancelledError, DeployGuardError, errorMessage, isCancellation } from '../core/errors';
+import type { StackHistory } from '../core/history/store';
+import { sleep } from '../core/time';
+import type { EngineEvent, PlannedChange } from '../core/events';
+import type { DeploymentRecord } from '../core/history/record';
+import type { Logger } from '../core/logger';
+import type { LoadedPipeline } from '../core/pipeline/load';
+import type { RollbackQuestion } from '../core/rollback/afterUnhealthy';
+import { loadEngine } from './engineLoader';
+import { LiveDeployments, type LiveChange } from './liveDeployments';
+import { readSettings } from './settings';
+import { requireTrustedWorkspace } from './workspaceState';
+
+/** How a deployment was asked for (kept on the record). */
+export type DeployTrigger = 'command' | 'push' | 'save' | 'retry';
+
+export interface DeployOptions {
+  readonly trigger: DeployTrigger;
+  /** Asked after the change set is planned (prod / `confirm: true`). */
+  readonly confirmChanges?: (changes: readonly PlannedChange[]) => Promise<boolean>;
+  /** A specific commit's checkout (the push trigger's temporary worktree); default the workspace. */
+  readonly repoRoot?: string;
+  readonly git?: { readonly sha: string; readonly shortSha?: string; readonly branch?: string; readonly dirty?: boolean };
+  readonly skipSteps?: boolean;
+}
+
+export interface EngineHostDeps {
+  readonly logger: Logger;
+  /** Answers `rollback: prompt` (the notification with Roll Back Now / Keep This Version). */
+  readonly confirmRollback: (question: RollbackQuestion) => Promise<boolean>;
+}
+
+/** One operation this window started (or reattached to), with what cancels it. */
+interface OwnedRun {
+  readonly environment: string;
+  readonly controller: AbortController;
+  deploymentId?: string;
+}
+
+/**
+ * The extension's side of the engine. It loads the engine (and with it the AWS SDK) on first
+ * use — never at activation — runs deployments, rollbacks and recoveries with one AbortController
+ * each, and fans the engine's typed events out to every view through one emitter and one
+ * `LiveDeployments` model. Views never call the engine or AWS themselves.
+ */
+export class EngineHost implements vscode.Disposable {
+  private readonly emitter = new Emitter<EngineEvent>();
+  private readonly changes = new Emitter<LiveChange>();
+  readonly live = new LiveDeployments();
+  private readonly runs = new Set<OwnedRun>();
+  private context: EngineContext | undefined;
+  private disposed = false;
+
+  /** Every engine event, as it happens (the run panels attach here). */
+  readonly onEvent = this.emitter.event;
+  /** The live model changed (tree, status bar, notifications). */
+  readonly onChange = this.changes.event;
+
+  constructor(private readonly deps: EngineHostDeps) {}
+
+  /** The workspace folder whose deployguard.yaml this window deploys (the first one that has it). */
+  repoRoot(): string | undefined {
+    return vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+  }
+
+  /** Reads and validates deployguard.yaml (loads the engine). Undefined without a workspace. */
+  async loadPipeline(): Promise<LoadedPipeline | undefined> {
+    const root = this.repoRoot();
+    if (!root) return undefined;
+    return loadEngine().loadPipeline(root);
+  }
+
+  /** The history store, with the folder from user settings only. */
+  historyStore(): InstanceType<ReturnType<typeof loadEngine>['HistoryStore']> {
+    const { HistoryStore } = loadEngine();
+    const folder = readSettings().historyFolder;
+    return folder ? new HistoryStore(folder) : new HistoryStore();
+  }
+
+  /** Whether this window is running something on the environment now. */
+  isBusy(environment: string): boolean {
+    return [...this.runs].some((r) => r.environment === environment);
+  }
+
+  /** Deploys the workspace (or a given checkout) to an environment; resolves when it has finished. */
+  async deploy(environment: string, options: DeployOptions): Promise<DeploymentOutcome> {
+    requireTrustedWorkspace('Deploying');
+    const root = options.repoRoot ?? this.requireRoot();
+    const pipeline = await this.validPipeline(root);
+    const git = options.git ?? (await this.headCommit(root));
+    const settings = readSettings();
+    return this.own(environment, (signal) =>
+      loadEngine().runDeployment(this.engineContext(), {
+        pipeline,
+        environment,
+        repoRoot: root,
+        ...(git ? { git } : {}),
+        ...(settings.endpoint ? { userEndpoint: settings.endpoint } : {}),
+        ...(settings.profile ? { userProfile: settings.profile } : {}),
+        trigger: options.trigger,
+        holder: 'vscode',
+        ...(options.skipSteps ? { skipSteps: true } : {}),
+        ...(options.confirmChanges ? { confirmChanges: options.confirmChanges } : {}),
+        confirmRollback: (q) => this.deps.confirmRollback(q),
+        signal,
+      }),
+    );
+  }
+
+  /** Restores a stable record of the environment (a manual rollback, recorded as its own deployment). */
+  async rollback(environment: string, targetId: string | undefined): Promise<DeploymentOutcome> {
+    requireTrustedWorkspace('Rolling back');
+    const pipeline = await this.validPipeline(this.requireRoot());
+    const settings = readSettings();
+    return this.own(environment, (signal) =>
+      loadEngine().manualRollback(this.engineContext(), {
+        pipeline,
+        environment,
+        ...(targetId ? { to: targetId } : {}),
+        ...(settings.endpoint ? { userEndpoint: settings.endpoint } : {}),
+        ...(settings.profile ? { userProfile: settings.profile } : {}),
+        holder: 'vscode rollback',
+        signal,
+      }),
+    );
+  }
+
+  /** ContinueUpdateRollback on a stack left in UPDATE_ROLLBACK_FAILED. */
+  async continueRollback(environment: string): Promise<DeploymentOutcome> {
+    requireTrustedWorkspace('Continuing a rollback');
+    const pipeline = await this.validPipeline(this.requireRoot());
+    const settings = readSettings();
+    return this.own(environment, (signal) =>
+      loadEngine().recoverStack(this.engineContext(), {
+        pipeline,
+        environment,
+        ...(settings.endpoint ? { userEndpoint: settings.endpoint } : {}),
+        ...(settings.profile ? { userProfile: settings.profile } : {}),
+        holder: 'vscode recover',
+        signal,
+      }),
+    );
+  }
+
+  /**
+   * After a window reload or a crash: reattaches to deployments the journal says are still in
+   * flight — only those; nothing new is started. Environments without an open journal entry cost
+   * a directory read, not an AWS call.
+   */
+  async resumeInFlight(environment: string, stackName: string, region: string): Promise<void> {
+    if (!vscode.workspace.isTrusted || this.isBusy(environment)) return;
+    const store = this.historyStore();
+    const keys = (await store.listStacks()).filter((k) => k.stackName === stackName && k.region === region);
+    let open = 0;
+    for (const key of keys) open += (await store.stack(key).journal.openOperations()).open.length;
+    if (open === 0) return;
+    this.deps.logger.info(`${environment}: ${open} deployment(s) were interrupted (window reload or crash); reattaching`);
+    const root = this.requireRoot();
+    const pipeline = await this.validPipeline(root);
+    const settings = readSettings();
+    const engine = loadEngine();
+    await this.own(environment, async (signal) => {
+      const ctx = this.engineContext();
+      const sel = {
+        pipeline,
+        environment,
+        ...(settings.endpoint ? { userEndpoint: settings.endpoint } : {}),
+        ...(settings.profile ? { userProfile: settings.profile } : {}),
+      };
+      const { stackHistory, clients, env } = await engine.openStackHistory(ctx, sel, signal);
+      try {
+        const lock = await this.lockForResume(stackHistory, signal);
+        try {
+          // Views learn about a deployment from its `deployment-started`: announce the resumed
+          // ones from their records, so the tree, status bar and panel show them live again.
+          const { open: entries } = await stackHistory.journal.openOperations();
+          for (const entry of entries) {
+            const record = await stackHistory.get(entry.deploymentId).catch(() => undefined);
+            if (record) this.announce(record);
+          }
+          const records = await engine.resumeInterrupted(ctx, stackHistory, clients, env, { confirmRollback: (q) => this.deps.confirmRollback(q) }, signal, lock);
+          return { record: records[records.length - 1]!, exitCode: 0, resumed: records } satisfies DeploymentOutcome;
+        } finally {
+          await lock.release();
+        }
+      } finally {
+        clients.dispose();
+      }
+    }).catch((err: unknown) => {
+      if (DeployGuardError.is(err, 'LockHeld')) {
+        // Someone alive (a CLI, another window) is driving it: theirs to finish.
+        this.deps.logger.info(`${environment}: not reattaching, ${errorMessage(err)}`);
+        return;
+      }
+      throw err;
+    });
+  }
+
+  /**
+   * The stack lock for a resume. Right after a reload the previous extension host may still be
+   * shutting down and hold it; its lock goes stale within seconds once it is gone, so wait a
+   * bounded time rather than giving up on the live view.
+   */
+  private async lockForResume(stackHistory: StackHistory, signal: AbortSignal) {
+    const deadline = Date.now() + 45_000;
+    for (;;) {
+      try {
+        return await stackHistory.acquireLock({ deploymentId: 'resume', holder: 'vscode (resuming after a reload)' });
+      } catch (err) {
+        if (!DeployGuardError.is(err, 'LockHeld') || Date.now() > deadline) throw err;
+        await sleep(1_000, signal);
+      }
+    }
+  }
+
+  /** Fires the events a fresh deployment would have fired, from its record (for a resumed one). */
+  private announce(record: DeploymentRecord): void {
+    const at = new Date().toISOString();
+    this.fire({
+      type: 'deployment-started',
+      deploymentId: record.id,
+      at: record.startedAt,
+      kind: record.kind,
+      environment: record.environment,
+      stackName: record.stackName,
+      region: record.region,
+      account: record.account,
+      ...(record.commit ? { commit: record.commit } : {}),
+      ...(record.branch ? { branch: record.branch } : {}),
+      ...(record.rollbackTargetId ? { rollbackTargetId: record.rollbackTargetId } : {}),
+      steps: record.steps.map((s) => s.name),
+    });
+    this.fire({ type: 'deployment-status', deploymentId: record.id, at, status: record.status, reason: 'resumed after a window reload' });
+    // The resumed watch announces its own deadline (`watch-started` with `resumed: true`).
+  }
+
+  /** Cancels what this window runs on a deployment (by id) or an environment (by name). */
+  cancel(target: { deploymentId?: string; environment?: string }): boolean {
+    const run = [...this.runs].find(
+      (r) => (target.deploymentId !== undefined && (r.deploymentId === target.deploymentId || this.live.get(target.deploymentId)?.parentId === r.deploymentId)) || (target.environment !== undefined && r.environment === target.environment),
+    );
+    if (!run) return false;
+    this.deps.logger.info(`cancelling ${run.deploymentId ?? run.environment}`);
+    run.controller.abort(new CancelledError('The deployment'));
+    return true;
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    for (const run of this.runs) run.controller.abort(new CancelledError('The deployment'));
+    this.emitter.dispose();
+    this.changes.dispose();
+  }
+
+  /** Runs one operation with its own AbortController, remembering which deployment it became. */
+  private async own(environment: string, body: (signal: AbortSignal) => Promise<DeploymentOutcome>): Promise<DeploymentOutcome> {
+    if (this.isBusy(environment)) {
+      throw new DeployGuardError('LockHeld', `A deployment of ${environment} is already running in this window`, {
+        hint: 'wait for it to finish, or cancel it from the Deployments view',
+      });
+    }
+    const run: OwnedRun = { environment, controller: new AbortController() };
+    this.runs.add(run);
+    const listener = this.onEvent((e) => {
+      if (e.type === 'deployment-started' && e.environment === environment && !run.deploymentId) run.deploymentId = e.deploymentId;
+    });
+    try {
+      const outcome = await body(run.controller.signal);
+      if (run.controller.signal.aborted && outcome.record?.status === 'cancelled') throw new CancelledError('The deployment');
+      return outcome;
+    } catch (err) {
+      if (!isCancellation(err)) this.noteCredentials(err);
+      throw err;
+    } finally {
+      listener.dispose();
+      this.runs.delete(run);
+    }
+  }
+
+  private noteCredentials(err: unknown): void {
+    if (DeployGuardError.is(err, 'CredentialsMissing', 'CredentialsExpired')) {
+      void vscode.commands.executeCommand('setContext', 'deployGuard.noCredentials', true);
+    }
+  }
+
+  private engineContext(): EngineContext {
+    if (!this.context) {
+      const engine = loadEngine();
+      this.context = {
+        history: this.historyStore(),
+        pollers: new engine.StackPollers(),
+        emit: (event) => this.fire(event),
+        logger: engine.tagged(this.deps.logger, 'engine'),
+      };
+    }
+    return this.context;
+  }
+
+  private fire(event: EngineEvent): void {
+    if (this.disposed) return;
+    const change = this.live.apply(event);
+    this.emitter.fire(event);
+    if (change) this.changes.fire(change);
+  }
+
+  private requireRoot(): string {
+    const root = this.repoRoot();
+    if (!root) throw new DeployGuardError('Usage', 'Open the folder that contains deployguard.yaml to deploy it');
+    return root;
+  }
+
+  private async validPipeline(root: string) {
+    const loaded = await loadEngine().loadPipeline(root);
+    if (!loaded.config) {
+      const first = loaded.problems[0];
+      throw new DeployGuardError('ConfigInvalid', `deployguard.yaml has ${loaded.problems.length} problem(s)${first ? `, first at line ${first.line}: ${first.message}` : ''}`, {
+        hint: 'fix them (see the Problems panel), then deploy again',
+      });
+    }
+    return loaded.config;
+  }
+
+  /** The commit a deploy of the working tree records; none when the folder is not a git repository. */
+  private async headCommit(root: string): Promise<DeployOptions['git']> {
+    const { GitRepository } = loadEngine();
+    try {
+      const head = await new GitRepository({ root, isTrusted: () => vscode.workspace.isTrusted, logger: this.deps.logger }).head();
+      return { sha: head.sha, shortSha: head.shortSha, ...(head.branch ? { branch: head.branch } : {}), dirty: head.dirty };
+    } catch (err) {
+      if (DeployGuardError.is(err, 'GitFailed')) {
+        this.deps.logger.warn(`deploying without a commit: ${errorMessage(err)}`);
+        return undefined;
+      }
+      throw err;
+    }
+  }
+}
+
+/** Listens for one engine event type. */
+export function onEngineEvent<T extends EngineEvent['type']>(host: EngineHost, type: T, listener: (event: Extract<EngineEvent, { type: T }>) => void): Disposable {
+  return host.onEvent((e) => {
+    if (e.type === type) listener(e as Extract<EngineEvent, { type: T }>);
+  });
+}
+
+export type { DeploymentOutcome, DeploymentRecord };

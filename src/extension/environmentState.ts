@@ -1,0 +1,102 @@
+/**
+ * One environment's state as the tree and the status bar show it: from the deployment running
+ * in this window (engine events) if there is one, otherwise from its history on disk. Pure, so
+ * the wording is unit-tested without VS Code.
+ */
+import type { DeploymentRecord } from '../core/history/record';
+import type { DeploymentStatus } from '../core/model';
+import { formatAge, formatCountdown, shortCommit, statusIcon, statusWords } from './format';
+import type { LiveDeployment } from './liveDeployments';
+
+export interface EnvironmentState {
+  /** What the environment is doing or where it was left. */
+  readonly status: DeploymentStatus | 'never-deployed';
+  /** The tree row's description, e.g. `stable a1b2c3d · 5m ago`, `watching 3:12 left`. */
+  readonly description: string;
+  /** The status bar's words after `env: `, e.g. `stable a1b2c3d`, `watching 3:12`. */
+  readonly short: string;
+  /** Codicon id. */
+  readonly icon: string;
+  readonly running: boolean;
+  /** The deployment that defines the state (live or newest in history). */
+  readonly deploymentId?: string;
+  /** The record known to be good now: the newest `stable` one. */
+  readonly currentStable?: DeploymentRecord;
+  /** The alarm blamed for the last unhealthy verdict. */
+  readonly alarm?: string;
+  /** The stack was left in UPDATE_ROLLBACK_FAILED: `Continue Rollback` applies. */
+  readonly updateRollbackFailed: boolean;
+}
+
+/** The newest stable record (the rollback target and what the environment runs when all is well). */
+export function currentStable(records: readonly DeploymentRecord[]): DeploymentRecord | undefined {
+  return records.find((r) => r.status === 'stable');
+}
+
+function stableWords(stable: DeploymentRecord | undefined, now: number): string {
+  if (!stable) return '';
+  const when = Date.parse(stable.finishedAt ?? stable.startedAt);
+  return `stable ${shortCommit(stable.commit)} · ${formatAge(when, now)}`;
+}
+
+function alarmOf(record: DeploymentRecord): string | undefined {
+  const watch = record.extra?.['healthWatch'] as { verdict?: { alarm?: string } } | undefined;
+  return watch?.verdict?.alarm;
+}
+
+export function environmentState(live: LiveDeployment | undefined, records: readonly DeploymentRecord[], now: number): EnvironmentState {
+  const stable = currentStable(records);
+  const stableShort = stable ? `stable ${shortCommit(stable.commit)}` : 'stable';
+  const base = { ...(stable ? { currentStable: stable } : {}) };
+
+  if (live && !live.finished) {
+    const running = { ...base, running: true, deploymentId: live.id, updateRollbackFailed: false, ...(live.alarm ? { alarm: live.alarm } : {}) };
+    if (live.status === 'watching' && live.watchDeadlineMs !== undefined) {
+      const left = formatCountdown(live.watchDeadlineMs - now);
+      return { ...running, status: 'watching', description: `watching ${left} left`, short: `watching ${left}`, icon: 'eye' };
+    }
+    if (live.kind === 'rollback' || live.status === 'rolling-back' || live.status === 'unhealthy') {
+      const words = live.status === 'unhealthy' ? 'unhealthy' : 'rolling back';
+      return { ...running, status: live.status, description: words, short: words, icon: live.status === 'unhealthy' ? 'warning' : 'sync~spin' };
+    }
+    const words = live.status === 'queued' || live.status === 'running-steps' || live.status === 'deploying' ? 'deploying' : statusWords(live.status);
+    const detail = live.status === 'running-steps' ? 'deploying · running steps' : words;
+    return { ...running, status: live.status, description: detail, short: words, icon: statusIcon(live.status) === 'clock' ? 'sync~spin' : statusIcon(live.status) };
+  }
+
+  // Nothing running here: the newest record (which includes one that just finished) decides.
+  const newest = records[0];
+  if (!newest) return { ...base, status: 'never-deployed', description: 'not deployed yet', short: 'not deployed', icon: 'circle-large-outline', running: false, updateRollbackFailed: false };
+  const finished = live && live.finished && live.id === newest.id ? live : undefined;
+  const status = finished?.status ?? newest.status;
+  const alarm = finished?.alarm ?? alarmOf(newest);
+  const stackStatus = finished?.stackStatus ?? newest.stackStatus;
+  const common = {
+    ...base,
+    // Not this window's run (a CLI's, or one interrupted): nothing here can cancel it.
+    running: false,
+    deploymentId: newest.id,
+    ...(alarm ? { alarm } : {}),
+    updateRollbackFailed: stackStatus === 'UPDATE_ROLLBACK_FAILED',
+  };
+  const stableText = stableWords(stable, now);
+  switch (status) {
+    case 'stable':
+    case 'unchanged':
+    case 'cancelled':
+      return stable
+        ? { ...common, status: 'stable', description: stableText, short: stableShort, icon: 'pass' }
+        : { ...common, status, description: statusWords(status), short: statusWords(status), icon: statusIcon(status) };
+    case 'rolled-back':
+      return { ...common, status, description: `rolled back${stable ? ` · ${stableText}` : ''}`, short: 'rolled back', icon: 'warning' };
+    case 'failed':
+      return { ...common, status, description: `last deploy failed${stable ? ` · ${stableText}` : ''}`, short: 'failed', icon: 'error' };
+    case 'rollback-failed':
+    case 'needs-attention':
+    case 'unhealthy':
+      return { ...common, status, description: 'needs attention', short: 'needs attention', icon: 'report' };
+    default:
+      // A record left mid-flight by a process that is gone (a reload resumes it).
+      return { ...common, status, description: `${statusWords(status)} (interrupted)`, short: statusWords(status), icon: 'debug-pause' };
+  }
+}

@@ -1,0 +1,124 @@
+/**
+ * Words and numbers the editor surface shows (tree, status bar, notifications), with no `vscode`
+ * import so they are unit-tested in plain Node.
+ */
+import type { DeploymentStatus } from '../core/model';
+export { formatCountdown } from '../core/time';
+
+export function shortCommit(sha: string | undefined): string {
+  return sha ? sha.slice(0, 7) : 'no commit';
+}
+
+/** `just now`, `42s ago`, `5m ago`, `3h ago`, `2d ago`. */
+export function formatAge(fromMs: number, nowMs: number): string {
+  const s = Math.max(0, Math.floor((nowMs - fromMs) / 1000));
+  if (s < 5) return 'just now';
+  if (s < 60) return `${s}s ago`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m ago`;
+  const h = Math.floor(m / 60);
+  if (h < 48) return `${h}h ago`;
+  return `${Math.floor(h / 24)}d ago`;
+}
+
+/** `850 ms`, `12s`, `3m 05s`, `1h 02m`. */
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${Math.max(0, Math.round(ms))} ms`;
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m ${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(m / 60)}h ${String(m % 60).padStart(2, '0')}m`;
+}
+
+/** Human words for a status, e.g. `rolled back`, `needs attention`. */
+export function statusWords(status: DeploymentStatus): string {
+  switch (status) {
+    case 'queued':
+      return 'queued';
+    case 'running-steps':
+      return 'running steps';
+    case 'deploying':
+      return 'deploying';
+    case 'watching':
+      return 'watching';
+    case 'stable':
+      return 'stable';
+    case 'unchanged':
+      return 'unchanged';
+    case 'failed':
+      return 'failed';
+    case 'cancelled':
+      return 'cancelled';
+    case 'unhealthy':
+      return 'unhealthy';
+    case 'rolling-back':
+      return 'rolling back';
+    case 'rolled-back':
+      return 'rolled back';
+    case 'rollback-failed':
+      return 'rollback failed';
+    case 'needs-attention':
+      return 'needs attention';
+    default: {
+      const never: never = status;
+      return never;
+    }
+  }
+}
+
+/** The codicon for a status (tree rows and the status bar). */
+export function statusIcon(status: DeploymentStatus): string {
+  switch (status) {
+    case 'queued':
+      return 'clock';
+    case 'running-steps':
+    case 'deploying':
+    case 'rolling-back':
+      return 'sync~spin';
+    case 'watching':
+      return 'eye';
+    case 'stable':
+      return 'pass';
+    case 'unchanged':
+      return 'circle-slash';
+    case 'failed':
+      return 'error';
+    case 'cancelled':
+      return 'circle-slash';
+    case 'unhealthy':
+    case 'rolled-back':
+      return 'warning';
+    case 'rollback-failed':
+    case 'needs-attention':
+      return 'report';
+    default: {
+      const never: never = status;
+      return never;
+    }
+  }
+}
+
+/** Theme colour id for a status icon; undefined = the default foreground. */
+export function statusColor(status: DeploymentStatus): string | undefined {
+  switch (status) {
+    case 'stable':
+      return 'testing.iconPassed';
+    case 'failed':
+    case 'rollback-failed':
+    case 'needs-attention':
+      return 'testing.iconFailed';
+    case 'rolled-back':
+    case 'unhealthy':
+      return 'list.warningForeground';
+    default:
+      return undefined;
+  }
+}
+
+/** The first line of a commit message, cut to `max` characters. */
+export function subjectLine(message: string | undefined, max = 72): string | undefined {
+  const first = message?.split('\n', 1)[0]?.trim();
+  if (!first) return undefined;
+  return first.length > max ? `${first.slice(0, max - 1)}…` : first;
+}

@@ -1,0 +1,163 @@
+/**
+ * What the editor knows about deployments happening now, reduced from the engine's typed events
+ * only (no `vscode`, no AWS, no polling): the tree, the status bar and the notifications all read
+ * this one model, so they can never disagree.
+ */
+import type { EngineEvent } from '../core/events';
+import { isFinal, type DeploymentKind, type DeploymentStatus } from '../core/model';
+
+export interface LiveDeployment {
+  readonly id: string;
+  readonly kind: DeploymentKind;
+  readonly environment: string;
+  readonly stackName: string;
+  readonly region: string;
+  readonly account: string;
+  readonly commit?: string;
+  readonly branch?: string;
+  readonly startedAtMs: number;
+  status: DeploymentStatus;
+  reason?: string;
+  /** Set while watching: when the bake ends (epoch ms). */
+  watchDeadlineMs?: number;
+  rollbackPolicy?: 'auto' | 'prompt' | 'off';
+  /** The alarm an unhealthy verdict blamed. */
+  alarm?: string;
+  /** The last stack status the engine saw for this deployment's operation. */
+  stackStatus?: string;
+  /** For an automatic rollback started by this deployment: the rollback's own record. */
+  rollbackDeploymentId?: string;
+  rollbackTargetId?: string;
+  /** For a rollback record: the deployment it undoes, when it was started inside that one. */
+  parentId?: string;
+  finished: boolean;
+  exitCode?: number;
+  durationMs?: number;
+}
+
+/** A change worth telling views about: which deployment changed, and whether it just finished. */
+export interface LiveChange {
+  readonly deployment: LiveDeployment;
+  readonly event: EngineEvent;
+  /** True for the event that ended the deployment (its `deployment-finished`). */
+  readonly finishedNow: boolean;
+}
+
+export class LiveDeployments {
+  private readonly byId = new Map<string, LiveDeployment>();
+  /** environment name → id of the deployment that defines its state now. */
+  private readonly current = new Map<string, string>();
+  /** The deployment the status bar shows: the one most recently active in this window. */
+  private focusedId: string | undefined;
+
+  get(id: string): LiveDeployment | undefined {
+    return this.byId.get(id);
+  }
+
+  /** The deployment that defines an environment's state now, if any ran in this window. */
+  forEnvironment(environment: string): LiveDeployment | undefined {
+    const id = this.current.get(environment);
+    return id ? this.byId.get(id) : undefined;
+  }
+
+  /** Every deployment not finished yet. */
+  running(): LiveDeployment[] {
+    return [...this.byId.values()].filter((d) => !d.finished);
+  }
+
+  focused(): LiveDeployment | undefined {
+    return this.focusedId ? this.byId.get(this.focusedId) : undefined;
+  }
+
+  /** Applies one engine event; returns what changed, or undefined for events that change nothing here. */
+  apply(event: EngineEvent): LiveChange | undefined {
+    if (event.type === 'deployment-started') return this.started(event);
+    const d = this.byId.get(event.deploymentId);
+    if (!d) return undefined;
+    switch (event.type) {
+      case 'deployment-status':
+        d.status = event.status;
+        if (event.reason !== undefined) d.reason = event.reason;
+        if (event.status !== 'watching') d.watchDeadlineMs = undefined;
+        return { deployment: d, event, finishedNow: false };
+      case 'deployment-finished':
+        d.status = event.status;
+        if (event.reason !== undefined) d.reason = event.reason;
+        d.finished = true;
+        d.exitCode = event.exitCode;
+        d.durationMs = event.durationMs;
+        d.watchDeadlineMs = undefined;
+        return { deployment: d, event, finishedNow: true };
+      case 'watch-started':
+        d.watchDeadlineMs = Date.parse(event.deadline);
+        d.rollbackPolicy = event.rollback;
+        if (!isFinal(d.status)) d.status = 'watching';
+        return { deployment: d, event, finishedNow: false };
+      case 'watch-verdict':
+        if (event.alarm) d.alarm = event.alarm;
+        if (event.verdict === 'unhealthy') d.reason = event.reason;
+        return { deployment: d, event, finishedNow: false };
+      case 'alarm-changed':
+        if (event.to === 'ALARM' && !d.alarm) d.alarm = event.alarm;
+        return { deployment: d, event, finishedNow: false };
+      case 'rollback-started':
+        d.rollbackTargetId = event.targetId;
+        if (event.rollbackDeploymentId) this.linkRollback(d, event.rollbackDeploymentId);
+        return { deployment: d, event, finishedNow: false };
+      case 'rollback-finished':
+        if (event.rollbackDeploymentId) this.linkRollback(d, event.rollbackDeploymentId);
+        return { deployment: d, event, finishedNow: false };
+      case 'stack-status':
+        d.stackStatus = event.status;
+        return { deployment: d, event, finishedNow: false };
+      default:
+        return undefined;
+    }
+  }
+
+  /** Deployments finished in this window are kept only while they define an environment's state. */
+  prune(): void {
+    const keep = new Set([...this.current.values(), this.focusedId]);
+    for (const [id, d] of this.byId) {
+      if (d.finished && !keep.has(id) && !(d.parentId && keep.has(d.parentId))) this.byId.delete(id);
+    }
+  }
+
+  private started(event: Extract<EngineEvent, { type: 'deployment-started' }>): LiveChange {
+    const existing = this.byId.get(event.deploymentId);
+    // A resumed deployment announces itself again: keep what is known, it is the same run.
+    const d: LiveDeployment = existing ?? {
+      id: event.deploymentId,
+      kind: event.kind,
+      environment: event.environment,
+      stackName: event.stackName,
+      region: event.region,
+      account: event.account,
+      ...(event.commit ? { commit: event.commit } : {}),
+      ...(event.branch ? { branch: event.branch } : {}),
+      startedAtMs: Date.parse(event.at),
+      status: 'queued',
+      finished: false,
+      ...(event.rollbackTargetId ? { rollbackTargetId: event.rollbackTargetId } : {}),
+    };
+    this.byId.set(d.id, d);
+    // A rollback started while another deployment of the environment is still running is part of
+    // that deployment (the health watch's automatic rollback): the outer one keeps the state.
+    const outer = this.forEnvironment(event.environment);
+    if (event.kind === 'rollback' && outer && !outer.finished && outer.id !== d.id) {
+      d.parentId = outer.id;
+      outer.rollbackDeploymentId = d.id;
+    } else {
+      this.current.set(event.environment, d.id);
+      this.focusedId = d.id;
+    }
+    this.prune();
+    return { deployment: d, event, finishedNow: false };
+  }
+
+  private linkRollback(parent: LiveDeployment, rollbackId: string): void {
+    parent.rollbackDeploymentId = rollbackId;
+    const child = this.byId.get(rollbackId);
+    if (child && child.id !== parent.id) child.parentId = parent.id;
+  }
+}

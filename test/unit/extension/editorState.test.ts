@@ -1,0 +1,177 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { EngineEvent } from '../../../src/core/events';
+import type { DeploymentRecord } from '../../../src/core/history/record';
+import type { DeploymentStatus } from '../../../src/core/model';
+import { environmentState } from '../../../src/extension/environmentState';
+import { formatAge, formatDuration, statusIcon, statusWords, subjectLine } from '../../../src/extension/format';
+import { LiveDeployments } from '../../../src/extension/liveDeployments';
+import { statusBarText } from '../../../src/extension/statusBarText';
+
+const T0 = Date.parse('2026-11-26T22:00:00.000Z');
+const iso = (ms: number) => new Date(ms).toISOString();
+
+function started(id: string, environment = 'prod', kind: 'deploy' | 'rollback' = 'deploy', at = T0): EngineEvent {
+  return { type: 'deployment-started', deploymentId: id, at: iso(at), kind, environment, stackName: `orders-${environment}`, region: 'us-east-1', account: '123456789012', commit: 'a1b2c3d4e5f6', steps: ['Test'] };
+}
+const status = (id: string, s: DeploymentStatus, at = T0 + 1000): EngineEvent => ({ type: 'deployment-status', deploymentId: id, at: iso(at), status: s });
+const finished = (id: string, s: DeploymentStatus, reason?: string): EngineEvent => ({
+  type: 'deployment-finished',
+  deploymentId: id,
+  at: iso(T0 + 60_000),
+  status: s,
+  ...(reason ? { reason } : {}),
+  exitCode: s === 'stable' ? 0 : 3,
+  durationMs: 60_000,
+});
+
+function record(id: string, s: DeploymentStatus, commit: string, finishedAt = T0 - 3_600_000): DeploymentRecord {
+  return {
+    schemaVersion: 1,
+    id,
+    kind: 'deploy',
+    environment: 'prod',
+    stackName: 'orders-prod',
+    region: 'us-east-1',
+    account: '123456789012',
+    commit,
+    template: { body: '{}', sha256: 'x' },
+    parameters: [],
+    tags: {},
+    capabilities: [],
+    status: s,
+    startedAt: iso(finishedAt - 120_000),
+    finishedAt: iso(finishedAt),
+    steps: [],
+  };
+}
+
+describe('format', () => {
+  it('says ages, durations and statuses in few words', () => {
+    assert.equal(formatAge(T0, T0 + 2_000), 'just now');
+    assert.equal(formatAge(T0, T0 + 42_000), '42s ago');
+    assert.equal(formatAge(T0, T0 + 5 * 60_000), '5m ago');
+    assert.equal(formatAge(T0, T0 + 3 * 3_600_000), '3h ago');
+    assert.equal(formatAge(T0, T0 + 3 * 86_400_000), '3d ago');
+    assert.equal(formatDuration(850), '850 ms');
+    assert.equal(formatDuration(12_400), '12s');
+    assert.equal(formatDuration(185_000), '3m 05s');
+    assert.equal(statusWords('rolled-back'), 'rolled back');
+    assert.equal(statusWords('needs-attention'), 'needs attention');
+    assert.equal(statusIcon('watching'), 'eye');
+    assert.equal(statusIcon('deploying'), 'sync~spin');
+    assert.equal(subjectLine('Fix totals\n\nlong body'), 'Fix totals');
+    assert.equal(subjectLine('x'.repeat(100), 10), `${'x'.repeat(9)}…`);
+  });
+});
+
+describe('LiveDeployments (the model every view reads)', () => {
+  it('follows one deployment from started to stable and keeps it as the environment state', () => {
+    const live = new LiveDeployments();
+    live.apply(started('d1'));
+    assert.equal(live.forEnvironment('prod')?.status, 'queued');
+    live.apply(status('d1', 'deploying'));
+    const deadline = T0 + 5 * 60_000;
+    live.apply({ type: 'watch-started', deploymentId: 'd1', at: iso(T0), alarms: ['a'], bakeMs: 300_000, pollSeconds: 10, deadline: iso(deadline), rollback: 'auto', resumed: false });
+    const d = live.forEnvironment('prod')!;
+    assert.equal(d.status, 'watching');
+    assert.equal(d.watchDeadlineMs, deadline);
+    assert.equal(live.running().length, 1);
+    const change = live.apply(finished('d1', 'stable'));
+    assert.equal(change?.finishedNow, true);
+    assert.equal(d.finished, true);
+    assert.equal(d.watchDeadlineMs, undefined);
+    assert.equal(live.running().length, 0);
+    assert.equal(live.focused()?.id, 'd1');
+  });
+
+  it("treats the health watch's automatic rollback as part of the deployment it undoes", () => {
+    const live = new LiveDeployments();
+    live.apply(started('d1'));
+    live.apply(status('d1', 'watching'));
+    live.apply({ type: 'alarm-changed', deploymentId: 'd1', at: iso(T0), alarm: 'orders-5xx', from: 'OK', to: 'ALARM', changedAt: iso(T0), source: 'poll' });
+    live.apply({ type: 'rollback-started', deploymentId: 'd1', at: iso(T0), targetId: 'd0', clientRequestToken: 't', reason: 'alarm' });
+    live.apply(started('r1', 'prod', 'rollback'));
+    assert.equal(live.forEnvironment('prod')?.id, 'd1', 'the outer deployment still defines the state');
+    assert.equal(live.get('r1')?.parentId, 'd1');
+    assert.equal(live.get('d1')?.rollbackDeploymentId, 'r1');
+    assert.equal(live.get('d1')?.alarm, 'orders-5xx');
+    live.apply(finished('r1', 'stable'));
+    live.apply(finished('d1', 'rolled-back', 'alarm orders-5xx went into ALARM'));
+    assert.equal(live.forEnvironment('prod')?.status, 'rolled-back');
+    assert.equal(live.forEnvironment('prod')?.reason, 'alarm orders-5xx went into ALARM');
+  });
+
+  it('ignores events of deployments it never saw start, and re-announcing keeps what is known', () => {
+    const live = new LiveDeployments();
+    assert.equal(live.apply(status('nope', 'deploying')), undefined);
+    live.apply(started('d1'));
+    live.apply(status('d1', 'watching'));
+    live.apply(started('d1'));
+    assert.equal(live.get('d1')?.status, 'watching');
+  });
+
+  it('a manual rollback started after the deployment finished becomes the environment state', () => {
+    const live = new LiveDeployments();
+    live.apply(started('d1'));
+    live.apply(finished('d1', 'stable'));
+    live.apply(started('r1', 'prod', 'rollback'));
+    assert.equal(live.forEnvironment('prod')?.id, 'r1');
+    assert.equal(live.get('r1')?.parentId, undefined);
+  });
+});
+
+describe('environmentState (tree description and status-bar words)', () => {
+  const now = T0 + 2 * 60_000;
+  const history = [record('20261126T200000000Z-aaaaaa', 'stable', 'a1b2c3d999')];
+
+  it('shows the stable commit and its age when nothing runs', () => {
+    const s = environmentState(undefined, history, now);
+    assert.equal(s.status, 'stable');
+    assert.equal(s.description, 'stable a1b2c3d · 1h ago');
+    assert.equal(s.short, 'stable a1b2c3d');
+    assert.equal(s.running, false);
+    assert.equal(s.currentStable?.id, history[0]!.id);
+  });
+
+  it('shows deploying, then the bake countdown, while a deployment runs', () => {
+    const live = new LiveDeployments();
+    live.apply(started('d1'));
+    live.apply(status('d1', 'deploying'));
+    assert.equal(environmentState(live.forEnvironment('prod'), history, now).description, 'deploying');
+    live.apply({ type: 'watch-started', deploymentId: 'd1', at: iso(T0), alarms: [], bakeMs: 0, pollSeconds: 1, deadline: iso(now + 192_000), rollback: 'auto', resumed: false });
+    const s = environmentState(live.forEnvironment('prod'), history, now);
+    assert.equal(s.description, 'watching 3:12 left');
+    assert.equal(s.short, 'watching 3:12');
+    assert.equal(s.running, true);
+    assert.equal(s.icon, 'eye');
+  });
+
+  it('says rolled back, failed and needs attention from the newest record', () => {
+    const rolled = [record('20261126T210000000Z-bbbbbb', 'rolled-back', 'ffff000'), ...history];
+    assert.equal(environmentState(undefined, rolled, now).description, 'rolled back · stable a1b2c3d · 1h ago');
+    const failed = [record('20261126T210000000Z-bbbbbb', 'failed', 'ffff000'), ...history];
+    assert.equal(environmentState(undefined, failed, now).short, 'failed');
+    const stuck = [{ ...record('20261126T210000000Z-bbbbbb', 'needs-attention', 'ffff000'), stackStatus: 'UPDATE_ROLLBACK_FAILED' }, ...history];
+    const s = environmentState(undefined, stuck, now);
+    assert.equal(s.description, 'needs attention');
+    assert.equal(s.updateRollbackFailed, true);
+    assert.equal(environmentState(undefined, [], now).description, 'not deployed yet');
+  });
+});
+
+describe('statusBarText', () => {
+  it('matches the words the issue names', () => {
+    const live = new LiveDeployments();
+    live.apply(started('d1'));
+    live.apply(status('d1', 'deploying'));
+    assert.equal(statusBarText(live.get('d1')!, T0), '$(sync~spin) prod: deploying');
+    live.apply({ type: 'watch-started', deploymentId: 'd1', at: iso(T0), alarms: [], bakeMs: 0, pollSeconds: 1, deadline: iso(T0 + 192_000), rollback: 'auto', resumed: false });
+    assert.equal(statusBarText(live.get('d1')!, T0), '$(eye) prod: watching 3:12');
+    live.apply(finished('d1', 'stable'));
+    assert.equal(statusBarText(live.get('d1')!, T0), '$(check) prod: stable a1b2c3d');
+    live.apply(started('d2'));
+    live.apply(finished('d2', 'rolled-back'));
+    assert.equal(statusBarText(live.get('d2')!, T0), '$(warning) prod: rolled back');
+  });
+});
