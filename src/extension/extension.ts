@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { Commands } from './commands';
 import { registerCommand } from './commandRunner';
-import { registerDeploymentsTree } from './deploymentsTree';
+import { registerEditorSurface } from './editorSurface';
 import { createLogOutput } from './logOutput';
 import { registerPendingCommands } from './pendingCommands';
 import { registerRunPanels } from './runPanel';
@@ -19,25 +19,16 @@ export function activate(context: vscode.ExtensionContext): void {
   context.subscriptions.push(channel);
 
   context.subscriptions.push(registerWorkspaceContext());
-  const tree = registerDeploymentsTree();
-  context.subscriptions.push(tree);
-  // The run panels (and the showRun command); the engine's events are attached where runs start.
-  registerRunPanels(context, { logger });
+  // The run panels (and the showRun command); the editor surface feeds them the engine's events.
+  const runPanels = registerRunPanels(context, { logger });
+  // Tree, status bar, notifications and the deployment commands (issue 6).
+  registerEditorSurface(context, { logger, runPanels });
 
   context.subscriptions.push(
     registerCommand(Commands.viewLogs, logger, () => channel.show(true)),
-    registerCommand(Commands.refresh, logger, () => tree.refresh()),
     registerStatusCommand(logger, () => activation.ms),
     ...registerPendingCommands(
       [
-        Commands.deploy,
-        Commands.cancel,
-        Commands.rollbackToThis,
-        Commands.rollback,
-        Commands.continueRollback,
-        Commands.openStackInConsole,
-        Commands.openAlarm,
-        Commands.copyCommit,
         Commands.createPipelineFile,
         Commands.validatePipelineFile,
         Commands.saveCommitPushDeploy,
