@@ -111,6 +111,8 @@ export interface Workbench {
   webviewFrame(match: string | ((frame: Frame) => Promise<boolean>), timeoutMs?: number): Promise<Frame>;
   /** The text the Output panel shows now (its selected channel). */
   outputText(): Promise<string>;
+  /** The name of the channel the Output panel shows ('' when the panel is closed). */
+  outputChannel(): Promise<string>;
   /** Waits until the Output panel's text matches, and returns it. */
   waitForOutput(match: TextMatch, timeoutMs?: number): Promise<string>;
   /** The Deploy Guard log file the extension host writes (the "Deploy Guard" output channel, complete). */
@@ -193,6 +195,7 @@ async function waitForHttp(url: string, child: ChildProcess, output: () => strin
 }
 
 export async function startWorkbench(options: WorkbenchOptions): Promise<Workbench> {
+  const started = Date.now();
   const binary = await ensureCodeServer();
   const vsix = resolve(options.vsix ?? DEFAULT_VSIX);
   if (!existsSync(vsix)) throw new Error(`${vsix} does not exist: run \`npm run package\` first (npm test does it when e2e tests are selected)`);
@@ -269,8 +272,8 @@ export async function startWorkbench(options: WorkbenchOptions): Promise<Workben
     await waitForWorkbench(page);
     await answerTrustDialog(page, options.trust ?? true);
 
-    const bench = createWorkbench({ page, url, workspace, userDataDir, name: options.name ?? '', serverOutput, close });
-    return bench;
+    process.stderr.write(`[workbench] VS Code ready on ${url} in ${((Date.now() - started) / 1000).toFixed(1)} s (workspace ${workspace}, trusted: ${options.trust ?? true})\n`);
+    return createWorkbench({ page, url, workspace, userDataDir, name: options.name ?? '', serverOutput, close });
   } catch (err) {
     await close();
     throw err;
@@ -278,7 +281,7 @@ export async function startWorkbench(options: WorkbenchOptions): Promise<Workben
 }
 
 async function waitForWorkbench(page: Page): Promise<void> {
-  await page.locator('.monaco-workbench .part.activitybar').waitFor({ state: 'visible', timeout: 60_000 });
+  await page.locator('.monaco-workbench .part.activitybar').waitFor({ state: 'visible', timeout: 120_000 });
   await page.locator('.monaco-workbench .part.statusbar').waitFor({ state: 'visible', timeout: 30_000 });
 }
 
@@ -286,7 +289,7 @@ async function waitForWorkbench(page: Page): Promise<void> {
 async function answerTrustDialog(page: Page, trust: boolean): Promise<void> {
   const label = trust ? 'Yes, I trust the authors' : "No, I don't trust the authors";
   const button = page.locator('.monaco-dialog-box .monaco-button', { hasText: label });
-  await button.waitFor({ state: 'visible', timeout: 30_000 });
+  await button.waitFor({ state: 'visible', timeout: 60_000 });
   await button.click();
   await page.locator('.monaco-dialog-box').waitFor({ state: 'detached', timeout: 10_000 });
 }
@@ -327,7 +330,7 @@ function createWorkbench(parts: Parts): Workbench {
     const row = quickInput.locator('.monaco-list-row').filter({
       has: page.locator('.label-name', { hasText: new RegExp(`^\\s*${escapeRegExp(title)}\\s*$`) }),
     });
-    await row.first().waitFor({ state: 'visible', timeout: 10_000 }).catch(async () => {
+    await row.first().waitFor({ state: 'visible', timeout: 20_000 }).catch(async () => {
       const offered = await quickInput.locator('.monaco-list-row .label-name').allTextContents();
       throw new Error(`the command palette offers no command titled "${title}" (it offers: ${offered.slice(0, 10).join(' | ') || 'nothing'})`);
     });
@@ -386,7 +389,7 @@ function createWorkbench(parts: Parts): Workbench {
     page.locator('.notifications-toasts .notification-toast').evaluateAll((toasts) =>
       toasts.map((toast) => ({
         message: (toast.querySelector('.notification-list-item-message')?.textContent ?? '').trim(),
-        source: (toast.querySelector('.notification-list-item-source')?.textContent ?? '').trim(),
+        source: (toast.querySelector('.notification-list-item-source')?.textContent ?? '').replace(/^\s*Source:\s*/, '').trim(),
         actions: [...toast.querySelectorAll('.notification-list-item-buttons-container .monaco-button')].map((b) => (b.textContent ?? '').trim()),
       })),
     );
@@ -402,32 +405,32 @@ function createWorkbench(parts: Parts): Workbench {
     await toast.locator('.notification-list-item-buttons-container .monaco-button', { hasText: action }).first().click({ timeout: timeoutMs });
   };
 
-  /** The inner document of every webview: code-server nests it as iframe.webview > iframe#active-frame. */
-  const webviewDocuments = () => page.frames().filter((f) => f.parentFrame() !== null && f.parentFrame() !== page.mainFrame() && f.name() === 'active-frame');
+  /**
+   * The documents of the webviews on the page, visible ones first. code-server nests each as
+   * iframe.webview (the host) > iframe#active-frame (the extension's HTML); the inner frame
+   * starts as #pending-frame and is renamed, so it is found by its id now, not its name then.
+   */
+  const webviewDocuments = async (visibleOnly: boolean): Promise<Frame[]> => {
+    const found: Frame[] = [];
+    for (const host of await page.locator('iframe.webview.ready').elementHandles()) {
+      if (visibleOnly && !(await host.isVisible())) continue;
+      const inner = await (await (await host.contentFrame())?.$('iframe#active-frame'))?.contentFrame();
+      if (inner && (await inner.evaluate('document.readyState === "complete"').catch(() => false))) found.push(inner);
+    }
+    return found;
+  };
 
-  const webviewFrame = async (match: string | ((frame: Frame) => Promise<boolean>), timeoutMs = 15_000): Promise<Frame> => {
+  const webviewFrame = async (match: string | ((frame: Frame) => Promise<boolean>), timeoutMs = 30_000): Promise<Frame> => {
     if (typeof match === 'string') {
+      // Activating the panel's tab makes its webview the one laid out and visible.
       const tab = page.locator('.part.editor .tabs-container .tab', { hasText: match });
       await tab.first().click({ timeout: timeoutMs });
-      // Only the active panel's outer iframe is laid out and visible.
-      return waitFor(
-        `the webview panel "${match}"`,
-        async () => {
-          for (const handle of await page.locator('iframe.webview.ready').elementHandles()) {
-            if (!(await handle.isVisible())) continue;
-            const outer = await handle.contentFrame();
-            const inner = outer?.childFrames().find((f) => f.name() === 'active-frame');
-            if (inner && (await inner.evaluate('document.readyState === "complete"').catch(() => false))) return inner;
-          }
-          return undefined;
-        },
-        timeoutMs,
-      );
+      return waitFor(`the webview panel "${match}"`, async () => (await webviewDocuments(true))[0], timeoutMs);
     }
     return waitFor(
       'a webview accepted by the predicate',
       async () => {
-        for (const frame of webviewDocuments()) if (await match(frame).catch(() => false)) return frame;
+        for (const frame of await webviewDocuments(false)) if (await match(frame).catch(() => false)) return frame;
         return undefined;
       },
       timeoutMs,
@@ -438,6 +441,17 @@ function createWorkbench(parts: Parts): Workbench {
     const lines = page.locator('.part.panel .output-view .view-lines .view-line');
     const texts = await lines.allTextContents();
     return texts.map((t) => t.replace(/\u00a0/g, ' ')).join('\n');
+  };
+
+  const outputChannel = async () => {
+    // The channel picker is a native <select> in the Output panel's title bar.
+    const chosen = await page.locator('.part.panel select.monaco-select-box').evaluateAll((selects) =>
+      selects.map((el) => {
+        const select = el as unknown as { options: { text: string }[]; selectedIndex: number };
+        return select.options[select.selectedIndex]?.text ?? '';
+      }),
+    );
+    return chosen.find((name) => name !== '') ?? '';
   };
 
   const waitForOutput = (match: TextMatch, timeoutMs = 15_000) =>
@@ -481,6 +495,7 @@ function createWorkbench(parts: Parts): Workbench {
     clickNotificationAction,
     webviewFrame,
     outputText,
+    outputChannel,
     waitForOutput,
     extensionLog,
     screenshot,
