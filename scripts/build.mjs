@@ -1,6 +1,7 @@
-// Builds the four bundles with esbuild:
+// Builds the bundles with esbuild:
 //   dist/extension.js  — what VS Code loads at activation; small, no AWS SDK, `vscode` external
 //   dist/engine.js     — src/core (the engine and the AWS SDK), required by the extension on first use
+//   dist/pipeline.js   — the pipeline-file validator for the editor, required when a deployguard.yaml opens
 //   dist/cli.js        — the same engine headless, with a shebang
 //   dist/webview/      — the run panel's browser bundle
 // Flags: --production (minify, no source maps), --watch.
@@ -28,11 +29,13 @@ const builds = [
     entryPoints: { extension: 'src/extension/extension.ts' },
     outdir: 'dist',
     // `./engine.js` is the lazily required engine bundle: keeping it external is what keeps
-    // the AWS SDK out of the activation path.
-    external: ['vscode', './engine.js'],
+    // the AWS SDK out of the activation path. `./pipeline.js` (yaml, ajv, the validator) is
+    // required the first time a deployguard.yaml is opened.
+    external: ['vscode', './engine.js', './pipeline.js'],
     metafile: true,
   },
   { ...node, entryPoints: { engine: 'src/core/index.ts' }, outdir: 'dist', external: ['vscode'] },
+  { ...node, entryPoints: { pipeline: 'src/extension/pipeline/pipelineTools.ts' }, outdir: 'dist', external: ['vscode'] },
   {
     ...node,
     entryPoints: { cli: 'src/cli.ts' },
