@@ -1,0 +1,192 @@
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { Frame } from 'playwright-core';
+import { HistoryStore } from '../../src/core/history/store';
+import { HISTORY_SCHEMA_VERSION, type DeploymentRecord } from '../../src/core/history/record';
+import { newDeploymentId } from '../../src/core/history/paths';
+import { runSteps } from '../../src/core/pipeline';
+import { startWorkbench, waitFor, type Workbench } from './support/workbench';
+
+// The run panel in a real VS Code (code-server 1.100 + Chromium): a run's history record and the
+// log its real steps printed — including a hostile corpus — shown in the webview; the panel comes
+// back after a window reload.
+const WORKSPACE = 'test/fixtures/workspaces/basic';
+const SHOW_RUN_KEY = 'ctrl+alt+shift+f8';
+const START_TIMEOUT = 5 * 60_000;
+
+/** What a build script could print to attack the panel; every line must show up as plain text. */
+const HOSTILE_SCRIPT = String.raw`
+printf '%s\n' '<script>document.title="PWNED-SCRIPT"</script>'
+printf '%s\n' '</div><img src=x onerror="document.title=\"PWNED-IMG\"">'
+printf '\033]8;;javascript:document.title="PWNED-LINK"\033\\click me\033]8;;\033\\\n'
+printf 'before\033]52;c;cHduZWQ=\007after\n'
+printf 'user \342\200\256gnp.exe\n'
+printf 'Deploy FAILED\rDeploy OK    \n'
+printf 'bad \377\376 bytes\n'
+printf '\033[32mgreen ok\033[0m \033[1;31mbold red\033[0m\n'
+head -c 10000 /dev/zero | tr '\0' 'x'; printf '\n'
+echo "Deploy succeeded"
+`;
+
+interface FinishedRun {
+  readonly id: string;
+  readonly home: string;
+}
+
+/**
+ * A finished run made by the engine's real parts: the steps run through the engine's step runner
+ * (bash, masking, the log file) and the record goes through the history store, the way a deploy
+ * writes them. The second step fails, so the record says `failed` — while the log says
+ * "Deploy succeeded".
+ */
+async function makeFinishedRun(): Promise<FinishedRun> {
+  const home = mkdtempSync(join(tmpdir(), 'deployguard-panel-e2e-'));
+  const repo = join(home, 'repo');
+  mkdirSync(repo);
+  writeFileSync(join(repo, 'hostile.sh'), HOSTILE_SCRIPT);
+  const id = newDeploymentId();
+  const store = new HistoryStore(home);
+  const history = store.stack({ account: '123456789012', region: 'us-east-1', stackName: 'hello-e2e' });
+  const logFile = history.logPath(id);
+  mkdirSync(join(history.dir, 'logs'), { recursive: true });
+  const startedAt = new Date().toISOString();
+  const result = await runSteps({
+    steps: [
+      { name: 'Print hostile output', run: 'bash hostile.sh', env: {} },
+      { name: 'Fail on purpose', run: 'echo "about to fail"; exit 3', env: {} },
+    ],
+    repoRoot: repo,
+    logFile,
+  });
+  assert.equal(result.status, 'failed');
+  const body = 'Resources: {}\n';
+  const record: DeploymentRecord = {
+    schemaVersion: HISTORY_SCHEMA_VERSION,
+    id,
+    kind: 'deploy',
+    environment: 'e2e',
+    stackName: 'hello-e2e',
+    region: 'us-east-1',
+    account: '123456789012',
+    commit: 'a1b2c3d4e5f60718293a4b5c6d7e8f9012345678',
+    branch: 'main',
+    template: { body, sha256: createHash('sha256').update(body).digest('hex') },
+    parameters: [],
+    tags: {},
+    capabilities: [],
+    status: 'failed',
+    reason: 'step "Fail on purpose" exited with 3',
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    steps: result.steps.map((s) => ({ ...s })),
+    logFile,
+  };
+  await history.write(record);
+  return { id, home };
+}
+
+async function panelText(frame: Frame, selector: string): Promise<string> {
+  return (await frame.locator(selector).allTextContents()).join('\n');
+}
+
+describe('the run panel in a real VS Code', { timeout: START_TIMEOUT + 180_000 }, () => {
+  let bench: Workbench | undefined;
+  let run: FinishedRun | undefined;
+  const wb = () => {
+    assert.ok(bench, 'the workbench did not start');
+    return bench;
+  };
+
+  before(async () => {
+    run = await makeFinishedRun();
+    bench = await startWorkbench({
+      workspace: WORKSPACE,
+      trust: true,
+      name: 'panel',
+      env: { DEPLOYGUARD_HOME: run.home },
+      settings: { 'deployGuard.openRunPanel': false },
+      keybindings: [{ key: SHOW_RUN_KEY, command: 'deployGuard.showRun', args: run.id }],
+    });
+  }, { timeout: START_TIMEOUT });
+
+  after(async () => {
+    await bench?.close();
+    if (run) rmSync(run.home, { recursive: true, force: true });
+  });
+
+  const openPanel = async (timeoutMs = 30_000): Promise<Frame> =>
+    wb().webviewFrame(async (frame) => (await frame.locator('.run-status[data-status]').count()) > 0, timeoutMs);
+
+  it('shows a finished run from its history record: header, status from the record, steps, log', async () => {
+    // The key runs deployGuard.showRun with the record's id (which also activates the extension).
+    // Pressed again until the panel is there: the first press may land before the workbench has focus.
+    const frame = await waitFor(
+      'the run panel to open',
+      async () => {
+        await wb().page.keyboard.press('Control+Alt+Shift+F8');
+        return openPanel(5_000).catch(() => undefined);
+      },
+      90_000,
+      500,
+    );
+    await waitFor('the log to show the hostile corpus', async () => ((await panelText(frame, '.log-row')).includes('green ok') ? true : undefined), 20_000);
+
+    assert.match(await panelText(frame, '.run-title'), /hello-e2e → e2e/);
+    // The status is the engine's (failed), although the log's last word is "Deploy succeeded".
+    assert.equal(await frame.locator('.run-status').getAttribute('data-status'), 'failed');
+    assert.match(await panelText(frame, '.run-reason'), /Fail on purpose/);
+    assert.deepEqual(await frame.locator('.step').evaluateAll((els) => els.map((e) => e.getAttribute('data-status'))), ['succeeded', 'failed']);
+    assert.match(await panelText(frame, '.run-commit'), /^a1b2c3d \(main\)/);
+    await wb().screenshot('panel-finished-run');
+  });
+
+  it('shows the hostile corpus as literal text, and none of it runs', async () => {
+    const frame = await openPanel();
+    const rows = await frame.locator('.log-row').evaluateAll((els) => els.map((e) => e.textContent ?? ''));
+    const has = (text: string) => rows.some((r) => r.includes(text));
+    assert.ok(has('<script>document.title="PWNED-SCRIPT"</script>'), 'the <script> line is shown as text');
+    assert.ok(has('</div><img src=x onerror="document.title=\\"PWNED-IMG\\"">') || has('</div><img src=x onerror='), 'the <img onerror> line is shown as text');
+    assert.ok(has('click me') && !has('javascript:'), 'OSC 8 link text kept, its javascript: target dropped');
+    assert.ok(has('beforeafter') && !has('cHduZWQ='), 'OSC 52 clipboard write removed');
+    assert.ok(has('⟨U+202E⟩'), 'bidi override made visible');
+    assert.ok(has('Deploy FAILED\u240dDeploy OK'), 'a lone CR is shown, not obeyed');
+    assert.ok(has('bad \ufffd\ufffd bytes'), 'invalid UTF-8 shown as replacement characters');
+    assert.ok(rows.some((r) => r.length >= 10_000 && /^x+$/.test(r)), 'the 10 kB line is there');
+    // Colours kept as styles.
+    const green = await frame.locator('.log-row span.fg2', { hasText: 'green ok' }).count();
+    assert.equal(green, 1);
+
+    // Nothing was interpreted: no element came from log text, no script changed anything.
+    // (A string, because this file is type-checked without the DOM library.)
+    const dom = (await frame.evaluate(`({
+      imgs: document.querySelectorAll('img').length,
+      // VS Code injects its own bootstrap script into every webview; none may come from the log.
+      scriptsFromLog: [...document.querySelectorAll('script')].filter((s) => s.textContent.includes('PWNED') || s.closest('#root')).length,
+      links: document.querySelectorAll('a').length,
+      title: document.title,
+    })`)) as { imgs: number; scriptsFromLog: number; links: number; title: string };
+    assert.deepEqual({ imgs: dom.imgs, scriptsFromLog: dom.scriptsFromLog, links: dom.links }, { imgs: 0, scriptsFromLog: 0, links: 0 });
+    assert.ok(!dom.title.includes('PWNED'), `document.title is ${dom.title}`);
+    const topTitle = await wb().page.title();
+    assert.ok(!topTitle.includes('PWNED'), `the workbench title is ${topTitle}`);
+    await wb().screenshot('panel-hostile-corpus');
+  });
+
+  it('filters the log and keeps the filter across a window reload, with the same run restored', async () => {
+    let frame = await openPanel();
+    await frame.locator('.log-filter').click();
+    await wb().page.keyboard.type('green');
+    await waitFor('the filter to apply', async () => ((await panelText(frame, '.log-status')).includes('1 of') ? true : undefined), 10_000);
+
+    await wb().reloadWindow();
+    frame = await wb().webviewFrame(async (f) => (await f.locator('.run-status[data-status="failed"]').count()) > 0, 60_000);
+    assert.match(await panelText(frame, '.run-title'), /hello-e2e → e2e/);
+    await waitFor('the restored log', async () => ((await panelText(frame, '.log-row')).includes('green ok') ? true : undefined), 20_000);
+    assert.match(await panelText(frame, '.log-status'), /1 of \d+ lines match/);
+    await wb().screenshot('panel-restored');
+  });
+});
