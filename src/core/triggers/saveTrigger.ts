@@ -37,8 +37,10 @@ export class SaveTrigger implements Disposable {
   private timer: NodeJS.Timeout | undefined;
   /** Accepted saves since the last deploy request. */
   private batch = new Set<string>();
+  /** Saves waiting for the next batched ignore check. */
+  private readonly unchecked = new Set<string>();
   /** Ignore checks in flight, so `settled()` can wait for them. */
-  private checks = new Set<Promise<void>>();
+  private readonly checks = new Set<Promise<void>>();
   private paused = false;
   private stopped = false;
 
@@ -96,8 +98,14 @@ export class SaveTrigger implements Disposable {
       this.logger.warn('Ignoring a save: the workspace is not trusted.');
       return;
     }
-    const check = this.accept(absolute).finally(() => this.checks.delete(check));
-    this.checks.add(check);
+    // Saves arriving together (a file watcher reports bursts) share one `git check-ignore`.
+    this.unchecked.add(absolute);
+    if (this.unchecked.size === 1) {
+      const check = new Promise<void>((done) => setImmediate(done))
+        .then(() => this.accept())
+        .finally(() => this.checks.delete(check));
+      this.checks.add(check);
+    }
   }
 
   /** Resolves when no ignore check, debounce, deploy or follow-up is outstanding. */
@@ -129,16 +137,19 @@ export class SaveTrigger implements Disposable {
     this.runEmitter.dispose();
   }
 
-  private async accept(path: string): Promise<void> {
+  private async accept(): Promise<void> {
+    const paths = [...this.unchecked];
+    this.unchecked.clear();
     let ignored: Set<string>;
     try {
-      ignored = await this.options.repo.ignored([path]);
+      ignored = await this.options.repo.ignored(paths);
     } catch (err) {
-      this.logger.warn(`Could not ask git whether ${path} is ignored (${errorMessage(err)}); not deploying for it.`);
+      this.logger.warn(`Could not ask git which saved files are ignored (${errorMessage(err)}); not deploying for them.`);
       return;
     }
-    if (ignored.has(path) || this.stopped || this.paused) return;
-    this.batch.add(path);
+    const counted = paths.filter((p) => !ignored.has(p));
+    if (counted.length === 0 || this.stopped || this.paused) return;
+    for (const path of counted) this.batch.add(path);
     this.restartDebounce();
   }
 
