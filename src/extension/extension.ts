@@ -4,6 +4,7 @@ import { registerCommand } from './commandRunner';
 import { registerEditorSurface } from './editorSurface';
 import { createLogOutput } from './logOutput';
 import { registerPendingCommands } from './pendingCommands';
+import { registerPipelineEditor } from './pipeline';
 import { registerRunPanels } from './runPanel';
 import { registerStatusCommand } from './statusCommand';
 import { registerWorkspaceContext } from './workspaceState';
@@ -26,11 +27,11 @@ export function activate(context: vscode.ExtensionContext): void {
 
   context.subscriptions.push(
     registerCommand(Commands.viewLogs, logger, () => channel.show(true)),
+    // deployguard.yaml: diagnostics as you type, Create / Validate Pipeline File (issue 3).
+    ...registerPipelineEditor(logger),
     registerStatusCommand(logger, () => activation.ms),
     ...registerPendingCommands(
       [
-        Commands.createPipelineFile,
-        Commands.validatePipelineFile,
         Commands.saveCommitPushDeploy,
         Commands.toggleDeployOnSave,
       ],
