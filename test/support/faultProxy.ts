@@ -20,7 +20,8 @@ import type { AddressInfo } from 'node:net';
  *
  * Controlled in-process by the test through the returned object; `requests` logs every call.
  */
-export type FaultKind = 'throttle' | 'server-error' | 'reset' | 'hang' | 'limit' | 'expired';
+/** `reset-after`: the request reaches moto, then the connection drops before the answer. */
+export type FaultKind = 'throttle' | 'server-error' | 'reset' | 'reset-after' | 'hang' | 'limit' | 'expired';
 
 export interface FaultRule {
   /** The operation (`Action=` or the X-Amz-Target operation), or `*`. */
@@ -78,7 +79,7 @@ const CFN_NS = 'http://cloudformation.amazonaws.com/doc/2010-05-15/';
 
 /** The exact payloads of moto.md §4.2 (and their siblings for the other fault kinds). */
 function faultResponse(kind: FaultKind, json: boolean): { status: number; headers: Record<string, string>; body: string } {
-  const codes: Record<Exclude<FaultKind, 'reset' | 'hang'>, [number, string, string, string]> = {
+  const codes: Record<Exclude<FaultKind, 'reset' | 'reset-after' | 'hang'>, [number, string, string, string]> = {
     throttle: [400, 'Throttling', 'Rate exceeded', 'Sender'],
     limit: [400, 'LimitExceededException', 'Limit for stacks has been exceeded', 'Sender'],
     expired: [403, 'ExpiredToken', 'The security token included in the request is expired', 'Sender'],
@@ -231,7 +232,11 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
       const log = (status: ProxyRequestLog['status']) => requests.push({ action, ...(stackName ? { stackName } : {}), status, at: Date.now() });
 
       const rule = rules.find((r) => (r.action === action || r.action === '*') && (r.times ?? 1) > 0);
-      if (rule) {
+      let resetAfter = false;
+      if (rule?.kind === 'reset-after') {
+        rule.times = (rule.times ?? 1) - 1;
+        resetAfter = true;
+      } else if (rule) {
         rule.times = (rule.times ?? 1) - 1;
         if (rule.kind === 'reset') {
           log('reset');
@@ -297,6 +302,11 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
       if (action === 'CreateChangeSet' && status === 200 && stackName) {
         const s = scenarios.get(stackName);
         if (s && s.startedAt === undefined) s.isCreate = params.get('ChangeSetType') === 'CREATE';
+      }
+      if (resetAfter) {
+        log('reset');
+        req.socket.destroy();
+        return;
       }
       text = rewrite(action, stackName, text);
       const headers = { ...upstreamRes.headers };

@@ -111,8 +111,18 @@ export function engineContext(io: CliIo, json: boolean): EngineContext {
     emit: print,
     logger: stderrLogger(io, json),
     ...(Number.isFinite(fast) && fast > 0
-      ? { timing: { changeSetPollMs: fast, acceptWithoutEventsMs: 50 * fast }, clientOptions: { maxAttempts: 3 } }
+      ? { timing: { changeSetPollMs: fast, acceptWithoutEventsMs: 50 * fast, lockHeartbeatMs: 20 * fast, lockStaleMs: 100 * fast }, clientOptions: clientOptionsFrom(io) }
       : {}),
+  };
+}
+
+/** Test and benchmark knobs: DEPLOYGUARD_REQUEST_TIMEOUT_MS, DEPLOYGUARD_MAX_ATTEMPTS. */
+function clientOptionsFrom(io: CliIo) {
+  const timeout = Number(io.env['DEPLOYGUARD_REQUEST_TIMEOUT_MS']);
+  const attempts = Number(io.env['DEPLOYGUARD_MAX_ATTEMPTS']);
+  return {
+    maxAttempts: Number.isInteger(attempts) && attempts > 0 ? attempts : 3,
+    ...(Number.isFinite(timeout) && timeout > 0 ? { requestTimeoutMs: timeout } : {}),
   };
 }
 
