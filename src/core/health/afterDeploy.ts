@@ -18,6 +18,7 @@ import type { Logger } from '../logger';
 import type { DeploymentStatus, ExitCode } from '../model';
 import type { EnvironmentConfig, RollbackPolicy } from '../pipeline/types';
 import { afterUnhealthy, type ConfirmRollback, type RollbackMark } from '../rollback/afterUnhealthy';
+import { readStack } from '../rollback/stackSnapshot';
 import type { Clock } from '../time';
 import { cloudWatchAlarmSource, type AlarmSource } from './alarmSource';
 import type { HealthPreflight } from './beforeDeploy';
@@ -113,6 +114,7 @@ export async function watchAfterDeploy(ctx: AfterDeployContext): Promise<AfterDe
     const bakeMs = checkpoint.bakeMs;
 
     let verdict = checkpoint.verdict;
+    let saved: Promise<void> = Promise.resolve();
     let polls = 0;
     if (!verdict) {
       ctx.emit({
@@ -157,7 +159,9 @@ export async function watchAfterDeploy(ctx: AfterDeployContext): Promise<AfterDe
       verdict = result.verdict;
       polls = result.polls;
       checkpoint = { ...checkpoint, verdict, historySupported: result.historySupported };
-      await persist(ctx, checkpoint);
+      // Not awaited here: the write overlaps the reads the rollback needs first (detection
+      // latency); `saved` is awaited before anything else is written and before returning.
+      saved = persist(ctx, checkpoint);
       ctx.emit({
         type: 'watch-verdict',
         deploymentId: record.id,
@@ -173,8 +177,10 @@ export async function watchAfterDeploy(ctx: AfterDeployContext): Promise<AfterDe
     const extra = (more: Record<string, unknown> = {}) => ({ health: { alarms: watched, verdict, ...more } });
     switch (verdict.kind) {
       case 'healthy':
+        await saved;
         return { outcome: 'finished', status: 'stable', reason: verdict.reason, extra: extra() };
       case 'unknown':
+        await saved;
         return { outcome: 'finished', status: 'needs-attention', reason: `health unknown: ${verdict.reason}`, extra: extra() };
       case 'unhealthy': {
         const current = checkpoint;
@@ -183,6 +189,10 @@ export async function watchAfterDeploy(ctx: AfterDeployContext): Promise<AfterDe
         const status = (s: DeploymentStatus, reason: string) =>
           ctx.emit({ type: 'deployment-status', deploymentId: record.id, at: iso(ctx.clock.now()), status: s, reason });
         status('unhealthy', verdict.reason);
+        const cloudFormation = await ctx.clients.cloudFormation();
+        // Read the history and the stack at once: every millisecond here delays the rollback.
+        const stackNow = readStack(cloudFormation, record.stackId ?? record.stackName, ctx.signal);
+        stackNow.catch(() => undefined); // awaited (and its error handled) inside afterUnhealthy
         const { records } = await ctx.history.list();
         const outcome = await afterUnhealthy({
           deployment: record,
@@ -190,11 +200,13 @@ export async function watchAfterDeploy(ctx: AfterDeployContext): Promise<AfterDe
           reason: verdict.reason,
           policy,
           records,
-          cloudFormation: await ctx.clients.cloudFormation(),
+          cloudFormation,
+          stackNow,
           restore: async (req) => ({ record: await ctx.rollbackTo(req.target, { reason: req.reason, automatic: true }) }),
           confirm: ctx.confirmRollback,
           alreadyStarted: current.rollback,
           markStarted: async (mark) => {
+            await saved;
             checkpoint = { ...current, rollback: mark };
             await persist(ctx, checkpoint);
             status('rolling-back', `restoring stable deployment ${mark.targetId}`);
@@ -203,6 +215,7 @@ export async function watchAfterDeploy(ctx: AfterDeployContext): Promise<AfterDe
           logger,
           signal: ctx.signal,
         });
+        await saved;
         return {
           outcome: 'finished',
           status: outcome.status,

@@ -18,7 +18,7 @@ import type { Logger } from '../logger';
 import { ExitCode, type DeploymentStatus } from '../model';
 import type { RollbackPolicy } from '../pipeline/types';
 import type { RollbackFinishedEvent, RollbackStartedEvent } from '../health/events';
-import { checkStillOurs, readStack, stackMatchesRecord } from './stackSnapshot';
+import { checkStillOurs, readStack, stackMatchesRecord, type StackSnapshot } from './stackSnapshot';
 
 /** Redeploys a stable record through a change set; the engine's manual-rollback path. */
 export type RestoreStable = (request: RestoreRequest) => Promise<RestoreResult>;
@@ -65,6 +65,8 @@ export interface AfterUnhealthyOptions {
   /** Every record of the stack, newest first (for the stable target). */
   readonly records: readonly DeploymentRecord[];
   readonly cloudFormation: CloudFormationClient;
+  /** The stack as read when the verdict came (started early to save time); default: read it here. */
+  readonly stackNow?: Promise<StackSnapshot | undefined>;
   readonly restore: RestoreStable;
   /** For `prompt`; absent when no one can be asked (CLI without a terminal). */
   readonly confirm?: ConfirmRollback;
@@ -134,7 +136,7 @@ export async function afterUnhealthy(options: AfterUnhealthyOptions): Promise<Af
   // Compare-and-swap: act only on the stack exactly as this deployment left it.
   let snapshot;
   try {
-    snapshot = await readStack(options.cloudFormation, deployment.stackId ?? deployment.stackName, options.signal);
+    snapshot = await (options.stackNow ?? readStack(options.cloudFormation, deployment.stackId ?? deployment.stackName, options.signal));
   } catch (err) {
     if (isCancellation(err)) throw err;
     return notRolledBack(`${unhealthy}; the stack could not be read before rolling back (${errorMessage(err)}), so nothing was done`, ExitCode.NeedsPerson, target.id);

@@ -23,21 +23,24 @@ export interface StackSnapshot {
 
 /** Reads the stack; undefined when it does not exist. */
 export async function readStack(cfn: CloudFormationClient, stack: string, signal?: AbortSignal): Promise<StackSnapshot | undefined> {
-  let described;
-  try {
-    described = await cfn.send(new DescribeStacksCommand({ StackName: stack }), { abortSignal: signal });
-  } catch (err) {
+  // All three at once (by ARN when known): this runs between an ALARM and the rollback.
+  const missing = (err: unknown) => {
     const e = err as { name?: string; message?: string };
-    if (e?.name === 'ValidationError' && /does not exist/.test(e.message ?? '')) return undefined;
+    return e?.name === 'ValidationError' && /does not exist/.test(e.message ?? '');
+  };
+  let described, template, events;
+  try {
+    [described, template, events] = await Promise.all([
+      cfn.send(new DescribeStacksCommand({ StackName: stack }), { abortSignal: signal }),
+      cfn.send(new GetTemplateCommand({ StackName: stack, TemplateStage: 'Original' }), { abortSignal: signal }),
+      cfn.send(new DescribeStackEventsCommand({ StackName: stack }), { abortSignal: signal }),
+    ]);
+  } catch (err) {
+    if (missing(err)) return undefined;
     throw err;
   }
   const s = described.Stacks?.[0];
   if (!s) return undefined;
-  const target = s.StackId ?? stack;
-  const [template, events] = await Promise.all([
-    cfn.send(new GetTemplateCommand({ StackName: target, TemplateStage: 'Original' }), { abortSignal: signal }),
-    cfn.send(new DescribeStackEventsCommand({ StackName: target }), { abortSignal: signal }),
-  ]);
   const parameters: Record<string, string> = {};
   for (const p of s.Parameters ?? []) if (p.ParameterKey) parameters[p.ParameterKey] = p.ParameterValue ?? '';
   const newestStackEvent = (events.StackEvents ?? []).find((e) => e.ResourceType === 'AWS::CloudFormation::Stack');

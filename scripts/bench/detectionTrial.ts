@@ -1,0 +1,116 @@
+/**
+ * One detection-latency trial for the health benchmark: a real deploy of v2 through the engine
+ * (runDeployment) against moto behind a recording proxy; at a random moment of the bake an alarm
+ * is set to ALARM (straight to moto); the clock stops when the rollback's first write call
+ * (CreateChangeSet / UpdateStack / ExecuteChangeSet) reaches the proxy.
+ */
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { StackPollers } from '../../src/core/aws/stackPoller';
+import { runDeployment, type EngineContext } from '../../src/core/deployment';
+import type { EngineEvent } from '../../src/core/events';
+import { HistoryStore } from '../../src/core/history/store';
+import type { PipelineConfig } from '../../src/core/pipeline/types';
+import { health, memoryLogger, putAlarm, rawCloudWatch, REGION, setAlarm } from '../../test/support/healthFixtures';
+import type { Moto } from '../../test/support/moto';
+import { startRecorder, type Recorder } from './recorder';
+
+const WRITE_CALLS = ['CreateChangeSet', 'UpdateStack', 'ExecuteChangeSet'];
+const BAKE_MS = 6000;
+
+const template = (version: string) => `Description: orders service ${version}
+Parameters:
+  Version:
+    Type: String
+Resources:
+  Marker:
+    Type: AWS::SSM::Parameter
+    Properties:
+      Name: !Sub '/orders/\${AWS::StackName}/version'
+      Type: String
+      Value: !Ref Version
+`;
+
+export interface DetectionContext {
+  readonly recorder: Recorder;
+  readonly cw: CloudWatchClient;
+  readonly repo: string;
+  readonly home: string;
+  close(): Promise<void>;
+}
+
+function pipeline(endpoint: string, version: string, bakeMs: number): PipelineConfig {
+  return {
+    version: 1,
+    name: 'orders',
+    steps: [],
+    stack: { name: 'orders-bench', template: `template-${version}.yaml`, parameters: { Version: version }, capabilities: [], tags: {} },
+    environments: {
+      dev: { name: 'dev', region: REGION, endpoint, deployOn: [], confirm: false, health: health({ alarms: ['orders-5xx'], bakeMs, pollSeconds: 1 }) },
+    },
+  };
+}
+
+async function deploy(ctx: DetectionContext, version: string, bakeMs: number, events: EngineEvent[]) {
+  const engine: EngineContext = {
+    history: new HistoryStore(ctx.home),
+    pollers: new StackPollers(),
+    emit: (e) => events.push(e),
+    logger: memoryLogger(),
+    timing: { changeSetPollMs: 50, acceptWithoutEventsMs: 200 },
+  };
+  return runDeployment(engine, {
+    pipeline: pipeline(ctx.recorder.endpoint, version, bakeMs),
+    environment: 'dev',
+    repoRoot: ctx.repo,
+    skipSteps: true,
+    yes: true,
+    git: { sha: `sha-${version}` },
+  });
+}
+
+export async function prepareDetection(moto: Moto): Promise<DetectionContext> {
+  await moto.reset();
+  const recorder = await startRecorder(moto.endpoint);
+  const cw = rawCloudWatch(moto.endpoint);
+  const repo = await mkdtemp(join(tmpdir(), 'dg-bench-repo-'));
+  const home = await mkdtemp(join(tmpdir(), 'dg-bench-home-'));
+  for (const v of ['v1', 'v2']) await writeFile(join(repo, `template-${v}.yaml`), template(v));
+  await putAlarm(cw, 'orders-5xx');
+  const ctx: DetectionContext = {
+    recorder,
+    cw,
+    repo,
+    home,
+    close: async () => {
+      cw.destroy();
+      await recorder.close();
+    },
+  };
+  const v1 = await deploy(ctx, 'v1', 500, []);
+  if (v1.record.status !== 'stable') throw new Error(`v1 did not become stable: ${v1.record.status} ${v1.record.reason}`);
+  return ctx;
+}
+
+/** Returns milliseconds from SetAlarmState(ALARM) to the rollback's first write call at the emulator. */
+export async function runDetectionTrial(ctx: DetectionContext, _index: number): Promise<number> {
+  await setAlarm(ctx.cw, 'orders-5xx', 'OK');
+  const events: EngineEvent[] = [];
+  let latency: number | undefined;
+  const trigger = (async () => {
+    while (!events.some((e) => e.type === 'watch-started')) await new Promise((r) => setTimeout(r, 5));
+    // A random moment of the bake, so the alarm lands anywhere in the poll cycle.
+    await new Promise((r) => setTimeout(r, 300 + Math.random() * 3000));
+    const firstWrite = ctx.recorder.next(WRITE_CALLS);
+    const t0 = performance.now();
+    await setAlarm(ctx.cw, 'orders-5xx', 'ALARM', 'benchmark');
+    latency = (await firstWrite).at - t0;
+    if (process.env.TRACE) console.log(ctx.recorder.calls.filter((c) => c.at >= t0 - 1).map((c) => `${(c.at - t0).toFixed(0)} ${c.op}`).join('\n'));
+  })();
+  const v2 = await deploy(ctx, 'v2', BAKE_MS, events);
+  await trigger;
+  if (v2.record.status !== 'rolled-back') throw new Error(`trial ended ${v2.record.status}: ${v2.record.reason}`);
+  return latency!;
+}
