@@ -26,7 +26,9 @@ function plainBash(): Promise<Sample> {
   return new Promise((resolve, reject) => {
     const cpu = process.cpuUsage();
     const started = performance.now();
-    const child = spawn('bash', bashArgs(COMMAND), { stdio: ['ignore', 'pipe', 'inherit'] });
+    // detached like the runner's steps: a new session, so both sides get the same CPU share
+    // from the scheduler (autogroups) on a busy machine.
+    const child = spawn('bash', bashArgs(COMMAND), { stdio: ['ignore', 'pipe', 'inherit'], detached: true, env: { PATH: process.env.PATH } });
     child.stdout.on('data', () => undefined);
     child.on('error', reject);
     child.on('close', () => resolve({ wallMs: performance.now() - started, cpuMs: cpuSince(cpu) }));

@@ -35,7 +35,9 @@ export class CappedLogFile {
       this.droppedLines++;
       return;
     }
-    const bytes = Buffer.byteLength(line) + 1;
+    // Characters, not bytes, per line (Buffer.byteLength on every line costs more than the rest of
+    // the logging); exact bytes are counted per flushed chunk, so the cap drifts by one chunk at most.
+    const bytes = line.length + 1;
     if (this.written + this.pendingBytes + bytes > this.maxBytes) {
       this.truncated = true;
       this.droppedLines++;
@@ -48,8 +50,9 @@ export class CappedLogFile {
 
   private flush(): void {
     if (this.pending.length === 0) return;
-    this.stream.write(`${this.pending.join('\n')}\n`);
-    this.written += this.pendingBytes;
+    const chunk = Buffer.from(`${this.pending.join('\n')}\n`, 'utf8');
+    this.stream.write(chunk);
+    this.written += chunk.length;
     this.pending = [];
     this.pendingBytes = 0;
   }

@@ -9,6 +9,8 @@ export function cutMarker(droppedChars: number): string {
   return ` … [line cut: ${droppedChars} more characters]`;
 }
 
+const STREAM = { stream: true } as const;
+
 export class LineSplitter {
   private readonly decoder = new TextDecoder('utf-8', { fatal: false });
   private partial = '';
@@ -21,7 +23,7 @@ export class LineSplitter {
   ) {}
 
   push(chunk: Uint8Array): void {
-    this.consume(this.decoder.decode(chunk, { stream: true }));
+    this.consume(this.decoder.decode(chunk, STREAM));
   }
 
   /** Flushes the last unterminated line (and any incomplete UTF-8 sequence, as U+FFFD). */
