@@ -1,0 +1,157 @@
+/**
+ * The watch survives a killed CLI (issue 5 §7): `deployguard deploy` is SIGKILLed mid-bake; the
+ * alarm fires while nothing is watching; the next `deployguard deploy` resumes the same watch
+ * (same deadline and baseline, from the record), sees the ALARM, rolls back: exit 3, v1 current.
+ * The CLI runs from source (node --import tsx src/cli.ts) against a real moto_server.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { after, before, describe, it } from 'node:test';
+import { CloudFormationClient, GetTemplateCommand } from '@aws-sdk/client-cloudformation';
+import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { putAlarm, rawCloudWatch, REGION, setAlarm, useMotoCredentials } from '../support/healthFixtures';
+import { MOTO_ENV, startMoto, type Moto } from '../support/moto';
+
+const CLI = resolve(__dirname, '../../src/cli.ts');
+// Absolute, because the CLI runs in the test repository (where tsx is not installed).
+const TSX = pathToFileURL(resolve(__dirname, '../../node_modules/tsx/dist/loader.mjs')).href;
+const template = (version: string) => `Description: orders service ${version}
+Parameters:
+  Version:
+    Type: String
+Resources:
+  Marker:
+    Type: AWS::SSM::Parameter
+    Properties:
+      Name: !Sub '/orders/\${AWS::StackName}/version'
+      Type: String
+      Value: !Ref Version
+`;
+
+interface Run {
+  readonly done: Promise<{ code: number | null; signal: NodeJS.Signals | null; events: { type: string; [k: string]: unknown }[]; stderr: string }>;
+  readonly pid: number;
+  /** Resolves when an event of this type has been printed. */
+  waitFor(type: string): Promise<{ type: string; [k: string]: unknown }>;
+}
+
+describe('deployguard deploy: the watch resumes after the CLI is killed', () => {
+  let moto: Moto;
+  let cw: CloudWatchClient;
+  let repo: string;
+  let home: string;
+
+  before(async () => {
+    useMotoCredentials();
+    moto = await startMoto();
+    cw = rawCloudWatch(moto.endpoint);
+    repo = await mkdtemp(join(tmpdir(), 'dg-resume-repo-'));
+    home = await mkdtemp(join(tmpdir(), 'dg-resume-home-'));
+  });
+  after(async () => {
+    cw.destroy();
+    await moto.stop();
+  });
+
+  async function writeRepo(version: string): Promise<void> {
+    await writeFile(join(repo, 'template.yaml'), template(version));
+    await writeFile(
+      join(repo, 'deployguard.yaml'),
+      `version: 1
+name: orders
+steps:
+  - name: Build
+    run: echo build
+stack:
+  name: orders-dev
+  template: template.yaml
+  parameters:
+    Version: ${version}
+environments:
+  dev:
+    region: ${REGION}
+    endpoint: ${moto.endpoint}
+    health:
+      alarms: [orders-5xx]
+      bake: 4s
+      pollSeconds: 1
+      rollback: auto
+`,
+    );
+  }
+
+  function cli(args: string[]): Run {
+    const child = spawn(process.execPath, ['--no-warnings', '--import', TSX, CLI, ...args], {
+      cwd: repo,
+      env: { ...process.env, ...MOTO_ENV, DEPLOYGUARD_HOME: home, DEPLOYGUARD_POLL_MS: '50', AWS_ENDPOINT_URL: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const events: { type: string; [k: string]: unknown }[] = [];
+    const waiters: { type: string; resolve: (e: { type: string }) => void }[] = [];
+    let buffer = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      buffer += chunk.toString();
+      let nl;
+      while ((nl = buffer.indexOf('\n')) >= 0) {
+        const line = buffer.slice(0, nl);
+        buffer = buffer.slice(nl + 1);
+        try {
+          const event = JSON.parse(line) as { type: string };
+          events.push(event);
+          for (const w of waiters.filter((x) => x.type === event.type)) w.resolve(event);
+        } catch {
+          /* not an event line */
+        }
+      }
+    });
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const done = new Promise<Awaited<Run['done']>>((res) => child.on('exit', (code, signal) => res({ code, signal, events, stderr })));
+    return {
+      done,
+      pid: child.pid!,
+      waitFor: (type) =>
+        new Promise((res, rej) => {
+          const hit = events.find((e) => e.type === type);
+          if (hit) return res(hit);
+          waiters.push({ type, resolve: res as (e: { type: string }) => void });
+          void done.then((d) => rej(new Error(`the CLI exited (${d.code}) before ${type}:\n${d.stderr}`)));
+        }),
+    };
+  }
+
+  it('killed mid-bake, alarm fires, next run resumes the watch and rolls back (exit 3)', async () => {
+    await putAlarm(cw, 'orders-5xx');
+    await writeRepo('v1');
+    const v1 = await cli(['deploy', 'dev', '--skip-steps', '--yes', '--json', '--bake', '1s']).done;
+    assert.equal(v1.code, 0, v1.stderr);
+
+    await writeRepo('v2');
+    const first = cli(['deploy', 'dev', '--skip-steps', '--yes', '--json', '--bake', '6s']);
+    const started = await first.waitFor('watch-started');
+    process.kill(first.pid, 'SIGKILL');
+    const killed = await first.done;
+    assert.equal(killed.signal, 'SIGKILL');
+
+    // The fire starts while nothing is watching.
+    await setAlarm(cw, 'orders-5xx', 'ALARM', 'Threshold Crossed: while the CLI was down');
+
+    const second = await cli(['deploy', 'dev', '--skip-steps', '--yes', '--json', '--bake', '6s']).done;
+    const resumed = second.events.find((e) => e.type === 'watch-started');
+    assert.ok(resumed, second.stderr);
+    assert.equal(resumed['resumed'], true);
+    assert.equal(resumed['deadline'], started['deadline'], 'the same bake, not a new one');
+    assert.equal(resumed['deploymentId'], started['deploymentId']);
+    const verdict = second.events.find((e) => e.type === 'watch-verdict');
+    assert.equal(verdict?.['verdict'], 'unhealthy');
+    assert.equal(second.code, 3, second.stderr);
+
+    const cfn = new CloudFormationClient({ region: REGION, endpoint: moto.endpoint });
+    assert.equal((await cfn.send(new GetTemplateCommand({ StackName: 'orders-dev' }))).TemplateBody, template('v1'));
+    cfn.destroy();
+  });
+});
