@@ -23,3 +23,8 @@ export type { DeployRequest, DeploymentOutcome, EngineContext, AwsSelection } fr
 export { StackPollers } from './aws/stackPoller';
 export { GitRepository } from './git';
 export type { CommitInfo } from './git';
+// Health watch and rollback (issue 5): event wording for views, and the prompt-policy callback types.
+export { describeHealthEvent, isHealthEvent } from './health/describe';
+export type { HealthEvent } from './health/events';
+export type { ConfirmRollback, RollbackQuestion } from './rollback/afterUnhealthy';
+export type { AlarmReading, AlarmState } from './health/types';
