@@ -1,0 +1,125 @@
+/**
+ * The deploy-overhead benchmark (DESIGN.md §7, issue 4): deployguard vs awscli, same template,
+ * same moto, alternating, each run creating a fresh stack so both do the same work.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { build } from 'esbuild';
+import { startFaultProxy } from '../../test/support/faultProxy';
+import { MOTO_ENV, startMoto } from '../../test/support/moto';
+
+const TEMPLATE = `AWSTemplateFormatVersion: '2010-09-09'
+Parameters:
+  Name:
+    Type: String
+Resources:
+  Topic:
+    Type: AWS::SNS::Topic
+    Properties:
+      TopicName: !Ref Name
+  Queue:
+    Type: AWS::SQS::Queue
+    Properties:
+      QueueName: !Sub "\${Name}-queue"
+Outputs:
+  TopicArn:
+    Value: !Ref Topic
+`;
+
+const HOLD_MS = 20_000;
+
+function time(cmd: string, args: string[], env: NodeJS.ProcessEnv, cwd: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const started = process.hrtime.bigint();
+    const child = spawn(cmd, args, { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (out += c.toString()));
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      if (code !== 0) reject(new Error(`${cmd} ${args.join(' ')} exited ${code}:\n${out.slice(-2000)}`));
+      else resolve(ms);
+    });
+  });
+}
+
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+async function main(): Promise<void> {
+  const pairsDirect = Number(process.argv[2] ?? 5);
+  const pairsHeld = Number(process.argv[3] ?? 2);
+  const work = await mkdtemp(join(tmpdir(), 'dg-bench-deploy-'));
+  const cliJs = join(work, 'deployguard.cjs');
+  // Our own bundle of the CLI (dist/ may be rebuilt by others meanwhile): what users run.
+  await build({ entryPoints: ['src/cli.ts'], bundle: true, platform: 'node', format: 'cjs', target: 'node20', outfile: cliJs, logLevel: 'warning', define: { DEPLOYGUARD_VERSION: '"bench"' } });
+  await writeFile(join(work, 'template.yaml'), TEMPLATE);
+  await writeFile(
+    join(work, 'deployguard.yaml'),
+    `version: 1\nname: bench\nsteps:\n  - name: Build\n    run: echo build\nstack:\n  name: bench-dg-\${env:BENCH_RUN}\n  template: template.yaml\n  parameters: { Name: "bench-dg-\${env:BENCH_RUN}" }\nenvironments:\n  dev:\n    region: us-east-1\n`,
+  );
+
+  const moto = await startMoto();
+  const proxy = await startFaultProxy(moto.endpoint);
+  const env = { ...process.env, ...MOTO_ENV, AWS_DEFAULT_REGION: 'us-east-1', DEPLOYGUARD_HOME: join(work, 'home'), NODE_NO_WARNINGS: '1', AWS_PAGER: '' };
+  delete env['DEPLOYGUARD_POLL_MS'];
+  let run = 0;
+
+  const dg = (endpoint: string, hold: boolean) => {
+    run += 1;
+    const name = `bench-dg-${run}`;
+    if (hold) proxy.scenario(name, { holdMs: HOLD_MS });
+    return time(process.execPath, [cliJs, 'deploy', 'dev', '--skip-steps', '--endpoint', endpoint], { ...env, BENCH_RUN: String(run) }, work);
+  };
+  const aws = (endpoint: string, hold: boolean) => {
+    run += 1;
+    const name = `bench-aws-${run}`;
+    if (hold) proxy.scenario(name, { holdMs: HOLD_MS });
+    return time('aws', ['cloudformation', 'deploy', '--endpoint-url', endpoint, '--stack-name', name, '--template-file', 'template.yaml', '--parameter-overrides', `Name=${name}`], env, work);
+  };
+
+  try {
+    // Warm-up: moto imports its backends on first use; neither tool should pay for that.
+    await dg(moto.endpoint, false);
+    await aws(moto.endpoint, false);
+
+    const scenario = async (label: string, pairs: number, endpoint: string, hold: boolean) => {
+      const ours: number[] = [];
+      const theirs: number[] = [];
+      for (let i = 0; i < pairs; i++) {
+        // Alternate who goes first, so drift in moto's speed is shared.
+        if (i % 2 === 0) {
+          ours.push(await dg(endpoint, hold));
+          theirs.push(await aws(endpoint, hold));
+        } else {
+          theirs.push(await aws(endpoint, hold));
+          ours.push(await dg(endpoint, hold));
+        }
+      }
+      const ratio = median(ours) / median(theirs);
+      console.log(`${label}`);
+      console.log(`  deployguard deploy --skip-steps  median ${(median(ours) / 1000).toFixed(2)} s   runs ${ours.map((m) => (m / 1000).toFixed(2)).join(' ')}`);
+      console.log(`  aws cloudformation deploy        median ${(median(theirs) / 1000).toFixed(2)} s   runs ${theirs.map((m) => (m / 1000).toFixed(2)).join(' ')}`);
+      console.log(`  ratio deployguard / awscli = ${ratio.toFixed(2)}`);
+      return ratio;
+    };
+
+    const a = await scenario(`(a) direct to moto, ${pairsDirect} pairs`, pairsDirect, moto.endpoint, false);
+    const b = await scenario(`(b) through the proxy holding each stack CREATE_IN_PROGRESS for ${HOLD_MS / 1000} s, ${pairsHeld} pairs`, pairsHeld, proxy.endpoint, true);
+    console.log(`\nratios: (a) ${a.toFixed(2)} (target ≤ 2.0)   (b) ${b.toFixed(2)} (target ≤ 0.80)`);
+  } finally {
+    await proxy.close();
+    await moto.stop();
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
