@@ -17,6 +17,8 @@ export interface InteractiveSetup {
   /** The environment code-server (and so the extension host) runs with. */
   readonly env: NodeJS.ProcessEnv;
   readonly say: (line: string) => void;
+  /** True once Ctrl+C has asked everything to stop. */
+  readonly stopping: () => boolean;
 }
 
 /** User settings for the demo window: quiet, and a notification when a deployment becomes stable too. */
@@ -42,7 +44,7 @@ const SETTINGS = {
  */
 export async function startInteractive(setup: InteractiveSetup): Promise<void> {
   const { groups, root, vsix, repo, endpoint, env, say } = setup;
-  say('installing code-server if this machine has none yet (once, 2-3 minutes), then the extension');
+  say(`${bold('•')} starting VS Code (code-server; installed once per machine, 2-3 minutes, if this one has none yet) with the extension`);
   const binary = await ensureCodeServer();
   const userData = join(root, 'code-server', 'user-data');
   const extensions = join(root, 'code-server', 'extensions');
@@ -106,8 +108,9 @@ export async function startInteractive(setup: InteractiveSetup): Promise<void> {
     else if (word !== '') say(dim('type alarm, latency or ok (Ctrl+C stops the demo)'));
   });
   try {
-    await new Promise<void>((resolve) => server.once('exit', () => resolve()));
-    say(`code-server stopped:\n${output.split('\n').slice(-10).join('\n')}`);
+    const code = await new Promise<number | null>((resolve) => server.once('exit', (c) => resolve(c)));
+    // Stopped by Ctrl+C (the caller's cleanup) is the normal end; anything else is worth showing.
+    if (!setup.stopping()) say(`code-server stopped by itself (exit ${code}):\n${output.split('\n').slice(-10).join('\n')}`);
   } finally {
     input?.close();
     cw.destroy();

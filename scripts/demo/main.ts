@@ -50,7 +50,9 @@ export async function main(argv: readonly string[]): Promise<number> {
       else say(dim('stopped: moto, code-server and every deploy process are gone (checked with ps); temporary files removed.'));
     })());
   // Ctrl+C (and a polite kill) stop every process group first, then leave.
+  let stopping = false;
   const onSignal = (signal: NodeJS.Signals) => {
+    stopping = true;
     say(`\n${signal === 'SIGINT' ? 'Ctrl+C' : signal}: stopping the demo…`);
     void cleanup().then(() => process.exit(signal === 'SIGINT' ? 0 : 143));
   };
@@ -96,7 +98,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (scenario) {
       await playScenario({ groups, target: { cli: built.cli, repo: repo.dir, env }, endpoint: emulator.endpoint, say });
     } else {
-      await startInteractive({ groups, root, vsix: built.vsix!, repo: repo.dir, endpoint: emulator.endpoint, env, say });
+      await startInteractive({ groups, root, vsix: built.vsix!, repo: repo.dir, endpoint: emulator.endpoint, env, say, stopping: () => stopping });
     }
     await cleanup();
     if (scenario) say(green(bold('The story played to the end: deployed, watched, caught, rolled back, told.')));
