@@ -163,17 +163,22 @@ async function takeOver(path: string, info: LockInfo, staleMs: number): Promise<
 function startHeartbeat(path: string, info: LockInfo, heartbeatMs: number, tookOverFrom: LockInfo | undefined): StackLock {
   let released = false;
   let timer: NodeJS.Timeout | undefined;
+  // The beat in progress, if any: release() waits for it, because a beat that read the lock just
+  // before release() removed it would otherwise write it back (a lock left behind for nobody).
+  let beating: Promise<void> | undefined;
   const beat = async () => {
     if (released) return;
     const current = await readLock(path);
-    if (current?.token !== info.token) return; // lost it (taken over after we froze): stop beating
+    if (current?.token !== info.token || released) return; // lost it (taken over after we froze): stop beating
     info.heartbeatAt = new Date().toISOString();
     await writeFileAtomic(path, JSON.stringify(info, null, 2)).catch(() => undefined);
     schedule();
   };
   const schedule = () => {
     if (released) return;
-    timer = setTimeout(() => void beat(), heartbeatMs);
+    timer = setTimeout(() => {
+      beating = beat().finally(() => (beating = undefined));
+    }, heartbeatMs);
     timer.unref();
   };
   schedule();
@@ -184,6 +189,7 @@ function startHeartbeat(path: string, info: LockInfo, heartbeatMs: number, tookO
       if (released) return;
       released = true;
       if (timer) clearTimeout(timer);
+      await beating;
       const current = await readLock(path);
       if (current?.token === info.token) await rm(path, { force: true });
     },
