@@ -8,6 +8,7 @@ import { Commands, ContextKeys } from './commands';
 import { registerDeploymentsTree } from './deployments/deploymentsTree';
 import { DeployProgress } from './deployProgress';
 import { EngineHost } from './engineHost';
+import { confirmPipelineRun } from './pipeline/approval';
 import { DeploymentNotifications } from './notifications';
 import type { RunPanels } from './runPanel';
 import { ignoredWorkspaceValues, onSettingsChanged } from './settings';
@@ -29,7 +30,11 @@ export function registerEditorSurface(context: vscode.ExtensionContext, deps: { 
   const { logger, runPanels } = deps;
   // The host asks the notifications for `prompt` decisions; the notifications listen to the host.
   const holder: { notifications?: DeploymentNotifications } = {};
-  const host = new EngineHost({ logger, confirmRollback: (q) => holder.notifications!.confirmRollback(q) });
+  const host = new EngineHost({
+    logger,
+    confirmRollback: (q) => holder.notifications!.confirmRollback(q),
+    approvePipeline: (root) => confirmPipelineRun(context, root),
+  });
   const notifications = (holder.notifications = new DeploymentNotifications(host, logger));
   const tree = registerDeploymentsTree(host, logger);
   const refresh = () => {

@@ -32,6 +32,11 @@ export interface EngineHostDeps {
   readonly logger: Logger;
   /** Answers `rollback: prompt` (the notification with Roll Back Now / Keep This Version). */
   readonly confirmRollback: (question: RollbackQuestion) => Promise<boolean>;
+  /**
+   * Asked before a deploy runs the pipeline's steps: false when the user declines to run a
+   * pipeline file (or script) that changed since they last approved it (issue 3's approval).
+   */
+  readonly approvePipeline?: (repoRoot: string) => Promise<boolean>;
 }
 
 /** One operation this window started (or reattached to), with what cancels it. */
@@ -91,6 +96,9 @@ export class EngineHost implements vscode.Disposable {
     requireTrustedWorkspace('Deploying');
     const root = options.repoRoot ?? this.requireRoot();
     const pipeline = await this.validPipeline(root);
+    if (!options.skipSteps && pipeline.steps.length > 0 && this.deps.approvePipeline && !(await this.deps.approvePipeline(root))) {
+      throw new CancelledError('Running the pipeline');
+    }
     const git = options.git ?? (await this.headCommit(root));
     const settings = readSettings();
     return this.own(environment, (signal) =>
@@ -105,6 +113,7 @@ export class EngineHost implements vscode.Disposable {
         holder: 'vscode',
         ...(options.skipSteps ? { skipSteps: true } : {}),
         ...(options.confirmChanges ? { confirmChanges: options.confirmChanges } : {}),
+        confirmAlarmsFiring: (alarms) => confirmAlarmsFiring(environment, alarms.map((a) => a.name)),
         confirmRollback: (q) => this.deps.confirmRollback(q),
         signal,
       }),
@@ -338,6 +347,18 @@ export class EngineHost implements vscode.Disposable {
       throw err;
     }
   }
+}
+
+const DEPLOY_ANYWAY = 'Deploy Anyway';
+
+/** Guarded alarms already fire before the deploy: they will not be blamed on it, but a person decides. */
+async function confirmAlarmsFiring(environment: string, alarms: readonly string[]): Promise<boolean> {
+  const choice = await vscode.window.showWarningMessage(
+    `Guarded alarm(s) of ${environment} are already in ALARM: ${alarms.join(', ')}`,
+    { modal: true, detail: 'They fired before this deployment, so the health watch will not blame it for them, and it cannot tell whether the new version fixes or worsens them. Deploy anyway?' },
+    DEPLOY_ANYWAY,
+  );
+  return choice === DEPLOY_ANYWAY;
 }
 
 /** Listens for one engine event type. */
