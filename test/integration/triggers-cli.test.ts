@@ -9,7 +9,7 @@ import { createWatchCommand } from '../../src/cli/commands/watch';
 import { runCli } from '../../src/cli/main';
 import type { CliIo } from '../../src/cli/types';
 import { ExitCode } from '../../src/core/model';
-import type { DeployRequest } from '../../src/core/triggers';
+import type { TriggerDeployRequest } from '../../src/core/triggers';
 import { sleep } from '../../src/core/time';
 import { createGitSandbox, type GitSandbox } from '../support/gitRepos';
 
@@ -63,7 +63,7 @@ describe('deployguard watch ENV', () => {
   afterEach(() => box.cleanup());
 
   it('redeploys on file changes from the file system, ignores ignored files, and stops cleanly on Ctrl+C', async () => {
-    const requests: DeployRequest[] = [];
+    const requests: TriggerDeployRequest[] = [];
     const command = createWatchCommand(({ environment, repoRoot }) => {
       assert.equal(environment.name, 'dev');
       assert.equal(repoRoot, box.work);

@@ -5,12 +5,12 @@ import { afterEach, beforeEach, describe, it } from 'node:test';
 import { DeployGuardError } from '../../src/core/errors';
 import { GitRepository, PushRejectedError } from '../../src/core/git';
 import type { EnvironmentConfig } from '../../src/core/pipeline/types';
-import { PushTrigger, SaveTrigger, type DeployRequest } from '../../src/core/triggers';
+import { PushTrigger, SaveTrigger, type TriggerDeployRequest } from '../../src/core/triggers';
 import { sleep } from '../../src/core/time';
 import { createGitSandbox, createGitShim, type GitSandbox } from '../support/gitRepos';
 
 interface Seen {
-  readonly request: DeployRequest;
+  readonly request: TriggerDeployRequest;
   /** app.txt as the pipeline saw it, in the folder it ran in. */
   readonly appTxt: string;
   readonly folder: string;
@@ -39,7 +39,7 @@ function recordingDeploy(root: string) {
       if (seen.length >= n) return Promise.resolve();
       return new Promise((resolve) => started.push(() => seen.length >= n && resolve()));
     },
-    deploy: async (request: DeployRequest) => {
+    deploy: async (request: TriggerDeployRequest) => {
       running++;
       maxRunning = Math.max(maxRunning, running);
       const folder = request.worktree ?? root;

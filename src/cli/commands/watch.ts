@@ -11,7 +11,7 @@ import { parseCommandArgs } from '../usage';
 import { displayPath, formatProblem } from './problemFormat';
 import { watchDeployCallback } from './watchDeploy';
 
-const HELP = `Usage: deployguard watch ENV [--file PATH] [--debounce MS]
+const HELP = `Usage: deployguard watch ENV [--file PATH] [--debounce MS] [--endpoint URL] [--profile NAME]
 
 Redeploys environment ENV whenever files in the repository change (like "cdk watch"):
 changes are debounced, files git ignores do not count, and changes made while a deploy
@@ -25,6 +25,8 @@ a push or "deployguard deploy").
 Options:
   --file PATH      the pipeline file (default: ${PIPELINE_FILE_NAME} in the current folder)
   --debounce MS    quiet time after the last change before deploying (default ${DEFAULT_SAVE_DEBOUNCE_MS}, minimum 200)
+  --endpoint URL   send AWS calls here (an emulator); AWS_ENDPOINT_URL works too
+  --profile NAME   AWS profile when the environment names none (default: the SDK's chain)
   -h, --help       show this help
 
 Ctrl+C stops watching; a deploy in progress is cancelled cleanly.
@@ -38,6 +40,8 @@ export interface WatchDeployContext {
   readonly environment: EnvironmentConfig;
   readonly repoRoot: string;
   readonly file: string;
+  readonly userEndpoint?: string;
+  readonly userProfile?: string;
 }
 export type WatchDeployFactory = (context: WatchDeployContext) => DeployCallback;
 
@@ -79,6 +83,11 @@ async function loadEnvironment(io: CliIo, fileArg: string | undefined, envName: 
       hint: `add "save" to environments.${envName}.deployOn (dev stacks only), or run "deployguard deploy ${envName}"`,
     });
   }
+  if (environment.confirm) {
+    throw new DeployGuardError('Usage', `environment "${envName}" asks for confirmation before each deploy, so it cannot redeploy on every change`, {
+      hint: `run "deployguard deploy ${envName}" instead`,
+    });
+  }
   return { file, repoRoot, config, environment };
 }
 
@@ -89,7 +98,12 @@ export function createWatchCommand(deployFactory: WatchDeployFactory): CliComman
     summary: 'redeploy a dev environment whenever files change (Ctrl+C stops)',
     help: HELP,
     async run(args, io) {
-      const { values, positionals } = parseCommandArgs('watch', args, { file: { type: 'string' }, debounce: { type: 'string' } });
+      const { values, positionals } = parseCommandArgs('watch', args, {
+        file: { type: 'string' },
+        debounce: { type: 'string' },
+        endpoint: { type: 'string' },
+        profile: { type: 'string' },
+      });
       if (positionals.length !== 1) {
         throw new DeployGuardError('Usage', positionals.length === 0 ? 'name the environment, e.g. deployguard watch dev' : `expected one environment, got ${positionals.length}`, {
           hint: 'run "deployguard watch --help"',
@@ -103,7 +117,15 @@ export function createWatchCommand(deployFactory: WatchDeployFactory): CliComman
       const repo = new GitRepository({ root: repoRoot, isTrusted: () => true, env: io.env, logger });
       await repo.head(io.signal); // fails early, with a clear message, outside a git repository
 
-      const deploy = deployFactory({ io, config, environment, repoRoot, file });
+      const deploy = deployFactory({
+        io,
+        config,
+        environment,
+        repoRoot,
+        file,
+        ...(values.endpoint ? { userEndpoint: values.endpoint } : {}),
+        ...(values.profile ? { userProfile: values.profile } : {}),
+      });
       const trigger = new SaveTrigger({ repo, environment, deploy, isTrusted: () => true, debounceMs, logger });
       const watcher = new RepoFileWatcher({ repo, logger, onChange: (path) => trigger.onSave(path) });
       const rel = (path: string) => relative(repoRoot, path) || '.';
@@ -150,6 +172,9 @@ export function createWatchCommand(deployFactory: WatchDeployFactory): CliComman
 
 function describeResult(result: unknown): string {
   if (typeof result === 'string') return result;
+  // The engine's DeploymentOutcome: its record says how the deployment ended.
+  const record = (result as { record?: { status?: unknown; reason?: unknown } } | undefined)?.record;
+  if (record?.status) return `${String(record.status)}${record.reason ? ` (${String(record.reason)})` : ''}`;
   if (result && typeof result === 'object' && 'status' in result) return String((result as { status: unknown }).status);
   return 'done';
 }

@@ -2,7 +2,7 @@ import type { GitRepository } from '../git/gitRepository';
 import { commitInfo } from '../git/gitRepository';
 import type { Logger } from '../logger';
 import { withTemporaryWorktree } from '../git/worktree';
-import type { DeployCallback, DeployRequest, TriggerReason } from './types';
+import type { DeployCallback, TriggerDeployRequest, TriggerReason } from './types';
 
 /**
  * Deploys exactly `sha`. When the working tree is at that commit and clean, the pipeline runs
@@ -19,8 +19,8 @@ export async function deployExactCommit(args: {
   deploy: DeployCallback;
   signal: AbortSignal;
   logger: Logger;
-  onStart?: (request: Omit<DeployRequest, 'signal'>) => void;
-}): Promise<{ request: Omit<DeployRequest, 'signal'>; result: unknown }> {
+  onStart?: (request: Omit<TriggerDeployRequest, 'signal'>) => void;
+}): Promise<{ request: Omit<TriggerDeployRequest, 'signal'>; result: unknown }> {
   const { repo, sha, branch, environment, reason, deploy, signal, logger } = args;
   const status = await repo.status(signal);
   const commit = commitInfo(sha, branch, false);

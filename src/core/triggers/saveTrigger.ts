@@ -7,7 +7,7 @@ import { silentLogger, tagged, type Logger } from '../logger';
 import type { EnvironmentConfig } from '../pipeline/types';
 import { CoalescingRunner } from './coalescingRunner';
 import { assertSaveTriggerAllowed } from './triggerGuards';
-import type { DeployCallback, DeployRequest, TriggerRunEvent, TriggerState, TriggerStateEvent } from './types';
+import type { DeployCallback, TriggerDeployRequest, TriggerRunEvent, TriggerState, TriggerStateEvent } from './types';
 
 export const DEFAULT_SAVE_DEBOUNCE_MS = 1500;
 
@@ -177,7 +177,7 @@ export class SaveTrigger implements Disposable {
       throw new DeployGuardError('UntrustedWorkspace', 'Not deploying on save: the workspace is not trusted.');
     }
     const commit = await this.options.repo.head(signal);
-    const request: Omit<DeployRequest, 'signal'> = {
+    const request: Omit<TriggerDeployRequest, 'signal'> = {
       environment: this.options.environment.name,
       commit,
       reason: 'save',

@@ -7,7 +7,7 @@ export type TriggerReason = 'push' | 'save';
  * What a trigger asks the deploy engine to do. The engine records `commit` (sha, branch, dirty)
  * in the deployment's history record.
  */
-export interface DeployRequest {
+export interface TriggerDeployRequest {
   /** The environment's name in deployguard.yaml. */
   readonly environment: string;
   readonly commit: CommitInfo;
@@ -27,7 +27,7 @@ export interface DeployRequest {
  * The injected deploy engine. It resolves when the deployment has finished (whatever its
  * outcome: a failed deploy is a result, not an exception) and rejects only when it could not run.
  */
-export type DeployCallback = (request: DeployRequest) => Promise<unknown>;
+export type DeployCallback<R = unknown> = (request: TriggerDeployRequest) => Promise<R>;
 
 /** A trigger's state, for the status bar and the CLI's one-line updates. */
 export type TriggerState = 'idle' | 'waiting' | 'deploying' | 'paused' | 'stopped';
@@ -41,6 +41,6 @@ export interface TriggerStateEvent {
 
 /** A deploy the trigger started, and how it ended. */
 export type TriggerRunEvent =
-  | { readonly type: 'started'; readonly request: Omit<DeployRequest, 'signal'> }
-  | { readonly type: 'finished'; readonly request: Omit<DeployRequest, 'signal'>; readonly result: unknown }
+  | { readonly type: 'started'; readonly request: Omit<TriggerDeployRequest, 'signal'> }
+  | { readonly type: 'finished'; readonly request: Omit<TriggerDeployRequest, 'signal'>; readonly result: unknown }
   | { readonly type: 'error'; readonly environment: string; readonly error: unknown };
