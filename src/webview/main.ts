@@ -5,6 +5,7 @@
 import {
   EVENTS_WINDOW,
   readPanelUiState,
+  type HealthView as Health,
   type HostToWebview,
   type PanelUiState,
   type RunActions,
@@ -92,7 +93,7 @@ function applySnapshot(snapshot: RunSnapshot): void {
   stackView.setChanges(snapshot.changes);
   stackView.reset(snapshot.events.slice(-EVENTS_WINDOW));
   healthView.update(snapshot.health, now);
-  updateCounts(snapshot.health !== undefined);
+  updateCounts(snapshot.health);
   saveUi({});
   document.title = `${header.environment}: ${header.status}`;
 }
@@ -111,12 +112,15 @@ function applyDelta(delta: RunDelta): void {
   if (delta.changes) stackView.setChanges(delta.changes);
   if (delta.appendEvents) stackView.append(delta.appendEvents);
   if (delta.health) healthView.update(delta.health, now);
-  updateCounts(delta.health !== undefined);
+  updateCounts(delta.health);
 }
 
-function updateCounts(healthChanged: boolean): void {
+/** Tab badges: how many stack events; how many guarded alarms are in ALARM (none: no badge). */
+function updateCounts(health: Health | undefined): void {
   tabs.setCount('stack', stackView.size > 0 ? stackView.size : undefined);
-  if (healthChanged) tabs.setCount('health', undefined);
+  if (!health) return;
+  const firing = health.alarms.filter((a) => a.state === 'ALARM').length;
+  tabs.setCount('health', firing > 0 ? firing : undefined);
 }
 
 window.addEventListener('message', (event: MessageEvent<HostToWebview>) => {

@@ -114,4 +114,29 @@ describe('run panel state: a reducer over engine events', () => {
     assert.equal(health.verdict?.kind, 'unhealthy');
     assert.equal(health.rollback?.targetCommit, '0f0f0f0');
   });
+
+  it('maps the health engine events: alarms checked, watch, alarm changes, verdict, rollback', () => {
+    const model = new RunModel({ deploymentId: ID, live: true });
+    model.apply(started());
+    model.apply({ type: 'alarms-checked', deploymentId: ID, at: at(), alarms: [{ name: 'a', state: 'OK' }, { name: 'b', state: 'ALARM' }], alreadyInAlarm: ['b'], rollbackTriggers: ['a', 'b'], rollbackTriggersWhy: 'all fit' });
+    model.apply({ type: 'watch-started', deploymentId: ID, at: at(), alarms: ['a', 'b', 'c'], bakeMs: 60_000, pollSeconds: 1, deadline: '2026-11-26T23:00:00.000Z', rollback: 'auto', resumed: false });
+    let health = model.snapshot().health!;
+    assert.deepEqual(health.alarms.map((x) => `${x.name}:${x.state}:${x.preExisting ?? false}`), ['a:OK:false', 'b:ALARM:true', 'c:UNREAD:false']);
+    assert.equal(health.bakeEndsAt, Date.parse('2026-11-26T23:00:00.000Z'));
+    assert.equal(health.policy, 'auto');
+    assert.deepEqual(health.rollbackTriggers, ['a', 'b']);
+    model.apply({ type: 'alarm-changed', deploymentId: ID, at: at(), alarm: 'a', from: 'OK', to: 'ALARM', changedAt: '2026-11-26T22:59:00.000Z', source: 'poll', reason: 'Threshold Crossed' });
+    model.apply({ type: 'watch-verdict', deploymentId: ID, at: at(), verdict: 'unhealthy', alarm: 'a', reason: 'a went into ALARM', polls: 4 });
+    model.apply({ type: 'rollback-started', deploymentId: ID, at: at(), targetId: 'v1', rollbackDeploymentId: 'r1', clientRequestToken: 't', reason: 'a went into ALARM' });
+    model.apply({ type: 'rollback-finished', deploymentId: ID, at: at(), outcome: 'rolled-back', reason: 'v1 is back' });
+    health = model.snapshot().health!;
+    assert.equal(health.alarms.find((x) => x.name === 'a')!.state, 'ALARM');
+    assert.equal(health.alarms.find((x) => x.name === 'a')!.changedAt, Date.parse('2026-11-26T22:59:00.000Z'));
+    assert.deepEqual(health.verdict && { kind: health.verdict.kind, alarm: health.verdict.alarm }, { kind: 'unhealthy', alarm: 'a' });
+    assert.deepEqual(
+      health.rollback && { phase: health.rollback.phase, target: health.rollback.targetDeploymentId, own: health.rollback.rollbackDeploymentId },
+      { phase: 'succeeded', target: 'v1', own: 'r1' },
+    );
+    assert.deepEqual(model.alarmNames, ['a', 'b', 'c']);
+  });
 });
