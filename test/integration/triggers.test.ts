@@ -174,6 +174,24 @@ describe('push trigger with real git', () => {
     assert.equal(rec.maxRunning, 1);
   });
 
+  it('a push between an earlier baseline and start() is deployed at start (the editor arms a light watcher first)', async () => {
+    const rec = recordingDeploy(box.work);
+    const baseline = box.git(box.work, 'rev-parse', 'origin/main');
+    const sha = box.commitFile(box.work, 'app.txt', 'pushed before start\n');
+    box.git(box.work, 'push', '-q', 'origin', 'main');
+    trigger = new PushTrigger({ repo, environment: pushEnv, deploy: rec.deploy, isTrusted: () => true, pollMs: 60_000, baseline });
+    await trigger.start();
+    await waitFor('the deploy', () => rec.seen.length === 1);
+    await trigger.whenIdle();
+    assert.equal(rec.seen[0]!.request.commit.sha, sha);
+
+    const unchanged = new PushTrigger({ repo, environment: pushEnv, deploy: rec.deploy, isTrusted: () => true, pollMs: 60_000, baseline: sha });
+    await unchanged.start();
+    await sleep(300);
+    unchanged.dispose();
+    assert.equal(rec.seen.length, 1, 'no move since the baseline: nothing to deploy');
+  });
+
   it('a rejected push deploys nothing', async () => {
     const rec = recordingDeploy(box.work);
     trigger = new PushTrigger({ repo, environment: pushEnv, deploy: rec.deploy, isTrusted: () => true, pollMs: 200 });

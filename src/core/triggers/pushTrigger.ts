@@ -21,6 +21,12 @@ export interface PushTriggerOptions {
   readonly logger?: Logger;
   /** Backstop re-check interval for the ref files (default 2 s). */
   readonly pollMs?: number;
+  /**
+   * The ref's value as seen earlier (e.g. by a light watcher set up at activation, before the
+   * engine was loaded). When the ref has moved past it by the time `start()` runs, that new
+   * commit is deployed at once instead of becoming the silent baseline.
+   */
+  readonly baseline?: string;
 }
 
 /**
@@ -87,10 +93,18 @@ export class PushTrigger implements Disposable {
       logger: this.logger,
     });
     this.watcher = watcher;
-    const baseline = await watcher.start();
-    if (baseline) this.seen.add(baseline);
-    if (this.stopped) watcher.dispose();
-    this.logger.info(`Following ${this.ref} (now ${baseline?.slice(0, 7) ?? 'absent'}).`);
+    const current = await watcher.start();
+    if (this.options.baseline) this.seen.add(this.options.baseline);
+    if (this.stopped) {
+      watcher.dispose();
+      return;
+    }
+    this.logger.info(`Following ${this.ref} (now ${current?.slice(0, 7) ?? 'absent'}).`);
+    if (this.options.baseline === undefined || current === undefined) {
+      if (current) this.seen.add(current);
+    } else {
+      this.onRefChanged(current); // moved since the caller's baseline: that push deploys now
+    }
   }
 
   /** A hint that refs may have moved (VS Code's git extension fired onDidChange). */
