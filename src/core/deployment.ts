@@ -900,6 +900,7 @@ async function resumeOne(
       break;
     }
     case 'executing':
+    case 'cancel-requested':
     case 'continue-rollback-requested':
       break;
     case 'delete-requested':

@@ -185,6 +185,23 @@ describe('faults and stack states through the fault proxy (real SDK â†’ proxy â†
     assert.ok(stackEvents.includes('UPDATE_ROLLBACK_COMPLETE'));
   });
 
+  it('cancelling during an update asks CloudFormation to roll it back (CancelUpdateStack) and records cancelled', async () => {
+    const repo = await existingStack();
+    proxy.scenario('orders-dev', { holdMs: 10_000 });
+    const controller = new AbortController();
+    const running = cli(['deploy', 'dev', '--json', '--skip-steps', '--endpoint', proxy.endpoint], { cwd: repo, home, signal: controller.signal });
+    const deadline = Date.now() + 15_000;
+    while (proxy.count('ExecuteChangeSet') === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 200));
+    controller.abort();
+    const run = await running;
+    assert.equal(run.code, 1);
+    assert.equal(finished(run.events).status, 'cancelled');
+    assert.equal(proxy.count('CancelUpdateStack'), 1);
+    assert.ok(run.events.some((e) => e.type === 'notice' && e.code === 'cancel-requested'));
+    assert.equal((await latestRecord(home)).status, 'cancelled');
+  });
+
   it('another operation in progress: refused with who runs it, or waited for with --wait-if-busy', async () => {
     const repo = await existingStack();
     proxy.scenario('orders-dev', { start: 'now', holdMs: 1200, token: 'someone-elses-operation' });

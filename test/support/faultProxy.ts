@@ -278,6 +278,24 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
         );
         return;
       }
+      // CancelUpdateStack: moto has none either; the update rolls back.
+      if (action === 'CancelUpdateStack' && stackName) {
+        const prev = scenarios.get(stackName);
+        scenarios.set(stackName, {
+          start: 'now',
+          startedAt: Date.now(),
+          holdMs: 300,
+          holdStatus: 'UPDATE_ROLLBACK_IN_PROGRESS',
+          token: prev?.token,
+          stackId: prev?.stackId,
+        });
+        synthetic.delete(stackName);
+        log(200);
+        res.writeHead(200, { 'content-type': 'text/xml' }).end(
+          `<CancelUpdateStackResponse xmlns="${CFN_NS}"><ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata></CancelUpdateStackResponse>`,
+        );
+        return;
+      }
       if (action === 'DeleteStack' && stackName) scenarios.delete(stackName);
 
       const upstreamRes = await new Promise<IncomingMessage>((resolve, reject) => {

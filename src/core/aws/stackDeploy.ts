@@ -162,7 +162,15 @@ export async function deployStack(input: StackDeployInput): Promise<StackDeployR
     hooks.notice('info', 'execute-reconciled', 'The execute call failed in transit, but CloudFormation had accepted it; following the update');
   }
   await hooks.journal('executing', { stackId, changeSetName: input.changeSetName, changeSetId });
-  const result = await followStack(input, stackId, since);
+  let result: OperationResult;
+  try {
+    result = await followStack(input, stackId, since);
+  } catch (err) {
+    // Cancelled by the user while CloudFormation updates: ask it to roll the update back (a
+    // create cannot be cancelled; it runs to its end and the next deploy sees how it ended).
+    if (isCancellation(err) && changeSetType === 'UPDATE') await requestCancelUpdate(cfn, stackId, input.token, hooks);
+    throw err;
+  }
   return { kind: 'executed', stackId, changes: changeSet.changes, ...result };
 }
 
@@ -275,6 +283,19 @@ async function describeRunningOperation(cfn: CloudFormationClient, stack: StackI
     return `${by} since ${latest.Timestamp?.toISOString() ?? '?'}${latest.ResourceStatusReason ? `: ${latest.ResourceStatusReason}` : ''})`;
   } catch {
     return '';
+  }
+}
+
+async function requestCancelUpdate(cfn: CloudFormationClient, stackId: string, token: string, hooks: StackDeployHooks): Promise<void> {
+  const { CancelUpdateStackCommand } = await import('@aws-sdk/client-cloudformation');
+  try {
+    await hooks.journal('cancel-requested', { stackId });
+    await cfn.send(new CancelUpdateStackCommand({ StackName: stackId, ClientRequestToken: `${token}-cancel`.slice(0, 128) }), {
+      abortSignal: AbortSignal.timeout(15_000),
+    });
+    hooks.notice('warning', 'cancel-requested', 'Cancel requested: CloudFormation rolls the update back to the previous version (UPDATE_ROLLBACK_IN_PROGRESS → UPDATE_ROLLBACK_COMPLETE)');
+  } catch (err) {
+    hooks.notice('error', 'cancel-failed', `Could not cancel the update (${classifyAwsError(err).name}: ${classifyAwsError(err).message}); it continues in CloudFormation`);
   }
 }
 

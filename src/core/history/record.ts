@@ -93,6 +93,7 @@ export type JournalPhase =
   | 'executing'
   | 'delete-requested'
   | 'continue-rollback-requested'
+  | 'cancel-requested'
   | 'finished';
 
 /** One write-ahead journal line: enough to reattach to the operation after a crash. */
