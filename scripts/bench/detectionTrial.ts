@@ -94,11 +94,21 @@ export async function prepareDetection(moto: Moto): Promise<DetectionContext> {
   return ctx;
 }
 
-/** Returns milliseconds from SetAlarmState(ALARM) to the rollback's first write call at the emulator. */
-export async function runDetectionTrial(ctx: DetectionContext, _index: number): Promise<number> {
+export interface TrialResult {
+  /** SetAlarmState(ALARM) → the rollback's first write call reaching the emulator. */
+  readonly total: number;
+  /** SetAlarmState → the DescribeAlarms poll that saw it (the poll interval's share). */
+  readonly toPoll: number;
+  /** That poll → the first write call (the rollback's own checks and bookkeeping). */
+  readonly pollToWrite: number;
+}
+
+/** One trial: milliseconds from SetAlarmState(ALARM) to the rollback's first write call at the emulator. */
+export async function runDetectionTrial(ctx: DetectionContext, _index: number): Promise<TrialResult> {
   await setAlarm(ctx.cw, 'orders-5xx', 'OK');
   const events: EngineEvent[] = [];
   let latency: number | undefined;
+  let split: { toPoll: number; pollToWrite: number } | undefined;
   const trigger = (async () => {
     while (!events.some((e) => e.type === 'watch-started')) await new Promise((r) => setTimeout(r, 5));
     // A random moment of the bake, so the alarm lands anywhere in the poll cycle.
@@ -106,11 +116,17 @@ export async function runDetectionTrial(ctx: DetectionContext, _index: number): 
     const firstWrite = ctx.recorder.next(WRITE_CALLS);
     const t0 = performance.now();
     await setAlarm(ctx.cw, 'orders-5xx', 'ALARM', 'benchmark');
-    latency = (await firstWrite).at - t0;
-    if (process.env.TRACE) console.log(ctx.recorder.calls.filter((c) => c.at >= t0 - 1).map((c) => `${(c.at - t0).toFixed(0)} ${c.op}`).join('\n'));
+    const write = await firstWrite;
+    latency = write.at - t0;
+    // The poll that saw it: the last DescribeAlarms to reach the emulator before the first stack read.
+    const after = ctx.recorder.calls.filter((c) => c.at >= t0 && c.at <= write.at);
+    const firstStackRead = after.find((c) => c.op === 'DescribeStacks' || c.op === 'GetTemplate')?.at ?? write.at;
+    const seenBy = after.filter((c) => c.op === 'DescribeAlarms' && c.at <= firstStackRead).at(-1)?.at ?? t0;
+    split = { toPoll: seenBy - t0, pollToWrite: write.at - seenBy };
+    if (process.env['TRACE']) console.log(after.map((c) => `${(c.at - t0).toFixed(0)} ${c.op}`).join('\n'));
   })();
   const v2 = await deploy(ctx, 'v2', BAKE_MS, events);
   await trigger;
   if (v2.record.status !== 'rolled-back') throw new Error(`trial ended ${v2.record.status}: ${v2.record.reason}`);
-  return latency!;
+  return { total: latency!, ...split! };
 }

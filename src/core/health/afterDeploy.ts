@@ -115,6 +115,11 @@ export async function watchAfterDeploy(ctx: AfterDeployContext): Promise<AfterDe
 
     let verdict = checkpoint.verdict;
     let saved: Promise<void> = Promise.resolve();
+    // The rollback target is read now, off the critical path between an ALARM and the rollback:
+    // this deployment holds the stack's lock for the whole bake, so no Deploy Guard record of
+    // this stack can appear meanwhile (and the compare-and-swap catches anyone else).
+    const recordsAtStart = ctx.history.list();
+    recordsAtStart.catch(() => undefined); // awaited below when needed
     let polls = 0;
     if (!verdict) {
       ctx.emit({
@@ -159,9 +164,10 @@ export async function watchAfterDeploy(ctx: AfterDeployContext): Promise<AfterDe
       verdict = result.verdict;
       polls = result.polls;
       checkpoint = { ...checkpoint, verdict, historySupported: result.historySupported };
-      // Not awaited here: the write overlaps the reads the rollback needs first (detection
-      // latency); `saved` is awaited before anything else is written and before returning.
-      saved = persist(ctx, checkpoint);
+      // An unhealthy verdict is written together with the rollback's intent (one durable write
+      // between the ALARM and the rollback, not two); other verdicts are written now, and the
+      // write overlaps the rest (`saved` is awaited before anything else is written or returned).
+      if (verdict.kind !== 'unhealthy') saved = persist(ctx, checkpoint);
       ctx.emit({
         type: 'watch-verdict',
         deploymentId: record.id,
@@ -193,7 +199,7 @@ export async function watchAfterDeploy(ctx: AfterDeployContext): Promise<AfterDe
         // Read the history and the stack at once: every millisecond here delays the rollback.
         const stackNow = readStack(cloudFormation, record.stackId ?? record.stackName, ctx.signal);
         stackNow.catch(() => undefined); // awaited (and its error handled) inside afterUnhealthy
-        const { records } = await ctx.history.list();
+        const { records } = await recordsAtStart;
         const outcome = await afterUnhealthy({
           deployment: record,
           alarm: verdict.alarm,
@@ -216,6 +222,8 @@ export async function watchAfterDeploy(ctx: AfterDeployContext): Promise<AfterDe
           signal: ctx.signal,
         });
         await saved;
+        // Without a rollback (policy, no target, someone else's deploy) the verdict is written here.
+        if (!checkpoint.rollback) await persist(ctx, checkpoint);
         return {
           outcome: 'finished',
           status: outcome.status,
