@@ -3,6 +3,8 @@
  * history record kept on disk as it changes, the write-ahead journal, typed events stamped with
  * the record id, masking, and the mapping from a stack operation's outcome to a final status.
  */
+import { appendFile, mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import type { AwsClients } from './aws/clients';
 import type { StackDeployHooks } from './aws/stackDeploy';
 import type { StackPoller, StackPollers } from './aws/stackPoller';
@@ -84,8 +86,21 @@ export class DeploymentRun {
     return this.sink;
   }
 
+  /** The engine's own narration, appended to the run's log file when the deployment ends. */
+  private readonly narration: string[] = [];
+
   log(line: string): void {
-    this.emit({ type: 'log', stream: 'engine', lines: [this.masker.mask(line)] });
+    const masked = this.masker.mask(line);
+    if (this.narration.length < 10_000) this.narration.push(`${new Date().toISOString()} ${masked}`);
+    this.emit({ type: 'log', stream: 'engine', lines: [masked] });
+  }
+
+  private async writeNarration(): Promise<void> {
+    const file = this.record.logFile ?? this.stackHistory.logPath(this.record.id);
+    this.record.logFile = file;
+    const lines = [...this.narration, `${new Date().toISOString()} ${this.record.status}${this.record.reason ? `: ${this.record.reason}` : ''}`];
+    await mkdir(dirname(file), { recursive: true });
+    await appendFile(file, `${lines.join('\n')}\n`, { mode: 0o600 });
   }
 
   notice(level: 'info' | 'warning' | 'error', code: string, message: string): void {
@@ -143,6 +158,7 @@ export class DeploymentRun {
     this.record.status = status;
     if (reason !== undefined) this.record.reason = this.masker.mask(reason);
     this.record.finishedAt = new Date().toISOString();
+    await this.writeNarration().catch((err: unknown) => this.logger.warn(`could not write the run log: ${errorMessage(err)}`));
     await this.save();
     await this.journal('finished').catch((err: unknown) => this.logger.warn(`could not write the journal: ${errorMessage(err)}`));
     this.emit({ type: 'deployment-status', status, ...(this.record.reason ? { reason: this.record.reason } : {}) });

@@ -20,6 +20,12 @@ export type { RunProcessOptions, ProcessOutcome, CapturedProcess, OutputStream }
 export * from './history';
 export { runDeployment, manualRollback, recoverStack, resumeInterrupted, openStackHistory, stackNameFor } from './deployment';
 export type { DeployRequest, DeploymentOutcome, EngineContext, AwsSelection } from './deployment';
+export { rollbackToRecord, captureBaselineIfFirst, selectEnvironment } from './deployment';
+export type { RollbackOptions, ManualRollbackRequest, RecoverRequest, EngineTiming } from './deployment';
+export { exitCodeFor } from './deploymentRun';
+export type * from './events';
+export { interpretStackStatus } from './aws/stackStatus';
+export type { StatusMeaning, StartAction, Outcome } from './aws/stackStatus';
 export { StackPollers } from './aws/stackPoller';
 export { GitRepository, PushRejectedError, withTemporaryWorktree } from './git';
 export type { CommitInfo, FileChange, PlannedCommit, PushResult, RepositoryStatus } from './git';

@@ -59,6 +59,10 @@ describe('deploy against moto through the real SDK', () => {
     assert.ok(record!.finishedAt && record!.startedAt <= record!.finishedAt);
     const finished = run.events.at(-1)!;
     assert.equal(finished.type, 'deployment-finished');
+    const logText = await readFile(record!.logFile!, 'utf8');
+    assert.match(logText, /building dev/);
+    assert.match(logText, /Change set deployguard-.*\(CREATE\): Add Topic/);
+    assert.match(logText, /stable/);
   });
 
   it('updates an existing stack (UPDATE change set), keeps outputs readable, and a second identical deploy is unchanged', async () => {
