@@ -172,6 +172,13 @@ describe('health watch against moto', () => {
     assert.equal(result.outcome === 'finished' && result.status, 'stable');
   });
 
+  it('stackAlarms with a stack that has none (moto never creates them): deploys, but ends needs-attention, not stable', async () => {
+    const { result, logger } = await run(health({ stackAlarms: true, bakeMs: 800 }));
+    assert.equal(result.outcome === 'finished' && result.status, 'needs-attention');
+    assert.match(result.outcome === 'finished' ? (result.reason ?? '') : '', /no alarm guards this deployment/);
+    assert.ok(logger.lines.some((l) => /no AWS::CloudWatch::Alarm resources/.test(l)));
+  });
+
   it('INSUFFICIENT_DATA through the bake → needs-attention, not stable and not a rollback', async () => {
     await putAlarm(cw, 'orders-new');
     await setAlarm(cw, 'orders-new', 'INSUFFICIENT_DATA');

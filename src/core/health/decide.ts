@@ -61,13 +61,17 @@ export function decide(input: DecisionInput): Verdict {
   const latest = input.polls.at(-1);
   const unknown = latest ? unknownIn(latest, judged) : ['(no poll yet)'];
 
-  if (judged.size === 0 && input.guarded.length > 0 && latest?.readings) {
-    // Every guarded alarm was already in ALARM before the deploy and still is: nothing can vouch for it.
+  if (judged.size === 0 && latest?.readings) {
+    // No alarm guards it (stackAlarms found none), or every guarded alarm was already in ALARM
+    // before the deploy and still is: nothing can vouch for this deployment.
     if (input.now >= bakeEnd) {
       return {
         kind: 'unknown',
         alarms: [...guarded],
-        reason: 'every guarded alarm was already in ALARM before the deploy and still is, so nothing could judge it',
+        reason:
+          input.guarded.length === 0
+            ? 'no alarm guards this deployment (health found none), so nothing could judge it'
+            : 'every guarded alarm was already in ALARM before the deploy and still is, so nothing could judge it',
       };
     }
     return { kind: 'continue', unknown: [] };

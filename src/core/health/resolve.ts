@@ -69,6 +69,8 @@ export async function resolveGuardedAlarms(options: ResolveOptions): Promise<Gua
     for (const name of names) add(name, 'stackAlarms');
     if (names.length === 0) {
       // On AWS a stack with no alarm resources (or not created yet); moto also never creates them.
+      // Not an error: a first deploy creates them. If the bake starts with none, the watch has
+      // nothing to judge and ends as needs-attention, never as stable.
       logger.info(`stackAlarms: stack ${stackName} has no AWS::CloudWatch::Alarm resources (yet)`);
     } else {
       logger.warn(
@@ -89,7 +91,7 @@ export async function resolveGuardedAlarms(options: ResolveOptions): Promise<Gua
       { hint: 'fix the names in deployguard.yaml (or create the alarms) before deploying; nothing was deployed' },
     );
   }
-  if (names.length === 0) {
+  if (names.length === 0 && !health.stackAlarms) {
     throw new DeployGuardError('ConfigInvalid', 'health is configured but guards no alarm: nothing could judge this deploy', {
       hint: 'list alarms under health.alarms, set a health.alarmPrefix that matches some, or remove the health section',
     });

@@ -108,6 +108,11 @@ const rows: Row[] = [
     kind: 'unknown',
   },
   {
+    name: 'no guarded alarm at all (stackAlarms found none): unknown at the end, never healthy',
+    over: { guarded: [], baseline: {}, now: END, polls: [poll(END, {})] },
+    kind: 'unknown',
+  },
+  {
     name: 'ALARM then OK between two polls, caught through history',
     over: {
       now: BAKE_START + 20 * S,
