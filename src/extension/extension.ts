@@ -3,10 +3,10 @@ import { Commands } from './commands';
 import { registerCommand } from './commandRunner';
 import { registerEditorSurface } from './editorSurface';
 import { createLogOutput } from './logOutput';
-import { registerPendingCommands } from './pendingCommands';
 import { registerPipelineEditor } from './pipeline';
 import { registerRunPanels } from './runPanel';
 import { registerStatusCommand } from './statusCommand';
+import { registerDeployTriggers } from './triggers';
 import { registerWorkspaceContext } from './workspaceState';
 
 /**
@@ -23,20 +23,15 @@ export function activate(context: vscode.ExtensionContext): void {
   // The run panels (and the showRun command); the editor surface feeds them the engine's events.
   const runPanels = registerRunPanels(context, { logger });
   // Tree, status bar, notifications and the deployment commands (issue 6).
-  registerEditorSurface(context, { logger, runPanels });
+  const surface = registerEditorSurface(context, { logger, runPanels });
 
   context.subscriptions.push(
     registerCommand(Commands.viewLogs, logger, () => channel.show(true)),
     // deployguard.yaml: diagnostics as you type, Create / Validate Pipeline File (issue 3).
     ...registerPipelineEditor(logger),
     registerStatusCommand(logger, () => activation.ms),
-    ...registerPendingCommands(
-      [
-        Commands.saveCommitPushDeploy,
-        Commands.toggleDeployOnSave,
-      ],
-      logger,
-    ),
+    // Deploy on push / on save, the save toggle and Save, Commit, Push and Deploy (issue 8).
+    ...registerDeployTriggers(context, { logger, host: surface.host }),
   );
 
   activation.ms = performance.now() - started;
