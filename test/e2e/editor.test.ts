@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startMoto, type Moto } from '../support/moto';
 import {
@@ -37,6 +39,7 @@ describe('the editor surface in a real VS Code, trusted workspace, against moto'
   let fx: EditorFixture | undefined;
   let bench: Workbench | undefined;
   const versions: Record<string, string> = {};
+  const hostileHome = join(tmpdir(), `deployguard-hostile-home-${process.pid}`);
   const wb = () => {
     assert.ok(bench, 'the workbench did not start');
     return bench;
@@ -55,6 +58,9 @@ describe('the editor surface in a real VS Code, trusted workspace, against moto'
       const result = fx.cliDeploy(env);
       assert.equal(result.status, 0, `CLI deploy of ${env} failed:\n${result.output}`);
     }
+    // A repository's own settings try to redirect history and AWS calls: both must be ignored.
+    mkdirSync(join(fx.repo, '.vscode'), { recursive: true });
+    writeFileSync(join(fx.repo, '.vscode', 'settings.json'), JSON.stringify({ 'deployGuard.historyFolder': hostileHome, 'deployGuard.endpoint': 'http://203.0.113.7:9' }));
     bench = await startWorkbench({
       workspace: fx.repo,
       trust: true,
@@ -86,7 +92,8 @@ describe('the editor surface in a real VS Code, trusted workspace, against moto'
       const history = rows[devIndex + 1];
       assert.ok(history && history.level === 2, `no history row under dev: ${JSON.stringify(rows)}`);
       assert.ok(history.label.startsWith(short(versions['v1']!)), history.label);
-      assert.match(history.description, /● current · cli · /);
+      // The author comes from VS Code's git extension (on in this workbench).
+      assert.match(history.description, /^● current · Editor Test · /);
       assert.deepEqual(await statusBarText(wb().page, 'dev'), '', 'no status-bar item before a deployment in this window');
       await wb().screenshot('tree-after-cli-deploy');
     }));
@@ -106,6 +113,8 @@ describe('the editor surface in a real VS Code, trusted workspace, against moto'
       assert.equal(newest?.status, 'stable');
       assert.equal(newest?.commit, versions['v2']);
       assert.equal(newest?.trigger, 'command');
+      // The workspace's deployGuard.historyFolder and deployGuard.endpoint were ignored (user settings only).
+      assert.equal(existsSync(hostileHome), false, 'history was written where the workspace settings said');
       // Quiet by default: no notification for a stable deployment.
       assert.equal((await wb().notifications()).filter((n) => /is stable/.test(n.message)).length, 0);
       await wb().screenshot('deploy-stable');
@@ -134,11 +143,10 @@ describe('the editor surface in a real VS Code, trusted workspace, against moto'
       await wb().runCommand('View: Close All Editors');
       await waitFor('no editor tabs', async () => ((await wb().page.locator('.part.editor .tabs-container .tab').count()) === 0 ? true : undefined), 10_000);
       await wb().clickNotificationAction(/dev — .* rolled back automatically/, 'View Logs');
-      const tab = await waitFor('the run panel tab', async () => {
-        const titles = await wb().page.locator('.part.editor .tabs-container .tab').allTextContents();
-        return titles.find((t) => /dev: rolled-back/.test(t));
-      }, 20_000);
-      assert.ok(tab);
+      // The run of v3 (its commit in the header), in a panel.
+      const frame = await wb().webviewFrame(async (f) => ((await f.locator('body').textContent()) ?? '').includes(short(versions['v3']!)), 30_000);
+      assert.ok(frame);
+      assert.equal(await wb().page.locator('.part.editor .tabs-container .tab').count(), 1);
       await wb().screenshot('rollback-view-logs-run');
     }));
 

@@ -39,7 +39,24 @@ describe('Deploy Guard in a real VS Code, trusted workspace with deployguard.yam
     await bench?.close();
   });
 
-  it('shows the Deploy Guard activity-bar container with its Deployments view', () =>
+  // First, before anything shows the Deployments view: what activation alone loaded.
+  it('activated quickly without loading the engine (dist/engine.js) or the AWS SDK', (t: TestContext) =>
+    withScreenshot(() => bench, 'status', async () => {
+      const status = await readStatus(wb());
+      const logged = /Deploy Guard activated in ([\d.]+) ms/.exec(wb().extensionLog());
+      assert.ok(logged, 'no activation line in the Deploy Guard log');
+      assert.equal(status.engineLoaded, false, 'activation loaded dist/engine.js (the engine and the AWS SDK)');
+      assert.equal(status.activationMs.toFixed(1), logged[1]);
+      assert.ok(status.activationMs < 500, `activate() took ${status.activationMs} ms`);
+      // VS Code's own figure includes loading dist/extension.js; the bound only catches gross
+      // regressions (this machine may be busy); the printed figure is what README.md reports.
+      const hostMs = await wb().hostActivationMs('Deploy Guard');
+      assert.ok(hostMs < 5000, `VS Code measured ${hostMs} ms to activate Deploy Guard`);
+      await wb().screenshot('running-extensions');
+      t.diagnostic(`activation: activate() ${status.activationMs.toFixed(1)} ms; VS Code's "Startup Activation" ${hostMs} ms; engine loaded: ${status.engineLoaded}`);
+    }));
+
+  it('shows the Deploy Guard activity-bar container with its Deployments view', (t: TestContext) =>
     withScreenshot(() => bench, 'container', async () => {
       await wb().activityBarItem('Deploy Guard').waitFor({ state: 'visible', timeout: 15_000 });
       await wb().openView('Deploy Guard');
@@ -48,8 +65,11 @@ describe('Deploy Guard in a real VS Code, trusted workspace with deployguard.yam
       assert.match(title.trim(), /^Deploy Guard(: Deployments)?$/i);
       // The tree is registered (an empty tree shows the welcome content, not "no data provider").
       await wb().page.locator('.part.sidebar [role="tree"][aria-label="Deployments"]').waitFor({ state: 'attached', timeout: 10_000 });
-      assert.deepEqual(await wb().treeItems('Deployments'), []);
       await wb().screenshot('deployments-view');
+      // Not asserted (the tree may read history through the engine on first show): printed so the
+      // cost of showing the view is visible in CI.
+      const status = await readStatus(wb());
+      t.diagnostic(`after the Deployments view was shown: engine loaded: ${status.engineLoaded}`);
     }));
 
   it('runs "Deploy Guard: Show Extension Logs" from the palette: the Output shows the activation line', () =>
@@ -62,26 +82,13 @@ describe('Deploy Guard in a real VS Code, trusted workspace with deployguard.yam
       await wb().screenshot('extension-logs');
     }));
 
-  it('activated quickly without loading the engine (dist/engine.js) or the AWS SDK', (t: TestContext) =>
-    withScreenshot(() => bench, 'status', async () => {
-      const logged = /Deploy Guard activated in ([\d.]+) ms/.exec(await wb().waitForOutput(/activated in/));
-      assert.ok(logged, 'no activation line');
-      await wb().page.keyboard.press('Control+Alt+Shift+F9');
-      const text = await wb().waitForOutput(/status \{.*\}/);
-      const status = JSON.parse(/status (\{.*\})/.exec(text)![1]!) as { engineLoaded: boolean; activationMs: number };
-      assert.equal(status.engineLoaded, false, 'activation loaded dist/engine.js');
-      assert.equal(status.activationMs.toFixed(1), logged[1]);
-      assert.ok(status.activationMs < 500, `activation took ${status.activationMs} ms`);
-      t.diagnostic(`activation in the real extension host: ${status.activationMs.toFixed(1)} ms, engine loaded: ${status.engineLoaded}`);
-    }));
-
   it('activates again after "Developer: Reload Window"', () =>
     withScreenshot(() => bench, 'reload', async () => {
       const activations = () => (wb().extensionLog().match(/Deploy Guard activated in/g) ?? []).length;
       assert.equal(activations(), 1);
       await wb().reloadWindow();
       // A fresh extension host writes a fresh log; the trust answer was kept, so no dialog.
-      const deadline = Date.now() + 30_000;
+      const deadline = Date.now() + 120_000;
       while (activations() < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
       assert.equal(activations(), 2, 'the extension did not activate again after the reload');
       await wb().openView('Deploy Guard');
@@ -120,4 +127,28 @@ async function waitForWelcome(bench: Workbench, match: RegExp): Promise<string> 
     await new Promise((r) => setTimeout(r, 200));
   }
   assert.fail(`the Deployments view's welcome text never matched ${match}; it showed: "${text}"`);
+}
+
+interface Status {
+  readonly engineLoaded: boolean;
+  readonly activationMs: number;
+}
+
+/** Presses the key bound to the hidden deployGuard._status and reads the line it logs. */
+async function readStatus(bench: Workbench): Promise<Status> {
+  const count = () => (bench.extensionLog().match(/ status \{.*\}/g) ?? []).length;
+  const before = count();
+  const deadline = Date.now() + 60_000;
+  // Wait for activation first: before it the key is bound to a command that does not exist yet.
+  while (!/Deploy Guard activated in/.test(bench.extensionLog())) {
+    assert.ok(Date.now() < deadline, 'Deploy Guard never logged its activation');
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  await bench.page.keyboard.press('Control+Alt+Shift+F9');
+  while (count() === before) {
+    assert.ok(Date.now() < deadline, 'deployGuard._status logged nothing');
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  const lines = bench.extensionLog().match(/ status (\{.*\})/g)!;
+  return JSON.parse(lines[lines.length - 1]!.replace(/^ status /, '')) as Status;
 }

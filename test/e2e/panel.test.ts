@@ -176,6 +176,15 @@ describe('the run panel in a real VS Code', { timeout: START_TIMEOUT + 180_000 }
     await wb().screenshot('panel-hostile-corpus');
   });
 
+  it('opens the full log file from the panel', async () => {
+    const frame = await openPanel();
+    await frame.locator('.log-open-file').click();
+    const tab = wb().page.locator('.part.editor .tabs-container .tab', { hasText: `${run!.id}.log` });
+    await tab.first().waitFor({ state: 'visible', timeout: 30_000 });
+    // Back to the panel for the next test.
+    await wb().page.locator('.part.editor .tabs-container .tab', { hasText: 'e2e: failed' }).first().click();
+  });
+
   it('filters the log and keeps the filter across a window reload, with the same run restored', async () => {
     let frame = await openPanel();
     await frame.locator('.log-filter').click();

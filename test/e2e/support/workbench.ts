@@ -117,6 +117,11 @@ export interface Workbench {
   waitForOutput(match: TextMatch, timeoutMs?: number): Promise<string>;
   /** The Deploy Guard log file the extension host writes (the "Deploy Guard" output channel, complete). */
   extensionLog(): string;
+  /**
+   * VS Code's own measure of an extension's activation (code loading + activate()), read from
+   * "Developer: Show Running Extensions" (which it opens as an editor).
+   */
+  hostActivationMs(extension?: string): Promise<number>;
   /** Saves test-artifacts/e2e/<name>.png and returns its path. */
   screenshot(name: string): Promise<string>;
   /** "Developer: Reload Window", then waits for the workbench again. */
@@ -350,12 +355,14 @@ function createWorkbench(parts: Parts): Workbench {
       const title = clean(await sidebarTitle.textContent({ timeout: 500 }).catch(() => '')).toLowerCase();
       return title === container.toLowerCase() || title.startsWith(`${container.toLowerCase()}:`);
     };
-    if (!(await showing())) {
-      // Clicking the icon of the container already shown would close the side bar, hence the check.
-      await activityBarItem(container).click({ timeout: 15_000 });
-      await waitFor(`the "${container}" container to show in the side bar`, async () => ((await showing()) ? true : undefined), 10_000);
-    }
-    await page.locator('.part.sidebar .pane .pane-body').first().waitFor({ state: 'visible', timeout: 10_000 });
+    // Clicking the icon of the container already shown would close the side bar: the icon's
+    // "checked" state says whether it is shown (the title may not be rendered yet after a reload).
+    const icon = activityBarItem(container);
+    await icon.waitFor({ state: 'visible', timeout: 30_000 });
+    const checked = page.locator('.part.activitybar li.action-item.checked').filter({ has: icon });
+    if (!(await showing()) && (await checked.count()) === 0) await icon.click({ timeout: 15_000 });
+    await waitFor(`the "${container}" container to show in the side bar`, async () => ((await showing()) ? true : undefined), 30_000);
+    await page.locator('.part.sidebar .pane .pane-body').first().waitFor({ state: 'visible', timeout: 30_000 });
   };
 
   const visibleViews = async () => {
@@ -465,6 +472,16 @@ function createWorkbench(parts: Parts): Workbench {
     return logs.map((path) => readFileSync(path, 'utf8')).join('\n');
   };
 
+  const hostActivationMs = async (extension = 'Deploy Guard') => {
+    await runCommand('Developer: Show Running Extensions');
+    const row = page.locator('.part.editor .monaco-list-row').filter({ has: page.locator('.name', { hasText: new RegExp(`^${escapeRegExp(extension)}$`) }) });
+    const text = await waitFor(`"${extension}" to show an activation time in Running Extensions`, async () => {
+      const time = clean(await row.first().locator('.activation-time').textContent({ timeout: 1000 }));
+      return /\d+\s*ms/.test(time) ? time : undefined;
+    }, 30_000);
+    return Number(/(\d+)\s*ms/.exec(text)![1]);
+  };
+
   const screenshot = async (name: string) => {
     mkdirSync(ARTIFACTS_DIR, { recursive: true });
     const file = join(ARTIFACTS_DIR, `${parts.name ? `${parts.name}-` : ''}${name.replace(/[^\w.-]+/g, '-')}.png`);
@@ -498,6 +515,7 @@ function createWorkbench(parts: Parts): Workbench {
     outputChannel,
     waitForOutput,
     extensionLog,
+    hostActivationMs,
     screenshot,
     reloadWindow,
     serverOutput: parts.serverOutput,
