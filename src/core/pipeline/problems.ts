@@ -17,16 +17,16 @@ export class ProblemList {
   ) {}
 
   add(range: SourceRange | undefined, message: string, code: string, severity: ProblemSeverity = 'error'): void {
+    if (this.full) {
+      this.dropped++;
+      return;
+    }
     const [start, end] = range ?? [0, 0];
     const from = this.position(start);
     const to = this.position(Math.max(end, start + 1));
     const key = `${from.line}:${from.col}:${message}`;
     if (this.seen.has(key)) return;
     this.seen.add(key);
-    if (this.items.length >= PIPELINE_LIMITS.maxProblems) {
-      this.dropped++;
-      return;
-    }
     this.items.push({
       file: this.file,
       line: from.line,
@@ -42,6 +42,16 @@ export class ProblemList {
   /** Adds a problem at an explicit 1-based line and column (for checks that run before parsing). */
   addAt(line: number, column: number, message: string, code: string): void {
     this.items.push({ file: this.file, line, column, endLine: line, endColumn: column + 1, message, severity: 'error', code });
+  }
+
+  /** True once the report holds as many problems as it will show; further ones are only counted. */
+  get full(): boolean {
+    return this.items.length >= PIPELINE_LIMITS.maxProblems;
+  }
+
+  /** Counts problems that will not be shown (checks stop early once the list is full). */
+  drop(count: number): void {
+    this.dropped += count;
   }
 
   get hasErrors(): boolean {

@@ -55,7 +55,15 @@ function what(path: readonly PathSegment[]): string {
 export function checkAgainstSchema(doc: Document, value: unknown, problems: ProblemList): void {
   const validate = validator();
   if (validate(value)) return;
-  for (const err of validate.errors ?? []) report(doc, err, problems);
+  const errors = validate.errors ?? [];
+  for (let i = 0; i < errors.length; i++) {
+    // Locating a node is linear in its map; stop once nothing more would be shown.
+    if (problems.full) {
+      problems.drop(errors.length - i);
+      return;
+    }
+    report(doc, errors[i]!, problems);
+  }
 }
 
 function report(doc: Document, err: ErrorObject, problems: ProblemList): void {

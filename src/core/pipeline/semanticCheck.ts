@@ -71,6 +71,10 @@ function rangeWithin(ctx: SemanticContext, node: Node | undefined, needle: strin
 function checkVariables(value: unknown, path: PathSegment[], ctx: SemanticContext): void {
   if (typeof value === 'string') {
     if (!value.includes('${')) return;
+    if (ctx.problems.full) {
+      ctx.problems.drop(1); // nothing more will be shown: skip locating and suggesting
+      return;
+    }
     const policy = variablePolicy(path);
     const refs = findVariables(value, policy === 'shell' ? 'shell' : 'value');
     const node = nodeAt(ctx, path);

@@ -1,5 +1,5 @@
-import { LineCounter, parseDocument, visit, isScalar, type Document, type YAMLError } from 'yaml';
-import { PIPELINE_LIMITS, flowNestingDepth } from './limits';
+import { LineCounter, parseDocument, visit, isCollection, isMap, isScalar, type Document, type YAMLError } from 'yaml';
+import { PIPELINE_LIMITS, flowNestingDepth, structureProblem } from './limits';
 import { ProblemList } from './problems';
 
 /** Explicit tags that only restate a core type; anything else (`!!js/function`, `!Ref`) is refused. */
@@ -57,12 +57,20 @@ export function parsePipelineYaml(text: string, file: string): ParsedYaml {
     return { lineCounter, problems: early };
   }
 
+  const shape = structureProblem(text, PIPELINE_LIMITS.maxIndent, PIPELINE_LIMITS.maxLines);
+  if (shape) {
+    const early = new ProblemList(file);
+    early.addAt(shape.line, shape.column, shape.message, 'too-deep');
+    return { lineCounter, problems: early };
+  }
+
   let doc: Document;
   try {
     doc = parseDocument(text, {
       lineCounter,
       prettyErrors: false,
-      uniqueKeys: true,
+      // The library's own check is quadratic in a map's size; duplicates are found below instead.
+      uniqueKeys: false,
       schema: 'core',
       strict: true,
     });
@@ -93,17 +101,26 @@ export function parsePipelineYaml(text: string, file: string): ParsedYaml {
     if (err.code !== 'DUPLICATE_KEY') fatal = true;
   }
 
-  visit(doc, {
-    Node(_key, node) {
-      if (node.tag && !ALLOWED_TAGS.has(node.tag)) {
-        const shown = node.tag.replace('tag:yaml.org,2002:', '!!');
-        problems.add(node.range ?? undefined, `custom YAML tags are not allowed (${shown}): write plain values`, 'custom-tag');
-        fatal = true;
+  visit(doc, (_key, node) => {
+    if (isMap(node)) {
+      const seen = new Set<string>();
+      for (const pair of node.items) {
+        if (!isScalar(pair.key)) continue;
+        const name = String(pair.key.value);
+        if (seen.has(name)) {
+          problems.add(pair.key.range ?? undefined, `duplicate key "${name}": each key may appear once`, 'duplicate-key');
+        }
+        seen.add(name);
       }
-      if (isScalar(node) && typeof node.value === 'number' && !Number.isFinite(node.value)) {
-        problems.add(node.range ?? undefined, 'numbers must be finite (.inf and .nan are not allowed)', 'bad-number');
-      }
-    },
+    }
+    if ((isScalar(node) || isCollection(node)) && node.tag && !ALLOWED_TAGS.has(node.tag)) {
+      const shown = node.tag.replace('tag:yaml.org,2002:', '!!');
+      problems.add(tagRange(text, node.range?.[0]), `custom YAML tags are not allowed (${shown}): write plain values`, 'custom-tag');
+      fatal = true;
+    }
+    if (isScalar(node) && typeof node.value === 'number' && !Number.isFinite(node.value)) {
+      problems.add(node.range ?? undefined, 'numbers must be finite (.inf and .nan are not allowed)', 'bad-number');
+    }
   });
   if (fatal) return { doc, lineCounter, problems };
 
@@ -118,6 +135,16 @@ export function parsePipelineYaml(text: string, file: string): ParsedYaml {
     problems.add(firstAliasRange(doc), message, 'yaml-bomb');
     return { doc, lineCounter, problems };
   }
+}
+
+/** The tag written before the node that starts at `offset` (`!Ref {…}` → the `!Ref`). */
+function tagRange(text: string, offset: number | undefined): [number, number] | undefined {
+  if (offset === undefined) return undefined;
+  let end = offset;
+  while (end > 0 && /\s/.test(text[end - 1]!)) end--;
+  let start = end;
+  while (start > 0 && !/\s/.test(text[start - 1]!)) start--;
+  return text[start] === '!' && start < end ? [start, end] : [offset, offset + 1];
 }
 
 /** The first non-blank character of the line after `offset`. */

@@ -24,7 +24,7 @@ const CORPUS: Record<string, string[]> = {
   ],
   'unclosed-quote.yaml': ['5:10 YAML syntax: this quoted string is never closed (add the closing quote)'],
   'multiple-documents.yaml': ['12:1 only one YAML document is allowed in deployguard.yaml (remove the "---" separator)'],
-  'custom-tag.yaml': ['2:21 custom YAML tags are not allowed (!!js/function): write plain values'],
+  'custom-tag.yaml': ['2:7 custom YAML tags are not allowed (!!js/function): write plain values'],
   'yaml-bomb.yaml': ['3:8 too many alias expansions (more than 100): this looks like a YAML bomb, so the file is refused'],
   'empty-file.yaml': ['1:1 the file is empty: start with "version: 1" (run "Deploy Guard: Create Pipeline File" for a starter)'],
   'unknown-key-top.yaml': [
@@ -123,6 +123,25 @@ describe('deployguard.yaml bad-file corpus (exact line:column and message)', () 
     const { lines, ms } = await problemsOf(`version: 1\nname: ${'['.repeat(200_000)}\n`);
     assert.deepEqual(lines, ['2:71 nested more than 64 levels deep: refusing to parse']);
     assert.ok(ms < 500, `${ms} ms`);
+  });
+
+  it('refuses deeply nested block collections and over-long files before parsing', async () => {
+    const dashes = await problemsOf(`version: 1\nname: ${'- '.repeat(100_000)}x\n`);
+    assert.deepEqual(dashes.lines, ['2:1 indented or nested more than 200 levels deep: refusing to parse']);
+    const lines = await problemsOf('# comment\n'.repeat(2500));
+    assert.deepEqual(lines.lines, ['2001:1 the file has more than 2000 lines: refusing to parse']);
+    const commas = await problemsOf(`version: 1\nname: x\nstack: {${Array.from({ length: 3000 }, (_, i) => `k${i}: v`).join(', ')}}\n`);
+    assert.deepEqual(commas.lines, ['3:1 the file has more than 2000 list or map entries separated by commas: refusing to parse']);
+    for (const r of [dashes, lines, commas]) assert.ok(r.ms < 1000, `${r.ms} ms`);
+  });
+
+  it('refuses a custom tag on a mapping, and finds duplicate keys at any depth', async () => {
+    const tagged = await problemsOf('version: 1\nname: x\nstack: !Ref { name: a, template: infra/template.yaml }\nenvironments: { dev: { region: eu-west-1 } }\n');
+    assert.deepEqual(tagged.lines, ['3:8 custom YAML tags are not allowed (!Ref): write plain values']);
+    const nested = await problemsOf(
+      'version: 1\nname: x\nstack: { name: a, template: infra/template.yaml }\nenvironments:\n  dev:\n    region: eu-west-1\n    region: eu-west-2\n',
+    );
+    assert.deepEqual(nested.lines, ['7:5 duplicate key "region": each key may appear once']);
   });
 
   it('rejects the YAML bomb quickly', async () => {
