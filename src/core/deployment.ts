@@ -17,7 +17,7 @@ import { accountId } from './aws/identity';
 import { buildParameters, parametersForRedeploy } from './aws/parameters';
 import { continueUpdateRollback } from './aws/recover';
 import { describeStack, getTemplateBody, deleteChangeSet, describeChangeSet } from './aws/stackApi';
-import { deployStack, followStack, type StackDeployResult } from './aws/stackDeploy';
+import { bucketOfTemplateUrl, deployStack, followStack, type StackDeployResult } from './aws/stackDeploy';
 import type { StackPollers } from './aws/stackPoller';
 import { interpretStackStatus, isSettledHealthy } from './aws/stackStatus';
 import { checkTemplateSize, declaredParameters, describeTemplate, readTemplateFile, sha256 } from './aws/template';
@@ -638,7 +638,7 @@ export async function rollbackToRecord(ctx: EngineContext, options: RollbackOpti
       poller: (stackId) => run.poller(stackId),
       stackName: record.stackName,
       template,
-      ...(target.template.url ? { templateBucket: new URL(target.template.url).pathname.split('/')[1] } : {}),
+      ...(target.template.url && bucketOfTemplateUrl(target.template.url) ? { templateBucket: bucketOfTemplateUrl(target.template.url) } : {}),
       parameters: () => sdk,
       tags: record.tags,
       capabilities: record.capabilities,
@@ -855,7 +855,12 @@ export async function resumeInterrupted(
     try {
       finished.push(await resumeOne(ctx, run, entry, env, request, signal));
     } catch (err) {
-      if (isCancellation(err)) throw err;
+      if (isCancellation(err)) {
+        // Cancelled by the user while reattached (e.g. the editor's Cancel after a reload): the
+        // record ends as cancelled, like any deployment, instead of staying open for a next resume.
+        await run.finish('cancelled', 'Cancelled after resuming an interrupted deployment').catch(() => undefined);
+        throw err;
+      }
       finished.push(await run.finish(statusForError(err), `Resuming after an interruption failed: ${errorMessage(err)}`));
     }
   }

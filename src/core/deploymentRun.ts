@@ -209,6 +209,9 @@ export class DeploymentRun {
       stackKnown: (stackId) => {
         this.record.stackId = stackId;
       },
+      templateUploaded: (url) => {
+        (this.record as { template: DeploymentRecord['template'] }).template = { ...this.record.template, url };
+      },
       ...(confirm ? { confirm } : {}),
     };
   }

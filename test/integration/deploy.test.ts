@@ -141,6 +141,7 @@ describe('deploy against moto through the real SDK', () => {
     assert.ok(body.length > 51_200);
     const [record] = await records(home);
     assert.equal(record!.status, 'stable');
+    assert.match(record!.template.url!, /^http:\/\/localhost:\d+\/dg-artifacts\/deployguard\/orders-dev\/[0-9a-f]{64}\.template$/);
   });
 
   it('refuses an endpoint in deployguard.yaml that is not loopback (a repository must not redirect signed requests)', async () => {

@@ -30,6 +30,8 @@ export interface StackDeployHooks {
   confirm?(changes: readonly PlannedChange[]): Promise<boolean>;
   /** The stack's ARN became known. */
   stackKnown?(stackId: string): void;
+  /** The template was uploaded to S3 (over the inline limit) and is deployed from this URL. */
+  templateUploaded?(url: string): void;
 }
 
 export interface StackDeployInput {
@@ -81,10 +83,11 @@ export async function deployStack(input: StackDeployInput): Promise<StackDeployR
   const changeSetType: 'CREATE' | 'UPDATE' = !stack || interpretStackStatus(stack.status).start === 'create' ? 'CREATE' : 'UPDATE';
   const existingKeys = changeSetType === 'UPDATE' && stack ? new Set(stack.parameters.keys()) : undefined;
 
-  const templateSource =
+  const templateSource: { TemplateBody?: string; TemplateURL?: string } =
     placement === 'inline'
       ? { TemplateBody: input.template.body }
       : { TemplateURL: await call('Uploading the template to S3', () => uploadTemplate(input)) };
+  if (templateSource.TemplateURL) hooks.templateUploaded?.(templateSource.TemplateURL);
 
   const { CreateChangeSetCommand, ExecuteChangeSetCommand } = await import('@aws-sdk/client-cloudformation');
   await hooks.journal('change-set-requested', { ...(stack ? { stackId: stack.stackId } : {}), changeSetName: input.changeSetName });
@@ -296,6 +299,18 @@ async function requestCancelUpdate(cfn: CloudFormationClient, stackId: string, t
     hooks.notice('warning', 'cancel-requested', 'Cancel requested: CloudFormation rolls the update back to the previous version (UPDATE_ROLLBACK_IN_PROGRESS → UPDATE_ROLLBACK_COMPLETE)');
   } catch (err) {
     hooks.notice('error', 'cancel-failed', `Could not cancel the update (${classifyAwsError(err).name}: ${classifyAwsError(err).message}); it continues in CloudFormation`);
+  }
+}
+
+/** The bucket of a template URL, virtual-hosted (`b.s3.region.amazonaws.com/k`) or path style. */
+export function bucketOfTemplateUrl(text: string): string | undefined {
+  try {
+    const url = new URL(text);
+    const virtual = /^(.+)\.s3[.-]/.exec(url.hostname);
+    if (virtual && url.hostname.endsWith('.amazonaws.com')) return virtual[1];
+    return url.pathname.split('/').filter(Boolean)[0];
+  } catch {
+    return undefined;
   }
 }
 

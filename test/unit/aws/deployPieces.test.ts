@@ -4,6 +4,7 @@ import { chooseEndpoint, isLoopbackUrl } from '../../../src/core/aws/endpoint';
 import { firstFailureReason } from '../../../src/core/aws/operation';
 import { buildParameters, parametersForRedeploy } from '../../../src/core/aws/parameters';
 import { isEmptyChangeSet } from '../../../src/core/aws/stackApi';
+import { bucketOfTemplateUrl } from '../../../src/core/aws/stackDeploy';
 import { DEFAULT_POLLER_TIMING, nextPauseMs, withJitter } from '../../../src/core/aws/stackPoller';
 import { checkTemplateSize, declaredParameters, describeTemplate } from '../../../src/core/aws/template';
 import { DeployGuardError } from '../../../src/core/errors';
@@ -107,5 +108,14 @@ describe('change set and failure reasons', () => {
       'stk',
     );
     assert.equal(reason, 'B (AWS::X::Y): Bucket name taken');
+  });
+});
+
+describe('template URLs', () => {
+  it('finds the bucket in virtual-hosted and path-style URLs', () => {
+    assert.equal(bucketOfTemplateUrl('https://my-artifacts.s3.eu-west-1.amazonaws.com/deployguard/x/abc.template'), 'my-artifacts');
+    assert.equal(bucketOfTemplateUrl('https://my.dotted.bucket.s3.us-east-1.amazonaws.com/k'), 'my.dotted.bucket');
+    assert.equal(bucketOfTemplateUrl('http://localhost:5000/dg-artifacts/deployguard/x/abc.template'), 'dg-artifacts');
+    assert.equal(bucketOfTemplateUrl('not a url'), undefined);
   });
 });
