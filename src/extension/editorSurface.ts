@@ -4,7 +4,7 @@ import { cancelCommand, continueRollbackCommand, rollbackCommand, rollbackToThis
 import { deployCommand } from './actions/deployCommand';
 import { copyCommitCommand, openAlarmCommand, openStackCommand } from './actions/linkCommands';
 import { registerCommand } from './commandRunner';
-import { Commands, ContextKeys } from './commands';
+import { Commands } from './commands';
 import { registerDeploymentsTree } from './deployments/deploymentsTree';
 import { DeployProgress } from './deployProgress';
 import { EngineHost } from './engineHost';
@@ -38,7 +38,7 @@ export function registerEditorSurface(context: vscode.ExtensionContext, deps: { 
   const notifications = (holder.notifications = new DeploymentNotifications(host, logger));
   const tree = registerDeploymentsTree(host, logger);
   const refresh = () => {
-    void vscode.commands.executeCommand('setContext', ContextKeys.noCredentials, false);
+    host.clearCredentialsProblem();
     tree.refresh();
   };
 
@@ -52,7 +52,10 @@ export function registerEditorSurface(context: vscode.ExtensionContext, deps: { 
     new DeploymentStatusBar(host),
     new DeployProgress(host),
     runPanels.attach(host.onEvent),
-    onSettingsChanged(() => tree.refresh()),
+    onSettingsChanged(() => {
+      host.settingsChanged();
+      tree.refresh();
+    }),
     registerCommand(Commands.deploy, logger, (arg?: unknown) => deployCommand(host, arg)),
     registerCommand(Commands.cancel, logger, (arg?: unknown) => cancelCommand(host, arg)),
     registerCommand(Commands.rollbackToThis, logger, (arg?: unknown) => rollbackToThisCommand(host, arg)),

@@ -10,6 +10,7 @@ import type { DeploymentRecord } from '../core/history/record';
 import type { Logger } from '../core/logger';
 import type { LoadedPipeline } from '../core/pipeline/load';
 import type { RollbackQuestion } from '../core/rollback/afterUnhealthy';
+import { ContextKeys } from './commands';
 import { loadEngine } from './engineLoader';
 import { LiveDeployments, type LiveChange } from './liveDeployments';
 import { readSettings } from './settings';
@@ -59,6 +60,10 @@ export class EngineHost implements vscode.Disposable {
   private readonly runs = new Set<OwnedRun>();
   private context: EngineContext | undefined;
   private disposed = false;
+  private noCredentials = false;
+  private readonly credentialsChanged = new Emitter<boolean>();
+  /** Fires true when AWS reported missing credentials, false when that was cleared. */
+  readonly onCredentialsChanged = this.credentialsChanged.event;
 
   /** Every engine event, as it happens (the run panels attach here). */
   readonly onEvent = this.emitter.event;
@@ -84,6 +89,14 @@ export class EngineHost implements vscode.Disposable {
     const { HistoryStore } = loadEngine();
     const folder = readSettings().historyFolder;
     return folder ? new HistoryStore(folder) : new HistoryStore();
+  }
+
+  /**
+   * The settings changed (history folder, endpoint, profile): the next operation builds its
+   * context afresh. Running ones keep theirs; the shared pollers stay with them.
+   */
+  settingsChanged(): void {
+    if (this.runs.size === 0) this.context = undefined;
   }
 
   /** Whether this window is running something on the environment now. */
@@ -200,6 +213,7 @@ export class EngineHost implements vscode.Disposable {
         clients.dispose();
       }
     }).catch((err: unknown) => {
+      if (isCancellation(err)) return; // the user cancelled the reattached deployment
       if (DeployGuardError.is(err, 'LockHeld')) {
         // Someone alive (a CLI, another window) is driving it: theirs to finish.
         this.deps.logger.info(`${environment}: not reattaching, ${errorMessage(err)}`);
@@ -258,11 +272,16 @@ export class EngineHost implements vscode.Disposable {
     return true;
   }
 
+  /**
+   * The window is closing or reloading. Running deployments are deliberately NOT cancelled: a
+   * reload must not turn a deployment into a cancelled one. Their journal lets the next window
+   * (or the CLI) reattach to them and finish them; this one only stops telling views about them.
+   */
   dispose(): void {
     this.disposed = true;
-    for (const run of this.runs) run.controller.abort(new CancelledError('The deployment'));
     this.emitter.dispose();
     this.changes.dispose();
+    this.credentialsChanged.dispose();
   }
 
   /** Runs one operation with its own AbortController, remembering which deployment it became. */
@@ -290,9 +309,26 @@ export class EngineHost implements vscode.Disposable {
     }
   }
 
+  /**
+   * Set when AWS said there are no (valid) credentials: the Deployments view then shows its
+   * "no credentials" welcome (ContextKeys.noCredentials) until Refresh clears it.
+   */
+  get credentialsMissing(): boolean {
+    return this.noCredentials;
+  }
+
+  clearCredentialsProblem(): void {
+    if (!this.noCredentials) return;
+    this.noCredentials = false;
+    void vscode.commands.executeCommand('setContext', ContextKeys.noCredentials, false);
+    this.credentialsChanged.fire(false);
+  }
+
   private noteCredentials(err: unknown): void {
     if (DeployGuardError.is(err, 'CredentialsMissing', 'CredentialsExpired')) {
-      void vscode.commands.executeCommand('setContext', 'deployGuard.noCredentials', true);
+      this.noCredentials = true;
+      void vscode.commands.executeCommand('setContext', ContextKeys.noCredentials, true);
+      this.credentialsChanged.fire(true);
     }
   }
 

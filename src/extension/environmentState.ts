@@ -80,6 +80,10 @@ export function environmentState(live: LiveDeployment | undefined, records: read
     updateRollbackFailed: stackStatus === 'UPDATE_ROLLBACK_FAILED',
   };
   const stableText = stableWords(stable, now);
+  // The health watch put the last stable version back: the environment is fine, but say so.
+  if (newest.kind === 'rollback' && status === 'stable' && newest.automatic) {
+    return { ...common, status: 'rolled-back', description: `rolled back · ${stableText}`, short: 'rolled back', icon: 'warning' };
+  }
   switch (status) {
     case 'stable':
     case 'unchanged':

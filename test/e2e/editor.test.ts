@@ -172,7 +172,7 @@ describe('the editor surface in a real VS Code, trusted workspace, against moto'
       await wb().screenshot('prompt-kept');
     }));
 
-  it('a window reload in the middle of a deployment shows the same deployment, still live, afterwards', () =>
+  it('a window reload in the middle of a deployment shows the same deployment, still live, afterwards (and Cancel reaches it)', () =>
     withScreenshot(bench, 'reload', async () => {
       await deployFromPalette(wb(), 'preview');
       await waitForStatusBar(wb(), 'preview', /^preview: watching/, 90_000);
@@ -185,13 +185,14 @@ describe('the editor surface in a real VS Code, trusted workspace, against moto'
       const bar = await waitForStatusBar(wb(), 'preview', /^preview: watching \d+:\d\d$/, 20_000);
       assert.ok(row && bar);
       await wb().screenshot('reload-after-still-watching');
-      // The same record finishes (no second deployment was started).
-      await waitForStatusBar(wb(), 'preview', /^preview: stable /, 90_000);
+      // This window owns the reattached deployment: Cancel reaches it and ends that same record.
+      await wb().runCommand('Deploy Guard: Cancel Deployment');
+      await waitForStatusBar(wb(), 'preview', /^preview: cancelled$/, 60_000);
       const records = fixture().records('preview');
       assert.equal(records.length, 1, `one deployment, not two: ${records.map((r) => `${r.id} ${r.status}`).join(', ')}`);
       assert.equal(records[0]?.id, before?.id);
-      assert.equal(records[0]?.status, 'stable');
-      await wb().screenshot('reload-after-stable');
+      assert.equal(records[0]?.status, 'cancelled');
+      await wb().screenshot('reload-after-cancelled');
     }));
 });
 

@@ -19,8 +19,8 @@ export const ENVIRONMENTS = {
   dev: { alarm: 'editor-dev-5xx', bake: '15s', rollback: 'auto' },
   /** rollback: prompt. */
   staging: { alarm: 'editor-staging-5xx', bake: '15s', rollback: 'prompt' },
-  /** A bake long enough to reload the window in the middle of it. */
-  preview: { alarm: 'editor-preview-5xx', bake: '60s', rollback: 'auto' },
+  /** A bake long enough to reload the window in the middle of it (on a busy machine); the test cancels it. */
+  preview: { alarm: 'editor-preview-5xx', bake: '150s', rollback: 'auto' },
 } as const;
 export type EnvName = keyof typeof ENVIRONMENTS;
 

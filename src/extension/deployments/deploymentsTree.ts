@@ -44,6 +44,7 @@ export class DeploymentsTreeProvider implements vscode.TreeDataProvider<TreeNode
         this.updateTicker();
       }),
       vscode.workspace.onDidGrantWorkspaceTrust(() => this.refresh()),
+      host.onCredentialsChanged(() => this.changed.fire(undefined)),
     );
   }
 
@@ -110,6 +111,8 @@ export class DeploymentsTreeProvider implements vscode.TreeDataProvider<TreeNode
   private async roots(): Promise<TreeNode[]> {
     // Untrusted: nothing is read or parsed, and the empty tree lets the welcome text explain why.
     if (!vscode.workspace.isTrusted) return [];
+    // AWS said there are no credentials: the empty tree lets the welcome text say what to do.
+    if (this.host.credentialsMissing) return [];
     let contents: TreeContents;
     try {
       contents = await (this.contents ??= loadTreeContents(this.host));

@@ -65,13 +65,13 @@ export function deploymentItem({ env, record, live, currentStableId, commit, now
   const isCurrent = record.id === currentStableId;
   const subject = subjectLine(commit?.message, 60);
   const kindWord = record.kind === 'rollback' ? (record.automatic ? 'automatic rollback' : 'rollback') : record.kind === 'baseline' ? 'baseline' : undefined;
-  const label = `${shortCommit(record.commit)}${subject ? ` ${subject}` : kindWord ? ` ${kindWord}` : ''}`;
+  const label = `${shortCommit(record.commit)}${subject ? ` ${subject}` : ''}`;
   const item = new vscode.TreeItem(label, vscode.TreeItemCollapsibleState.None);
   item.id = `dep:${record.id}`;
   const started = Date.parse(record.startedAt);
   const duration = durationOf(record, live, now);
   const who = commit?.author ?? record.trigger;
-  item.description = [isCurrent ? '● current' : statusWords(status), who, formatAge(started, now), duration].filter(Boolean).join(' · ');
+  item.description = [isCurrent ? '● current' : statusWords(status), kindWord, who, formatAge(started, now), duration].filter(Boolean).join(' · ');
   item.iconPath = icon(isCurrent ? 'star-full' : statusIcon(status), status);
   const alarm = live?.alarm ?? alarmOf(record);
   item.contextValue = deploymentContext(status, isCurrent, running, alarm);

@@ -157,6 +157,11 @@ describe('environmentState (tree description and status-bar words)', () => {
     assert.equal(s.description, 'needs attention');
     assert.equal(s.updateRollbackFailed, true);
     assert.equal(environmentState(undefined, [], now).description, 'not deployed yet');
+    // The health watch's rollback record is the newest (and stable): the environment says rolled back.
+    const restored = { ...record('20261126T210500000Z-cccccc', 'stable', 'a1b2c3d999', T0 - 60_000), kind: 'rollback' as const, automatic: true };
+    const afterRollback = environmentState(undefined, [restored, record('20261126T210000000Z-bbbbbb', 'rolled-back', 'ffff000'), ...history], now);
+    assert.equal(afterRollback.description, 'rolled back · stable a1b2c3d · 3m ago');
+    assert.equal(afterRollback.short, 'rolled back');
   });
 });
 
