@@ -391,6 +391,12 @@ async function afterStackOperation(
       return run.finish('failed', `The stack was deleted while deploying (${result.status})`);
   }
 
+  const outputs = result.stack?.outputs ?? {};
+  if (Object.keys(outputs).length > 0) {
+    record.outputs = Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, run.masker.mask(v)]));
+    for (const [k, v] of Object.entries(record.outputs)) run.log(`Output ${k} = ${v}`);
+  }
+
   // The watch.
   await run.setStatus('watching');
   const watch: AfterDeployResult = await watchAfterDeploy({
