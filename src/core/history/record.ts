@@ -77,6 +77,8 @@ export interface DeploymentRecord {
   logFile?: string;
   /** The last stack status observed for this operation. */
   stackStatus?: string;
+  /** The stack's outputs after a successful operation (masked like the log). */
+  outputs?: Record<string, string>;
   /**
    * Free-form facts other parts add (the health watch's alarms and verdict, for instance).
    * Kept as JSON; the history store never interprets it.
