@@ -192,6 +192,14 @@ function checkStack(value: Json, ctx: SemanticContext): void {
 function checkStackName(template: string, environments: unknown, ctx: SemanticContext): void {
   const refs = findVariables(template, 'value');
   if (refs.some((r) => r.kind === 'unknown')) return; // already reported
+  const at0 = rangeAt(ctx, ['stack', 'name']);
+  if (refs.some((r) => r.kind === 'builtin' && r.name === 'deployment.id')) {
+    ctx.problems.add(at0, 'stack name cannot use ${deployment.id}: a stack keeps its name across deployments (history and rollback follow it)', 'bad-stack-name');
+    return;
+  }
+  if (refs.some((r) => r.kind === 'builtin' && (r.name === 'git.sha' || r.name === 'git.shortSha'))) {
+    ctx.problems.add(at0, 'stack name uses the commit: every commit then deploys a new stack, with no earlier version to roll back to', 'stack-per-commit', 'warning');
+  }
   const envNames = isObject(environments) && Object.keys(environments).length > 0 ? Object.keys(environments) : ['dev'];
   const at = rangeAt(ctx, ['stack', 'name']);
   for (const envName of envNames) {

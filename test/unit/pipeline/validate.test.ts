@@ -126,3 +126,14 @@ describe('did you mean', () => {
     assert.equal(closest('STEPS', ['steps']), 'steps');
   });
 });
+
+describe('stack name variables', () => {
+  const base = (name: string) => `version: 1\nname: s\nstack: { name: "${name}", template: t.yaml }\nenvironments: { dev: { region: eu-west-1 } }\n`;
+  it('refuses ${deployment.id} and warns about per-commit stacks', () => {
+    const byId = validatePipelineText(base('s-${deployment.id}'), { file: '/r/deployguard.yaml' });
+    assert.deepEqual(byId.problems.map((p) => [p.line, p.column, p.severity, p.code]), [[3, 16, 'error', 'bad-stack-name']]);
+    const bySha = validatePipelineText(base('s-${git.shortSha}'), { file: '/r/deployguard.yaml' });
+    assert.deepEqual(bySha.problems.map((p) => [p.severity, p.code]), [['warning', 'stack-per-commit']]);
+    assert.ok(bySha.config);
+  });
+});
