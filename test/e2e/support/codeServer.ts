@@ -42,8 +42,8 @@ interface Requirement {
 const onPath = (command: string) =>
   (process.env.PATH ?? '').split(':').some((d) => d !== '' && existsSync(join(d, command)));
 
-const REQUIREMENTS: readonly Requirement[] = [
-  { debianPackage: 'chromium', why: `the browser the tests drive (expected at ${CHROMIUM_PATH})`, present: () => existsSync(CHROMIUM_PATH) },
+const requirements = (chromiumPath: string): readonly Requirement[] => [
+  { debianPackage: 'chromium', why: `the browser the tests drive (expected at ${chromiumPath})`, present: () => existsSync(chromiumPath) },
   {
     debianPackage: 'libkrb5-dev',
     why: "headers for code-server's native kerberos module",
@@ -59,8 +59,8 @@ const REQUIREMENTS: readonly Requirement[] = [
  * Fails — never skips — when the machine lacks what the real-VS-Code tests need, naming the exact
  * Debian packages to install. `.ci/run` installs them on a fresh CI machine.
  */
-export function assertPrerequisites(): void {
-  const missing = REQUIREMENTS.filter((r) => !r.present());
+export function assertPrerequisites(chromiumPath = CHROMIUM_PATH): void {
+  const missing = requirements(chromiumPath).filter((r) => !r.present());
   if (missing.length === 0) return;
   const list = missing.map((r) => `  - ${r.debianPackage}: ${r.why}`).join('\n');
   const names = missing.map((r) => r.debianPackage).join(' ');
@@ -137,7 +137,8 @@ async function install(dir: string): Promise<void> {
   progress(`installed in ${Math.round((Date.now() - started) / 1000)} s`);
 }
 
-function isComplete(dir: string): boolean {
+/** Whether `dir` holds a finished install of CODE_SERVER_VERSION (marker written last, binary present). */
+export function isInstallComplete(dir: string): boolean {
   try {
     const marker = JSON.parse(readFileSync(join(dir, MARKER), 'utf8')) as { version?: string };
     return marker.version === CODE_SERVER_VERSION && existsSync(codeServerBinary(dir));
@@ -159,7 +160,7 @@ function processAlive(pid: number): boolean {
  * A lock directory next to the install (mkdir is atomic). A lock left by a process that no longer
  * exists is taken over; a live one is waited for, with a bound.
  */
-async function withInstallLock<T>(dir: string, body: () => Promise<T>): Promise<T> {
+export async function withInstallLock<T>(dir: string, body: () => Promise<T>): Promise<T> {
   const lock = `${dir}.lock`;
   mkdirSync(dirname(lock), { recursive: true });
   const deadline = Date.now() + LOCK_WAIT_MS;
@@ -202,10 +203,10 @@ async function withInstallLock<T>(dir: string, body: () => Promise<T>): Promise<
 export async function ensureCodeServer(): Promise<string> {
   assertPrerequisites();
   const dir = codeServerDir();
-  if (isComplete(dir)) return codeServerBinary(dir);
+  if (isInstallComplete(dir)) return codeServerBinary(dir);
   return withInstallLock(dir, async () => {
     // Another process may have finished the install while this one waited for the lock.
-    if (!isComplete(dir)) await install(dir);
+    if (!isInstallComplete(dir)) await install(dir);
     return codeServerBinary(dir);
   });
 }
