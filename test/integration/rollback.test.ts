@@ -16,7 +16,10 @@ import {
   UpdateStackCommand,
 } from '@aws-sdk/client-cloudformation';
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { AwsClients } from '../../src/core/aws/clients';
 import { StackPollers } from '../../src/core/aws/stackPoller';
+import { watchAfterDeploy } from '../../src/core/health/afterDeploy';
+import { systemClock } from '../../src/core/time';
 import { runDeployment, type EngineContext } from '../../src/core/deployment';
 import type { EngineEvent } from '../../src/core/events';
 import { HistoryStore } from '../../src/core/history/store';
@@ -165,6 +168,41 @@ describe('automatic rollback through the deploy engine, on moto', () => {
     }
     const finished = events.find((e) => e.type === 'rollback-finished');
     assert.ok(finished?.type === 'rollback-finished' && finished.outcome === 'rolled-back' && finished.targetId === v1.record.id);
+  });
+
+  it('a watch resumed after a crash mid-rollback never starts a second rollback (found by its token)', async () => {
+    const v1 = await deploy('v1');
+    const v2 = await deploy('v2', {}, { during: () => alarmDuringBake('orders-5xx') });
+    assert.equal(v2.record.status, 'rolled-back');
+    // As if the process died right after the engine wrote the rollback's record, before the
+    // watch noted the rollback on v2's record: v2 still "watching", checkpoint without the mark.
+    const crashed = structuredClone(v2.record);
+    crashed.status = 'watching';
+    const cp = crashed.extra!['healthWatch'] as { rollback?: unknown; verdict?: { kind: string } };
+    assert.equal(cp.verdict?.kind, 'unhealthy');
+    delete cp.rollback;
+    let rollbackCalls = 0;
+    const clients = new AwsClients({ region: REGION, endpoint: moto.endpoint });
+    const result = await watchAfterDeploy({
+      record: crashed,
+      environment: pipeline({}, 'v2').environments['dev']!,
+      clients,
+      history: historyOf(),
+      emit: (e) => events.push(e),
+      logger: memoryLogger(),
+      clock: systemClock,
+      signal: new AbortController().signal,
+      deploymentStartedAt: Date.parse(crashed.startedAt),
+      rollbackTo: async () => {
+        rollbackCalls += 1;
+        throw new Error('a second rollback must not be started');
+      },
+    });
+    clients.dispose();
+    assert.equal(rollbackCalls, 0);
+    assert.equal(result.outcome === 'finished' && result.status, 'rolled-back');
+    assert.equal((await stackNow()).body, template('v1'));
+    assert.ok(v1.record.id);
   });
 
   it("someone else's deploy during the bake → no rollback of their version", async () => {

@@ -6,8 +6,9 @@
  *
  * The watch's deadline and baseline are written to the record (`extra.healthWatch`, atomically)
  * before the first poll, so a window reload or a killed CLI resumes the same watch, with the same
- * deadline, instead of starting a new bake or forgetting the baseline. A rollback's intent is
- * written there too before its first AWS call, so a resumed watch never starts a second one.
+ * deadline, instead of starting a new bake or forgetting the baseline. A started rollback is
+ * noted there too, and the engine's rollback record (fixed token, written before its first AWS
+ * call) lets a resumed watch find it: it never starts a second one.
  */
 import { AwsClients } from '../aws/clients';
 import { errorMessage } from '../errors';
@@ -17,7 +18,7 @@ import type { StackHistory } from '../history/store';
 import type { Logger } from '../logger';
 import type { DeploymentStatus, ExitCode } from '../model';
 import type { EnvironmentConfig, RollbackPolicy } from '../pipeline/types';
-import { afterUnhealthy, type ConfirmRollback, type RollbackMark } from '../rollback/afterUnhealthy';
+import { afterUnhealthy, rollbackTokenFor, type ConfirmRollback, type RollbackMark } from '../rollback/afterUnhealthy';
 import { readStack } from '../rollback/stackSnapshot';
 import type { Clock } from '../time';
 import { cloudWatchAlarmSource, type AlarmSource } from './alarmSource';
@@ -210,11 +211,15 @@ export async function watchAfterDeploy(ctx: AfterDeployContext): Promise<AfterDe
           stackNow,
           restore: async (req) => ({ record: await ctx.rollbackTo(req.target, { reason: req.reason, automatic: true }) }),
           confirm: ctx.confirmRollback,
-          alreadyStarted: current.rollback,
+          alreadyStarted: current.rollback ?? startedRollback(records, record),
           markStarted: async (mark) => {
-            await saved;
+            // At most one rollback survives a crash without waiting for this write: the engine
+            // writes the rollback's own record (with this deployment's fixed token) durably before
+            // its first AWS call, and a resumed watch finds it (startedRollback). So the mark is
+            // written beside the rollback, not in front of it (detection latency).
             checkpoint = { ...current, rollback: mark };
-            await persist(ctx, checkpoint);
+            const write = checkpoint;
+            saved = saved.then(() => persist(ctx, write));
             status('rolling-back', `restoring stable deployment ${mark.targetId}`);
           },
           emit: ctx.emit,
@@ -269,6 +274,13 @@ async function startCheckpoint(ctx: AfterDeployContext, source: AlarmSource): Pr
     alarms,
     baseline,
   };
+}
+
+/** A rollback of this deployment the engine already recorded (found by its fixed token). */
+function startedRollback(records: readonly DeploymentRecord[], deployment: DeploymentRecord): RollbackMark | undefined {
+  const token = rollbackTokenFor(deployment.id);
+  const found = records.find((r) => r.kind === 'rollback' && r.clientRequestToken === token);
+  return found?.rollbackTargetId ? { token, targetId: found.rollbackTargetId, startedAt: found.startedAt } : undefined;
 }
 
 function readCheckpoint(record: DeploymentRecord): WatchCheckpoint | undefined {

@@ -6,8 +6,9 @@
  *  3. a target identical to what is deployed would change nothing → notify only;
  *  4. the policy: `off` reports, `prompt` asks (no one to ask → report, exit 3), `auto` goes on;
  *  5. compare-and-swap: the stack must still be idle at *this* deployment's version;
- *  6. the intent is persisted, then the stable template and parameters are redeployed through a
- *     change set with their own ClientRequestToken (the engine's manual-rollback path);
+ *  6. the stable template and parameters are redeployed through a change set with their own,
+ *     fixed ClientRequestToken (the engine's manual-rollback path, whose record is written before
+ *     its first AWS call, so a resumed watch finds it and never starts a second one);
  *  7. the stable version must then really be back (GetTemplate and parameters), else rollback-failed.
  * Never deletes a stack, skips resources or touches a stack policy.
  */
@@ -72,7 +73,7 @@ export interface AfterUnhealthyOptions {
   readonly confirm?: ConfirmRollback;
   /** Set when a rollback of this deployment was already started (a resumed watch): never a second one. */
   readonly alreadyStarted?: RollbackMark;
-  /** Durably records the intent *before* the rollback's first AWS write. */
+  /** Records the intent as the rollback starts (the engine's rollback record, written before its first AWS call, is the durable proof). */
   readonly markStarted: (mark: RollbackMark) => Promise<void>;
   readonly emit: (event: RollbackStartedEvent | RollbackFinishedEvent) => void;
   readonly logger: Logger;
