@@ -111,6 +111,11 @@ describe('history, manual rollback, lock and resume (moto)', () => {
     assert.equal(baseline.status, 'stable');
     assert.equal(baseline.template.body, original);
     assert.deepEqual(baseline.parameters.find((p) => p.key === 'Name'), { key: 'Name', value: 'legacy' });
+    const deployed = records.find((r) => r.kind === 'deploy')!;
+    const described = (await cfn.send(new DescribeStacksCommand({ StackName: 'orders-dev' }))).Stacks![0]!.Outputs ?? [];
+    assert.ok(described.length > 0, 'the stack reports outputs');
+    assert.deepEqual(deployed.outputs, Object.fromEntries(described.map((o) => [o.OutputKey, o.OutputValue])));
+    assert.match(deployed.outputs!['TopicArn']!, /^arn:aws:sns:us-east-1:123456789012:/);
 
     const back = await run(repo, ['rollback', 'dev']);
     assert.equal(back.code, 0, back.stderr);
