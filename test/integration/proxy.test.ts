@@ -177,9 +177,13 @@ describe('faults and stack states through the fault proxy (real SDK â†’ proxy â†
     assert.equal(refused.code, 4);
     assert.equal(proxy.count('ExecuteChangeSet'), 1, 'no second update of a stuck stack');
 
-    const recovered = await cli(['recover', 'dev', '--json', '--endpoint', proxy.endpoint], { cwd: repo, home });
+    const recovered = await cli(['recover', 'dev', '--json', '--skip', 'Topic', '--endpoint', proxy.endpoint], { cwd: repo, home });
     assert.equal(recovered.code, 0, recovered.stderr + recovered.stdout.slice(-1500));
     assert.equal(proxy.count('ContinueUpdateRollback'), 1);
+    const call = proxy.requests.find((r) => r.action === 'ContinueUpdateRollback')!;
+    assert.equal(call.params?.['ResourcesToSkip.member.1'], 'Topic', 'skips exactly what the user named');
+    assert.match(call.params?.['ClientRequestToken'] ?? '', /^deployguard-recover-/);
+    assert.ok(recovered.events.some((e) => e.type === 'notice' && e.code === 'skipping-resources'));
     assert.equal(finished(recovered.events).status, 'rolled-back');
     const stackEvents = recovered.events.filter((e) => e.type === 'stack-status').map((e) => (e.type === 'stack-status' ? e.status : ''));
     assert.ok(stackEvents.includes('UPDATE_ROLLBACK_COMPLETE'));

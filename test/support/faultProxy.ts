@@ -59,6 +59,8 @@ interface ActiveScenario extends StackScenario {
 
 export interface ProxyRequestLog {
   readonly action: string;
+  /** The query parameters of a CloudFormation (query protocol) request. */
+  readonly params?: Readonly<Record<string, string>>;
   readonly stackName?: string;
   readonly status: number | 'reset' | 'hang';
   readonly at: number;
@@ -229,7 +231,8 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
       const params = json ? new URLSearchParams() : new URLSearchParams(body.toString('utf8'));
       const action = json ? String(target).split('.').pop()! : (params.get('Action') ?? 'Unknown');
       const stackName = stackNameOf(params.get('StackName'));
-      const log = (status: ProxyRequestLog['status']) => requests.push({ action, ...(stackName ? { stackName } : {}), status, at: Date.now() });
+      const log = (status: ProxyRequestLog['status']) =>
+        requests.push({ action, ...(json ? {} : { params: Object.fromEntries(params) }), ...(stackName ? { stackName } : {}), status, at: Date.now() });
 
       const rule = rules.find((r) => (r.action === action || r.action === '*') && (r.times ?? 1) > 0);
       let resetAfter = false;
