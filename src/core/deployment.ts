@@ -501,7 +501,10 @@ export async function captureBaselineIfFirst(
   stackName: string,
   signal?: AbortSignal,
 ): Promise<DeploymentRecord | undefined> {
-  const { records } = await stackHistory.list();
+  const { records, damaged } = await stackHistory.list();
+  for (const d of damaged) {
+    ctx.emit({ type: 'notice', deploymentId: 'history', at: new Date().toISOString(), level: 'warning', code: 'history-damaged', message: `${d.problem}: ${d.path}${d.movedTo ? ` (kept at ${d.movedTo})` : ''}` });
+  }
   if (records.length > 0) return undefined;
   const cfn = await clients.cloudFormation();
   const stack = await describeStack(cfn, stackName, signal);
