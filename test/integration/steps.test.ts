@@ -214,6 +214,13 @@ describe('runSteps with real bash processes', () => {
     assert.deepEqual(events.map((e) => e.step.status), ['skipped']);
   });
 
+  it('fails with a message, not a crash, when bash cannot be started', async () => {
+    const { result } = await run([step('no bash', 'true')], { env: { PATH: join(root, 'empty-path') } });
+    assert.ok(result.status === 'failed');
+    assert.equal(result.exitCode, null);
+    assert.match(result.message, /step "no bash" could not start: spawn bash ENOENT/);
+  });
+
   it('fails a step whose folder does not exist, with a message', async () => {
     const { result } = await run([step('nowhere', 'true', { cwd: 'missing' })]);
     assert.ok(result.status === 'failed');
