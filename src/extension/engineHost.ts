@@ -257,7 +257,7 @@ export class EngineHost implements vscode.Disposable {
       ...(record.rollbackTargetId ? { rollbackTargetId: record.rollbackTargetId } : {}),
       steps: record.steps.map((s) => s.name),
     });
-    this.fire({ type: 'deployment-status', deploymentId: record.id, at, status: record.status, reason: 'resumed after a window reload' });
+    this.fire({ type: 'deployment-status', deploymentId: record.id, at, status: record.status });
     // The resumed watch announces its own deadline (`watch-started` with `resumed: true`).
   }
 

@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import type { EngineEvent } from '../../../src/core/events';
 import type { DeploymentRecord } from '../../../src/core/history/record';
 import type { DeploymentStatus } from '../../../src/core/model';
+import { changeSummary, needsConfirmation } from '../../../src/extension/actions/deployConfirmation';
 import { environmentState } from '../../../src/extension/environmentState';
 import { formatAge, formatDuration, statusIcon, statusWords, subjectLine } from '../../../src/extension/format';
 import { LiveDeployments } from '../../../src/extension/liveDeployments';
@@ -178,5 +179,25 @@ describe('statusBarText', () => {
     live.apply(started('d2'));
     live.apply(finished('d2', 'rolled-back'));
     assert.equal(statusBarText(live.get('d2')!, T0), '$(warning) prod: rolled back');
+  });
+});
+
+describe('deploy confirmation', () => {
+  const env = (name: string, confirm: boolean) => ({ name, region: 'us-east-1', deployOn: [], confirm });
+  it('asks for prod* environments and confirm: true, not for others', () => {
+    assert.equal(needsConfirmation(env('prod', false)), true);
+    assert.equal(needsConfirmation(env('Production-eu', false)), true);
+    assert.equal(needsConfirmation(env('staging', true)), true);
+    assert.equal(needsConfirmation(env('dev', false)), false);
+  });
+
+  it('summarises the planned changes, replacements loudly', () => {
+    const text = changeSummary([
+      { action: 'Modify', logicalId: 'Fn', resourceType: 'AWS::Lambda::Function', replacement: 'False' },
+      { action: 'Modify', logicalId: 'Table', resourceType: 'AWS::DynamoDB::Table', replacement: 'True' },
+      { action: 'Add', logicalId: 'Queue', resourceType: 'AWS::SQS::Queue' },
+    ]);
+    assert.equal(text, 'Modify Fn (AWS::Lambda::Function)\nModify Table (AWS::DynamoDB::Table)  ⚠ REPLACED (deleted and recreated)\nAdd Queue (AWS::SQS::Queue)');
+    assert.equal(changeSummary([]), 'No resource changes.');
   });
 });
