@@ -147,7 +147,18 @@ function killGroup(pid: number, signal: NodeJS.Signals): void {
 function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
-  process.once('exit', () => running.forEach((pid) => killGroup(pid, 'SIGKILL')));
+  const killAll = () => running.forEach((pid) => killGroup(pid, 'SIGKILL'));
+  process.once('exit', killAll);
+  // 'exit' does not run when a signal ends the process (the test runner's timeout, Ctrl+C), and
+  // playwright's own SIGTERM listener keeps the process alive: kill the servers and exit, which
+  // also runs playwright's exit hook that kills the browser.
+  const codes = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 } as const;
+  for (const [signal, code] of Object.entries(codes)) {
+    process.once(signal, () => {
+      killAll();
+      process.exit(code);
+    });
+  }
 }
 
 /** Polls `probe` until it returns a value other than undefined, or fails with `what` after the bound. */
