@@ -33,23 +33,26 @@ export interface StepView {
 export type LogStream = 'stdout' | 'stderr' | 'system';
 
 /**
- * One line of step output, already masked by the engine, still raw otherwise: it may carry
- * ANSI escapes and hostile text. The webview sanitises it (src/webview/ansi.ts) and renders it
- * through text nodes only.
+ * Consecutive lines of output from one stream (and step), already masked by the engine, still
+ * raw otherwise: they may carry ANSI escapes and hostile text. The webview sanitises each line
+ * (src/webview/ansi.ts) and renders it through text nodes only.
+ *
+ * Lines travel in chunks, not one object per line: a step printing 100,000 lines then costs the
+ * extension host, the message channel and the webview a few hundred small objects, not 100,000.
  */
-export interface LogLine {
-  /** Position in the run's whole log, from 0; the panel keeps only a window of recent lines. */
+export interface LogChunk {
+  /** Position of `lines[0]` in the run's whole log, from 0; chunks are contiguous. */
   readonly seq: number;
-  readonly text: string;
   readonly stream: LogStream;
-  /** Index into `steps`, when the line belongs to a step. */
+  /** Index into `steps`, when the lines belong to a step. */
   readonly step?: number;
+  readonly lines: readonly string[];
 }
 
 export interface LogView {
-  /** The most recent lines (a bounded window, LOG_WINDOW_LINES). */
-  readonly lines: readonly LogLine[];
-  /** Lines the run has produced in total; `total - lines.length` are only in the file. */
+  /** The most recent lines (a bounded window of LOG_WINDOW_LINES), oldest first. */
+  readonly chunks: readonly LogChunk[];
+  /** Lines the run has produced in total; the ones before the window are only in the file. */
   readonly total: number;
   /** The full log on disk, when the engine keeps one ("Open Full Log File"). */
   readonly file?: string;
@@ -179,7 +182,7 @@ export interface RunDelta {
   readonly header?: RunHeader;
   readonly actions?: RunActions;
   readonly steps?: readonly StepView[];
-  readonly appendLog?: readonly LogLine[];
+  readonly appendLog?: readonly LogChunk[];
   readonly logTotal?: number;
   readonly logFile?: string;
   readonly appendEvents?: readonly StackEventView[];

@@ -7,7 +7,7 @@
  * bottom (or ticking Follow) turns it on. The filter box shows only lines whose visible text
  * contains the query (case-insensitive).
  */
-import { LOG_WINDOW_LINES, type LogLine } from '../shared/protocol';
+import { LOG_WINDOW_LINES, type LogChunk, type LogStream } from '../shared/protocol';
 import { plainText } from './ansi';
 import { renderLine } from './ansiDom';
 import { createButton, createCheckbox, createTextField, setDisabled } from './toolkit';
@@ -35,7 +35,10 @@ export class LogView {
   private readonly openFile: HTMLElement;
   private readonly pool: HTMLElement[] = [];
 
-  private lines: LogLine[] = [];
+  /** The window of recent lines, flat: text and stream of line k; its seq is firstSeq + k. */
+  private texts: string[] = [];
+  private streams: LogStream[] = [];
+  private firstSeq = 0;
   private total = 0;
   /** Indices into `lines` that match the filter; undefined when there is no filter. */
   private matches: number[] | undefined;
@@ -100,38 +103,56 @@ export class LogView {
     this.schedule();
   }
 
-  reset(lines: readonly LogLine[], total: number, file: string | undefined): void {
-    this.lines = lines.slice(-LOG_WINDOW_LINES);
+  reset(chunks: readonly LogChunk[], total: number, file: string | undefined): void {
+    this.texts = [];
+    this.streams = [];
+    this.firstSeq = chunks[0]?.seq ?? total;
+    this.push(chunks);
     this.total = total;
+    if (this.texts.length > LOG_WINDOW_LINES) this.trimFront(this.texts.length - LOG_WINDOW_LINES);
     this.setFile(file);
     this.recomputeMatches();
     this.schedule();
   }
 
-  append(lines: readonly LogLine[], total: number): void {
-    const start = this.lines.length;
-    for (const line of lines) this.lines.push(line);
+  append(chunks: readonly LogChunk[], total: number): void {
+    const first = chunks[0];
+    if (first && first.seq !== this.firstSeq + this.texts.length) {
+      // A gap (more lines arrived than the window holds): start the window afresh.
+      this.texts = [];
+      this.streams = [];
+      this.firstSeq = first.seq;
+      if (this.matches) this.matches = [];
+    }
+    const start = this.texts.length;
+    this.push(chunks);
     this.total = Math.max(total, this.total);
     if (this.matches) {
-      for (let k = start; k < this.lines.length; k++) if (this.matchesLine(this.lines[k]!)) this.matches.push(k);
+      for (let k = start; k < this.texts.length; k++) if (this.matchesLine(this.texts[k]!)) this.matches.push(k);
     }
-    const excess = this.lines.length - LOG_WINDOW_LINES;
+    const excess = this.texts.length - LOG_WINDOW_LINES;
     // Trim in chunks so a steady stream does not copy the window on every batch.
     if (excess > LOG_WINDOW_LINES / 10) this.trimFront(excess);
     this.schedule();
+  }
+
+  private push(chunks: readonly LogChunk[]): void {
+    for (const chunk of chunks) {
+      for (const text of chunk.lines) {
+        this.texts.push(text);
+        this.streams.push(chunk.stream);
+      }
+    }
   }
 
   setFile(file: string | undefined): void {
     setDisabled(this.openFile, file === undefined);
   }
 
-  /** The seq of the last line on screen (tests and the benchmark read it through the DOM). */
-  get lastSeq(): number {
-    return this.lines.at(-1)?.seq ?? -1;
-  }
-
   private trimFront(count: number): void {
-    this.lines = this.lines.slice(count);
+    this.texts = this.texts.slice(count);
+    this.streams = this.streams.slice(count);
+    this.firstSeq += count;
     if (this.matches) this.matches = this.matches.filter((i) => i >= count).map((i) => i - count);
     if (!this.follow) {
       // Keep the same lines in view while older ones leave the window.
@@ -165,12 +186,12 @@ export class LogView {
       return;
     }
     const matches: number[] = [];
-    for (let k = 0; k < this.lines.length; k++) if (this.matchesLine(this.lines[k]!)) matches.push(k);
+    for (let k = 0; k < this.texts.length; k++) if (this.matchesLine(this.texts[k]!)) matches.push(k);
     this.matches = matches;
   }
 
-  private matchesLine(line: LogLine): boolean {
-    const text = NEEDS_PARSE.test(line.text) ? plainText(line.text) : line.text;
+  private matchesLine(raw: string): boolean {
+    const text = NEEDS_PARSE.test(raw) ? plainText(raw) : raw;
     return text.toLowerCase().includes(this.query);
   }
 
@@ -202,7 +223,7 @@ export class LogView {
   }
 
   private render(): void {
-    const count = this.matches ? this.matches.length : this.lines.length;
+    const count = this.matches ? this.matches.length : this.texts.length;
     const h = this.rowHeight;
     this.spacer.style.height = `${count * h}px`;
     if (this.follow) {
@@ -227,20 +248,20 @@ export class LogView {
         continue;
       }
       row.hidden = false;
-      const line = this.lines[this.matches ? this.matches[index]! : index]!;
-      const key = String(line.seq);
+      const at = this.matches ? this.matches[index]! : index;
+      const key = String(this.firstSeq + at);
       if (row.dataset.seq === key) continue; // already showing this line
       row.dataset.seq = key;
-      row.className = `log-row ${line.stream}`;
-      renderLine(row, line.text);
+      row.className = `log-row ${this.streams[at]}`;
+      renderLine(row, this.texts[at]!);
     }
     this.updateStatus(count);
   }
 
   private updateStatus(shown: number): void {
-    const earlier = this.total - this.lines.length;
+    const earlier = this.total - this.texts.length;
     const parts: string[] = [];
-    if (this.matches) parts.push(`${shown.toLocaleString()} of ${this.lines.length.toLocaleString()} lines match`);
+    if (this.matches) parts.push(`${shown.toLocaleString()} of ${this.texts.length.toLocaleString()} lines match`);
     else parts.push(`${this.total.toLocaleString()} lines`);
     if (earlier > 0) parts.push(`${earlier.toLocaleString()} earlier lines only in the log file`);
     const text = parts.join(' · ');

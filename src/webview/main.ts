@@ -89,7 +89,7 @@ function applySnapshot(snapshot: RunSnapshot): void {
   const now = Date.now();
   headerView.update(header, actions);
   stepsView.update(steps, now);
-  logView.reset(snapshot.log.lines, snapshot.log.total, snapshot.log.file);
+  logView.reset(snapshot.log.chunks, snapshot.log.total, snapshot.log.file);
   stackView.setChanges(snapshot.changes);
   stackView.reset(snapshot.events.slice(-EVENTS_WINDOW));
   healthView.update(snapshot.health, now);

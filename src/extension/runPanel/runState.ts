@@ -16,7 +16,7 @@ import {
   type AlarmView,
   type ChangeView,
   type HealthView,
-  type LogLine,
+  type LogChunk,
   type LogStream,
   type RollbackView,
   type RunActions,
@@ -70,14 +70,16 @@ export class RunModel {
   private logFile: string | undefined;
   private stackStatus: string | undefined;
 
-  /** Recent log lines; trimmed to LOG_WINDOW_LINES lazily (every 25 %), so trimming is amortised O(1). */
-  private log: LogLine[] = [];
+  /** Recent log chunks; trimmed to LOG_WINDOW_LINES lazily (at 125 %), so trimming is amortised O(1). */
+  private log: LogChunk[] = [];
+  private logLines = 0;
   private logTotal = 0;
   private readonly events: StackEventView[] = [];
   private readonly eventIds = new Set<string>();
 
   private dirty: Dirty = { ...NO_DIRT };
-  private pendingLog: LogLine[] = [];
+  private pendingLog: LogChunk[] = [];
+  private pendingLines = 0;
   private pendingEvents: StackEventView[] = [];
   private revision = 0;
 
@@ -282,6 +284,7 @@ export class RunModel {
   /** Lines that were in the log before the panel saw the run (from the log file of a record). */
   seedLog(lines: readonly string[], total: number, file: string | undefined): void {
     this.log = [];
+    this.logLines = 0;
     this.logTotal = Math.max(0, total - lines.length);
     this.appendLog(lines, 'stdout', undefined);
     this.setLogFile(file);
@@ -340,7 +343,7 @@ export class RunModel {
       header: this.header,
       actions: this.actions(),
       steps: [...this.steps],
-      log: { lines: this.windowOf(this.log), total: this.logTotal, file: this.logFile },
+      log: { chunks: windowOf(this.log, LOG_WINDOW_LINES), total: this.logTotal, file: this.logFile },
       events: [...this.events],
       changes: [...this.changes],
       health: this.health,
@@ -351,6 +354,7 @@ export class RunModel {
   markSent(): void {
     this.dirty = { ...NO_DIRT };
     this.pendingLog = [];
+    this.pendingLines = 0;
     this.pendingEvents = [];
   }
 
@@ -366,7 +370,7 @@ export class RunModel {
       ...(d.changes ? { changes: [...this.changes] } : {}),
       ...(d.health ? { health: this.health } : {}),
       ...(d.logFile ? { logFile: this.logFile } : {}),
-      ...(hasLog ? { appendLog: this.windowOf(this.pendingLog), logTotal: this.logTotal } : {}),
+      ...(hasLog ? { appendLog: windowOf(this.pendingLog, LOG_WINDOW_LINES), logTotal: this.logTotal } : {}),
       ...(hasEvents ? { appendEvents: this.pendingEvents } : {}),
     };
     this.markSent();
@@ -374,19 +378,23 @@ export class RunModel {
   }
 
   private appendLog(lines: readonly string[], stream: LogStream, step: number | undefined): void {
-    for (const text of lines) {
-      const line: LogLine = step === undefined ? { seq: this.logTotal, text, stream } : { seq: this.logTotal, text, stream, step };
-      this.logTotal++;
-      this.log.push(line);
-      this.pendingLog.push(line);
+    if (lines.length === 0) return;
+    // One chunk per engine batch, shared by the window and the pending delta (never mutated).
+    const chunk: LogChunk = step === undefined ? { seq: this.logTotal, stream, lines: [...lines] } : { seq: this.logTotal, stream, step, lines: [...lines] };
+    this.logTotal += lines.length;
+    this.log.push(chunk);
+    this.logLines += lines.length;
+    this.pendingLog.push(chunk);
+    this.pendingLines += lines.length;
+    if (this.logLines > LOG_WINDOW_LINES * 1.25) {
+      this.log = windowOf(this.log, LOG_WINDOW_LINES);
+      this.logLines = countLines(this.log);
     }
-    if (this.log.length > LOG_WINDOW_LINES * 1.25) this.log = this.log.slice(-LOG_WINDOW_LINES);
-    if (this.pendingLog.length > LOG_WINDOW_LINES * 1.25) this.pendingLog = this.pendingLog.slice(-LOG_WINDOW_LINES);
-    if (lines.length > 0) this.revision++;
-  }
-
-  private windowOf(lines: LogLine[]): LogLine[] {
-    return lines.length > LOG_WINDOW_LINES ? lines.slice(-LOG_WINDOW_LINES) : [...lines];
+    if (this.pendingLines > LOG_WINDOW_LINES * 1.25) {
+      this.pendingLog = windowOf(this.pendingLog, LOG_WINDOW_LINES);
+      this.pendingLines = countLines(this.pendingLog);
+    }
+    this.revision++;
   }
 
   private setStep(index: number, step: StepView): void {
@@ -412,6 +420,31 @@ export class RunModel {
   get lastStackStatus(): string | undefined {
     return this.stackStatus;
   }
+}
+
+/** The newest `max` lines of `chunks` (the oldest chunk cut to fit), as a new array. */
+export function windowOf(chunks: readonly LogChunk[], max: number): LogChunk[] {
+  const out: LogChunk[] = [];
+  let count = 0;
+  for (let k = chunks.length - 1; k >= 0 && count < max; k--) {
+    const chunk = chunks[k]!;
+    const room = max - count;
+    if (chunk.lines.length <= room) {
+      out.push(chunk);
+      count += chunk.lines.length;
+    } else {
+      const cut = chunk.lines.length - room;
+      out.push({ ...chunk, seq: chunk.seq + cut, lines: chunk.lines.slice(cut) });
+      count = max;
+    }
+  }
+  return out.reverse();
+}
+
+export function countLines(chunks: readonly LogChunk[]): number {
+  let count = 0;
+  for (const chunk of chunks) count += chunk.lines.length;
+  return count;
 }
 
 /** A resource status CloudFormation uses for a failure: CREATE_FAILED, UPDATE_FAILED, DELETE_FAILED… */

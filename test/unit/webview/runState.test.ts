@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { EngineEvent } from '../../../src/core/events';
-import { RunModel } from '../../../src/extension/runPanel/runState';
-import { LOG_WINDOW_LINES } from '../../../src/shared/protocol';
+import { RunModel, countLines, windowOf } from '../../../src/extension/runPanel/runState';
+import { LOG_WINDOW_LINES, type LogChunk } from '../../../src/shared/protocol';
+
+/** Flattens chunks to [seq, text, stream, step] per line. */
+const flat = (chunks: readonly LogChunk[]) => chunks.flatMap((c) => c.lines.map((text, k) => [c.seq + k, text, c.stream, c.step] as const));
 
 const ID = '20261126T223000123Z-ab12cd';
 let clock = Date.parse('2026-11-26T22:30:00Z');
@@ -48,8 +51,8 @@ describe('run panel state: a reducer over engine events', () => {
     assert.equal(snap.header.status, 'running-steps');
     assert.deepEqual(snap.steps.map((s) => s.status), ['succeeded', 'pending']);
     assert.equal(snap.steps[0]!.finishedAt! - snap.steps[0]!.startedAt!, 2000);
-    assert.deepEqual(snap.log.lines.map((l) => l.text), ['one', '\x1b[31mtwo\x1b[0m']);
-    assert.equal(snap.log.lines[1]!.step, 0);
+    assert.deepEqual(flat(snap.log.chunks).map((l) => l[1]), ['one', '\x1b[31mtwo\x1b[0m']);
+    assert.equal(flat(snap.log.chunks)[1]![3], 0);
     assert.equal(snap.events.length, 1);
     assert.equal(snap.events[0]!.failed, true);
     assert.equal(snap.changes[0]!.replacement, 'True');
@@ -73,7 +76,7 @@ describe('run panel state: a reducer over engine events', () => {
     model.apply({ type: 'log', deploymentId: ID, at: at(), stream: 'stderr', lines: ['a', 'b'] });
     assert.ok(model.rev > rev);
     const delta = model.takeDelta()!;
-    assert.deepEqual(delta.appendLog?.map((l) => [l.seq, l.text, l.stream]), [[0, 'a', 'stderr'], [1, 'b', 'stderr']]);
+    assert.deepEqual(flat(delta.appendLog!).map((l) => l.slice(0, 3)), [[0, 'a', 'stderr'], [1, 'b', 'stderr']]);
     assert.equal(delta.header, undefined);
     assert.equal(delta.steps, undefined);
     assert.equal(model.takeDelta(), undefined);
@@ -92,9 +95,14 @@ describe('run panel state: a reducer over engine events', () => {
     }
     const snap = model.snapshot();
     assert.equal(snap.log.total, total);
-    assert.equal(snap.log.lines.length, LOG_WINDOW_LINES);
-    assert.equal(snap.log.lines.at(-1)!.seq, total - 1);
-    assert.ok(model.takeDelta()!.appendLog!.length <= LOG_WINDOW_LINES);
+    const lines = flat(snap.log.chunks);
+    assert.equal(lines.length, LOG_WINDOW_LINES);
+    assert.equal(lines.at(-1)![0], total - 1);
+    // contiguous: every seq follows the one before
+    assert.ok(lines.every((l, k) => k === 0 || l[0] === lines[k - 1]![0] + 1));
+    assert.ok(countLines(model.takeDelta()!.appendLog!) <= LOG_WINDOW_LINES);
+    // one chunk per engine batch, not one object per line
+    assert.ok(snap.log.chunks.length <= Math.ceil(LOG_WINDOW_LINES / 10_000) + 1);
   });
 
   it('marks steps still running as cancelled when the run ends, and tracks health', () => {
@@ -138,5 +146,15 @@ describe('run panel state: a reducer over engine events', () => {
       { phase: 'succeeded', target: 'v1', own: 'r1' },
     );
     assert.deepEqual(model.alarmNames, ['a', 'b', 'c']);
+  });
+
+  it('cuts the oldest chunk to fit the window', () => {
+    const chunks: LogChunk[] = [
+      { seq: 0, stream: 'stdout', lines: ['a', 'b', 'c'] },
+      { seq: 3, stream: 'stderr', step: 1, lines: ['d', 'e'] },
+    ];
+    assert.deepEqual(windowOf(chunks, 3), [{ seq: 2, stream: 'stdout', lines: ['c'] }, chunks[1]]);
+    assert.deepEqual(windowOf(chunks, 10), chunks);
+    assert.deepEqual(windowOf(chunks, 0), []);
   });
 });
