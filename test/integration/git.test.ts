@@ -38,6 +38,13 @@ describe('GitRepository against real repositories and a bare remote', () => {
     assert.equal(head.sha, box.git(box.work, 'rev-parse', 'HEAD'));
   });
 
+  it('lists the local branches at a commit', async () => {
+    const head = box.git(box.work, 'rev-parse', 'HEAD');
+    box.git(box.work, 'branch', 'also-here');
+    assert.deepEqual((await repo.branchesAt(head)).sort(), ['also-here', 'main']);
+    assert.deepEqual(await repo.branchesAt(box.git(box.work, 'rev-parse', 'HEAD~1')), []);
+  });
+
   it('tells ignored files apart in one batch', async () => {
     const ignored = await repo.ignored([join(box.work, 'build/x.js'), join(box.work, 'app.txt'), join(box.work, 'debug.log')]);
     assert.deepEqual([...ignored].sort(), [join(box.work, 'build/x.js'), join(box.work, 'debug.log')]);

@@ -133,18 +133,46 @@ describe('push trigger with real git', () => {
     assert.equal(readFileSync(join(box.work, 'app.txt'), 'utf8'), 'dirty, not committed\n', 'the user\'s files are untouched');
   });
 
-  it('a colleague\'s push fetched into a tree on another commit deploys their commit from a worktree', async () => {
+  it('a push of the branch while another branch is checked out deploys the pushed commit from a worktree', async () => {
+    const rec = recordingDeploy(box.work);
+    trigger = new PushTrigger({ repo, environment: pushEnv, deploy: rec.deploy, isTrusted: () => true, pollMs: 60_000 });
+    await trigger.start();
+    const pushed = box.commitFile(box.work, 'app.txt', 'main v2\n');
+    box.git(box.work, 'checkout', '-q', '-b', 'feature');
+    box.commitFile(box.work, 'app.txt', 'feature work\n');
+    box.git(box.work, 'push', '-q', 'origin', 'main');
+    await waitFor('the push to deploy', () => rec.seen.length === 1);
+    await trigger.whenIdle();
+    assert.equal(rec.seen[0]!.request.commit.sha, pushed);
+    assert.equal(rec.seen[0]!.request.commit.branch, 'main');
+    assert.equal(rec.seen[0]!.appTxt, 'main v2\n', 'the pushed commit, not the checked-out feature branch');
+    assert.ok(rec.seen[0]!.request.worktree);
+    assert.equal(existsSync(rec.seen[0]!.request.worktree!), false);
+  });
+
+  it('a fetch of a colleague\'s push does not deploy from this editor, unless asked to', async () => {
     const rec = recordingDeploy(box.work);
     trigger = new PushTrigger({ repo, environment: pushEnv, deploy: rec.deploy, isTrusted: () => true, pollMs: 60_000 });
     await trigger.start();
     const theirs = box.commitFile(box.other, 'app.txt', 'theirs\n');
     box.git(box.other, 'push', '-q', 'origin', 'main');
     box.git(box.work, 'fetch', '-q');
+    await sleep(800);
+    await trigger.whenIdle();
+    assert.equal(rec.seen.length, 0, 'every editor with autofetch would otherwise redeploy it');
+    trigger.dispose();
+
+    const again = box.commitFile(box.other, 'app.txt', 'theirs again\n');
+    box.git(box.other, 'push', '-q', 'origin', 'main');
+    trigger = new PushTrigger({ repo, environment: pushEnv, deploy: rec.deploy, isTrusted: () => true, pollMs: 60_000, deployFetchedCommits: true });
+    await trigger.start();
+    box.git(box.work, 'fetch', '-q');
     await waitFor('the fetched push to deploy', () => rec.seen.length === 1);
     await trigger.whenIdle();
-    assert.equal(rec.seen[0]!.request.commit.sha, theirs);
-    assert.equal(rec.seen[0]!.appTxt, 'theirs\n');
-    assert.ok(rec.seen[0]!.request.worktree);
+    assert.notEqual(again, theirs);
+    assert.equal(rec.seen[0]!.request.commit.sha, again);
+    assert.equal(rec.seen[0]!.appTxt, 'theirs again\n');
+    assert.ok(rec.seen[0]!.request.worktree, 'the working tree is elsewhere: a worktree');
   });
 
   it('pushes during a running deploy become exactly one follow-up for the newest commit', async () => {

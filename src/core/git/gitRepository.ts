@@ -125,6 +125,12 @@ export class GitRepository {
     return (await this.run(['rev-parse', '--verify', '--end-of-options', `${revision}^{commit}`], `resolve ${revision}`)).trim();
   }
 
+  /** Local branches (short names) whose tip is exactly `sha`. */
+  async branchesAt(sha: string): Promise<string[]> {
+    const out = await this.run(['for-each-ref', '--format=%(refname:short)', `--points-at=${sha}`, 'refs/heads'], 'list the branches at a commit');
+    return out.split('\n').map((b) => b.trim()).filter(Boolean);
+  }
+
   /** What `commit` would commit: the staged files if any are staged, otherwise every change. */
   async plannedCommit(): Promise<PlannedCommit> {
     const { changes } = await this.status();

@@ -27,6 +27,12 @@ export interface PushTriggerOptions {
    * commit is deployed at once instead of becoming the silent baseline.
    */
   readonly baseline?: string;
+  /**
+   * Also deploy when the ref moves because a fetch brought in someone else's push (default
+   * false). Off, only commits pushed from this repository deploy: otherwise every editor with
+   * autofetch on would deploy each colleague's push again.
+   */
+  readonly deployFetchedCommits?: boolean;
 }
 
 /**
@@ -137,6 +143,10 @@ export class PushTrigger implements Disposable {
     if (!this.options.isTrusted()) {
       throw new DeployGuardError('UntrustedWorkspace', `Not deploying ${sha.slice(0, 7)}: the workspace is not trusted.`);
     }
+    if (!this.options.deployFetchedCommits && !(await this.pushedFromHere(sha, signal))) {
+      this.logger.info(`${this.ref} moved to ${sha.slice(0, 7)}, which no local branch points at (a fetch of someone else's push): not deploying it.`);
+      return;
+    }
     const { request, result } = await deployExactCommit({
       repo: this.options.repo,
       sha,
@@ -149,6 +159,15 @@ export class PushTrigger implements Disposable {
       onStart: (req) => this.runEmitter.fire({ type: 'started', request: req }),
     });
     this.runEmitter.fire({ type: 'finished', request, result });
+  }
+
+  /**
+   * A push from this repository leaves the tracking ref at a local branch's tip (or HEAD, for
+   * `git push origin HEAD:main`); a fetch of someone else's push leaves it ahead of them.
+   */
+  private async pushedFromHere(sha: string, signal: AbortSignal): Promise<boolean> {
+    const [branches, status] = await Promise.all([this.options.repo.branchesAt(sha), this.options.repo.status(signal)]);
+    return branches.length > 0 || status.sha === sha;
   }
 
   private fireState(): void {

@@ -10,7 +10,7 @@ import type { PushTrigger, SaveTrigger, TriggerDeployRequest, TriggerRunEvent } 
 // refs from activation on, so a push before the engine is first loaded is not missed.
 import { RefWatcher } from '../../core/triggers/refWatcher';
 import { isGuardedEnvironment } from '../../core/triggers/triggerGuards';
-import { changeSummary, needsConfirmation } from '../actions/deployCommand';
+import { changeSummary, needsConfirmation } from '../actions/deployConfirmation';
 import { showError } from '../commandRunner';
 import type { EngineHost } from '../engineHost';
 import { loadEngine } from '../engineLoader';
