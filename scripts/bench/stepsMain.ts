@@ -75,7 +75,10 @@ async function main(): Promise<void> {
     console.log(`step printing ${LINES.toLocaleString('en-US')} lines, ${runs} runs each (median), ${cpus().length} CPUs, load ${load1!.toFixed(1)}:`);
     console.log(`  plain bash (output drained)        ${wall(bash).toFixed(0)} ms wall   ${cpu(bash).toFixed(0)} ms node CPU`);
     console.log(`  through runSteps (mask, log, cb)   ${wall(runner).toFixed(0)} ms wall   ${cpu(runner).toFixed(0)} ms node CPU   log ${(statSync(logFile).size / 1e6).toFixed(1)} MB`);
-    console.log(`  wall-time ratio                    ${(wall(runner) / wall(bash)).toFixed(3)}   (target ≤ 1.10)`);
+    const best = (xs: Sample[]) => Math.min(...xs.map((x) => x.wallMs));
+    console.log(`  wall-time ratio, medians           ${(wall(runner) / wall(bash)).toFixed(3)}   (target ≤ 1.10)`);
+    // On a shared machine the fastest run is the one least disturbed by other work.
+    console.log(`  wall-time ratio, best runs         ${(best(runner) / best(bash)).toFixed(3)}   (${best(bash).toFixed(0)} vs ${best(runner).toFixed(0)} ms)`);
     console.log(`  runner CPU per line                ${((cpu(runner) * 1000) / LINES).toFixed(2)} µs`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
