@@ -24,12 +24,13 @@ class ApprovedContent implements vscode.TextDocumentContentProvider {
   }
 }
 
-let provider: vscode.Disposable | undefined;
+/** Registered on first use, once per activation (owned by that activation's subscriptions). */
+const providers = new WeakSet<vscode.ExtensionContext>();
 
 function ensureProvider(context: vscode.ExtensionContext): void {
-  if (provider) return;
-  provider = vscode.workspace.registerTextDocumentContentProvider(APPROVED_SCHEME, new ApprovedContent(context.globalState));
-  context.subscriptions.push(provider);
+  if (providers.has(context)) return;
+  providers.add(context);
+  context.subscriptions.push(vscode.workspace.registerTextDocumentContentProvider(APPROVED_SCHEME, new ApprovedContent(context.globalState)));
 }
 
 async function showChanges(context: vscode.ExtensionContext, repoRoot: string, key: string, paths: readonly string[]): Promise<void> {
