@@ -28,8 +28,8 @@ export function flowNestingDepth(text: string, stopAt: number): { depth: number;
   for (let i = 0; i < text.length; i++) {
     const ch = text[i];
     if (ch === '\n') {
+      // A comment ends with its line; a quoted scalar may go on (multi-line strings are legal).
       comment = false;
-      if (quote === "'" || quote === '"') continue; // multi-line quoted scalars are legal
       continue;
     }
     if (comment) continue;
