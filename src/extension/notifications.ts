@@ -114,8 +114,10 @@ export class DeploymentNotifications implements vscode.Disposable {
       }
       case 'rolled-back': {
         const actions = [Actions.viewLogs, ...(d.alarm ? [Actions.openAlarm] : []), ...(d.rollbackDeploymentId ? [Actions.showRun] : [])];
+        const restored = d.rollbackDeploymentId ? this.host.live.get(d.rollbackDeploymentId) : undefined;
+        const to = restored?.commit ? ` to ${shortCommit(restored.commit)}` : '';
         const choice = await vscode.window.showWarningMessage(
-          `Deploy Guard: ${d.environment} — ${version(d)} was unhealthy and was rolled back automatically${d.alarm ? ` (alarm ${d.alarm})` : ''}${because(d.reason)}`,
+          `Deploy Guard: ${d.environment} — ${version(d)} was unhealthy and was rolled back automatically${to}${d.alarm ? ` (alarm ${d.alarm})` : ''}${because(d.reason)}`,
           ...actions,
         );
         if (choice === Actions.viewLogs) await this.showRun(d.id);

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -14,7 +14,7 @@ import {
   waitForStatusBar,
   type EditorFixture,
 } from './editorSupport';
-import { waitFor, type Workbench, startWorkbench } from './support/workbench';
+import { DEFAULT_VSIX, startWorkbench, waitFor, type Workbench } from './support/workbench';
 
 // The editor surface (issue 6) in a real VS Code (code-server + Chromium) against a real
 // moto_server: the Deployments tree, the status bar, the notifications and their actions, the
@@ -33,6 +33,19 @@ async function withScreenshot(bench: Workbench | undefined, name: string, body: 
 }
 
 const short = (sha: string) => sha.slice(0, 7);
+
+/**
+ * This file's own copy of the packaged extension: other suites may repackage dist-vsix/ while
+ * these tests install it.
+ */
+function privateVsix(): string {
+  const copy = join(tmpdir(), `deployguard-editor-${process.pid}.vsix`);
+  if (!existsSync(copy)) {
+    copyFileSync(DEFAULT_VSIX, copy);
+    process.once('exit', () => rmSync(copy, { force: true }));
+  }
+  return copy;
+}
 
 describe('the editor surface in a real VS Code, trusted workspace, against moto', { timeout: START_TIMEOUT + 10 * 60_000 }, () => {
   let moto: Moto | undefined;
@@ -65,6 +78,7 @@ describe('the editor surface in a real VS Code, trusted workspace, against moto'
       workspace: fx.repo,
       trust: true,
       name: 'editor',
+      vsix: privateVsix(),
       env: fx.env,
       settings: { 'deployGuard.openRunPanel': true, 'git.enabled': true },
     });
@@ -180,7 +194,9 @@ describe('the editor surface in a real VS Code, trusted workspace, against moto'
       assert.equal(before?.status, 'watching');
       await wb().screenshot('reload-before');
       await reloadWindow(wb());
-      await wb().openView('Deploy Guard');
+      // The side bar comes back with the Deploy Guard container; clicking it can race the view's
+      // own progress badge while it loads, so a failed click is not a failure.
+      await wb().openView('Deploy Guard').catch(() => undefined);
       const row = await waitForEnvironmentRow(wb(), 'preview', /^watching \d+:\d\d left$/, 60_000);
       const bar = await waitForStatusBar(wb(), 'preview', /^preview: watching \d+:\d\d$/, 20_000);
       assert.ok(row && bar);
@@ -209,6 +225,7 @@ describe('the editor surface in an untrusted workspace', { timeout: START_TIMEOU
       workspace: fx.repo,
       trust: false,
       name: 'editor-untrusted',
+      vsix: privateVsix(),
       env: fx.env,
       keybindings: [{ key: STATUS_KEY, command: 'deployGuard._status' }],
     });

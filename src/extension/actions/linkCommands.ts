@@ -33,7 +33,8 @@ export async function openAlarmCommand(host: EngineHost, arg: unknown): Promise<
     alarm = live?.alarm ?? ((target.record?.extra?.['healthWatch'] as { verdict?: { alarm?: string } } | undefined)?.verdict?.alarm);
     region ??= live?.region ?? target.record?.region;
   }
-  if (!alarm && target.environment) {
+  if (!alarm && !target.deploymentId) {
+    // From the palette (or an environment row): the alarm the environment's last verdict blamed.
     const { pipeline, env } = await resolveEnvironment(host, target, 'Open Alarm');
     const entry = await loadEnvironment(host, pipeline, env);
     alarm = environmentState(host.live.forEnvironment(env.name), entry.records, Date.now()).alarm;
