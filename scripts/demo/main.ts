@@ -47,7 +47,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       const left = await groups.stopAll();
       rmSync(root, { recursive: true, force: true });
       if (left.length > 0) say(red(`still running after the stop (please report this):\n  ${left.join('\n  ')}`));
-      else say(dim('stopped: moto, code-server and every deploy process are gone (checked with ps); temporary files removed.'));
+      else say(dim('stopped: every process the demo started (moto, code-server, deploys) is gone — checked with ps; temporary files removed.'));
     })());
   // Ctrl+C (and a polite kill) stop every process group first, then leave.
   let stopping = false;
