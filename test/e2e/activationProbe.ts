@@ -68,6 +68,9 @@ function filesUnder(dir: string, accept: (path: string) => boolean): string[] {
 
 /** The figures of the activation that happened in this workbench (call before anything loads the engine). */
 export async function measureActivation(bench: Workbench, workbenchReadyAt: number): Promise<ActivationFigures> {
+  // Wait for the activation the workspace causes (workspaceContains:deployguard.yaml): pressing the
+  // status key first would activate the extension by that command instead, on a busy machine.
+  await waitFor('Deploy Guard to activate by itself', () => (/Deploy Guard activated in/.test(bench.extensionLog()) ? true : undefined), 120_000, 200);
   const status = await readStatus(bench);
   const activatedLine = bench.extensionLog().split('\n').find((l) => /Deploy Guard activated in/.test(l));
   const activatedAt = activatedLine ? logTime(activatedLine) : undefined;

@@ -7,7 +7,7 @@ import { CloudFormationClient, DescribeStacksCommand, GetTemplateCommand } from 
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { Frame, Page } from 'playwright-core';
 import { BAD_RELEASE_REASON, cloudWatch, createGuardedAlarms, setAlarmState } from '../../scripts/demo/alarms';
-import { commitAndPush, createSampleRepo, headSha, readTemplate, V2_CODE_LINE, writeV2Template, type SampleRepo } from '../../scripts/demo/sampleRepo';
+import { createSampleRepo, headSha, readTemplate, V2_CODE_LINE, writeV2Template, type SampleRepo } from '../../scripts/demo/sampleRepo';
 import type { DeploymentRecord } from '../../src/core/history/record';
 import { MOTO_ENV, startMoto, type Moto } from '../support/moto';
 import { measureActivation, readStatus, STATUS_KEYBINDING } from './activationProbe';
@@ -189,7 +189,7 @@ describe("the newcomer's story in a real VS Code: deploy, watch, catch a bad rel
       await wb().screenshot('3-v1-stable');
     }));
 
-  it('changes the code and runs Save, Commit, Push and Deploy: v2 deploys and the run panel follows it live', (t: TestContext) =>
+  it('changes the code and runs Save, Commit, Push and Deploy: v2 deploys and the run panel follows it live', () =>
     withScreenshot(bench, 'v2', async () => {
       const page = wb().page;
       // The infrastructure part of v2 (a dead-letter queue) lands on disk; the code part is typed.
@@ -208,26 +208,14 @@ describe("the newcomer's story in a real VS Code: deploy, watch, catch a bad rel
 
       await wb().runCommand('Deploy Guard: Save, Commit, Push and Deploy');
       const input = page.locator('.quick-input-widget .quick-input-box input');
-      const pending = await waitFor('the command to ask for a commit message (or to say it is not available)', async () => {
-        if ((await wb().notifications()).some((n) => /is not available yet/.test(n.message))) return 'pending';
-        return (await input.isVisible()) ? 'asks' : undefined;
-      }, 30_000);
-      if (pending === 'pending') {
-        // Issue 8's command has not landed in this build: say so in the test report (TODO), and go
-        // on the way a developer would without it — save, commit and push from a terminal, then
-        // Deploy… from the palette — so the rest of the story is still tested for real.
-        t.todo('Deploy Guard: Save, Commit, Push and Deploy is not available yet in this build (issue 8); v2 was saved, committed and pushed with git and deployed with Deploy…');
-        await page.keyboard.press('Control+S');
-        await waitFor('the editor to be saved', async () => ((await page.locator('.tab.dirty', { hasText: 'orders.js' }).count()) === 0 ? true : undefined), 10_000);
-        commitAndPush(repo(), 'orders-service v2: launch discount, dead-letter queue for fulfilment');
-        await deployProdFromPalette();
-      } else {
-        // It shows what will be committed and asks for the message.
-        await input.fill('orders-service v2: launch discount, dead-letter queue for fulfilment');
-        await wb().screenshot('4-commit-message');
-        await page.keyboard.press('Enter');
-        await answerDialogIfShown(page, 'Run Pipeline', 10_000);
-      }
+      // It shows what will be committed and asks for the message.
+      await input.waitFor({ state: 'visible', timeout: 30_000 });
+      assert.match((await page.locator('.quick-input-widget').innerText()).replace(/\s+/g, ' '), /2 changed files on main.*infra\/template\.yaml.*src\/orders\.js.*deploys it to prod/);
+      await input.fill('orders-service v2: launch discount, dead-letter queue for fulfilment');
+      await wb().screenshot('4-commit-message');
+      await page.keyboard.press('Enter');
+      // The push trigger deploys the pushed commit (the first run of the pipeline may ask first).
+      await answerDialogIfShown(page, 'Run Pipeline', 10_000);
       // The deploy of prod confirms its change set first (the push trigger's words, or Deploy…'s).
       const confirm = page.locator('.monaco-dialog-box', { hasText: /wants to deploy \w+ to prod|Deploy to prod\?/ });
       await confirm.waitFor({ state: 'visible', timeout: 90_000 });
@@ -267,6 +255,15 @@ describe("the newcomer's story in a real VS Code: deploy, watch, catch a bad rel
       assert.ok(note.actions.includes('View Logs'), `actions: ${note.actions.join(', ')}`);
       assert.ok(note.actions.includes('Open Alarm'), `actions: ${note.actions.join(', ')}`);
       await waitForStatusBar(wb(), 'prod', /^prod: rolled back/, 20_000);
+      await waitFor('the prod row to say rolled back', async () => {
+        const prod = (await wb().treeItems('Deployments')).find((r) => r.level === 1 && r.label === 'prod');
+        return prod && /^rolled back/.test(prod.description) ? true : undefined;
+      }, 20_000);
+      // The toast slides in: wait until it is drawn fully opaque before the picture.
+      await waitFor('the toast to finish appearing', async () => {
+        const opacity = await wb().page.locator('.notifications-toasts .notification-toast-container').first().evaluate((el) => (globalThis as unknown as { getComputedStyle(e: unknown): { opacity: string } }).getComputedStyle(el).opacity);
+        return opacity === '1' ? true : undefined;
+      }, 5_000).catch(() => undefined);
       await wb().screenshot('6-rollback-notification');
       await setAlarmState(cw, ALARM, 'OK', 'back to normal after the rollback');
     }));
