@@ -6,6 +6,7 @@
 //   - how fast a command answers while the lines stream (deployGuard.showRun through a key binding,
 //     timed until its quick pick is on screen), next to the same command once the run is over.
 // Targets: ≤ 2 s, ≤ 150 MB, ≤ 300 ms. Prints figures only; it is not a test.
+// `npm run bench -- panel host [runs]` measures only the extension-host side, in plain node.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -13,6 +14,7 @@ import { join } from 'node:path';
 import type { Frame } from 'playwright-core';
 import { MOTO_ENV, startMoto } from '../../test/support/moto';
 import { startWorkbench, waitFor, type Workbench } from '../../test/e2e/support/workbench';
+import { hostBreakdown } from './panelHost';
 
 const LINES = 100_000;
 const SHOW_RUN_KEY = 'ctrl+alt+shift+f9';
@@ -182,7 +184,7 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err: unknown) => {
+(process.argv[2] === 'host' ? hostBreakdown(Number(process.argv[3] ?? 5)) : main()).catch((err: unknown) => {
   console.error(err instanceof Error ? err.stack ?? err.message : String(err));
   process.exit(1);
 });
