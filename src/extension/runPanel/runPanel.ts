@@ -21,6 +21,7 @@ export interface RunPanelHandlers {
  */
 export class RunPanel implements vscode.Disposable {
   private model: RunModel | undefined;
+  private missing: string | undefined;
   private ready = false;
   private sentRev = -1;
   private readonly scheduler = new FlushScheduler(() => this.flush());
@@ -51,6 +52,7 @@ export class RunPanel implements vscode.Disposable {
 
   /** Sets (or replaces) the run shown; sends it if the webview is listening. */
   setModel(model: RunModel): void {
+    if (this.disposed) return; // closed while its run was being read from history
     this.model = model;
     this.panel.title = panelTitle(model);
     this.sendSnapshot();
@@ -63,6 +65,10 @@ export class RunPanel implements vscode.Disposable {
 
   /** Shown when the run cannot be found (e.g. restored after its record was deleted). */
   showMissing(message: string): void {
+    if (!this.ready) {
+      this.missing = message; // sent when the webview says ready
+      return;
+    }
     this.post({ type: 'missing', deploymentId: this.deploymentId, message });
   }
 
@@ -80,6 +86,7 @@ export class RunPanel implements vscode.Disposable {
     }
     if (message.type === 'ready' || message.type === 'requestSnapshot') {
       this.ready = true;
+      if (this.missing !== undefined && !this.model) this.showMissing(this.missing);
       this.sendSnapshot();
       return;
     }
@@ -88,7 +95,7 @@ export class RunPanel implements vscode.Disposable {
 
   private sendSnapshot(): void {
     const model = this.model;
-    if (!model || !this.ready || !this.panel.visible) return;
+    if (this.disposed || !model || !this.ready || !this.panel.visible) return;
     const snapshot = model.snapshot();
     model.markSent();
     this.sentRev = model.rev;
