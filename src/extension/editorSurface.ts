@@ -66,6 +66,10 @@ export function registerEditorSurface(context: vscode.ExtensionContext, deps: { 
     registerCommand(Commands.copyCommit, logger, (arg?: unknown) => copyCommitCommand(arg)),
     registerCommand(Commands.refresh, logger, refresh),
   );
+  // Reconciliation, not new work: a deployment a reload or crash interrupted is reattached to
+  // (its watch and automatic rollback must go on even if the view stays closed). A file check;
+  // the engine loads only when there is something to reattach to.
+  void host.resumeInterruptedDeployments().catch((err: unknown) => logger.error(`Reattaching to interrupted deployments failed: ${String(err)}`));
   logger.debug(`editor surface registered${vscode.workspace.isTrusted ? '' : ' (untrusted workspace: nothing will run)'}`);
   return { host, refresh };
 }

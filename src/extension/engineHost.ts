@@ -13,6 +13,7 @@ import type { RollbackQuestion } from '../core/rollback/afterUnhealthy';
 import { ContextKeys } from './commands';
 import { loadEngine } from './engineLoader';
 import { LiveDeployments, type LiveChange } from './liveDeployments';
+import { hasOpenJournalEntries } from './openJournals';
 import { readSettings } from './settings';
 import { requireTrustedWorkspace } from './workspaceState';
 
@@ -61,6 +62,7 @@ export class EngineHost implements vscode.Disposable {
   private context: EngineContext | undefined;
   private disposed = false;
   private noCredentials = false;
+  private resumeCheck: Promise<void> | undefined;
   private readonly credentialsChanged = new Emitter<boolean>();
   /** Fires true when AWS reported missing credentials, false when that was cleared. */
   readonly onCredentialsChanged = this.credentialsChanged.event;
@@ -169,6 +171,36 @@ export class EngineHost implements vscode.Disposable {
   }
 
   /**
+   * Once per window (on activation, and again harmlessly when the Deployments view first shows):
+   * if a journal has a deployment a reload or a crash interrupted, reattach to it so its watch —
+   * and its automatic rollback — go on. A plain file check first: when nothing is in flight the
+   * engine is not loaded.
+   */
+  resumeInterruptedDeployments(): Promise<void> {
+    return (this.resumeCheck ??= this.resumeAll());
+  }
+
+  private async resumeAll(): Promise<void> {
+    if (!vscode.workspace.isTrusted || !this.repoRoot()) return;
+    if (!(await hasOpenJournalEntries(readSettings().historyFolder))) return;
+    const loaded = await this.loadPipeline();
+    if (!loaded?.config) return;
+    const pipeline = loaded.config;
+    const engine = loadEngine();
+    await Promise.all(
+      Object.values(pipeline.environments).map(async (env) => {
+        let stackName = pipeline.stack.name;
+        try {
+          stackName = engine.stackNameFor({ pipeline, environment: env.name });
+        } catch {
+          return;
+        }
+        await this.resumeInFlight(env.name, stackName, env.region).catch((err: unknown) => this.deps.logger.error(`Reattaching to ${env.name} failed: ${errorMessage(err)}`));
+      }),
+    );
+  }
+
+  /**
    * After a window reload or a crash: reattaches to deployments the journal says are still in
    * flight — only those; nothing new is started. Environments without an open journal entry cost
    * a directory read, not an AWS call.
@@ -235,6 +267,9 @@ export class EngineHost implements vscode.Disposable {
         return await stackHistory.acquireLock({ deploymentId: 'resume', holder: 'vscode (resuming after a reload)' });
       } catch (err) {
         if (!DeployGuardError.is(err, 'LockHeld') || Date.now() > deadline) throw err;
+        // Only a previous editor window is worth waiting for; a CLI or another window is alive and driving it.
+        const holder = (await stackHistory.readLock())?.holder ?? '';
+        if (!holder.startsWith('vscode')) throw err;
         await sleep(1_000, signal);
       }
     }

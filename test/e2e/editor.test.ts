@@ -194,11 +194,11 @@ describe('the editor surface in a real VS Code, trusted workspace, against moto'
       assert.equal(before?.status, 'watching');
       await wb().screenshot('reload-before');
       await reloadWindow(wb());
-      // The side bar comes back with the Deploy Guard container; clicking it can race the view's
-      // own progress badge while it loads, so a failed click is not a failure.
-      await wb().openView('Deploy Guard').catch(() => undefined);
+      // Reattached at activation, whether or not the view is open: the status bar shows it live.
+      const bar = await waitForStatusBar(wb(), 'preview', /^preview: watching \d+:\d\d$/, 90_000);
+      // Then the view (its container's progress badge can swallow a click while it loads).
+      await wb().runCommand('Deploy Guard: Focus on Deployments View').catch(() => wb().openView('Deploy Guard'));
       const row = await waitForEnvironmentRow(wb(), 'preview', /^watching \d+:\d\d left$/, 60_000);
-      const bar = await waitForStatusBar(wb(), 'preview', /^preview: watching \d+:\d\d$/, 20_000);
       assert.ok(row && bar);
       await wb().screenshot('reload-after-still-watching');
       // This window owns the reattached deployment: Cancel reaches it and ends that same record.

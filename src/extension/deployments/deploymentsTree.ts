@@ -28,7 +28,6 @@ export class DeploymentsTreeProvider implements vscode.TreeDataProvider<TreeNode
   private readonly commits = new CommitDetailsCache();
   private readonly subscriptions: vscode.Disposable[] = [];
   private ticker: NodeJS.Timeout | undefined;
-  private resumeChecked = false;
 
   constructor(
     private readonly host: EngineHost,
@@ -124,17 +123,9 @@ export class DeploymentsTreeProvider implements vscode.TreeDataProvider<TreeNode
     await vscode.commands.executeCommand('setContext', ContextKeys.pipelineInvalid, contents.kind === 'empty' && contents.why === 'invalid-pipeline');
     if (contents.kind === 'empty') return [];
     this.envNodes = new Map(contents.environments.map((env) => [env.name, { kind: 'environment', id: `env:${env.name}`, env } as const]));
-    this.checkForInterruptedDeployments(contents.environments);
+    // Normally done at activation already; a no-op then.
+    void this.host.resumeInterruptedDeployments();
     return [...this.envNodes.values()];
-  }
-
-  /** Once per window, when the view is first shown: reattach to deployments a reload interrupted. */
-  private checkForInterruptedDeployments(environments: readonly EnvironmentEntry[]): void {
-    if (this.resumeChecked) return;
-    this.resumeChecked = true;
-    for (const env of environments) {
-      this.host.resumeInFlight(env.name, env.stackName, env.config.region).catch((err: unknown) => this.logger.error(`Reattaching to ${env.name} failed: ${errorMessage(err)}`));
-    }
   }
 
   private async reloadEnvironment(name: string): Promise<void> {

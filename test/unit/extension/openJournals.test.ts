@@ -1,0 +1,41 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { Journal } from '../../../src/core/history/journal';
+import { hasOpenJournalEntries } from '../../../src/extension/openJournals';
+
+// The activation-time check that decides whether the engine must load to reattach to an
+// interrupted deployment, against journals written by the engine's own Journal.
+describe('hasOpenJournalEntries', () => {
+  const root = mkdtempSync(join(tmpdir(), 'dg-open-journals-'));
+  after(() => rmSync(root, { recursive: true, force: true }));
+  const stackDir = join(root, 'stacks', '123456789012', 'us-east-1', 'orders-dev');
+
+  it('is false without history, and when every deployment finished', async () => {
+    assert.equal(await hasOpenJournalEntries(join(root, 'nothing-here')), false);
+    const journal = new Journal(join(stackDir, 'journal.jsonl'), join(stackDir, 'damaged'));
+    await journal.append({ deploymentId: 'd1', phase: 'started' });
+    await journal.append({ deploymentId: 'd1', phase: 'executing' });
+    await journal.append({ deploymentId: 'd1', phase: 'finished' });
+    assert.equal(await hasOpenJournalEntries(root), false);
+  });
+
+  it('is true when a deployment has no finished line (and ignores a torn line)', async () => {
+    const journal = new Journal(join(stackDir, 'journal.jsonl'), join(stackDir, 'damaged'));
+    await journal.append({ deploymentId: 'd2', phase: 'executing' });
+    assert.equal(await hasOpenJournalEntries(root), true);
+    mkdirSync(join(root, 'stacks', 'x', 'y', 'z'), { recursive: true });
+    writeFileSync(join(root, 'stacks', 'x', 'y', 'z', 'journal.jsonl'), '{"deploymentId":"d3","pha');
+    assert.equal(await hasOpenJournalEntries(root), true);
+    await journal.append({ deploymentId: 'd2', phase: 'finished' });
+    assert.equal(await hasOpenJournalEntries(root), false);
+  });
+
+  it('reads DEPLOYGUARD_HOME when no folder is set', async () => {
+    const journal = new Journal(join(stackDir, 'journal.jsonl'), join(stackDir, 'damaged'));
+    await journal.append({ deploymentId: 'd4', phase: 'started' });
+    assert.equal(await hasOpenJournalEntries(undefined, { DEPLOYGUARD_HOME: root }), true);
+  });
+});
