@@ -85,7 +85,8 @@ export async function startInteractive(setup: InteractiveSetup): Promise<void> {
   say('');
   say(bold('Then play the story:'));
   say(`  1. Answer ${bold('Yes, I trust the authors')}; open the ${bold('Deploy Guard')} view (rocket in the activity bar): dev and prod.`);
-  say(`  2. F1 → ${bold('Deploy Guard: Deploy…')} → prod → Deploy. Watch the run panel: steps, stack events, the bake. It ends stable.`);
+  say(`  2. F1 → ${bold('Deploy Guard: Deploy…')} → prod → ${bold('Run Pipeline')} (its first run asks) → ${bold('Deploy')} on the change set.`);
+  say('     Watch the run panel: steps, stack events, the bake. It ends stable (v1).');
   say(`  3. Change src/orders.js, then F1 → ${bold('Deploy Guard: Save, Commit, Push and Deploy')}.`);
   say(`  4. While v2 bakes, type ${bold('alarm')} + Enter here: the demo sets ${GUARDED_ALARMS[0]} to ALARM.`);
   say('     Deploy Guard rolls prod back to v1 by itself and tells you in a notification (View Logs, Open Alarm).');
