@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { after, afterEach, before, describe, it } from 'node:test';
 import { CloudFormationClient, GetTemplateCommand } from '@aws-sdk/client-cloudformation';
 import type { DeploymentRecord } from '../../src/core/history/record';
 import { MOTO_ENV, startMoto, type Moto } from '../support/moto';
@@ -28,6 +28,9 @@ environments:
     region: us-east-1
     branch: main
     deployOn: [push]
+  dev:
+    region: us-east-1
+    deployOn: [save]
 `;
 
 function template(version: string): string {
@@ -55,8 +58,8 @@ describe('Save, Commit, Push and Deploy in a real VS Code, against moto', { time
     assert.ok(bench, 'the workbench did not start');
     return bench;
   };
-  const records = (): DeploymentRecord[] => {
-    const recordsDir = join(home, 'stacks', '123456789012', 'us-east-1', 'triggers-staging', 'records');
+  const records = (stack = 'triggers-staging'): DeploymentRecord[] => {
+    const recordsDir = join(home, 'stacks', '123456789012', 'us-east-1', stack, 'records');
     let names: string[] = [];
     try {
       names = readdirSync(recordsDir).filter((n) => n.endsWith('.json'));
@@ -91,6 +94,7 @@ describe('Save, Commit, Push and Deploy in a real VS Code, against moto', { time
     writeFileSync(join(repo, 'deployguard.yaml'), PIPELINE);
     mkdirSync(join(repo, 'infra'));
     writeFileSync(join(repo, 'infra', 'template.yaml'), template('v1'));
+    writeFileSync(join(repo, 'notes.txt'), 'notes\n');
     git(repo, 'add', '.');
     git(repo, 'commit', '-q', '-m', 'v1');
     git(repo, 'push', '-q', '-u', 'origin', 'main');
@@ -109,6 +113,11 @@ describe('Save, Commit, Push and Deploy in a real VS Code, against moto', { time
     cfn?.destroy();
     await moto?.stop();
     rmSync(dir, { recursive: true, force: true });
+  });
+
+  // A failing test leaves a screenshot of the workbench (a modal dialog, a toast) behind.
+  afterEach(async (t) => {
+    if ((t as unknown as { passed?: boolean }).passed === false) await bench?.screenshot(`FAILED-${t.name.slice(0, 40).replace(/\W+/g, '-')}`).catch(() => undefined);
   });
 
   it('commits, pushes with the remembered message, and the push deploys exactly that commit', async () => {
@@ -156,5 +165,38 @@ describe('Save, Commit, Push and Deploy in a real VS Code, against moto', { time
     assert.equal(record.trigger, 'push');
     assert.equal(await deployedTemplate(), template('v3'));
     assert.ok(!records().some((r) => r.commit === theirs), 'the colleague\'s commit, only fetched here, was not deployed from this editor');
+  });
+
+  it('saving a file in the editor deploys the dev stack as the working tree is; the status-bar toggle pauses it', async () => {
+    const page = wb().page;
+    const toggle = page.locator('.part.statusbar .statusbar-item', { hasText: 'Deploy on Save' }).first();
+    await toggle.waitFor({ state: 'visible', timeout: 60_000 });
+    assert.match((await toggle.innerText()).replace(/\u00a0/g, ' '), /Deploy on Save: dev/);
+    const head = git(repo, 'rev-parse', 'HEAD');
+
+    const editAndSave = async (text: string) => {
+      await wb().runCommand('Go to File...');
+      const input = page.locator('.quick-input-widget .quick-input-box input');
+      await input.fill('notes.txt');
+      await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'notes.txt' }).first().waitFor({ state: 'visible', timeout: 20_000 });
+      await page.keyboard.press('Enter');
+      await page.locator('.monaco-editor .view-lines').first().click();
+      await page.keyboard.press('Control+End');
+      await page.keyboard.type(text);
+      await page.keyboard.press('Control+S');
+      await waitFor('the save to reach the disk', () => (readFileSync(join(repo, 'notes.txt'), 'utf8').includes(text) ? true : undefined), 20_000);
+    };
+
+    await editAndSave('saved once\n');
+    const record = await waitFor('a save deployment of dev', () => records('triggers-dev').find((r) => r.status === 'stable'), 180_000, 500);
+    assert.equal(record.trigger, 'save');
+    assert.equal(record.commit, head);
+    assert.equal(record.dirty, true, 'the saved, uncommitted file made the tree dirty');
+
+    await toggle.click();
+    await waitFor('the toggle to say paused', async () => (/paused/.test(await toggle.innerText()) ? true : undefined), 15_000);
+    await editAndSave('saved while paused\n');
+    await new Promise((r) => setTimeout(r, 5000));
+    assert.equal(records('triggers-dev').length, 1, 'paused: the save deployed nothing');
   });
 });

@@ -143,7 +143,7 @@ export class PushTrigger implements Disposable {
     if (!this.options.isTrusted()) {
       throw new DeployGuardError('UntrustedWorkspace', `Not deploying ${sha.slice(0, 7)}: the workspace is not trusted.`);
     }
-    if (!this.options.deployFetchedCommits && !(await this.pushedFromHere(sha, signal))) {
+    if (!this.options.deployFetchedCommits && !(await this.pushedFromHere(sha))) {
       this.logger.info(`${this.ref} moved to ${sha.slice(0, 7)}, which no local branch points at (a fetch of someone else's push): not deploying it.`);
       return;
     }
@@ -162,12 +162,12 @@ export class PushTrigger implements Disposable {
   }
 
   /**
-   * A push from this repository leaves the tracking ref at a local branch's tip (or HEAD, for
-   * `git push origin HEAD:main`); a fetch of someone else's push leaves it ahead of them.
+   * A push from this repository leaves the tracking ref at a local branch's tip; a fetch of
+   * someone else's push leaves it ahead of every local branch. (HEAD is not asked: in the middle
+   * of `git pull --rebase` it is detached exactly at the fetched commit.)
    */
-  private async pushedFromHere(sha: string, signal: AbortSignal): Promise<boolean> {
-    const [branches, status] = await Promise.all([this.options.repo.branchesAt(sha), this.options.repo.status(signal)]);
-    return branches.length > 0 || status.sha === sha;
+  private async pushedFromHere(sha: string): Promise<boolean> {
+    return (await this.options.repo.branchesAt(sha)).length > 0;
   }
 
   private fireState(): void {
