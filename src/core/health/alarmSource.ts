@@ -6,14 +6,11 @@
  * DescribeAlarms filter (moto applies the first of ActionPrefix / AlarmNamePrefix / AlarmNames /
  * StateValue and ignores the rest).
  */
-import { DescribeStackResourcesCommand, type CloudFormationClient } from '@aws-sdk/client-cloudformation';
-import {
-  DescribeAlarmHistoryCommand,
-  DescribeAlarmsCommand,
-  type CloudWatchClient,
-  type CompositeAlarm,
-  type MetricAlarm,
-} from '@aws-sdk/client-cloudwatch';
+// Types only: the SDK's modules are imported where a call is made, so loading the engine (for
+// example to show history) never initialises the AWS SDK before the first real AWS call.
+import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import type { CloudWatchClient, CompositeAlarm, MetricAlarm } from '@aws-sdk/client-cloudwatch';
+import { classifyAwsError } from '../aws/awsErrors';
 import type { AlarmReading, AlarmState, AlarmTransition } from './types';
 
 /** DescribeAlarms takes at most 100 names per call (and MaxRecords at most 100). */
@@ -45,6 +42,7 @@ export function cloudWatchAlarmSource(options: CloudWatchAlarmSourceOptions): Al
   const historyCw = options.historyClient ?? cw;
   return {
     async read(names, signal) {
+      const { DescribeAlarmsCommand } = await import('@aws-sdk/client-cloudwatch');
       const wanted = new Set(names);
       const out = new Map<string, AlarmReading>();
       for (let i = 0; i < names.length; i += ALARMS_PER_CALL) {
@@ -71,6 +69,7 @@ export function cloudWatchAlarmSource(options: CloudWatchAlarmSourceOptions): Al
     },
 
     async listByPrefix(prefix, signal) {
+      const { DescribeAlarmsCommand } = await import('@aws-sdk/client-cloudwatch');
       const out: AlarmReading[] = [];
       let nextToken: string | undefined;
       do {
@@ -93,6 +92,7 @@ export function cloudWatchAlarmSource(options: CloudWatchAlarmSourceOptions): Al
     },
 
     async history(since, signal) {
+      const { DescribeAlarmHistoryCommand } = await import('@aws-sdk/client-cloudwatch');
       const out: AlarmTransition[] = [];
       let nextToken: string | undefined;
       let pages = 0;
@@ -120,6 +120,7 @@ export function cloudWatchAlarmSource(options: CloudWatchAlarmSourceOptions): Al
     },
 
     async stackAlarmNames(stackName, signal) {
+      const { DescribeStackResourcesCommand } = await import('@aws-sdk/client-cloudformation');
       try {
         const res = await options.cloudFormation.send(new DescribeStackResourcesCommand({ StackName: stackName }), {
           abortSignal: signal,
@@ -193,9 +194,7 @@ export function toTransition(
 }
 
 function isStackMissing(err: unknown): boolean {
-  const e = err as { name?: string; message?: string };
-  // CloudFormation answers a missing stack with ValidationError "Stack with id X does not exist".
-  return e?.name === 'ValidationError' && /does not exist/.test(e.message ?? '');
+  return classifyAwsError(err).kind === 'notFound';
 }
 
 /**

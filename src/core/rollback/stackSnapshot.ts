@@ -3,12 +3,9 @@
  * and the pure comparisons the rollback needs: "is the stack still at this deployment's version
  * and idle?" before acting, and "is the stable version back?" after.
  */
-import {
-  DescribeStackEventsCommand,
-  DescribeStacksCommand,
-  GetTemplateCommand,
-  type CloudFormationClient,
-} from '@aws-sdk/client-cloudformation';
+// Types only: the SDK module is imported at the call, so loading the engine does not initialise it.
+import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { classifyAwsError } from '../aws/awsErrors';
 import type { DeploymentRecord } from '../history/record';
 
 export interface StackSnapshot {
@@ -24,10 +21,8 @@ export interface StackSnapshot {
 /** Reads the stack; undefined when it does not exist. */
 export async function readStack(cfn: CloudFormationClient, stack: string, signal?: AbortSignal): Promise<StackSnapshot | undefined> {
   // All three at once (by ARN when known): this runs between an ALARM and the rollback.
-  const missing = (err: unknown) => {
-    const e = err as { name?: string; message?: string };
-    return e?.name === 'ValidationError' && /does not exist/.test(e.message ?? '');
-  };
+  const { DescribeStackEventsCommand, DescribeStacksCommand, GetTemplateCommand } = await import('@aws-sdk/client-cloudformation');
+  const missing = (err: unknown) => classifyAwsError(err).kind === 'notFound';
   let described, template, events;
   try {
     [described, template, events] = await Promise.all([
