@@ -16,6 +16,8 @@ export const STATUS_KEYBINDING = { key: STATUS_KEY, command: 'deployGuard._statu
 
 export interface ExtensionStatus {
   readonly engineLoaded: boolean;
+  /** dist/aws-sdk.js in the module cache; absent from builds that bundle the SDK into the engine. */
+  readonly awsSdkLoaded?: boolean;
   readonly activationMs: number;
 }
 
@@ -29,6 +31,7 @@ export interface ActivationFigures {
   /** The activation event VS Code named (e.g. workspaceContains:deployguard.yaml). */
   readonly activationEvent?: string;
   readonly engineLoaded: boolean;
+  readonly awsSdkLoaded?: boolean;
 }
 
 /** Presses the status key and returns the status line it logs. */
@@ -85,5 +88,6 @@ export async function measureActivation(bench: Workbench, workbenchReadyAt: numb
     ...(activatedAt !== undefined ? { workbenchReadyToActiveMs: activatedAt - workbenchReadyAt } : {}),
     ...(event ? { activationEvent: event } : {}),
     engineLoaded: status.engineLoaded,
+    ...(status.awsSdkLoaded !== undefined ? { awsSdkLoaded: status.awsSdkLoaded } : {}),
   };
 }
