@@ -1,6 +1,7 @@
 // Builds the bundles with esbuild:
 //   dist/extension.js  — what VS Code loads at activation; small, no AWS SDK, `vscode` external
-//   dist/engine.js     — src/core (the engine and the AWS SDK), required by the extension on first use
+//   dist/engine.js     — src/core (the engine), required by the extension on first use
+//   dist/aws-sdk.js    — the AWS SDK, required by the engine on the first AWS call
 //   dist/pipeline.js   — the pipeline-file validator for the editor, required when a deployguard.yaml opens
 //   dist/cli.js        — the same engine headless, with a shebang
 //   dist/webview/      — the run panel's browser bundle
@@ -22,6 +23,13 @@ const common = {
 
 const node = { ...common, platform: 'node', format: 'cjs', target: 'node20' };
 
+// Node bundles that may reach AWS load the SDK from its own bundle, dist/aws-sdk.js, on the
+// first AWS call (src/core/aws/sdk.ts); the define lets esbuild drop the from-source branch.
+const lazySdk = {
+  external: ['vscode', './aws-sdk.js'],
+  define: { 'process.env.DEPLOYGUARD_BUNDLED_SDK': '"yes"' },
+};
+
 /** @type {import('esbuild').BuildOptions[]} */
 const builds = [
   {
@@ -34,14 +42,16 @@ const builds = [
     external: ['vscode', './engine.js', './pipeline.js'],
     metafile: true,
   },
-  { ...node, entryPoints: { engine: 'src/core/index.ts' }, outdir: 'dist', external: ['vscode'] },
+  { ...node, ...lazySdk, entryPoints: { engine: 'src/core/index.ts' }, outdir: 'dist' },
+  { ...node, entryPoints: { 'aws-sdk': 'src/core/aws/sdkModules.ts' }, outdir: 'dist' },
   { ...node, entryPoints: { pipeline: 'src/extension/pipeline/pipelineTools.ts' }, outdir: 'dist', external: ['vscode'] },
   {
     ...node,
+    ...lazySdk,
     entryPoints: { cli: 'src/cli.ts' },
     outdir: 'dist',
     banner: { js: '#!/usr/bin/env node' },
-    define: { DEPLOYGUARD_VERSION: JSON.stringify(version) },
+    define: { ...lazySdk.define, DEPLOYGUARD_VERSION: JSON.stringify(version) },
   },
   {
     ...common,

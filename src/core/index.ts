@@ -27,6 +27,7 @@ export type * from './events';
 export { interpretStackStatus } from './aws/stackStatus';
 export type { StatusMeaning, StartAction, Outcome } from './aws/stackStatus';
 export { StackPollers } from './aws/stackPoller';
+export { isAwsSdkLoaded } from './aws/sdk';
 export { GitRepository, PushRejectedError, withTemporaryWorktree } from './git';
 export type { CommitInfo, FileChange, PlannedCommit, PushResult, RepositoryStatus } from './git';
 // Deploy on push / on save (issue 8): the editor builds these through loadEngine().

@@ -15,6 +15,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { STSClient } from '@aws-sdk/client-sts';
 import { DeployGuardError } from '../errors';
 import { classifyAwsError, type AwsErrorKind } from './awsErrors';
+import { loadAwsSdk } from './sdk';
 
 export interface AwsTarget {
   readonly region: string;
@@ -94,7 +95,7 @@ function installRetryObserver(client: { middlewareStack: MiddlewareStackLike }, 
 }
 
 export async function createCloudFormationClient(target: AwsTarget, options: ClientOptions = {}): Promise<CloudFormationClient> {
-  const { CloudFormationClient } = await import('@aws-sdk/client-cloudformation');
+  const { CloudFormationClient } = (await loadAwsSdk()).cloudFormation;
   const client = new CloudFormationClient(baseConfig(target, options));
   installRetryObserver(client as unknown as { middlewareStack: MiddlewareStackLike }, 'CloudFormation', options);
   return client;
@@ -102,24 +103,23 @@ export async function createCloudFormationClient(target: AwsTarget, options: Cli
 
 /** CloudWatch with its wire protocol pinned to JSON 1.0 (moto and LocalStack answer it; not CBOR). */
 export async function createCloudWatchClient(target: AwsTarget, options: ClientOptions = {}): Promise<CloudWatchClient> {
-  const [{ CloudWatchClient }, { AwsJson1_0Protocol }] = await Promise.all([
-    import('@aws-sdk/client-cloudwatch'),
-    import('@aws-sdk/core/protocols'),
-  ]);
+  const sdk = await loadAwsSdk();
+  const { CloudWatchClient } = sdk.cloudWatch;
+  const { AwsJson1_0Protocol } = sdk.protocols;
   const client = new CloudWatchClient({ ...baseConfig(target, options), protocol: AwsJson1_0Protocol });
   installRetryObserver(client as unknown as { middlewareStack: MiddlewareStackLike }, 'CloudWatch', options);
   return client;
 }
 
 export async function createS3Client(target: AwsTarget, options: ClientOptions = {}): Promise<S3Client> {
-  const { S3Client } = await import('@aws-sdk/client-s3');
+  const { S3Client } = (await loadAwsSdk()).s3;
   const client = new S3Client(baseConfig(target, options));
   installRetryObserver(client as unknown as { middlewareStack: MiddlewareStackLike }, 'S3', options);
   return client;
 }
 
 export async function createStsClient(target: AwsTarget, options: ClientOptions = {}): Promise<STSClient> {
-  const { STSClient } = await import('@aws-sdk/client-sts');
+  const { STSClient } = (await loadAwsSdk()).sts;
   // Identity is a preflight: one attempt, so missing credentials fail fast (no retry storm).
   const client = new STSClient({ ...baseConfig(target, options), maxAttempts: 1 });
   installRetryObserver(client as unknown as { middlewareStack: MiddlewareStackLike }, 'STS', options);

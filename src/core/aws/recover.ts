@@ -1,5 +1,6 @@
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { toDeployGuardError } from './awsErrors';
+import { loadAwsSdk } from './sdk';
 
 /**
  * ContinueUpdateRollback for a stack in UPDATE_ROLLBACK_FAILED. `resourcesToSkip` comes only from
@@ -13,7 +14,7 @@ export async function continueUpdateRollback(
   resourcesToSkip: readonly string[],
   signal?: AbortSignal,
 ): Promise<void> {
-  const { ContinueUpdateRollbackCommand } = await import('@aws-sdk/client-cloudformation');
+  const { ContinueUpdateRollbackCommand } = (await loadAwsSdk()).cloudFormation;
   try {
     await cfn.send(
       new ContinueUpdateRollbackCommand({

@@ -5,6 +5,7 @@
 import type { CloudFormationClient, StackEvent } from '@aws-sdk/client-cloudformation';
 import type { PlannedChange } from '../events';
 import { classifyAwsError } from './awsErrors';
+import { loadAwsSdk } from './sdk';
 
 export interface StackInfo {
   readonly stackId: string;
@@ -32,7 +33,7 @@ export interface StackEventInfo {
 
 /** The stack by name or ARN; undefined when it does not exist (or was deleted, by name). */
 export async function describeStack(cfn: CloudFormationClient, stack: string, signal?: AbortSignal): Promise<StackInfo | undefined> {
-  const { DescribeStacksCommand } = await import('@aws-sdk/client-cloudformation');
+  const { DescribeStacksCommand } = (await loadAwsSdk()).cloudFormation;
   try {
     const out = await cfn.send(new DescribeStacksCommand({ StackName: stack }), { abortSignal: signal });
     const s = out.Stacks?.[0];
@@ -56,7 +57,7 @@ export async function describeStack(cfn: CloudFormationClient, stack: string, si
 
 /** The template as the user submitted it (Original stage: before transforms). */
 export async function getTemplateBody(cfn: CloudFormationClient, stack: string, signal?: AbortSignal): Promise<string> {
-  const { GetTemplateCommand } = await import('@aws-sdk/client-cloudformation');
+  const { GetTemplateCommand } = (await loadAwsSdk()).cloudFormation;
   const out = await cfn.send(new GetTemplateCommand({ StackName: stack, TemplateStage: 'Original' }), { abortSignal: signal });
   return out.TemplateBody ?? '';
 }
@@ -85,7 +86,7 @@ export async function newStackEvents(
   signal?: AbortSignal,
   maxPages = 10,
 ): Promise<StackEventInfo[]> {
-  const { DescribeStackEventsCommand } = await import('@aws-sdk/client-cloudformation');
+  const { DescribeStackEventsCommand } = (await loadAwsSdk()).cloudFormation;
   const fresh: StackEventInfo[] = [];
   let token: string | undefined;
   for (let page = 0; page < maxPages; page++) {
@@ -121,7 +122,7 @@ export function isEmptyChangeSet(state: Pick<ChangeSetState, 'status' | 'reason'
 }
 
 export async function describeChangeSet(cfn: CloudFormationClient, changeSetId: string, stackId: string | undefined, signal?: AbortSignal): Promise<ChangeSetState> {
-  const { DescribeChangeSetCommand } = await import('@aws-sdk/client-cloudformation');
+  const { DescribeChangeSetCommand } = (await loadAwsSdk()).cloudFormation;
   const changes: PlannedChange[] = [];
   let token: string | undefined;
   let first: { Id?: string; Status?: string; ExecutionStatus?: string; StatusReason?: string } | undefined;
@@ -153,7 +154,7 @@ export async function describeChangeSet(cfn: CloudFormationClient, changeSetId: 
 }
 
 export async function deleteChangeSet(cfn: CloudFormationClient, changeSetId: string, stackId: string | undefined): Promise<void> {
-  const { DeleteChangeSetCommand } = await import('@aws-sdk/client-cloudformation');
+  const { DeleteChangeSetCommand } = (await loadAwsSdk()).cloudFormation;
   try {
     await cfn.send(new DeleteChangeSetCommand({ ChangeSetName: changeSetId, StackName: stackId }));
   } catch {

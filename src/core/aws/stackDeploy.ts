@@ -17,6 +17,7 @@ import { deleteChangeSet, describeChangeSet, describeStack, isEmptyChangeSet, ty
 import type { StackPoller } from './stackPoller';
 import { interpretStackStatus } from './stackStatus';
 import { checkTemplateSize, sha256, type LoadedTemplate } from './template';
+import { loadAwsSdk } from './sdk';
 
 /** What the stack deploy tells its caller while it works (the deployment turns these into events). */
 export interface StackDeployHooks {
@@ -89,7 +90,7 @@ export async function deployStack(input: StackDeployInput): Promise<StackDeployR
       : { TemplateURL: await call('Uploading the template to S3', () => uploadTemplate(input)) };
   if (templateSource.TemplateURL) hooks.templateUploaded?.(templateSource.TemplateURL);
 
-  const { CreateChangeSetCommand, ExecuteChangeSetCommand } = await import('@aws-sdk/client-cloudformation');
+  const { CreateChangeSetCommand, ExecuteChangeSetCommand } = (await loadAwsSdk()).cloudFormation;
   await hooks.journal('change-set-requested', { ...(stack ? { stackId: stack.stackId } : {}), changeSetName: input.changeSetName });
   const created = await call(`Creating change set ${input.changeSetName}`, () =>
     noopAsUndefined(cfn.send(
@@ -250,7 +251,7 @@ async function settleStartState(input: StackDeployInput, cfn: CloudFormationClie
 }
 
 async function replaceFailedStack(input: StackDeployInput, cfn: CloudFormationClient, stack: StackInfo): Promise<void> {
-  const { DeleteStackCommand } = await import('@aws-sdk/client-cloudformation');
+  const { DeleteStackCommand } = (await loadAwsSdk()).cloudFormation;
   input.hooks.notice('warning', 'replacing-failed-stack', `Deleting stack ${stack.stackName} (ROLLBACK_COMPLETE after a failed create) to create it again, as asked`);
   const token = `${input.token}-delete`.slice(0, 128);
   await input.hooks.journal('delete-requested', { stackId: stack.stackId });
@@ -278,7 +279,7 @@ async function replaceFailedStack(input: StackDeployInput, cfn: CloudFormationCl
 /** ", started by <token>: <latest reason>" — who is running the operation we found. */
 async function describeRunningOperation(cfn: CloudFormationClient, stack: StackInfo, signal: AbortSignal): Promise<string> {
   try {
-    const { DescribeStackEventsCommand } = await import('@aws-sdk/client-cloudformation');
+    const { DescribeStackEventsCommand } = (await loadAwsSdk()).cloudFormation;
     const out = await cfn.send(new DescribeStackEventsCommand({ StackName: stack.stackId }), { abortSignal: signal });
     const latest = out.StackEvents?.find((e) => e.LogicalResourceId === stack.stackName);
     if (!latest) return '';
@@ -290,7 +291,7 @@ async function describeRunningOperation(cfn: CloudFormationClient, stack: StackI
 }
 
 async function requestCancelUpdate(cfn: CloudFormationClient, stackId: string, token: string, hooks: StackDeployHooks): Promise<void> {
-  const { CancelUpdateStackCommand } = await import('@aws-sdk/client-cloudformation');
+  const { CancelUpdateStackCommand } = (await loadAwsSdk()).cloudFormation;
   try {
     await hooks.journal('cancel-requested', { stackId });
     await cfn.send(new CancelUpdateStackCommand({ StackName: stackId, ClientRequestToken: `${token}-cancel`.slice(0, 128) }), {
@@ -348,7 +349,7 @@ async function uploadTemplate(input: StackDeployInput): Promise<string> {
   const bucket = input.templateBucket!;
   const key = `deployguard/${input.stackName}/${sha256(input.template.body)}.template`;
   const s3 = await input.clients.s3();
-  const { PutObjectCommand } = await import('@aws-sdk/client-s3');
+  const { PutObjectCommand } = (await loadAwsSdk()).s3;
   await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: input.template.body, ContentType: 'text/plain' }), { abortSignal: input.signal });
   const { endpoint, region } = input.clients.target;
   if (!endpoint) return `https://${bucket}.s3.${region}.amazonaws.com/${key}`;

@@ -12,6 +12,7 @@ import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import type { CloudWatchClient, CompositeAlarm, MetricAlarm } from '@aws-sdk/client-cloudwatch';
 import { classifyAwsError } from '../aws/awsErrors';
 import type { AlarmReading, AlarmState, AlarmTransition } from './types';
+import { loadAwsSdk } from '../aws/sdk';
 
 /** DescribeAlarms takes at most 100 names per call (and MaxRecords at most 100). */
 export const ALARMS_PER_CALL = 100;
@@ -42,7 +43,7 @@ export function cloudWatchAlarmSource(options: CloudWatchAlarmSourceOptions): Al
   const historyCw = options.historyClient ?? cw;
   return {
     async read(names, signal) {
-      const { DescribeAlarmsCommand } = await import('@aws-sdk/client-cloudwatch');
+      const { DescribeAlarmsCommand } = (await loadAwsSdk()).cloudWatch;
       const wanted = new Set(names);
       const out = new Map<string, AlarmReading>();
       for (let i = 0; i < names.length; i += ALARMS_PER_CALL) {
@@ -69,7 +70,7 @@ export function cloudWatchAlarmSource(options: CloudWatchAlarmSourceOptions): Al
     },
 
     async listByPrefix(prefix, signal) {
-      const { DescribeAlarmsCommand } = await import('@aws-sdk/client-cloudwatch');
+      const { DescribeAlarmsCommand } = (await loadAwsSdk()).cloudWatch;
       const out: AlarmReading[] = [];
       let nextToken: string | undefined;
       do {
@@ -92,7 +93,7 @@ export function cloudWatchAlarmSource(options: CloudWatchAlarmSourceOptions): Al
     },
 
     async history(since, signal) {
-      const { DescribeAlarmHistoryCommand } = await import('@aws-sdk/client-cloudwatch');
+      const { DescribeAlarmHistoryCommand } = (await loadAwsSdk()).cloudWatch;
       const out: AlarmTransition[] = [];
       let nextToken: string | undefined;
       let pages = 0;
@@ -120,7 +121,7 @@ export function cloudWatchAlarmSource(options: CloudWatchAlarmSourceOptions): Al
     },
 
     async stackAlarmNames(stackName, signal) {
-      const { DescribeStackResourcesCommand } = await import('@aws-sdk/client-cloudformation');
+      const { DescribeStackResourcesCommand } = (await loadAwsSdk()).cloudFormation;
       try {
         const res = await options.cloudFormation.send(new DescribeStackResourcesCommand({ StackName: stackName }), {
           abortSignal: signal,

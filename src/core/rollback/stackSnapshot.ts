@@ -7,6 +7,7 @@
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { classifyAwsError } from '../aws/awsErrors';
 import type { DeploymentRecord } from '../history/record';
+import { loadAwsSdk } from '../aws/sdk';
 
 export interface StackSnapshot {
   readonly stackId?: string;
@@ -21,7 +22,7 @@ export interface StackSnapshot {
 /** Reads the stack; undefined when it does not exist. */
 export async function readStack(cfn: CloudFormationClient, stack: string, signal?: AbortSignal): Promise<StackSnapshot | undefined> {
   // All three at once (by ARN when known): this runs between an ALARM and the rollback.
-  const { DescribeStackEventsCommand, DescribeStacksCommand, GetTemplateCommand } = await import('@aws-sdk/client-cloudformation');
+  const { DescribeStackEventsCommand, DescribeStacksCommand, GetTemplateCommand } = (await loadAwsSdk()).cloudFormation;
   const missing = (err: unknown) => classifyAwsError(err).kind === 'notFound';
   let described, template, events;
   try {
