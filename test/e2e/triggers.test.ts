@@ -72,6 +72,9 @@ describe('Save, Commit, Push and Deploy in a real VS Code, against moto', { time
 
   async function runSaveCommitPushDeploy(message: string): Promise<void> {
     const page = wb().page;
+    // The deploy-on-save toggle shows only once the workspace is trusted and the pipeline read:
+    // before that the command is disabled (enablement: isWorkspaceTrusted) and not in the palette.
+    await page.locator('.part.statusbar .statusbar-item', { hasText: 'Deploy on Save' }).first().waitFor({ state: 'visible', timeout: 120_000 });
     await wb().runCommand('Deploy Guard: Save, Commit, Push and Deploy');
     const input = page.locator('.quick-input-widget .quick-input-box input');
     await input.waitFor({ state: 'visible', timeout: 30_000 });
@@ -188,6 +191,8 @@ describe('Save, Commit, Push and Deploy in a real VS Code, against moto', { time
     };
 
     await editAndSave('saved once\n');
+    // Approved in the first test already; asks only if this test runs alone.
+    await answerDialog(page, 'Run Pipeline', 10_000);
     const record = await waitFor('a save deployment of dev', () => records('triggers-dev').find((r) => r.status === 'stable'), 180_000, 500);
     assert.equal(record.trigger, 'save');
     assert.equal(record.commit, head);
