@@ -366,13 +366,28 @@ function createWorkbench(parts: Parts): Workbench {
       const title = clean(await sidebarTitle.textContent({ timeout: 500 }).catch(() => '')).toLowerCase();
       return title === container.toLowerCase() || title.startsWith(`${container.toLowerCase()}:`);
     };
-    // Clicking the icon of the container already shown would close the side bar: the icon's
-    // "checked" state says whether it is shown (the title may not be rendered yet after a reload).
+    // Clicking the icon of the container already shown closes the side bar, and right after a
+    // reload the workbench may still be restoring it: so click only when the icon is not checked
+    // or the side bar is hidden, and look again (clicking again if needed) until it shows.
     const icon = activityBarItem(container);
     await icon.waitFor({ state: 'visible', timeout: 30_000 });
     const checked = page.locator('.part.activitybar li.action-item.checked').filter({ has: icon });
-    if (!(await showing()) && (await checked.count()) === 0) await icon.click({ timeout: 15_000 });
-    await waitFor(`the "${container}" container to show in the side bar`, async () => ((await showing()) ? true : undefined), 30_000);
+    let lastClick = 0;
+    await waitFor(
+      `the "${container}" container to show in the side bar`,
+      async () => {
+        if (await showing()) return true;
+        if (Date.now() - lastClick < 3000) return undefined;
+        const open = (await checked.count()) > 0 && (await page.locator('.part.sidebar').isVisible());
+        if (!open) {
+          await icon.click({ timeout: 5000 });
+          lastClick = Date.now();
+        }
+        return undefined;
+      },
+      60_000,
+      250,
+    );
     await page.locator('.part.sidebar .pane .pane-body').first().waitFor({ state: 'visible', timeout: 30_000 });
   };
 
