@@ -183,7 +183,8 @@ describe('Save, Commit, Push and Deploy in a real VS Code, against moto', { time
       await input.fill('notes.txt');
       await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'notes.txt' }).first().waitFor({ state: 'visible', timeout: 20_000 });
       await page.keyboard.press('Enter');
-      await page.locator('.monaco-editor .view-lines').first().click();
+      // Go to File leaves the focus in the opened editor (another panel may cover other editors).
+      await page.locator('.tab.active', { hasText: 'notes.txt' }).first().waitFor({ state: 'visible', timeout: 20_000 });
       await page.keyboard.press('Control+End');
       await page.keyboard.type(text);
       await page.keyboard.press('Control+S');
