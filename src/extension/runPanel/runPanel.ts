@@ -60,6 +60,9 @@ export class RunPanel implements vscode.Disposable {
 
   /** The model changed: schedule a delta. */
   changed(): void {
+    // The tab title is cheap and visible even when the panel is in a background tab, where
+    // deltas wait for the next snapshot: keep it current on every change.
+    if (this.model && !this.disposed) this.panel.title = panelTitle(this.model);
     this.scheduler.request();
   }
 

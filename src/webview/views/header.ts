@@ -65,6 +65,8 @@ export class HeaderView {
     this.ring.hidden = tone !== 'running' || !header.live;
     setText(this.reason, header.reason ?? '');
     this.reason.hidden = !header.reason;
+    // The reason reads in the status's tone: a stable run's reason is good news, not an error.
+    this.reason.className = `run-reason tone-${tone}`;
     setDisabled(this.cancel, !actions.canCancel);
     setDisabled(this.rollback, !actions.canRollback);
     setDisabled(this.console, !actions.canOpenConsole);
