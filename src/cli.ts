@@ -2,6 +2,13 @@ import { runCli } from './cli/main';
 
 // The headless entry point: wires the real process to runCli and turns signals into an abort,
 // so a Ctrl+C stops steps and pollers cleanly instead of killing them mid-write.
+// The AWS SDK warns on every run that its releases after January 2027 need Node 22. That is for
+// whoever upgrades the SDK, not for someone deploying: keep every other warning.
+process.removeAllListeners('warning');
+process.on('warning', (warning) => {
+  if (warning.name !== 'NodeVersionSupportWarning') process.stderr.write(`${warning.name}: ${warning.message}\n`);
+});
+
 const controller = new AbortController();
 let interrupts = 0;
 for (const sig of ['SIGINT', 'SIGTERM'] as const) {

@@ -660,8 +660,20 @@ export async function rollbackToRecord(ctx: EngineContext, options: RollbackOpti
       signal,
     });
     switch (result.kind) {
-      case 'unchanged':
-        return await run.finish('unchanged', `Stack ${record.stackName} already matches deployment ${target.id}`);
+      case 'unchanged': {
+        // We checked above that the stack differed from the target, so "no changes" is only
+        // believed once the stack is read again and really matches (an emulator can answer a
+        // parameter-only change set with "no changes"). Otherwise nothing was restored: say so.
+        const after = await describeStack(cfn, record.stackName, signal);
+        const afterBody = after ? await getTemplateBody(cfn, after.stackId, signal) : undefined;
+        if (after && afterBody !== undefined && sha256(afterBody) === target.template.sha256 && parametersMatch(target.parameters, after.parameters)) {
+          return await run.finish('unchanged', `Stack ${record.stackName} already matches deployment ${target.id}`);
+        }
+        return await run.finish(
+          'rollback-failed',
+          `CloudFormation reported no changes, but stack ${record.stackName} still differs from deployment ${target.id} (template or parameters): nothing was restored; redeploy that commit or update the stack by hand`,
+        );
+      }
       case 'declined':
         return await run.finish('cancelled', 'The rollback was not confirmed');
       case 'executed':

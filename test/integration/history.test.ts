@@ -88,6 +88,28 @@ describe('history, manual rollback, lock and resume (moto)', () => {
     assert.match(again.stderr, /is what stack orders-dev runs now/);
   });
 
+  it('a parameter-only rollback never claims the stack matches while its parameters still differ', async () => {
+    const repo = await makeRepo({ parameters: { Name: 'first' } });
+    assert.equal((await run(repo, ['deploy', 'dev', '--skip-steps'])).code, 0);
+    const [v1] = await allRecords(home);
+    const repo2 = await makeRepo({ parameters: { Name: 'second' } });
+    assert.equal((await run(repo2, ['deploy', 'dev', '--skip-steps'])).code, 0);
+
+    const back = await run(repo2, ['rollback', 'dev', '--to', v1!.id]);
+    const end = finished(back.events);
+    const stack = (await cfn.send(new DescribeStacksCommand({ StackName: 'orders-dev' }))).Stacks![0]!;
+    const name = stack.Parameters!.find((p) => p.ParameterKey === 'Name')!.ParameterValue;
+    if (name === 'first') {
+      assert.ok(['stable', 'unchanged'].includes(end.status), `restored, and the record says ${end.status}`);
+    } else {
+      // moto may answer a parameter-only change set with "no changes": then nothing was restored,
+      // and the record must say so instead of "already matches".
+      assert.equal(end.status, 'rollback-failed', `${end.status}: ${end.reason}`);
+      assert.match(end.reason ?? '', /still differs from deployment/);
+      assert.notEqual(back.code, 0);
+    }
+  });
+
   it('refuses a rollback to a record that is not stable', async () => {
     const repo = await makeRepo();
     assert.equal((await run(repo, ['deploy', 'dev', '--skip-steps'])).code, 0);
