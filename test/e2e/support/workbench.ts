@@ -329,8 +329,8 @@ function createWorkbench(parts: Parts): Workbench {
   const paneBody = (view: string) =>
     page.locator('.part.sidebar .pane').filter({ has: page.locator('.pane-header h3.title', { hasText: new RegExp(`^\\s*${escapeRegExp(view)}\\s*$`, 'i') }) });
 
-  const runCommand = async (title: string) => {
-    await waitFor(
+  const openPalette = () =>
+    waitFor(
       'the command palette to open',
       async () => {
         if (await quickInput.isVisible()) return true;
@@ -340,16 +340,32 @@ function createWorkbench(parts: Parts): Workbench {
       },
       15_000,
     );
+
+  const runCommand = async (title: string) => {
     const input = quickInput.locator('.quick-input-box input');
-    await input.fill(`>${title}`);
     // Exact title match, so "Refresh" never runs another extension's Refresh.
     const row = quickInput.locator('.monaco-list-row').filter({
       has: page.locator('.label-name', { hasText: new RegExp(`^\\s*${escapeRegExp(title)}\\s*$`) }),
     });
-    await row.first().waitFor({ state: 'visible', timeout: 20_000 }).catch(async () => {
-      const offered = await quickInput.locator('.monaco-list-row .label-name').allTextContents();
-      throw new Error(`the command palette offers no command titled "${title}" (it offers: ${offered.slice(0, 10).join(' | ') || 'nothing'})`);
-    });
+    // The palette lists a command only once its enablement holds (e.g. isWorkspaceTrusted just
+    // after the trust dialog), and keeps the list it computed when it opened: on a busy machine
+    // the first opening can be too early, so close it and ask again, within a bounded time.
+    const deadline = Date.now() + 45_000;
+    for (;;) {
+      await openPalette();
+      await input.fill(`>${title}`);
+      const found = await row
+        .first()
+        .waitFor({ state: 'visible', timeout: 8_000 })
+        .then(() => true, () => false);
+      if (found) break;
+      if (Date.now() > deadline) {
+        const offered = await quickInput.locator('.monaco-list-row .label-name').allTextContents();
+        throw new Error(`the command palette offers no command titled "${title}" (it offers: ${offered.slice(0, 10).join(' | ') || 'nothing'})`);
+      }
+      await page.keyboard.press('Escape');
+      await quickInput.waitFor({ state: 'hidden', timeout: 5_000 }).catch(() => undefined);
+    }
     await row.first().click();
     // The palette closes, or turns into the command's own quick pick.
     await waitFor('the palette to take the command', async () => ((await quickInput.isVisible()) && (await input.inputValue()) === `>${title}` ? undefined : true), 5000);
