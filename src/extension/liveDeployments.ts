@@ -66,7 +66,11 @@ export class LiveDeployments {
   }
 
   focused(): LiveDeployment | undefined {
-    return this.focusedId ? this.byId.get(this.focusedId) : undefined;
+    const last = this.focusedId ? this.byId.get(this.focusedId) : undefined;
+    if (!last || !last.finished) return last;
+    // A deployment still going (deploying, watching, rolling back) matters more than one that has
+    // ended: a dev deploy-on-save that finishes must not hide prod's bake countdown.
+    return this.running().at(-1) ?? last;
   }
 
   /** Applies one engine event; returns what changed, or undefined for events that change nothing here. */

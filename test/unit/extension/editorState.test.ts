@@ -86,6 +86,18 @@ describe('LiveDeployments (the model every view reads)', () => {
     assert.equal(live.focused()?.id, 'd1');
   });
 
+  it('keeps a running deployment in the status bar when a later one in another environment ends first', () => {
+    const live = new LiveDeployments();
+    live.apply(started('prod-v2', 'prod'));
+    live.apply(status('prod-v2', 'watching'));
+    live.apply(started('dev-save', 'dev'));
+    assert.equal(live.focused()?.id, 'dev-save', 'the newest deployment while both run');
+    live.apply(finished('dev-save', 'stable'));
+    assert.equal(live.focused()?.id, 'prod-v2', 'dev ended; prod is still watching');
+    live.apply(finished('prod-v2', 'stable'));
+    assert.equal(live.focused()?.id, 'dev-save', 'nothing runs: the most recent one again');
+  });
+
   it("treats the health watch's automatic rollback as part of the deployment it undoes", () => {
     const live = new LiveDeployments();
     live.apply(started('d1'));
