@@ -231,6 +231,7 @@ export async function runDeployment(ctx: EngineContext, request: DeployRequest):
       region: env.region,
       account,
       ...(request.git ? { commit: request.git.sha, ...(request.git.branch ? { branch: request.git.branch } : {}) } : {}),
+      ...(record.trigger ? { trigger: record.trigger } : {}),
       steps: record.steps.map((s) => s.name),
     });
     if (lock.tookOverFrom) run.notice('warning', 'lock-taken-over', `Took over the stack lock from ${lock.tookOverFrom.holder} (pid ${lock.tookOverFrom.pid} on ${lock.tookOverFrom.host}), which stopped answering`);

@@ -27,6 +27,8 @@ export interface DeploymentStartedEvent extends EventBase {
   readonly branch?: string;
   /** For a rollback: the stable record being restored. */
   readonly rollbackTargetId?: string;
+  /** What started it (`command`, `push`, `save`, `cli`, …), as recorded; views use it to stay quiet for saves. */
+  readonly trigger?: string;
   /** Step names in order (empty when steps are skipped). */
   readonly steps: readonly string[];
 }

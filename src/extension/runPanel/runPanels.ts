@@ -156,7 +156,9 @@ export class RunPanels implements vscode.Disposable {
     if (event.type === 'deployment-started') {
       void this.fillCommitMessage(model);
       void this.completeFromRecord(model);
-      if (this.deps.openOnStart?.() && !this.panels.has(event.deploymentId)) {
+      // A deploy-on-save is the background dev loop (like `cdk watch`): it must not put a panel
+      // over the one the user is reading; the status bar shows it and a click opens its run.
+      if (event.trigger !== 'save' && this.deps.openOnStart?.() && !this.panels.has(event.deploymentId)) {
         void this.show(event.deploymentId, { preserveFocus: true });
       }
     }
