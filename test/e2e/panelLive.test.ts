@@ -165,8 +165,18 @@ describe('the run panel follows a real deployment as it goes', { timeout: START_
     // finds it: the virtual list only renders the rows on screen, and follow-tail has moved on.)
     await frame.locator('.log-filter').click();
     await page.keyboard.type('Deploy succeeded');
-    await waitFor('the filtered line', async () => ((await rowsText(frame)).some((r) => r === 'Deploy succeeded') ? true : undefined), 15_000, 50);
-    assert.match((await frame.locator('.log-status').textContent()) ?? '', /^1 of \d+ lines match/);
+    // Typed key by key, the filter passes through prefixes that match more lines: wait until it
+    // has settled on the whole text.
+    await waitFor(
+      'the filter to settle on the one line',
+      async () =>
+        /^1 of \d+ lines match/.test((await frame.locator('.log-status').textContent()) ?? '') &&
+        (await rowsText(frame)).some((r) => r === 'Deploy succeeded')
+          ? true
+          : undefined,
+      15_000,
+      50,
+    );
     assert.equal(await frame.locator('.run-status').getAttribute('data-status'), 'running-steps');
     for (let k = 0; k < 'Deploy succeeded'.length; k++) await page.keyboard.press('Backspace');
     await waitFor('the filter cleared', async () => (/^\d[\d,]* lines/.test((await frame.locator('.log-status').textContent()) ?? '') ? true : undefined), 15_000, 50);
