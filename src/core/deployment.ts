@@ -679,7 +679,19 @@ export async function rollbackToRecord(ctx: EngineContext, options: RollbackOpti
         return await run.finish('cancelled', 'The rollback was not confirmed');
       case 'executed':
         record.stackStatus = result.status;
-        if (result.outcome === 'succeeded') return await run.finish('stable', `Restored deployment ${target.id} (${result.status})`);
+        if (result.outcome === 'succeeded') {
+          // A restore is believed only once the stack is read again and really holds the target's
+          // template at a successful status (a poller can report the previous operation's end).
+          const after = await describeStack(cfn, record.stackName, signal);
+          const afterBody = after ? await getTemplateBody(cfn, after.stackId, signal) : undefined;
+          if (after && interpretStackStatus(after.status).outcome === 'succeeded' && afterBody !== undefined && sha256(afterBody) === target.template.sha256) {
+            return await run.finish('stable', `Restored deployment ${target.id} (${after.status})`);
+          }
+          return await run.finish(
+            'rollback-failed',
+            `Restoring ${target.id} did not hold: stack ${record.stackName} is ${after?.status ?? 'gone'}${afterBody !== undefined && sha256(afterBody) !== target.template.sha256 ? ' with a different template' : ''}; a person must look (deployguard history ${record.environment})`,
+          );
+        }
         if (result.outcome === 'attention') {
           return await run.finish('rollback-failed', `${result.reason ?? result.status} (${result.status}); run "deployguard recover ${record.environment}"`);
         }

@@ -19,22 +19,10 @@ import { HistoryStore } from '../../src/core/history/store';
 import type { HealthConfig, PipelineConfig } from '../../src/core/pipeline/types';
 import { startAlarmHistoryShim, type AlarmHistoryShim } from '../support/alarmHistoryShim';
 import { startFaultProxy, type FaultProxy } from '../support/faultProxy';
-import { ACCOUNT, health, memoryLogger, putAlarm, rawCloudWatch, REGION, setAlarm, useMotoCredentials } from '../support/healthFixtures';
+import { ACCOUNT, health, memoryLogger, putAlarm, rawCloudWatch, REGION, setAlarm, useMotoCredentials, versionedTemplate as template } from '../support/healthFixtures';
 import { startMoto, type Moto } from '../support/moto';
 
 const STACK = 'orders-dev';
-const template = (version: string) => `Description: orders service ${version}
-Parameters:
-  Version:
-    Type: String
-Resources:
-  Marker:
-    Type: AWS::SSM::Parameter
-    Properties:
-      Name: !Sub '/orders/\${AWS::StackName}/version'
-      Type: String
-      Value: !Ref Version
-`;
 
 describe('rollback faults (fault proxy + alarm history shim in front of moto)', () => {
   let moto: Moto;
@@ -146,7 +134,8 @@ describe('rollback faults (fault proxy + alarm history shim in front of moto)', 
 
   it('the rollback itself failing → rollback-failed (needs a person), and no second attempt', async () => {
     assert.equal((await deploy('v1')).record.status, 'stable');
-    const v2 = await deploy('v2', { bakeMs: 3000 }, async () => {
+    // A bake long enough that the ALARM below lands inside it even on a busy machine.
+    const v2 = await deploy('v2', { bakeMs: 8000 }, async () => {
       await watchStarted();
       // The next stack operation (the rollback) fails and CloudFormation rolls *it* back.
       proxy.scenario(STACK, {
@@ -155,13 +144,13 @@ describe('rollback faults (fault proxy + alarm history shim in front of moto)', 
       });
       await setAlarm(cw, 'orders-5xx', 'ALARM');
     });
-    assert.equal(v2.record.status, 'rollback-failed', v2.record.reason);
+    assert.equal(v2.record.status, 'rollback-failed', JSON.stringify({ reason: v2.record.reason, kinds: events.filter((e) => e.deploymentId === v2.record.id).map((e) => e.type + ':' + ((e as { status?: string }).status ?? '')) }));
     assert.equal(v2.exitCode, 4);
     assert.match(v2.record.reason ?? '', /Not retried/);
     const { records: all } = await records();
     const rollbacks = all.filter((r) => r.kind === 'rollback');
     assert.equal(rollbacks.length, 1, 'one attempt only');
-    assert.equal(rollbacks[0]!.status, 'rollback-failed');
+    assert.equal(rollbacks[0]!.status, 'rollback-failed', JSON.stringify({ reason: rollbacks[0]!.reason, st: rollbacks[0]!.stackStatus, v2: v2.record.reason }));
     const executes = proxy.requests.filter((r) => r.action === 'ExecuteChangeSet');
     assert.equal(executes.length, 3, 'v1, v2 and the single rollback attempt');
     const finished = events.find((e) => e.type === 'rollback-finished');
