@@ -13,25 +13,13 @@ import { runDeployment, type EngineContext } from '../../src/core/deployment';
 import type { EngineEvent } from '../../src/core/events';
 import { HistoryStore } from '../../src/core/history/store';
 import type { PipelineConfig } from '../../src/core/pipeline/types';
-import { health, memoryLogger, putAlarm, rawCloudWatch, REGION, setAlarm } from '../../test/support/healthFixtures';
+import { health, memoryLogger, putAlarm, rawCloudWatch, REGION, setAlarm, versionedTemplate as template } from '../../test/support/healthFixtures';
 import type { Moto } from '../../test/support/moto';
 import { startRecorder, type Recorder } from './recorder';
 
 const WRITE_CALLS = ['CreateChangeSet', 'UpdateStack', 'ExecuteChangeSet'];
 const BAKE_MS = 6000;
 
-const template = (version: string) => `Description: orders service ${version}
-Parameters:
-  Version:
-    Type: String
-Resources:
-  Marker:
-    Type: AWS::SSM::Parameter
-    Properties:
-      Name: !Sub '/orders/\${AWS::StackName}/version'
-      Type: String
-      Value: !Ref Version
-`;
 
 export interface DetectionContext {
   readonly recorder: Recorder;

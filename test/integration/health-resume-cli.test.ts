@@ -13,24 +13,12 @@ import { pathToFileURL } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { CloudFormationClient, GetTemplateCommand } from '@aws-sdk/client-cloudformation';
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { putAlarm, rawCloudWatch, REGION, setAlarm, useMotoCredentials } from '../support/healthFixtures';
+import { putAlarm, rawCloudWatch, REGION, setAlarm, useMotoCredentials, versionedTemplate as template } from '../support/healthFixtures';
 import { MOTO_ENV, startMoto, type Moto } from '../support/moto';
 
 const CLI = resolve(__dirname, '../../src/cli.ts');
 // Absolute, because the CLI runs in the test repository (where tsx is not installed).
 const TSX = pathToFileURL(resolve(__dirname, '../../node_modules/tsx/dist/loader.mjs')).href;
-const template = (version: string) => `Description: orders service ${version}
-Parameters:
-  Version:
-    Type: String
-Resources:
-  Marker:
-    Type: AWS::SSM::Parameter
-    Properties:
-      Name: !Sub '/orders/\${AWS::StackName}/version'
-      Type: String
-      Value: !Ref Version
-`;
 
 interface Run {
   readonly done: Promise<{ code: number | null; signal: NodeJS.Signals | null; events: { type: string; [k: string]: unknown }[]; stderr: string }>;

@@ -25,22 +25,10 @@ import type { EngineEvent } from '../../src/core/events';
 import { HistoryStore } from '../../src/core/history/store';
 import type { HealthConfig, PipelineConfig } from '../../src/core/pipeline/types';
 import type { ConfirmRollback } from '../../src/core/rollback/afterUnhealthy';
-import { ACCOUNT, health, memoryLogger, putAlarm, rawCloudWatch, REGION, setAlarm, useMotoCredentials } from '../support/healthFixtures';
+import { ACCOUNT, health, memoryLogger, putAlarm, rawCloudWatch, REGION, setAlarm, useMotoCredentials, versionedTemplate as template } from '../support/healthFixtures';
 import { startMoto, type Moto } from '../support/moto';
 
 const STACK = 'orders-dev';
-const template = (version: string) => `Description: orders service ${version}
-Parameters:
-  Version:
-    Type: String
-Resources:
-  Marker:
-    Type: AWS::SSM::Parameter
-    Properties:
-      Name: !Sub '/orders/\${AWS::StackName}/version'
-      Type: String
-      Value: !Ref Version
-`;
 
 describe('automatic rollback through the deploy engine, on moto', () => {
   let moto: Moto;

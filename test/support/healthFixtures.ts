@@ -23,6 +23,20 @@ import type { EnvironmentConfig, HealthConfig } from '../../src/core/pipeline/ty
 import { MOTO_ENV } from './moto';
 
 export const REGION = MOTO_ENV.AWS_REGION;
+
+/** A small stack whose template differs per version (moto creates SSM parameters), for rollback tests. */
+export const versionedTemplate = (version: string) => `Description: orders service ${version}
+Parameters:
+  Version:
+    Type: String
+Resources:
+  Marker:
+    Type: AWS::SSM::Parameter
+    Properties:
+      Name: !Sub '/orders/\${AWS::StackName}/version'
+      Type: String
+      Value: !Ref Version
+`;
 export const ACCOUNT = '123456789012';
 
 /** Points the SDK's default credential chain at moto's fake credentials. */
