@@ -11,6 +11,7 @@
  * Also here: the manual rollback (redeploy a stable record), `recover` (ContinueUpdateRollback)
  * and resuming interrupted deployments.
  */
+import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { AwsClients, type ClientOptions } from './aws/clients';
 import { chooseEndpoint } from './aws/endpoint';
 import { accountId } from './aws/identity';
@@ -570,6 +571,17 @@ export interface RollbackOptions {
   readonly signal?: AbortSignal;
 }
 
+/** The stack read again after a restore: its status, and whether it holds the target's template and parameters. */
+async function readAgainstTarget(cfn: CloudFormationClient, stackName: string, target: DeploymentRecord, signal: AbortSignal) {
+  const stack = await describeStack(cfn, stackName, signal);
+  const body = stack ? await getTemplateBody(cfn, stack.stackId, signal) : undefined;
+  return {
+    status: stack?.status,
+    sameTemplate: body !== undefined && sha256(body) === target.template.sha256,
+    sameParameters: stack !== undefined && parametersMatch(target.parameters, stack.parameters),
+  };
+}
+
 /**
  * Redeploys a stable record's exact template and parameters through a change set, as its own
  * deployment record (kind `rollback`). The caller holds the stack lock. Refuses a target that is
@@ -665,9 +677,8 @@ export async function rollbackToRecord(ctx: EngineContext, options: RollbackOpti
         // We checked above that the stack differed from the target, so "no changes" is only
         // believed once the stack is read again and really matches (an emulator can answer a
         // parameter-only change set with "no changes"). Otherwise nothing was restored: say so.
-        const after = await describeStack(cfn, record.stackName, signal);
-        const afterBody = after ? await getTemplateBody(cfn, after.stackId, signal) : undefined;
-        if (after && afterBody !== undefined && sha256(afterBody) === target.template.sha256 && parametersMatch(target.parameters, after.parameters)) {
+        const now = await readAgainstTarget(cfn, record.stackName, target, signal);
+        if (now.sameTemplate && now.sameParameters) {
           return await run.finish('unchanged', `Stack ${record.stackName} already matches deployment ${target.id}`);
         }
         return await run.finish(
@@ -682,14 +693,13 @@ export async function rollbackToRecord(ctx: EngineContext, options: RollbackOpti
         if (result.outcome === 'succeeded') {
           // A restore is believed only once the stack is read again and really holds the target's
           // template at a successful status (a poller can report the previous operation's end).
-          const after = await describeStack(cfn, record.stackName, signal);
-          const afterBody = after ? await getTemplateBody(cfn, after.stackId, signal) : undefined;
-          if (after && interpretStackStatus(after.status).outcome === 'succeeded' && afterBody !== undefined && sha256(afterBody) === target.template.sha256) {
-            return await run.finish('stable', `Restored deployment ${target.id} (${after.status})`);
+          const now = await readAgainstTarget(cfn, record.stackName, target, signal);
+          if (now.status && interpretStackStatus(now.status).outcome === 'succeeded' && now.sameTemplate) {
+            return await run.finish('stable', `Restored deployment ${target.id} (${now.status})`);
           }
           return await run.finish(
             'rollback-failed',
-            `Restoring ${target.id} did not hold: stack ${record.stackName} is ${after?.status ?? 'gone'}${afterBody !== undefined && sha256(afterBody) !== target.template.sha256 ? ' with a different template' : ''}; a person must look (deployguard history ${record.environment})`,
+            `Restoring ${target.id} did not hold: stack ${record.stackName} is ${now.status ?? 'gone'}${now.status && !now.sameTemplate ? ' with a different template' : ''}; a person must look (deployguard history ${record.environment})`,
           );
         }
         if (result.outcome === 'attention') {
