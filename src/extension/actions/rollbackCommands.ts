@@ -3,6 +3,7 @@ import { CancelledError, DeployGuardError } from '../../core/errors';
 import type { DeploymentRecord } from '../../core/history/record';
 import type { EngineHost } from '../engineHost';
 import { formatAge, shortCommit } from '../format';
+import { PICKER_OPTIONS } from '../pickerOptions';
 import { requireTrustedWorkspace } from '../workspaceState';
 import { findRecord, pickStableRecord, resolveEnvironment, targetOf } from './targets';
 
@@ -68,7 +69,7 @@ export async function cancelCommand(host: EngineHost, arg: unknown): Promise<voi
         ? { id: running[0]!.id }
         : await vscode.window.showQuickPick(
             running.map((d) => ({ label: d.environment, description: `${shortCommit(d.commit)} · ${d.status}`, id: d.id })),
-            { title: 'Cancel Deployment', placeHolder: 'Which deployment?' },
+            { ...PICKER_OPTIONS, title: 'Cancel Deployment', placeHolder: 'Which deployment?' },
           );
     if (!pick) throw new CancelledError('Cancel');
     chosen = { deploymentId: pick.id };

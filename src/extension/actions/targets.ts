@@ -7,6 +7,7 @@ import { environmentState } from '../environmentState';
 import { formatAge, shortCommit, statusWords } from '../format';
 import type { TreeNode } from '../deployments/treeModel';
 import { loadEnvironment } from '../deployments/treeModel';
+import { PICKER_OPTIONS } from '../pickerOptions';
 
 /**
  * What a command was invoked on. Commands are reached from tree rows (a TreeNode), notification
@@ -76,7 +77,7 @@ async function pickEnvironment(host: EngineHost, pipeline: PipelineConfig, title
       return { label: config.name, description: `${entry.stackName} · ${config.region}`, detail: `$(${state.icon}) ${state.description}`, name: config.name };
     }),
   );
-  const pick = await vscode.window.showQuickPick(items, { title, placeHolder: 'Which environment?', matchOnDescription: true });
+  const pick = await vscode.window.showQuickPick(items, { ...PICKER_OPTIONS, title, placeHolder: 'Which environment?', matchOnDescription: true });
   if (!pick) throw new CancelledError('Choosing an environment');
   return pick.name;
 }
@@ -97,7 +98,7 @@ export async function pickStableRecord(host: EngineHost, pipeline: PipelineConfi
       detail: r.id,
       record: r,
     })),
-    { title: `Roll Back ${env.name}`, placeHolder: `Current: ${shortCommit(stable[0]?.commit)}. Which stable deployment should it return to?` },
+    { ...PICKER_OPTIONS, title: `Roll Back ${env.name}`, placeHolder: `Current: ${shortCommit(stable[0]?.commit)}. Which stable deployment should it return to?` },
   );
   if (!pick) throw new CancelledError('Choosing a deployment');
   return pick.record;

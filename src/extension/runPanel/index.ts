@@ -12,6 +12,7 @@ import * as vscode from 'vscode';
 import { DeployGuardError } from '../../core/errors';
 import { registerCommand } from '../commandRunner';
 import { Commands } from '../commands';
+import { PICKER_OPTIONS } from '../pickerOptions';
 import { findRecordInHistory } from './historyLookup';
 import { RunPanels, type RunPanelDeps } from './runPanels';
 
@@ -53,7 +54,7 @@ async function pickRun(panels: RunPanels): Promise<string | undefined> {
   }
   const pick = await vscode.window.showQuickPick(
     runs.map((r) => ({ label: r.label, description: r.status, detail: r.deploymentId, id: r.deploymentId })),
-    { title: 'Show Run', placeHolder: 'Which deployment?' },
+    { ...PICKER_OPTIONS, title: 'Show Run', placeHolder: 'Which deployment?' },
   );
   return pick?.id;
 }
