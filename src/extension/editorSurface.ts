@@ -33,7 +33,7 @@ export function registerEditorSurface(context: vscode.ExtensionContext, deps: { 
   const host = new EngineHost({
     logger,
     confirmRollback: (q) => holder.notifications!.confirmRollback(q),
-    approvePipeline: (root) => confirmPipelineRun(context, root),
+    approvePipeline: (root, approvalRoot) => confirmPipelineRun(context, root, { approvalRoot }),
   });
   const notifications = (holder.notifications = new DeploymentNotifications(host, logger));
   const tree = registerDeploymentsTree(host, logger);

@@ -38,7 +38,7 @@ export interface EngineHostDeps {
    * Asked before a deploy runs the pipeline's steps: false when the user declines to run a
    * pipeline file (or script) that changed since they last approved it (issue 3's approval).
    */
-  readonly approvePipeline?: (repoRoot: string) => Promise<boolean>;
+  readonly approvePipeline?: (repoRoot: string, approvalRoot: string) => Promise<boolean>;
 }
 
 /** One operation this window started (or reattached to), with what cancels it. */
@@ -111,7 +111,9 @@ export class EngineHost implements vscode.Disposable {
     requireTrustedWorkspace('Deploying');
     const root = options.repoRoot ?? this.requireRoot();
     const pipeline = await this.validPipeline(root);
-    if (!options.skipSteps && pipeline.steps.length > 0 && this.deps.approvePipeline && !(await this.deps.approvePipeline(root))) {
+    // A push deploys from a worktree of the workspace's repository: approved as that repository.
+    const approvalRoot = this.repoRoot() ?? root;
+    if (!options.skipSteps && pipeline.steps.length > 0 && this.deps.approvePipeline && !(await this.deps.approvePipeline(root, approvalRoot))) {
       throw new CancelledError('Running the pipeline');
     }
     const git = options.git ?? (await this.headCommit(root));

@@ -52,8 +52,17 @@ async function showChanges(context: vscode.ExtensionContext, repoRoot: string, k
 export async function confirmPipelineRun(
   context: vscode.ExtensionContext,
   repoRoot: string,
-  pipelineFile = join(repoRoot, PIPELINE_FILE),
+  options: {
+    readonly pipelineFile?: string;
+    /**
+     * The repository the approval belongs to. A push deploys from a fresh worktree of the
+     * workspace's repository each time: it is approved as that repository, not as a new folder.
+     */
+    readonly approvalRoot?: string;
+  } = {},
 ): Promise<boolean> {
+  const pipelineFile = options.pipelineFile ?? join(repoRoot, PIPELINE_FILE);
+  const approvalRoot = options.approvalRoot ?? repoRoot;
   requireTrustedWorkspace('Running the pipeline');
   const tools = loadPipelineTools();
   const loaded = await tools.loadPipeline(repoRoot, { file: pipelineFile });
@@ -63,7 +72,7 @@ export async function confirmPipelineRun(
     });
   }
   const current = tools.pipelineFingerprint(repoRoot, loaded.file, loaded.config);
-  const key = approvalKey(repoRoot);
+  const key = approvalKey(approvalRoot);
   const decision = decideApproval(context.globalState.get<StoredApproval>(key), current);
   if (decision.kind === 'approved') return true;
 
@@ -73,7 +82,7 @@ export async function confirmPipelineRun(
     let choice: string | undefined;
     if (decision.kind === 'first-run') {
       choice = await vscode.window.showWarningMessage(
-        `Run the pipeline in ${repoRoot} for the first time?`,
+        `Run the pipeline in ${approvalRoot} for the first time?`,
         {
           modal: true,
           detail: `Deploy Guard will run these steps with bash: ${steps}${scripts.length > 0 ? ` (and the scripts ${scripts.join(', ')})` : ''}. Only run pipelines you trust. You will be asked again when ${PIPELINE_FILE} or one of these scripts changes.`,
