@@ -69,8 +69,9 @@ export class LiveDeployments {
     const last = this.focusedId ? this.byId.get(this.focusedId) : undefined;
     if (!last || !last.finished) return last;
     // A deployment still going (deploying, watching, rolling back) matters more than one that has
-    // ended: a dev deploy-on-save that finishes must not hide prod's bake countdown.
-    return this.running().at(-1) ?? last;
+    // ended: a dev deploy-on-save that finishes must not hide prod's bake countdown. An automatic
+    // rollback is shown through the deployment it undoes.
+    return this.running().filter((d) => !d.parentId).at(-1) ?? last;
   }
 
   /** Applies one engine event; returns what changed, or undefined for events that change nothing here. */
@@ -91,6 +92,9 @@ export class LiveDeployments {
         d.exitCode = event.exitCode;
         d.durationMs = event.durationMs;
         d.watchDeadlineMs = undefined;
+        // The last deployment to end is the news once nothing runs (prod rolled back after a dev
+        // save-deploy had finished: the status bar says prod).
+        if (!d.parentId) this.focusedId = d.id;
         return { deployment: d, event, finishedNow: true };
       case 'watch-started':
         d.watchDeadlineMs = Date.parse(event.deadline);

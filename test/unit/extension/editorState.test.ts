@@ -94,8 +94,13 @@ describe('LiveDeployments (the model every view reads)', () => {
     assert.equal(live.focused()?.id, 'dev-save', 'the newest deployment while both run');
     live.apply(finished('dev-save', 'stable'));
     assert.equal(live.focused()?.id, 'prod-v2', 'dev ended; prod is still watching');
-    live.apply(finished('prod-v2', 'stable'));
-    assert.equal(live.focused()?.id, 'dev-save', 'nothing runs: the most recent one again');
+    live.apply(started('prod-rollback', 'prod', 'rollback'));
+    assert.equal(live.focused()?.id, 'prod-v2', 'the automatic rollback shows through the deployment it undoes');
+    live.apply(finished('prod-rollback', 'stable'));
+    assert.equal(live.focused()?.id, 'prod-v2');
+    live.apply(finished('prod-v2', 'rolled-back'));
+    assert.equal(live.focused()?.id, 'prod-v2', 'nothing runs: the one that ended last (prod rolled back after dev ended)');
+    assert.equal(live.focused()?.status, 'rolled-back');
   });
 
   it("treats the health watch's automatic rollback as part of the deployment it undoes", () => {
