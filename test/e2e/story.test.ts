@@ -265,6 +265,8 @@ describe("the newcomer's story in a real VS Code: deploy, watch, catch a bad rel
       assert.ok(note.actions.includes('View Logs'), `actions: ${note.actions.join(', ')}`);
       assert.ok(note.actions.includes('Open Alarm'), `actions: ${note.actions.join(', ')}`);
       await waitForStatusBar(wb(), 'prod', /^prod: rolled back/, 20_000);
+      // The rollback is told in v2's panel, still in front: it opened no panel of its own.
+      await waitFor("v2's panel in front, rolled back", async () => (/prod: rolled-back/.test((await wb().page.locator('.part.editor .tab.active').first().textContent()) ?? '') ? true : undefined), 10_000);
       await waitFor('the prod row to say rolled back', async () => {
         const prod = (await wb().treeItems('Deployments')).find((r) => r.level === 1 && r.label === 'prod');
         return prod && /^rolled back/.test(prod.description) ? true : undefined;

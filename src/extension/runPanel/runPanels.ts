@@ -158,7 +158,9 @@ export class RunPanels implements vscode.Disposable {
       void this.completeFromRecord(model);
       // A deploy-on-save is the background dev loop (like `cdk watch`): it must not put a panel
       // over the one the user is reading; the status bar shows it and a click opens its run.
-      if (event.trigger !== 'save' && this.deps.openOnStart?.() && !this.panels.has(event.deploymentId)) {
+      // The health watch's own rollback is told in the panel of the deployment it undoes.
+      const quiet = event.trigger === 'save' || (event.kind === 'rollback' && event.trigger === 'health');
+      if (!quiet && this.deps.openOnStart?.() && !this.panels.has(event.deploymentId)) {
         void this.show(event.deploymentId, { preserveFocus: true });
       }
     }
