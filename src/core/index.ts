@@ -22,7 +22,7 @@ export { runDeployment, manualRollback, recoverStack, resumeInterrupted, openSta
 export type { DeployRequest, DeploymentOutcome, EngineContext, AwsSelection } from './deployment';
 export { rollbackToRecord, captureBaselineIfFirst, selectEnvironment } from './deployment';
 export type { RollbackOptions, ManualRollbackRequest, RecoverRequest, EngineTiming } from './deployment';
-export { exitCodeFor } from './deploymentRun';
+export { exitCodeFor } from './deployment/deploymentRun';
 export type * from './events';
 export { interpretStackStatus } from './aws/stackStatus';
 export type { StatusMeaning, StartAction, Outcome } from './aws/stackStatus';

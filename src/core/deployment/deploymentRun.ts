@@ -5,16 +5,16 @@
  */
 import { appendFile, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { AwsClients } from './aws/clients';
-import type { StackDeployHooks } from './aws/stackDeploy';
-import type { StackPoller, StackPollers } from './aws/stackPoller';
-import { DeployGuardError, errorMessage, isCancellation } from './errors';
-import type { EngineEvent, EngineEventSink } from './events';
-import type { DeploymentRecord, JournalPhase } from './history/record';
-import type { StackHistory } from './history/store';
-import type { Logger } from './logger';
-import { ExitCode, isFinal, type DeploymentStatus } from './model';
-import type { Masker } from './secrets';
+import type { AwsClients } from '../aws/clients';
+import type { StackDeployHooks } from '../aws/stackDeploy';
+import type { StackPoller, StackPollers } from '../aws/stackPoller';
+import { DeployGuardError, errorMessage, isCancellation } from '../errors';
+import type { EngineEvent, EngineEventSink } from '../events';
+import type { DeploymentRecord, JournalPhase } from '../history/record';
+import type { StackHistory } from '../history/store';
+import type { Logger } from '../logger';
+import { ExitCode, isFinal, type DeploymentStatus } from '../model';
+import type { Masker } from '../secrets';
 
 type Payload<E> = E extends EngineEvent ? Omit<E, 'deploymentId' | 'at'> : never;
 

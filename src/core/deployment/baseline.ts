@@ -1,0 +1,63 @@
+import type { AwsClients } from '../aws/clients';
+import { describeStack, getTemplateBody } from '../aws/stackApi';
+import { isSettledHealthy } from '../aws/stackStatus';
+import { declaredParameters, sha256 } from '../aws/template';
+import { newDeploymentId } from '../history/paths';
+import { HISTORY_SCHEMA_VERSION, type DeploymentRecord } from '../history/record';
+import type { StackHistory } from '../history/store';
+import type { EnvironmentConfig } from '../pipeline/types';
+import type { EngineContext } from './engineContext';
+import { parameterRecordsOfStack, reportDamagedHistory } from './stackRecords';
+
+/**
+ * Before the first deployment of a stack that already exists, its current template and
+ * parameters are recorded as the baseline stable version, so there is always a rollback target.
+ */
+export async function captureBaselineIfFirst(
+  ctx: EngineContext,
+  stackHistory: StackHistory,
+  clients: AwsClients,
+  env: EnvironmentConfig,
+  stackName: string,
+  signal?: AbortSignal,
+): Promise<DeploymentRecord | undefined> {
+  const { records, damaged } = await stackHistory.list();
+  reportDamagedHistory(ctx.emit, damaged);
+  if (records.length > 0) return undefined;
+  const cfn = await clients.cloudFormation();
+  const stack = await describeStack(cfn, stackName, signal);
+  if (!stack || !isSettledHealthy(stack.status)) return undefined;
+  const body = await getTemplateBody(cfn, stack.stackId, signal);
+  let declared: ReturnType<typeof declaredParameters> = [];
+  try {
+    declared = declaredParameters(body);
+  } catch {
+    /* unparseable template: record every parameter value as it is */
+  }
+  const noEcho = new Set(declared.filter((p) => p.noEcho).map((p) => p.key));
+  const now = new Date().toISOString();
+  const record: DeploymentRecord = {
+    schemaVersion: HISTORY_SCHEMA_VERSION,
+    id: newDeploymentId(Date.now() - 1),
+    kind: 'baseline',
+    environment: env.name,
+    stackName,
+    region: env.region,
+    account: stackHistory.key.account,
+    stackId: stack.stackId,
+    trigger: 'baseline',
+    template: { body, sha256: sha256(body) },
+    parameters: parameterRecordsOfStack(stack.parameters, noEcho),
+    tags: stack.tags,
+    capabilities: [],
+    status: 'stable',
+    reason: `The stack as it was (${stack.status}) before Deploy Guard first deployed it`,
+    stackStatus: stack.status,
+    startedAt: now,
+    finishedAt: now,
+    steps: [],
+  };
+  await stackHistory.write(record);
+  ctx.emit({ type: 'notice', deploymentId: record.id, at: now, level: 'info', code: 'baseline-captured', message: `Recorded the current version of ${stackName} as the baseline (rollback target)` });
+  return record;
+}

@@ -1,0 +1,167 @@
+import type { AwsClients } from '../aws/clients';
+import { parametersForRedeploy } from '../aws/parameters';
+import { describeStack, getTemplateBody } from '../aws/stackApi';
+import { bucketOfTemplateUrl, deployStack } from '../aws/stackDeploy';
+import { interpretStackStatus } from '../aws/stackStatus';
+import { declaredParameters, describeTemplate, sha256 } from '../aws/template';
+import { DeployGuardError, errorMessage, isCancellation } from '../errors';
+import { newDeploymentId } from '../history/paths';
+import { HISTORY_SCHEMA_VERSION, type DeploymentRecord } from '../history/record';
+import type { StackHistory } from '../history/store';
+import type { DeploymentKind } from '../model';
+import type { EnvironmentConfig } from '../pipeline/types';
+import { createMasker } from '../secrets';
+import { DeploymentRun, tokenFor } from './deploymentRun';
+import { changeSetTiming, followTiming, type EngineContext } from './engineContext';
+import { parametersMatch, readAgainstTarget } from './targetMatch';
+
+export interface RollbackOptions {
+  readonly stackHistory: StackHistory;
+  readonly clients: AwsClients;
+  readonly environment: EnvironmentConfig;
+  /** The stable record to restore. */
+  readonly target: DeploymentRecord;
+  readonly reason: string;
+  /** Started by the health watch (true) or a person (false). */
+  readonly automatic: boolean;
+  /** The deployment being undone, when there is one. */
+  readonly rollbackOf?: string;
+  /** ClientRequestToken to use (the health watch's deterministic one); default from the new id. */
+  readonly token?: string;
+  readonly waitIfBusyMs?: number;
+  readonly trigger?: string;
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * Redeploys a stable record's exact template and parameters through a change set, as its own
+ * deployment record (kind `rollback`). The caller holds the stack lock. Refuses a target that is
+ * not stable or that equals what is deployed now. NoEcho parameters can only keep their current
+ * value (UsePreviousValue), and the user is told so.
+ */
+export async function rollbackToRecord(ctx: EngineContext, options: RollbackOptions): Promise<DeploymentRecord> {
+  const { target, stackHistory, clients } = options;
+  const signal = options.signal ?? new AbortController().signal;
+  if (target.status !== 'stable') {
+    throw new DeployGuardError('RollbackRefused', `Deployment ${target.id} is ${target.status}, not stable; only stable deployments can be restored`, {
+      hint: 'pick a stable one from "deployguard history ENV"',
+    });
+  }
+  const cfn = await clients.cloudFormation();
+  const current = await describeStack(cfn, target.stackName, signal);
+  if (!current) {
+    throw new DeployGuardError('RollbackRefused', `Stack ${target.stackName} does not exist; there is nothing to roll back`, { hint: 'deploy it instead' });
+  }
+  const currentBody = await getTemplateBody(cfn, current.stackId, signal);
+  if (sha256(currentBody) === target.template.sha256 && parametersMatch(target.parameters, current.parameters)) {
+    throw new DeployGuardError('RollbackRefused', `Deployment ${target.id} is what stack ${target.stackName} runs now (same template and parameters); nothing to roll back`);
+  }
+
+  const id = newDeploymentId();
+  const declared = declaredParameters(target.template.body);
+  const { sdk, previousValueKeys } = parametersForRedeploy(target.parameters, declared, new Set(current.parameters.keys()));
+  const record: DeploymentRecord = {
+    schemaVersion: HISTORY_SCHEMA_VERSION,
+    id,
+    kind: 'rollback' as DeploymentKind,
+    environment: target.environment,
+    stackName: target.stackName,
+    region: target.region,
+    account: target.account,
+    stackId: current.stackId,
+    ...(target.commit ? { commit: target.commit } : {}),
+    ...(target.branch ? { branch: target.branch } : {}),
+    trigger: options.trigger ?? (options.automatic ? 'health' : 'rollback'),
+    template: { ...target.template },
+    parameters: target.parameters.map((p) => (previousValueKeys.includes(p.key) ? { key: p.key, usePreviousValue: true, ...(p.noEcho ? { noEcho: true } : {}) } : p)),
+    tags: { ...target.tags },
+    capabilities: [...target.capabilities],
+    rollbackTargetId: target.id,
+    automatic: options.automatic,
+    clientRequestToken: options.token ?? tokenFor(id, 'rollback'),
+    status: 'queued',
+    reason: options.reason,
+    startedAt: new Date().toISOString(),
+    steps: [],
+    ...(options.rollbackOf ? { extra: { rollbackOf: options.rollbackOf } } : {}),
+  };
+  const run = new DeploymentRun(record, stackHistory, clients, ctx.pollers, ctx.emit, createMasker(), ctx.logger);
+  await run.save();
+  await run.journal('started');
+  run.emit({
+    type: 'deployment-started',
+    kind: 'rollback',
+    environment: record.environment,
+    stackName: record.stackName,
+    region: record.region,
+    account: record.account,
+    ...(record.commit ? { commit: record.commit } : {}),
+    ...(record.branch ? { branch: record.branch } : {}),
+    rollbackTargetId: target.id,
+    // Views tell the health watch's own rollback (`health`) from one a person started.
+    ...(record.trigger ? { trigger: record.trigger } : {}),
+    steps: [],
+  });
+  for (const key of previousValueKeys) {
+    run.notice('warning', 'noecho-previous', `Parameter ${key} is NoEcho (or was not recorded), so its value was never stored: the rollback keeps the stack's current value (UsePreviousValue)`);
+  }
+  try {
+    await run.setStatus('deploying', options.reason);
+    const template = describeTemplate(target.template.body);
+    const result = await deployStack({
+      clients,
+      poller: (stackId) => run.poller(stackId),
+      stackName: record.stackName,
+      template,
+      ...(target.template.url && bucketOfTemplateUrl(target.template.url) ? { templateBucket: bucketOfTemplateUrl(target.template.url) } : {}),
+      parameters: () => sdk,
+      tags: record.tags,
+      capabilities: record.capabilities,
+      token: record.clientRequestToken!,
+      changeSetName: `deployguard-${record.id}`,
+      waitIfBusyMs: options.waitIfBusyMs ?? 0,
+      ...changeSetTiming(ctx),
+      followTiming: followTiming(ctx),
+      hooks: run.stackHooks(),
+      signal,
+    });
+    switch (result.kind) {
+      case 'unchanged': {
+        // We checked above that the stack differed from the target, so "no changes" is only
+        // believed once the stack is read again and really matches (an emulator can answer a
+        // parameter-only change set with "no changes"). Otherwise nothing was restored: say so.
+        const now = await readAgainstTarget(cfn, record.stackName, target, signal);
+        if (now.sameTemplate && now.sameParameters) {
+          return await run.finish('unchanged', `Stack ${record.stackName} already matches deployment ${target.id}`);
+        }
+        return await run.finish(
+          'rollback-failed',
+          `CloudFormation reported no changes, but stack ${record.stackName} still differs from deployment ${target.id} (template or parameters): nothing was restored; redeploy that commit or update the stack by hand`,
+        );
+      }
+      case 'declined':
+        return await run.finish('cancelled', 'The rollback was not confirmed');
+      case 'executed':
+        record.stackStatus = result.status;
+        if (result.outcome === 'succeeded') {
+          // A restore is believed only once the stack is read again and really holds the target's
+          // template at a successful status (a poller can report the previous operation's end).
+          const now = await readAgainstTarget(cfn, record.stackName, target, signal);
+          if (now.status && interpretStackStatus(now.status).outcome === 'succeeded' && now.sameTemplate) {
+            return await run.finish('stable', `Restored deployment ${target.id} (${now.status})`);
+          }
+          return await run.finish(
+            'rollback-failed',
+            `Restoring ${target.id} did not hold: stack ${record.stackName} is ${now.status ?? 'gone'}${now.status && !now.sameTemplate ? ' with a different template' : ''}; a person must look (deployguard history ${record.environment})`,
+          );
+        }
+        if (result.outcome === 'attention') {
+          return await run.finish('rollback-failed', `${result.reason ?? result.status} (${result.status}); run "deployguard recover ${record.environment}"`);
+        }
+        return await run.finish('rollback-failed', `Restoring ${target.id} failed: ${result.reason ?? result.status} (${result.status})`);
+    }
+  } catch (err) {
+    const status = isCancellation(err) ? 'cancelled' : 'rollback-failed';
+    return run.finish(status, `Restoring ${target.id} failed: ${errorMessage(err)}`);
+  }
+}
