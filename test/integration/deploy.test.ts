@@ -57,6 +57,11 @@ describe('deploy against moto through the real SDK', () => {
     assert.deepEqual(record!.steps.map((s) => [s.name, s.status]), [['Build', 'succeeded']]);
     assert.match(record!.clientRequestToken!, /^deployguard-deploy-/);
     assert.ok(record!.finishedAt && record!.startedAt <= record!.finishedAt);
+    // The operation's stack events are kept with the record, as they were announced, for the
+    // panel of a finished run.
+    const announced = run.events.flatMap((e) => (e.type === 'stack-event' ? [[e.eventId, e.logicalId, e.status]] : []));
+    assert.ok(announced.length > 0, 'moto reported stack events');
+    assert.deepEqual(record!.stackEvents?.map((e) => [e.eventId, e.logicalId, e.status]), announced);
     const finished = run.events.at(-1)!;
     assert.equal(finished.type, 'deployment-finished');
     const logText = await readFile(record!.logFile!, 'utf8');

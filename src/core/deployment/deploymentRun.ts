@@ -10,7 +10,7 @@ import type { StackDeployHooks } from '../aws/stackDeploy';
 import type { StackPoller, StackPollers } from '../aws/stackPoller';
 import { DeployGuardError, errorMessage, isCancellation } from '../errors';
 import type { EngineEvent, EngineEventSink } from '../events';
-import type { DeploymentRecord, JournalPhase } from '../history/record';
+import { STACK_EVENTS_KEPT, type DeploymentRecord, type JournalPhase, type StackEventRecord } from '../history/record';
 import type { StackHistory } from '../history/store';
 import type { Logger } from '../logger';
 import { ExitCode, isFinal, type DeploymentStatus } from '../model';
@@ -190,8 +190,7 @@ export class DeploymentRun {
         this.log(summary);
       },
       stackEvent: (e) => {
-        this.emit({
-          type: 'stack-event',
+        const event: StackEventRecord = {
           eventId: e.eventId,
           timestamp: e.timestamp,
           logicalId: e.logicalId,
@@ -199,7 +198,11 @@ export class DeploymentRun {
           ...(e.physicalId ? { physicalId: e.physicalId } : {}),
           status: e.status,
           ...(e.reason ? { reason: this.masker.mask(e.reason) } : {}),
-        });
+        };
+        const kept = (this.record.stackEvents ??= []);
+        kept.push(event);
+        if (kept.length > STACK_EVENTS_KEPT) kept.splice(0, kept.length - STACK_EVENTS_KEPT);
+        this.emit({ type: 'stack-event', ...event });
         this.log(`${e.timestamp}  ${e.logicalId} (${e.resourceType})  ${e.status}${e.reason ? `  ${e.reason}` : ''}`);
       },
       stackStatus: (s) => {

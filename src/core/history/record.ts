@@ -77,6 +77,11 @@ export interface DeploymentRecord {
   logFile?: string;
   /** The last stack status observed for this operation. */
   stackStatus?: string;
+  /**
+   * The stack events of this operation (its ClientRequestToken), oldest first, reasons masked,
+   * so a finished run's panel shows them without asking AWS. Bounded by STACK_EVENTS_KEPT.
+   */
+  stackEvents?: StackEventRecord[];
   /** The stack's outputs after a successful operation (masked like the log). */
   outputs?: Record<string, string>;
   /**
@@ -85,6 +90,21 @@ export interface DeploymentRecord {
    */
   extra?: Record<string, unknown>;
 }
+
+/** One CloudFormation stack event as recorded (the engine's `stack-event`, without its envelope). */
+export interface StackEventRecord {
+  readonly eventId: string;
+  /** When CloudFormation says it happened (ISO). */
+  readonly timestamp: string;
+  readonly logicalId: string;
+  readonly resourceType: string;
+  readonly physicalId?: string;
+  readonly status: string;
+  readonly reason?: string;
+}
+
+/** Stack events kept in a record: the newest ones (where a failure shows) when there are more. */
+export const STACK_EVENTS_KEPT = 500;
 
 /** Journal phases, written before (`*-requested`) and after each mutating AWS call. */
 export type JournalPhase =

@@ -5,7 +5,7 @@
  */
 import type { DeploymentRecord } from '../../core/history/record';
 import type { AlarmView, HealthView, RollbackView, VerdictView } from '../../shared/protocol';
-import { RunModel } from './runState';
+import { isFailedResourceStatus, RunModel } from './runState';
 
 export function modelFromRecord(record: DeploymentRecord, live: boolean): RunModel {
   const model = new RunModel({
@@ -36,6 +36,19 @@ export function modelFromRecord(record: DeploymentRecord, live: boolean): RunMod
     })),
   );
   if (record.changes) model.setChanges(record.changes);
+  for (const e of Array.isArray(record.stackEvents) ? record.stackEvents : []) {
+    // Read defensively: a record written by another version may hold anything.
+    if (typeof e?.eventId !== 'string' || typeof e.logicalId !== 'string' || typeof e.status !== 'string') continue;
+    model.addStackEvent({
+      id: e.eventId,
+      timestamp: Date.parse(e.timestamp),
+      logicalId: e.logicalId,
+      resourceType: typeof e.resourceType === 'string' ? e.resourceType : '',
+      status: e.status,
+      reason: typeof e.reason === 'string' ? e.reason : undefined,
+      failed: isFailedResourceStatus(e.status),
+    });
+  }
   const health = healthFromExtra(record.extra);
   if (health) {
     model.applyHealth({ type: 'watch-started', at: health.bakeStartedAt ?? 0, endsAt: health.bakeEndsAt ?? 0, alarms: health.alarms });
