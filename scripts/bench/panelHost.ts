@@ -9,6 +9,20 @@ import { join } from 'node:path';
 import { runSteps } from '../../src/core/pipeline';
 import { FlushScheduler } from '../../src/extension/runPanel/flushScheduler';
 import { RunModel } from '../../src/extension/runPanel/runState';
+import { wireDelta } from '../../src/extension/runPanel/wire';
+
+/** What VS Code's extension host does to a webview message: buffers pulled out, the rest JSON. */
+function serialiseLikeVsCode(message: unknown): number {
+  let buffers = 0;
+  const json = JSON.stringify(message, (_key, value: unknown) => {
+    if (ArrayBuffer.isView(value)) {
+      buffers += value.byteLength;
+      return { $$vscode_array_buffer_reference$$: true, index: 0 };
+    }
+    return value;
+  });
+  return json.length + buffers;
+}
 
 const PRINT = `const out = [];
 for (let i = 1; i < 100000; i++) {
@@ -44,7 +58,7 @@ async function once(dir: string, withPanel: boolean): Promise<Sample> {
     const delta = model.takeDelta();
     if (!delta) return;
     const started = performance.now();
-    bytes += JSON.stringify({ type: 'delta', delta }).length; // what postMessage serialises
+    bytes += serialiseLikeVsCode({ type: 'delta', delta: wireDelta(delta) }); // what postMessage serialises
     serialiseMs += performance.now() - started;
     messages++;
     if (delta.appendLog?.some((c) => c.lines.some((l) => l.startsWith('LAST-LINE ')))) {
@@ -101,7 +115,7 @@ export async function hostBreakdown(runs = 5): Promise<void> {
     const m = (xs: Sample[], f: (s: Sample) => number) => median(xs.map(f)).toFixed(0);
     console.log(`step runner only:           last line handed on after ${m(bare, (s) => s.lastLineMs)} ms (median of ${runs}); max event-loop lag ${m(bare, (s) => s.maxLagMs)} ms`);
     console.log(
-      `runner + panel model + JSON: last line serialised after ${m(panel, (s) => s.lastLineMs)} ms; max event-loop lag ${m(panel, (s) => s.maxLagMs)} ms; ` +
+      `runner + panel model + wire: last line serialised after ${m(panel, (s) => s.lastLineMs)} ms; max event-loop lag ${m(panel, (s) => s.maxLagMs)} ms; ` +
         `${m(panel, (s) => s.messages)} messages, ${(median(panel.map((s) => s.bytes)) / 1e6).toFixed(1)} MB, ${m(panel, (s) => s.serialiseMs)} ms serialising`,
     );
   } finally {

@@ -135,14 +135,45 @@ async function main(): Promise<void> {
 
     const frame = await bench.webviewFrame(async (f) => (await f.locator('.step[data-status="running"]').count()) > 0, 300_000);
     // Watches for the last line inside the page, every frame, so the check costs no round trip.
+    // It also notes when the message carrying the last line reached the webview (its packed text
+    // ends with that line), which splits the figure into delivery and rendering, and how many
+    // log messages arrived.
     const lastLine = frame.evaluate(`new Promise((resolve) => {
+      let receivedAt = NaN;
+      let messages = 0;
+      let bytes = 0;
+      window.addEventListener('message', (event) => {
+        const d = event.data && event.data.type === 'delta' ? event.data.delta.appendLog : event.data && event.data.type === 'snapshot' ? event.data.snapshot.log.packed : undefined;
+        if (!d || !(d.text instanceof Uint8Array)) return;
+        messages++;
+        bytes += d.text.byteLength;
+        const tail = new TextDecoder().decode(d.text.subarray(Math.max(0, d.text.byteLength - 4000)));
+        if (tail.includes('LAST-LINE ')) receivedAt = Date.now();
+      });
       const check = () => {
         const row = [...document.querySelectorAll('.log-row:not([hidden])')].find((r) => (r.textContent || '').startsWith('LAST-LINE '));
-        if (row) resolve({ seenAt: Date.now(), printedAt: Number(row.textContent.slice(10)) });
+        if (row) resolve({ seenAt: Date.now(), printedAt: Number(row.textContent.slice(10)), receivedAt, messages, bytes });
         else requestAnimationFrame(check);
       };
       check();
-    })`) as Promise<{ seenAt: number; printedAt: number }>;
+    })`) as Promise<{ seenAt: number; printedAt: number; receivedAt: number; messages: number; bytes: number }>;
+
+    // PANEL_BENCH_PROFILE=file.cpuprofile: a CPU profile of the workbench renderer (which runs the
+    // webview too) from "go" to the last line on screen, to see where the time goes.
+    const profilePath = process.env.PANEL_BENCH_PROFILE;
+    const profiler = profilePath ? await bench.page.context().newCDPSession(page) : undefined;
+    const tracePath = process.env.PANEL_BENCH_TRACE;
+    const tracer = tracePath ? await bench.page.context().newCDPSession(page) : undefined;
+    const traceEvents: unknown[] = [];
+    if (tracer) {
+      tracer.on('Tracing.dataCollected', (e: { value: unknown[] }) => traceEvents.push(...e.value));
+      await tracer.send('Tracing.start', { categories: 'devtools.timeline,v8.execute,disabled-by-default-devtools.timeline', transferMode: 'ReportEvents' });
+    }
+    if (profiler) {
+      await profiler.send('Profiler.enable');
+      await profiler.send('Profiler.setSamplingInterval', { interval: 500 });
+      await profiler.send('Profiler.start');
+    }
 
     // Go: the step prints. Commands are issued while the lines stream.
     writeFileSync(join(repo, 'go'), '');
@@ -151,7 +182,19 @@ async function main(): Promise<void> {
     void lastLine.then(() => (streaming = false));
     while (streaming && busy.length < 20) busy.push(await commandLatency(bench));
 
-    const { seenAt, printedAt } = await lastLine;
+    const { seenAt, printedAt, receivedAt, messages, bytes } = await lastLine;
+    if (tracer && tracePath) {
+      const done = new Promise((r) => tracer.once('Tracing.tracingComplete', r));
+      await tracer.send('Tracing.end');
+      await done;
+      writeFileSync(tracePath, JSON.stringify(traceEvents));
+      await tracer.detach();
+    }
+    if (profiler && profilePath) {
+      const { profile } = (await profiler.send('Profiler.stop')) as { profile: unknown };
+      writeFileSync(profilePath, JSON.stringify(profile));
+      await profiler.detach();
+    }
     const total = Number(/^\d+/.exec(((await frame.locator('.log-status').textContent()) ?? '').replace(/[,.\s\u202f]/g, ''))?.[0] ?? NaN);
     await new Promise((r) => setTimeout(r, 1000));
     const heap = await heapMb(bench, frame);
@@ -163,6 +206,9 @@ async function main(): Promise<void> {
 
     console.log('');
     console.log(`last line on screen after it was printed:  ${(seenAt - printedAt).toFixed(0)} ms   (target ≤ 2000 ms)`);
+    console.log(
+      `  its message reached the webview after ${(receivedAt - printedAt).toFixed(0)} ms; ${messages} log messages, ${(bytes / 1e6).toFixed(1)} MB of lines`,
+    );
     if (heap.own) {
       console.log(`webview JS heap after ${LINES.toLocaleString()} lines:        ${heap.mb.toFixed(1)} MB   (target ≤ 150 MB; its own target, after a forced GC)`);
     } else {

@@ -11,6 +11,7 @@
  * text: a step that prints "Deploy succeeded" changes nothing but the log.
  */
 import type { DeploymentKind, DeploymentStatus, StepStatus } from '../core/model';
+import type { PackedLog } from './logWire';
 
 // ───────────────────────────── the run as the panel sees it ─────────────────────────────
 
@@ -190,9 +191,19 @@ export interface RunDelta {
   readonly health?: HealthView;
 }
 
+/** A snapshot as posted: its log window packed into one byte array (src/shared/logWire.ts). */
+export interface WireSnapshot extends Omit<RunSnapshot, 'log'> {
+  readonly log: { readonly packed: PackedLog; readonly total: number; readonly file?: string };
+}
+
+/** A delta as posted: its new lines packed into one byte array (src/shared/logWire.ts). */
+export interface WireDelta extends Omit<RunDelta, 'appendLog'> {
+  readonly appendLog?: PackedLog;
+}
+
 export type HostToWebview =
-  | { readonly type: 'snapshot'; readonly rev: number; readonly snapshot: RunSnapshot }
-  | { readonly type: 'delta'; readonly baseRev: number; readonly rev: number; readonly delta: RunDelta }
+  | { readonly type: 'snapshot'; readonly rev: number; readonly snapshot: WireSnapshot }
+  | { readonly type: 'delta'; readonly baseRev: number; readonly rev: number; readonly delta: WireDelta }
   /** The run could not be found (e.g. a restored panel whose record is gone). */
   | { readonly type: 'missing'; readonly deploymentId: string; readonly message: string };
 
@@ -209,7 +220,9 @@ export type WebviewToHost =
   | { readonly type: 'rollback' }
   | { readonly type: 'openConsole' }
   | { readonly type: 'openLogFile' }
-  | { readonly type: 'openAlarm'; readonly alarm: string };
+  | { readonly type: 'openAlarm'; readonly alarm: string }
+  /** Flow control: the webview applied the snapshot or delta of this revision (FlushScheduler). */
+  | { readonly type: 'applied'; readonly rev: number };
 
 const NO_PAYLOAD = new Set(['ready', 'requestSnapshot', 'cancel', 'rollback', 'openConsole', 'openLogFile']);
 /** CloudWatch alarm names are at most 255 characters. */
@@ -223,6 +236,10 @@ export function isWebviewMessage(value: unknown): value is WebviewToHost {
   const type = record.type;
   if (typeof type !== 'string') return false;
   if (NO_PAYLOAD.has(type)) return keys.length === 1;
+  if (type === 'applied') {
+    const rev = record.rev;
+    return keys.length === 2 && typeof rev === 'number' && Number.isSafeInteger(rev) && rev >= 0;
+  }
   if (type === 'openAlarm') {
     const alarm = record.alarm;
     return (

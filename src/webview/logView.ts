@@ -7,7 +7,8 @@
  * bottom (or ticking Follow) turns it on. The filter box shows only lines whose visible text
  * contains the query (case-insensitive).
  */
-import { LOG_WINDOW_LINES, type LogChunk, type LogStream } from '../shared/protocol';
+import { unpackLog, type PackedLog } from '../shared/logWire';
+import { LOG_WINDOW_LINES, type LogStream } from '../shared/protocol';
 import { plainText } from './ansi';
 import { renderLine } from './ansiDom';
 import { createButton, createCheckbox, createTextField, setDisabled } from './toolkit';
@@ -103,11 +104,11 @@ export class LogView {
     this.schedule();
   }
 
-  reset(chunks: readonly LogChunk[], total: number, file: string | undefined): void {
-    this.texts = [];
-    this.streams = [];
-    this.firstSeq = chunks[0]?.seq ?? total;
-    this.push(chunks);
+  reset(packed: PackedLog, total: number, file: string | undefined): void {
+    const log = unpackLog(packed);
+    this.texts = log.lines;
+    this.streams = log.streams;
+    this.firstSeq = log.seq;
     this.total = total;
     if (this.texts.length > LOG_WINDOW_LINES) this.trimFront(this.texts.length - LOG_WINDOW_LINES);
     this.setFile(file);
@@ -115,17 +116,25 @@ export class LogView {
     this.schedule();
   }
 
-  append(chunks: readonly LogChunk[], total: number): void {
-    const first = chunks[0];
-    if (first && first.seq !== this.firstSeq + this.texts.length) {
+  append(packed: PackedLog, total: number): void {
+    const log = unpackLog(packed);
+    if (log.lines.length > 0 && log.seq !== this.firstSeq + this.texts.length) {
       // A gap (more lines arrived than the window holds): start the window afresh.
       this.texts = [];
       this.streams = [];
-      this.firstSeq = first.seq;
+      this.firstSeq = log.seq;
       if (this.matches) this.matches = [];
     }
     const start = this.texts.length;
-    this.push(chunks);
+    if (start === 0) {
+      this.texts = log.lines;
+      this.streams = log.streams;
+    } else {
+      for (let k = 0; k < log.lines.length; k++) {
+        this.texts.push(log.lines[k]!);
+        this.streams.push(log.streams[k]!);
+      }
+    }
     this.total = Math.max(total, this.total);
     if (this.matches) {
       for (let k = start; k < this.texts.length; k++) if (this.matchesLine(this.texts[k]!)) this.matches.push(k);
@@ -134,15 +143,6 @@ export class LogView {
     // Trim in chunks so a steady stream does not copy the window on every batch.
     if (excess > LOG_WINDOW_LINES / 10) this.trimFront(excess);
     this.schedule();
-  }
-
-  private push(chunks: readonly LogChunk[]): void {
-    for (const chunk of chunks) {
-      for (const text of chunk.lines) {
-        this.texts.push(text);
-        this.streams.push(chunk.stream);
-      }
-    }
   }
 
   setFile(file: string | undefined): void {

@@ -9,11 +9,11 @@ import {
   type HostToWebview,
   type PanelUiState,
   type RunActions,
-  type RunDelta,
   type RunHeader,
-  type RunSnapshot,
   type StepView,
   type WebviewToHost,
+  type WireDelta,
+  type WireSnapshot,
 } from '../shared/protocol';
 import { el } from './dom';
 import { LogView } from './logView';
@@ -81,7 +81,7 @@ function saveUi(patch: Partial<Omit<PanelUiState, 'deploymentId'>>): void {
   vscode.setState(ui);
 }
 
-function applySnapshot(snapshot: RunSnapshot): void {
+function applySnapshot(snapshot: WireSnapshot): void {
   notice.hidden = true;
   header = snapshot.header;
   actions = snapshot.actions;
@@ -89,7 +89,7 @@ function applySnapshot(snapshot: RunSnapshot): void {
   const now = Date.now();
   headerView.update(header, actions);
   stepsView.update(steps, now);
-  logView.reset(snapshot.log.chunks, snapshot.log.total, snapshot.log.file);
+  logView.reset(snapshot.log.packed, snapshot.log.total, snapshot.log.file);
   stackView.setChanges(snapshot.changes);
   stackView.reset(snapshot.events.slice(-EVENTS_WINDOW));
   healthView.update(snapshot.health, now);
@@ -98,7 +98,7 @@ function applySnapshot(snapshot: RunSnapshot): void {
   document.title = `${header.environment}: ${header.status}`;
 }
 
-function applyDelta(delta: RunDelta): void {
+function applyDelta(delta: WireDelta): void {
   const now = Date.now();
   if (delta.header) header = delta.header;
   if (delta.actions) actions = delta.actions;
@@ -129,6 +129,7 @@ window.addEventListener('message', (event: MessageEvent<HostToWebview>) => {
     case 'snapshot':
       rev = message.rev;
       applySnapshot(message.snapshot);
+      send({ type: 'applied', rev });
       break;
     case 'delta':
       if (message.baseRev !== rev) {
@@ -138,6 +139,7 @@ window.addEventListener('message', (event: MessageEvent<HostToWebview>) => {
       }
       rev = message.rev;
       applyDelta(message.delta);
+      send({ type: 'applied', rev });
       break;
     case 'missing':
       notice.hidden = false;

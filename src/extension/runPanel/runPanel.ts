@@ -4,19 +4,21 @@ import { isWebviewMessage, type HostToWebview, type WebviewToHost } from '../../
 import { FlushScheduler } from './flushScheduler';
 import { buildPanelHtml } from './html';
 import type { RunModel } from './runState';
+import { wireDelta, wireSnapshot } from './wire';
 
 export const RUN_PANEL_VIEW_TYPE = 'deployGuard.run';
 
 /** What a panel does with the user's clicks; RunPanels supplies it. */
 export interface RunPanelHandlers {
-  onAction(message: Exclude<WebviewToHost, { type: 'ready' | 'requestSnapshot' }>, model: RunModel): void;
+  onAction(message: Exclude<WebviewToHost, { type: 'ready' | 'requestSnapshot' | 'applied' }>, model: RunModel): void;
 }
 
 /**
  * One webview panel showing one run. Owns the panel's listeners and its flush timer.
  *
  * Protocol (src/shared/protocol.ts): nothing is posted until the webview says `ready`; then a
- * full snapshot; then deltas at most every 100 ms. A hidden webview drops messages, so while
+ * full snapshot; then deltas at most every 100 ms, each once the webview has acknowledged the
+ * previous one (`applied`; FlushScheduler says why). A hidden webview drops messages, so while
  * hidden nothing is sent and becoming visible sends a fresh snapshot.
  */
 export class RunPanel implements vscode.Disposable {
@@ -87,6 +89,11 @@ export class RunPanel implements vscode.Disposable {
       this.logger.warn(`run panel ${this.deploymentId}: ignored a malformed message from the webview`);
       return;
     }
+    if (message.type === 'applied') {
+      // Flow control: the next delta goes once the webview has applied the last message.
+      if (message.rev === this.sentRev) this.scheduler.acknowledged();
+      return;
+    }
     if (message.type === 'ready' || message.type === 'requestSnapshot') {
       this.ready = true;
       if (this.missing !== undefined && !this.model) this.showMissing(this.missing);
@@ -102,7 +109,8 @@ export class RunPanel implements vscode.Disposable {
     const snapshot = model.snapshot();
     model.markSent();
     this.sentRev = model.rev;
-    this.post({ type: 'snapshot', rev: model.rev, snapshot });
+    this.post({ type: 'snapshot', rev: model.rev, snapshot: wireSnapshot(snapshot) });
+    this.scheduler.awaitAck();
     this.panel.title = panelTitle(model);
   }
 
@@ -114,7 +122,8 @@ export class RunPanel implements vscode.Disposable {
     const delta = model.takeDelta();
     if (!delta) return;
     this.sentRev = model.rev;
-    this.post({ type: 'delta', baseRev, rev: model.rev, delta });
+    this.post({ type: 'delta', baseRev, rev: model.rev, delta: wireDelta(delta) });
+    this.scheduler.awaitAck();
     if (delta.header) this.panel.title = panelTitle(model);
   }
 

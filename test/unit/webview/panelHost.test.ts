@@ -93,6 +93,44 @@ describe('delta batching (≤ 10 messages a second)', () => {
     const count = flushes.length;
     assert.equal(flushes.length, count);
   });
+
+  it('holds the next flush until the webview acknowledged the last message, coalescing meanwhile', () => {
+    const { timers, advance } = fakeTimers();
+    const flushes: number[] = [];
+    const scheduler = new FlushScheduler(
+      () => {
+        flushes.push(timers.now());
+        scheduler.awaitAck();
+      },
+      100,
+      timers,
+      2000,
+    );
+    scheduler.request();
+    assert.deepEqual(flushes, [0]);
+    assert.ok(scheduler.awaiting);
+    // The webview is slow: changes keep coming for 700 ms, nothing goes out.
+    for (let ms = 0; ms < 700; ms += 10) {
+      scheduler.request();
+      advance(10);
+    }
+    assert.deepEqual(flushes, [0]);
+    scheduler.acknowledged(); // applied: everything held back goes in one flush, at once
+    assert.deepEqual(flushes, [0, 700]);
+    // A webview that never answers holds deltas back only for the timeout.
+    scheduler.request();
+    advance(1999);
+    assert.deepEqual(flushes, [0, 700]);
+    advance(1);
+    assert.deepEqual(flushes, [0, 700, 2700]);
+    // An acknowledgement with nothing held back flushes nothing.
+    scheduler.acknowledged();
+    assert.deepEqual(flushes, [0, 700, 2700]);
+    scheduler.dispose();
+    scheduler.acknowledged();
+    advance(5000);
+    assert.deepEqual(flushes, [0, 700, 2700]);
+  });
 });
 
 describe('reading a finished run back', () => {

@@ -8,6 +8,8 @@ describe('webview → host messages are validated as untrusted input', () => {
       assert.ok(isWebviewMessage({ type }), type);
     }
     assert.ok(isWebviewMessage({ type: 'openAlarm', alarm: 'orders-prod-5xx' }));
+    assert.ok(isWebviewMessage({ type: 'applied', rev: 0 }));
+    assert.ok(isWebviewMessage({ type: 'applied', rev: 123456 }));
   });
 
   it('rejects anything else', () => {
@@ -18,6 +20,8 @@ describe('webview → host messages are validated as untrusted input', () => {
       { type: 'openAlarm' }, { type: 'openAlarm', alarm: '' }, { type: 'openAlarm', alarm: 7 },
       { type: 'openAlarm', alarm: 'x'.repeat(256) }, { type: 'openAlarm', alarm: 'a\nb' },
       { type: 'openAlarm', alarm: 'a', extra: true },
+      { type: 'applied' }, { type: 'applied', rev: -1 }, { type: 'applied', rev: 1.5 }, { type: 'applied', rev: '3' },
+      { type: 'applied', rev: Number.MAX_VALUE }, { type: 'applied', rev: 1, extra: true },
       Object.create({ type: 'ready' }),
     ];
     for (const value of bad) assert.equal(isWebviewMessage(value), false, JSON.stringify(value));
