@@ -4,22 +4,17 @@
  * is set to ALARM (straight to moto); the clock stops when the rollback's first write call
  * (CreateChangeSet / UpdateStack / ExecuteChangeSet) reaches the proxy.
  */
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { StackPollers } from '../../src/core/aws/stackPoller';
-import { runDeployment, type EngineContext } from '../../src/core/deployment';
 import type { EngineEvent } from '../../src/core/events';
-import { HistoryStore } from '../../src/core/history/store';
-import type { PipelineConfig } from '../../src/core/pipeline/types';
-import { health, memoryLogger, putAlarm, rawCloudWatch, REGION, setAlarm, versionedTemplate as template } from '../../test/support/healthFixtures';
+import { deployVersion, engineContext, health, putAlarm, rawCloudWatch, setAlarm, versionedPipeline } from '../../test/support/healthFixtures';
 import type { Moto } from '../../test/support/moto';
 import { startRecorder, type Recorder } from './recorder';
 
 const WRITE_CALLS = ['CreateChangeSet', 'UpdateStack', 'ExecuteChangeSet'];
 const BAKE_MS = 6000;
-
 
 export interface DetectionContext {
   readonly recorder: Recorder;
@@ -29,33 +24,12 @@ export interface DetectionContext {
   close(): Promise<void>;
 }
 
-function pipeline(endpoint: string, version: string, bakeMs: number): PipelineConfig {
-  return {
-    version: 1,
-    name: 'orders',
-    steps: [],
-    stack: { name: 'orders-bench', template: `template-${version}.yaml`, parameters: { Version: version }, capabilities: [], tags: {} },
-    environments: {
-      dev: { name: 'dev', region: REGION, endpoint, deployOn: [], confirm: false, health: health({ alarms: ['orders-5xx'], bakeMs, pollSeconds: 1 }) },
-    },
-  };
-}
-
 async function deploy(ctx: DetectionContext, version: string, bakeMs: number, events: EngineEvent[]) {
-  const engine: EngineContext = {
-    history: new HistoryStore(ctx.home),
-    pollers: new StackPollers(),
-    emit: (e) => events.push(e),
-    logger: memoryLogger(),
-    timing: { changeSetPollMs: 50, acceptWithoutEventsMs: 200 },
-  };
-  return runDeployment(engine, {
-    pipeline: pipeline(ctx.recorder.endpoint, version, bakeMs),
-    environment: 'dev',
-    repoRoot: ctx.repo,
-    skipSteps: true,
-    yes: true,
-    git: { sha: `sha-${version}` },
+  return deployVersion({
+    ctx: engineContext(ctx.home, (e) => events.push(e)),
+    repo: ctx.repo,
+    pipeline: versionedPipeline({ stackName: 'orders-bench', version, endpoint: ctx.recorder.endpoint, health: health({ alarms: ['orders-5xx'], bakeMs, pollSeconds: 1 }) }),
+    version,
   });
 }
 
@@ -65,7 +39,6 @@ export async function prepareDetection(moto: Moto): Promise<DetectionContext> {
   const cw = rawCloudWatch(moto.endpoint);
   const repo = await mkdtemp(join(tmpdir(), 'dg-bench-repo-'));
   const home = await mkdtemp(join(tmpdir(), 'dg-bench-home-'));
-  for (const v of ['v1', 'v2']) await writeFile(join(repo, `template-${v}.yaml`), template(v));
   await putAlarm(cw, 'orders-5xx');
   const ctx: DetectionContext = {
     recorder,

@@ -6,20 +6,18 @@
  *  - CloudFormation rolling the update back by itself → failed, no rollback of ours.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { CloudFormationClient, GetTemplateCommand } from '@aws-sdk/client-cloudformation';
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { StackPollers } from '../../src/core/aws/stackPoller';
-import { runDeployment, type EngineContext } from '../../src/core/deployment';
 import type { EngineEvent } from '../../src/core/events';
 import { HistoryStore } from '../../src/core/history/store';
-import type { HealthConfig, PipelineConfig } from '../../src/core/pipeline/types';
+import type { HealthConfig } from '../../src/core/pipeline/types';
 import { startAlarmHistoryShim, type AlarmHistoryShim } from '../support/alarmHistoryShim';
 import { startFaultProxy, type FaultProxy } from '../support/faultProxy';
-import { ACCOUNT, health, memoryLogger, putAlarm, rawCloudWatch, REGION, setAlarm, useMotoCredentials, versionedTemplate as template } from '../support/healthFixtures';
+import { ACCOUNT, deployVersion, engineContext, health, putAlarm, rawCloudWatch, REGION, setAlarm, useMotoCredentials, versionedPipeline, versionedTemplate as template, watchStarted } from '../support/healthFixtures';
 import { startMoto, type Moto } from '../support/moto';
 
 const STACK = 'orders-dev';
@@ -59,57 +57,13 @@ describe('rollback faults (fault proxy + alarm history shim in front of moto)', 
     await putAlarm(cw, 'orders-5xx');
   });
 
-  function context(): EngineContext {
-    return {
-      history: new HistoryStore(home),
-      pollers: new StackPollers(),
-      emit: (e) => events.push(e),
-      logger: memoryLogger(),
-      timing: { changeSetPollMs: 50, acceptWithoutEventsMs: 200 },
-    };
-  }
-
-  function pipeline(h: Partial<HealthConfig>, version: string): PipelineConfig {
-    return {
-      version: 1,
-      name: 'orders',
-      steps: [],
-      stack: { name: STACK, template: `template-${version}.yaml`, parameters: { Version: version }, capabilities: [], tags: {} },
-      environments: {
-        dev: {
-          name: 'dev',
-          region: REGION,
-          endpoint: shim.endpoint,
-          deployOn: [],
-          confirm: false,
-          health: health({ alarms: ['orders-5xx'], bakeMs: 1000, pollSeconds: 0.2, ...h }),
-        },
-      },
-    };
+  /** Through the shim and the proxy: one guarded alarm, a 1 s bake polled every 0.2 s. */
+  function pipeline(h: Partial<HealthConfig>, version: string) {
+    return versionedPipeline({ stackName: STACK, version, endpoint: shim.endpoint, health: health({ alarms: ['orders-5xx'], bakeMs: 1000, pollSeconds: 0.2, ...h }) });
   }
 
   async function deploy(version: string, h: Partial<HealthConfig> = {}, during?: () => Promise<void>) {
-    await writeFile(join(repo, `template-${version}.yaml`), template(version));
-    const pending = during?.();
-    const outcome = await runDeployment(context(), {
-      pipeline: pipeline(h, version),
-      environment: 'dev',
-      repoRoot: repo,
-      skipSteps: true,
-      yes: true,
-      git: { sha: `sha-${version}` },
-    });
-    await pending;
-    return outcome;
-  }
-
-  async function watchStarted(): Promise<void> {
-    const seen = events.length;
-    const deadline = Date.now() + 20_000;
-    while (!events.slice(seen).some((e) => e.type === 'watch-started')) {
-      if (Date.now() > deadline) throw new Error('the watch never started');
-      await new Promise((r) => setTimeout(r, 10));
-    }
+    return deployVersion({ ctx: engineContext(home, (e) => events.push(e)), repo, pipeline: pipeline(h, version), version, ...(during ? { during } : {}) });
   }
 
   const records = () => new HistoryStore(home).stack({ account: ACCOUNT, region: REGION, stackName: STACK }).list();
@@ -118,7 +72,7 @@ describe('rollback faults (fault proxy + alarm history shim in front of moto)', 
   it('ALARM then OK between two polls is caught through the alarm history → rolled back', async () => {
     assert.equal((await deploy('v1')).record.status, 'stable');
     const v2 = await deploy('v2', { pollSeconds: 1.5, bakeMs: 4000 }, async () => {
-      await watchStarted();
+      await watchStarted(events);
       await new Promise((r) => setTimeout(r, 300));
       // A blip: in and out of ALARM within 100 ms, between two polls; DescribeAlarms never shows it.
       const t = Date.now();
@@ -136,7 +90,7 @@ describe('rollback faults (fault proxy + alarm history shim in front of moto)', 
     assert.equal((await deploy('v1')).record.status, 'stable');
     // A bake long enough that the ALARM below lands inside it even on a busy machine.
     const v2 = await deploy('v2', { bakeMs: 8000 }, async () => {
-      await watchStarted();
+      await watchStarted(events);
       // The next stack operation (the rollback) fails and CloudFormation rolls *it* back.
       proxy.scenario(STACK, {
         final: 'UPDATE_ROLLBACK_COMPLETE',

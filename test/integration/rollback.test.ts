@@ -5,7 +5,7 @@
  * `prompt` and `off` policies.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
@@ -17,15 +17,13 @@ import {
 } from '@aws-sdk/client-cloudformation';
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { AwsClients } from '../../src/core/aws/clients';
-import { StackPollers } from '../../src/core/aws/stackPoller';
 import { watchAfterDeploy } from '../../src/core/health/afterDeploy';
 import { systemClock } from '../../src/core/time';
-import { runDeployment, type EngineContext } from '../../src/core/deployment';
 import type { EngineEvent } from '../../src/core/events';
 import { HistoryStore } from '../../src/core/history/store';
-import type { HealthConfig, PipelineConfig } from '../../src/core/pipeline/types';
+import type { HealthConfig } from '../../src/core/pipeline/types';
 import type { ConfirmRollback } from '../../src/core/rollback/afterUnhealthy';
-import { ACCOUNT, health, memoryLogger, putAlarm, rawCloudWatch, REGION, setAlarm, useMotoCredentials, versionedTemplate as template } from '../support/healthFixtures';
+import { ACCOUNT, deployVersion, engineContext, health, memoryLogger, putAlarm, rawCloudWatch, REGION, setAlarm, useMotoCredentials, versionedPipeline, versionedTemplate as template, watchStarted } from '../support/healthFixtures';
 import { startMoto, type Moto } from '../support/moto';
 
 const STACK = 'orders-dev';
@@ -58,59 +56,18 @@ describe('automatic rollback through the deploy engine, on moto', () => {
     await putAlarm(cw, 'orders-latency');
   });
 
-  function context(): EngineContext {
-    return {
-      history: new HistoryStore(home),
-      pollers: new StackPollers(),
-      emit: (e) => events.push(e),
-      logger: memoryLogger(),
-      timing: { changeSetPollMs: 50, acceptWithoutEventsMs: 200 },
-    };
-  }
-
-  function pipeline(h: Partial<HealthConfig>, version: string): PipelineConfig {
-    return {
-      version: 1,
-      name: 'orders',
-      steps: [],
-      stack: { name: STACK, template: `template-${version}.yaml`, parameters: { Version: version }, capabilities: [], tags: {} },
-      environments: {
-        dev: {
-          name: 'dev',
-          region: REGION,
-          endpoint: moto.endpoint,
-          deployOn: [],
-          confirm: false,
-          health: health({ alarms: ['orders-5xx', 'orders-latency'], bakeMs: 1500, pollSeconds: 0.2, ...h }),
-        },
-      },
-    };
+  /** This suite's pipeline: two guarded alarms, a 1.5 s bake polled every 0.2 s. */
+  function pipeline(h: Partial<HealthConfig>, version: string) {
+    return versionedPipeline({ stackName: STACK, version, endpoint: moto.endpoint, health: health({ alarms: ['orders-5xx', 'orders-latency'], bakeMs: 1500, pollSeconds: 0.2, ...h }) });
   }
 
   async function deploy(version: string, h: Partial<HealthConfig> = {}, extra: { during?: () => Promise<void>; confirmRollback?: ConfirmRollback } = {}) {
-    await writeFile(join(repo, `template-${version}.yaml`), template(version));
-    const during = extra.during?.();
-    const outcome = await runDeployment(context(), {
-      pipeline: pipeline(h, version),
-      environment: 'dev',
-      repoRoot: repo,
-      skipSteps: true,
-      yes: true,
-      git: { sha: `sha-${version}` },
-      ...(extra.confirmRollback ? { confirmRollback: extra.confirmRollback } : {}),
-    });
-    await during;
-    return outcome;
+    return deployVersion({ ctx: engineContext(home, (e) => events.push(e)), repo, pipeline: pipeline(h, version), version, ...extra });
   }
 
   /** Sets the alarm once the watch of the *next* deployment has started. */
   async function alarmDuringBake(name: string, delayMs = 300): Promise<void> {
-    const deadline = Date.now() + 20_000;
-    const seen = events.length;
-    while (!events.slice(seen).some((e) => e.type === 'watch-started')) {
-      if (Date.now() > deadline) throw new Error('the watch never started');
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    await watchStarted(events);
     await new Promise((r) => setTimeout(r, delayMs));
     await setAlarm(cw, name, 'ALARM', 'Threshold Crossed: 12 errors');
   }
@@ -198,8 +155,7 @@ describe('automatic rollback through the deploy engine, on moto', () => {
     assert.equal(v1.record.status, 'stable');
     const v2 = await deploy('v2', { bakeMs: 2500 }, {
       during: async () => {
-        const seen = events.length;
-        while (!events.slice(seen).some((e) => e.type === 'watch-started')) await new Promise((r) => setTimeout(r, 20));
+        await watchStarted(events);
         // Another person (no Deploy Guard, no lock) updates the stack mid-bake…
         await cfn.send(
           new UpdateStackCommand({ StackName: STACK, TemplateBody: template('v3-hotfix'), Parameters: [{ ParameterKey: 'Version', ParameterValue: 'v3' }] }),

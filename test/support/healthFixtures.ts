@@ -4,7 +4,7 @@
  * like the engine's.
  */
 import { createHash } from 'node:crypto';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -14,12 +14,15 @@ import {
   SetAlarmStateCommand,
   type StateValue,
 } from '@aws-sdk/client-cloudwatch';
-import type { EngineEvent } from '../../src/core/events';
+import { StackPollers } from '../../src/core/aws/stackPoller';
+import { runDeployment, type DeploymentOutcome, type EngineContext } from '../../src/core/deployment';
+import type { EngineEvent, EngineEventSink } from '../../src/core/events';
 import { HistoryStore, type StackHistory } from '../../src/core/history/store';
 import { newDeploymentId } from '../../src/core/history/paths';
 import type { DeploymentRecord, ParameterRecord } from '../../src/core/history/record';
 import type { Logger } from '../../src/core/logger';
-import type { EnvironmentConfig, HealthConfig } from '../../src/core/pipeline/types';
+import type { EnvironmentConfig, HealthConfig, PipelineConfig } from '../../src/core/pipeline/types';
+import type { ConfirmRollback } from '../../src/core/rollback/afterUnhealthy';
 import { MOTO_ENV } from './moto';
 
 export const REGION = MOTO_ENV.AWS_REGION;
@@ -38,6 +41,68 @@ Resources:
       Value: !Ref Version
 `;
 export const ACCOUNT = '123456789012';
+
+/** The one-stack `orders` pipeline of the rollback suites: template-VERSION.yaml, its Version parameter set to VERSION. */
+export function versionedPipeline(options: { stackName: string; version: string; endpoint: string; health: HealthConfig }): PipelineConfig {
+  const { stackName, version, endpoint } = options;
+  return {
+    version: 1,
+    name: 'orders',
+    steps: [],
+    stack: { name: stackName, template: `template-${version}.yaml`, parameters: { Version: version }, capabilities: [], tags: {} },
+    environments: {
+      dev: { name: 'dev', region: REGION, endpoint, deployOn: [], confirm: false, health: options.health },
+    },
+  };
+}
+
+/** The engine's surroundings for a test: history under `home`, fresh pollers, timings short enough for moto. */
+export function engineContext(home: string, emit: EngineEventSink): EngineContext {
+  return {
+    history: new HistoryStore(home),
+    pollers: new StackPollers(),
+    emit,
+    logger: memoryLogger(),
+    timing: { changeSetPollMs: 50, acceptWithoutEventsMs: 200 },
+  };
+}
+
+export interface VersionDeploy {
+  readonly ctx: EngineContext;
+  readonly repo: string;
+  readonly pipeline: PipelineConfig;
+  readonly version: string;
+  /** Runs alongside the deploy (started once the template is written) and is awaited after it. */
+  readonly during?: () => Promise<void>;
+  readonly confirmRollback?: ConfirmRollback;
+}
+
+/** Writes the version's template into the repo and deploys it to `dev` through the engine: no steps, no questions. */
+export async function deployVersion(d: VersionDeploy): Promise<DeploymentOutcome> {
+  await writeFile(join(d.repo, `template-${d.version}.yaml`), versionedTemplate(d.version));
+  const during = d.during?.();
+  const outcome = await runDeployment(d.ctx, {
+    pipeline: d.pipeline,
+    environment: 'dev',
+    repoRoot: d.repo,
+    skipSteps: true,
+    yes: true,
+    git: { sha: `sha-${d.version}` },
+    ...(d.confirmRollback ? { confirmRollback: d.confirmRollback } : {}),
+  });
+  await during;
+  return outcome;
+}
+
+/** Resolves once a `watch-started` event arrives after this call (the bake of the deploy in flight). */
+export async function watchStarted(events: readonly EngineEvent[], timeoutMs = 20_000): Promise<void> {
+  const seen = events.length;
+  const deadline = Date.now() + timeoutMs;
+  while (!events.slice(seen).some((e) => e.type === 'watch-started')) {
+    if (Date.now() > deadline) throw new Error('the watch never started');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
 
 /** Points the SDK's default credential chain at moto's fake credentials. */
 export function useMotoCredentials(): void {
