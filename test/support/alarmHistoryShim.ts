@@ -5,8 +5,9 @@
  * oldState/newState), filtered by StartDate, and forwards every other request unchanged.
  * It also logs when each operation reached it.
  */
-import { createServer, request as httpRequest, type IncomingMessage } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { awsOperationOf, forwardRequest, readBody } from './httpForward';
 
 export interface ShimTransition {
   readonly alarm: string;
@@ -26,15 +27,6 @@ export interface AlarmHistoryShim {
   close(): Promise<void>;
 }
 
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
-
 export async function startAlarmHistoryShim(upstream: string): Promise<AlarmHistoryShim> {
   const target = new URL(upstream);
   const items: ShimTransition[] = [];
@@ -42,9 +34,7 @@ export async function startAlarmHistoryShim(upstream: string): Promise<AlarmHist
   const server = createServer((req, res) => {
     void (async () => {
       const body = await readBody(req);
-      const amzTarget = req.headers['x-amz-target'];
-      const op =
-        typeof amzTarget === 'string' ? String(amzTarget).split('.').pop()! : (new URLSearchParams(body.toString('utf8')).get('Action') ?? 'Unknown');
+      const op = awsOperationOf(req, body).operation;
       calls.push({ op, at: performance.now() });
       if (op === 'DescribeAlarmHistory') {
         const input = JSON.parse(body.toString('utf8') || '{}') as { StartDate?: number | string; AlarmName?: string };
@@ -68,14 +58,7 @@ export async function startAlarmHistoryShim(upstream: string): Promise<AlarmHist
         res.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' }).end(JSON.stringify({ AlarmHistoryItems: out }));
         return;
       }
-      const upRes = await new Promise<IncomingMessage>((resolve, reject) => {
-        const fwd = httpRequest(
-          { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: { ...req.headers, host: target.host } },
-          resolve,
-        );
-        fwd.on('error', reject);
-        fwd.end(body);
-      });
+      const upRes = await forwardRequest(req, body, target);
       res.writeHead(upRes.statusCode ?? 502, upRes.headers);
       upRes.pipe(res);
     })().catch((err: unknown) => {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { awsOperationOf, forwardRequest, readBody } from './httpForward';
 
 /**
  * A fault-and-state proxy between the AWS SDK and moto_server (moto.md §4.2). moto completes
@@ -100,15 +101,6 @@ function faultResponse(kind: FaultKind, json: boolean): { status: number; header
     headers: { 'content-type': 'text/xml' },
     body: `<ErrorResponse xmlns="${CFN_NS}"><Error><Type>${type}</Type><Code>${code}</Code><Message>${message}</Message></Error><RequestId>r-${randomUUID()}</RequestId></ErrorResponse>`,
   };
-}
-
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
 }
 
 function stackNameOf(value: string | null | undefined): string | undefined {
@@ -226,10 +218,7 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
   const server: Server = createServer((req, res) => {
     void (async () => {
       const body = await readBody(req);
-      const target = req.headers['x-amz-target'];
-      const json = typeof target === 'string';
-      const params = json ? new URLSearchParams() : new URLSearchParams(body.toString('utf8'));
-      const action = json ? String(target).split('.').pop()! : (params.get('Action') ?? 'Unknown');
+      const { operation: action, json, params } = awsOperationOf(req, body);
       const stackName = stackNameOf(params.get('StackName'));
       const log = (status: ProxyRequestLog['status']) =>
         requests.push({ action, ...(json ? {} : { params: Object.fromEntries(params) }), ...(stackName ? { stackName } : {}), status, at: Date.now() });
@@ -301,12 +290,8 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
       }
       if (action === 'DeleteStack' && stackName) scenarios.delete(stackName);
 
-      const upstreamRes = await new Promise<IncomingMessage>((resolve, reject) => {
-        const headers = { ...req.headers, host: upstream.host, 'accept-encoding': 'identity' };
-        const fwd = httpRequest({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers }, resolve);
-        fwd.on('error', reject);
-        fwd.end(body);
-      });
+      // Uncompressed, because answers are rewritten below.
+      const upstreamRes = await forwardRequest(req, body, upstream, { 'accept-encoding': 'identity' });
       let text = (await readBody(upstreamRes)).toString('utf8');
       const status = upstreamRes.statusCode ?? 502;
 
