@@ -168,6 +168,15 @@ export interface RunSnapshot {
 
 /** The panel keeps this many recent lines; the rest are in the log file. */
 export const LOG_WINDOW_LINES = 100_000;
+/**
+ * A snapshot or delta carries at most this many of its newest lines: more than a screen, so a
+ * panel following the tail always has what it shows. The rest of the window is fetched by the
+ * webview (`fetchLog`) when it scrolls there, filters, or is idle. So what crosses VS Code's
+ * message channel while a step prints does not grow with the output (README, panel benchmark).
+ */
+export const LOG_TAIL_LINES = 2_000;
+/** Lines one `fetchLog` may ask for. */
+export const LOG_FETCH_MAX_LINES = 20_000;
 /** Stack events kept per run (an operation has far fewer; this bounds a runaway). */
 export const EVENTS_WINDOW = 5_000;
 /** Deltas are flushed at most this often: ≤ 10 messages a second. */
@@ -191,19 +200,26 @@ export interface RunDelta {
   readonly health?: HealthView;
 }
 
-/** A snapshot as posted: its log window packed into one byte array (src/shared/logWire.ts). */
+/**
+ * A snapshot as posted: the newest LOG_TAIL_LINES of its log window, packed into one byte array
+ * (src/shared/logWire.ts); `start` is the first line of the window (older ones are only in the
+ * file), so the webview knows which lines it may fetch.
+ */
 export interface WireSnapshot extends Omit<RunSnapshot, 'log'> {
-  readonly log: { readonly packed: PackedLog; readonly total: number; readonly file?: string };
+  readonly log: { readonly packed: PackedLog; readonly start: number; readonly total: number; readonly file?: string };
 }
 
-/** A delta as posted: its new lines packed into one byte array (src/shared/logWire.ts). */
+/** A delta as posted: the newest LOG_TAIL_LINES of its new lines, packed; `logStart` as above. */
 export interface WireDelta extends Omit<RunDelta, 'appendLog'> {
   readonly appendLog?: PackedLog;
+  readonly logStart?: number;
 }
 
 export type HostToWebview =
   | { readonly type: 'snapshot'; readonly rev: number; readonly snapshot: WireSnapshot }
   | { readonly type: 'delta'; readonly baseRev: number; readonly rev: number; readonly delta: WireDelta }
+  /** The answer to `fetchLog`: the lines of the asked range still in the window (maybe none). */
+  | { readonly type: 'logLines'; readonly packed: PackedLog; readonly start: number }
   /** The run could not be found (e.g. a restored panel whose record is gone). */
   | { readonly type: 'missing'; readonly deploymentId: string; readonly message: string };
 
@@ -222,7 +238,9 @@ export type WebviewToHost =
   | { readonly type: 'openLogFile' }
   | { readonly type: 'openAlarm'; readonly alarm: string }
   /** Flow control: the webview applied the snapshot or delta of this revision (FlushScheduler). */
-  | { readonly type: 'applied'; readonly rev: number };
+  | { readonly type: 'applied'; readonly rev: number }
+  /** Log lines [from, to) of the window, which the webview has not got (at most LOG_FETCH_MAX_LINES). */
+  | { readonly type: 'fetchLog'; readonly from: number; readonly to: number };
 
 const NO_PAYLOAD = new Set(['ready', 'requestSnapshot', 'cancel', 'rollback', 'openConsole', 'openLogFile']);
 /** CloudWatch alarm names are at most 255 characters. */
@@ -239,6 +257,19 @@ export function isWebviewMessage(value: unknown): value is WebviewToHost {
   if (type === 'applied') {
     const rev = record.rev;
     return keys.length === 2 && typeof rev === 'number' && Number.isSafeInteger(rev) && rev >= 0;
+  }
+  if (type === 'fetchLog') {
+    const { from, to } = record;
+    return (
+      keys.length === 3 &&
+      typeof from === 'number' &&
+      typeof to === 'number' &&
+      Number.isSafeInteger(from) &&
+      Number.isSafeInteger(to) &&
+      from >= 0 &&
+      to > from &&
+      to - from <= LOG_FETCH_MAX_LINES
+    );
   }
   if (type === 'openAlarm') {
     const alarm = record.alarm;

@@ -53,6 +53,7 @@ const logView = new LogView({
   filter: ui?.filter ?? '',
   onStateChange: (state) => saveUi(state),
   onOpenFile: () => send({ type: 'openLogFile' }),
+  onFetch: (from, to) => send({ type: 'fetchLog', from, to }),
 });
 const stackView = new StackView();
 const healthView = new HealthView((alarm) => send({ type: 'openAlarm', alarm }));
@@ -89,7 +90,7 @@ function applySnapshot(snapshot: WireSnapshot): void {
   const now = Date.now();
   headerView.update(header, actions);
   stepsView.update(steps, now);
-  logView.reset(snapshot.log.packed, snapshot.log.total, snapshot.log.file);
+  logView.reset(snapshot.log.packed, snapshot.log.start, snapshot.log.total, snapshot.log.file);
   stackView.setChanges(snapshot.changes);
   stackView.reset(snapshot.events.slice(-EVENTS_WINDOW));
   healthView.update(snapshot.health, now);
@@ -108,7 +109,7 @@ function applyDelta(delta: WireDelta): void {
     stepsView.update(steps, now);
   }
   if (delta.logFile !== undefined) logView.setFile(delta.logFile);
-  if (delta.appendLog) logView.append(delta.appendLog, delta.logTotal ?? 0);
+  if (delta.appendLog) logView.append(delta.appendLog, delta.logStart ?? 0, delta.logTotal ?? 0);
   if (delta.changes) stackView.setChanges(delta.changes);
   if (delta.appendEvents) stackView.append(delta.appendEvents);
   if (delta.health) healthView.update(delta.health, now);
@@ -140,6 +141,9 @@ window.addEventListener('message', (event: MessageEvent<HostToWebview>) => {
       rev = message.rev;
       applyDelta(message.delta);
       send({ type: 'applied', rev });
+      break;
+    case 'logLines':
+      logView.fill(message.packed, message.start);
       break;
     case 'missing':
       notice.hidden = false;

@@ -4,13 +4,13 @@ import { isWebviewMessage, type HostToWebview, type WebviewToHost } from '../../
 import { FlushScheduler } from './flushScheduler';
 import { buildPanelHtml } from './html';
 import type { RunModel } from './runState';
-import { wireDelta, wireSnapshot } from './wire';
+import { wireDelta, wireLines, wireSnapshot } from './wire';
 
 export const RUN_PANEL_VIEW_TYPE = 'deployGuard.run';
 
 /** What a panel does with the user's clicks; RunPanels supplies it. */
 export interface RunPanelHandlers {
-  onAction(message: Exclude<WebviewToHost, { type: 'ready' | 'requestSnapshot' | 'applied' }>, model: RunModel): void;
+  onAction(message: Exclude<WebviewToHost, { type: 'ready' | 'requestSnapshot' | 'applied' | 'fetchLog' }>, model: RunModel): void;
 }
 
 /**
@@ -94,6 +94,13 @@ export class RunPanel implements vscode.Disposable {
       if (message.rev === this.sentRev) this.scheduler.acknowledged();
       return;
     }
+    if (message.type === 'fetchLog') {
+      // Lines are immutable by position, so an answer is right whatever was sent meanwhile.
+      const model = this.model;
+      if (!model || !this.ready) return;
+      this.post(wireLines(model.logRange(message.from, message.to), message.from, model.logStart));
+      return;
+    }
     if (message.type === 'ready' || message.type === 'requestSnapshot') {
       this.ready = true;
       if (this.missing !== undefined && !this.model) this.showMissing(this.missing);
@@ -109,7 +116,7 @@ export class RunPanel implements vscode.Disposable {
     const snapshot = model.snapshot();
     model.markSent();
     this.sentRev = model.rev;
-    this.post({ type: 'snapshot', rev: model.rev, snapshot: wireSnapshot(snapshot) });
+    this.post({ type: 'snapshot', rev: model.rev, snapshot: wireSnapshot(snapshot, model.logStart) });
     this.scheduler.awaitAck();
     this.panel.title = panelTitle(model);
   }
@@ -122,7 +129,7 @@ export class RunPanel implements vscode.Disposable {
     const delta = model.takeDelta();
     if (!delta) return;
     this.sentRev = model.rev;
-    this.post({ type: 'delta', baseRev, rev: model.rev, delta: wireDelta(delta) });
+    this.post({ type: 'delta', baseRev, rev: model.rev, delta: wireDelta(delta, model.logStart) });
     this.scheduler.awaitAck();
     if (delta.header) this.panel.title = panelTitle(model);
   }

@@ -200,7 +200,7 @@ export class RunPanels implements vscode.Disposable {
     }
   }
 
-  private async onAction(message: Exclude<WebviewToHost, { type: 'ready' | 'requestSnapshot' | 'applied' }>, model: RunModel): Promise<void> {
+  private async onAction(message: Exclude<WebviewToHost, { type: 'ready' | 'requestSnapshot' | 'applied' | 'fetchLog' }>, model: RunModel): Promise<void> {
     const id = model.deploymentId; // never from the message: a panel acts on its own run only
     const actions = model.actions();
     const header = model.currentHeader;

@@ -350,6 +350,37 @@ export class RunModel {
     };
   }
 
+  /** The first line of the log window the panel may show (older lines are only in the file). */
+  get logStart(): number {
+    const first = this.log[0]?.seq ?? this.logTotal;
+    return Math.max(first, this.logTotal - LOG_WINDOW_LINES);
+  }
+
+  /** Lines [from, to) that are still in the window, as chunks (for the webview's `fetchLog`). */
+  logRange(from: number, to: number): LogChunk[] {
+    const lo = Math.max(from, this.logStart);
+    const hi = Math.min(to, this.logTotal);
+    if (hi <= lo) return [];
+    // Chunks are contiguous and ordered by seq: find the first one that ends after `lo`.
+    let left = 0;
+    let right = this.log.length - 1;
+    while (left < right) {
+      const mid = (left + right) >> 1;
+      const chunk = this.log[mid]!;
+      if (chunk.seq + chunk.lines.length <= lo) left = mid + 1;
+      else right = mid;
+    }
+    const out: LogChunk[] = [];
+    for (let k = left; k < this.log.length; k++) {
+      const chunk = this.log[k]!;
+      if (chunk.seq >= hi) break;
+      const a = Math.max(lo, chunk.seq) - chunk.seq;
+      const b = Math.min(hi, chunk.seq + chunk.lines.length) - chunk.seq;
+      out.push(a === 0 && b === chunk.lines.length ? chunk : { ...chunk, seq: chunk.seq + a, lines: chunk.lines.slice(a, b) });
+    }
+    return out;
+  }
+
   /** Marks everything as sent (after a snapshot went out). */
   markSent(): void {
     this.dirty = { ...NO_DIRT };

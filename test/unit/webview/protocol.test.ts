@@ -10,6 +10,8 @@ describe('webview → host messages are validated as untrusted input', () => {
     assert.ok(isWebviewMessage({ type: 'openAlarm', alarm: 'orders-prod-5xx' }));
     assert.ok(isWebviewMessage({ type: 'applied', rev: 0 }));
     assert.ok(isWebviewMessage({ type: 'applied', rev: 123456 }));
+    assert.ok(isWebviewMessage({ type: 'fetchLog', from: 0, to: 1 }));
+    assert.ok(isWebviewMessage({ type: 'fetchLog', from: 80_000, to: 100_000 }));
   });
 
   it('rejects anything else', () => {
@@ -22,6 +24,9 @@ describe('webview → host messages are validated as untrusted input', () => {
       { type: 'openAlarm', alarm: 'a', extra: true },
       { type: 'applied' }, { type: 'applied', rev: -1 }, { type: 'applied', rev: 1.5 }, { type: 'applied', rev: '3' },
       { type: 'applied', rev: Number.MAX_VALUE }, { type: 'applied', rev: 1, extra: true },
+      { type: 'fetchLog', from: 5, to: 5 }, { type: 'fetchLog', from: 6, to: 5 }, { type: 'fetchLog', from: -1, to: 5 },
+      { type: 'fetchLog', from: 0, to: 20_001 }, { type: 'fetchLog', from: 0.5, to: 5 }, { type: 'fetchLog', from: '0', to: 5 },
+      { type: 'fetchLog', from: 0 }, { type: 'fetchLog', from: 0, to: 5, deploymentId: 'x' },
       Object.create({ type: 'ready' }),
     ];
     for (const value of bad) assert.equal(isWebviewMessage(value), false, JSON.stringify(value));
