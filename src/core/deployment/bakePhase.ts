@@ -75,6 +75,9 @@ export async function afterStackOperation(
     clock: ctx.clock ?? systemClock,
     signal,
     deploymentStartedAt: run.startedAt,
+    // The watch decides whether and where to roll back; this only restores. An automatic restore
+    // carries the deployment's fixed token: after a crash the watch finds it recorded by that
+    // token instead of starting a second one.
     rollbackTo: (target, opts) =>
       rollbackToRecord(ctx, {
         stackHistory: run.stackHistory,
