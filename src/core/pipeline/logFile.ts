@@ -48,6 +48,20 @@ export class CappedLogFile {
     if (this.pendingBytes >= FLUSH_AT_BYTES) this.flush();
   }
 
+  /**
+   * Several lines at once, `text` being them joined by '\n' (no final one): one entry instead of
+   * one per line. Near the cap it falls back to line by line, so the cut stays at a line.
+   */
+  writeBlock(text: string, lines: readonly string[]): void {
+    if (this.truncated || this.written + this.pendingBytes + text.length + 1 > this.maxBytes) {
+      for (const line of lines) this.writeLine(line);
+      return;
+    }
+    this.pending.push(text);
+    this.pendingBytes += text.length + 1;
+    if (this.pendingBytes >= FLUSH_AT_BYTES) this.flush();
+  }
+
   private flush(): void {
     if (this.pending.length === 0) return;
     const chunk = Buffer.from(`${this.pending.join('\n')}\n`, 'utf8');

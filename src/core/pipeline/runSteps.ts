@@ -163,10 +163,13 @@ export async function runSteps(options: RunStepsOptions): Promise<StepsResult> {
           timeoutMs,
           killGraceMs: options.killGraceMs,
           maxLineLength: options.maxLineLength,
-          onLine: (stream, raw) => {
-            const text = masker.mask(raw);
-            log?.writeLine(text);
-            options.onLine?.({ stepIndex: index, stepName: step.name, stream, text });
+          // A chunk's lines at a time: one masking pass and one log-file entry per chunk
+          // instead of per line (maskLines says why that masks exactly the same).
+          onLines: (stream, raw) => {
+            const { lines, text } = maskLines(masker, raw);
+            log?.writeBlock(text, lines);
+            const onLine = options.onLine;
+            if (onLine) for (const line of lines) onLine({ stepIndex: index, stepName: step.name, stream, text: line });
           },
         });
       }
@@ -235,6 +238,21 @@ export async function runSteps(options: RunStepsOptions): Promise<StepsResult> {
     await log?.close().catch(() => undefined);
   }
   return result ?? { status: 'succeeded', steps: records };
+}
+
+/**
+ * Masks lines joined by '\n' in one pass. The masker never masks across a line break (see
+ * Masker.mask), so this is line for line what masking each would give; if a mask ever changed
+ * the number of lines, it falls back to masking them one by one.
+ */
+export function maskLines(masker: Masker, raw: readonly string[]): { lines: readonly string[]; text: string } {
+  const joined = raw.join('\n');
+  const text = masker.mask(joined);
+  if (text === joined) return { lines: raw, text };
+  const lines = text.split('\n');
+  if (lines.length === raw.length) return { lines, text };
+  const each = raw.map((line) => masker.mask(line));
+  return { lines: each, text: each.join('\n') };
 }
 
 /** The typed error for a run that did not succeed (for callers that prefer throwing). */

@@ -16,6 +16,8 @@ export interface RunProcessOptions {
   readonly timeoutMs?: number;
   /** Each complete output line, already decoded (invalid UTF-8 replaced) and length-capped. */
   readonly onLine?: (stream: OutputStream, line: string) => void;
+  /** Instead of onLine: the complete lines of each chunk the pipe delivered, together. */
+  readonly onLines?: (stream: OutputStream, lines: string[]) => void;
   readonly maxLineLength?: number;
   /** How long SIGTERM gets before SIGKILL. */
   readonly killGraceMs?: number;
@@ -61,9 +63,10 @@ export function runProcess(options: RunProcessOptions): Promise<ProcessOutcome> 
 
     const grace = options.killGraceMs ?? DEFAULT_KILL_GRACE_MS;
     const maxLine = options.maxLineLength ?? DEFAULT_MAX_LINE_LENGTH;
+    const onLines = options.onLines;
     const splitters = {
-      stdout: new LineSplitter((line) => options.onLine?.('stdout', line), maxLine),
-      stderr: new LineSplitter((line) => options.onLine?.('stderr', line), maxLine),
+      stdout: new LineSplitter((line) => options.onLine?.('stdout', line), maxLine, onLines && ((lines) => onLines('stdout', lines))),
+      stderr: new LineSplitter((line) => options.onLine?.('stderr', line), maxLine, onLines && ((lines) => onLines('stderr', lines))),
     };
     let stopReason: ProcessOutcome | undefined;
     let exitInfo: { code: number | null; signal: NodeJS.Signals | null } | undefined;
@@ -99,8 +102,19 @@ export function runProcess(options: RunProcessOptions): Promise<ProcessOutcome> 
       later(timeoutMs, () => stop({ kind: 'timed-out', timeoutMs }));
     }
 
-    child.stdout?.on('data', (chunk: Buffer) => splitters.stdout.push(chunk));
-    child.stderr?.on('data', (chunk: Buffer) => splitters.stderr.push(chunk));
+    // One chunk at a time, then back to the event loop: node reads a busy pipe up to 32 chunks
+    // (2 MB) in one go, and handling that many lines at once would keep everything else in the
+    // process — in the extension host, a command the user just issued — waiting behind them.
+    const relay = (stream: NodeJS.ReadableStream | null, splitter: LineSplitter) => {
+      stream?.on('data', (chunk: Buffer) => {
+        splitter.push(chunk);
+        if (settled) return;
+        stream.pause();
+        setImmediate(() => stream.resume());
+      });
+    };
+    relay(child.stdout, splitters.stdout);
+    relay(child.stderr, splitters.stderr);
 
     const finish = () => {
       if (settled) return;

@@ -9,6 +9,10 @@ export const MASK = '****';
 export const MIN_SECRET_LENGTH = 4;
 
 export interface Masker {
+  /**
+   * Masks one line — or several joined by '\n': no mask spans a line break (known values are
+   * masked per line, every pattern stops at a line break), so the result is the same line for line.
+   */
   mask(text: string): string;
   /** Adds a known secret value (each line of a multi-line value is masked on its own). */
   addSecret(value: string | undefined): void;
@@ -46,8 +50,10 @@ const SHAPES = new RegExp(
   'g',
 );
 // A value right after a credential-ish name: `aws_secret_access_key = X`, `"SessionToken": "X"`.
+// The blanks around the separator never include a line break, so masking several lines joined
+// by '\n' at once (the step runner does, per chunk) gives exactly what masking each line would.
 const NAMED_CREDENTIAL =
-  /((?:aws_?)?(?:secret_?access_?key|session_?token|security_?token)|x-amz-security-token)(["']?\s*[:=]\s*["']?)([A-Za-z0-9/+=]{16,})/gi;
+  /((?:aws_?)?(?:secret_?access_?key|session_?token|security_?token)|x-amz-security-token)(["']?[^\S\n]*[:=][^\S\n]*["']?)([A-Za-z0-9/+=]{16,})/gi;
 
 function looksLikeSecretKey(candidate: string): boolean {
   return /[A-Z]/.test(candidate) && /[a-z]/.test(candidate) && /[0-9/+]/.test(candidate);

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { maskLines } from '../../../src/core/pipeline/runSteps';
 import { createMasker, MASK } from '../../../src/core/secrets';
 
 describe('createMasker', () => {
@@ -37,4 +38,38 @@ describe('createMasker', () => {
     assert.equal(m.mask('value-123456'), MASK);
     assert.equal(m.knownSecretCount, 1);
   });
+
+  it('masks lines joined by a line break exactly as it masks each line (the step runner masks a chunk at a time)', () => {
+    const many = createMasker([...Array.from({ length: 20 }, (_, k) => `known-secret-${k}`), 'hunter2-password']);
+    const lines = [
+      'plain build output',
+      'pw=hunter2-password!',
+      'AKIAIOSFODNN7EXAMPLE at the start',
+      'aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+      'aws_secret_access_key',
+      '= wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+      '"SessionToken":',
+      '"IQoJb3JpZ2luX2VjEHoaCXVzLWVhc3QtMSJHMEUCIQD"',
+      'session_token=\r',
+      'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdef',
+      'hunter2-',
+      'password',
+      'known-secret-1 known-secret-19 known-secret-',
+      '7',
+      'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKE',
+      'Y0123',
+      '',
+      'a git sha 3f2a9c1d4e5b6a7980c1d2e3f4a5b6c7d8e9f0a1',
+    ];
+    for (const m of [masker, many]) {
+      const each = lines.map((l) => m.mask(l));
+      const block = maskLines(m, lines);
+      assert.deepEqual(block.lines, each);
+      assert.equal(block.text, each.join('\n'));
+    }
+    // Nothing to mask: the lines are handed on as they came, not copied.
+    const clean = ['one', 'two'];
+    assert.equal(maskLines(masker, clean).lines, clean);
+  });
 });
+
