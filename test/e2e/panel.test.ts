@@ -89,6 +89,61 @@ async function makeFinishedRun(): Promise<FinishedRun> {
   return { id, home };
 }
 
+interface ThemeColours {
+  readonly background: string;
+  readonly text: Record<string, string>;
+}
+
+/**
+ * Run in the webview: the panel's background (the first opaque one up from the log) and the
+ * colours of its texts. A string, because this file is type-checked without the DOM library.
+ */
+const THEME_PROBE = `(() => {
+  const opaque = (el) => {
+    for (let e = el; e; e = e.parentElement) {
+      const c = getComputedStyle(e).backgroundColor;
+      if (c && c !== 'transparent' && !/rgba\\(.*,\\s*0\\)$/.test(c)) return c;
+    }
+    return getComputedStyle(document.documentElement).backgroundColor;
+  };
+  const colour = (selector) => { const e = document.querySelector(selector); return e ? getComputedStyle(e).color : undefined; };
+  // The panel's tones (status words, failed steps, warnings), as a text in that tone would show.
+  const tone = (name) => {
+    const e = document.createElement('span');
+    e.style.color = 'var(' + name + ')';
+    document.body.appendChild(e);
+    const c = getComputedStyle(e).color;
+    e.remove();
+    return c;
+  };
+  const text = {
+    log: colour('.log-row'), title: colour('.run-title'), status: colour('.run-status'), step: colour('.step-name'), muted: colour('.step-duration'),
+    ok: tone('--ok'), bad: tone('--bad'), warn: tone('--warn'), running: tone('--running'),
+  };
+  for (const k of Object.keys(text)) if (!text[k]) delete text[k];
+  return { background: opaque(document.querySelector('.log-row') || document.body), text };
+})()`;
+
+function rgb(colour: string): [number, number, number] {
+  const m = /rgba?\((\d+),\s*(\d+),\s*(\d+)/.exec(colour);
+  assert.ok(m, `not an rgb colour: ${colour}`);
+  return [Number(m[1]), Number(m[2]), Number(m[3])];
+}
+
+/** WCAG relative luminance. */
+function luminance(colour: string): number {
+  const [r, g, b] = rgb(colour).map((v) => {
+    const c = v / 255;
+    return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+  }) as [number, number, number];
+  return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+}
+
+function contrast(a: string, b: string): number {
+  const [hi, lo] = [luminance(a), luminance(b)].sort((x, y) => y - x) as [number, number];
+  return (hi + 0.05) / (lo + 0.05);
+}
+
 async function panelText(frame: Frame, selector: string): Promise<string> {
   return (await frame.locator(selector).allTextContents()).join('\n');
 }
@@ -183,6 +238,46 @@ describe('the run panel in a real VS Code', { timeout: START_TIMEOUT + 180_000 }
     await tab.first().waitFor({ state: 'visible', timeout: 30_000 });
     // Back to the panel for the next test.
     await wb().page.locator('.part.editor .tabs-container .tab', { hasText: 'e2e: failed' }).first().click();
+  });
+
+  it('follows the theme: light, high contrast and dark, with readable text in each', async () => {
+    const themes = [
+      { theme: 'Default Light Modern', bodyClass: 'vscode-light', light: true },
+      { theme: 'Default High Contrast', bodyClass: 'vscode-high-contrast', light: false },
+      { theme: 'Default Dark Modern', bodyClass: 'vscode-dark', light: false },
+    ];
+    const unreadable: string[] = [];
+    for (const { theme, bodyClass, light } of themes) {
+      // The way a person does it: Preferences: Color Theme, type the name, Enter. Again if the
+      // picker closed under us (the panel's webview takes focus back: microsoft/vscode#93950).
+      const page = wb().page;
+      await waitFor(`the ${theme} theme to be chosen`, async () => {
+        await wb().runCommand('Preferences: Color Theme');
+        const typed = await page.locator('.quick-input-widget .quick-input-box input').fill(theme, { timeout: 3_000 }).then(() => true, () => false);
+        // VS Code 1.100 lists "Light Modern" with its setting name, "Default Light Modern", beside it.
+        const named = new RegExp(`^\\s*${theme}\\s*$`);
+        const row = page
+          .locator('.quick-input-widget .monaco-list-row')
+          .filter({ has: page.locator('.label-name, .label-description', { hasText: named }) })
+          .first();
+        if (!typed || !(await row.waitFor({ state: 'visible', timeout: 10_000 }).then(() => true, () => false))) return undefined;
+        await row.click();
+        return true;
+      }, 90_000, 500);
+      const frame = await openPanel();
+      await waitFor(`the panel to take the ${theme} theme`, async () => ((await frame.locator(`body.${bodyClass}`).count()) > 0 ? true : undefined), 30_000);
+      const colours = await waitFor(`the ${theme} colours to settle`, async () => {
+        const read = (await frame.evaluate(THEME_PROBE)) as ThemeColours;
+        return light === luminance(read.background) > 0.5 ? read : undefined;
+      }, 15_000);
+      for (const [part, colour] of Object.entries(colours.text)) {
+        const ratio = contrast(colour, colours.background);
+        // WCAG AA for text: 4.5.
+        if (ratio < 4.5) unreadable.push(`${theme}: ${part} text ${colour} on ${colours.background} has contrast ${ratio.toFixed(2)}`);
+      }
+      await wb().screenshot(`panel-theme-${bodyClass}`);
+    }
+    assert.deepEqual(unreadable, []);
   });
 
   it('filters the log and keeps the filter across a window reload, with the same run restored', async () => {
