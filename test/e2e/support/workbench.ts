@@ -353,8 +353,10 @@ function createWorkbench(parts: Parts): Workbench {
     const deadline = Date.now() + 45_000;
     for (;;) {
       await openPalette();
-      await input.fill(`>${title}`);
-      const found = await row
+      // A webview that is being focused (a panel just shown or clicked) takes the focus back a
+      // moment later and closes the palette (microsoft/vscode#93950): then open it again.
+      const typed = await input.fill(`>${title}`, { timeout: 3_000 }).then(() => true, () => false);
+      const found = typed && await row
         .first()
         .waitFor({ state: 'visible', timeout: 8_000 })
         .then(() => true, () => false);
