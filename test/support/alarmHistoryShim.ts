@@ -5,9 +5,7 @@
  * oldState/newState), filtered by StartDate, and forwards every other request unchanged.
  * It also logs when each operation reached it.
  */
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { awsOperationOf, forwardRequest, readBody } from './httpForward';
+import { awsOperationOf, forwardRequest, readBody, serveOnLoopback } from './httpForward';
 
 export interface ShimTransition {
   readonly alarm: string;
@@ -31,45 +29,38 @@ export async function startAlarmHistoryShim(upstream: string): Promise<AlarmHist
   const target = new URL(upstream);
   const items: ShimTransition[] = [];
   const calls: { op: string; at: number }[] = [];
-  const server = createServer((req, res) => {
-    void (async () => {
-      const body = await readBody(req);
-      const op = awsOperationOf(req, body).operation;
-      calls.push({ op, at: performance.now() });
-      if (op === 'DescribeAlarmHistory') {
-        const input = JSON.parse(body.toString('utf8') || '{}') as { StartDate?: number | string; AlarmName?: string };
-        // JSON 1.0 timestamps are epoch seconds.
-        const start = input.StartDate === undefined ? 0 : typeof input.StartDate === 'number' ? input.StartDate * 1000 : Date.parse(input.StartDate);
-        const out = items
-          .filter((t) => t.at.getTime() >= start && (!input.AlarmName || input.AlarmName === t.alarm))
-          .sort((a, b) => a.at.getTime() - b.at.getTime())
-          .map((t) => ({
-            AlarmName: t.alarm,
-            AlarmType: 'MetricAlarm',
-            Timestamp: t.at.getTime() / 1000,
-            HistoryItemType: 'StateUpdate',
-            HistorySummary: `Alarm updated from ${t.from} to ${t.to}`,
-            HistoryData: JSON.stringify({
-              version: '1.0',
-              oldState: { stateValue: t.from },
-              newState: { stateValue: t.to, stateReason: t.reason ?? `set to ${t.to}` },
-            }),
-          }));
-        res.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' }).end(JSON.stringify({ AlarmHistoryItems: out }));
-        return;
-      }
-      const upRes = await forwardRequest(req, body, target);
-      res.writeHead(upRes.statusCode ?? 502, upRes.headers);
-      upRes.pipe(res);
-    })().catch((err: unknown) => {
-      if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' });
-      res.end(`shim error: ${String(err)}`);
-    });
+  const { server, endpoint } = await serveOnLoopback('shim', async (req, res) => {
+    const body = await readBody(req);
+    const op = awsOperationOf(req, body).operation;
+    calls.push({ op, at: performance.now() });
+    if (op === 'DescribeAlarmHistory') {
+      const input = JSON.parse(body.toString('utf8') || '{}') as { StartDate?: number | string; AlarmName?: string };
+      // JSON 1.0 timestamps are epoch seconds.
+      const start = input.StartDate === undefined ? 0 : typeof input.StartDate === 'number' ? input.StartDate * 1000 : Date.parse(input.StartDate);
+      const out = items
+        .filter((t) => t.at.getTime() >= start && (!input.AlarmName || input.AlarmName === t.alarm))
+        .sort((a, b) => a.at.getTime() - b.at.getTime())
+        .map((t) => ({
+          AlarmName: t.alarm,
+          AlarmType: 'MetricAlarm',
+          Timestamp: t.at.getTime() / 1000,
+          HistoryItemType: 'StateUpdate',
+          HistorySummary: `Alarm updated from ${t.from} to ${t.to}`,
+          HistoryData: JSON.stringify({
+            version: '1.0',
+            oldState: { stateValue: t.from },
+            newState: { stateValue: t.to, stateReason: t.reason ?? `set to ${t.to}` },
+          }),
+        }));
+      res.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' }).end(JSON.stringify({ AlarmHistoryItems: out }));
+      return;
+    }
+    const upRes = await forwardRequest(req, body, target);
+    res.writeHead(upRes.statusCode ?? 502, upRes.headers);
+    upRes.pipe(res);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
   return {
-    endpoint: `http://127.0.0.1:${port}`,
+    endpoint,
     calls,
     record: (t) => items.push(t),
     reset: () => {

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { awsOperationOf, forwardRequest, readBody } from './httpForward';
+import type { ServerResponse } from 'node:http';
+import { awsOperationOf, forwardRequest, readBody, serveOnLoopback } from './httpForward';
 
 /**
  * A fault-and-state proxy between the AWS SDK and moto_server (moto.md §4.2). moto completes
@@ -215,122 +214,114 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
     return body;
   };
 
-  const server: Server = createServer((req, res) => {
-    void (async () => {
-      const body = await readBody(req);
-      const { operation: action, json, params } = awsOperationOf(req, body);
-      const stackName = stackNameOf(params.get('StackName'));
-      const log = (status: ProxyRequestLog['status']) =>
-        requests.push({ action, ...(json ? {} : { params: Object.fromEntries(params) }), ...(stackName ? { stackName } : {}), status, at: Date.now() });
+  const { server, endpoint } = await serveOnLoopback('proxy', async (req, res) => {
+    const body = await readBody(req);
+    const { operation: action, json, params } = awsOperationOf(req, body);
+    const stackName = stackNameOf(params.get('StackName'));
+    const log = (status: ProxyRequestLog['status']) =>
+      requests.push({ action, ...(json ? {} : { params: Object.fromEntries(params) }), ...(stackName ? { stackName } : {}), status, at: Date.now() });
 
-      const rule = rules.find((r) => (r.action === action || r.action === '*') && (r.times ?? 1) > 0);
-      let resetAfter = false;
-      if (rule?.kind === 'reset-after') {
-        rule.times = (rule.times ?? 1) - 1;
-        resetAfter = true;
-      } else if (rule) {
-        rule.times = (rule.times ?? 1) - 1;
-        if (rule.kind === 'reset') {
-          log('reset');
-          req.socket.destroy();
-          return;
-        }
-        if (rule.kind === 'hang') {
-          log('hang');
-          hung.add(res);
-          setTimeout(() => {
-            hung.delete(res);
-            req.socket.destroy();
-          }, rule.hangMs ?? 60_000).unref();
-          return;
-        }
-        const f = faultResponse(rule.kind, json);
-        log(f.status);
-        res.writeHead(f.status, f.headers).end(f.body);
-        return;
-      }
-
-      // ContinueUpdateRollback: moto has none; play it out on the stack's scenario.
-      if (action === 'ContinueUpdateRollback' && stackName) {
-        const prev = scenarios.get(stackName);
-        scenarios.set(stackName, {
-          start: 'now',
-          startedAt: Date.now(),
-          holdMs: prev?.holdMs ?? 200,
-          holdStatus: 'UPDATE_ROLLBACK_IN_PROGRESS',
-          final: 'UPDATE_ROLLBACK_COMPLETE',
-          token: params.get('ClientRequestToken') ?? undefined,
-          stackId: prev?.stackId,
-          failedResource: prev?.failedResource,
-        });
-        synthetic.delete(stackName);
-        log(200);
-        res.writeHead(200, { 'content-type': 'text/xml' }).end(
-          `<ContinueUpdateRollbackResponse xmlns="${CFN_NS}"><ContinueUpdateRollbackResult/><ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata></ContinueUpdateRollbackResponse>`,
-        );
-        return;
-      }
-      // CancelUpdateStack: moto has none either; the update rolls back.
-      if (action === 'CancelUpdateStack' && stackName) {
-        const prev = scenarios.get(stackName);
-        scenarios.set(stackName, {
-          start: 'now',
-          startedAt: Date.now(),
-          holdMs: 300,
-          holdStatus: 'UPDATE_ROLLBACK_IN_PROGRESS',
-          token: prev?.token,
-          stackId: prev?.stackId,
-        });
-        synthetic.delete(stackName);
-        log(200);
-        res.writeHead(200, { 'content-type': 'text/xml' }).end(
-          `<CancelUpdateStackResponse xmlns="${CFN_NS}"><ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata></CancelUpdateStackResponse>`,
-        );
-        return;
-      }
-      if (action === 'DeleteStack' && stackName) scenarios.delete(stackName);
-
-      // Uncompressed, because answers are rewritten below.
-      const upstreamRes = await forwardRequest(req, body, upstream, { 'accept-encoding': 'identity' });
-      let text = (await readBody(upstreamRes)).toString('utf8');
-      const status = upstreamRes.statusCode ?? 502;
-
-      if (action === 'ExecuteChangeSet' && status === 200) {
-        const name = stackName ?? stackNameOf(params.get('ChangeSetName'));
-        const s = name ? scenarios.get(name) : undefined;
-        if (s && s.startedAt === undefined && (s.start ?? 'execute') === 'execute') {
-          s.startedAt = Date.now();
-          s.token = params.get('ClientRequestToken') ?? s.token;
-          const arn = params.get('StackName');
-          if (arn?.startsWith('arn:')) s.stackId = arn;
-        }
-      }
-      if (action === 'CreateChangeSet' && status === 200 && stackName) {
-        const s = scenarios.get(stackName);
-        if (s && s.startedAt === undefined) s.isCreate = params.get('ChangeSetType') === 'CREATE';
-      }
-      if (resetAfter) {
+    const rule = rules.find((r) => (r.action === action || r.action === '*') && (r.times ?? 1) > 0);
+    let resetAfter = false;
+    if (rule?.kind === 'reset-after') {
+      rule.times = (rule.times ?? 1) - 1;
+      resetAfter = true;
+    } else if (rule) {
+      rule.times = (rule.times ?? 1) - 1;
+      if (rule.kind === 'reset') {
         log('reset');
         req.socket.destroy();
         return;
       }
-      text = rewrite(action, stackName, text);
-      const headers = { ...upstreamRes.headers };
-      delete headers['content-length'];
-      delete headers['transfer-encoding'];
-      log(status);
-      res.writeHead(status, headers).end(text);
-    })().catch((err: unknown) => {
-      if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' });
-      res.end(`proxy error: ${String(err)}`);
-    });
+      if (rule.kind === 'hang') {
+        log('hang');
+        hung.add(res);
+        setTimeout(() => {
+          hung.delete(res);
+          req.socket.destroy();
+        }, rule.hangMs ?? 60_000).unref();
+        return;
+      }
+      const f = faultResponse(rule.kind, json);
+      log(f.status);
+      res.writeHead(f.status, f.headers).end(f.body);
+      return;
+    }
+
+    // ContinueUpdateRollback: moto has none; play it out on the stack's scenario.
+    if (action === 'ContinueUpdateRollback' && stackName) {
+      const prev = scenarios.get(stackName);
+      scenarios.set(stackName, {
+        start: 'now',
+        startedAt: Date.now(),
+        holdMs: prev?.holdMs ?? 200,
+        holdStatus: 'UPDATE_ROLLBACK_IN_PROGRESS',
+        final: 'UPDATE_ROLLBACK_COMPLETE',
+        token: params.get('ClientRequestToken') ?? undefined,
+        stackId: prev?.stackId,
+        failedResource: prev?.failedResource,
+      });
+      synthetic.delete(stackName);
+      log(200);
+      res.writeHead(200, { 'content-type': 'text/xml' }).end(
+        `<ContinueUpdateRollbackResponse xmlns="${CFN_NS}"><ContinueUpdateRollbackResult/><ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata></ContinueUpdateRollbackResponse>`,
+      );
+      return;
+    }
+    // CancelUpdateStack: moto has none either; the update rolls back.
+    if (action === 'CancelUpdateStack' && stackName) {
+      const prev = scenarios.get(stackName);
+      scenarios.set(stackName, {
+        start: 'now',
+        startedAt: Date.now(),
+        holdMs: 300,
+        holdStatus: 'UPDATE_ROLLBACK_IN_PROGRESS',
+        token: prev?.token,
+        stackId: prev?.stackId,
+      });
+      synthetic.delete(stackName);
+      log(200);
+      res.writeHead(200, { 'content-type': 'text/xml' }).end(
+        `<CancelUpdateStackResponse xmlns="${CFN_NS}"><ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata></CancelUpdateStackResponse>`,
+      );
+      return;
+    }
+    if (action === 'DeleteStack' && stackName) scenarios.delete(stackName);
+
+    // Uncompressed, because answers are rewritten below.
+    const upstreamRes = await forwardRequest(req, body, upstream, { 'accept-encoding': 'identity' });
+    let text = (await readBody(upstreamRes)).toString('utf8');
+    const status = upstreamRes.statusCode ?? 502;
+
+    if (action === 'ExecuteChangeSet' && status === 200) {
+      const name = stackName ?? stackNameOf(params.get('ChangeSetName'));
+      const s = name ? scenarios.get(name) : undefined;
+      if (s && s.startedAt === undefined && (s.start ?? 'execute') === 'execute') {
+        s.startedAt = Date.now();
+        s.token = params.get('ClientRequestToken') ?? s.token;
+        const arn = params.get('StackName');
+        if (arn?.startsWith('arn:')) s.stackId = arn;
+      }
+    }
+    if (action === 'CreateChangeSet' && status === 200 && stackName) {
+      const s = scenarios.get(stackName);
+      if (s && s.startedAt === undefined) s.isCreate = params.get('ChangeSetType') === 'CREATE';
+    }
+    if (resetAfter) {
+      log('reset');
+      req.socket.destroy();
+      return;
+    }
+    text = rewrite(action, stackName, text);
+    const headers = { ...upstreamRes.headers };
+    delete headers['content-length'];
+    delete headers['transfer-encoding'];
+    log(status);
+    res.writeHead(status, headers).end(text);
   });
 
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-
   return {
-    endpoint: `http://127.0.0.1:${port}`,
+    endpoint,
     requests,
     fault: (rule) => rules.push({ ...rule, times: rule.times ?? 1 }),
     scenario: (stackName, scenario) => {
