@@ -183,8 +183,12 @@ describe('Save, Commit, Push and Deploy in a real VS Code, against moto', { time
       await input.fill('notes.txt');
       await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'notes.txt' }).first().waitFor({ state: 'visible', timeout: 20_000 });
       await page.keyboard.press('Enter');
-      // Go to File leaves the focus in the opened editor (another panel may cover other editors).
+      // Go to File leaves the focus in the opened editor (another panel may cover other editors),
+      // but a run panel's webview can take it back a moment later (microsoft/vscode#93950) and
+      // swallow the first keys: click into the text and wait until the editor has the focus.
       await page.locator('.tab.active', { hasText: 'notes.txt' }).first().waitFor({ state: 'visible', timeout: 20_000 });
+      await page.locator('.part.editor .monaco-editor .view-lines').first().click();
+      await page.locator('.part.editor .monaco-editor.focused').first().waitFor({ state: 'visible', timeout: 10_000 });
       await page.keyboard.press('Control+End');
       await page.keyboard.type(text);
       await page.keyboard.press('Control+S');
