@@ -150,11 +150,18 @@ async function main(): Promise<void> {
         const tail = new TextDecoder().decode(d.text.subarray(Math.max(0, d.text.byteLength - 4000)));
         if (tail.includes('LAST-LINE ')) receivedAt = Date.now();
       });
+      // Checked when the rows change (the view fills them inside an animation frame, and that
+      // frame paints them), not on every frame: polling each frame would itself keep the
+      // renderer busy and slow down what is measured.
+      const rows = document.querySelector('.log-rows');
       const check = () => {
-        const row = [...document.querySelectorAll('.log-row:not([hidden])')].find((r) => (r.textContent || '').startsWith('LAST-LINE '));
-        if (row) resolve({ seenAt: Date.now(), printedAt: Number(row.textContent.slice(10)), receivedAt, messages, bytes });
-        else requestAnimationFrame(check);
+        const row = [...rows.querySelectorAll('.log-row:not([hidden])')].find((r) => (r.textContent || '').startsWith('LAST-LINE '));
+        if (!row) return;
+        observer.disconnect();
+        resolve({ seenAt: Date.now(), printedAt: Number(row.textContent.slice(10)), receivedAt, messages, bytes });
       };
+      const observer = new MutationObserver(check);
+      observer.observe(rows, { subtree: true, childList: true, characterData: true, attributes: true });
       check();
     })`) as Promise<{ seenAt: number; printedAt: number; receivedAt: number; messages: number; bytes: number }>;
 

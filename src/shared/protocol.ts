@@ -174,7 +174,7 @@ export const LOG_WINDOW_LINES = 100_000;
  * webview (`fetchLog`) when it scrolls there, filters, or is idle. So what crosses VS Code's
  * message channel while a step prints does not grow with the output (README, panel benchmark).
  */
-export const LOG_TAIL_LINES = 2_000;
+export const LOG_TAIL_LINES = 1_000;
 /** Lines one `fetchLog` may ask for. */
 export const LOG_FETCH_MAX_LINES = 20_000;
 /** Stack events kept per run (an operation has far fewer; this bounds a runaway). */
