@@ -58,7 +58,7 @@ async function once(dir: string, withPanel: boolean): Promise<Sample> {
     const delta = model.takeDelta();
     if (!delta) return;
     const started = performance.now();
-    bytes += serialiseLikeVsCode({ type: 'delta', delta: wireDelta(delta) }); // what postMessage serialises
+    bytes += serialiseLikeVsCode({ type: 'delta', delta: wireDelta(delta, model.logStart) }); // what postMessage serialises
     serialiseMs += performance.now() - started;
     messages++;
     if (delta.appendLog?.some((c) => c.lines.some((l) => l.startsWith('LAST-LINE ')))) {
