@@ -55,7 +55,13 @@ export function stackNameFor(sel: AwsSelection): string {
 /** The history of the environment's stack (needs the account: one STS call). */
 export async function openStackHistory(ctx: EngineContext, sel: AwsSelection, signal?: AbortSignal): Promise<{ stackHistory: StackHistory; clients: AwsClients; env: EnvironmentConfig }> {
   const { env, clients } = selectEnvironment(ctx, sel);
-  const account = await accountId(clients, signal);
+  let account: string;
+  try {
+    account = await accountId(clients, signal);
+  } catch (err) {
+    clients.dispose(); // nobody else holds them yet
+    throw err;
+  }
   const stackHistory = ctx.history.stack({ account, region: env.region, stackName: stackNameFor(sel) });
   return { stackHistory, clients, env };
 }

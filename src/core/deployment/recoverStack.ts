@@ -8,7 +8,7 @@ import { HISTORY_SCHEMA_VERSION, type DeploymentRecord } from '../history/record
 import { createMasker } from '../secrets';
 import type { AwsSelection } from './awsSelection';
 import { DeploymentRun, exitCodeFor, statusForError, tokenFor } from './deploymentRun';
-import { followTiming, type EngineContext } from './engineContext';
+import { followTiming, lockTiming, type EngineContext } from './engineContext';
 import { outcomeOf, type DeploymentOutcome } from './outcome';
 import { withStackLock } from './stackLock';
 import { parameterRecordsOfStack } from './stackRecords';
@@ -24,7 +24,7 @@ export interface RecoverRequest extends AwsSelection {
 export async function recoverStack(ctx: EngineContext, request: RecoverRequest): Promise<DeploymentOutcome> {
   const signal = request.signal ?? new AbortController().signal;
   const id = newDeploymentId();
-  return withStackLock(ctx, request, { deploymentId: id, holder: request.holder ?? 'deployguard recover' }, signal, async ({ stackHistory, clients, env }) => {
+  return withStackLock(ctx, request, { deploymentId: id, holder: request.holder ?? 'deployguard recover', ...lockTiming(ctx) }, signal, async ({ stackHistory, clients, env }) => {
     const cfn = await clients.cloudFormation();
     const stackName = stackHistory.key.stackName;
     const stack = await describeStack(cfn, stackName, signal);
