@@ -81,6 +81,27 @@ export class DeploymentRun {
     this.sink({ ...event, deploymentId: this.record.id, at: new Date().toISOString() } as EngineEvent);
   }
 
+  /**
+   * Announces the run, from its record: what views need to show it before anything else happens,
+   * including what started it (a deploy on save, or the health watch's own rollback, stays quiet).
+   */
+  announce(): void {
+    const r = this.record;
+    this.emit({
+      type: 'deployment-started',
+      kind: r.kind,
+      environment: r.environment,
+      stackName: r.stackName,
+      region: r.region,
+      account: r.account,
+      ...(r.commit ? { commit: r.commit } : {}),
+      ...(r.branch ? { branch: r.branch } : {}),
+      ...(r.rollbackTargetId ? { rollbackTargetId: r.rollbackTargetId } : {}),
+      ...(r.trigger ? { trigger: r.trigger } : {}),
+      steps: r.steps.map((s) => s.name),
+    });
+  }
+
   /** The raw sink (for parts that stamp their own events, like the health watch). */
   get sinkFn(): EngineEventSink {
     return this.sink;

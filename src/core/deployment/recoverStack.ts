@@ -54,7 +54,7 @@ export async function recoverStack(ctx: EngineContext, request: RecoverRequest):
     };
     const run = new DeploymentRun(record, stackHistory, clients, ctx.pollers, ctx.emit, createMasker(), ctx.logger);
     await run.save();
-    run.emit({ type: 'deployment-started', kind: 'rollback', environment: record.environment, stackName, region: env.region, account: record.account, steps: [] });
+    run.announce();
     const skip = request.resourcesToSkip ?? [];
     if (skip.length > 0) {
       run.notice('warning', 'skipping-resources', `Skipping ${skip.join(', ')}: CloudFormation marks them UPDATE_COMPLETE although they may not match the template; later updates of them may fail`);

@@ -88,20 +88,7 @@ export async function rollbackToRecord(ctx: EngineContext, options: RollbackOpti
   const run = new DeploymentRun(record, stackHistory, clients, ctx.pollers, ctx.emit, createMasker(), ctx.logger);
   await run.save();
   await run.journal('started');
-  run.emit({
-    type: 'deployment-started',
-    kind: 'rollback',
-    environment: record.environment,
-    stackName: record.stackName,
-    region: record.region,
-    account: record.account,
-    ...(record.commit ? { commit: record.commit } : {}),
-    ...(record.branch ? { branch: record.branch } : {}),
-    rollbackTargetId: target.id,
-    // Views tell the health watch's own rollback (`health`) from one a person started.
-    ...(record.trigger ? { trigger: record.trigger } : {}),
-    steps: [],
-  });
+  run.announce();
   for (const key of previousValueKeys) {
     run.notice('warning', 'noecho-previous', `Parameter ${key} is NoEcho (or was not recorded), so its value was never stored: the rollback keeps the stack's current value (UsePreviousValue)`);
   }

@@ -122,17 +122,7 @@ export async function runDeployment(ctx: EngineContext, request: DeployRequest):
     run = new DeploymentRun(record, stackHistory, clients, ctx.pollers, ctx.emit, masker, ctx.logger);
     await run.save();
     await run.journal('started');
-    run.emit({
-      type: 'deployment-started',
-      kind: 'deploy',
-      environment: request.environment,
-      stackName,
-      region: env.region,
-      account,
-      ...(request.git ? { commit: request.git.sha, ...(request.git.branch ? { branch: request.git.branch } : {}) } : {}),
-      ...(record.trigger ? { trigger: record.trigger } : {}),
-      steps: record.steps.map((s) => s.name),
-    });
+    run.announce();
     if (lock.tookOverFrom) run.notice('warning', 'lock-taken-over', `Took over the stack lock from ${lock.tookOverFrom.holder} (pid ${lock.tookOverFrom.pid} on ${lock.tookOverFrom.host}), which stopped answering`);
 
     const final = await driveDeployment(ctx, run, request, env, { template, parameterValues, tags }, signal);
