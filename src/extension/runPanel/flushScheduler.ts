@@ -34,6 +34,8 @@ export class FlushScheduler implements Disposable {
   private ackTimer: unknown;
   /** A request came while a message was waiting for its acknowledgement. */
   private heldBack = false;
+  /** The gap before the next flush when it is not the usual interval (see `stretchNext`). */
+  private nextGap: number | undefined;
   private disposed = false;
 
   constructor(
@@ -56,7 +58,7 @@ export class FlushScheduler implements Disposable {
       return;
     }
     if (this.timer !== undefined) return;
-    const wait = this.lastFlush + this.intervalMs - this.timers.now();
+    const wait = this.lastFlush + (this.nextGap ?? this.intervalMs) - this.timers.now();
     if (wait <= 0) {
       this.run();
       return;
@@ -65,6 +67,16 @@ export class FlushScheduler implements Disposable {
       this.timer = undefined;
       this.run();
     }, wait);
+  }
+
+  /**
+   * The flush that just ran carried a burst: the next one waits `ms` instead of the interval.
+   * A step printing thousands of lines a second then costs the webview (and the workbench it
+   * shares a renderer with) a few repaints a second instead of ten, and each message carries
+   * more; nobody reads lines scrolling by at that speed, and a quiet run keeps the short interval.
+   */
+  stretchNext(ms: number): void {
+    this.nextGap = Math.max(ms, this.intervalMs);
   }
 
   /** A message just went out: hold further flushes until it is acknowledged (or timed out). */
@@ -100,6 +112,7 @@ export class FlushScheduler implements Disposable {
       return;
     }
     this.lastFlush = this.timers.now();
+    this.nextGap = undefined;
     this.flush();
   }
 }

@@ -3,10 +3,18 @@ import type { Logger } from '../../core/logger';
 import { isWebviewMessage, type HostToWebview, type WebviewToHost } from '../../shared/protocol';
 import { FlushScheduler } from './flushScheduler';
 import { buildPanelHtml } from './html';
-import type { RunModel } from './runState';
+import { countLines, type RunModel } from './runState';
 import { wireDelta, wireLines, wireSnapshot } from './wire';
 
 export const RUN_PANEL_VIEW_TYPE = 'deployGuard.run';
+
+/**
+ * A delta with this many new lines (5,000 a second at the usual interval) is a burst: the next
+ * waits BURST_INTERVAL_MS (FlushScheduler.stretchNext). Measured in the panel benchmark: the last
+ * of 100,000 lines reached the screen sooner and a command answered faster than at 100 ms.
+ */
+const BURST_LINES = 500;
+const BURST_INTERVAL_MS = 400;
 
 /** What a panel does with the user's clicks; RunPanels supplies it. */
 export interface RunPanelHandlers {
@@ -131,6 +139,7 @@ export class RunPanel implements vscode.Disposable {
     this.sentRev = model.rev;
     this.post({ type: 'delta', baseRev, rev: model.rev, delta: wireDelta(delta, model.logStart) });
     this.scheduler.awaitAck();
+    if (delta.appendLog && countLines(delta.appendLog) >= BURST_LINES) this.scheduler.stretchNext(BURST_INTERVAL_MS);
     if (delta.header) this.panel.title = panelTitle(model);
   }
 

@@ -94,6 +94,21 @@ describe('delta batching (≤ 10 messages a second)', () => {
     assert.equal(flushes.length, count);
   });
 
+  it('waits longer after a burst, once, then keeps the usual interval', () => {
+    const { timers, advance } = fakeTimers();
+    const flushes: number[] = [];
+    const scheduler = new FlushScheduler(() => flushes.push(timers.now()), 100, timers);
+    scheduler.request();
+    scheduler.stretchNext(400);
+    for (let ms = 0; ms < 1000; ms += 10) {
+      scheduler.request();
+      advance(10);
+    }
+    // 0, then 400 (stretched), then every 100 ms again.
+    assert.deepEqual(flushes.slice(0, 4), [0, 400, 500, 600]);
+    scheduler.dispose();
+  });
+
   it('holds the next flush until the webview acknowledged the last message, coalescing meanwhile', () => {
     const { timers, advance } = fakeTimers();
     const flushes: number[] = [];
