@@ -144,6 +144,7 @@ export class LogView {
     this.recomputeMatches();
     this.quiet();
     this.schedule();
+    if (this.matches) this.fetchGap(); // a filter (kept across a reload) searches the whole window
   }
 
   /** A delta: the window now ends at `total` and begins at `start`; `packed` holds its newest lines. */
@@ -160,6 +161,7 @@ export class LogView {
       } else {
         this.recomputeMatches();
       }
+      this.fetchGap(); // lines the tail skipped are searched too
     }
     this.quiet();
     this.schedule();
