@@ -104,9 +104,8 @@ export interface ChangeSetPlannedEvent extends EventBase {
   readonly empty: boolean;
 }
 
-/** One CloudFormation stack event of *this* operation (filtered by its ClientRequestToken). */
-export interface StackEventEvent extends EventBase {
-  readonly type: 'stack-event';
+/** What a CloudFormation stack event says (read from AWS, announced, and kept in the record). */
+export interface StackEventFacts {
   readonly eventId: string;
   /** When CloudFormation says it happened (ISO). */
   readonly timestamp: string;
@@ -115,6 +114,11 @@ export interface StackEventEvent extends EventBase {
   readonly physicalId?: string;
   readonly status: string;
   readonly reason?: string;
+}
+
+/** One CloudFormation stack event of *this* operation (filtered by its ClientRequestToken). */
+export interface StackEventEvent extends EventBase, StackEventFacts {
+  readonly type: 'stack-event';
 }
 
 /** The stack's own status changed (as seen by the shared poller). */

@@ -3,7 +3,7 @@
  * (no SDK types leak out of src/core/aws) and leave decisions to their callers.
  */
 import type { CloudFormationClient, StackEvent } from '@aws-sdk/client-cloudformation';
-import type { PlannedChange } from '../events';
+import type { PlannedChange, StackEventFacts } from '../events';
 import { classifyAwsError } from './awsErrors';
 import { loadAwsSdk } from './sdk';
 
@@ -20,14 +20,7 @@ export interface StackInfo {
   readonly terminationProtection: boolean;
 }
 
-export interface StackEventInfo {
-  readonly eventId: string;
-  readonly timestamp: string;
-  readonly logicalId: string;
-  readonly resourceType: string;
-  readonly physicalId?: string;
-  readonly status: string;
-  readonly reason?: string;
+export interface StackEventInfo extends StackEventFacts {
   readonly clientRequestToken?: string;
 }
 

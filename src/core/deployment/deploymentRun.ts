@@ -9,8 +9,8 @@ import type { AwsClients } from '../aws/clients';
 import type { StackDeployHooks } from '../aws/stackDeploy';
 import type { StackPoller, StackPollers } from '../aws/stackPoller';
 import { DeployGuardError, errorMessage, isCancellation } from '../errors';
-import type { EngineEvent, EngineEventSink } from '../events';
-import { STACK_EVENTS_KEPT, type DeploymentRecord, type JournalPhase, type StackEventRecord } from '../history/record';
+import type { EngineEvent, EngineEventSink, StackEventFacts } from '../events';
+import { STACK_EVENTS_KEPT, type DeploymentRecord, type JournalPhase } from '../history/record';
 import type { StackHistory } from '../history/store';
 import type { Logger } from '../logger';
 import { ExitCode, isFinal, type DeploymentStatus } from '../model';
@@ -211,7 +211,7 @@ export class DeploymentRun {
         this.log(summary);
       },
       stackEvent: (e) => {
-        const event: StackEventRecord = {
+        const event: StackEventFacts = {
           eventId: e.eventId,
           timestamp: e.timestamp,
           logicalId: e.logicalId,

@@ -2,7 +2,7 @@
  * One deployment record (DESIGN.md §4, issue 4 §4): everything needed to know what was deployed
  * and to deploy exactly that again. Stored as one JSON file per record, schema-versioned.
  */
-import type { PlannedChange } from '../events';
+import type { PlannedChange, StackEventFacts } from '../events';
 import type { DeploymentKind, DeploymentStatus, StepRecord } from '../model';
 
 /** Bump when a stored field changes meaning; readers refuse newer versions instead of guessing. */
@@ -81,7 +81,7 @@ export interface DeploymentRecord {
    * The stack events of this operation (its ClientRequestToken), oldest first, reasons masked,
    * so a finished run's panel shows them without asking AWS. Bounded by STACK_EVENTS_KEPT.
    */
-  stackEvents?: StackEventRecord[];
+  stackEvents?: StackEventFacts[];
   /** The stack's outputs after a successful operation (masked like the log). */
   outputs?: Record<string, string>;
   /**
@@ -89,18 +89,6 @@ export interface DeploymentRecord {
    * Kept as JSON; the history store never interprets it.
    */
   extra?: Record<string, unknown>;
-}
-
-/** One CloudFormation stack event as recorded (the engine's `stack-event`, without its envelope). */
-export interface StackEventRecord {
-  readonly eventId: string;
-  /** When CloudFormation says it happened (ISO). */
-  readonly timestamp: string;
-  readonly logicalId: string;
-  readonly resourceType: string;
-  readonly physicalId?: string;
-  readonly status: string;
-  readonly reason?: string;
 }
 
 /** Stack events kept in a record: the newest ones (where a failure shows) when there are more. */
