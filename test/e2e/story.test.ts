@@ -304,6 +304,7 @@ describe("the newcomer's story in a real VS Code: deploy, watch, catch a bad rel
         return text ? text : undefined;
       }, 15_000);
       assert.match(restored, new RegExp(`^Restored deployment ${versions.v1Id}`));
+      assert.doesNotMatch(restored, new RegExp(ALARM), 'the verdict above says why; the restore line does not repeat it');
       await wb().screenshot('7-run-panel-rollback');
     }));
 

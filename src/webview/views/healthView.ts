@@ -39,7 +39,10 @@ export class HealthView {
       const what = { started: 'Rolling back to', succeeded: 'Restored', failed: 'Rollback failed; target was', skipped: 'Not rolled back; target would be' }[r.phase];
       this.rollback.className = `rollback rollback-${r.phase}`;
       const own = r.rollbackDeploymentId ? ` · rollback run ${r.rollbackDeploymentId}` : '';
-      setText(this.rollback, `${what} ${target ? `deployment ${target}` : 'the last stable version'}${r.reason ? ` — ${r.reason}` : ''}${r.at ? ` (${formatTime(r.at)})` : ''}${own}`);
+      // Why it rolled back is the verdict's line, just above; only a rollback that failed or was
+      // skipped has a reason of its own worth reading here.
+      const why = r.reason && (r.phase === 'failed' || r.phase === 'skipped') ? ` — ${r.reason}` : '';
+      setText(this.rollback, `${what} ${target ? `deployment ${target}` : 'the last stable version'}${why}${r.at ? ` (${formatTime(r.at)})` : ''}${own}`);
     }
     this.tick(now);
   }
