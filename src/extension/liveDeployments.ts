@@ -23,6 +23,8 @@ export interface LiveDeployment {
   rollbackPolicy?: 'auto' | 'prompt' | 'off';
   /** The alarm an unhealthy verdict blamed. */
   alarm?: string;
+  /** Why the health watch found it unhealthy (the final `reason` then says what was done about it). */
+  unhealthyReason?: string;
   /** The last stack status the engine saw for this deployment's operation. */
   stackStatus?: string;
   /** For an automatic rollback started by this deployment: the rollback's own record. */
@@ -103,7 +105,7 @@ export class LiveDeployments {
         return { deployment: d, event, finishedNow: false };
       case 'watch-verdict':
         if (event.alarm) d.alarm = event.alarm;
-        if (event.verdict === 'unhealthy') d.reason = event.reason;
+        if (event.verdict === 'unhealthy') d.reason = d.unhealthyReason = event.reason;
         return { deployment: d, event, finishedNow: false };
       case 'alarm-changed':
         if (event.to === 'ALARM' && !d.alarm) d.alarm = event.alarm;

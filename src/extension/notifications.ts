@@ -116,8 +116,11 @@ export class DeploymentNotifications implements vscode.Disposable {
         const actions = [Actions.viewLogs, ...(d.alarm ? [Actions.openAlarm] : []), ...(d.rollbackDeploymentId ? [Actions.showRun] : [])];
         const restored = d.rollbackDeploymentId ? this.host.live.get(d.rollbackDeploymentId) : undefined;
         const to = restored?.commit ? ` to ${shortCommit(restored.commit)}` : '';
+        // Why it was unhealthy; what was done about it is this message's own first half.
+        const why = d.unhealthyReason ?? d.reason;
+        const alarm = d.alarm && !why?.includes(d.alarm) ? ` (alarm ${d.alarm})` : '';
         const choice = await vscode.window.showWarningMessage(
-          `Deploy Guard: ${d.environment} — ${version(d)} was unhealthy and was rolled back automatically${to}${d.alarm ? ` (alarm ${d.alarm})` : ''}${because(d.reason)}`,
+          `Deploy Guard: ${d.environment} — ${version(d)} was unhealthy and was rolled back automatically${to}${alarm}${because(why)}`,
           ...actions,
         );
         if (choice === Actions.viewLogs) await this.showRun(d.id);

@@ -118,6 +118,19 @@ describe('LiveDeployments (the model every view reads)', () => {
     live.apply(finished('d1', 'rolled-back', 'alarm orders-5xx went into ALARM'));
     assert.equal(live.forEnvironment('prod')?.status, 'rolled-back');
     assert.equal(live.forEnvironment('prod')?.reason, 'alarm orders-5xx went into ALARM');
+    assert.equal(live.get('d1')?.unhealthyReason, undefined, 'no verdict was announced in this test');
+  });
+
+  it('keeps why the watch found a deployment unhealthy apart from how it ended', () => {
+    const live = new LiveDeployments();
+    live.apply(started('d1'));
+    live.apply(status('d1', 'watching'));
+    const why = 'alarm orders-5xx entered ALARM at 2026-11-27T01:00:00Z: Threshold Crossed';
+    live.apply({ type: 'watch-verdict', deploymentId: 'd1', at: iso(T0), verdict: 'unhealthy', alarm: 'orders-5xx', reason: why, polls: 3 });
+    live.apply(finished('d1', 'rolled-back', `rolled back to stable deployment d0, which is current again: ${why}`));
+    assert.equal(live.get('d1')?.unhealthyReason, why);
+    assert.match(live.get('d1')?.reason ?? '', /^rolled back to stable deployment d0/);
+    assert.equal(live.get('d1')?.alarm, 'orders-5xx');
   });
 
   it('ignores events of deployments it never saw start, and re-announcing keeps what is known', () => {
