@@ -25,6 +25,7 @@ import type { HealthConfig } from '../../src/core/pipeline/types';
 import type { ConfirmRollback } from '../../src/core/rollback/afterUnhealthy';
 import { ACCOUNT, deployVersion, engineContext, health, memoryLogger, putAlarm, rawCloudWatch, REGION, setAlarm, useMotoCredentials, versionedPipeline, versionedTemplate as template, watchStarted } from '../support/healthFixtures';
 import { startMoto, type Moto } from '../support/moto';
+import { healthFromExtra } from '../../src/extension/runPanel/fromRecord';
 
 const STACK = 'orders-dev';
 
@@ -106,6 +107,20 @@ describe('automatic rollback through the deploy engine, on moto', () => {
     assert.equal(current.rollbackTargetId, v1.record.id);
     assert.equal(current.template.sha256, v1.record.template.sha256, 'v1 is current');
     assert.equal(records.filter((r) => r.kind === 'rollback').length, 1, 'exactly one rollback');
+
+    // What a finished run's panel reads back from the record: alarms with their last states,
+    // the bake window, the verdict and what was restored — as the live panel showed them.
+    const health = healthFromExtra(stored.extra);
+    assert.ok(health, 'the record keeps the health watch');
+    assert.equal(health.alarms.find((a) => a.name === 'orders-5xx')?.state, 'ALARM');
+    assert.ok(health.alarms.find((a) => a.name === 'orders-5xx')?.changedAt, 'when it changed');
+    assert.ok(health.bakeStartedAt && health.bakeEndsAt && health.bakeEndsAt > health.bakeStartedAt);
+    assert.equal(health.verdict?.kind, 'unhealthy');
+    assert.equal(health.verdict?.alarm, 'orders-5xx');
+    assert.equal(health.rollback?.phase, 'succeeded');
+    assert.equal(health.rollback?.targetDeploymentId, v1.record.id);
+    assert.equal(health.rollback?.targetCommit, v1.record.commit);
+    assert.equal(health.rollback?.rollbackDeploymentId, current.id);
 
     const types = events.filter((e) => e.deploymentId === v2.record.id).map((e) => e.type);
     for (const t of ['alarms-checked', 'watch-started', 'alarm-changed', 'watch-verdict', 'rollback-started', 'rollback-finished']) {

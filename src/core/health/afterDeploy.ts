@@ -24,6 +24,7 @@ import type { Clock } from '../time';
 import { cloudWatchAlarmSource, type AlarmSource } from './alarmSource';
 import type { HealthPreflight } from './beforeDeploy';
 import { resolveGuardedAlarms } from './resolve';
+import { AlarmStates, recordedHealth, type RecordedRollback } from './recordedHealth';
 import type { AlarmState, FinalVerdict } from './types';
 import { watchAlarms } from './watcher';
 
@@ -122,6 +123,8 @@ export async function watchAfterDeploy(ctx: AfterDeployContext): Promise<AfterDe
     const recordsAtStart = ctx.history.list();
     recordsAtStart.catch(() => undefined); // awaited below when needed
     let polls = 0;
+    const alarmStates = new AlarmStates(checkpoint.alarms, checkpoint.baseline);
+    let verdictAt = ctx.clock.now();
     if (!verdict) {
       ctx.emit({
         type: 'watch-started',
@@ -147,7 +150,8 @@ export async function watchAfterDeploy(ctx: AfterDeployContext): Promise<AfterDe
         signal: ctx.signal,
         clock: ctx.clock,
         readHistory: checkpoint.historySupported !== false,
-        onAlarmChanged: (c) =>
+        onAlarmChanged: (c) => {
+          alarmStates.changed(c);
           ctx.emit({
             type: 'alarm-changed',
             deploymentId: record.id,
@@ -158,11 +162,13 @@ export async function watchAfterDeploy(ctx: AfterDeployContext): Promise<AfterDe
             changedAt: iso(c.at),
             source: c.source,
             reason: c.reason,
-          }),
+          });
+        },
         onHistoryUnsupported: (why) =>
           ctx.emit({ type: 'notice', deploymentId: record.id, at: iso(ctx.clock.now()), level: 'info', code: 'alarm-history-unavailable', message: why }),
       });
       verdict = result.verdict;
+      verdictAt = ctx.clock.now();
       polls = result.polls;
       checkpoint = { ...checkpoint, verdict, historySupported: result.historySupported };
       // An unhealthy verdict is written together with the rollback's intent (one durable write
@@ -180,8 +186,11 @@ export async function watchAfterDeploy(ctx: AfterDeployContext): Promise<AfterDe
       });
     }
 
-    const watched = checkpoint.alarms;
-    const extra = (more: Record<string, unknown> = {}) => ({ health: { alarms: watched, verdict, ...more } });
+    const finalVerdict = verdict;
+    const { bakeStartedAt, deadline } = checkpoint;
+    const extra = (rollback?: RecordedRollback) => ({
+      health: recordedHealth({ alarms: alarmStates.list(), bakeStartedAt, deadline, verdict: finalVerdict, verdictAt, ...(rollback ? { rollback } : {}) }),
+    });
     switch (verdict.kind) {
       case 'healthy':
         await saved;
@@ -234,7 +243,18 @@ export async function watchAfterDeploy(ctx: AfterDeployContext): Promise<AfterDe
           status: outcome.status,
           reason: outcome.reason,
           exitCode: outcome.exitCode,
-          extra: extra({ alarm: verdict.alarm, rollbackTargetId: outcome.targetId, rollbackDeploymentId: outcome.rollbackDeploymentId }),
+          extra: extra(
+            outcome.targetId
+              ? {
+                  phase: outcome.status === 'rolled-back' ? 'succeeded' : outcome.status === 'rollback-failed' ? 'failed' : 'skipped',
+                  targetDeploymentId: outcome.targetId,
+                  ...optional('targetCommit', records.find((r) => r.id === outcome.targetId)?.commit),
+                  ...optional('rollbackDeploymentId', outcome.rollbackDeploymentId),
+                  reason: outcome.reason,
+                  at: ctx.clock.now(),
+                }
+              : undefined,
+          ),
         };
       }
     }
@@ -296,4 +316,9 @@ async function persist(ctx: AfterDeployContext, checkpoint: WatchCheckpoint): Pr
 
 function iso(ms: number): string {
   return new Date(ms).toISOString();
+}
+
+/** `{ [key]: value }` when there is a value: optional fields stay absent rather than undefined. */
+function optional<K extends string>(key: K, value: string | undefined): { [P in K]?: string } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: string };
 }

@@ -93,6 +93,7 @@ export function healthFromExtra(extra: Record<string, unknown> | undefined): Hea
           phase: rollback['phase'] as RollbackView['phase'],
           targetDeploymentId: str(rollback['targetDeploymentId']),
           targetCommit: str(rollback['targetCommit']),
+          rollbackDeploymentId: str(rollback['rollbackDeploymentId']),
           reason: str(rollback['reason']),
           at: num(rollback['at']),
         }

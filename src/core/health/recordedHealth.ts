@@ -1,0 +1,60 @@
+/**
+ * What a deployment's record keeps of its health watch (`extra.health`), so a finished run read
+ * back from history shows what a live one showed: each guarded alarm with its last state, the
+ * bake window, the verdict and what a rollback restored. Plain JSON; the history store never
+ * interprets it, and the run panel reads it back defensively.
+ */
+import type { AlarmState, FinalVerdict } from './types';
+import type { AlarmChange } from './watcher';
+
+export interface RecordedAlarm {
+  readonly name: string;
+  readonly state: AlarmState;
+  /** Epoch ms of the change the watch saw last (absent: unchanged since the bake began). */
+  readonly changedAt?: number;
+  readonly reason?: string;
+}
+
+export interface RecordedRollback {
+  readonly phase: 'succeeded' | 'failed' | 'skipped';
+  readonly targetDeploymentId: string;
+  readonly targetCommit?: string;
+  readonly rollbackDeploymentId?: string;
+  readonly reason: string;
+  readonly at: number;
+}
+
+/** The guarded alarms' states during the watch: the baseline, then every change seen. */
+export class AlarmStates {
+  private readonly alarms = new Map<string, RecordedAlarm>();
+
+  constructor(names: readonly string[], baseline: Readonly<Record<string, AlarmState>>) {
+    for (const name of names) this.alarms.set(name, { name, state: baseline[name] ?? 'MISSING' });
+  }
+
+  changed(change: AlarmChange): void {
+    this.alarms.set(change.name, { name: change.name, state: change.to, changedAt: change.at, ...(change.reason ? { reason: change.reason } : {}) });
+  }
+
+  list(): RecordedAlarm[] {
+    return [...this.alarms.values()];
+  }
+}
+
+export function recordedHealth(facts: {
+  readonly alarms: readonly RecordedAlarm[];
+  readonly bakeStartedAt: number;
+  readonly deadline: string;
+  readonly verdict: FinalVerdict;
+  readonly verdictAt: number;
+  readonly rollback?: RecordedRollback;
+}): Record<string, unknown> {
+  const { verdict } = facts;
+  return {
+    alarms: facts.alarms,
+    bakeStartedAt: facts.bakeStartedAt,
+    bakeEndsAt: Date.parse(facts.deadline),
+    verdict: { kind: verdict.kind, reason: verdict.reason, at: facts.verdictAt, ...(verdict.kind === 'unhealthy' ? { alarm: verdict.alarm } : {}) },
+    ...(facts.rollback ? { rollback: facts.rollback } : {}),
+  };
+}
