@@ -119,7 +119,7 @@ describe('automatic rollback through the deploy engine, on moto', () => {
     assert.equal(health.verdict?.alarm, 'orders-5xx');
     assert.equal(health.rollback?.phase, 'succeeded');
     assert.equal(health.rollback?.targetDeploymentId, v1.record.id);
-    assert.equal(health.rollback?.targetCommit, v1.record.commit);
+    assert.equal(health.rollback?.targetCommit, 'sha-v1');
     assert.equal(health.rollback?.rollbackDeploymentId, current.id);
 
     const types = events.filter((e) => e.deploymentId === v2.record.id).map((e) => e.type);
@@ -128,6 +128,8 @@ describe('automatic rollback through the deploy engine, on moto', () => {
     }
     const finished = events.find((e) => e.type === 'rollback-finished');
     assert.ok(finished?.type === 'rollback-finished' && finished.outcome === 'rolled-back' && finished.targetId === v1.record.id);
+    const started = events.find((e) => e.type === 'rollback-started');
+    assert.ok(started?.type === 'rollback-started' && started.targetCommit === 'sha-v1', 'the live panel can name the commit restored');
   });
 
   it('a watch resumed after a crash mid-rollback never starts a second rollback (found by its token)', async () => {

@@ -61,6 +61,8 @@ export interface RollbackStartedEvent extends HealthEventBase {
   readonly type: 'rollback-started';
   /** The stable record being restored. */
   readonly targetId: string;
+  /** Its commit, when it was deployed from one. */
+  readonly targetCommit?: string;
   /** The new record of the rollback itself, once it exists. */
   readonly rollbackDeploymentId?: string;
   readonly clientRequestToken: string;

@@ -158,6 +158,7 @@ async function runRestore(options: AfterUnhealthyOptions, target: DeploymentReco
     deploymentId: deployment.id,
     at: new Date().toISOString(),
     targetId: target.id,
+    ...(target.commit ? { targetCommit: target.commit } : {}),
     clientRequestToken: mark.token,
     reason,
   });

@@ -227,7 +227,7 @@ export class RunModel {
       case 'rollback-started':
         this.applyHealth({
           type: 'rollback',
-          rollback: { phase: 'started', targetDeploymentId: event.targetId, rollbackDeploymentId: event.rollbackDeploymentId, reason: event.reason, at },
+          rollback: { phase: 'started', targetDeploymentId: event.targetId, targetCommit: event.targetCommit, rollbackDeploymentId: event.rollbackDeploymentId, reason: event.reason, at },
         });
         break;
       case 'rollback-finished': {

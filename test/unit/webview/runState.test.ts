@@ -135,15 +135,15 @@ describe('run panel state: a reducer over engine events', () => {
     assert.deepEqual(health.rollbackTriggers, ['a', 'b']);
     model.apply({ type: 'alarm-changed', deploymentId: ID, at: at(), alarm: 'a', from: 'OK', to: 'ALARM', changedAt: '2026-11-26T22:59:00.000Z', source: 'poll', reason: 'Threshold Crossed' });
     model.apply({ type: 'watch-verdict', deploymentId: ID, at: at(), verdict: 'unhealthy', alarm: 'a', reason: 'a went into ALARM', polls: 4 });
-    model.apply({ type: 'rollback-started', deploymentId: ID, at: at(), targetId: 'v1', rollbackDeploymentId: 'r1', clientRequestToken: 't', reason: 'a went into ALARM' });
+    model.apply({ type: 'rollback-started', deploymentId: ID, at: at(), targetId: 'v1', targetCommit: 'c0ffee1234', rollbackDeploymentId: 'r1', clientRequestToken: 't', reason: 'a went into ALARM' });
     model.apply({ type: 'rollback-finished', deploymentId: ID, at: at(), outcome: 'rolled-back', reason: 'v1 is back' });
     health = model.snapshot().health!;
     assert.equal(health.alarms.find((x) => x.name === 'a')!.state, 'ALARM');
     assert.equal(health.alarms.find((x) => x.name === 'a')!.changedAt, Date.parse('2026-11-26T22:59:00.000Z'));
     assert.deepEqual(health.verdict && { kind: health.verdict.kind, alarm: health.verdict.alarm }, { kind: 'unhealthy', alarm: 'a' });
     assert.deepEqual(
-      health.rollback && { phase: health.rollback.phase, target: health.rollback.targetDeploymentId, own: health.rollback.rollbackDeploymentId },
-      { phase: 'succeeded', target: 'v1', own: 'r1' },
+      health.rollback && { phase: health.rollback.phase, target: health.rollback.targetDeploymentId, commit: health.rollback.targetCommit, own: health.rollback.rollbackDeploymentId },
+      { phase: 'succeeded', target: 'v1', commit: 'c0ffee1234', own: 'r1' },
     );
     assert.deepEqual(model.alarmNames, ['a', 'b', 'c']);
   });
