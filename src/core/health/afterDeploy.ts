@@ -24,7 +24,7 @@ import type { Clock } from '../time';
 import { cloudWatchAlarmSource, type AlarmSource } from './alarmSource';
 import type { HealthPreflight } from './beforeDeploy';
 import { resolveGuardedAlarms } from './resolve';
-import { AlarmStates, recordedHealth, type RecordedRollback } from './recordedHealth';
+import { AlarmStates, recordedHealth, recordedRollback, type RecordedRollback } from './recordedHealth';
 import type { AlarmState, FinalVerdict } from './types';
 import { watchAlarms } from './watcher';
 
@@ -243,18 +243,7 @@ export async function watchAfterDeploy(ctx: AfterDeployContext): Promise<AfterDe
           status: outcome.status,
           reason: outcome.reason,
           exitCode: outcome.exitCode,
-          extra: extra(
-            outcome.targetId
-              ? {
-                  phase: outcome.status === 'rolled-back' ? 'succeeded' : outcome.status === 'rollback-failed' ? 'failed' : 'skipped',
-                  targetDeploymentId: outcome.targetId,
-                  ...optional('targetCommit', records.find((r) => r.id === outcome.targetId)?.commit),
-                  ...optional('rollbackDeploymentId', outcome.rollbackDeploymentId),
-                  reason: outcome.reason,
-                  at: ctx.clock.now(),
-                }
-              : undefined,
-          ),
+          extra: extra(recordedRollback(outcome, records, ctx.clock.now())),
         };
       }
     }
@@ -318,7 +307,3 @@ function iso(ms: number): string {
   return new Date(ms).toISOString();
 }
 
-/** `{ [key]: value }` when there is a value: optional fields stay absent rather than undefined. */
-function optional<K extends string>(key: K, value: string | undefined): { [P in K]?: string } {
-  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: string };
-}

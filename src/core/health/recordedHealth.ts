@@ -4,6 +4,8 @@
  * bake window, the verdict and what a rollback restored. Plain JSON; the history store never
  * interprets it, and the run panel reads it back defensively.
  */
+import type { DeploymentRecord } from '../history/record';
+import type { DeploymentStatus } from '../model';
 import type { AlarmState, FinalVerdict } from './types';
 import type { AlarmChange } from './watcher';
 
@@ -56,5 +58,23 @@ export function recordedHealth(facts: {
     bakeEndsAt: Date.parse(facts.deadline),
     verdict: { kind: verdict.kind, reason: verdict.reason, at: facts.verdictAt, ...(verdict.kind === 'unhealthy' ? { alarm: verdict.alarm } : {}) },
     ...(facts.rollback ? { rollback: facts.rollback } : {}),
+  };
+}
+
+/** What the decision after an unhealthy verdict leaves in the record; nothing without a target. */
+export function recordedRollback(
+  outcome: { readonly status: DeploymentStatus; readonly targetId?: string; readonly rollbackDeploymentId?: string; readonly reason: string },
+  records: readonly DeploymentRecord[],
+  at: number,
+): RecordedRollback | undefined {
+  if (!outcome.targetId) return undefined;
+  const targetCommit = records.find((r) => r.id === outcome.targetId)?.commit;
+  return {
+    phase: outcome.status === 'rolled-back' ? 'succeeded' : outcome.status === 'rollback-failed' ? 'failed' : 'skipped',
+    targetDeploymentId: outcome.targetId,
+    ...(targetCommit ? { targetCommit } : {}),
+    ...(outcome.rollbackDeploymentId ? { rollbackDeploymentId: outcome.rollbackDeploymentId } : {}),
+    reason: outcome.reason,
+    at,
   };
 }
