@@ -12,6 +12,7 @@ import {
   statusBarText,
   waitForEnvironmentRow,
   waitForStatusBar,
+  withScreenshot,
   type EditorFixture,
 } from './editorSupport';
 import { DEFAULT_VSIX, startWorkbench, waitFor, type Workbench } from './support/workbench';
@@ -22,15 +23,6 @@ import { DEFAULT_VSIX, startWorkbench, waitFor, type Workbench } from './support
 // One workbench serves the trusted tests in order (each builds on the history the last left).
 const START_TIMEOUT = 5 * 60_000;
 const STATUS_KEY = 'ctrl+alt+shift+f9';
-
-async function withScreenshot(bench: Workbench | undefined, name: string, body: () => Promise<void>): Promise<void> {
-  try {
-    await body();
-  } catch (err) {
-    await bench?.screenshot(`FAILED-${name}`).catch(() => undefined);
-    throw err;
-  }
-}
 
 const short = (sha: string) => sha.slice(0, 7);
 

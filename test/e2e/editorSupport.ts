@@ -192,11 +192,21 @@ export function waitForEnvironmentRow(bench: Workbench, environment: string, mat
 }
 
 /** Deploys from the palette: Deploy…, pick the environment, approve the pipeline on its first run. */
-export async function deployFromPalette(bench: Workbench, environment: string): Promise<void> {
+export async function deployFromPalette(bench: Workbench, environment: string, approvalTimeoutMs = 5_000): Promise<void> {
   await bench.runCommand('Deploy Guard: Deploy…');
   await pickQuickItem(bench.page, environment);
   // The first run of this pipeline in this window's user data asks (issue 3's approval).
-  await answerDialog(bench.page, 'Run Pipeline', 5_000);
+  await answerDialog(bench.page, 'Run Pipeline', approvalTimeoutMs);
+}
+
+/** Runs a test's body; when it fails, saves a screenshot of the workbench as it was. */
+export async function withScreenshot(bench: Workbench | undefined, name: string, body: () => Promise<void>): Promise<void> {
+  try {
+    await body();
+  } catch (err) {
+    await bench?.screenshot(`FAILED-${name}`).catch(() => undefined);
+    throw err;
+  }
 }
 
 /**

@@ -248,22 +248,9 @@ describe('the run panel in a real VS Code', { timeout: START_TIMEOUT + 180_000 }
     ];
     const unreadable: string[] = [];
     for (const { theme, bodyClass, light } of themes) {
-      // The way a person does it: Preferences: Color Theme, type the name, Enter. Again if the
-      // picker closed under us (the panel's webview takes focus back: microsoft/vscode#93950).
-      const page = wb().page;
-      await waitFor(`the ${theme} theme to be chosen`, async () => {
-        await wb().runCommand('Preferences: Color Theme');
-        const typed = await page.locator('.quick-input-widget .quick-input-box input').fill(theme, { timeout: 3_000 }).then(() => true, () => false);
-        // VS Code 1.100 lists "Light Modern" with its setting name, "Default Light Modern", beside it.
-        const named = new RegExp(`^\\s*${theme}\\s*$`);
-        const row = page
-          .locator('.quick-input-widget .monaco-list-row')
-          .filter({ has: page.locator('.label-name, .label-description', { hasText: named }) })
-          .first();
-        if (!typed || !(await row.waitFor({ state: 'visible', timeout: 10_000 }).then(() => true, () => false))) return undefined;
-        await row.click();
-        return true;
-      }, 90_000, 500);
+      // The way a person does it. VS Code 1.100 lists "Light Modern" with its setting name,
+      // "Default Light Modern", beside it.
+      await wb().runCommandAndPick('Preferences: Color Theme', theme, new RegExp(`^\\s*${theme}\\s*$`));
       const frame = await openPanel();
       await waitFor(`the panel to take the ${theme} theme`, async () => ((await frame.locator(`body.${bodyClass}`).count()) > 0 ? true : undefined), 30_000);
       const colours = await waitFor(`the ${theme} colours to settle`, async () => {

@@ -5,12 +5,13 @@ import { join } from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import { CloudFormationClient, DescribeStacksCommand, GetTemplateCommand } from '@aws-sdk/client-cloudformation';
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import type { Frame, Page } from 'playwright-core';
+import type { Frame } from 'playwright-core';
 import { BAD_RELEASE_REASON, cloudWatch, createGuardedAlarms, setAlarmState } from '../../scripts/demo/alarms';
 import { createSampleRepo, headSha, readTemplate, V2_CODE_LINE, writeV2Template, type SampleRepo } from '../../scripts/demo/sampleRepo';
 import type { DeploymentRecord } from '../../src/core/history/record';
 import { MOTO_ENV, startMoto, type Moto } from '../support/moto';
 import { measureActivation, readStatus, STATUS_KEYBINDING } from './activationProbe';
+import { answerDialog, deployFromPalette, waitForStatusBar, withScreenshot } from './editorSupport';
 import { ARTIFACTS_DIR, startWorkbench, waitFor, type Workbench } from './support/workbench';
 
 // The newcomer's story (issue 9) end to end in a real VS Code (code-server + Chromium) against a
@@ -25,39 +26,6 @@ const ALARM = 'orders-prod-5xx';
 /** Short, so the suite stays fast; long enough to flip the alarm while v2 bakes. */
 const BAKE = '40s';
 const short = (sha: string) => sha.slice(0, 7);
-
-async function withScreenshot(bench: Workbench | undefined, name: string, body: () => Promise<void>): Promise<void> {
-  try {
-    await body();
-  } catch (err) {
-    await bench?.screenshot(`FAILED-${name}`).catch(() => undefined);
-    throw err;
-  }
-}
-
-/** Clicks a modal dialog's button if that dialog shows up within the time given (the prod confirmation, the first-run approval). */
-async function answerDialogIfShown(page: Page, button: string, timeoutMs: number): Promise<boolean> {
-  const locator = page.locator('.monaco-dialog-box .monaco-button', { hasText: new RegExp(`^\\s*${button}\\s*$`) });
-  try {
-    await locator.first().waitFor({ state: 'visible', timeout: timeoutMs });
-  } catch {
-    return false;
-  }
-  await locator.first().click();
-  return true;
-}
-
-async function statusBarText(page: Page, environment: string): Promise<string> {
-  const texts = await page.locator('.part.statusbar .statusbar-item').allTextContents();
-  return texts.map((t) => t.replace(/\u00a0/g, ' ').trim()).find((t) => t.startsWith(`${environment}:`)) ?? '';
-}
-
-function waitForStatusBar(bench: Workbench, environment: string, match: RegExp, timeoutMs: number): Promise<string> {
-  return waitFor(`the status bar to show ${environment}: ${match}`, async () => {
-    const text = await statusBarText(bench.page, environment);
-    return match.test(text) ? text : undefined;
-  }, timeoutMs, 100);
-}
 
 describe("the newcomer's story in a real VS Code: deploy, watch, catch a bad release, roll back, tell", { timeout: START_TIMEOUT + 10 * 60_000 }, () => {
   let moto: Moto | undefined;
@@ -88,17 +56,6 @@ describe("the newcomer's story in a real VS Code: deploy, watch, catch a bad rel
       return [];
     }
     return names.sort().reverse().map((n) => JSON.parse(readFileSync(join(dir, n), 'utf8')) as DeploymentRecord);
-  };
-
-  /** Deploy… from the palette, pick prod, approve the pipeline's first run in this window. */
-  const deployProdFromPalette = async () => {
-    const page = wb().page;
-    await wb().runCommand('Deploy Guard: Deploy…');
-    const prodPick = page.locator('.quick-input-widget .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: /^\s*prod\s*$/ }) });
-    await prodPick.first().waitFor({ state: 'visible', timeout: 20_000 });
-    await prodPick.first().click();
-    // The first run of this pipeline (issue 3's approval) asks before any step runs.
-    await answerDialogIfShown(page, 'Run Pipeline', 10_000);
   };
 
   before(async () => {
@@ -177,7 +134,7 @@ describe("the newcomer's story in a real VS Code: deploy, watch, catch a bad rel
   it('deploys prod v1 from the palette (confirming the change set): it bakes and becomes stable', () =>
     withScreenshot(bench, 'v1', async () => {
       const page = wb().page;
-      await deployProdFromPalette();
+      await deployFromPalette(wb(), 'prod', 10_000);
       // prod asks before its stack changes, showing the change set.
       const confirm = page.locator('.monaco-dialog-box', { hasText: 'Deploy to prod?' });
       await confirm.waitFor({ state: 'visible', timeout: 90_000 });
@@ -204,19 +161,7 @@ describe("the newcomer's story in a real VS Code: deploy, watch, catch a bad rel
       const page = wb().page;
       // The infrastructure part of v2 (a dead-letter queue) lands on disk; the code part is typed.
       writeV2Template(repo());
-      // Quick Open, again if it closed under us: v1's run panel (a webview) may take the focus
-      // back a moment after it is shown (microsoft/vscode#93950).
-      await waitFor('src/orders.js to open', async () => {
-        await page.keyboard.press('Control+P');
-        const typed = await page.locator('.quick-input-widget .quick-input-box input').fill('src/orders.js', { timeout: 3_000 }).then(() => true, () => false);
-        const opened = typed && (await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'orders.js' }).first().click({ timeout: 10_000 }).then(() => true, () => false));
-        if (!opened) await page.keyboard.press('Escape');
-        return opened ? true : undefined;
-      }, 60_000, 500);
-      const editor = page.locator('.part.editor .monaco-editor[data-uri$="src/orders.js"]').first();
-      await editor.waitFor({ state: 'visible', timeout: 15_000 });
-      await editor.locator('.view-lines').click();
-      await page.locator('.part.editor .monaco-editor.focused[data-uri$="src/orders.js"]').first().waitFor({ state: 'visible', timeout: 10_000 });
+      await wb().openFileForTyping('src/orders.js');
       await page.keyboard.press('Control+End');
       await page.keyboard.press('Enter');
       // Typed as text (no auto-closing brackets to trip over).
@@ -232,7 +177,7 @@ describe("the newcomer's story in a real VS Code: deploy, watch, catch a bad rel
       await wb().screenshot('4-commit-message');
       await page.keyboard.press('Enter');
       // The push trigger deploys the pushed commit (the first run of the pipeline may ask first).
-      await answerDialogIfShown(page, 'Run Pipeline', 10_000);
+      await answerDialog(page, 'Run Pipeline', 10_000);
       // The deploy of prod confirms its change set first (the push trigger's words, or Deploy…'s).
       const confirm = page.locator('.monaco-dialog-box', { hasText: /wants to deploy \w+ to prod|Deploy to prod\?/ });
       await confirm.waitFor({ state: 'visible', timeout: 90_000 });

@@ -178,19 +178,7 @@ describe('Save, Commit, Push and Deploy in a real VS Code, against moto', { time
     const head = git(repo, 'rev-parse', 'HEAD');
 
     const editAndSave = async (text: string) => {
-      // Again if Quick Open closed under us (a run panel's webview taking the focus back).
-      await waitFor('notes.txt to open', async () => {
-        await wb().runCommand('Go to File...');
-        const typed = await page.locator('.quick-input-widget .quick-input-box input').fill('notes.txt', { timeout: 3_000 }).then(() => true, () => false);
-        const opened = typed && (await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'notes.txt' }).first().click({ timeout: 10_000 }).then(() => true, () => false));
-        return opened ? true : undefined;
-      }, 60_000, 500);
-      // Go to File leaves the focus in the opened editor (another panel may cover other editors),
-      // but a run panel's webview can take it back a moment later (microsoft/vscode#93950) and
-      // swallow the first keys: click into the text and wait until the editor has the focus.
-      await page.locator('.tab.active', { hasText: 'notes.txt' }).first().waitFor({ state: 'visible', timeout: 20_000 });
-      await page.locator('.part.editor .monaco-editor .view-lines').first().click();
-      await page.locator('.part.editor .monaco-editor.focused').first().waitFor({ state: 'visible', timeout: 10_000 });
+      await wb().openFileForTyping('notes.txt');
       await page.keyboard.press('Control+End');
       await page.keyboard.type(text);
       await page.keyboard.press('Control+S');

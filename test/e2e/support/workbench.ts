@@ -91,6 +91,14 @@ export interface Workbench {
   readonly userDataDir: string;
   /** Runs a command by its palette title ("Deploy Guard: Show Extension Logs") through F1. */
   runCommand(title: string): Promise<void>;
+  /**
+   * Runs a command that opens a quick pick (Go to File..., Preferences: Color Theme), types
+   * `text` and clicks the row whose label or description matches `row` — all again if a
+   * webview taking the focus back closed the pick under us (microsoft/vscode#93950).
+   */
+  runCommandAndPick(title: string, text: string, row: RegExp): Promise<void>;
+  /** Opens a workspace file (path relative to the workspace) and puts the keyboard focus in its text. */
+  openFileForTyping(path: string): Promise<void>;
   /** Opens an activity-bar container (default "Deploy Guard") and waits for its first view. */
   openView(container?: string): Promise<void>;
   /** The activity-bar icon of a container (by its title), e.g. to assert it is there. */
@@ -373,6 +381,32 @@ function createWorkbench(parts: Parts): Workbench {
     await waitFor('the palette to take the command', async () => ((await quickInput.isVisible()) && (await input.inputValue()) === `>${title}` ? undefined : true), 5000);
   };
 
+  const runCommandAndPick = async (title: string, text: string, row: RegExp): Promise<void> => {
+    await waitFor(
+      `"${text}" to be picked in ${title}`,
+      async () => {
+        await runCommand(title);
+        const typed = await quickInput.locator('.quick-input-box input').fill(text, { timeout: 3_000 }).then(() => true, () => false);
+        const target = quickInput.locator('.monaco-list-row').filter({ has: page.locator('.label-name, .label-description', { hasText: row }) }).first();
+        const picked = typed && (await target.click({ timeout: 10_000 }).then(() => true, () => false));
+        return picked ? true : undefined;
+      },
+      90_000,
+      500,
+    );
+  };
+
+  const openFileForTyping = async (path: string) => {
+    const name = path.split('/').pop() ?? path;
+    await runCommandAndPick('Go to File...', path, new RegExp(`^\\s*${escapeRegExp(name)}\\s*$`));
+    // Go to File leaves the focus in the editor, but a run panel's webview can take it back a
+    // moment later and swallow the first keys: click into the text and wait for the focus.
+    const editor = page.locator(`.part.editor .monaco-editor[data-uri$="${path}"]`).first();
+    await editor.waitFor({ state: 'visible', timeout: 20_000 });
+    await editor.locator('.view-lines').click();
+    await page.locator(`.part.editor .monaco-editor.focused[data-uri$="${path}"]`).first().waitFor({ state: 'visible', timeout: 10_000 });
+  };
+
   /** An activity-bar icon: its aria-label is the container's title, plus its keybinding if it has one. */
   const activityBarItem = (container: string) =>
     page.locator(`.part.activitybar a.action-label[aria-label="${container}"], .part.activitybar a.action-label[aria-label^="${container} ("]`).first();
@@ -546,6 +580,8 @@ function createWorkbench(parts: Parts): Workbench {
     workspace: parts.workspace,
     userDataDir: parts.userDataDir,
     runCommand,
+    runCommandAndPick,
+    openFileForTyping,
     activityBarItem,
     openView,
     visibleViews,
