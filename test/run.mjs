@@ -34,9 +34,8 @@ const needsPackage = files.some((f) => f.includes(join('test', 'e2e')) || f.ends
 const build = spawnSync('npm', ['run', needsPackage ? 'package' : 'build'], { stdio: 'inherit' });
 if (build.status !== 0) process.exit(build.status ?? 1);
 
-const result = spawnSync(
-  process.execPath,
-  ['--import', 'tsx', '--test', '--test-concurrency=1', ...files],
-  { stdio: 'inherit', env: { ...process.env, DEPLOYGUARD_TEST: '1' } },
-);
+const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', ...files], {
+  stdio: 'inherit',
+  env: { ...process.env, DEPLOYGUARD_TEST: '1' },
+});
 process.exit(result.status ?? 1);

@@ -47,8 +47,13 @@ async function main(): Promise<void> {
   const activate = figures.map((f) => f.activateMs);
   const toActive = figures.flatMap((f) => (f.activationEventToActiveMs !== undefined ? [f.activationEventToActiveMs] : []));
   console.log(`\nactivation over ${figures.length} cold starts (load average ${load}):`);
-  console.log(`  activate():                 median ${median(activate).toFixed(1)} ms, min ${Math.min(...activate).toFixed(1)}, max ${Math.max(...activate).toFixed(1)} (target ≤ 50 ms)`);
-  if (toActive.length > 0) console.log(`  activation event → active:  median ${median(toActive)} ms, min ${Math.min(...toActive)}, max ${Math.max(...toActive)} (bundle load + activate())`);
+  console.log(
+    `  activate():                 median ${median(activate).toFixed(1)} ms, min ${Math.min(...activate).toFixed(1)}, max ${Math.max(...activate).toFixed(1)} (target ≤ 50 ms)`,
+  );
+  if (toActive.length > 0)
+    console.log(
+      `  activation event → active:  median ${median(toActive)} ms, min ${Math.min(...toActive)}, max ${Math.max(...toActive)} (bundle load + activate())`,
+    );
   console.log(`  engine loaded by activation: in ${figures.filter((f) => f.engineLoaded).length} of ${figures.length} starts`);
   const sdk = figures.filter((f) => f.awsSdkLoaded !== undefined);
   if (sdk.length > 0) console.log(`  AWS SDK loaded by activation: in ${sdk.filter((f) => f.awsSdkLoaded).length} of ${sdk.length} starts`);

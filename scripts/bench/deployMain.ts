@@ -58,7 +58,16 @@ async function main(): Promise<void> {
   const work = await mkdtemp(join(tmpdir(), 'dg-bench-deploy-'));
   const cliJs = join(work, 'deployguard.cjs');
   // Our own bundle of the CLI (dist/ may be rebuilt by others meanwhile): what users run.
-  await build({ entryPoints: ['src/cli.ts'], bundle: true, platform: 'node', format: 'cjs', target: 'node20', outfile: cliJs, logLevel: 'warning', define: { DEPLOYGUARD_VERSION: '"bench"' } });
+  await build({
+    entryPoints: ['src/cli.ts'],
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    outfile: cliJs,
+    logLevel: 'warning',
+    define: { DEPLOYGUARD_VERSION: '"bench"' },
+  });
   await writeFile(join(work, 'template.yaml'), TEMPLATE);
   await writeFile(
     join(work, 'deployguard.yaml'),
@@ -67,7 +76,14 @@ async function main(): Promise<void> {
 
   const moto = await startMoto();
   const proxy = await startFaultProxy(moto.endpoint);
-  const env = { ...process.env, ...MOTO_ENV, AWS_DEFAULT_REGION: 'us-east-1', DEPLOYGUARD_HOME: join(work, 'home'), NODE_NO_WARNINGS: '1', AWS_PAGER: '' };
+  const env = {
+    ...process.env,
+    ...MOTO_ENV,
+    AWS_DEFAULT_REGION: 'us-east-1',
+    DEPLOYGUARD_HOME: join(work, 'home'),
+    NODE_NO_WARNINGS: '1',
+    AWS_PAGER: '',
+  };
   delete env['DEPLOYGUARD_POLL_MS'];
   let run = 0;
 
@@ -75,13 +91,34 @@ async function main(): Promise<void> {
     run += 1;
     const name = `bench-dg-${run}`;
     if (hold) proxy.scenario(name, { holdMs: HOLD_MS });
-    return time(process.execPath, [cliJs, 'deploy', 'dev', '--skip-steps', '--endpoint', endpoint], { ...env, BENCH_RUN: String(run) }, work);
+    return time(
+      process.execPath,
+      [cliJs, 'deploy', 'dev', '--skip-steps', '--endpoint', endpoint],
+      { ...env, BENCH_RUN: String(run) },
+      work,
+    );
   };
   const aws = (endpoint: string, hold: boolean) => {
     run += 1;
     const name = `bench-aws-${run}`;
     if (hold) proxy.scenario(name, { holdMs: HOLD_MS });
-    return time('aws', ['cloudformation', 'deploy', '--endpoint-url', endpoint, '--stack-name', name, '--template-file', 'template.yaml', '--parameter-overrides', `Name=${name}`], env, work);
+    return time(
+      'aws',
+      [
+        'cloudformation',
+        'deploy',
+        '--endpoint-url',
+        endpoint,
+        '--stack-name',
+        name,
+        '--template-file',
+        'template.yaml',
+        '--parameter-overrides',
+        `Name=${name}`,
+      ],
+      env,
+      work,
+    );
   };
 
   try {
@@ -104,14 +141,23 @@ async function main(): Promise<void> {
       }
       const ratio = median(ours) / median(theirs);
       console.log(`${label}`);
-      console.log(`  deployguard deploy --skip-steps  median ${(median(ours) / 1000).toFixed(2)} s   runs ${ours.map((m) => (m / 1000).toFixed(2)).join(' ')}`);
-      console.log(`  aws cloudformation deploy        median ${(median(theirs) / 1000).toFixed(2)} s   runs ${theirs.map((m) => (m / 1000).toFixed(2)).join(' ')}`);
+      console.log(
+        `  deployguard deploy --skip-steps  median ${(median(ours) / 1000).toFixed(2)} s   runs ${ours.map((m) => (m / 1000).toFixed(2)).join(' ')}`,
+      );
+      console.log(
+        `  aws cloudformation deploy        median ${(median(theirs) / 1000).toFixed(2)} s   runs ${theirs.map((m) => (m / 1000).toFixed(2)).join(' ')}`,
+      );
       console.log(`  ratio deployguard / awscli = ${ratio.toFixed(2)}`);
       return ratio;
     };
 
     const a = await scenario(`(a) direct to moto, ${pairsDirect} pairs`, pairsDirect, moto.endpoint, false);
-    const b = await scenario(`(b) through the proxy holding each stack CREATE_IN_PROGRESS for ${HOLD_MS / 1000} s, ${pairsHeld} pairs`, pairsHeld, proxy.endpoint, true);
+    const b = await scenario(
+      `(b) through the proxy holding each stack CREATE_IN_PROGRESS for ${HOLD_MS / 1000} s, ${pairsHeld} pairs`,
+      pairsHeld,
+      proxy.endpoint,
+      true,
+    );
     console.log(`\nratios: (a) ${a.toFixed(2)} (target ≤ 2.0)   (b) ${b.toFixed(2)} (target ≤ 0.80)`);
   } finally {
     await proxy.close();

@@ -8,15 +8,7 @@ import { cpus, loadavg } from 'node:os';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { startMoto, type Moto } from '../../test/support/moto';
 import { startRecorder } from './recorder';
-import {
-  environment,
-  health,
-  memoryLogger,
-  putAlarm,
-  record,
-  tempHistory,
-  useMotoCredentials,
-} from '../../test/support/healthFixtures';
+import { environment, health, memoryLogger, putAlarm, record, tempHistory, useMotoCredentials } from '../../test/support/healthFixtures';
 import { AwsClients } from '../../src/core/aws/clients';
 import { watchAfterDeploy } from '../../src/core/health/afterDeploy';
 import { checkAlarmsBeforeDeploy } from '../../src/core/health/beforeDeploy';
@@ -33,14 +25,26 @@ function percentile(sorted: number[], p: number): number {
 async function callsPerMinute(moto: Moto, alarmCount: number) {
   await moto.reset();
   const recorder = await startRecorder(moto.endpoint);
-  const cw = new CloudWatchClient({ region: 'us-east-1', endpoint: moto.endpoint, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
+  const cw = new CloudWatchClient({
+    region: 'us-east-1',
+    endpoint: moto.endpoint,
+    credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+  });
   const names = Array.from({ length: alarmCount }, (_, i) => `bench-${String(i).padStart(3, '0')}`);
   for (const n of names) await putAlarm(cw, n);
   const clients = new AwsClients({ region: 'us-east-1', endpoint: recorder.endpoint });
   const env = environment(recorder.endpoint, health({ alarms: names, bakeMs: RATE_WINDOW_MS, pollSeconds: 1 }));
   const rec = record();
   const logger = memoryLogger();
-  const preflight = await checkAlarmsBeforeDeploy({ deploymentId: rec.id, environment: env, stackName: rec.stackName, clients, emit: () => undefined, logger, yes: true });
+  const preflight = await checkAlarmsBeforeDeploy({
+    deploymentId: rec.id,
+    environment: env,
+    stackName: rec.stackName,
+    clients,
+    emit: () => undefined,
+    logger,
+    yes: true,
+  });
   const from = recorder.calls.length;
   const t0 = performance.now();
   let polls = 0;
@@ -66,8 +70,16 @@ async function callsPerMinute(moto: Moto, alarmCount: number) {
   clients.dispose();
   cw.destroy();
   await recorder.close();
-  if (result.outcome !== 'finished' || result.status !== 'stable') throw new Error(`bake with ${alarmCount} alarms ended ${JSON.stringify(result)}`);
-  return { alarmCount, perMinute: (during.length / elapsed) * 60_000, byOp, elapsed, polls, perPoll: (byOp['DescribeAlarms'] ?? 0) / Math.max(1, polls) };
+  if (result.outcome !== 'finished' || result.status !== 'stable')
+    throw new Error(`bake with ${alarmCount} alarms ended ${JSON.stringify(result)}`);
+  return {
+    alarmCount,
+    perMinute: (during.length / elapsed) * 60_000,
+    byOp,
+    elapsed,
+    polls,
+    perPoll: (byOp['DescribeAlarms'] ?? 0) / Math.max(1, polls),
+  };
 }
 
 async function main() {
@@ -82,21 +94,31 @@ async function main() {
       for (let i = 0; i < TRIALS; i++) {
         const t = await runDetectionTrial(ctx, i);
         trials.push(t);
-        process.stdout.write(`  trial ${String(i + 1).padStart(2)}: ${t.total.toFixed(0)} ms (alarm → poll ${t.toPoll.toFixed(0)} ms, poll → write ${t.pollToWrite.toFixed(0)} ms)\n`);
+        process.stdout.write(
+          `  trial ${String(i + 1).padStart(2)}: ${t.total.toFixed(0)} ms (alarm → poll ${t.toPoll.toFixed(0)} ms, poll → write ${t.pollToWrite.toFixed(0)} ms)\n`,
+        );
       }
       await ctx.close();
       const stat = (key: 'total' | 'toPoll' | 'pollToWrite') => {
         const sorted = trials.map((t) => t[key]).sort((a, b) => a - b);
         return `p50 ${(percentile(sorted, 50) / 1000).toFixed(2)} s, p95 ${(percentile(sorted, 95) / 1000).toFixed(2)} s`;
       };
-      console.log(`load average at the end: ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${cpus().length} CPUs`);
-      console.log(`detection latency (SetAlarmState ALARM → first rollback write call at the emulator), pollSeconds 1, ${TRIALS} trials: ${stat('total')} (target p95 ≤ 1.3 s)`);
+      console.log(
+        `load average at the end: ${loadavg()
+          .map((l) => l.toFixed(1))
+          .join(' ')} on ${cpus().length} CPUs`,
+      );
+      console.log(
+        `detection latency (SetAlarmState ALARM → first rollback write call at the emulator), pollSeconds 1, ${TRIALS} trials: ${stat('total')} (target p95 ≤ 1.3 s)`,
+      );
       console.log(`  of which alarm → the poll that saw it: ${stat('toPoll')}; that poll → first write: ${stat('pollToWrite')}`);
     }
     if (which === 'all' || which === 'rate') {
       for (const n of [1, 10, 100]) {
         const r = await callsPerMinute(moto, n);
-        const ops = Object.entries(r.byOp).map(([op, c]) => `${op} ${c}`).join(', ');
+        const ops = Object.entries(r.byOp)
+          .map(([op, c]) => `${op} ${c}`)
+          .join(', ');
         console.log(
           `AWS calls during a bake with ${String(n).padStart(3)} alarm(s), pollSeconds 1: ${r.perMinute.toFixed(1)}/min over ${(r.elapsed / 1000).toFixed(1)} s, ${r.polls} polls (${ops}; the extra DescribeAlarms re-reads the guarded set at the start of the bake)`,
         );

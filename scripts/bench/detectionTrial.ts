@@ -9,7 +9,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { EngineEvent } from '../../src/core/events';
-import { deployVersion, engineContext, health, putAlarm, rawCloudWatch, setAlarm, versionedPipeline } from '../../test/support/healthFixtures';
+import {
+  deployVersion,
+  engineContext,
+  health,
+  putAlarm,
+  rawCloudWatch,
+  setAlarm,
+  versionedPipeline,
+} from '../../test/support/healthFixtures';
 import type { Moto } from '../../test/support/moto';
 import { startRecorder, type Recorder } from './recorder';
 
@@ -28,7 +36,12 @@ async function deploy(ctx: DetectionContext, version: string, bakeMs: number, ev
   return deployVersion({
     ctx: engineContext(ctx.home, (e) => events.push(e)),
     repo: ctx.repo,
-    pipeline: versionedPipeline({ stackName: 'orders-bench', version, endpoint: ctx.recorder.endpoint, health: health({ alarms: ['orders-5xx'], bakeMs, pollSeconds: 1 }) }),
+    pipeline: versionedPipeline({
+      stackName: 'orders-bench',
+      version,
+      endpoint: ctx.recorder.endpoint,
+      health: health({ alarms: ['orders-5xx'], bakeMs, pollSeconds: 1 }),
+    }),
     version,
   });
 }

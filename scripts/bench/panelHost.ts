@@ -102,7 +102,11 @@ async function once(dir: string, withPanel: boolean): Promise<Sample> {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 
 export async function hostBreakdown(runs = 5): Promise<void> {
-  console.log(`panel host breakdown (plain node): ${cpus().length} CPUs, load ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(
+    `panel host breakdown (plain node): ${cpus().length} CPUs, load ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
   const dir = mkdtempSync(join(tmpdir(), 'deployguard-panel-host-'));
   writeFileSync(join(dir, 'print.js'), PRINT);
   try {
@@ -113,7 +117,9 @@ export async function hostBreakdown(runs = 5): Promise<void> {
       panel.push(await once(dir, true));
     }
     const m = (xs: Sample[], f: (s: Sample) => number) => median(xs.map(f)).toFixed(0);
-    console.log(`step runner only:           last line handed on after ${m(bare, (s) => s.lastLineMs)} ms (median of ${runs}); max event-loop lag ${m(bare, (s) => s.maxLagMs)} ms`);
+    console.log(
+      `step runner only:           last line handed on after ${m(bare, (s) => s.lastLineMs)} ms (median of ${runs}); max event-loop lag ${m(bare, (s) => s.maxLagMs)} ms`,
+    );
     console.log(
       `runner + panel model + wire: last line serialised after ${m(panel, (s) => s.lastLineMs)} ms; max event-loop lag ${m(panel, (s) => s.maxLagMs)} ms; ` +
         `${m(panel, (s) => s.messages)} messages, ${(median(panel.map((s) => s.bytes)) / 1e6).toFixed(1)} MB, ${m(panel, (s) => s.serialiseMs)} ms serialising`,

@@ -105,7 +105,11 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 
 async function main(): Promise<void> {
   console.log(`panel benchmark: ${LINES.toLocaleString()} lines (10 % coloured) through a real deploy into the run panel`);
-  console.log(`machine: ${cpus().length} CPUs, load ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(
+    `machine: ${cpus().length} CPUs, load ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
   const pack = spawnSync('npm', ['run', 'package'], { stdio: 'inherit' });
   if (pack.status !== 0) throw new Error('npm run package failed');
 
@@ -128,7 +132,13 @@ async function main(): Promise<void> {
 
     await bench.runCommand('Deploy Guard: Deploy…');
     const pick = page.locator('.quick-input-widget .monaco-list-row', { hasText: 'dev' });
-    if (await pick.first().isVisible().catch(() => false)) await pick.first().click();
+    if (
+      await pick
+        .first()
+        .isVisible()
+        .catch(() => false)
+    )
+      await pick.first().click();
     const run = page.locator('.monaco-dialog-box .monaco-button', { hasText: 'Run Pipeline' });
     await run.waitFor({ state: 'visible', timeout: 60_000 });
     await run.click();
@@ -174,7 +184,10 @@ async function main(): Promise<void> {
     const traceEvents: unknown[] = [];
     if (tracer) {
       tracer.on('Tracing.dataCollected', (e: { value: unknown[] }) => traceEvents.push(...e.value));
-      await tracer.send('Tracing.start', { categories: 'devtools.timeline,v8.execute,disabled-by-default-devtools.timeline', transferMode: 'ReportEvents' });
+      await tracer.send('Tracing.start', {
+        categories: 'devtools.timeline,v8.execute,disabled-by-default-devtools.timeline',
+        transferMode: 'ReportEvents',
+      });
     }
     if (profiler) {
       await profiler.send('Profiler.enable');
@@ -210,13 +223,23 @@ async function main(): Promise<void> {
     // The stream sends only the newest lines; the panel fetches the rest of its window once the
     // output is quiet. The heap is measured once it holds the whole window, as a user scrolling
     // back would have it.
-    await waitFor('the panel to hold the whole window', async () => ((await frame.locator('.log').getAttribute('data-complete')) === 'true' ? true : undefined), 120_000, 50);
+    await waitFor(
+      'the panel to hold the whole window',
+      async () => ((await frame.locator('.log').getAttribute('data-complete')) === 'true' ? true : undefined),
+      120_000,
+      50,
+    );
     const completeAfter = Date.now() - printedAt;
     await new Promise((r) => setTimeout(r, 500));
     const heap = await heapMb(bench, frame);
     const visibleRows = await frame.locator('.log-row').count();
     await bench.screenshot('panel-bench');
-    await waitFor('the run to end', async () => (/stable|failed|unchanged/.test((await frame.locator('.run-status').getAttribute('data-status')) ?? '') ? true : undefined), 300_000);
+    await waitFor(
+      'the run to end',
+      async () =>
+        /stable|failed|unchanged/.test((await frame.locator('.run-status').getAttribute('data-status')) ?? '') ? true : undefined,
+      300_000,
+    );
     const idle: number[] = [];
     for (let k = 0; k < 5; k++) idle.push(await commandLatency(bench));
 
@@ -225,20 +248,28 @@ async function main(): Promise<void> {
     console.log(
       `  its message reached the webview after ${(receivedAt - printedAt).toFixed(0)} ms; ${messages} log messages, ${(bytes / 1e6).toFixed(1)} MB of lines until then`,
     );
-    console.log(`  the whole window (older lines fetched once the output was quiet) held ${(completeAfter / 1000).toFixed(1)} s after the last line was printed`);
+    console.log(
+      `  the whole window (older lines fetched once the output was quiet) held ${(completeAfter / 1000).toFixed(1)} s after the last line was printed`,
+    );
     if (heap.own) {
-      console.log(`webview JS heap after ${LINES.toLocaleString()} lines:        ${heap.mb.toFixed(1)} MB   (target ≤ 150 MB; its own target, after a forced GC)`);
+      console.log(
+        `webview JS heap after ${LINES.toLocaleString()} lines:        ${heap.mb.toFixed(1)} MB   (target ≤ 150 MB; its own target, after a forced GC)`,
+      );
     } else {
       console.log(
         `webview JS heap after ${LINES.toLocaleString()} lines:        +${(heap.mb - heapBefore.mb).toFixed(1)} MB over the workbench before the run   (target ≤ 150 MB)`,
       );
-      console.log(`  (the webview shares the workbench renderer's heap here: ${heapBefore.mb.toFixed(1)} MB before, ${heap.mb.toFixed(1)} MB after, both after a forced GC)`);
+      console.log(
+        `  (the webview shares the workbench renderer's heap here: ${heapBefore.mb.toFixed(1)} MB before, ${heap.mb.toFixed(1)} MB after, both after a forced GC)`,
+      );
     }
     console.log(
       `command answer while streaming:            median ${median(busy).toFixed(0)} ms, max ${Math.max(...busy).toFixed(0)} ms over ${busy.length} (${busy.map((ms) => ms.toFixed(0)).join(', ')} ms, in order)   (target ≤ 300 ms)`,
     );
     console.log(`same command, its first use before the run: ${firstUse.toFixed(0)} ms`);
-    console.log(`same command after the run (idle):        median ${median(idle).toFixed(0)} ms, max ${Math.max(...idle).toFixed(0)} ms over ${idle.length}`);
+    console.log(
+      `same command after the run (idle):        median ${median(idle).toFixed(0)} ms, max ${Math.max(...idle).toFixed(0)} ms over ${idle.length}`,
+    );
     console.log(`panel status line: ${total.toLocaleString()} lines; DOM rows in the virtual list: ${visibleRows}`);
   } finally {
     await bench?.close();
@@ -249,6 +280,6 @@ async function main(): Promise<void> {
 }
 
 (process.argv[2] === 'host' ? hostBreakdown(Number(process.argv[3] ?? 5)) : main()).catch((err: unknown) => {
-  console.error(err instanceof Error ? err.stack ?? err.message : String(err));
+  console.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
   process.exit(1);
 });

@@ -32,7 +32,7 @@ export async function startRecorder(upstream: string): Promise<Recorder> {
       const op =
         typeof amzTarget === 'string'
           ? amzTarget.split('.').pop()
-          : (/(?:^|&)Action=([A-Za-z]+)/.exec(body.toString('utf8')) ?? [])[1] ?? 'unknown';
+          : ((/(?:^|&)Action=([A-Za-z]+)/.exec(body.toString('utf8')) ?? [])[1] ?? 'unknown');
       const call: RecordedCall = { at: performance.now(), wall: Date.now(), op };
       calls.push(call);
       for (const w of [...waiters]) {

@@ -28,7 +28,11 @@ function plainBash(): Promise<Sample> {
     const started = performance.now();
     // detached like the runner's steps: a new session, so both sides get the same CPU share
     // from the scheduler (autogroups) on a busy machine.
-    const child = spawn('bash', bashArgs(COMMAND), { stdio: ['ignore', 'pipe', 'inherit'], detached: true, env: { PATH: process.env.PATH } });
+    const child = spawn('bash', bashArgs(COMMAND), {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      detached: true,
+      env: { PATH: process.env.PATH },
+    });
     child.stdout.on('data', () => undefined);
     child.on('error', reject);
     child.on('close', () => resolve({ wallMs: performance.now() - started, cpuMs: cpuSince(cpu) }));
@@ -72,13 +76,19 @@ async function main(): Promise<void> {
     const wall = (xs: Sample[]) => median(xs.map((x) => x.wallMs));
     const cpu = (xs: Sample[]) => median(xs.map((x) => x.cpuMs));
     const [load1] = loadavg();
-    console.log(`step printing ${LINES.toLocaleString('en-US')} lines, ${runs} runs each (median), ${cpus().length} CPUs, load ${load1!.toFixed(1)}:`);
+    console.log(
+      `step printing ${LINES.toLocaleString('en-US')} lines, ${runs} runs each (median), ${cpus().length} CPUs, load ${load1!.toFixed(1)}:`,
+    );
     console.log(`  plain bash (output drained)        ${wall(bash).toFixed(0)} ms wall   ${cpu(bash).toFixed(0)} ms node CPU`);
-    console.log(`  through runSteps (mask, log, cb)   ${wall(runner).toFixed(0)} ms wall   ${cpu(runner).toFixed(0)} ms node CPU   log ${(statSync(logFile).size / 1e6).toFixed(1)} MB`);
+    console.log(
+      `  through runSteps (mask, log, cb)   ${wall(runner).toFixed(0)} ms wall   ${cpu(runner).toFixed(0)} ms node CPU   log ${(statSync(logFile).size / 1e6).toFixed(1)} MB`,
+    );
     const best = (xs: Sample[]) => Math.min(...xs.map((x) => x.wallMs));
     console.log(`  wall-time ratio, medians           ${(wall(runner) / wall(bash)).toFixed(3)}   (target ≤ 1.10)`);
     // On a shared machine the fastest run is the one least disturbed by other work.
-    console.log(`  wall-time ratio, best runs         ${(best(runner) / best(bash)).toFixed(3)}   (${best(bash).toFixed(0)} vs ${best(runner).toFixed(0)} ms)`);
+    console.log(
+      `  wall-time ratio, best runs         ${(best(runner) / best(bash)).toFixed(3)}   (${best(bash).toFixed(0)} vs ${best(runner).toFixed(0)} ms)`,
+    );
     console.log(`  runner CPU per line                ${((cpu(runner) * 1000) / LINES).toFixed(2)} µs`);
   } finally {
     rmSync(dir, { recursive: true, force: true });

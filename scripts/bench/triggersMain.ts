@@ -46,7 +46,9 @@ async function pushLatency(): Promise<void> {
     trigger.dispose();
     console.log(`push trigger, ${pushes} pushes to a bare remote (fs.watch on the ref folder and packed-refs):`);
     console.log(`  git push itself:               p50 ${ms(percentile(pushDurations, 50))}, p95 ${ms(percentile(pushDurations, 95))}`);
-    console.log(`  push exit → deploy callback:   p50 ${ms(percentile(afterExit, 50))}, p95 ${ms(percentile(afterExit, 95))}, max ${ms(Math.max(...afterExit))}`);
+    console.log(
+      `  push exit → deploy callback:   p50 ${ms(percentile(afterExit, 50))}, p95 ${ms(percentile(afterExit, 95))}, max ${ms(Math.max(...afterExit))}`,
+    );
     console.log('  (negative: noticed before git exited — git writes the tracking ref before it finishes)');
   } finally {
     box.cleanup();
@@ -59,7 +61,12 @@ async function saveBurst(): Promise<void> {
     const repo = new GitRepository({ root: box.work, isTrusted: () => true, env: box.env });
     const env: EnvironmentConfig = { name: 'dev', region: 'us-east-1', deployOn: ['save'], confirm: false };
     const starts: number[] = [];
-    const trigger = new SaveTrigger({ repo, environment: env, isTrusted: () => true, deploy: async () => void starts.push(performance.now()) });
+    const trigger = new SaveTrigger({
+      repo,
+      environment: env,
+      isTrusted: () => true,
+      deploy: async () => void starts.push(performance.now()),
+    });
     let last = 0;
     for (let i = 0; i < 100; i++) {
       box.write(box.work, 'app.txt', `save ${i}\n`);
@@ -70,7 +77,9 @@ async function saveBurst(): Promise<void> {
     await trigger.settled();
     trigger.dispose();
     console.log('save trigger, 100 saves over ~1 s (debounce 1500 ms):');
-    console.log(`  deploys: ${starts.length}; last save → deploy start: ${ms(starts[0]! - last)} (debounce + one git check-ignore + git status)`);
+    console.log(
+      `  deploys: ${starts.length}; last save → deploy start: ${ms(starts[0]! - last)} (debounce + one git check-ignore + git status)`,
+    );
   } finally {
     box.cleanup();
   }

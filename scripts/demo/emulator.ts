@@ -36,7 +36,8 @@ export function freePort(): Promise<number> {
 const works = (command: string, args: readonly string[]) => spawnSync(command, args, { stdio: 'ignore' }).status === 0;
 
 /** A PATH lookup, not `moto_server --help`: importing moto takes seconds. */
-const onPath = (command: string) => (process.env['PATH'] ?? '').split(delimiter).some((dir) => dir !== '' && existsSync(join(dir, command)));
+const onPath = (command: string) =>
+  (process.env['PATH'] ?? '').split(delimiter).some((dir) => dir !== '' && existsSync(join(dir, command)));
 
 /** The command that starts moto's server: `moto_server`, or `python3 -m moto.server` after a pip install. */
 export function motoCommand(say: (line: string) => void): { command: string; args: string[] } {
@@ -46,10 +47,14 @@ export function motoCommand(say: (line: string) => void): { command: string; arg
   let pip = spawnSync('python3', ['-m', 'pip', 'install', '--quiet', 'moto[server]'], { stdio: 'inherit' });
   if (pip.status !== 0) {
     // Debian's system Python refuses pip installs (PEP 668) unless told it is meant.
-    pip = spawnSync('python3', ['-m', 'pip', 'install', '--quiet', '--user', '--break-system-packages', 'moto[server]'], { stdio: 'inherit' });
+    pip = spawnSync('python3', ['-m', 'pip', 'install', '--quiet', '--user', '--break-system-packages', 'moto[server]'], {
+      stdio: 'inherit',
+    });
   }
   if (pip.status !== 0) {
-    throw new Error("could not install moto: run `python3 -m pip install 'moto[server]'` yourself (it needs Python 3 and pip), then try again");
+    throw new Error(
+      "could not install moto: run `python3 -m pip install 'moto[server]'` yourself (it needs Python 3 and pip), then try again",
+    );
   }
   if (onPath('moto_server')) return { command: 'moto_server', args: [] };
   return { command: 'python3', args: ['-m', 'moto.server'] };

@@ -51,7 +51,10 @@ export async function startInteractive(setup: InteractiveSetup): Promise<void> {
   mkdirSync(join(userData, 'User'), { recursive: true });
   mkdirSync(extensions, { recursive: true });
   writeFileSync(join(userData, 'User', 'settings.json'), JSON.stringify(SETTINGS, null, 2));
-  const install = spawnSync(binary, ['--user-data-dir', userData, '--extensions-dir', extensions, '--install-extension', vsix], { encoding: 'utf8', timeout: 120_000 });
+  const install = spawnSync(binary, ['--user-data-dir', userData, '--extensions-dir', extensions, '--install-extension', vsix], {
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
   if (install.status !== 0 || !readdirSync(extensions).some((d) => d.startsWith('deployguard.deploy-guard'))) {
     throw new Error(`code-server could not install ${vsix}:\n${install.stdout}\n${install.stderr}`);
   }
@@ -62,7 +65,19 @@ export async function startInteractive(setup: InteractiveSetup): Promise<void> {
   const server = groups.start(
     'code-server',
     binary,
-    ['--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--disable-telemetry', '--disable-update-check', '--disable-getting-started-override', '--user-data-dir', userData, '--extensions-dir', extensions],
+    [
+      '--auth',
+      'none',
+      '--bind-addr',
+      `127.0.0.1:${port}`,
+      '--disable-telemetry',
+      '--disable-update-check',
+      '--disable-getting-started-override',
+      '--user-data-dir',
+      userData,
+      '--extensions-dir',
+      extensions,
+    ],
     { stdio: ['ignore', 'pipe', 'pipe'], env },
   );
   const keep = (chunk: Buffer) => {
@@ -73,7 +88,10 @@ export async function startInteractive(setup: InteractiveSetup): Promise<void> {
   const deadline = Date.now() + 60_000;
   for (;;) {
     if (server.exitCode !== null) throw new Error(`code-server exited with ${server.exitCode}:\n${output}`);
-    const ok = await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok, () => false);
+    const ok = await fetch(`http://127.0.0.1:${port}/healthz`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) break;
     if (Date.now() > deadline) throw new Error(`code-server did not answer on port ${port} within 60 s:\n${output}`);
     await new Promise((r) => setTimeout(r, 200));
@@ -85,7 +103,9 @@ export async function startInteractive(setup: InteractiveSetup): Promise<void> {
   say('');
   say(bold('Then play the story:'));
   say(`  1. Answer ${bold('Yes, I trust the authors')}; open the ${bold('Deploy Guard')} view (rocket in the activity bar): dev and prod.`);
-  say(`  2. F1 → ${bold('Deploy Guard: Deploy…')} → prod → ${bold('Run Pipeline')} (its first run asks) → ${bold('Deploy')} on the change set.`);
+  say(
+    `  2. F1 → ${bold('Deploy Guard: Deploy…')} → prod → ${bold('Run Pipeline')} (its first run asks) → ${bold('Deploy')} on the change set.`,
+  );
   say('     Watch the run panel: steps, stack events, the bake. It ends stable (v1).');
   say(`  3. Change src/orders.js, then F1 → ${bold('Deploy Guard: Save, Commit, Push and Deploy')}.`);
   say(`  4. While v2 bakes, type ${bold('alarm')} + Enter here: the demo sets ${GUARDED_ALARMS[0]} to ALARM.`);
@@ -99,7 +119,8 @@ export async function startInteractive(setup: InteractiveSetup): Promise<void> {
   input?.on('line', (line) => {
     const word = line.trim().toLowerCase();
     const flip = async (names: readonly string[], state: 'ALARM' | 'OK') => {
-      for (const name of names) await setAlarmState(cw, name, state, state === 'ALARM' ? BAD_RELEASE_REASON : 'Threshold Crossed: back under the threshold');
+      for (const name of names)
+        await setAlarmState(cw, name, state, state === 'ALARM' ? BAD_RELEASE_REASON : 'Threshold Crossed: back under the threshold');
       say(`${state === 'ALARM' ? yellow('🔔') : green('✔')} ${names.join(', ')} → ${state}`);
     };
     const done = (p: Promise<void>) => p.catch((err: unknown) => say(`could not set the alarm: ${(err as Error).message}`));

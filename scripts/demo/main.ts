@@ -47,7 +47,10 @@ export async function main(argv: readonly string[]): Promise<number> {
       const left = await groups.stopAll();
       rmSync(root, { recursive: true, force: true });
       if (left.length > 0) say(red(`still running after the stop (please report this):\n  ${left.join('\n  ')}`));
-      else say(dim('stopped: every process the demo started (moto, code-server, deploys) is gone — checked with ps; temporary files removed.'));
+      else
+        say(
+          dim('stopped: every process the demo started (moto, code-server, deploys) is gone — checked with ps; temporary files removed.'),
+        );
     })());
   // Ctrl+C (and a polite kill) stop every process group first, then leave.
   let stopping = false;
@@ -98,7 +101,16 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (scenario) {
       await playScenario({ groups, target: { cli: built.cli, repo: repo.dir, env }, endpoint: emulator.endpoint, say });
     } else {
-      await startInteractive({ groups, root, vsix: built.vsix!, repo: repo.dir, endpoint: emulator.endpoint, env, say, stopping: () => stopping });
+      await startInteractive({
+        groups,
+        root,
+        vsix: built.vsix!,
+        repo: repo.dir,
+        endpoint: emulator.endpoint,
+        env,
+        say,
+        stopping: () => stopping,
+      });
     }
     await cleanup();
     if (scenario) say(green(bold('The story played to the end: deployed, watched, caught, rolled back, told.')));

@@ -62,11 +62,15 @@ export class Narrator {
         if (e['kind'] === 'rollback') {
           this.facts.rollbackDeploymentId = e.deploymentId;
           this.facts.restoredCommit = typeof e['commit'] === 'string' ? e['commit'] : undefined;
-          this.say(`    ${cyan('↩')} rollback ${e.deploymentId}: redeploying the stable template and parameters of commit ${short(e['commit'])}`);
+          this.say(
+            `    ${cyan('↩')} rollback ${e.deploymentId}: redeploying the stable template and parameters of commit ${short(e['commit'])}`,
+          );
         } else {
           this.facts.deploymentId = e.deploymentId;
           this.facts.commit = typeof e['commit'] === 'string' ? e['commit'] : undefined;
-          out(`${cyan('▶')} deployment ${e.deploymentId}: ${e['stackName']} in ${e['region']} (account ${e['account']}) at commit ${bold(short(e['commit']))}`);
+          out(
+            `${cyan('▶')} deployment ${e.deploymentId}: ${e['stackName']} in ${e['region']} (account ${e['account']}) at commit ${bold(short(e['commit']))}`,
+          );
         }
         break;
       }
@@ -87,10 +91,14 @@ export class Narrator {
         }
         break;
       case 'stack-status':
-        out(`  ${dim('CloudFormation:')} ${e['stackName']} ${String(e['status']).endsWith('COMPLETE') ? green(String(e['status'])) : String(e['status'])}`);
+        out(
+          `  ${dim('CloudFormation:')} ${e['stackName']} ${String(e['status']).endsWith('COMPLETE') ? green(String(e['status'])) : String(e['status'])}`,
+        );
         break;
       case 'alarms-checked': {
-        const alarms = (e['alarms'] as { name: string; state: string }[]).map((a) => `${a.name} ${a.state === 'OK' ? green(a.state) : yellow(a.state)}`);
+        const alarms = (e['alarms'] as { name: string; state: string }[]).map(
+          (a) => `${a.name} ${a.state === 'OK' ? green(a.state) : yellow(a.state)}`,
+        );
         out(`  guarded alarms before the deploy: ${alarms.join(', ')}`);
         break;
       }
@@ -99,11 +107,15 @@ export class Narrator {
         else if (e['status'] === 'deploying' && !nested) out(`  ${dim('status:')} deploying through a change set`);
         break;
       case 'watch-started':
-        out(`  ${yellow('⏱')} bake started: watching ${(e['alarms'] as string[]).join(' and ')} for ${seconds(e['bakeMs'])}, every ${e['pollSeconds']} s (rollback: ${e['rollback']})`);
+        out(
+          `  ${yellow('⏱')} bake started: watching ${(e['alarms'] as string[]).join(' and ')} for ${seconds(e['bakeMs'])}, every ${e['pollSeconds']} s (rollback: ${e['rollback']})`,
+        );
         break;
       case 'alarm-changed':
         this.facts.alarmReason = typeof e['reason'] === 'string' ? e['reason'] : undefined;
-        out(`  ${e['to'] === 'ALARM' ? red('🔔') : '•'} alarm ${bold(String(e['alarm']))}: ${e['from'] ?? '(new)'} → ${e['to'] === 'ALARM' ? red('ALARM') : String(e['to'])}`);
+        out(
+          `  ${e['to'] === 'ALARM' ? red('🔔') : '•'} alarm ${bold(String(e['alarm']))}: ${e['from'] ?? '(new)'} → ${e['to'] === 'ALARM' ? red('ALARM') : String(e['to'])}`,
+        );
         break;
       case 'watch-verdict':
         if (e['verdict'] === 'unhealthy') {
@@ -126,7 +138,9 @@ export class Narrator {
         break;
       case 'deployment-finished':
         if (nested) {
-          out(`${e['status'] === 'stable' || e['status'] === 'unchanged' || e['status'] === 'rolled-back' ? green('✔') : red('✖')} rollback deployment ${e['status']} ${dim(`(${seconds(e['durationMs'])})`)}`);
+          out(
+            `${e['status'] === 'stable' || e['status'] === 'unchanged' || e['status'] === 'rolled-back' ? green('✔') : red('✖')} rollback deployment ${e['status']} ${dim(`(${seconds(e['durationMs'])})`)}`,
+          );
         } else {
           this.facts.finalStatus = String(e['status']);
           this.facts.finalReason = typeof e['reason'] === 'string' ? e['reason'] : undefined;

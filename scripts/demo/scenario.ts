@@ -45,7 +45,11 @@ export async function playScenario({ groups, target, endpoint, say }: ScenarioSe
   chapter(say, 1, 'Deploy v1 to prod');
   say(dim(`$ deployguard deploy prod --yes --bake ${V1_BAKE}     (prod asks for confirmation; --yes answers it for the demo)`));
   const v1 = await runDeploy(groups, target, ['deploy', 'prod', '--yes', '--bake', V1_BAKE], say);
-  expect(v1.code === 0 && v1.facts.finalStatus === 'stable', `v1 should end stable with exit code 0, it ended ${v1.facts.finalStatus} (exit ${v1.code})`, v1);
+  expect(
+    v1.code === 0 && v1.facts.finalStatus === 'stable',
+    `v1 should end stable with exit code 0, it ended ${v1.facts.finalStatus} (exit ${v1.code})`,
+    v1,
+  );
   say(green(`v1 (${v1Sha.slice(0, 7)}) survived its bake: it is the stable version, the one a rollback returns to.`));
 
   chapter(say, 2, 'A developer ships v2');
@@ -72,8 +76,16 @@ export async function playScenario({ groups, target, endpoint, say }: ScenarioSe
   cw.destroy();
   expect(flipped !== undefined, 'the v2 deploy never started its bake, so the alarm was never flipped', v2);
   expect(v2.facts.alarm === ALARM, `the health watch should blame ${ALARM}, it blamed ${v2.facts.alarm ?? 'nothing'}`, v2);
-  expect(v2.facts.rollbackOutcome === 'rolled-back', `the automatic rollback should end rolled-back, it ended ${v2.facts.rollbackOutcome ?? 'without one'}`, v2);
-  expect(v2.code === 3 && v2.facts.finalStatus === 'rolled-back', `deploy v2 should end rolled-back with exit code 3, it ended ${v2.facts.finalStatus} (exit ${v2.code})`, v2);
+  expect(
+    v2.facts.rollbackOutcome === 'rolled-back',
+    `the automatic rollback should end rolled-back, it ended ${v2.facts.rollbackOutcome ?? 'without one'}`,
+    v2,
+  );
+  expect(
+    v2.code === 3 && v2.facts.finalStatus === 'rolled-back',
+    `deploy v2 should end rolled-back with exit code 3, it ended ${v2.facts.finalStatus} (exit ${v2.code})`,
+    v2,
+  );
 
   chapter(say, 4, 'Check the emulator: is v1 really back?');
   const cfn = new CloudFormationClient({
@@ -87,11 +99,17 @@ export async function playScenario({ groups, target, endpoint, say }: ScenarioSe
     const version = stack?.Parameters?.find((p) => p.ParameterKey === 'Version')?.ParameterValue;
     expect(body === v1Template, "GetTemplate should return v1's template, it returned another one");
     expect(version === v1Sha.slice(0, 7), `the stack's Version parameter should be v1's ${v1Sha.slice(0, 7)}, it is ${version}`);
-    say(`${green('✔')} GetTemplate orders-prod = v1's template (no dead-letter queue), Version parameter = ${bold(version ?? '')}; stack ${stack?.StackStatus}`);
+    say(
+      `${green('✔')} GetTemplate orders-prod = v1's template (no dead-letter queue), Version parameter = ${bold(version ?? '')}; stack ${stack?.StackStatus}`,
+    );
   } finally {
     cfn.destroy();
   }
-  const history = spawnSync(process.execPath, ['--no-warnings', target.cli, 'history', 'prod', '--limit', '5'], { cwd: target.repo, env: target.env, encoding: 'utf8' });
+  const history = spawnSync(process.execPath, ['--no-warnings', target.cli, 'history', 'prod', '--limit', '5'], {
+    cwd: target.repo,
+    env: target.env,
+    encoding: 'utf8',
+  });
   say(dim('$ deployguard history prod'));
   for (const line of history.stdout.trimEnd().split('\n')) say(`  ${line}`);
 

@@ -10,4 +10,12 @@ import type { CliCommand } from './types';
 /**
  * Every CLI command. Each lives in its own module under ./commands; add new ones here.
  */
-export const cliCommands: readonly CliCommand[] = [validateCommand, runCommand, watchCommand, deployCommand, historyCommand, rollbackCommand, recoverCommand];
+export const cliCommands: readonly CliCommand[] = [
+  validateCommand,
+  runCommand,
+  watchCommand,
+  deployCommand,
+  historyCommand,
+  rollbackCommand,
+  recoverCommand,
+];

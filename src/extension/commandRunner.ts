@@ -10,11 +10,7 @@ const VIEW_LOGS = 'View Logs';
  * silent, and logs a failure once and shows it once, with View Logs. Command bodies are then
  * only the happy path.
  */
-export function registerCommand<A extends unknown[]>(
-  id: CommandId,
-  logger: Logger,
-  handler: (...args: A) => unknown,
-): vscode.Disposable {
+export function registerCommand<A extends unknown[]>(id: CommandId, logger: Logger, handler: (...args: A) => unknown): vscode.Disposable {
   return vscode.commands.registerCommand(id, async (...args: A) => {
     const started = Date.now();
     logger.debug(`command ${id} started`);

@@ -50,11 +50,14 @@ export class DeployProgress implements vscode.Disposable {
     let report: (message: string) => void = () => undefined;
     const done = new Promise<void>((resolve) => (close = resolve));
     this.open.set(deploymentId, { report: (m) => report(m), close: () => close() });
-    void vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Deploy Guard: ${title}`, cancellable: true }, (progress, token) => {
-      report = (message) => progress.report({ message });
-      const cancel = token.onCancellationRequested(() => this.host.cancel({ deploymentId }));
-      return done.finally(() => cancel.dispose());
-    });
+    void vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `Deploy Guard: ${title}`, cancellable: true },
+      (progress, token) => {
+        report = (message) => progress.report({ message });
+        const cancel = token.onCancellationRequested(() => this.host.cancel({ deploymentId }));
+        return done.finally(() => cancel.dispose());
+      },
+    );
   }
 }
 

@@ -43,7 +43,10 @@ export function registerEditorSurface(context: vscode.ExtensionContext, deps: { 
   };
 
   const ignored = ignoredWorkspaceValues();
-  if (ignored.length > 0) logger.warn(`ignoring workspace values of ${ignored.map((k) => `deployGuard.${k}`).join(', ')}: these are read from user settings only`);
+  if (ignored.length > 0)
+    logger.warn(
+      `ignoring workspace values of ${ignored.map((k) => `deployGuard.${k}`).join(', ')}: these are read from user settings only`,
+    );
 
   context.subscriptions.push(
     host,
@@ -69,7 +72,9 @@ export function registerEditorSurface(context: vscode.ExtensionContext, deps: { 
   // Reconciliation, not new work: a deployment a reload or crash interrupted is reattached to
   // (its watch and automatic rollback must go on even if the view stays closed). A file check;
   // the engine loads only when there is something to reattach to.
-  void host.resumeInterruptedDeployments().catch((err: unknown) => logger.error(`Reattaching to interrupted deployments failed: ${String(err)}`));
+  void host
+    .resumeInterruptedDeployments()
+    .catch((err: unknown) => logger.error(`Reattaching to interrupted deployments failed: ${String(err)}`));
   logger.debug(`editor surface registered${vscode.workspace.isTrusted ? '' : ' (untrusted workspace: nothing will run)'}`);
   return { host, refresh };
 }

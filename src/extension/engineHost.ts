@@ -113,7 +113,12 @@ export class EngineHost implements vscode.Disposable {
     const pipeline = await this.validPipeline(root);
     // A push deploys from a worktree of the workspace's repository: approved as that repository.
     const approvalRoot = this.repoRoot() ?? root;
-    if (!options.skipSteps && pipeline.steps.length > 0 && this.deps.approvePipeline && !(await this.deps.approvePipeline(root, approvalRoot))) {
+    if (
+      !options.skipSteps &&
+      pipeline.steps.length > 0 &&
+      this.deps.approvePipeline &&
+      !(await this.deps.approvePipeline(root, approvalRoot))
+    ) {
       throw new CancelledError('Running the pipeline');
     }
     const git = options.git ?? (await this.headCommit(root));
@@ -130,7 +135,11 @@ export class EngineHost implements vscode.Disposable {
         holder: 'vscode',
         ...(options.skipSteps ? { skipSteps: true } : {}),
         ...(options.confirmChanges ? { confirmChanges: options.confirmChanges } : {}),
-        confirmAlarmsFiring: (alarms) => confirmAlarmsFiring(environment, alarms.map((a) => a.name)),
+        confirmAlarmsFiring: (alarms) =>
+          confirmAlarmsFiring(
+            environment,
+            alarms.map((a) => a.name),
+          ),
         confirmRollback: (q) => this.deps.confirmRollback(q),
         signal,
       }),
@@ -197,7 +206,9 @@ export class EngineHost implements vscode.Disposable {
         } catch {
           return;
         }
-        await this.resumeInFlight(env.name, stackName, env.region).catch((err: unknown) => this.deps.logger.error(`Reattaching to ${env.name} failed: ${errorMessage(err)}`));
+        await this.resumeInFlight(env.name, stackName, env.region).catch((err: unknown) =>
+          this.deps.logger.error(`Reattaching to ${env.name} failed: ${errorMessage(err)}`),
+        );
       }),
     );
   }
@@ -238,7 +249,15 @@ export class EngineHost implements vscode.Disposable {
             const record = await stackHistory.get(entry.deploymentId).catch(() => undefined);
             if (record) this.announce(record);
           }
-          const records = await engine.resumeInterrupted(ctx, stackHistory, clients, env, { confirmRollback: (q) => this.deps.confirmRollback(q) }, signal, lock);
+          const records = await engine.resumeInterrupted(
+            ctx,
+            stackHistory,
+            clients,
+            env,
+            { confirmRollback: (q) => this.deps.confirmRollback(q) },
+            signal,
+            lock,
+          );
           return { record: records[records.length - 1]!, exitCode: 0, resumed: records } satisfies DeploymentOutcome;
         } finally {
           await lock.release();
@@ -301,7 +320,10 @@ export class EngineHost implements vscode.Disposable {
   /** Cancels what this window runs on a deployment (by id) or an environment (by name). */
   cancel(target: { deploymentId?: string; environment?: string }): boolean {
     const run = [...this.runs].find(
-      (r) => (target.deploymentId !== undefined && (r.deploymentId === target.deploymentId || this.live.get(target.deploymentId)?.parentId === r.deploymentId)) || (target.environment !== undefined && r.environment === target.environment),
+      (r) =>
+        (target.deploymentId !== undefined &&
+          (r.deploymentId === target.deploymentId || this.live.get(target.deploymentId)?.parentId === r.deploymentId)) ||
+        (target.environment !== undefined && r.environment === target.environment),
     );
     if (!run) return false;
     this.deps.logger.info(`cancelling ${run.deploymentId ?? run.environment}`);
@@ -399,9 +421,13 @@ export class EngineHost implements vscode.Disposable {
     const loaded = await loadEngine().loadPipeline(root);
     if (!loaded.config) {
       const first = loaded.problems[0];
-      throw new DeployGuardError('ConfigInvalid', `deployguard.yaml has ${loaded.problems.length} problem(s)${first ? `, first at line ${first.line}: ${first.message}` : ''}`, {
-        hint: 'fix them (see the Problems panel), then deploy again',
-      });
+      throw new DeployGuardError(
+        'ConfigInvalid',
+        `deployguard.yaml has ${loaded.problems.length} problem(s)${first ? `, first at line ${first.line}: ${first.message}` : ''}`,
+        {
+          hint: 'fix them (see the Problems panel), then deploy again',
+        },
+      );
     }
     return loaded.config;
   }
@@ -428,14 +454,22 @@ const DEPLOY_ANYWAY = 'Deploy Anyway';
 async function confirmAlarmsFiring(environment: string, alarms: readonly string[]): Promise<boolean> {
   const choice = await vscode.window.showWarningMessage(
     `Guarded alarm(s) of ${environment} are already in ALARM: ${alarms.join(', ')}`,
-    { modal: true, detail: 'They fired before this deployment, so the health watch will not blame it for them, and it cannot tell whether the new version fixes or worsens them. Deploy anyway?' },
+    {
+      modal: true,
+      detail:
+        'They fired before this deployment, so the health watch will not blame it for them, and it cannot tell whether the new version fixes or worsens them. Deploy anyway?',
+    },
     DEPLOY_ANYWAY,
   );
   return choice === DEPLOY_ANYWAY;
 }
 
 /** Listens for one engine event type. */
-export function onEngineEvent<T extends EngineEvent['type']>(host: EngineHost, type: T, listener: (event: Extract<EngineEvent, { type: T }>) => void): Disposable {
+export function onEngineEvent<T extends EngineEvent['type']>(
+  host: EngineHost,
+  type: T,
+  listener: (event: Extract<EngineEvent, { type: T }>) => void,
+): Disposable {
   return host.onEvent((e) => {
     if (e.type === type) listener(e as Extract<EngineEvent, { type: T }>);
   });

@@ -50,23 +50,51 @@ export function environmentState(live: LiveDeployment | undefined, records: read
   const base = { ...(stable ? { currentStable: stable } : {}) };
 
   if (live && !live.finished) {
-    const running = { ...base, running: true, deploymentId: live.id, updateRollbackFailed: false, ...(live.alarm ? { alarm: live.alarm } : {}) };
+    const running = {
+      ...base,
+      running: true,
+      deploymentId: live.id,
+      updateRollbackFailed: false,
+      ...(live.alarm ? { alarm: live.alarm } : {}),
+    };
     if (live.status === 'watching' && live.watchDeadlineMs !== undefined) {
       const left = formatCountdown(live.watchDeadlineMs - now);
       return { ...running, status: 'watching', description: `watching ${left} left`, short: `watching ${left}`, icon: 'eye' };
     }
     if (live.kind === 'rollback' || live.status === 'rolling-back' || live.status === 'unhealthy') {
       const words = live.status === 'unhealthy' ? 'unhealthy' : 'rolling back';
-      return { ...running, status: live.status, description: words, short: words, icon: live.status === 'unhealthy' ? 'warning' : 'sync~spin' };
+      return {
+        ...running,
+        status: live.status,
+        description: words,
+        short: words,
+        icon: live.status === 'unhealthy' ? 'warning' : 'sync~spin',
+      };
     }
-    const words = live.status === 'queued' || live.status === 'running-steps' || live.status === 'deploying' ? 'deploying' : statusWords(live.status);
+    const words =
+      live.status === 'queued' || live.status === 'running-steps' || live.status === 'deploying' ? 'deploying' : statusWords(live.status);
     const detail = live.status === 'running-steps' ? 'deploying · running steps' : words;
-    return { ...running, status: live.status, description: detail, short: words, icon: statusIcon(live.status) === 'clock' ? 'sync~spin' : statusIcon(live.status) };
+    return {
+      ...running,
+      status: live.status,
+      description: detail,
+      short: words,
+      icon: statusIcon(live.status) === 'clock' ? 'sync~spin' : statusIcon(live.status),
+    };
   }
 
   // Nothing running here: the newest record (which includes one that just finished) decides.
   const newest = records[0];
-  if (!newest) return { ...base, status: 'never-deployed', description: 'not deployed yet', short: 'not deployed', icon: 'circle-large-outline', running: false, updateRollbackFailed: false };
+  if (!newest)
+    return {
+      ...base,
+      status: 'never-deployed',
+      description: 'not deployed yet',
+      short: 'not deployed',
+      icon: 'circle-large-outline',
+      running: false,
+      updateRollbackFailed: false,
+    };
   const finished = live && live.finished && live.id === newest.id ? live : undefined;
   const status = finished?.status ?? newest.status;
   const alarm = finished?.alarm ?? alarmOf(newest);

@@ -73,7 +73,11 @@ export class LiveDeployments {
     // A deployment still going (deploying, watching, rolling back) matters more than one that has
     // ended: a dev deploy-on-save that finishes must not hide prod's bake countdown. An automatic
     // rollback is shown through the deployment it undoes.
-    return this.running().filter((d) => !d.parentId).at(-1) ?? last;
+    return (
+      this.running()
+        .filter((d) => !d.parentId)
+        .at(-1) ?? last
+    );
   }
 
   /** Applies one engine event; returns what changed, or undefined for events that change nothing here. */

@@ -99,17 +99,33 @@ export class DeploymentNotifications implements vscode.Disposable {
       case 'stable':
       case 'unchanged':
         if (readSettings().notifySuccess) {
-          const words = d.status === 'unchanged' ? 'had no changes to deploy' : d.kind === 'rollback' ? 'restored the stable version' : 'is stable after its bake';
-          const choice = await vscode.window.showInformationMessage(`Deploy Guard: ${d.environment} — ${version(d)} ${words}`, Actions.showRun);
+          const words =
+            d.status === 'unchanged'
+              ? 'had no changes to deploy'
+              : d.kind === 'rollback'
+                ? 'restored the stable version'
+                : 'is stable after its bake';
+          const choice = await vscode.window.showInformationMessage(
+            `Deploy Guard: ${d.environment} — ${version(d)} ${words}`,
+            Actions.showRun,
+          );
           if (choice === Actions.showRun) await this.showRun(d.id);
         }
         return;
       case 'cancelled':
         return;
       case 'failed': {
-        const choice = await vscode.window.showErrorMessage(`Deploy Guard: ${d.environment} — ${what.toLowerCase()} of ${version(d)} failed${because(d.reason)}`, Actions.viewLogs, Actions.retry);
+        const choice = await vscode.window.showErrorMessage(
+          `Deploy Guard: ${d.environment} — ${what.toLowerCase()} of ${version(d)} failed${because(d.reason)}`,
+          Actions.viewLogs,
+          Actions.retry,
+        );
         if (choice === Actions.viewLogs) await this.showRun(d.id);
-        if (choice === Actions.retry) await vscode.commands.executeCommand(d.kind === 'rollback' ? Commands.rollback : Commands.deploy, { environment: d.environment, trigger: 'retry' });
+        if (choice === Actions.retry)
+          await vscode.commands.executeCommand(d.kind === 'rollback' ? Commands.rollback : Commands.deploy, {
+            environment: d.environment,
+            trigger: 'retry',
+          });
         return;
       }
       case 'rolled-back': {
@@ -138,8 +154,14 @@ export class DeploymentNotifications implements vscode.Disposable {
           ...actions,
         );
         if (choice === Actions.viewLogs) await this.showRun(d.id);
-        if (choice === Actions.openStack) await vscode.commands.executeCommand(Commands.openStackInConsole, { environment: d.environment, region: d.region, stackName: d.stackName });
-        if (choice === Actions.continueRollback) await vscode.commands.executeCommand(Commands.continueRollback, { environment: d.environment });
+        if (choice === Actions.openStack)
+          await vscode.commands.executeCommand(Commands.openStackInConsole, {
+            environment: d.environment,
+            region: d.region,
+            stackName: d.stackName,
+          });
+        if (choice === Actions.continueRollback)
+          await vscode.commands.executeCommand(Commands.continueRollback, { environment: d.environment });
         return;
       }
     }

@@ -9,7 +9,8 @@ import { join, resolve } from 'node:path';
  * reattach. The engine's Journal stays the authority on what the entries mean.
  */
 export async function hasOpenJournalEntries(historyFolder: string | undefined, env: NodeJS.ProcessEnv = process.env): Promise<boolean> {
-  const root = historyFolder ?? (env['DEPLOYGUARD_HOME']?.trim() ? resolve(env['DEPLOYGUARD_HOME'].trim()) : join(homedir(), '.deployguard'));
+  const root =
+    historyFolder ?? (env['DEPLOYGUARD_HOME']?.trim() ? resolve(env['DEPLOYGUARD_HOME'].trim()) : join(homedir(), '.deployguard'));
   const stacks = join(root, 'stacks');
   for (const account of await dirs(stacks)) {
     for (const region of await dirs(join(stacks, account))) {

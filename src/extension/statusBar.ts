@@ -26,7 +26,9 @@ export class DeploymentStatusBar implements vscode.Disposable {
       return;
     }
     this.item.text = statusBarText(d, Date.now());
-    this.item.tooltip = [`Deploy Guard: ${d.environment} (${d.stackName}) — ${statusWords(d.status)}`, d.reason, 'Click to show the run'].filter(Boolean).join('\n');
+    this.item.tooltip = [`Deploy Guard: ${d.environment} (${d.stackName}) — ${statusWords(d.status)}`, d.reason, 'Click to show the run']
+      .filter(Boolean)
+      .join('\n');
     this.item.command = { command: Commands.showRun, title: 'Show Run', arguments: [{ deploymentId: d.id }] };
     this.item.backgroundColor =
       d.finished && (d.status === 'failed' || d.status === 'needs-attention' || d.status === 'rollback-failed')

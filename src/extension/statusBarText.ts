@@ -5,14 +5,17 @@ import type { LiveDeployment } from './liveDeployments';
 export function statusBarText(d: LiveDeployment, now: number): string {
   const env = d.environment;
   if (!d.finished) {
-    if (d.status === 'watching' && d.watchDeadlineMs !== undefined) return `$(eye) ${env}: watching ${formatCountdown(d.watchDeadlineMs - now)}`;
+    if (d.status === 'watching' && d.watchDeadlineMs !== undefined)
+      return `$(eye) ${env}: watching ${formatCountdown(d.watchDeadlineMs - now)}`;
     if (d.kind === 'rollback' || d.status === 'rolling-back') return `$(sync~spin) ${env}: rolling back`;
     if (d.status === 'unhealthy') return `$(warning) ${env}: unhealthy`;
     return `$(sync~spin) ${env}: deploying`;
   }
   switch (d.status) {
     case 'stable':
-      return d.kind === 'rollback' ? `$(check) ${env}: rolled back to ${shortCommit(d.commit)}` : `$(check) ${env}: stable ${shortCommit(d.commit)}`;
+      return d.kind === 'rollback'
+        ? `$(check) ${env}: rolled back to ${shortCommit(d.commit)}`
+        : `$(check) ${env}: stable ${shortCommit(d.commit)}`;
     case 'unchanged':
       return `$(check) ${env}: unchanged`;
     case 'rolled-back':

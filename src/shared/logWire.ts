@@ -47,7 +47,11 @@ export function packLog(chunks: readonly LogChunk[], fallbackSeq = 0): PackedLog
     if (last && last.stream === chunk.stream && last.step === chunk.step) {
       runs[runs.length - 1] = { ...last, count: last.count + chunk.lines.length };
     } else {
-      runs.push(chunk.step === undefined ? { stream: chunk.stream, count: chunk.lines.length } : { stream: chunk.stream, step: chunk.step, count: chunk.lines.length });
+      runs.push(
+        chunk.step === undefined
+          ? { stream: chunk.stream, count: chunk.lines.length }
+          : { stream: chunk.stream, step: chunk.step, count: chunk.lines.length },
+      );
     }
     parts.push(chunk.lines.join('\n'));
     lines += chunk.lines.length;

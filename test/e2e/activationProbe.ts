@@ -42,7 +42,10 @@ export async function readStatus(bench: Workbench): Promise<ExtensionStatus> {
   const line = await waitFor(
     'the status line in the extension log',
     () => {
-      const lines = bench.extensionLog().split('\n').filter((l) => /status \{/.test(l));
+      const lines = bench
+        .extensionLog()
+        .split('\n')
+        .filter((l) => /status \{/.test(l));
       return lines.length > before ? lines[lines.length - 1] : undefined;
     },
     15_000,
@@ -73,9 +76,17 @@ function filesUnder(dir: string, accept: (path: string) => boolean): string[] {
 export async function measureActivation(bench: Workbench, workbenchReadyAt: number): Promise<ActivationFigures> {
   // Wait for the activation the workspace causes (workspaceContains:deployguard.yaml): pressing the
   // status key first would activate the extension by that command instead, on a busy machine.
-  await waitFor('Deploy Guard to activate by itself', () => (/Deploy Guard activated in/.test(bench.extensionLog()) ? true : undefined), 120_000, 200);
+  await waitFor(
+    'Deploy Guard to activate by itself',
+    () => (/Deploy Guard activated in/.test(bench.extensionLog()) ? true : undefined),
+    120_000,
+    200,
+  );
   const status = await readStatus(bench);
-  const activatedLine = bench.extensionLog().split('\n').find((l) => /Deploy Guard activated in/.test(l));
+  const activatedLine = bench
+    .extensionLog()
+    .split('\n')
+    .find((l) => /Deploy Guard activated in/.test(l));
   const activatedAt = activatedLine ? logTime(activatedLine) : undefined;
   const activating = filesUnder(join(bench.userDataDir, 'logs'), (p) => p.endsWith('exthost.log'))
     .flatMap((p) => readFileSync(p, 'utf8').split('\n'))
@@ -84,7 +95,9 @@ export async function measureActivation(bench: Workbench, workbenchReadyAt: numb
   const event = activating ? /activationEvent: '([^']+)'/.exec(activating)?.[1] : undefined;
   return {
     activateMs: Number(status.activationMs.toFixed(1)),
-    ...(activatedAt !== undefined && activationStartedAt !== undefined ? { activationEventToActiveMs: activatedAt - activationStartedAt } : {}),
+    ...(activatedAt !== undefined && activationStartedAt !== undefined
+      ? { activationEventToActiveMs: activatedAt - activationStartedAt }
+      : {}),
     ...(activatedAt !== undefined ? { workbenchReadyToActiveMs: activatedAt - workbenchReadyAt } : {}),
     ...(event ? { activationEvent: event } : {}),
     engineLoaded: status.engineLoaded,

@@ -54,27 +54,33 @@ describe('the editor surface in a real VS Code, trusted workspace, against moto'
     return fx;
   };
 
-  before(async () => {
-    moto = await startMoto();
-    fx = await createEditorFixture(moto.endpoint);
-    // v1 of dev and staging deployed by the CLI before the editor opens: the tree must show it.
-    versions['v1'] = fx.commitVersion('v1');
-    for (const env of ['dev', 'staging'] as const) {
-      const result = fx.cliDeploy(env);
-      assert.equal(result.status, 0, `CLI deploy of ${env} failed:\n${result.output}`);
-    }
-    // A repository's own settings try to redirect history and AWS calls: both must be ignored.
-    mkdirSync(join(fx.repo, '.vscode'), { recursive: true });
-    writeFileSync(join(fx.repo, '.vscode', 'settings.json'), JSON.stringify({ 'deployGuard.historyFolder': hostileHome, 'deployGuard.endpoint': 'http://203.0.113.7:9' }));
-    bench = await startWorkbench({
-      workspace: fx.repo,
-      trust: true,
-      name: 'editor',
-      vsix: privateVsix(),
-      env: fx.env,
-      settings: { 'deployGuard.openRunPanel': true, 'git.enabled': true },
-    });
-  }, { timeout: START_TIMEOUT });
+  before(
+    async () => {
+      moto = await startMoto();
+      fx = await createEditorFixture(moto.endpoint);
+      // v1 of dev and staging deployed by the CLI before the editor opens: the tree must show it.
+      versions['v1'] = fx.commitVersion('v1');
+      for (const env of ['dev', 'staging'] as const) {
+        const result = fx.cliDeploy(env);
+        assert.equal(result.status, 0, `CLI deploy of ${env} failed:\n${result.output}`);
+      }
+      // A repository's own settings try to redirect history and AWS calls: both must be ignored.
+      mkdirSync(join(fx.repo, '.vscode'), { recursive: true });
+      writeFileSync(
+        join(fx.repo, '.vscode', 'settings.json'),
+        JSON.stringify({ 'deployGuard.historyFolder': hostileHome, 'deployGuard.endpoint': 'http://203.0.113.7:9' }),
+      );
+      bench = await startWorkbench({
+        workspace: fx.repo,
+        trust: true,
+        name: 'editor',
+        vsix: privateVsix(),
+        env: fx.env,
+        settings: { 'deployGuard.openRunPanel': true, 'git.enabled': true },
+      });
+    },
+    { timeout: START_TIMEOUT },
+  );
 
   after(async () => {
     await bench?.close();
@@ -142,21 +148,30 @@ describe('the editor surface in a real VS Code, trusted workspace, against moto'
       await wb().screenshot('rollback-notification');
       // The stack runs v2 again; the history says v3 was rolled back.
       assert.match(await fixture().deployedTemplate('dev'), /orders-v2/);
-      const v3 = fixture().records('dev').find((r) => r.commit === versions['v3'] && r.kind === 'deploy');
+      const v3 = fixture()
+        .records('dev')
+        .find((r) => r.commit === versions['v3'] && r.kind === 'deploy');
       assert.equal(v3?.status, 'rolled-back');
 
       // Close the panel the deployment opened, then View Logs must open the run again.
       await wb().runCommand('View: Close All Editors');
-      await waitFor('no editor tabs', async () => ((await wb().page.locator('.part.editor .tabs-container .tab').count()) === 0 ? true : undefined), 10_000);
+      await waitFor(
+        'no editor tabs',
+        async () => ((await wb().page.locator('.part.editor .tabs-container .tab').count()) === 0 ? true : undefined),
+        10_000,
+      );
       await wb().clickNotificationAction(/dev — .* rolled back automatically/, 'View Logs');
       // The run of v3 (its commit in the header), in a panel.
-      const frame = await wb().webviewFrame(async (f) => ((await f.locator('body').textContent()) ?? '').includes(short(versions['v3']!)), 30_000);
+      const frame = await wb().webviewFrame(
+        async (f) => ((await f.locator('body').textContent()) ?? '').includes(short(versions['v3']!)),
+        30_000,
+      );
       assert.ok(frame);
       assert.equal(await wb().page.locator('.part.editor .tabs-container .tab').count(), 1);
       await wb().screenshot('rollback-view-logs-run');
     }));
 
-  it("a prompt environment asks; Keep This Version keeps it", () =>
+  it('a prompt environment asks; Keep This Version keeps it', () =>
     withScreenshot(bench, 'prompt-keep', async () => {
       versions['v4'] = fixture().commitVersion('v4');
       await deployFromPalette(wb(), 'staging');
@@ -167,13 +182,23 @@ describe('the editor surface in a real VS Code, trusted workspace, against moto'
       assert.match(question.message, /editor-staging-5xx/);
       await wb().screenshot('prompt-question');
       await wb().clickNotificationAction(/staging — .* is unhealthy/, 'Keep This Version');
-      const finished = await waitFor('the staging deployment to end', async () => {
-        const [newest] = fixture().records('staging');
-        return newest && newest.commit === versions['v4'] && newest.finishedAt ? newest : undefined;
-      }, 60_000);
+      const finished = await waitFor(
+        'the staging deployment to end',
+        async () => {
+          const [newest] = fixture().records('staging');
+          return newest && newest.commit === versions['v4'] && newest.finishedAt ? newest : undefined;
+        },
+        60_000,
+      );
       await fixture().setAlarm('staging', 'OK');
       assert.notEqual(finished.status, 'rolled-back');
-      assert.equal(fixture().records('staging').filter((r) => r.kind === 'rollback').length, 0, 'no rollback record');
+      assert.equal(
+        fixture()
+          .records('staging')
+          .filter((r) => r.kind === 'rollback').length,
+        0,
+        'no rollback record',
+      );
       assert.match(await fixture().deployedTemplate('staging'), /orders-v4/, 'the stack keeps v4');
       await wb().screenshot('prompt-kept');
     }));
@@ -189,7 +214,9 @@ describe('the editor surface in a real VS Code, trusted workspace, against moto'
       // Reattached at activation, whether or not the view is open: the status bar shows it live.
       const bar = await waitForStatusBar(wb(), 'preview', /^preview: watching \d+:\d\d$/, 90_000);
       // Then the view (its container's progress badge can swallow a click while it loads).
-      await wb().runCommand('Deploy Guard: Focus on Deployments View').catch(() => wb().openView('Deploy Guard'));
+      await wb()
+        .runCommand('Deploy Guard: Focus on Deployments View')
+        .catch(() => wb().openView('Deploy Guard'));
       const row = await waitForEnvironmentRow(wb(), 'preview', /^watching \d+:\d\d left$/, 60_000);
       assert.ok(row && bar);
       await wb().screenshot('reload-after-still-watching');
@@ -209,19 +236,22 @@ describe('the editor surface in an untrusted workspace', { timeout: START_TIMEOU
   let fx: EditorFixture | undefined;
   let bench: Workbench | undefined;
 
-  before(async () => {
-    moto = await startMoto();
-    fx = await createEditorFixture(moto.endpoint);
-    fx.commitVersion('v1');
-    bench = await startWorkbench({
-      workspace: fx.repo,
-      trust: false,
-      name: 'editor-untrusted',
-      vsix: privateVsix(),
-      env: fx.env,
-      keybindings: [{ key: STATUS_KEY, command: 'deployGuard._status' }],
-    });
-  }, { timeout: START_TIMEOUT });
+  before(
+    async () => {
+      moto = await startMoto();
+      fx = await createEditorFixture(moto.endpoint);
+      fx.commitVersion('v1');
+      bench = await startWorkbench({
+        workspace: fx.repo,
+        trust: false,
+        name: 'editor-untrusted',
+        vsix: privateVsix(),
+        env: fx.env,
+        keybindings: [{ key: STATUS_KEY, command: 'deployGuard._status' }],
+      });
+    },
+    { timeout: START_TIMEOUT },
+  );
 
   after(async () => {
     await bench?.close();

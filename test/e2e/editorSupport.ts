@@ -117,13 +117,31 @@ export async function createEditorFixture(endpoint: string): Promise<EditorFixtu
     cliDeploy(environment, bake = '1s') {
       const result = spawnSync(
         process.execPath,
-        ['--import', 'tsx', resolve('src/cli.ts'), 'deploy', environment, '--file', join(repo, 'deployguard.yaml'), '--skip-steps', '--yes', '--bake', bake],
+        [
+          '--import',
+          'tsx',
+          resolve('src/cli.ts'),
+          'deploy',
+          environment,
+          '--file',
+          join(repo, 'deployguard.yaml'),
+          '--skip-steps',
+          '--yes',
+          '--bake',
+          bake,
+        ],
         { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 120_000 },
       );
       return { status: result.status, output: `${result.stdout}\n${result.stderr}` };
     },
     async setAlarm(environment, state) {
-      await cw.send(new SetAlarmStateCommand({ AlarmName: ENVIRONMENTS[environment].alarm, StateValue: state, StateReason: `set ${state} by the test` }));
+      await cw.send(
+        new SetAlarmStateCommand({
+          AlarmName: ENVIRONMENTS[environment].alarm,
+          StateValue: state,
+          StateReason: `set ${state} by the test`,
+        }),
+      );
     },
     async deployedTemplate(environment) {
       const out = await cfn.send(new GetTemplateCommand({ StackName: `editor-${environment}` }));
@@ -152,7 +170,9 @@ export async function createEditorFixture(endpoint: string): Promise<EditorFixtu
 
 /** Picks an item of the open quick pick by its label. */
 export async function pickQuickItem(page: Page, label: string): Promise<void> {
-  const row = page.locator('.quick-input-widget .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: new RegExp(`^\\s*${label}\\s*$`) }) });
+  const row = page
+    .locator('.quick-input-widget .monaco-list-row')
+    .filter({ has: page.locator('.label-name', { hasText: new RegExp(`^\\s*${label}\\s*$`) }) });
   await row.first().waitFor({ state: 'visible', timeout: 20_000 });
   await row.first().click();
 }
@@ -176,19 +196,29 @@ export async function statusBarText(page: Page, environment: string): Promise<st
 }
 
 export function waitForStatusBar(bench: Workbench, environment: string, match: RegExp, timeoutMs = 60_000): Promise<string> {
-  return waitFor(`the status bar to show ${environment}: ${match}`, async () => {
-    const text = await statusBarText(bench.page, environment);
-    return match.test(text) ? text : undefined;
-  }, timeoutMs, 100);
+  return waitFor(
+    `the status bar to show ${environment}: ${match}`,
+    async () => {
+      const text = await statusBarText(bench.page, environment);
+      return match.test(text) ? text : undefined;
+    },
+    timeoutMs,
+    100,
+  );
 }
 
 /** Waits for the tree row of an environment whose description matches. */
 export function waitForEnvironmentRow(bench: Workbench, environment: string, match: RegExp, timeoutMs = 60_000) {
-  return waitFor(`the ${environment} row to say ${match}`, async () => {
-    const rows = await bench.treeItems('Deployments');
-    const row = rows.find((r) => r.level === 1 && r.label === environment);
-    return row && match.test(row.description) ? row : undefined;
-  }, timeoutMs, 100);
+  return waitFor(
+    `the ${environment} row to say ${match}`,
+    async () => {
+      const rows = await bench.treeItems('Deployments');
+      const row = rows.find((r) => r.level === 1 && r.label === environment);
+      return row && match.test(row.description) ? row : undefined;
+    },
+    timeoutMs,
+    100,
+  );
 }
 
 /** Deploys from the palette: Deploy…, pick the environment, approve the pipeline on its first run. */

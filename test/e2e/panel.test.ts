@@ -156,17 +156,20 @@ describe('the run panel in a real VS Code', { timeout: START_TIMEOUT + 180_000 }
     return bench;
   };
 
-  before(async () => {
-    run = await makeFinishedRun();
-    bench = await startWorkbench({
-      workspace: WORKSPACE,
-      trust: true,
-      name: 'panel',
-      env: { DEPLOYGUARD_HOME: run.home },
-      settings: { 'deployGuard.openRunPanel': false },
-      keybindings: [{ key: SHOW_RUN_KEY, command: 'deployGuard.showRun', args: run.id }],
-    });
-  }, { timeout: START_TIMEOUT });
+  before(
+    async () => {
+      run = await makeFinishedRun();
+      bench = await startWorkbench({
+        workspace: WORKSPACE,
+        trust: true,
+        name: 'panel',
+        env: { DEPLOYGUARD_HOME: run.home },
+        settings: { 'deployGuard.openRunPanel': false },
+        keybindings: [{ key: SHOW_RUN_KEY, command: 'deployGuard.showRun', args: run.id }],
+      });
+    },
+    { timeout: START_TIMEOUT },
+  );
 
   after(async () => {
     await bench?.close();
@@ -188,13 +191,20 @@ describe('the run panel in a real VS Code', { timeout: START_TIMEOUT + 180_000 }
       90_000,
       500,
     );
-    await waitFor('the log to show the hostile corpus', async () => ((await panelText(frame, '.log-row')).includes('green ok') ? true : undefined), 20_000);
+    await waitFor(
+      'the log to show the hostile corpus',
+      async () => ((await panelText(frame, '.log-row')).includes('green ok') ? true : undefined),
+      20_000,
+    );
 
     assert.match(await panelText(frame, '.run-title'), /hello-e2e → e2e/);
     // The status is the engine's (failed), although the log's last word is "Deploy succeeded".
     assert.equal(await frame.locator('.run-status').getAttribute('data-status'), 'failed');
     assert.match(await panelText(frame, '.run-reason'), /Fail on purpose/);
-    assert.deepEqual(await frame.locator('.step').evaluateAll((els) => els.map((e) => e.getAttribute('data-status'))), ['succeeded', 'failed']);
+    assert.deepEqual(await frame.locator('.step').evaluateAll((els) => els.map((e) => e.getAttribute('data-status'))), [
+      'succeeded',
+      'failed',
+    ]);
     assert.match(await panelText(frame, '.run-commit'), /^a1b2c3d \(main\)/);
     await wb().screenshot('panel-finished-run');
   });
@@ -204,13 +214,19 @@ describe('the run panel in a real VS Code', { timeout: START_TIMEOUT + 180_000 }
     const rows = await frame.locator('.log-row').evaluateAll((els) => els.map((e) => e.textContent ?? ''));
     const has = (text: string) => rows.some((r) => r.includes(text));
     assert.ok(has('<script>document.title="PWNED-SCRIPT"</script>'), 'the <script> line is shown as text');
-    assert.ok(has('</div><img src=x onerror="document.title=\\"PWNED-IMG\\"">') || has('</div><img src=x onerror='), 'the <img onerror> line is shown as text');
+    assert.ok(
+      has('</div><img src=x onerror="document.title=\\"PWNED-IMG\\"">') || has('</div><img src=x onerror='),
+      'the <img onerror> line is shown as text',
+    );
     assert.ok(has('click me') && !has('javascript:'), 'OSC 8 link text kept, its javascript: target dropped');
     assert.ok(has('beforeafter') && !has('cHduZWQ='), 'OSC 52 clipboard write removed');
     assert.ok(has('⟨U+202E⟩'), 'bidi override made visible');
     assert.ok(has('Deploy FAILED\u240dDeploy OK'), 'a lone CR is shown, not obeyed');
     assert.ok(has('bad \ufffd\ufffd bytes'), 'invalid UTF-8 shown as replacement characters');
-    assert.ok(rows.some((r) => r.length >= 10_000 && /^x+$/.test(r)), 'the 10 kB line is there');
+    assert.ok(
+      rows.some((r) => r.length >= 10_000 && /^x+$/.test(r)),
+      'the 10 kB line is there',
+    );
     // Colours kept as styles.
     const green = await frame.locator('.log-row span.fg2', { hasText: 'green ok' }).count();
     assert.equal(green, 1);
@@ -252,11 +268,19 @@ describe('the run panel in a real VS Code', { timeout: START_TIMEOUT + 180_000 }
       // "Default Light Modern", beside it.
       await wb().runCommandAndPick('Preferences: Color Theme', theme, new RegExp(`^\\s*${theme}\\s*$`));
       const frame = await openPanel();
-      await waitFor(`the panel to take the ${theme} theme`, async () => ((await frame.locator(`body.${bodyClass}`).count()) > 0 ? true : undefined), 30_000);
-      const colours = await waitFor(`the ${theme} colours to settle`, async () => {
-        const read = (await frame.evaluate(THEME_PROBE)) as ThemeColours;
-        return light === luminance(read.background) > 0.5 ? read : undefined;
-      }, 15_000);
+      await waitFor(
+        `the panel to take the ${theme} theme`,
+        async () => ((await frame.locator(`body.${bodyClass}`).count()) > 0 ? true : undefined),
+        30_000,
+      );
+      const colours = await waitFor(
+        `the ${theme} colours to settle`,
+        async () => {
+          const read = (await frame.evaluate(THEME_PROBE)) as ThemeColours;
+          return light === luminance(read.background) > 0.5 ? read : undefined;
+        },
+        15_000,
+      );
       for (const [part, colour] of Object.entries(colours.text)) {
         const ratio = contrast(colour, colours.background);
         // WCAG AA for text: 4.5.

@@ -85,33 +85,40 @@ describe('the run panel follows a real deployment as it goes', { timeout: START_
     return bench;
   };
 
-  before(async () => {
-    moto = await startMoto();
-    const cw = new CloudWatchClient({ endpoint: moto.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
-    await cw.send(
-      new PutMetricAlarmCommand({
-        AlarmName: ALARM,
-        MetricName: '5XXError',
-        Namespace: 'PanelLive',
-        Statistic: 'Sum',
-        Period: 60,
-        EvaluationPeriods: 1,
-        Threshold: 1,
-        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-      }),
-    );
-    await cw.send(new SetAlarmStateCommand({ AlarmName: ALARM, StateValue: 'OK', StateReason: 'healthy before the deploy' }));
-    cw.destroy();
-    repo = makeRepo(moto.endpoint);
-    home = mkdtempSync(join(tmpdir(), 'deployguard-panel-live-home-'));
-    bench = await startWorkbench({
-      workspace: repo,
-      trust: true,
-      name: 'panel-live',
-      env: { ...MOTO_ENV, DEPLOYGUARD_HOME: home },
-      settings: { 'deployGuard.openRunPanel': true },
-    });
-  }, { timeout: START_TIMEOUT });
+  before(
+    async () => {
+      moto = await startMoto();
+      const cw = new CloudWatchClient({
+        endpoint: moto.endpoint,
+        region: 'us-east-1',
+        credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+      });
+      await cw.send(
+        new PutMetricAlarmCommand({
+          AlarmName: ALARM,
+          MetricName: '5XXError',
+          Namespace: 'PanelLive',
+          Statistic: 'Sum',
+          Period: 60,
+          EvaluationPeriods: 1,
+          Threshold: 1,
+          ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        }),
+      );
+      await cw.send(new SetAlarmStateCommand({ AlarmName: ALARM, StateValue: 'OK', StateReason: 'healthy before the deploy' }));
+      cw.destroy();
+      repo = makeRepo(moto.endpoint);
+      home = mkdtempSync(join(tmpdir(), 'deployguard-panel-live-home-'));
+      bench = await startWorkbench({
+        workspace: repo,
+        trust: true,
+        name: 'panel-live',
+        env: { ...MOTO_ENV, DEPLOYGUARD_HOME: home },
+        settings: { 'deployGuard.openRunPanel': true },
+      });
+    },
+    { timeout: START_TIMEOUT },
+  );
 
   after(async () => {
     await bench?.close();
@@ -134,7 +141,13 @@ describe('the run panel follows a real deployment as it goes', { timeout: START_
     await wb().runCommand('Deploy Guard: Deploy…');
     // One environment may be picked for us; otherwise pick it.
     const pick = page.locator('.quick-input-widget .monaco-list-row', { hasText: 'dev' });
-    if (await pick.first().isVisible().catch(() => false)) await pick.first().click();
+    if (
+      await pick
+        .first()
+        .isVisible()
+        .catch(() => false)
+    )
+      await pick.first().click();
     // First run of this pipeline: the approval dialog (issue 3) asks before any step runs.
     const run = page.locator('.monaco-dialog-box .monaco-button', { hasText: 'Run Pipeline' });
     await run.waitFor({ state: 'visible', timeout: 60_000 });
@@ -179,11 +192,20 @@ describe('the run panel follows a real deployment as it goes', { timeout: START_
     );
     assert.equal(await frame.locator('.run-status').getAttribute('data-status'), 'running-steps');
     for (let k = 0; k < 'Deploy succeeded'.length; k++) await page.keyboard.press('Backspace');
-    await waitFor('the filter cleared', async () => (/^\d[\d,]* lines/.test((await frame.locator('.log-status').textContent()) ?? '') ? true : undefined), 15_000, 50);
+    await waitFor(
+      'the filter cleared',
+      async () => (/^\d[\d,]* lines/.test((await frame.locator('.log-status').textContent()) ?? '') ? true : undefined),
+      15_000,
+      50,
+    );
     assert.equal(await frame.locator('.log-row span.fg6', { hasText: 'building' }).first().count(), 1, 'ANSI colour kept');
 
     // The hostile step's output is literal text.
-    await waitFor('the hostile lines', async () => ((await rowsText(frame)).some((r) => r.includes('<script>document.title')) ? true : undefined), 60_000);
+    await waitFor(
+      'the hostile lines',
+      async () => ((await rowsText(frame)).some((r) => r.includes('<script>document.title')) ? true : undefined),
+      60_000,
+    );
     assert.ok((await rowsText(frame)).some((r) => r === 'click me'));
 
     // Stack events of this operation arrive in the Stack tab.
@@ -203,13 +225,25 @@ describe('the run panel follows a real deployment as it goes', { timeout: START_
 
     // The health watch: the guarded alarm with its state, and the bake countdown.
     await frame.locator('#tab-health').click();
-    await waitFor('the health watch', async () => ((await frame.locator('.alarm .alarm-name', { hasText: ALARM }).count()) > 0 ? true : undefined), 90_000);
-    await waitFor('the bake countdown', async () => (/Bake: \d+:\d\d left/.test((await frame.locator('.bake').textContent()) ?? '') ? true : undefined), 30_000);
+    await waitFor(
+      'the health watch',
+      async () => ((await frame.locator('.alarm .alarm-name', { hasText: ALARM }).count()) > 0 ? true : undefined),
+      90_000,
+    );
+    await waitFor(
+      'the bake countdown',
+      async () => (/Bake: \d+:\d\d left/.test((await frame.locator('.bake').textContent()) ?? '') ? true : undefined),
+      30_000,
+    );
     assert.equal(await frame.locator('.run-status').getAttribute('data-status'), 'watching');
     await wb().screenshot('panel-live-health');
 
     // The bake ends healthy: stable, verdict shown, Cancel no longer offered.
-    await waitFor('stable', async () => ((await frame.locator('.run-status').getAttribute('data-status')) === 'stable' ? true : undefined), 90_000);
+    await waitFor(
+      'stable',
+      async () => ((await frame.locator('.run-status').getAttribute('data-status')) === 'stable' ? true : undefined),
+      90_000,
+    );
     assert.match((await frame.locator('.verdict').textContent()) ?? '', /Healthy/);
     assert.equal(await frame.locator('#action-cancel').getAttribute('disabled'), '');
     const title = await page.title();

@@ -35,12 +35,15 @@ describe('deployguard.yaml in a real VS Code', { timeout: START_TIMEOUT + 3 * 60
     return (await panel.locator('.monaco-list-row').allInnerTexts()).map((t) => t.replace(/\s+/g, ' ').trim());
   }
 
-  before(async () => {
-    folder = mkdtempSync(join(tmpdir(), 'dg-e2e-pipeline-'));
-    mkdirSync(join(folder, 'infra'));
-    writeFileSync(join(folder, 'infra', 'template.yaml'), 'Resources:\n  Topic:\n    Type: AWS::SNS::Topic\n');
-    bench = await startWorkbench({ workspace: folder, trust: true, name: 'pipeline-editor' });
-  }, { timeout: START_TIMEOUT });
+  before(
+    async () => {
+      folder = mkdtempSync(join(tmpdir(), 'dg-e2e-pipeline-'));
+      mkdirSync(join(folder, 'infra'));
+      writeFileSync(join(folder, 'infra', 'template.yaml'), 'Resources:\n  Topic:\n    Type: AWS::SNS::Topic\n');
+      bench = await startWorkbench({ workspace: folder, trust: true, name: 'pipeline-editor' });
+    },
+    { timeout: START_TIMEOUT },
+  );
 
   after(async () => {
     await bench?.close();
@@ -56,9 +59,15 @@ describe('deployguard.yaml in a real VS Code', { timeout: START_TIMEOUT + 3 * 60
       assert.match(text, /^# Deploy Guard pipeline/);
       assert.match(text, /\n {2}template: infra\/template\.yaml\n/);
       // It opens in an editor, and the Problems panel stays empty for it.
-      await wb().page.locator('.tabs-container .tab', { hasText: 'deployguard.yaml' }).first().waitFor({ state: 'visible', timeout: 15_000 });
+      await wb()
+        .page.locator('.tabs-container .tab', { hasText: 'deployguard.yaml' })
+        .first()
+        .waitFor({ state: 'visible', timeout: 15_000 });
       await new Promise((r) => setTimeout(r, 1500));
-      assert.deepEqual((await problemRows()).filter((r) => r.includes('Deploy Guard')), []);
+      assert.deepEqual(
+        (await problemRows()).filter((r) => r.includes('Deploy Guard')),
+        [],
+      );
     }));
 
   it('shows a mistake typed into the file in the Problems panel with its line and column', () =>

@@ -74,42 +74,56 @@ describe('Save, Commit, Push and Deploy in a real VS Code, against moto', { time
     const page = wb().page;
     // The deploy-on-save toggle shows only once the workspace is trusted and the pipeline read:
     // before that the command is disabled (enablement: isWorkspaceTrusted) and not in the palette.
-    await page.locator('.part.statusbar .statusbar-item', { hasText: 'Deploy on Save' }).first().waitFor({ state: 'visible', timeout: 120_000 });
+    await page
+      .locator('.part.statusbar .statusbar-item', { hasText: 'Deploy on Save' })
+      .first()
+      .waitFor({ state: 'visible', timeout: 120_000 });
     await wb().runCommand('Deploy Guard: Save, Commit, Push and Deploy');
     const input = page.locator('.quick-input-widget .quick-input-box input');
     await input.waitFor({ state: 'visible', timeout: 30_000 });
     // What will be committed is shown above the message box.
-    await waitFor('the files to be committed', async () => ((await page.locator('.quick-input-widget').innerText()).includes('infra/template.yaml') ? true : undefined), 15_000);
+    await waitFor(
+      'the files to be committed',
+      async () => ((await page.locator('.quick-input-widget').innerText()).includes('infra/template.yaml') ? true : undefined),
+      15_000,
+    );
     await input.fill(message);
     await page.keyboard.press('Enter');
   }
 
-  before(async () => {
-    moto = await startMoto();
-    cfn = new CloudFormationClient({ endpoint: moto.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
-    mkdirSync(home);
-    execFileSync('git', ['init', '-q', '--bare', '-b', 'main', remote]);
-    execFileSync('git', ['clone', '-q', remote, repo]);
-    git(repo, 'symbolic-ref', 'HEAD', 'refs/heads/main');
-    // The extension host commits with the repository's identity.
-    git(repo, 'config', 'user.name', 'E2E');
-    git(repo, 'config', 'user.email', 'e2e@example.com');
-    writeFileSync(join(repo, 'deployguard.yaml'), PIPELINE);
-    mkdirSync(join(repo, 'infra'));
-    writeFileSync(join(repo, 'infra', 'template.yaml'), template('v1'));
-    writeFileSync(join(repo, 'notes.txt'), 'notes\n');
-    git(repo, 'add', '.');
-    git(repo, 'commit', '-q', '-m', 'v1');
-    git(repo, 'push', '-q', '-u', 'origin', 'main');
-    execFileSync('git', ['clone', '-q', remote, other]);
-    bench = await startWorkbench({
-      workspace: repo,
-      trust: true,
-      name: 'triggers',
-      env: { ...MOTO_ENV, AWS_ENDPOINT_URL: moto.endpoint, DEPLOYGUARD_HOME: home, GIT_TERMINAL_PROMPT: '0' },
-      settings: { 'deployGuard.openRunPanel': true, 'git.enabled': true },
-    });
-  }, { timeout: START_TIMEOUT });
+  before(
+    async () => {
+      moto = await startMoto();
+      cfn = new CloudFormationClient({
+        endpoint: moto.endpoint,
+        region: 'us-east-1',
+        credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+      });
+      mkdirSync(home);
+      execFileSync('git', ['init', '-q', '--bare', '-b', 'main', remote]);
+      execFileSync('git', ['clone', '-q', remote, repo]);
+      git(repo, 'symbolic-ref', 'HEAD', 'refs/heads/main');
+      // The extension host commits with the repository's identity.
+      git(repo, 'config', 'user.name', 'E2E');
+      git(repo, 'config', 'user.email', 'e2e@example.com');
+      writeFileSync(join(repo, 'deployguard.yaml'), PIPELINE);
+      mkdirSync(join(repo, 'infra'));
+      writeFileSync(join(repo, 'infra', 'template.yaml'), template('v1'));
+      writeFileSync(join(repo, 'notes.txt'), 'notes\n');
+      git(repo, 'add', '.');
+      git(repo, 'commit', '-q', '-m', 'v1');
+      git(repo, 'push', '-q', '-u', 'origin', 'main');
+      execFileSync('git', ['clone', '-q', remote, other]);
+      bench = await startWorkbench({
+        workspace: repo,
+        trust: true,
+        name: 'triggers',
+        env: { ...MOTO_ENV, AWS_ENDPOINT_URL: moto.endpoint, DEPLOYGUARD_HOME: home, GIT_TERMINAL_PROMPT: '0' },
+        settings: { 'deployGuard.openRunPanel': true, 'git.enabled': true },
+      });
+    },
+    { timeout: START_TIMEOUT },
+  );
 
   after(async () => {
     await bench?.close();
@@ -120,7 +134,8 @@ describe('Save, Commit, Push and Deploy in a real VS Code, against moto', { time
 
   // A failing test leaves a screenshot of the workbench (a modal dialog, a toast) behind.
   afterEach(async (t) => {
-    if ((t as unknown as { passed?: boolean }).passed === false) await bench?.screenshot(`FAILED-${t.name.slice(0, 40).replace(/\W+/g, '-')}`).catch(() => undefined);
+    if ((t as unknown as { passed?: boolean }).passed === false)
+      await bench?.screenshot(`FAILED-${t.name.slice(0, 40).replace(/\W+/g, '-')}`).catch(() => undefined);
   });
 
   it('commits, pushes with the remembered message, and the push deploys exactly that commit', async () => {
@@ -128,12 +143,21 @@ describe('Save, Commit, Push and Deploy in a real VS Code, against moto', { time
     await runSaveCommitPushDeploy('Release v2');
     // The first run of this pipeline in this window asks (the changed-pipeline approval).
     await answerDialog(wb().page, 'Run Pipeline', 60_000);
-    const pushed = await waitFor('the commit to reach the remote', () => {
-      const head = git(remote, 'rev-parse', 'main');
-      return git(remote, 'log', '-1', '--format=%s', 'main') === 'Release v2' ? head : undefined;
-    }, 60_000);
+    const pushed = await waitFor(
+      'the commit to reach the remote',
+      () => {
+        const head = git(remote, 'rev-parse', 'main');
+        return git(remote, 'log', '-1', '--format=%s', 'main') === 'Release v2' ? head : undefined;
+      },
+      60_000,
+    );
     assert.equal(git(repo, 'rev-parse', 'HEAD'), pushed);
-    const record = await waitFor('a stable deployment of the pushed commit', () => records().find((r) => r.commit === pushed && r.status === 'stable'), 180_000, 500);
+    const record = await waitFor(
+      'a stable deployment of the pushed commit',
+      () => records().find((r) => r.commit === pushed && r.status === 'stable'),
+      180_000,
+      500,
+    );
     assert.equal(record.trigger, 'push');
     assert.equal(record.branch, 'main');
     assert.equal(record.dirty, false);
@@ -159,15 +183,24 @@ describe('Save, Commit, Push and Deploy in a real VS Code, against moto', { time
     assert.equal(records().length, 1, 'a rejected push deploys nothing');
 
     await wb().clickNotificationAction(/rejected/i, 'Pull and Retry');
-    const pushed = await waitFor('the retried push', () => {
-      const head = git(remote, 'rev-parse', 'main');
-      return head !== theirs ? head : undefined;
-    }, 60_000);
+    const pushed = await waitFor(
+      'the retried push',
+      () => {
+        const head = git(remote, 'rev-parse', 'main');
+        return head !== theirs ? head : undefined;
+      },
+      60_000,
+    );
     assert.equal(git(remote, 'rev-parse', 'main~1'), theirs, 'rebased onto their commit, not forced');
-    const record = await waitFor('the deployment of the retried push', () => records().find((r) => r.commit === pushed && r.status === 'stable'), 180_000, 500);
+    const record = await waitFor(
+      'the deployment of the retried push',
+      () => records().find((r) => r.commit === pushed && r.status === 'stable'),
+      180_000,
+      500,
+    );
     assert.equal(record.trigger, 'push');
     assert.equal(await deployedTemplate(), template('v3'));
-    assert.ok(!records().some((r) => r.commit === theirs), 'the colleague\'s commit, only fetched here, was not deployed from this editor');
+    assert.ok(!records().some((r) => r.commit === theirs), "the colleague's commit, only fetched here, was not deployed from this editor");
   });
 
   it('saving a file in the editor deploys the dev stack as the working tree is; the status-bar toggle pauses it', async () => {
@@ -182,13 +215,22 @@ describe('Save, Commit, Push and Deploy in a real VS Code, against moto', { time
       await page.keyboard.press('Control+End');
       await page.keyboard.type(text);
       await page.keyboard.press('Control+S');
-      await waitFor('the save to reach the disk', () => (readFileSync(join(repo, 'notes.txt'), 'utf8').includes(text) ? true : undefined), 20_000);
+      await waitFor(
+        'the save to reach the disk',
+        () => (readFileSync(join(repo, 'notes.txt'), 'utf8').includes(text) ? true : undefined),
+        20_000,
+      );
     };
 
     await editAndSave('saved once\n');
     // Approved in the first test already; asks only if this test runs alone.
     await answerDialog(page, 'Run Pipeline', 10_000);
-    const record = await waitFor('a save deployment of dev', () => records('triggers-dev').find((r) => r.status === 'stable'), 180_000, 500);
+    const record = await waitFor(
+      'a save deployment of dev',
+      () => records('triggers-dev').find((r) => r.status === 'stable'),
+      180_000,
+      500,
+    );
     assert.equal(record.trigger, 'save');
     assert.equal(record.commit, head);
     assert.equal(record.dirty, true, 'the saved, uncommitted file made the tree dirty');

@@ -53,7 +53,10 @@ describe('deployguard validate / run (CLI)', () => {
 
   it('validate: warnings are printed but do not fail', async () => {
     const file = join(repo.root, 'warn.yaml');
-    writeFileSync(file, 'version: 1\nname: s\nstack: { name: s, template: infra/template.yaml }\nenvironments:\n  prod: { region: eu-west-1, confirm: false }\n');
+    writeFileSync(
+      file,
+      'version: 1\nname: s\nstack: { name: s, template: infra/template.yaml }\nenvironments:\n  prod: { region: eu-west-1, confirm: false }\n',
+    );
     const { code, out } = await cli(['validate', '--file', file], repo.root);
     assert.equal(code, 0);
     assert.match(out, /^warn\.yaml:5:39: warning: environment "prod": confirm: false is ignored/);

@@ -9,7 +9,10 @@ import { startMoto, type Moto } from '../support/moto';
 
 async function records(home: string, stack = 'orders-dev'): Promise<DeploymentRecord[]> {
   const dir = join(home, 'stacks', '123456789012', 'us-east-1', stack, 'records');
-  const names = (await readdir(dir)).filter((n) => n.endsWith('.json')).sort().reverse();
+  const names = (await readdir(dir))
+    .filter((n) => n.endsWith('.json'))
+    .sort()
+    .reverse();
   return Promise.all(names.map(async (n) => JSON.parse(await readFile(join(dir, n), 'utf8')) as DeploymentRecord));
 }
 
@@ -31,7 +34,8 @@ describe('deploy against moto through the real SDK', () => {
     home = await tempHome();
   });
 
-  const deploy = (repo: string, ...extra: string[]) => cli(['deploy', 'dev', '--json', '--endpoint', moto.endpoint, ...extra], { cwd: repo, home });
+  const deploy = (repo: string, ...extra: string[]) =>
+    cli(['deploy', 'dev', '--json', '--endpoint', moto.endpoint, ...extra], { cwd: repo, home });
 
   it('creates a stack through a CREATE change set, runs the steps first, and records it as stable', async () => {
     const repo = await makeRepo();
@@ -42,7 +46,10 @@ describe('deploy against moto through the real SDK', () => {
     const planned = run.events.find((e) => e.type === 'change-set-planned');
     assert.ok(planned && planned.type === 'change-set-planned');
     assert.equal(planned.changeSetType, 'CREATE');
-    assert.deepEqual(planned.changes.map((c) => [c.action, c.logicalId]), [['Add', 'Topic']]);
+    assert.deepEqual(
+      planned.changes.map((c) => [c.action, c.logicalId]),
+      [['Add', 'Topic']],
+    );
     const log = run.events.filter((e) => e.type === 'log' && e.stream === 'stdout').flatMap((e) => (e.type === 'log' ? e.lines : []));
     assert.ok(log.includes('building dev'));
 
@@ -54,14 +61,20 @@ describe('deploy against moto through the real SDK', () => {
     assert.equal(record!.kind, 'deploy');
     assert.equal(record!.template.body, topicTemplate());
     assert.equal(record!.stackId, stack.StackId);
-    assert.deepEqual(record!.steps.map((s) => [s.name, s.status]), [['Build', 'succeeded']]);
+    assert.deepEqual(
+      record!.steps.map((s) => [s.name, s.status]),
+      [['Build', 'succeeded']],
+    );
     assert.match(record!.clientRequestToken!, /^deployguard-deploy-/);
     assert.ok(record!.finishedAt && record!.startedAt <= record!.finishedAt);
     // The operation's stack events are kept with the record, as they were announced, for the
     // panel of a finished run.
     const announced = run.events.flatMap((e) => (e.type === 'stack-event' ? [[e.eventId, e.logicalId, e.status]] : []));
     assert.ok(announced.length > 0, 'moto reported stack events');
-    assert.deepEqual(record!.stackEvents?.map((e) => [e.eventId, e.logicalId, e.status]), announced);
+    assert.deepEqual(
+      record!.stackEvents?.map((e) => [e.eventId, e.logicalId, e.status]),
+      announced,
+    );
     const finished = run.events.at(-1)!;
     assert.equal(finished.type, 'deployment-finished');
     const logText = await readFile(record!.logFile!, 'utf8');
@@ -97,7 +110,10 @@ describe('deploy against moto through the real SDK', () => {
     assert.ok(finished?.type === 'deployment-finished');
     assert.equal(finished.status, 'unchanged');
     const all = await records(home);
-    assert.deepEqual(all.map((r) => r.status), ['unchanged', 'stable', 'stable']);
+    assert.deepEqual(
+      all.map((r) => r.status),
+      ['unchanged', 'stable', 'stable'],
+    );
     const stack = (await cfn.send(new DescribeStacksCommand({ StackName: 'orders-dev' }))).Stacks![0]!;
     assert.equal(stack.StackStatus, 'UPDATE_COMPLETE');
   });
@@ -105,7 +121,11 @@ describe('deploy against moto through the real SDK', () => {
   it('passes parameters (variables resolved), keeps an unset one with UsePreviousValue, and never writes a NoEcho value', async () => {
     const secret = 'sup3r-s3cret-value-42';
     const repo = await makeRepo({ parameters: { Name: 'svc-${env.name}', Secret: '${env:DG_TEST_SECRET}' } });
-    const first = await cli(['deploy', 'dev', '--json', '--skip-steps', '--endpoint', moto.endpoint], { cwd: repo, home, env: { DG_TEST_SECRET: secret } });
+    const first = await cli(['deploy', 'dev', '--json', '--skip-steps', '--endpoint', moto.endpoint], {
+      cwd: repo,
+      home,
+      env: { DG_TEST_SECRET: secret },
+    });
     assert.equal(first.code, 0, first.stderr);
     const stack = (await cfn.send(new DescribeStacksCommand({ StackName: 'orders-dev' }))).Stacks![0]!;
     const params = Object.fromEntries(stack.Parameters!.map((p) => [p.ParameterKey, p.ParameterValue]));
@@ -117,7 +137,10 @@ describe('deploy against moto through the real SDK', () => {
     const second = await deploy(repo2, '--skip-steps');
     assert.equal(second.code, 0, second.stderr);
     const [latest] = await records(home);
-    assert.deepEqual(latest!.parameters, [{ key: 'Name', value: 'svc-dev' }, { key: 'Secret', usePreviousValue: true, noEcho: true }]);
+    assert.deepEqual(latest!.parameters, [
+      { key: 'Name', value: 'svc-dev' },
+      { key: 'Secret', usePreviousValue: true, noEcho: true },
+    ]);
     const after = (await cfn.send(new DescribeStacksCommand({ StackName: 'orders-dev' }))).Stacks![0]!;
     assert.equal(Object.fromEntries(after.Parameters!.map((p) => [p.ParameterKey, p.ParameterValue]))['Secret'], secret);
 
@@ -145,7 +168,12 @@ describe('deploy against moto through the real SDK', () => {
 
   it('deploys a large template through S3 when stack.templateBucket is set', async () => {
     const { S3Client, CreateBucketCommand } = await import('@aws-sdk/client-s3');
-    const s3 = new S3Client({ region: 'us-east-1', endpoint: moto.endpoint, forcePathStyle: true, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
+    const s3 = new S3Client({
+      region: 'us-east-1',
+      endpoint: moto.endpoint,
+      forcePathStyle: true,
+      credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+    });
     await s3.send(new CreateBucketCommand({ Bucket: 'dg-artifacts' }));
     s3.destroy();
     const padding = `  # ${'x'.repeat(100)}\n`.repeat(520);
@@ -196,9 +224,13 @@ describe('deploy against moto through the real SDK', () => {
     await deploy(repo, '--skip-steps');
     const run = await cli(['history', 'dev', '--json', '--endpoint', moto.endpoint], { cwd: repo, home });
     assert.equal(run.code, 0, run.stderr);
-    const lines = run.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = run.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     assert.equal(lines.length, 2);
-    for (const key of ['id', 'environment', 'stack', 'status', 'commit', 'reason', 'startedAt', 'finishedAt']) assert.ok(key in lines[0]!, key);
+    for (const key of ['id', 'environment', 'stack', 'status', 'commit', 'reason', 'startedAt', 'finishedAt'])
+      assert.ok(key in lines[0]!, key);
     assert.ok(String(lines[0]!['id']) > String(lines[1]!['id']), 'newest first');
     assert.equal(lines[0]!['current'], true);
     const text = await cli(['history', 'dev', '--endpoint', moto.endpoint], { cwd: repo, home });

@@ -7,15 +7,24 @@ describe('git output parsers', () => {
   it('reads push --porcelain rejections by reason', () => {
     const head = 'To /tmp/remote.git\n';
     const tail = 'Done\n';
-    assert.deepEqual(parsePushRejection(`${head}!\trefs/heads/main:refs/heads/main\t[rejected] (fetch first)\n${tail}`), { reason: 'fetch-first', detail: 'fetch first' });
-    assert.deepEqual(parsePushRejection(`${head}!\tHEAD:refs/heads/main\t[rejected] (non-fast-forward)\n`), { reason: 'non-fast-forward', detail: 'non-fast-forward' });
-    assert.deepEqual(parsePushRejection(`${head}!\tHEAD:refs/heads/main\t[rejected] (stale info)\n`), { reason: 'stale-info', detail: 'stale info' });
+    assert.deepEqual(parsePushRejection(`${head}!\trefs/heads/main:refs/heads/main\t[rejected] (fetch first)\n${tail}`), {
+      reason: 'fetch-first',
+      detail: 'fetch first',
+    });
+    assert.deepEqual(parsePushRejection(`${head}!\tHEAD:refs/heads/main\t[rejected] (non-fast-forward)\n`), {
+      reason: 'non-fast-forward',
+      detail: 'non-fast-forward',
+    });
+    assert.deepEqual(parsePushRejection(`${head}!\tHEAD:refs/heads/main\t[rejected] (stale info)\n`), {
+      reason: 'stale-info',
+      detail: 'stale info',
+    });
     assert.deepEqual(parsePushRejection(`${head}!\tHEAD:refs/heads/main\t[remote rejected] (pre-receive hook declined)\n`), {
       reason: 'remote-rejected',
       detail: 'pre-receive hook declined',
     });
     assert.equal(parsePushRejection(`${head} \tHEAD:refs/heads/main\t1a2b3c4..5d6e7f8\n${tail}`), undefined);
-    assert.equal(parsePushRejection('fatal: could not read Username for \'https://example.com\': terminal prompts disabled'), undefined);
+    assert.equal(parsePushRejection("fatal: could not read Username for 'https://example.com': terminal prompts disabled"), undefined);
   });
 
   it('reads status --porcelain=v2 --branch -z: head, branch, upstream, ahead/behind, every kind of change', () => {

@@ -67,7 +67,10 @@ describe('GitRepository against real repositories and a bare remote', () => {
     box.git(box.work, 'add', 'a.txt');
     const staged = await repo.plannedCommit();
     assert.equal(staged.mode, 'staged');
-    assert.deepEqual(staged.files.map((f) => f.path), ['a.txt']);
+    assert.deepEqual(
+      staged.files.map((f) => f.path),
+      ['a.txt'],
+    );
     await repo.commit('only a');
     assert.equal(box.git(box.work, 'show', '--name-only', '--format=', 'HEAD'), 'a.txt');
   });
@@ -173,7 +176,7 @@ describe('GitRepository against real repositories and a bare remote', () => {
     assert.equal(result, 42);
     assert.equal(existsSync(seen), false);
     assert.deepEqual(await repo.worktrees(), [box.work]);
-    assert.equal(readFileSync(join(box.work, 'app.txt'), 'utf8'), 'dirty, uncommitted\n', 'the user\'s tree is untouched');
+    assert.equal(readFileSync(join(box.work, 'app.txt'), 'utf8'), 'dirty, uncommitted\n', "the user's tree is untouched");
   });
 
   it('removes the worktree when the work inside it fails, even with files left behind', async () => {
@@ -193,7 +196,11 @@ describe('GitRepository against real repositories and a bare remote', () => {
   it('starts no git process at all when the workspace is not trusted', async () => {
     const shim = createGitShim(box.dir);
     let trusted = true;
-    const shimmed = new GitRepository({ root: box.work, isTrusted: () => trusted, env: { ...box.env, PATH: `${shim.dir}:${box.env.PATH}` } });
+    const shimmed = new GitRepository({
+      root: box.work,
+      isTrusted: () => trusted,
+      env: { ...box.env, PATH: `${shim.dir}:${box.env.PATH}` },
+    });
     await shimmed.head();
     assert.ok(shim.calls().length >= 1, 'the shim sees git processes when trusted (so its silence below means something)');
 

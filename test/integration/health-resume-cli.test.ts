@@ -21,7 +21,12 @@ const CLI = resolve(__dirname, '../../src/cli.ts');
 const TSX = pathToFileURL(resolve(__dirname, '../../node_modules/tsx/dist/loader.mjs')).href;
 
 interface Run {
-  readonly done: Promise<{ code: number | null; signal: NodeJS.Signals | null; events: { type: string; [k: string]: unknown }[]; stderr: string }>;
+  readonly done: Promise<{
+    code: number | null;
+    signal: NodeJS.Signals | null;
+    events: { type: string; [k: string]: unknown }[];
+    stderr: string;
+  }>;
   readonly pid: number;
   /** Resolves when an event of this type has been printed. */
   waitFor(type: string): Promise<{ type: string; [k: string]: unknown }>;

@@ -44,7 +44,10 @@ describe('health watch against moto', () => {
   });
   beforeEach(() => moto.reset());
 
-  async function run(h: HealthConfig, opts: { during?: () => Promise<void>; source?: AlarmSource; signal?: AbortSignal; rec?: ReturnType<typeof record> } = {}) {
+  async function run(
+    h: HealthConfig,
+    opts: { during?: () => Promise<void>; source?: AlarmSource; signal?: AbortSignal; rec?: ReturnType<typeof record> } = {},
+  ) {
     const history = await tempHistory('orders-dev');
     const log = eventLog();
     const logger = memoryLogger();
@@ -208,7 +211,9 @@ describe('health watch against moto', () => {
         return real.history(since, s);
       },
     };
-    const { result, log, rec, history } = await run(health({ alarms: ['orders-5xx'], bakeMs: 1500, pollSeconds: 0.1 }), { source: counting });
+    const { result, log, rec, history } = await run(health({ alarms: ['orders-5xx'], bakeMs: 1500, pollSeconds: 0.1 }), {
+      source: counting,
+    });
     assert.equal(result.outcome === 'finished' && result.status, 'stable');
     assert.equal(historyCalls, 1, 'asked once, learned, stopped');
     assert.ok(reads >= 8, `kept polling every 100 ms (${reads} polls)`);

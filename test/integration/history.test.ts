@@ -14,7 +14,10 @@ const STACK_DIR = (home: string) => join(home, 'stacks', '123456789012', 'us-eas
 
 async function allRecords(home: string): Promise<DeploymentRecord[]> {
   const dir = join(STACK_DIR(home), 'records');
-  const names = (await readdir(dir)).filter((n) => n.endsWith('.json')).sort().reverse();
+  const names = (await readdir(dir))
+    .filter((n) => n.endsWith('.json'))
+    .sort()
+    .reverse();
   return Promise.all(names.map(async (n) => JSON.parse(await readFile(join(dir, n), 'utf8')) as DeploymentRecord));
 }
 
@@ -55,14 +58,22 @@ describe('history, manual rollback, lock and resume (moto)', () => {
     home = await tempHome();
   });
 
-  const run = (repo: string, args: string[], endpoint = moto.endpoint) => cli([...args, '--json', '--endpoint', endpoint], { cwd: repo, home });
+  const run = (repo: string, args: string[], endpoint = moto.endpoint) =>
+    cli([...args, '--json', '--endpoint', endpoint], { cwd: repo, home });
 
   it('manual rollback redeploys the exact template and parameters of a stable record, as its own record', async () => {
     const repo = await makeRepo({ parameters: { Name: 'first', Secret: '${env:DG_SECRET}' } });
-    const first = await cli(['deploy', 'dev', '--skip-steps', '--endpoint', moto.endpoint], { cwd: repo, home, env: { DG_SECRET: 'first-secret-value' } });
+    const first = await cli(['deploy', 'dev', '--skip-steps', '--endpoint', moto.endpoint], {
+      cwd: repo,
+      home,
+      env: { DG_SECRET: 'first-secret-value' },
+    });
     assert.equal(first.code, 0, first.stderr);
     const [v1] = await allRecords(home);
-    assert.deepEqual(v1!.parameters, [{ key: 'Name', value: 'first' }, { key: 'Secret', noEcho: true }]);
+    assert.deepEqual(v1!.parameters, [
+      { key: 'Name', value: 'first' },
+      { key: 'Secret', noEcho: true },
+    ]);
     const repo2 = await makeRepo({ parameters: { Name: 'second' } });
     await writeTemplate(repo2, topicTemplate('v2'));
     assert.equal((await run(repo2, ['deploy', 'dev', '--skip-steps'])).code, 0);
@@ -124,7 +135,13 @@ describe('history, manual rollback, lock and resume (moto)', () => {
 
   it('captures a pre-existing stack as the baseline before the first deploy, and can restore it', async () => {
     const original = topicTemplate('baseline');
-    await cfn.send(new CreateStackCommand({ StackName: 'orders-dev', TemplateBody: original, Parameters: [{ ParameterKey: 'Name', ParameterValue: 'legacy' }] }));
+    await cfn.send(
+      new CreateStackCommand({
+        StackName: 'orders-dev',
+        TemplateBody: original,
+        Parameters: [{ ParameterKey: 'Name', ParameterValue: 'legacy' }],
+      }),
+    );
     const repo = await makeRepo();
     assert.equal((await run(repo, ['deploy', 'dev', '--skip-steps'])).code, 0);
     const records = await allRecords(home);
@@ -132,7 +149,10 @@ describe('history, manual rollback, lock and resume (moto)', () => {
     assert.ok(baseline, 'a baseline record');
     assert.equal(baseline.status, 'stable');
     assert.equal(baseline.template.body, original);
-    assert.deepEqual(baseline.parameters.find((p) => p.key === 'Name'), { key: 'Name', value: 'legacy' });
+    assert.deepEqual(
+      baseline.parameters.find((p) => p.key === 'Name'),
+      { key: 'Name', value: 'legacy' },
+    );
     const deployed = records.find((r) => r.kind === 'deploy')!;
     const described = (await cfn.send(new DescribeStacksCommand({ StackName: 'orders-dev' }))).Stacks![0]!.Outputs ?? [];
     assert.ok(described.length > 0, 'the stack reports outputs');
@@ -165,14 +185,27 @@ describe('history, manual rollback, lock and resume (moto)', () => {
     proxy.scenario('orders-dev', { holdMs: 4000 });
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', 'src/cli.ts', 'deploy', 'dev', '--skip-steps', '--file', join(repo, 'deployguard.yaml'), '--endpoint', proxy.endpoint],
-      { cwd: resolve(__dirname, '..', '..'), env: { ...process.env, ...MOTO_ENV, DEPLOYGUARD_HOME: home, DEPLOYGUARD_POLL_MS: '20', NODE_NO_WARNINGS: '1' }, stdio: 'ignore' },
+      [
+        '--import',
+        'tsx',
+        'src/cli.ts',
+        'deploy',
+        'dev',
+        '--skip-steps',
+        '--file',
+        join(repo, 'deployguard.yaml'),
+        '--endpoint',
+        proxy.endpoint,
+      ],
+      {
+        cwd: resolve(__dirname, '..', '..'),
+        env: { ...process.env, ...MOTO_ENV, DEPLOYGUARD_HOME: home, DEPLOYGUARD_POLL_MS: '20', NODE_NO_WARNINGS: '1' },
+        stdio: 'ignore',
+      },
     );
     const journal = join(STACK_DIR(home), 'journal.jsonl');
     await waitFor('the journal to say the new deploy is executing', async () =>
-      (await readFile(journal, 'utf8'))
-        .split('\n')
-        .some((l) => l.includes('"phase":"executing"') && !l.includes(firstRecord!.id)),
+      (await readFile(journal, 'utf8')).split('\n').some((l) => l.includes('"phase":"executing"') && !l.includes(firstRecord!.id)),
     );
     child.kill('SIGKILL');
     await new Promise((r) => child.on('exit', r));

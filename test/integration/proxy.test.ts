@@ -193,7 +193,11 @@ describe('faults and stack states through the fault proxy (real SDK â†’ proxy â†
     const repo = await existingStack();
     proxy.scenario('orders-dev', { holdMs: 10_000 });
     const controller = new AbortController();
-    const running = cli(['deploy', 'dev', '--json', '--skip-steps', '--endpoint', proxy.endpoint], { cwd: repo, home, signal: controller.signal });
+    const running = cli(['deploy', 'dev', '--json', '--skip-steps', '--endpoint', proxy.endpoint], {
+      cwd: repo,
+      home,
+      signal: controller.signal,
+    });
     const deadline = Date.now() + 15_000;
     while (proxy.count('ExecuteChangeSet') === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     await new Promise((r) => setTimeout(r, 200));

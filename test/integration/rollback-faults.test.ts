@@ -17,7 +17,20 @@ import { HistoryStore } from '../../src/core/history/store';
 import type { HealthConfig } from '../../src/core/pipeline/types';
 import { startAlarmHistoryShim, type AlarmHistoryShim } from '../support/alarmHistoryShim';
 import { startFaultProxy, type FaultProxy } from '../support/faultProxy';
-import { ACCOUNT, deployVersion, engineContext, health, putAlarm, rawCloudWatch, REGION, setAlarm, useMotoCredentials, versionedPipeline, versionedTemplate as template, watchStarted } from '../support/healthFixtures';
+import {
+  ACCOUNT,
+  deployVersion,
+  engineContext,
+  health,
+  putAlarm,
+  rawCloudWatch,
+  REGION,
+  setAlarm,
+  useMotoCredentials,
+  versionedPipeline,
+  versionedTemplate as template,
+  watchStarted,
+} from '../support/healthFixtures';
 import { startMoto, type Moto } from '../support/moto';
 
 const STACK = 'orders-dev';
@@ -38,7 +51,11 @@ describe('rollback faults (fault proxy + alarm history shim in front of moto)', 
     proxy = await startFaultProxy(moto.endpoint);
     shim = await startAlarmHistoryShim(proxy.endpoint);
     cw = rawCloudWatch(moto.endpoint);
-    cfn = new CloudFormationClient({ region: REGION, endpoint: moto.endpoint, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
+    cfn = new CloudFormationClient({
+      region: REGION,
+      endpoint: moto.endpoint,
+      credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+    });
   });
   after(async () => {
     cw.destroy();
@@ -59,11 +76,22 @@ describe('rollback faults (fault proxy + alarm history shim in front of moto)', 
 
   /** Through the shim and the proxy: one guarded alarm, a 1 s bake polled every 0.2 s. */
   function pipeline(h: Partial<HealthConfig>, version: string) {
-    return versionedPipeline({ stackName: STACK, version, endpoint: shim.endpoint, health: health({ alarms: ['orders-5xx'], bakeMs: 1000, pollSeconds: 0.2, ...h }) });
+    return versionedPipeline({
+      stackName: STACK,
+      version,
+      endpoint: shim.endpoint,
+      health: health({ alarms: ['orders-5xx'], bakeMs: 1000, pollSeconds: 0.2, ...h }),
+    });
   }
 
   async function deploy(version: string, h: Partial<HealthConfig> = {}, during?: () => Promise<void>) {
-    return deployVersion({ ctx: engineContext(home, (e) => events.push(e)), repo, pipeline: pipeline(h, version), version, ...(during ? { during } : {}) });
+    return deployVersion({
+      ctx: engineContext(home, (e) => events.push(e)),
+      repo,
+      pipeline: pipeline(h, version),
+      version,
+      ...(during ? { during } : {}),
+    });
   }
 
   const records = () => new HistoryStore(home).stack({ account: ACCOUNT, region: REGION, stackName: STACK }).list();
@@ -94,17 +122,32 @@ describe('rollback faults (fault proxy + alarm history shim in front of moto)', 
       // The next stack operation (the rollback) fails and CloudFormation rolls *it* back.
       proxy.scenario(STACK, {
         final: 'UPDATE_ROLLBACK_COMPLETE',
-        failedResource: { logicalId: 'Marker', type: 'AWS::SSM::Parameter', reason: 'Parameter /orders/x was modified outside CloudFormation' },
+        failedResource: {
+          logicalId: 'Marker',
+          type: 'AWS::SSM::Parameter',
+          reason: 'Parameter /orders/x was modified outside CloudFormation',
+        },
       });
       await setAlarm(cw, 'orders-5xx', 'ALARM');
     });
-    assert.equal(v2.record.status, 'rollback-failed', JSON.stringify({ reason: v2.record.reason, kinds: events.filter((e) => e.deploymentId === v2.record.id).map((e) => e.type + ':' + ((e as { status?: string }).status ?? '')) }));
+    assert.equal(
+      v2.record.status,
+      'rollback-failed',
+      JSON.stringify({
+        reason: v2.record.reason,
+        kinds: events.filter((e) => e.deploymentId === v2.record.id).map((e) => e.type + ':' + ((e as { status?: string }).status ?? '')),
+      }),
+    );
     assert.equal(v2.exitCode, 4);
     assert.match(v2.record.reason ?? '', /Not retried/);
     const { records: all } = await records();
     const rollbacks = all.filter((r) => r.kind === 'rollback');
     assert.equal(rollbacks.length, 1, 'one attempt only');
-    assert.equal(rollbacks[0]!.status, 'rollback-failed', JSON.stringify({ reason: rollbacks[0]!.reason, st: rollbacks[0]!.stackStatus, v2: v2.record.reason }));
+    assert.equal(
+      rollbacks[0]!.status,
+      'rollback-failed',
+      JSON.stringify({ reason: rollbacks[0]!.reason, st: rollbacks[0]!.stackStatus, v2: v2.record.reason }),
+    );
     const executes = proxy.requests.filter((r) => r.action === 'ExecuteChangeSet');
     assert.equal(executes.length, 3, 'v1, v2 and the single rollback attempt');
     const finished = events.find((e) => e.type === 'rollback-finished');

@@ -9,12 +9,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import {
-  CloudFormationClient,
-  DescribeStacksCommand,
-  GetTemplateCommand,
-  UpdateStackCommand,
-} from '@aws-sdk/client-cloudformation';
+import { CloudFormationClient, DescribeStacksCommand, GetTemplateCommand, UpdateStackCommand } from '@aws-sdk/client-cloudformation';
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { AwsClients } from '../../src/core/aws/clients';
 import { watchAfterDeploy } from '../../src/core/health/afterDeploy';
@@ -23,7 +18,21 @@ import type { EngineEvent } from '../../src/core/events';
 import { HistoryStore } from '../../src/core/history/store';
 import type { HealthConfig } from '../../src/core/pipeline/types';
 import type { ConfirmRollback } from '../../src/core/rollback/afterUnhealthy';
-import { ACCOUNT, deployVersion, engineContext, health, memoryLogger, putAlarm, rawCloudWatch, REGION, setAlarm, useMotoCredentials, versionedPipeline, versionedTemplate as template, watchStarted } from '../support/healthFixtures';
+import {
+  ACCOUNT,
+  deployVersion,
+  engineContext,
+  health,
+  memoryLogger,
+  putAlarm,
+  rawCloudWatch,
+  REGION,
+  setAlarm,
+  useMotoCredentials,
+  versionedPipeline,
+  versionedTemplate as template,
+  watchStarted,
+} from '../support/healthFixtures';
 import { startMoto, type Moto } from '../support/moto';
 import { healthFromExtra } from '../../src/extension/runPanel/fromRecord';
 
@@ -41,7 +50,11 @@ describe('automatic rollback through the deploy engine, on moto', () => {
     useMotoCredentials();
     moto = await startMoto();
     cw = rawCloudWatch(moto.endpoint);
-    cfn = new CloudFormationClient({ region: REGION, endpoint: moto.endpoint, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
+    cfn = new CloudFormationClient({
+      region: REGION,
+      endpoint: moto.endpoint,
+      credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+    });
   });
   after(async () => {
     cw.destroy();
@@ -59,10 +72,19 @@ describe('automatic rollback through the deploy engine, on moto', () => {
 
   /** This suite's pipeline: two guarded alarms, a 1.5 s bake polled every 0.2 s. */
   function pipeline(h: Partial<HealthConfig>, version: string) {
-    return versionedPipeline({ stackName: STACK, version, endpoint: moto.endpoint, health: health({ alarms: ['orders-5xx', 'orders-latency'], bakeMs: 1500, pollSeconds: 0.2, ...h }) });
+    return versionedPipeline({
+      stackName: STACK,
+      version,
+      endpoint: moto.endpoint,
+      health: health({ alarms: ['orders-5xx', 'orders-latency'], bakeMs: 1500, pollSeconds: 0.2, ...h }),
+    });
   }
 
-  async function deploy(version: string, h: Partial<HealthConfig> = {}, extra: { during?: () => Promise<void>; confirmRollback?: ConfirmRollback } = {}) {
+  async function deploy(
+    version: string,
+    h: Partial<HealthConfig> = {},
+    extra: { during?: () => Promise<void>; confirmRollback?: ConfirmRollback } = {},
+  ) {
     return deployVersion({ ctx: engineContext(home, (e) => events.push(e)), repo, pipeline: pipeline(h, version), version, ...extra });
   }
 
@@ -90,7 +112,11 @@ describe('automatic rollback through the deploy engine, on moto', () => {
     assert.equal(v1.exitCode, 0);
 
     const v2 = await deploy('v2', {}, { during: () => alarmDuringBake('orders-5xx') });
-    assert.equal(v2.record.status, 'rolled-back', `${v2.record.reason}\n${JSON.stringify(events.filter((e) => e.type === 'notice' || e.type === 'deployment-finished'))}`);
+    assert.equal(
+      v2.record.status,
+      'rolled-back',
+      `${v2.record.reason}\n${JSON.stringify(events.filter((e) => e.type === 'notice' || e.type === 'deployment-finished'))}`,
+    );
     assert.equal(v2.exitCode, 3);
     assert.match(v2.record.reason ?? '', /orders-5xx/);
 
@@ -170,17 +196,25 @@ describe('automatic rollback through the deploy engine, on moto', () => {
   it("someone else's deploy during the bake → no rollback of their version", async () => {
     const v1 = await deploy('v1');
     assert.equal(v1.record.status, 'stable');
-    const v2 = await deploy('v2', { bakeMs: 2500 }, {
-      during: async () => {
-        await watchStarted(events);
-        // Another person (no Deploy Guard, no lock) updates the stack mid-bake…
-        await cfn.send(
-          new UpdateStackCommand({ StackName: STACK, TemplateBody: template('v3-hotfix'), Parameters: [{ ParameterKey: 'Version', ParameterValue: 'v3' }] }),
-        );
-        // …and then an alarm fires.
-        await setAlarm(cw, 'orders-latency', 'ALARM');
+    const v2 = await deploy(
+      'v2',
+      { bakeMs: 2500 },
+      {
+        during: async () => {
+          await watchStarted(events);
+          // Another person (no Deploy Guard, no lock) updates the stack mid-bake…
+          await cfn.send(
+            new UpdateStackCommand({
+              StackName: STACK,
+              TemplateBody: template('v3-hotfix'),
+              Parameters: [{ ParameterKey: 'Version', ParameterValue: 'v3' }],
+            }),
+          );
+          // …and then an alarm fires.
+          await setAlarm(cw, 'orders-latency', 'ALARM');
+        },
       },
-    });
+    );
     assert.equal(v2.record.status, 'needs-attention', v2.record.reason);
     assert.equal(v2.exitCode, 4);
     assert.match(v2.record.reason ?? '', /someone deployed since/);
@@ -192,13 +226,17 @@ describe('automatic rollback through the deploy engine, on moto', () => {
   it('rollback: prompt asks, and "keep" keeps this version (needs a person)', async () => {
     await deploy('v1', { rollback: 'prompt' });
     const asked: string[] = [];
-    const v2 = await deploy('v2', { rollback: 'prompt' }, {
-      during: () => alarmDuringBake('orders-5xx'),
-      confirmRollback: async (q) => {
-        asked.push(`${q.alarm}→${q.target.commit}`);
-        return false;
+    const v2 = await deploy(
+      'v2',
+      { rollback: 'prompt' },
+      {
+        during: () => alarmDuringBake('orders-5xx'),
+        confirmRollback: async (q) => {
+          asked.push(`${q.alarm}→${q.target.commit}`);
+          return false;
+        },
       },
-    });
+    );
     assert.deepEqual(asked, ['orders-5xx→sha-v1']);
     assert.equal(v2.record.status, 'needs-attention');
     assert.equal(v2.exitCode, 4);
@@ -207,7 +245,11 @@ describe('automatic rollback through the deploy engine, on moto', () => {
 
   it('rollback: prompt with a "yes" rolls back', async () => {
     await deploy('v1', { rollback: 'prompt' });
-    const v2 = await deploy('v2', { rollback: 'prompt' }, { during: () => alarmDuringBake('orders-5xx'), confirmRollback: async () => true });
+    const v2 = await deploy(
+      'v2',
+      { rollback: 'prompt' },
+      { during: () => alarmDuringBake('orders-5xx'), confirmRollback: async () => true },
+    );
     assert.equal(v2.record.status, 'rolled-back', v2.record.reason);
     assert.equal((await stackNow()).body, template('v1'));
   });

@@ -45,7 +45,12 @@ describe('runSteps with real bash processes', () => {
       steps,
       repoRoot: root,
       env: { PATH: process.env.PATH, HOME: root, GIT_ASKPASS: '/usr/bin/evil-askpass' },
-      variables: { envName: 'dev', git: { sha: 'f'.repeat(40), branch: 'main' }, deploymentId: 'd-1', processEnv: { TOKEN: 'tok-very-secret' } },
+      variables: {
+        envName: 'dev',
+        git: { sha: 'f'.repeat(40), branch: 'main' },
+        deploymentId: 'd-1',
+        processEnv: { TOKEN: 'tok-very-secret' },
+      },
       onLine: (l) => lines.push(l),
       onStep: (e) => events.push(e),
       killGraceMs: 300,
@@ -67,27 +72,33 @@ describe('runSteps with real bash processes', () => {
       events.map((e) => `${e.stepIndex}:${e.step.status}`),
       ['0:running', '0:succeeded', '1:running', '1:succeeded'],
     );
-    assert.deepEqual(result.steps.map((s) => s.exitCode), [0, 0]);
+    assert.deepEqual(
+      result.steps.map((s) => s.exitCode),
+      [0, 0],
+    );
   });
 
   it('closes stdin and switches off every prompt', async () => {
     const { text } = await run([
-      step('prompts', 'if read -r line; then echo "read:$line"; else echo eof; fi; echo "prompt=$GIT_TERMINAL_PROMPT askpass=${GIT_ASKPASS:-unset}"'),
+      step(
+        'prompts',
+        'if read -r line; then echo "read:$line"; else echo eof; fi; echo "prompt=$GIT_TERMINAL_PROMPT askpass=${GIT_ASKPASS:-unset}"',
+      ),
     ]);
     assert.deepEqual(text, ['eof', 'prompt=0 askpass=unset']);
   });
 
   it('stops at the first failing command and reports the exit code; later steps are skipped', async () => {
-    const { result, text, events } = await run([
-      step('fails', 'echo before; false; echo never'),
-      step('next', 'echo next'),
-    ]);
+    const { result, text, events } = await run([step('fails', 'echo before; false; echo never'), step('next', 'echo next')]);
     assert.equal(result.status, 'failed');
     assert.ok(result.status === 'failed');
     assert.equal(result.exitCode, 1);
     assert.deepEqual(result.step, { index: 0, name: 'fails' });
     assert.deepEqual(text, ['before']);
-    assert.deepEqual(result.steps.map((s) => s.status), ['failed', 'skipped']);
+    assert.deepEqual(
+      result.steps.map((s) => s.status),
+      ['failed', 'skipped'],
+    );
     assert.equal(events.at(-1)!.step.status, 'skipped');
 
     const exit7 = await run([step('exit 7', 'exit 7')]);
@@ -120,7 +131,10 @@ describe('runSteps with real bash processes', () => {
     controller.abort();
     const { result } = await running;
     assert.equal(result.status, 'cancelled');
-    assert.deepEqual(result.steps.map((s) => s.status), ['cancelled', 'skipped']);
+    assert.deepEqual(
+      result.steps.map((s) => s.status),
+      ['cancelled', 'skipped'],
+    );
     assert.ok(Date.now() - abortedAt < 3000);
     assert.ok(await waitFor(() => !isAlive(grandchild), 2000), `grandchild ${grandchild} survived the cancel`);
   });
@@ -149,9 +163,15 @@ describe('runSteps with real bash processes', () => {
   });
 
   it('survives binary output: invalid UTF-8 becomes U+FFFD and long lines are cut', async () => {
-    const { result, lines } = await run([
-      step('binary', `printf 'ok\\xff\\xfeok\\n'; head -c 200000 /dev/urandom; echo; head -c 100000 /dev/zero | tr '\\0' x; echo; echo end`),
-    ], { maxLineLength: 1000 });
+    const { result, lines } = await run(
+      [
+        step(
+          'binary',
+          `printf 'ok\\xff\\xfeok\\n'; head -c 200000 /dev/urandom; echo; head -c 100000 /dev/zero | tr '\\0' x; echo; echo end`,
+        ),
+      ],
+      { maxLineLength: 1000 },
+    );
     assert.equal(result.status, 'succeeded');
     assert.equal(lines[0]!.text, 'ok\uFFFD\uFFFDok');
     assert.equal(lines.at(-1)!.text, 'end');
@@ -163,7 +183,12 @@ describe('runSteps with real bash processes', () => {
   it('masks AWS keys and ${env:VAR} secrets on screen and in the log file', async () => {
     const logFile = join(root, 'logs', 'secret.log');
     const { result, text } = await run(
-      [step('leaky', 'echo "key AKIAIOSFODNN7EXAMPLE"; echo "token ${env:TOKEN}"; echo "secret wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"; echo "extra my-own-secret"')],
+      [
+        step(
+          'leaky',
+          'echo "key AKIAIOSFODNN7EXAMPLE"; echo "token ${env:TOKEN}"; echo "secret wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"; echo "extra my-own-secret"',
+        ),
+      ],
       { logFile, secrets: ['my-own-secret'] },
     );
     assert.equal(result.status, 'succeeded');
@@ -211,7 +236,10 @@ describe('runSteps with real bash processes', () => {
   it('reports a cancelled run without starting anything when already aborted', async () => {
     const { result, events } = await run([step('a', 'echo a')], { signal: AbortSignal.abort() });
     assert.equal(result.status, 'cancelled');
-    assert.deepEqual(events.map((e) => e.step.status), ['skipped']);
+    assert.deepEqual(
+      events.map((e) => e.step.status),
+      ['skipped'],
+    );
   });
 
   it('fails with a message, not a crash, when bash cannot be started', async () => {

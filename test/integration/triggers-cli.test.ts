@@ -108,13 +108,14 @@ describe('deployguard watch ENV', () => {
 
   it('Ctrl+C during a deploy cancels it through its signal and returns', async () => {
     let aborted = false;
-    const command = createWatchCommand(() => (request) =>
-      new Promise((done) =>
-        request.signal.addEventListener('abort', () => {
-          aborted = true;
-          done({ status: 'cancelled' });
-        }),
-      ),
+    const command = createWatchCommand(
+      () => (request) =>
+        new Promise((done) =>
+          request.signal.addEventListener('abort', () => {
+            aborted = true;
+            done({ status: 'cancelled' });
+          }),
+        ),
     );
     const cap = captureIo(box.work, box.env);
     const running = command.run(['dev', '--debounce', '200'], cap.io);

@@ -101,7 +101,10 @@ describe('a push deploys exactly that commit through the real engine, against mo
       while (!runs.some((r) => r.type !== 'started') && Date.now() < deadline) await sleep(50);
       await trigger.whenIdle();
       const finished = runs.find((r) => r.type === 'finished');
-      assert.ok(finished && finished.type === 'finished', `the deploy finished: ${JSON.stringify(runs.map((r) => r.type === 'error' ? String(r.error) : r.type))}\n${out}`);
+      assert.ok(
+        finished && finished.type === 'finished',
+        `the deploy finished: ${JSON.stringify(runs.map((r) => (r.type === 'error' ? String(r.error) : r.type)))}\n${out}`,
+      );
       const outcome = finished.result as DeploymentOutcome;
       assert.equal(outcome.exitCode, 0, out);
       assert.equal(outcome.record.status, 'stable');
@@ -109,7 +112,7 @@ describe('a push deploys exactly that commit through the real engine, against mo
       assert.equal(existsSync(finished.request.worktree!), false, 'and the worktree is gone');
 
       const body = (await cfn.send(new GetTemplateCommand({ StackName: 'push-staging' }))).TemplateBody;
-      assert.equal(body, topicTemplate('v2'), 'the pushed commit\'s template, not the uncommitted v3');
+      assert.equal(body, topicTemplate('v2'), "the pushed commit's template, not the uncommitted v3");
 
       const deploys = (await readRecords(home, 'push-staging')).filter((r) => r.kind === 'deploy');
       assert.equal(deploys.length, 1, 'one push, one deployment');

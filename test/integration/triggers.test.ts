@@ -130,7 +130,7 @@ describe('push trigger with real git', () => {
     assert.equal(run!.request.commit.dirty, false);
     assert.equal(existsSync(run!.request.worktree!), false, 'the worktree is removed');
     assert.deepEqual(await repo.worktrees(), [box.work]);
-    assert.equal(readFileSync(join(box.work, 'app.txt'), 'utf8'), 'dirty, not committed\n', 'the user\'s files are untouched');
+    assert.equal(readFileSync(join(box.work, 'app.txt'), 'utf8'), 'dirty, not committed\n', "the user's files are untouched");
   });
 
   it('a push of the branch while another branch is checked out deploys the pushed commit from a worktree', async () => {
@@ -150,7 +150,7 @@ describe('push trigger with real git', () => {
     assert.equal(existsSync(rec.seen[0]!.request.worktree!), false);
   });
 
-  it('a fetch of a colleague\'s push does not deploy from this editor, unless asked to', async () => {
+  it("a fetch of a colleague's push does not deploy from this editor, unless asked to", async () => {
     const rec = recordingDeploy(box.work);
     trigger = new PushTrigger({ repo, environment: pushEnv, deploy: rec.deploy, isTrusted: () => true, pollMs: 60_000 });
     await trigger.start();
@@ -164,7 +164,14 @@ describe('push trigger with real git', () => {
 
     const again = box.commitFile(box.other, 'app.txt', 'theirs again\n');
     box.git(box.other, 'push', '-q', 'origin', 'main');
-    trigger = new PushTrigger({ repo, environment: pushEnv, deploy: rec.deploy, isTrusted: () => true, pollMs: 60_000, deployFetchedCommits: true });
+    trigger = new PushTrigger({
+      repo,
+      environment: pushEnv,
+      deploy: rec.deploy,
+      isTrusted: () => true,
+      pollMs: 60_000,
+      deployFetchedCommits: true,
+    });
     await trigger.start();
     box.git(box.work, 'fetch', '-q');
     await waitFor('the fetched push to deploy', () => rec.seen.length === 1);
@@ -213,7 +220,14 @@ describe('push trigger with real git', () => {
     await trigger.whenIdle();
     assert.equal(rec.seen[0]!.request.commit.sha, sha);
 
-    const unchanged = new PushTrigger({ repo, environment: pushEnv, deploy: rec.deploy, isTrusted: () => true, pollMs: 60_000, baseline: sha });
+    const unchanged = new PushTrigger({
+      repo,
+      environment: pushEnv,
+      deploy: rec.deploy,
+      isTrusted: () => true,
+      pollMs: 60_000,
+      baseline: sha,
+    });
     await unchanged.start();
     await sleep(300);
     unchanged.dispose();

@@ -36,7 +36,8 @@ export async function startAlarmHistoryShim(upstream: string): Promise<AlarmHist
     if (op === 'DescribeAlarmHistory') {
       const input = JSON.parse(body.toString('utf8') || '{}') as { StartDate?: number | string; AlarmName?: string };
       // JSON 1.0 timestamps are epoch seconds.
-      const start = input.StartDate === undefined ? 0 : typeof input.StartDate === 'number' ? input.StartDate * 1000 : Date.parse(input.StartDate);
+      const start =
+        input.StartDate === undefined ? 0 : typeof input.StartDate === 'number' ? input.StartDate * 1000 : Date.parse(input.StartDate);
       const out = items
         .filter((t) => t.at.getTime() >= start && (!input.AlarmName || input.AlarmName === t.alarm))
         .sort((a, b) => a.at.getTime() - b.at.getTime())

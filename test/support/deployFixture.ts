@@ -50,7 +50,12 @@ export async function makeRepo(options: RepoOptions = {}): Promise<string> {
   await writeFile(join(dir, 'infra', 'template.yaml'), options.template ?? topicTemplate());
   const params = options.parameters ?? { Name: 'orders-${env.name}' };
   const tags = options.tags ?? { team: 'payments' };
-  const yamlMap = (m: Record<string, string>) => (Object.keys(m).length === 0 ? '{}' : `\n${Object.entries(m).map(([k, v]) => `    ${k}: "${v}"`).join('\n')}`);
+  const yamlMap = (m: Record<string, string>) =>
+    Object.keys(m).length === 0
+      ? '{}'
+      : `\n${Object.entries(m)
+          .map(([k, v]) => `    ${k}: "${v}"`)
+          .join('\n')}`;
   await writeFile(
     join(dir, 'deployguard.yaml'),
     `version: 1
@@ -89,7 +94,10 @@ export function useMotoCredentials(): void {
 }
 
 /** Runs the CLI in-process from source, with captured streams. */
-export async function cli(args: string[], options: { cwd: string; home: string; env?: Record<string, string>; signal?: AbortSignal }): Promise<CliRun> {
+export async function cli(
+  args: string[],
+  options: { cwd: string; home: string; env?: Record<string, string>; signal?: AbortSignal },
+): Promise<CliRun> {
   const stdout = new PassThrough();
   const stderr = new PassThrough();
   let out = '';
@@ -114,7 +122,12 @@ export async function cli(args: string[], options: { cwd: string; home: string; 
 }
 
 export function cfnClient(endpoint: string): CloudFormationClient {
-  return new CloudFormationClient({ region: 'us-east-1', endpoint, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' }, maxAttempts: 1 });
+  return new CloudFormationClient({
+    region: 'us-east-1',
+    endpoint,
+    credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+    maxAttempts: 1,
+  });
 }
 
 export async function tempHome(): Promise<string> {

@@ -112,7 +112,16 @@ function escapeXml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
-function eventXml(e: { stackId: string; stackName: string; logicalId: string; type: string; status: string; reason?: string; token?: string; at: number }): string {
+function eventXml(e: {
+  stackId: string;
+  stackName: string;
+  logicalId: string;
+  type: string;
+  status: string;
+  reason?: string;
+  token?: string;
+  at: number;
+}): string {
   const physical = e.logicalId === e.stackName ? e.stackId : `${e.logicalId}-physical`;
   return (
     `<member><StackId>${e.stackId}</StackId><EventId>${randomUUID()}</EventId><StackName>${e.stackName}</StackName>` +
@@ -150,23 +159,50 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
     const cached = synthetic.get(name);
     if (cached?.key === key) return cached.xml;
     const at = s.startedAt!;
-    const base = { stackId: s.stackId ?? `arn:aws:cloudformation:us-east-1:123456789012:stack/${name}/proxy`, stackName: name, token: s.token };
+    const base = {
+      stackId: s.stackId ?? `arn:aws:cloudformation:us-east-1:123456789012:stack/${name}/proxy`,
+      stackName: name,
+      token: s.token,
+    };
     const stackEvent = (status: string, offset: number, reason?: string) =>
       eventXml({ ...base, logicalId: name, type: 'AWS::CloudFormation::Stack', status, ...(reason ? { reason } : {}), at: at + offset });
     const holdStatus = statusFor(s, 'hold');
     const list = [stackEvent(holdStatus, 0, 'User Initiated')];
     if (phase === 'final') {
-      const res = s.failedResource ?? { logicalId: 'Resource', type: 'AWS::SNS::Topic', reason: 'Resource handler returned message: "Injected failure" (HandlerErrorCode: InvalidRequest)' };
+      const res = s.failedResource ?? {
+        logicalId: 'Resource',
+        type: 'AWS::SNS::Topic',
+        reason: 'Resource handler returned message: "Injected failure" (HandlerErrorCode: InvalidRequest)',
+      };
       const end = (s.holdMs ?? 0) + 1;
       if (s.final === 'ROLLBACK_COMPLETE') {
-        list.push(eventXml({ ...base, logicalId: res.logicalId, type: res.type, status: 'CREATE_FAILED', reason: res.reason, at: at + end }));
-        list.push(stackEvent('ROLLBACK_IN_PROGRESS', end + 1, `The following resource(s) failed to create: [${res.logicalId}]. Rollback requested by user.`));
+        list.push(
+          eventXml({ ...base, logicalId: res.logicalId, type: res.type, status: 'CREATE_FAILED', reason: res.reason, at: at + end }),
+        );
+        list.push(
+          stackEvent(
+            'ROLLBACK_IN_PROGRESS',
+            end + 1,
+            `The following resource(s) failed to create: [${res.logicalId}]. Rollback requested by user.`,
+          ),
+        );
         list.push(stackEvent('ROLLBACK_COMPLETE', end + 2));
       } else {
-        list.push(eventXml({ ...base, logicalId: res.logicalId, type: res.type, status: 'UPDATE_FAILED', reason: res.reason, at: at + end }));
+        list.push(
+          eventXml({ ...base, logicalId: res.logicalId, type: res.type, status: 'UPDATE_FAILED', reason: res.reason, at: at + end }),
+        );
         list.push(stackEvent('UPDATE_ROLLBACK_IN_PROGRESS', end + 1, `The following resource(s) failed to update: [${res.logicalId}].`));
         if (s.final === 'UPDATE_ROLLBACK_FAILED') {
-          list.push(eventXml({ ...base, logicalId: res.logicalId, type: res.type, status: 'UPDATE_FAILED', reason: 'Resource was modified outside CloudFormation', at: at + end + 2 }));
+          list.push(
+            eventXml({
+              ...base,
+              logicalId: res.logicalId,
+              type: res.type,
+              status: 'UPDATE_FAILED',
+              reason: 'Resource was modified outside CloudFormation',
+              at: at + end + 2,
+            }),
+          );
           list.push(stackEvent('UPDATE_ROLLBACK_FAILED', end + 3, `The following resource(s) failed to update: [${res.logicalId}].`));
         } else {
           list.push(stackEvent('UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS', end + 2));
@@ -192,7 +228,8 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
       let out = body.replace(/<StackStatus>[^<]*<\/StackStatus>/, `<StackStatus>${status}</StackStatus>`);
       out = out.replace(/<StackStatusReason>[^<]*<\/StackStatusReason>/, '');
       if (phase === 'final') {
-        const reason = s.final === 'ROLLBACK_COMPLETE' ? 'The following resource(s) failed to create' : 'The following resource(s) failed to update';
+        const reason =
+          s.final === 'ROLLBACK_COMPLETE' ? 'The following resource(s) failed to create' : 'The following resource(s) failed to update';
         out = out.replace(/(<StackStatus>[^<]*<\/StackStatus>)/, `$1<StackStatusReason>${reason}</StackStatusReason>`);
       }
       return out;
@@ -219,7 +256,13 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
     const { operation: action, json, params } = awsOperationOf(req, body);
     const stackName = stackNameOf(params.get('StackName'));
     const log = (status: ProxyRequestLog['status']) =>
-      requests.push({ action, ...(json ? {} : { params: Object.fromEntries(params) }), ...(stackName ? { stackName } : {}), status, at: Date.now() });
+      requests.push({
+        action,
+        ...(json ? {} : { params: Object.fromEntries(params) }),
+        ...(stackName ? { stackName } : {}),
+        status,
+        at: Date.now(),
+      });
 
     const rule = rules.find((r) => (r.action === action || r.action === '*') && (r.times ?? 1) > 0);
     let resetAfter = false;
@@ -263,9 +306,11 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
       });
       synthetic.delete(stackName);
       log(200);
-      res.writeHead(200, { 'content-type': 'text/xml' }).end(
-        `<ContinueUpdateRollbackResponse xmlns="${CFN_NS}"><ContinueUpdateRollbackResult/><ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata></ContinueUpdateRollbackResponse>`,
-      );
+      res
+        .writeHead(200, { 'content-type': 'text/xml' })
+        .end(
+          `<ContinueUpdateRollbackResponse xmlns="${CFN_NS}"><ContinueUpdateRollbackResult/><ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata></ContinueUpdateRollbackResponse>`,
+        );
       return;
     }
     // CancelUpdateStack: moto has none either; the update rolls back.
@@ -281,9 +326,11 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
       });
       synthetic.delete(stackName);
       log(200);
-      res.writeHead(200, { 'content-type': 'text/xml' }).end(
-        `<CancelUpdateStackResponse xmlns="${CFN_NS}"><ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata></CancelUpdateStackResponse>`,
-      );
+      res
+        .writeHead(200, { 'content-type': 'text/xml' })
+        .end(
+          `<CancelUpdateStackResponse xmlns="${CFN_NS}"><ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata></CancelUpdateStackResponse>`,
+        );
       return;
     }
     if (action === 'DeleteStack' && stackName) scenarios.delete(stackName);

@@ -110,7 +110,12 @@ export function useMotoCredentials(): void {
 }
 
 export function rawCloudWatch(endpoint: string): CloudWatchClient {
-  return new CloudWatchClient({ region: REGION, endpoint, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' }, maxAttempts: 1 });
+  return new CloudWatchClient({
+    region: REGION,
+    endpoint,
+    credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+    maxAttempts: 1,
+  });
 }
 
 export async function putAlarm(cw: CloudWatchClient, name: string): Promise<void> {
@@ -180,10 +185,12 @@ export function eventLog(): { events: EngineEvent[]; emit: (e: EngineEvent) => v
 /** A logger that keeps lines (and can print them with DEBUG_TESTS=1). */
 export function memoryLogger(): Logger & { lines: string[] } {
   const lines: string[] = [];
-  const put = (level: string) => (m: string | Error, ...a: unknown[]) => {
-    const line = `${level} ${m instanceof Error ? m.message : m}${a.length ? ' ' + JSON.stringify(a) : ''}`;
-    lines.push(line);
-    if (process.env['DEBUG_TESTS']) console.error(line);
-  };
+  const put =
+    (level: string) =>
+    (m: string | Error, ...a: unknown[]) => {
+      const line = `${level} ${m instanceof Error ? m.message : m}${a.length ? ' ' + JSON.stringify(a) : ''}`;
+      lines.push(line);
+      if (process.env['DEBUG_TESTS']) console.error(line);
+    };
   return { lines, trace: put('trace'), debug: put('debug'), info: put('info'), warn: put('warn'), error: put('error') };
 }

@@ -4,7 +4,14 @@
  * and tell which AWS operation a request is. Each server decides for itself what to answer and
  * what to forward.
  */
-import { createServer, request as httpRequest, type IncomingMessage, type OutgoingHttpHeaders, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  request as httpRequest,
+  type IncomingMessage,
+  type OutgoingHttpHeaders,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /** The whole body of a request that reached a test server, or of an upstream answer. */
@@ -21,10 +28,21 @@ export function readBody(message: IncomingMessage): Promise<Buffer> {
  * Sends `req` (whose body was already read) on to `upstream` as it came, but with the upstream's
  * Host header and any `headers` given, and resolves with the upstream's answer.
  */
-export function forwardRequest(req: IncomingMessage, body: Buffer, upstream: URL, headers: OutgoingHttpHeaders = {}): Promise<IncomingMessage> {
+export function forwardRequest(
+  req: IncomingMessage,
+  body: Buffer,
+  upstream: URL,
+  headers: OutgoingHttpHeaders = {},
+): Promise<IncomingMessage> {
   return new Promise<IncomingMessage>((resolve, reject) => {
     const fwd = httpRequest(
-      { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: { ...req.headers, host: upstream.host, ...headers } },
+      {
+        host: upstream.hostname,
+        port: upstream.port,
+        method: req.method,
+        path: req.url,
+        headers: { ...req.headers, host: upstream.host, ...headers },
+      },
       resolve,
     );
     fwd.on('error', reject);
@@ -47,7 +65,10 @@ export function awsOperationOf(req: IncomingMessage, body: Buffer): { operation:
  * Serves `handle` on a free loopback port. A handler that throws answers 502 naming `who`, so a
  * test reads the test server's own failure instead of waiting on a request that never ends.
  */
-export async function serveOnLoopback(who: string, handle: (req: IncomingMessage, res: ServerResponse) => Promise<void>): Promise<{ server: Server; endpoint: string }> {
+export async function serveOnLoopback(
+  who: string,
+  handle: (req: IncomingMessage, res: ServerResponse) => Promise<void>,
+): Promise<{ server: Server; endpoint: string }> {
   const server = createServer((req, res) => {
     handle(req, res).catch((err: unknown) => {
       if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' });

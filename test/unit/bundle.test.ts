@@ -42,12 +42,21 @@ describe('the packaged .vsix', () => {
     const names = entries().map((e) => e.name);
     const stray = names.filter((name) => !ALLOWED.some((pattern) => pattern.test(name)));
     assert.deepEqual(stray, [], `files outside the allowlist: ${stray.join(', ')}`);
-    assert.deepEqual(names.filter((n) => n.endsWith('.map') || n.endsWith('.ts') || n.includes('node_modules/')), []);
+    assert.deepEqual(
+      names.filter((n) => n.endsWith('.map') || n.endsWith('.ts') || n.includes('node_modules/')),
+      [],
+    );
     for (const required of ['extension/package.json', 'extension/dist/extension.js', 'extension/dist/engine.js', 'extension/dist/cli.js']) {
       assert.ok(names.includes(required), `missing ${required}`);
     }
-    assert.ok(names.some((n) => /^extension\/readme\.md$/i.test(n)), 'missing README');
-    assert.ok(names.some((n) => /^extension\/media\/.+\.svg$/.test(n)), 'missing the activity-bar icon');
+    assert.ok(
+      names.some((n) => /^extension\/readme\.md$/i.test(n)),
+      'missing README',
+    );
+    assert.ok(
+      names.some((n) => /^extension\/media\/.+\.svg$/.test(n)),
+      'missing the activity-bar icon',
+    );
   });
 
   it("ships the manifest's main entry point and activity-bar icon", () => {

@@ -57,7 +57,9 @@ describe('package.json manifest', () => {
   });
 
   it('contributes the Deployments view', () => {
-    const ids = Object.values(manifest.contributes.views).flat().map((v) => v.id);
+    const ids = Object.values(manifest.contributes.views)
+      .flat()
+      .map((v) => v.id);
     assert.ok(ids.includes('deployGuard.deployments'));
   });
 });

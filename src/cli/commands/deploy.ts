@@ -70,7 +70,10 @@ export const deployCommand: CliCommand = {
       ...(waitIfBusyMs !== undefined ? { waitIfBusyMs } : {}),
       ...(mustConfirm && !values.yes ? { confirmChanges: () => askYesNo(io, `Deploy these changes to ${environment}?`) } : {}),
       ...(io.isTty && !values.yes
-        ? { confirmAlarmsFiring: (alarms) => askYesNo(io, `Guarded alarm(s) already in ALARM: ${alarms.map((a) => a.name).join(', ')}. Deploy anyway?`) }
+        ? {
+            confirmAlarmsFiring: (alarms) =>
+              askYesNo(io, `Guarded alarm(s) already in ALARM: ${alarms.map((a) => a.name).join(', ')}. Deploy anyway?`),
+          }
         : {}),
       ...(io.isTty && !values.yes
         ? { confirmRollback: (q) => askYesNo(io, `Alarm ${q.alarm} fired: ${q.reason}. Roll back to ${q.target.id}?`) }

@@ -42,9 +42,15 @@ export interface LoadedTarget {
 
 export function oneEnvironment(command: string, positionals: string[]): string {
   if (positionals.length !== 1) {
-    throw new DeployGuardError('Usage', positionals.length === 0 ? `name the environment, e.g. deployguard ${command} dev` : `expected one environment, got ${positionals.length}`, {
-      hint: `run "deployguard ${command} --help"`,
-    });
+    throw new DeployGuardError(
+      'Usage',
+      positionals.length === 0
+        ? `name the environment, e.g. deployguard ${command} dev`
+        : `expected one environment, got ${positionals.length}`,
+      {
+        hint: `run "deployguard ${command} --help"`,
+      },
+    );
   }
   return positionals[0]!;
 }
@@ -55,18 +61,29 @@ export async function loadTarget(io: CliIo, fileArg: string | undefined, environ
   const loaded = await loadPipeline(repoRoot, { file });
   if (!loaded.config) {
     for (const problem of loaded.problems) io.stderr.write(`${formatProblem(problem, io.cwd)}\n`);
-    throw new DeployGuardError('ConfigInvalid', `${displayPath(file, io.cwd)} has problems; nothing was done`, { hint: 'fix them (deployguard validate lists them)' });
+    throw new DeployGuardError('ConfigInvalid', `${displayPath(file, io.cwd)} has problems; nothing was done`, {
+      hint: 'fix them (deployguard validate lists them)',
+    });
   }
   const names = Object.keys(loaded.config.environments);
   if (!names.includes(environment)) {
-    throw new DeployGuardError('Usage', `no environment "${environment}" in ${displayPath(file, io.cwd)}${didYouMean(environment, names)}`, {
-      hint: `environments: ${names.join(', ')}`,
-    });
+    throw new DeployGuardError(
+      'Usage',
+      `no environment "${environment}" in ${displayPath(file, io.cwd)}${didYouMean(environment, names)}`,
+      {
+        hint: `environments: ${names.join(', ')}`,
+      },
+    );
   }
   return { config: loaded.config, repoRoot, file, environment };
 }
 
-export function selection(io: CliIo, target: LoadedTarget, values: { endpoint?: string; profile?: string }, git?: AwsSelection['git']): AwsSelection {
+export function selection(
+  io: CliIo,
+  target: LoadedTarget,
+  values: { endpoint?: string; profile?: string },
+  git?: AwsSelection['git'],
+): AwsSelection {
   return {
     pipeline: target.config,
     environment: target.environment,
@@ -98,7 +115,8 @@ function stderrLogger(io: CliIo, json: boolean): Logger {
 /** Shorter intervals for tests and the benchmark (DEPLOYGUARD_POLL_MS); production defaults otherwise. */
 function pollersFor(io: CliIo): StackPollers {
   const ms = Number(io.env['DEPLOYGUARD_POLL_MS']);
-  if (Number.isFinite(ms) && ms > 0) return new StackPollers({ initialMs: ms, maxMs: Math.max(ms, 3 * ms), maxErrorMs: 10 * ms, factor: 1.5, jitter: 0.2 });
+  if (Number.isFinite(ms) && ms > 0)
+    return new StackPollers({ initialMs: ms, maxMs: Math.max(ms, 3 * ms), maxErrorMs: 10 * ms, factor: 1.5, jitter: 0.2 });
   return new StackPollers();
 }
 
@@ -111,7 +129,10 @@ export function engineContext(io: CliIo, json: boolean): EngineContext {
     emit: print,
     logger: stderrLogger(io, json),
     ...(Number.isFinite(fast) && fast > 0
-      ? { timing: { changeSetPollMs: fast, acceptWithoutEventsMs: 50 * fast, lockHeartbeatMs: 20 * fast, lockStaleMs: 100 * fast }, clientOptions: clientOptionsFrom(io) }
+      ? {
+          timing: { changeSetPollMs: fast, acceptWithoutEventsMs: 50 * fast, lockHeartbeatMs: 20 * fast, lockStaleMs: 100 * fast },
+          clientOptions: clientOptionsFrom(io),
+        }
       : {}),
   };
 }
@@ -136,13 +157,17 @@ function textPrinter(io: CliIo): (event: EngineEvent) => void {
   return (event) => {
     switch (event.type) {
       case 'deployment-started':
-        out(`▶ ${event.kind} ${event.deploymentId}: ${event.stackName} in ${event.region} (account ${event.account})${event.commit ? ` at ${event.commit.slice(0, 7)}` : ''}`);
+        out(
+          `▶ ${event.kind} ${event.deploymentId}: ${event.stackName} in ${event.region} (account ${event.account})${event.commit ? ` at ${event.commit.slice(0, 7)}` : ''}`,
+        );
         break;
       case 'deployment-status':
         out(`  status: ${event.status}${event.reason ? ` — ${event.reason}` : ''}`);
         break;
       case 'deployment-finished':
-        out(`${event.exitCode === 0 ? '✔' : '✖'} ${event.status}${event.reason ? `: ${event.reason}` : ''} (${formatCountdown(event.durationMs)})`);
+        out(
+          `${event.exitCode === 0 ? '✔' : '✖'} ${event.status}${event.reason ? `: ${event.reason}` : ''} (${formatCountdown(event.durationMs)})`,
+        );
         break;
       case 'step-started':
         out(`▶ step ${event.index + 1}: ${event.name}`);
@@ -171,7 +196,12 @@ function textPrinter(io: CliIo): (event: EngineEvent) => void {
 
 /** The health watch's events, printed generically (their module owns their wording). */
 function describeOther(event: EngineEvent): string {
-  const { type, deploymentId: _id, at: _at, ...rest } = event as unknown as { type: string; deploymentId: string; at: string } & Record<string, unknown>;
+  const {
+    type,
+    deploymentId: _id,
+    at: _at,
+    ...rest
+  } = event as unknown as { type: string; deploymentId: string; at: string } & Record<string, unknown>;
   const facts = Object.entries(rest)
     .filter(([, v]) => v !== undefined && (typeof v !== 'object' || Array.isArray(v)))
     .map(([k, v]) => `${k}=${Array.isArray(v) ? v.join(',') : String(v)}`)

@@ -64,10 +64,14 @@ export const historyCommand: CliCommand = {
       return ExitCode.Ok;
     }
     if (shown.length === 0) {
-      io.stdout.write(`No deployments of ${stackHistory.key.stackName} (${stackHistory.key.region}, account ${stackHistory.key.account}) yet.\n`);
+      io.stdout.write(
+        `No deployments of ${stackHistory.key.stackName} (${stackHistory.key.region}, account ${stackHistory.key.account}) yet.\n`,
+      );
       return ExitCode.Ok;
     }
-    io.stdout.write(`Deployments of ${stackHistory.key.stackName} (${stackHistory.key.region}, account ${stackHistory.key.account}), newest first:\n`);
+    io.stdout.write(
+      `Deployments of ${stackHistory.key.stackName} (${stackHistory.key.region}, account ${stackHistory.key.account}), newest first:\n`,
+    );
     for (const r of shown) {
       const mark = r.id === stableId ? '*' : ' ';
       const commit = r.commit ? r.commit.slice(0, 7) + (r.dirty ? '+' : '') : '-';

@@ -35,7 +35,10 @@ async function readCommit(root: string, io: CliIo): Promise<CommitInfo | undefin
 }
 
 function runLogPath(io: CliIo, envName: string): string {
-  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const stamp = new Date()
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
   return join(deployGuardHome(io.env), 'runs', `${envName}-${stamp}.log`);
 }
 
@@ -46,9 +49,13 @@ export const runCommand: CliCommand = {
   async run(args, io) {
     const { values, positionals } = parseCommandArgs('run', args, { file: { type: 'string' }, log: { type: 'string' } });
     if (positionals.length !== 1) {
-      throw new DeployGuardError('Usage', positionals.length === 0 ? 'name the environment, e.g. deployguard run dev' : `expected one environment, got ${positionals.length}`, {
-        hint: 'run "deployguard run --help"',
-      });
+      throw new DeployGuardError(
+        'Usage',
+        positionals.length === 0 ? 'name the environment, e.g. deployguard run dev' : `expected one environment, got ${positionals.length}`,
+        {
+          hint: 'run "deployguard run --help"',
+        },
+      );
     }
     const envName = positionals[0]!;
     const file = resolve(io.cwd, values.file ?? PIPELINE_FILE_NAME);

@@ -46,7 +46,8 @@ export interface WatchDeployContext {
 export type WatchDeployFactory = (context: WatchDeployContext) => DeployCallback;
 
 function stderrLogger(io: CliIo): Logger {
-  const write = (prefix: string) => (message: string | Error) => io.stderr.write(`${prefix}${typeof message === 'string' ? message : message.message}\n`);
+  const write = (prefix: string) => (message: string | Error) =>
+    io.stderr.write(`${prefix}${typeof message === 'string' ? message : message.message}\n`);
   const quiet = () => undefined;
   return { trace: quiet, debug: quiet, info: quiet, warn: write('warning: '), error: write('error: ') };
 }
@@ -84,9 +85,13 @@ async function loadEnvironment(io: CliIo, fileArg: string | undefined, envName: 
     });
   }
   if (environment.confirm) {
-    throw new DeployGuardError('Usage', `environment "${envName}" asks for confirmation before each deploy, so it cannot redeploy on every change`, {
-      hint: `run "deployguard deploy ${envName}" instead`,
-    });
+    throw new DeployGuardError(
+      'Usage',
+      `environment "${envName}" asks for confirmation before each deploy, so it cannot redeploy on every change`,
+      {
+        hint: `run "deployguard deploy ${envName}" instead`,
+      },
+    );
   }
   return { file, repoRoot, config, environment };
 }
@@ -105,9 +110,15 @@ export function createWatchCommand(deployFactory: WatchDeployFactory): CliComman
         profile: { type: 'string' },
       });
       if (positionals.length !== 1) {
-        throw new DeployGuardError('Usage', positionals.length === 0 ? 'name the environment, e.g. deployguard watch dev' : `expected one environment, got ${positionals.length}`, {
-          hint: 'run "deployguard watch --help"',
-        });
+        throw new DeployGuardError(
+          'Usage',
+          positionals.length === 0
+            ? 'name the environment, e.g. deployguard watch dev'
+            : `expected one environment, got ${positionals.length}`,
+          {
+            hint: 'run "deployguard watch --help"',
+          },
+        );
       }
       const envName = positionals[0]!;
       const debounceMs = parseDebounce(values.debounce);
@@ -133,7 +144,9 @@ export function createWatchCommand(deployFactory: WatchDeployFactory): CliComman
         if (event.type === 'started') {
           const { commit, savedFiles = [] } = event.request;
           const files = savedFiles.length <= 3 ? savedFiles.map(rel).join(', ') : `${savedFiles.length} files`;
-          io.stderr.write(`▶ deploying ${envName} at ${commit.shortSha}${commit.dirty ? ' + uncommitted changes' : ''} (changed: ${files})\n`);
+          io.stderr.write(
+            `▶ deploying ${envName} at ${commit.shortSha}${commit.dirty ? ' + uncommitted changes' : ''} (changed: ${files})\n`,
+          );
         } else if (event.type === 'finished') {
           io.stderr.write(`■ deploy of ${envName} ended: ${describeResult(event.result)}\n`);
         } else if (!isCancellation(event.error)) {

@@ -159,7 +159,9 @@ export function toDeployGuardError(err: unknown, context: string, opts: { profil
     case 'noCredentials':
       return new DeployGuardError('CredentialsMissing', `${context}: no AWS credentials from ${profile} (${c.message})`, {
         cause: err,
-        hint: opts.profile ? `sign in with "aws sso login --profile ${opts.profile}" or check ~/.aws/config` : 'set AWS_PROFILE, run "aws sso login", or export AWS credentials',
+        hint: opts.profile
+          ? `sign in with "aws sso login --profile ${opts.profile}" or check ~/.aws/config`
+          : 'set AWS_PROFILE, run "aws sso login", or export AWS credentials',
       });
     case 'authExpired':
       return new DeployGuardError('CredentialsExpired', `${context}: the AWS credentials from ${profile} have expired (${c.message})`, {
@@ -167,10 +169,14 @@ export function toDeployGuardError(err: unknown, context: string, opts: { profil
         hint: opts.profile ? `run "aws sso login --profile ${opts.profile}" and try again` : 'refresh your AWS credentials and try again',
       });
     case 'auth':
-      return new DeployGuardError('CredentialsMissing', `${context}: AWS refused the credentials from ${profile}: ${c.name}: ${c.message}`, {
-        cause: err,
-        hint: 'check the profile, account and IAM permissions (see README "IAM permissions")',
-      });
+      return new DeployGuardError(
+        'CredentialsMissing',
+        `${context}: AWS refused the credentials from ${profile}: ${c.name}: ${c.message}`,
+        {
+          cause: err,
+          hint: 'check the profile, account and IAM permissions (see README "IAM permissions")',
+        },
+      );
     case 'quota':
       return new DeployGuardError('QuotaExceeded', `${context}: an AWS quota was reached (${c.message})`, {
         cause: err,
@@ -183,10 +189,14 @@ export function toDeployGuardError(err: unknown, context: string, opts: { profil
       });
     case 'network':
     case 'timeout':
-      return new DeployGuardError('EndpointUnreachable', `${context}: could not reach ${opts.endpoint ?? 'AWS'} (${c.name}: ${c.message})`, {
-        cause: err,
-        hint: opts.endpoint ? `is the emulator at ${opts.endpoint} running?` : 'check the network connection and proxy settings',
-      });
+      return new DeployGuardError(
+        'EndpointUnreachable',
+        `${context}: could not reach ${opts.endpoint ?? 'AWS'} (${c.name}: ${c.message})`,
+        {
+          cause: err,
+          hint: opts.endpoint ? `is the emulator at ${opts.endpoint} running?` : 'check the network connection and proxy settings',
+        },
+      );
     case 'capabilities':
       return new DeployGuardError('InsufficientCapabilities', `${context}: ${c.message}`, {
         cause: err,

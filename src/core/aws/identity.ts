@@ -13,6 +13,8 @@ export async function accountId(clients: AwsClients, signal?: AbortSignal): Prom
     const out = await sts.send(new GetCallerIdentityCommand({}), { abortSignal: signal });
     return out.Account ?? 'unknown';
   } catch (err) {
-    throw toDeployGuardError(err, `Checking AWS credentials${clients.target.profile ? ` (profile ${clients.target.profile})` : ''}`, { ...clients.target });
+    throw toDeployGuardError(err, `Checking AWS credentials${clients.target.profile ? ` (profile ${clients.target.profile})` : ''}`, {
+      ...clients.target,
+    });
   }
 }

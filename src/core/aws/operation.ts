@@ -87,10 +87,14 @@ export function followOperation(options: FollowOptions): Promise<OperationResult
         if (k === 'auth' || k === 'authExpired' || k === 'noCredentials') {
           finish(() =>
             reject(
-              new DeployGuardError('CredentialsExpired', `Lost access to the stack while following it: ${update.error!.name}: ${update.error!.message}`, {
-                cause: update.error!.cause,
-                hint: 'CloudFormation continues on its own; sign in again and run the same deploy to reattach (nothing is rolled back)',
-              }),
+              new DeployGuardError(
+                'CredentialsExpired',
+                `Lost access to the stack while following it: ${update.error!.name}: ${update.error!.message}`,
+                {
+                  cause: update.error!.cause,
+                  hint: 'CloudFormation continues on its own; sign in again and run the same deploy to reattach (nothing is rolled back)',
+                },
+              ),
             ),
           );
           return;
@@ -99,10 +103,14 @@ export function followOperation(options: FollowOptions): Promise<OperationResult
         if (update.at - failingSince > lostContactMs) {
           finish(() =>
             reject(
-              new DeployGuardError('StackNeedsAttention', `Could not read the stack for ${Math.round(lostContactMs / 1000)} s (${update.error!.name}: ${update.error!.message})`, {
-                cause: update.error!.cause,
-                hint: 'CloudFormation continues on its own; run the same deploy again to reattach',
-              }),
+              new DeployGuardError(
+                'StackNeedsAttention',
+                `Could not read the stack for ${Math.round(lostContactMs / 1000)} s (${update.error!.name}: ${update.error!.message})`,
+                {
+                  cause: update.error!.cause,
+                  hint: 'CloudFormation continues on its own; run the same deploy again to reattach',
+                },
+              ),
             ),
           );
         }
@@ -133,9 +141,10 @@ export function followOperation(options: FollowOptions): Promise<OperationResult
       const confident = sawOurStackEvent || sawRunning || update.at - options.since > acceptAfter;
       if (!confident) return;
       const failure = firstFailureReason(ours, options.stackName);
-      const reason =
-        meaning.outcome === 'succeeded' ? undefined : (failure ?? stack.reason ?? meaning.explain);
-      finish(() => resolve({ status: stack.status, outcome: meaning.outcome as Exclude<Outcome, 'running'>, ...(reason ? { reason } : {}), stack }));
+      const reason = meaning.outcome === 'succeeded' ? undefined : (failure ?? stack.reason ?? meaning.explain);
+      finish(() =>
+        resolve({ status: stack.status, outcome: meaning.outcome as Exclude<Outcome, 'running'>, ...(reason ? { reason } : {}), stack }),
+      );
     };
 
     if (options.signal.aborted) {
@@ -164,9 +173,15 @@ export async function waitUntilSettled(
     let settled = false;
     const timer = setTimeout(() => {
       sub?.dispose();
-      reject(new DeployGuardError('StackBusy', `The stack was still busy (${last ?? 'unknown'}) after waiting ${Math.round(timeoutMs / 1000)} s`, {
-        hint: 'another operation is running on it; try again when it has finished',
-      }));
+      reject(
+        new DeployGuardError(
+          'StackBusy',
+          `The stack was still busy (${last ?? 'unknown'}) after waiting ${Math.round(timeoutMs / 1000)} s`,
+          {
+            hint: 'another operation is running on it; try again when it has finished',
+          },
+        ),
+      );
     }, timeoutMs);
     const onAbort = () => {
       clearTimeout(timer);

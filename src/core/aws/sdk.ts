@@ -13,9 +13,7 @@ let loaded = false;
 export function loadAwsSdk(): Promise<AwsSdk> {
   sdk ??= Promise.resolve().then(() => {
     /* eslint-disable @typescript-eslint/no-require-imports */
-    const modules = (
-      process.env.DEPLOYGUARD_BUNDLED_SDK === 'yes' ? require('./aws-sdk.js') : require('./sdkModules')
-    ) as AwsSdk;
+    const modules = (process.env.DEPLOYGUARD_BUNDLED_SDK === 'yes' ? require('./aws-sdk.js') : require('./sdkModules')) as AwsSdk;
     /* eslint-enable @typescript-eslint/no-require-imports */
     loaded = true;
     return modules;

@@ -114,7 +114,12 @@ export function isEmptyChangeSet(state: Pick<ChangeSetState, 'status' | 'reason'
   return state.status === 'FAILED' && NO_CHANGES.test(state.reason ?? '');
 }
 
-export async function describeChangeSet(cfn: CloudFormationClient, changeSetId: string, stackId: string | undefined, signal?: AbortSignal): Promise<ChangeSetState> {
+export async function describeChangeSet(
+  cfn: CloudFormationClient,
+  changeSetId: string,
+  stackId: string | undefined,
+  signal?: AbortSignal,
+): Promise<ChangeSetState> {
   const { DescribeChangeSetCommand } = (await loadAwsSdk()).cloudFormation;
   const changes: PlannedChange[] = [];
   let token: string | undefined;

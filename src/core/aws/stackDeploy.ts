@@ -24,7 +24,13 @@ export interface StackDeployHooks {
   /** Called (and awaited) before every mutating AWS call: write the journal here. */
   journal(phase: JournalPhase, facts: { stackId?: string; changeSetName?: string; changeSetId?: string }): Promise<void>;
   notice(level: 'info' | 'warning' | 'error', code: string, message: string): void;
-  changeSetPlanned(info: { changeSetName: string; changeSetId?: string; changeSetType: 'CREATE' | 'UPDATE'; changes: PlannedChange[]; empty: boolean }): void;
+  changeSetPlanned(info: {
+    changeSetName: string;
+    changeSetId?: string;
+    changeSetType: 'CREATE' | 'UPDATE';
+    changes: PlannedChange[];
+    empty: boolean;
+  }): void;
   stackEvent(event: StackEventInfo): void;
   stackStatus(stack: StackInfo): void;
   /** Ask before executing (prod confirm); undefined = go ahead. */
@@ -93,23 +99,27 @@ export async function deployStack(input: StackDeployInput): Promise<StackDeployR
   const { CreateChangeSetCommand, ExecuteChangeSetCommand } = (await loadAwsSdk()).cloudFormation;
   await hooks.journal('change-set-requested', { ...(stack ? { stackId: stack.stackId } : {}), changeSetName: input.changeSetName });
   const created = await call(`Creating change set ${input.changeSetName}`, () =>
-    noopAsUndefined(cfn.send(
-      new CreateChangeSetCommand({
-        StackName: input.stackName,
-        ChangeSetName: input.changeSetName,
-        ChangeSetType: changeSetType,
-        ...templateSource,
-        Parameters: input.parameters(existingKeys),
-        Capabilities: input.capabilities.length > 0 ? (input.capabilities as Capability[]) : undefined,
-        Tags: Object.entries(input.tags).map(([Key, Value]) => ({ Key, Value })),
-        ...(input.rollbackTriggers && input.rollbackTriggers.length > 0
-          ? { RollbackConfiguration: { RollbackTriggers: input.rollbackTriggers.map((Arn) => ({ Arn, Type: 'AWS::CloudWatch::Alarm' })) } }
-          : {}),
-        ClientToken: input.token,
-        Description: `Deploy Guard ${input.token}`,
-      }),
-      { abortSignal: signal },
-    )),
+    noopAsUndefined(
+      cfn.send(
+        new CreateChangeSetCommand({
+          StackName: input.stackName,
+          ChangeSetName: input.changeSetName,
+          ChangeSetType: changeSetType,
+          ...templateSource,
+          Parameters: input.parameters(existingKeys),
+          Capabilities: input.capabilities.length > 0 ? (input.capabilities as Capability[]) : undefined,
+          Tags: Object.entries(input.tags).map(([Key, Value]) => ({ Key, Value })),
+          ...(input.rollbackTriggers && input.rollbackTriggers.length > 0
+            ? {
+                RollbackConfiguration: { RollbackTriggers: input.rollbackTriggers.map((Arn) => ({ Arn, Type: 'AWS::CloudWatch::Alarm' })) },
+              }
+            : {}),
+          ClientToken: input.token,
+          Description: `Deploy Guard ${input.token}`,
+        }),
+        { abortSignal: signal },
+      ),
+    ),
   );
   if (!created) {
     // Some endpoints (and UpdateStack-style checks) refuse an identical template and parameters
@@ -119,7 +129,11 @@ export async function deployStack(input: StackDeployInput): Promise<StackDeployR
   }
   const stackId = created.StackId ?? stack?.stackId;
   const changeSetId = created.Id ?? input.changeSetName;
-  if (!stackId) throw new DeployGuardError('AwsRequestFailed', `CloudFormation created change set ${input.changeSetName} but named no stack (${where})`);
+  if (!stackId)
+    throw new DeployGuardError(
+      'AwsRequestFailed',
+      `CloudFormation created change set ${input.changeSetName} but named no stack (${where})`,
+    );
   hooks.stackKnown?.(stackId);
   await hooks.journal('change-set-created', { stackId, changeSetName: input.changeSetName, changeSetId });
 
@@ -139,13 +153,23 @@ export async function deployStack(input: StackDeployInput): Promise<StackDeployR
   }
   if (changeSet.status === 'FAILED') {
     await deleteChangeSet(cfn, changeSetId, stackId);
-    throw new DeployGuardError('StackFailed', `CloudFormation could not plan the change for ${where}: ${changeSet.reason ?? 'no reason given'}`, {
-      hint: 'fix the template or parameters; the stack was not changed',
-    });
+    throw new DeployGuardError(
+      'StackFailed',
+      `CloudFormation could not plan the change for ${where}: ${changeSet.reason ?? 'no reason given'}`,
+      {
+        hint: 'fix the template or parameters; the stack was not changed',
+      },
+    );
   }
   for (const c of changeSet.changes) {
-    if (c.replacement === 'True') hooks.notice('warning', 'replacement', `${c.logicalId} (${c.resourceType}) will be REPLACED: deleted and created again`);
-    else if (c.replacement === 'Conditional') hooks.notice('warning', 'replacement', `${c.logicalId} (${c.resourceType}) may be replaced, depending on values known only during the update`);
+    if (c.replacement === 'True')
+      hooks.notice('warning', 'replacement', `${c.logicalId} (${c.resourceType}) will be REPLACED: deleted and created again`);
+    else if (c.replacement === 'Conditional')
+      hooks.notice(
+        'warning',
+        'replacement',
+        `${c.logicalId} (${c.resourceType}) may be replaced, depending on values known only during the update`,
+      );
   }
   if (hooks.confirm && !(await hooks.confirm(changeSet.changes))) {
     await deleteChangeSet(cfn, changeSetId, stackId);
@@ -155,7 +179,9 @@ export async function deployStack(input: StackDeployInput): Promise<StackDeployR
   await hooks.journal('execute-requested', { stackId, changeSetName: input.changeSetName, changeSetId });
   const since = Date.now();
   try {
-    await cfn.send(new ExecuteChangeSetCommand({ ChangeSetName: changeSetId, StackName: stackId, ClientRequestToken: input.token }), { abortSignal: signal });
+    await cfn.send(new ExecuteChangeSetCommand({ ChangeSetName: changeSetId, StackName: stackId, ClientRequestToken: input.token }), {
+      abortSignal: signal,
+    });
   } catch (err) {
     // The answer was lost but the request may have landed (a reset after the body was sent):
     // the change set's own execution status says whether it did. Never execute something else.
@@ -163,7 +189,11 @@ export async function deployStack(input: StackDeployInput): Promise<StackDeployR
       await deleteChangeSet(cfn, changeSetId, stackId);
       throw toDeployGuardError(err, `Executing change set ${input.changeSetName} (${where})`, { ...input.clients.target });
     }
-    hooks.notice('info', 'execute-reconciled', 'The execute call failed in transit, but CloudFormation had accepted it; following the update');
+    hooks.notice(
+      'info',
+      'execute-reconciled',
+      'The execute call failed in transit, but CloudFormation had accepted it; following the update',
+    );
   }
   await hooks.journal('executing', { stackId, changeSetName: input.changeSetName, changeSetId });
   let result: OperationResult;
@@ -193,13 +223,21 @@ export function followStack(
     onEvent: (e) => input.hooks.stackEvent(e),
     onStatus: (s) => input.hooks.stackStatus(s),
     onPollError: (e) =>
-      input.hooks.notice('warning', e.kind === 'throttle' ? 'throttled' : 'poll-failed', `Reading the stack failed (${e.name}: ${e.message}); retrying`),
+      input.hooks.notice(
+        'warning',
+        e.kind === 'throttle' ? 'throttled' : 'poll-failed',
+        `Reading the stack failed (${e.name}: ${e.message}); retrying`,
+      ),
     ...input.followTiming,
   });
 }
 
 /** Resolves what the stack's state at the start means: wait, refuse, replace, or go. */
-async function settleStartState(input: StackDeployInput, cfn: CloudFormationClient, stack: StackInfo | undefined): Promise<StackInfo | undefined> {
+async function settleStartState(
+  input: StackDeployInput,
+  cfn: CloudFormationClient,
+  stack: StackInfo | undefined,
+): Promise<StackInfo | undefined> {
   const { hooks } = input;
   for (let round = 0; round < 3; round++) {
     if (!stack) return undefined;
@@ -215,7 +253,11 @@ async function settleStartState(input: StackDeployInput, cfn: CloudFormationClie
             hint: 'wait for that operation to finish, or deploy with a wait (--wait-if-busy)',
           });
         }
-        hooks.notice('info', 'waiting-for-stack', `Stack ${stack.stackName} is in ${stack.status}${who}; waiting up to ${Math.round(input.waitIfBusyMs / 1000)} s for it to finish`);
+        hooks.notice(
+          'info',
+          'waiting-for-stack',
+          `Stack ${stack.stackName} is in ${stack.status}${who}; waiting up to ${Math.round(input.waitIfBusyMs / 1000)} s for it to finish`,
+        );
         stack = await waitUntilSettled(input.poller(stack.stackId), input.waitIfBusyMs, input.signal, (s) => hooks.stackStatus(s));
         continue;
       }
@@ -226,9 +268,13 @@ async function settleStartState(input: StackDeployInput, cfn: CloudFormationClie
           });
         }
         if (stack.terminationProtection) {
-          throw new DeployGuardError('StackNeedsAttention', `Stack ${stack.stackName} is in ROLLBACK_COMPLETE and has termination protection, so it cannot be deleted`, {
-            hint: 'turn termination protection off yourself (Deploy Guard never does), then deploy with --replace-failed-stack',
-          });
+          throw new DeployGuardError(
+            'StackNeedsAttention',
+            `Stack ${stack.stackName} is in ROLLBACK_COMPLETE and has termination protection, so it cannot be deleted`,
+            {
+              hint: 'turn termination protection off yourself (Deploy Guard never does), then deploy with --replace-failed-stack',
+            },
+          );
         }
         await replaceFailedStack(input, cfn, stack);
         return undefined;
@@ -252,7 +298,11 @@ async function settleStartState(input: StackDeployInput, cfn: CloudFormationClie
 
 async function replaceFailedStack(input: StackDeployInput, cfn: CloudFormationClient, stack: StackInfo): Promise<void> {
   const { DeleteStackCommand } = (await loadAwsSdk()).cloudFormation;
-  input.hooks.notice('warning', 'replacing-failed-stack', `Deleting stack ${stack.stackName} (ROLLBACK_COMPLETE after a failed create) to create it again, as asked`);
+  input.hooks.notice(
+    'warning',
+    'replacing-failed-stack',
+    `Deleting stack ${stack.stackName} (ROLLBACK_COMPLETE after a failed create) to create it again, as asked`,
+  );
   const token = `${input.token}-delete`.slice(0, 128);
   await input.hooks.journal('delete-requested', { stackId: stack.stackId });
   const since = Date.now();
@@ -272,7 +322,10 @@ async function replaceFailedStack(input: StackDeployInput, cfn: CloudFormationCl
     ...input.followTiming,
   });
   if (result.outcome !== 'deleted') {
-    throw new DeployGuardError('StackNeedsAttention', `Deleting stack ${stack.stackName} ended in ${result.status}: ${result.reason ?? ''}`);
+    throw new DeployGuardError(
+      'StackNeedsAttention',
+      `Deleting stack ${stack.stackName} ended in ${result.status}: ${result.reason ?? ''}`,
+    );
   }
 }
 
@@ -297,9 +350,17 @@ async function requestCancelUpdate(cfn: CloudFormationClient, stackId: string, t
     await cfn.send(new CancelUpdateStackCommand({ StackName: stackId, ClientRequestToken: `${token}-cancel`.slice(0, 128) }), {
       abortSignal: AbortSignal.timeout(15_000),
     });
-    hooks.notice('warning', 'cancel-requested', 'Cancel requested: CloudFormation rolls the update back to the previous version (UPDATE_ROLLBACK_IN_PROGRESS → UPDATE_ROLLBACK_COMPLETE)');
+    hooks.notice(
+      'warning',
+      'cancel-requested',
+      'Cancel requested: CloudFormation rolls the update back to the previous version (UPDATE_ROLLBACK_IN_PROGRESS → UPDATE_ROLLBACK_COMPLETE)',
+    );
   } catch (err) {
-    hooks.notice('error', 'cancel-failed', `Could not cancel the update (${classifyAwsError(err).name}: ${classifyAwsError(err).message}); it continues in CloudFormation`);
+    hooks.notice(
+      'error',
+      'cancel-failed',
+      `Could not cancel the update (${classifyAwsError(err).name}: ${classifyAwsError(err).message}); it continues in CloudFormation`,
+    );
   }
 }
 
@@ -329,7 +390,13 @@ async function waitForChangeSet(cfn: CloudFormationClient, id: string, stackId: 
   let pause = pollMs;
   for (;;) {
     const state = await describeChangeSet(cfn, id, stackId, signal);
-    if (state.status === 'CREATE_COMPLETE' || state.status === 'FAILED' || state.status === 'DELETE_COMPLETE' || state.status === 'DELETE_FAILED') return state;
+    if (
+      state.status === 'CREATE_COMPLETE' ||
+      state.status === 'FAILED' ||
+      state.status === 'DELETE_COMPLETE' ||
+      state.status === 'DELETE_FAILED'
+    )
+      return state;
     await sleep(pause, signal);
     pause = Math.min(2_000, pause * 1.5);
   }
@@ -350,7 +417,9 @@ async function uploadTemplate(input: StackDeployInput): Promise<string> {
   const key = `deployguard/${input.stackName}/${sha256(input.template.body)}.template`;
   const s3 = await input.clients.s3();
   const { PutObjectCommand } = (await loadAwsSdk()).s3;
-  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: input.template.body, ContentType: 'text/plain' }), { abortSignal: input.signal });
+  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: input.template.body, ContentType: 'text/plain' }), {
+    abortSignal: input.signal,
+  });
   const { endpoint, region } = input.clients.target;
   if (!endpoint) return `https://${bucket}.s3.${region}.amazonaws.com/${key}`;
   // Emulators read TemplateURL path-style, and moto only when the host is spelled "localhost".

@@ -122,7 +122,11 @@ function meaningOf(status: StackStatus): Omit<StatusMeaning, 'status'> {
         explain: 'Creating the stack failed and CloudFormation removed its resources; the stack can only be deleted and created again.',
       };
     case 'CREATE_FAILED':
-      return { start: 'attention', outcome: 'failed', explain: 'Creating the stack failed and its resources were kept (rollback disabled).' };
+      return {
+        start: 'attention',
+        outcome: 'failed',
+        explain: 'Creating the stack failed and its resources were kept (rollback disabled).',
+      };
     case 'UPDATE_FAILED':
       return { start: 'attention', outcome: 'failed', explain: 'The update failed with rollback disabled; the stack is partly updated.' };
     case 'UPDATE_ROLLBACK_FAILED':

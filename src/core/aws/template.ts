@@ -81,9 +81,13 @@ export function describeTemplate(body: string): LoadedTemplate {
  */
 export function checkTemplateSize(template: LoadedTemplate, templateBucket: string | undefined): 'inline' | 's3' {
   if (template.bytes > MAX_TEMPLATE_URL_BYTES) {
-    throw new DeployGuardError('TemplateTooLarge', `The template is ${template.bytes} bytes; CloudFormation accepts at most ${MAX_TEMPLATE_URL_BYTES} bytes even from S3`, {
-      hint: 'split the stack (nested stacks) or move inline code out of the template',
-    });
+    throw new DeployGuardError(
+      'TemplateTooLarge',
+      `The template is ${template.bytes} bytes; CloudFormation accepts at most ${MAX_TEMPLATE_URL_BYTES} bytes even from S3`,
+      {
+        hint: 'split the stack (nested stacks) or move inline code out of the template',
+      },
+    );
   }
   if (template.bytes <= MAX_TEMPLATE_BODY_BYTES) return 'inline';
   if (!templateBucket) {

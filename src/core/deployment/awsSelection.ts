@@ -22,7 +22,11 @@ export interface AwsSelection {
 }
 
 /** The environment, its AWS target and clients, with the endpoint rules applied. */
-export function selectEnvironment(ctx: EngineContext, sel: AwsSelection, onRetry?: ClientOptions['onRetry']): { env: EnvironmentConfig; clients: AwsClients } {
+export function selectEnvironment(
+  ctx: EngineContext,
+  sel: AwsSelection,
+  onRetry?: ClientOptions['onRetry'],
+): { env: EnvironmentConfig; clients: AwsClients } {
   const env = sel.pipeline.environments[sel.environment];
   if (!env) {
     const known = Object.keys(sel.pipeline.environments).join(', ') || 'none';
@@ -41,7 +45,15 @@ export function selectEnvironment(ctx: EngineContext, sel: AwsSelection, onRetry
 export function variableContext(sel: AwsSelection, deploymentId: string): VariableContext {
   return {
     envName: sel.environment,
-    ...(sel.git ? { git: { sha: sel.git.sha, shortSha: sel.git.shortSha ?? sel.git.sha.slice(0, 7), ...(sel.git.branch ? { branch: sel.git.branch } : {}) } } : {}),
+    ...(sel.git
+      ? {
+          git: {
+            sha: sel.git.sha,
+            shortSha: sel.git.shortSha ?? sel.git.sha.slice(0, 7),
+            ...(sel.git.branch ? { branch: sel.git.branch } : {}),
+          },
+        }
+      : {}),
     deploymentId,
     processEnv: sel.processEnv ?? process.env,
   };
@@ -53,7 +65,11 @@ export function stackNameFor(sel: AwsSelection): string {
 }
 
 /** The history of the environment's stack (needs the account: one STS call). */
-export async function openStackHistory(ctx: EngineContext, sel: AwsSelection, signal?: AbortSignal): Promise<{ stackHistory: StackHistory; clients: AwsClients; env: EnvironmentConfig }> {
+export async function openStackHistory(
+  ctx: EngineContext,
+  sel: AwsSelection,
+  signal?: AbortSignal,
+): Promise<{ stackHistory: StackHistory; clients: AwsClients; env: EnvironmentConfig }> {
   const { env, clients } = selectEnvironment(ctx, sel);
   let account: string;
   try {

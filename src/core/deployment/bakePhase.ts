@@ -41,7 +41,10 @@ export async function afterStackOperation(
       break;
     case 'failed-restored':
       // CloudFormation already restored the previous version: never roll back a second time.
-      return run.finish('failed', `${result.reason ?? 'the update failed'} — CloudFormation rolled the stack back to the previous version (${result.status})`);
+      return run.finish(
+        'failed',
+        `${result.reason ?? 'the update failed'} — CloudFormation rolled the stack back to the previous version (${result.status})`,
+      );
     case 'failed':
       return run.finish(
         'failed',

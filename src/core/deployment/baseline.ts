@@ -58,6 +58,13 @@ export async function captureBaselineIfFirst(
     steps: [],
   };
   await stackHistory.write(record);
-  ctx.emit({ type: 'notice', deploymentId: record.id, at: now, level: 'info', code: 'baseline-captured', message: `Recorded the current version of ${stackName} as the baseline (rollback target)` });
+  ctx.emit({
+    type: 'notice',
+    deploymentId: record.id,
+    at: now,
+    level: 'info',
+    code: 'baseline-captured',
+    message: `Recorded the current version of ${stackName} as the baseline (rollback target)`,
+  });
   return record;
 }

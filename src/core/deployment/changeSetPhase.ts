@@ -66,7 +66,13 @@ export async function deployChangeSet(
  * returns the change set's rollback trigger ARNs: the request's and the preflight's, at most 5
  * (CloudFormation's limit).
  */
-async function healthPreflight(ctx: EngineContext, run: DeploymentRun, request: DeployRequest, env: EnvironmentConfig, signal: AbortSignal): Promise<string[]> {
+async function healthPreflight(
+  ctx: EngineContext,
+  run: DeploymentRun,
+  request: DeployRequest,
+  env: EnvironmentConfig,
+  signal: AbortSignal,
+): Promise<string[]> {
   const { record } = run;
   let preflight: HealthPreflight | undefined;
   if (env.health) {
@@ -83,7 +89,9 @@ async function healthPreflight(ctx: EngineContext, run: DeploymentRun, request: 
     });
     if (preflight) record.extra = { ...(record.extra ?? {}), healthPreflight: preflight };
   }
-  const triggers = [...new Set([...(request.rollbackTriggers ?? []), ...(rollbackConfigurationFor(preflight)?.RollbackTriggers.map((t) => t.Arn) ?? [])])].slice(0, 5);
+  const triggers = [
+    ...new Set([...(request.rollbackTriggers ?? []), ...(rollbackConfigurationFor(preflight)?.RollbackTriggers.map((t) => t.Arn) ?? [])]),
+  ].slice(0, 5);
   if (triggers.length > 0) record.rollbackTriggers = triggers;
   return triggers;
 }

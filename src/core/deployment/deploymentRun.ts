@@ -119,7 +119,10 @@ export class DeploymentRun {
   private async writeNarration(): Promise<void> {
     const file = this.record.logFile ?? this.stackHistory.logPath(this.record.id);
     this.record.logFile = file;
-    const lines = [...this.narration, `${new Date().toISOString()} ${this.record.status}${this.record.reason ? `: ${this.record.reason}` : ''}`];
+    const lines = [
+      ...this.narration,
+      `${new Date().toISOString()} ${this.record.status}${this.record.reason ? `: ${this.record.reason}` : ''}`,
+    ];
     await mkdir(dirname(file), { recursive: true });
     await appendFile(file, `${lines.join('\n')}\n`, { mode: 0o600 });
   }
@@ -228,7 +231,13 @@ export class DeploymentRun {
       },
       stackStatus: (s) => {
         this.record.stackStatus = s.status;
-        this.emit({ type: 'stack-status', stackName: s.stackName, stackId: s.stackId, status: s.status, ...(s.reason ? { reason: this.masker.mask(s.reason) } : {}) });
+        this.emit({
+          type: 'stack-status',
+          stackName: s.stackName,
+          stackId: s.stackId,
+          status: s.status,
+          ...(s.reason ? { reason: this.masker.mask(s.reason) } : {}),
+        });
       },
       stackKnown: (stackId) => {
         this.record.stackId = stackId;

@@ -29,7 +29,10 @@ export async function manualRollback(ctx: EngineContext, request: ManualRollback
     let target: DeploymentRecord | undefined;
     if (request.to) {
       target = records.find((r) => r.id === request.to);
-      if (!target) throw new DeployGuardError('Usage', `No deployment ${request.to} in the history of ${stackHistory.key.stackName}`, { hint: `see "deployguard history ${request.environment}"` });
+      if (!target)
+        throw new DeployGuardError('Usage', `No deployment ${request.to} in the history of ${stackHistory.key.stackName}`, {
+          hint: `see "deployguard history ${request.environment}"`,
+        });
     } else {
       target = await pickRollbackTarget(clients, records, stackHistory.key.stackName, signal);
     }
@@ -48,7 +51,12 @@ export async function manualRollback(ctx: EngineContext, request: ManualRollback
 }
 
 /** The newest stable record whose template or parameters differ from what the stack runs now. */
-async function pickRollbackTarget(clients: AwsClients, records: readonly DeploymentRecord[], stackName: string, signal: AbortSignal): Promise<DeploymentRecord> {
+async function pickRollbackTarget(
+  clients: AwsClients,
+  records: readonly DeploymentRecord[],
+  stackName: string,
+  signal: AbortSignal,
+): Promise<DeploymentRecord> {
   const stable = records.filter((r) => r.status === 'stable');
   if (stable.length === 0) {
     throw new DeployGuardError('NoStableTarget', `Stack ${stackName} has no stable deployment in its history to roll back to`);

@@ -24,61 +24,84 @@ export interface RecoverRequest extends AwsSelection {
 export async function recoverStack(ctx: EngineContext, request: RecoverRequest): Promise<DeploymentOutcome> {
   const signal = request.signal ?? new AbortController().signal;
   const id = newDeploymentId();
-  return withStackLock(ctx, request, { deploymentId: id, holder: request.holder ?? 'deployguard recover', ...lockTiming(ctx) }, signal, async ({ stackHistory, clients, env }) => {
-    const cfn = await clients.cloudFormation();
-    const stackName = stackHistory.key.stackName;
-    const stack = await describeStack(cfn, stackName, signal);
-    if (!stack || stack.status !== 'UPDATE_ROLLBACK_FAILED') {
-      throw new DeployGuardError('Usage', `Stack ${stackName} is ${stack ? `in ${stack.status}` : 'missing'}, not UPDATE_ROLLBACK_FAILED; there is nothing to recover`);
-    }
-    const body = await getTemplateBody(cfn, stack.stackId, signal).catch(() => '');
-    const record: DeploymentRecord = {
-      schemaVersion: HISTORY_SCHEMA_VERSION,
-      id,
-      kind: 'rollback',
-      environment: request.environment,
-      stackName,
-      region: env.region,
-      account: stackHistory.key.account,
-      stackId: stack.stackId,
-      trigger: 'recover',
-      template: { body, sha256: sha256(body) },
-      parameters: parameterRecordsOfStack(stack.parameters),
-      tags: stack.tags,
-      capabilities: [],
-      clientRequestToken: tokenFor(id, 'recover'),
-      status: 'queued',
-      startedAt: new Date().toISOString(),
-      steps: [],
-      extra: { recover: { resourcesToSkip: request.resourcesToSkip ?? [] } },
-    };
-    const run = new DeploymentRun(record, stackHistory, clients, ctx.pollers, ctx.emit, createMasker(), ctx.logger);
-    await run.save();
-    run.announce();
-    const skip = request.resourcesToSkip ?? [];
-    if (skip.length > 0) {
-      run.notice('warning', 'skipping-resources', `Skipping ${skip.join(', ')}: CloudFormation marks them UPDATE_COMPLETE although they may not match the template; later updates of them may fail`);
-    }
-    try {
-      await run.setStatus('rolling-back', 'Continuing the failed rollback (ContinueUpdateRollback)');
-      await run.journal('continue-rollback-requested', { stackId: stack.stackId });
-      const since = Date.now();
-      await continueUpdateRollback(cfn, stack.stackId, record.clientRequestToken!, skip, signal);
-      const result = await followStack(
-        { poller: (sid) => run.poller(sid), stackName, token: record.clientRequestToken!, hooks: run.stackHooks(), signal, followTiming: followTiming(ctx) },
-        stack.stackId,
-        since,
-      );
-      record.stackStatus = result.status;
-      const final =
-        result.status === 'UPDATE_ROLLBACK_COMPLETE'
-          ? await run.finish('rolled-back', 'The rollback was completed; the stack is back at its previous version (UPDATE_ROLLBACK_COMPLETE)')
-          : await run.finish('needs-attention', `The continued rollback ended in ${result.status}: ${result.reason ?? ''}`);
-      // A completed recover is what the person asked for: exit 0, not the "rolled back" 3.
-      return { record: final, exitCode: final.status === 'rolled-back' ? 0 : exitCodeFor(final.status), resumed: [] };
-    } catch (err) {
-      const final = await run.finish(statusForError(err) === 'cancelled' ? 'cancelled' : 'needs-attention', errorMessage(err));
-      return outcomeOf(final);
-    }
-  });
+  return withStackLock(
+    ctx,
+    request,
+    { deploymentId: id, holder: request.holder ?? 'deployguard recover', ...lockTiming(ctx) },
+    signal,
+    async ({ stackHistory, clients, env }) => {
+      const cfn = await clients.cloudFormation();
+      const stackName = stackHistory.key.stackName;
+      const stack = await describeStack(cfn, stackName, signal);
+      if (!stack || stack.status !== 'UPDATE_ROLLBACK_FAILED') {
+        throw new DeployGuardError(
+          'Usage',
+          `Stack ${stackName} is ${stack ? `in ${stack.status}` : 'missing'}, not UPDATE_ROLLBACK_FAILED; there is nothing to recover`,
+        );
+      }
+      const body = await getTemplateBody(cfn, stack.stackId, signal).catch(() => '');
+      const record: DeploymentRecord = {
+        schemaVersion: HISTORY_SCHEMA_VERSION,
+        id,
+        kind: 'rollback',
+        environment: request.environment,
+        stackName,
+        region: env.region,
+        account: stackHistory.key.account,
+        stackId: stack.stackId,
+        trigger: 'recover',
+        template: { body, sha256: sha256(body) },
+        parameters: parameterRecordsOfStack(stack.parameters),
+        tags: stack.tags,
+        capabilities: [],
+        clientRequestToken: tokenFor(id, 'recover'),
+        status: 'queued',
+        startedAt: new Date().toISOString(),
+        steps: [],
+        extra: { recover: { resourcesToSkip: request.resourcesToSkip ?? [] } },
+      };
+      const run = new DeploymentRun(record, stackHistory, clients, ctx.pollers, ctx.emit, createMasker(), ctx.logger);
+      await run.save();
+      run.announce();
+      const skip = request.resourcesToSkip ?? [];
+      if (skip.length > 0) {
+        run.notice(
+          'warning',
+          'skipping-resources',
+          `Skipping ${skip.join(', ')}: CloudFormation marks them UPDATE_COMPLETE although they may not match the template; later updates of them may fail`,
+        );
+      }
+      try {
+        await run.setStatus('rolling-back', 'Continuing the failed rollback (ContinueUpdateRollback)');
+        await run.journal('continue-rollback-requested', { stackId: stack.stackId });
+        const since = Date.now();
+        await continueUpdateRollback(cfn, stack.stackId, record.clientRequestToken!, skip, signal);
+        const result = await followStack(
+          {
+            poller: (sid) => run.poller(sid),
+            stackName,
+            token: record.clientRequestToken!,
+            hooks: run.stackHooks(),
+            signal,
+            followTiming: followTiming(ctx),
+          },
+          stack.stackId,
+          since,
+        );
+        record.stackStatus = result.status;
+        const final =
+          result.status === 'UPDATE_ROLLBACK_COMPLETE'
+            ? await run.finish(
+                'rolled-back',
+                'The rollback was completed; the stack is back at its previous version (UPDATE_ROLLBACK_COMPLETE)',
+              )
+            : await run.finish('needs-attention', `The continued rollback ended in ${result.status}: ${result.reason ?? ''}`);
+        // A completed recover is what the person asked for: exit 0, not the "rolled back" 3.
+        return { record: final, exitCode: final.status === 'rolled-back' ? 0 : exitCodeFor(final.status), resumed: [] };
+      } catch (err) {
+        const final = await run.finish(statusForError(err) === 'cancelled' ? 'cancelled' : 'needs-attention', errorMessage(err));
+        return outcomeOf(final);
+      }
+    },
+  );
 }

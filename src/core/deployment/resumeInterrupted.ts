@@ -70,7 +70,21 @@ async function resumeOne(
   // Already past the stack: only the watch was interrupted.
   if (record.status === 'watching' && stackId && token) {
     const stack = await describeStack(cfn, stackId, signal);
-    return afterStackOperation(ctx, run, env, { kind: 'executed', stackId, changes: record.changes ?? [], status: stack?.status ?? 'UNKNOWN', outcome: 'succeeded', ...(stack ? { stack } : {}) }, request, signal);
+    return afterStackOperation(
+      ctx,
+      run,
+      env,
+      {
+        kind: 'executed',
+        stackId,
+        changes: record.changes ?? [],
+        status: stack?.status ?? 'UNKNOWN',
+        outcome: 'succeeded',
+        ...(stack ? { stack } : {}),
+      },
+      request,
+      signal,
+    );
   }
   switch (entry.phase) {
     case 'started':
@@ -87,7 +101,8 @@ async function resumeOne(
           executed = entry.phase === 'execute-requested';
         }
       }
-      if (!executed) return run.finish('cancelled', `Interrupted (${entry.phase}) before the change set was executed; the stack was not changed`);
+      if (!executed)
+        return run.finish('cancelled', `Interrupted (${entry.phase}) before the change set was executed; the stack was not changed`);
       break;
     }
     case 'executing':
@@ -99,16 +114,26 @@ async function resumeOne(
     case 'finished':
       return record;
   }
-  if (!stackId || !token) return run.finish('needs-attention', 'Interrupted mid-deploy, but the journal has no stack ARN or token to reattach with');
+  if (!stackId || !token)
+    return run.finish('needs-attention', 'Interrupted mid-deploy, but the journal has no stack ARN or token to reattach with');
   await run.setStatus(record.kind === 'rollback' ? 'rolling-back' : 'deploying', `Reattached to ${token} after an interruption`);
   const result = await followStack(
-    { poller: (sid) => run.poller(sid), stackName: record.stackName, token, hooks: run.stackHooks(), signal, followTiming: followTiming(ctx) },
+    {
+      poller: (sid) => run.poller(sid),
+      stackName: record.stackName,
+      token,
+      hooks: run.stackHooks(),
+      signal,
+      followTiming: followTiming(ctx),
+    },
     stackId,
     Date.parse(entry.at) - 5_000,
   );
   if (record.kind === 'rollback') {
     record.stackStatus = result.status;
-    return result.outcome === 'succeeded' ? run.finish('stable', `Restored (${result.status}) after resuming`) : run.finish('rollback-failed', `${result.reason ?? result.status} (${result.status})`);
+    return result.outcome === 'succeeded'
+      ? run.finish('stable', `Restored (${result.status}) after resuming`)
+      : run.finish('rollback-failed', `${result.reason ?? result.status} (${result.status})`);
   }
   return afterStackOperation(ctx, run, env, { kind: 'executed', stackId, changes: record.changes ?? [], ...result }, request, signal);
 }

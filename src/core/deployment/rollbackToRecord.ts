@@ -43,18 +43,27 @@ export async function rollbackToRecord(ctx: EngineContext, options: RollbackOpti
   const { target, stackHistory, clients } = options;
   const signal = options.signal ?? new AbortController().signal;
   if (target.status !== 'stable') {
-    throw new DeployGuardError('RollbackRefused', `Deployment ${target.id} is ${target.status}, not stable; only stable deployments can be restored`, {
-      hint: 'pick a stable one from "deployguard history ENV"',
-    });
+    throw new DeployGuardError(
+      'RollbackRefused',
+      `Deployment ${target.id} is ${target.status}, not stable; only stable deployments can be restored`,
+      {
+        hint: 'pick a stable one from "deployguard history ENV"',
+      },
+    );
   }
   const cfn = await clients.cloudFormation();
   const current = await describeStack(cfn, target.stackName, signal);
   if (!current) {
-    throw new DeployGuardError('RollbackRefused', `Stack ${target.stackName} does not exist; there is nothing to roll back`, { hint: 'deploy it instead' });
+    throw new DeployGuardError('RollbackRefused', `Stack ${target.stackName} does not exist; there is nothing to roll back`, {
+      hint: 'deploy it instead',
+    });
   }
   const currentBody = await getTemplateBody(cfn, current.stackId, signal);
   if (sha256(currentBody) === target.template.sha256 && parametersMatch(target.parameters, current.parameters)) {
-    throw new DeployGuardError('RollbackRefused', `Deployment ${target.id} is what stack ${target.stackName} runs now (same template and parameters); nothing to roll back`);
+    throw new DeployGuardError(
+      'RollbackRefused',
+      `Deployment ${target.id} is what stack ${target.stackName} runs now (same template and parameters); nothing to roll back`,
+    );
   }
 
   const id = newDeploymentId();
@@ -73,7 +82,9 @@ export async function rollbackToRecord(ctx: EngineContext, options: RollbackOpti
     ...(target.branch ? { branch: target.branch } : {}),
     trigger: options.trigger ?? (options.automatic ? 'health' : 'rollback'),
     template: { ...target.template },
-    parameters: target.parameters.map((p) => (previousValueKeys.includes(p.key) ? { key: p.key, usePreviousValue: true, ...(p.noEcho ? { noEcho: true } : {}) } : p)),
+    parameters: target.parameters.map((p) =>
+      previousValueKeys.includes(p.key) ? { key: p.key, usePreviousValue: true, ...(p.noEcho ? { noEcho: true } : {}) } : p,
+    ),
     tags: { ...target.tags },
     capabilities: [...target.capabilities],
     rollbackTargetId: target.id,
@@ -90,7 +101,11 @@ export async function rollbackToRecord(ctx: EngineContext, options: RollbackOpti
   await run.journal('started');
   run.announce();
   for (const key of previousValueKeys) {
-    run.notice('warning', 'noecho-previous', `Parameter ${key} is NoEcho (or was not recorded), so its value was never stored: the rollback keeps the stack's current value (UsePreviousValue)`);
+    run.notice(
+      'warning',
+      'noecho-previous',
+      `Parameter ${key} is NoEcho (or was not recorded), so its value was never stored: the rollback keeps the stack's current value (UsePreviousValue)`,
+    );
   }
   try {
     await run.setStatus('deploying', options.reason);
@@ -100,7 +115,9 @@ export async function rollbackToRecord(ctx: EngineContext, options: RollbackOpti
       poller: (stackId) => run.poller(stackId),
       stackName: record.stackName,
       template,
-      ...(target.template.url && bucketOfTemplateUrl(target.template.url) ? { templateBucket: bucketOfTemplateUrl(target.template.url) } : {}),
+      ...(target.template.url && bucketOfTemplateUrl(target.template.url)
+        ? { templateBucket: bucketOfTemplateUrl(target.template.url) }
+        : {}),
       parameters: () => sdk,
       tags: record.tags,
       capabilities: record.capabilities,
@@ -143,7 +160,10 @@ export async function rollbackToRecord(ctx: EngineContext, options: RollbackOpti
           );
         }
         if (result.outcome === 'attention') {
-          return await run.finish('rollback-failed', `${result.reason ?? result.status} (${result.status}); run "deployguard recover ${record.environment}"`);
+          return await run.finish(
+            'rollback-failed',
+            `${result.reason ?? result.status} (${result.status}); run "deployguard recover ${record.environment}"`,
+          );
         }
         return await run.finish('rollback-failed', `Restoring ${target.id} failed: ${result.reason ?? result.status} (${result.status})`);
     }

@@ -59,7 +59,11 @@ export async function runDeployment(ctx: EngineContext, request: DeployRequest):
   const stackConfig = request.pipeline.stack;
   let run: DeploymentRun | undefined;
   const { env, clients } = selectEnvironment(ctx, request, (n) =>
-    run?.notice('warning', n.kind === 'throttle' ? 'throttled' : 'retrying', `${n.service} ${n.operation}: ${n.name}; retrying with backoff`),
+    run?.notice(
+      'warning',
+      n.kind === 'throttle' ? 'throttled' : 'retrying',
+      `${n.service} ${n.operation}: ${n.name}; retrying with backoff`,
+    ),
   );
   let lock: StackLock | undefined;
   try {
@@ -74,9 +78,13 @@ export async function runDeployment(ctx: EngineContext, request: DeployRequest):
     const preview = buildParameters(template.parameters, parameterValues, undefined);
     for (const s of preview.secrets) masker.addSecret(s);
     if (preview.undeclared.length > 0) {
-      throw new DeployGuardError('ConfigInvalid', `stack.parameters sets ${preview.undeclared.join(', ')}, which the template ${stackConfig.template} does not declare`, {
-        hint: 'remove them from deployguard.yaml or declare them under Parameters in the template',
-      });
+      throw new DeployGuardError(
+        'ConfigInvalid',
+        `stack.parameters sets ${preview.undeclared.join(', ')}, which the template ${stackConfig.template} does not declare`,
+        {
+          hint: 'remove them from deployguard.yaml or declare them under Parameters in the template',
+        },
+      );
     }
 
     const account = await accountId(clients, signal);
@@ -91,7 +99,11 @@ export async function runDeployment(ctx: EngineContext, request: DeployRequest):
     // and token), never started over.
     const resumed = await resumeInterrupted(ctx, stackHistory, clients, env, request, signal, lock);
     const sameAsResumed = resumed.find(
-      (r) => r.template.sha256 === template.sha256 && sameParameters(r.parameters, preview.record) && r.commit === request.git?.sha && r.status !== 'cancelled',
+      (r) =>
+        r.template.sha256 === template.sha256 &&
+        sameParameters(r.parameters, preview.record) &&
+        r.commit === request.git?.sha &&
+        r.status !== 'cancelled',
     );
     if (sameAsResumed) {
       return outcomeOf(sameAsResumed, resumed);
@@ -107,7 +119,9 @@ export async function runDeployment(ctx: EngineContext, request: DeployRequest):
       stackName,
       region: env.region,
       account,
-      ...(request.git ? { commit: request.git.sha, ...(request.git.branch ? { branch: request.git.branch } : {}), dirty: request.git.dirty ?? false } : {}),
+      ...(request.git
+        ? { commit: request.git.sha, ...(request.git.branch ? { branch: request.git.branch } : {}), dirty: request.git.dirty ?? false }
+        : {}),
       trigger: request.trigger ?? 'cli',
       template: { body: template.body, sha256: template.sha256 },
       parameters: preview.record,
@@ -123,7 +137,12 @@ export async function runDeployment(ctx: EngineContext, request: DeployRequest):
     await run.save();
     await run.journal('started');
     run.announce();
-    if (lock.tookOverFrom) run.notice('warning', 'lock-taken-over', `Took over the stack lock from ${lock.tookOverFrom.holder} (pid ${lock.tookOverFrom.pid} on ${lock.tookOverFrom.host}), which stopped answering`);
+    if (lock.tookOverFrom)
+      run.notice(
+        'warning',
+        'lock-taken-over',
+        `Took over the stack lock from ${lock.tookOverFrom.holder} (pid ${lock.tookOverFrom.pid} on ${lock.tookOverFrom.host}), which stopped answering`,
+      );
 
     const final = await driveDeployment(ctx, run, request, env, { template, parameterValues, tags }, signal);
     return { record: final, exitCode: run.exitCode, resumed };

@@ -5,7 +5,14 @@ import type { DamagedEntry, ParameterRecord } from '../history/record';
 /** Tells the views about history files that could not be read (they were already moved aside). */
 export function reportDamagedHistory(emit: EngineEventSink, damaged: readonly DamagedEntry[]): void {
   for (const d of damaged) {
-    emit({ type: 'notice', deploymentId: 'history', at: new Date().toISOString(), level: 'warning', code: 'history-damaged', message: `${d.problem}: ${d.path}${d.movedTo ? ` (kept at ${d.movedTo})` : ''}` });
+    emit({
+      type: 'notice',
+      deploymentId: 'history',
+      at: new Date().toISOString(),
+      level: 'warning',
+      code: 'history-damaged',
+      message: `${d.problem}: ${d.path}${d.movedTo ? ` (kept at ${d.movedTo})` : ''}`,
+    });
   }
 }
 
@@ -13,6 +20,11 @@ export function reportDamagedHistory(emit: EngineEventSink, damaged: readonly Da
  * A live stack's parameters as record entries. NoEcho values come back masked (`****`) and are
  * never stored: such a parameter is recorded as NoEcho without a value.
  */
-export function parameterRecordsOfStack(parameters: ReadonlyMap<string, string>, noEchoKeys: ReadonlySet<string> = new Set()): ParameterRecord[] {
-  return [...parameters.entries()].map(([key, value]) => (noEchoKeys.has(key) || /^\*+$/.test(value) ? { key, noEcho: true } : { key, value }));
+export function parameterRecordsOfStack(
+  parameters: ReadonlyMap<string, string>,
+  noEchoKeys: ReadonlySet<string> = new Set(),
+): ParameterRecord[] {
+  return [...parameters.entries()].map(([key, value]) =>
+    noEchoKeys.has(key) || /^\*+$/.test(value) ? { key, noEcho: true } : { key, value },
+  );
 }

@@ -8,7 +8,12 @@ import type { DeploymentRun } from './deploymentRun';
 import type { EngineContext } from './engineContext';
 import type { DeployRequest } from './runDeployment';
 
-export async function runPipelineSteps(ctx: EngineContext, run: DeploymentRun, request: DeployRequest, signal: AbortSignal): Promise<StepsResult> {
+export async function runPipelineSteps(
+  ctx: EngineContext,
+  run: DeploymentRun,
+  request: DeployRequest,
+  signal: AbortSignal,
+): Promise<StepsResult> {
   const runner = ctx.runSteps ?? realRunSteps;
   const { record } = run;
   const started = new Map<number, number>();
@@ -19,7 +24,8 @@ export async function runPipelineSteps(ctx: EngineContext, run: DeploymentRun, r
   const flush = () => {
     if (timer) clearTimeout(timer);
     timer = undefined;
-    if (pending && pending.lines.length > 0) run.emit({ type: 'log', stream: pending.stream, stepIndex: pending.stepIndex, lines: pending.lines });
+    if (pending && pending.lines.length > 0)
+      run.emit({ type: 'log', stream: pending.stream, stepIndex: pending.stepIndex, lines: pending.lines });
     pending = undefined;
   };
   try {

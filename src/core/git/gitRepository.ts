@@ -127,8 +127,14 @@ export class GitRepository {
 
   /** Local branches (short names) whose tip is exactly `sha`. */
   async branchesAt(sha: string): Promise<string[]> {
-    const out = await this.run(['for-each-ref', '--format=%(refname:short)', `--points-at=${sha}`, 'refs/heads'], 'list the branches at a commit');
-    return out.split('\n').map((b) => b.trim()).filter(Boolean);
+    const out = await this.run(
+      ['for-each-ref', '--format=%(refname:short)', `--points-at=${sha}`, 'refs/heads'],
+      'list the branches at a commit',
+    );
+    return out
+      .split('\n')
+      .map((b) => b.trim())
+      .filter(Boolean);
   }
 
   /** What `commit` would commit: the staged files if any are staged, otherwise every change. */
@@ -178,7 +184,14 @@ export class GitRepository {
       remote = options.remote ?? (await this.defaultRemote());
       remoteBranch = status.branch;
     }
-    const args = ['push', '--porcelain', ...(setUpstream ? ['--set-upstream'] : []), '--end-of-options', remote, `HEAD:refs/heads/${remoteBranch}`];
+    const args = [
+      'push',
+      '--porcelain',
+      ...(setUpstream ? ['--set-upstream'] : []),
+      '--end-of-options',
+      remote,
+      `HEAD:refs/heads/${remoteBranch}`,
+    ];
     this.logger.info(`git ${args.join(' ')}`);
     const git = this.git(true, options.signal);
     try {
@@ -257,9 +270,14 @@ export class GitRepository {
   }
 
   private async defaultRemote(): Promise<string> {
-    const remotes = (await this.run(['remote'], 'list remotes')).split('\n').map((r) => r.trim()).filter(Boolean);
+    const remotes = (await this.run(['remote'], 'list remotes'))
+      .split('\n')
+      .map((r) => r.trim())
+      .filter(Boolean);
     if (remotes.length === 0) {
-      throw new DeployGuardError('GitFailed', `${this.root} has no git remote to push to.`, { hint: 'add one with git remote add origin URL' });
+      throw new DeployGuardError('GitFailed', `${this.root} has no git remote to push to.`, {
+        hint: 'add one with git remote add origin URL',
+      });
     }
     return remotes.length === 1 ? remotes[0]! : remotes.includes('origin') ? 'origin' : remotes[0]!;
   }
@@ -271,5 +289,7 @@ export function commitInfo(sha: string, branch: string | undefined, dirty: boole
 
 /** git's own output from a simple-git error, trimmed for a message. */
 function gitOutput(err: unknown): string {
-  return errorMessage(err).trim().replace(/\n{2,}/g, '\n');
+  return errorMessage(err)
+    .trim()
+    .replace(/\n{2,}/g, '\n');
 }

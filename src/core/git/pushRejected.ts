@@ -17,7 +17,7 @@ export class PushRejectedError extends DeployGuardError {
     super('PushRejected', pushRejectedMessage(remote, branch, reason, detail), {
       hint:
         reason === 'remote-rejected'
-          ? 'read the remote\'s message above; Deploy Guard never force-pushes'
+          ? "read the remote's message above; Deploy Guard never force-pushes"
           : `pull ${remote}/${branch} (Pull and Retry), then push again; Deploy Guard never force-pushes`,
     });
   }

@@ -165,7 +165,14 @@ export async function watchAfterDeploy(ctx: AfterDeployContext): Promise<AfterDe
           });
         },
         onHistoryUnsupported: (why) =>
-          ctx.emit({ type: 'notice', deploymentId: record.id, at: iso(ctx.clock.now()), level: 'info', code: 'alarm-history-unavailable', message: why }),
+          ctx.emit({
+            type: 'notice',
+            deploymentId: record.id,
+            at: iso(ctx.clock.now()),
+            level: 'info',
+            code: 'alarm-history-unavailable',
+            message: why,
+          }),
       });
       verdict = result.verdict;
       verdictAt = ctx.clock.now();
@@ -189,7 +196,14 @@ export async function watchAfterDeploy(ctx: AfterDeployContext): Promise<AfterDe
     const finalVerdict = verdict;
     const { bakeStartedAt, deadline } = checkpoint;
     const extra = (rollback?: RecordedRollback) => ({
-      health: recordedHealth({ alarms: alarmStates.list(), bakeStartedAt, deadline, verdict: finalVerdict, verdictAt, ...(rollback ? { rollback } : {}) }),
+      health: recordedHealth({
+        alarms: alarmStates.list(),
+        bakeStartedAt,
+        deadline,
+        verdict: finalVerdict,
+        verdictAt,
+        ...(rollback ? { rollback } : {}),
+      }),
     });
     switch (verdict.kind) {
       case 'healthy':
@@ -271,7 +285,9 @@ async function startCheckpoint(ctx: AfterDeployContext, source: AlarmSource): Pr
     // The preflight already validated the configuration; an error now is a read error, and the
     // watch itself treats read errors as "not knowing" (fail closed), never as healthy.
     if (!preflight) throw err;
-    ctx.logger.warn(`could not re-read the guarded alarms at the start of the bake (${errorMessage(err)}); watching the ones checked before the deploy`);
+    ctx.logger.warn(
+      `could not re-read the guarded alarms at the start of the bake (${errorMessage(err)}); watching the ones checked before the deploy`,
+    );
   }
   return {
     version: 1,
@@ -306,4 +322,3 @@ async function persist(ctx: AfterDeployContext, checkpoint: WatchCheckpoint): Pr
 function iso(ms: number): string {
   return new Date(ms).toISOString();
 }
-

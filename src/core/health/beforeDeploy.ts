@@ -46,8 +46,7 @@ export async function checkAlarmsBeforeDeploy(ctx: BeforeDeployContext): Promise
   const health = ctx.environment.health;
   if (!health) return undefined;
   const source =
-    ctx.source ??
-    cloudWatchAlarmSource({ cloudWatch: await ctx.clients.cloudWatch(), cloudFormation: await ctx.clients.cloudFormation() });
+    ctx.source ?? cloudWatchAlarmSource({ cloudWatch: await ctx.clients.cloudWatch(), cloudFormation: await ctx.clients.cloudFormation() });
   const checkedAt = Date.now();
   const guarded = await resolveGuardedAlarms({ source, health, stackName: ctx.stackName, logger: ctx.logger, signal: ctx.signal });
   ctx.emit({
@@ -65,11 +64,9 @@ export async function checkAlarmsBeforeDeploy(ctx: BeforeDeployContext): Promise
     if (!ctx.yes) {
       const go = ctx.confirmAlarmsFiring ? await ctx.confirmAlarmsFiring(guarded.alreadyInAlarm) : false;
       if (!go) {
-        throw new DeployGuardError(
-          'AlarmsFiring',
-          `Not deploying ${ctx.stackName}: guarded alarm(s) already in ALARM: ${list}`,
-          { hint: 'look at the alarm first; to deploy anyway run again with --yes (the alarm will not be blamed on this deploy)' },
-        );
+        throw new DeployGuardError('AlarmsFiring', `Not deploying ${ctx.stackName}: guarded alarm(s) already in ALARM: ${list}`, {
+          hint: 'look at the alarm first; to deploy anyway run again with --yes (the alarm will not be blamed on this deploy)',
+        });
       }
     }
   }
@@ -84,9 +81,9 @@ export async function checkAlarmsBeforeDeploy(ctx: BeforeDeployContext): Promise
 }
 
 /** The RollbackConfiguration for CreateChangeSet / UpdateStack (CloudFormation's own first guard). */
-export function rollbackConfigurationFor(preflight: HealthPreflight | undefined):
-  | { RollbackTriggers: { Arn: string; Type: string }[]; MonitoringTimeInMinutes: number }
-  | undefined {
+export function rollbackConfigurationFor(
+  preflight: HealthPreflight | undefined,
+): { RollbackTriggers: { Arn: string; Type: string }[]; MonitoringTimeInMinutes: number } | undefined {
   if (!preflight || preflight.rollbackTriggers.length === 0) return undefined;
   return {
     RollbackTriggers: preflight.rollbackTriggers.map((t) => ({ Arn: t.arn, Type: t.type })),

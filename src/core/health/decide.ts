@@ -81,10 +81,7 @@ export function decide(input: DecisionInput): Verdict {
 
   if (latest && latest.readings && unknown.length === 0 && latest.at >= bakeEnd) {
     const notJudged = input.guarded.filter((name) => !judged.has(name));
-    const note =
-      notJudged.length > 0
-        ? `; not judged (already in ALARM before the deploy and still): ${notJudged.join(', ')}`
-        : '';
+    const note = notJudged.length > 0 ? `; not judged (already in ALARM before the deploy and still): ${notJudged.join(', ')}` : '';
     return {
       kind: 'healthy',
       reason: `${judged.size} guarded alarm${judged.size === 1 ? '' : 's'} stayed out of ALARM and ended OK after the ${formatMs(input.policy.bakeMs)} bake${note}`,
@@ -93,7 +90,9 @@ export function decide(input: DecisionInput): Verdict {
 
   const since = unknownSince(input, judged);
   if (input.now - since >= input.policy.unknownLimitMs) {
-    const what = latest?.readings ? `alarm state unknown for ${unknown.join(', ')}` : `alarms could not be read (${latest?.error ?? 'no answer'})`;
+    const what = latest?.readings
+      ? `alarm state unknown for ${unknown.join(', ')}`
+      : `alarms could not be read (${latest?.error ?? 'no answer'})`;
     return {
       kind: 'unknown',
       alarms: unknown,

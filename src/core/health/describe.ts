@@ -8,7 +8,8 @@ import type { HealthEvent } from './events';
 export function describeHealthEvent(event: HealthEvent): string {
   switch (event.type) {
     case 'alarms-checked': {
-      const firing = event.alreadyInAlarm.length > 0 ? `; already in ALARM (not blamed on this deploy): ${event.alreadyInAlarm.join(', ')}` : '';
+      const firing =
+        event.alreadyInAlarm.length > 0 ? `; already in ALARM (not blamed on this deploy): ${event.alreadyInAlarm.join(', ')}` : '';
       return `health: guarding ${event.alarms.length} alarm(s): ${event.alarms.map((a) => `${a.name} ${a.state}`).join(', ')}${firing}\nhealth: ${event.rollbackTriggersWhy}`;
     }
     case 'watch-started':

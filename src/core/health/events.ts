@@ -83,9 +83,4 @@ export interface RollbackFinishedEvent extends HealthEventBase {
 }
 
 export type HealthEvent =
-  | AlarmsCheckedEvent
-  | WatchStartedEvent
-  | AlarmChangedEvent
-  | WatchVerdictEvent
-  | RollbackStartedEvent
-  | RollbackFinishedEvent;
+  AlarmsCheckedEvent | WatchStartedEvent | AlarmChangedEvent | WatchVerdictEvent | RollbackStartedEvent | RollbackFinishedEvent;

@@ -35,7 +35,12 @@ export class AlarmStates {
   }
 
   changed(change: AlarmChange): void {
-    this.alarms.set(change.name, { name: change.name, state: change.to, changedAt: change.at, ...(change.reason ? { reason: change.reason } : {}) });
+    this.alarms.set(change.name, {
+      name: change.name,
+      state: change.to,
+      changedAt: change.at,
+      ...(change.reason ? { reason: change.reason } : {}),
+    });
   }
 
   list(): RecordedAlarm[] {
@@ -56,14 +61,24 @@ export function recordedHealth(facts: {
     alarms: facts.alarms,
     bakeStartedAt: facts.bakeStartedAt,
     bakeEndsAt: Date.parse(facts.deadline),
-    verdict: { kind: verdict.kind, reason: verdict.reason, at: facts.verdictAt, ...(verdict.kind === 'unhealthy' ? { alarm: verdict.alarm } : {}) },
+    verdict: {
+      kind: verdict.kind,
+      reason: verdict.reason,
+      at: facts.verdictAt,
+      ...(verdict.kind === 'unhealthy' ? { alarm: verdict.alarm } : {}),
+    },
     ...(facts.rollback ? { rollback: facts.rollback } : {}),
   };
 }
 
 /** What the decision after an unhealthy verdict leaves in the record; nothing without a target. */
 export function recordedRollback(
-  outcome: { readonly status: DeploymentStatus; readonly targetId?: string; readonly rollbackDeploymentId?: string; readonly reason: string },
+  outcome: {
+    readonly status: DeploymentStatus;
+    readonly targetId?: string;
+    readonly rollbackDeploymentId?: string;
+    readonly reason: string;
+  },
   records: readonly DeploymentRecord[],
   at: number,
 ): RecordedRollback | undefined {

@@ -82,7 +82,15 @@ export async function readLock(path: string): Promise<LockInfo | undefined> {
 }
 
 function staleStub(): LockInfo {
-  return { pid: -1, host: '?', deploymentId: '?', holder: 'unreadable lock file', acquiredAt: '', heartbeatAt: '1970-01-01T00:00:00.000Z', token: '' };
+  return {
+    pid: -1,
+    host: '?',
+    deploymentId: '?',
+    holder: 'unreadable lock file',
+    acquiredAt: '',
+    heartbeatAt: '1970-01-01T00:00:00.000Z',
+    token: '',
+  };
 }
 
 export function isStale(lock: LockInfo, staleMs: number, now = Date.now()): boolean {

@@ -102,7 +102,10 @@ export class StackHistory {
     const result = await this.readRecord(join(this.recordsDir, `${id}.json`));
     if ('record' in result) return result.record;
     if (result.damaged.problem === 'missing') return undefined;
-    throw new DeployGuardError('HistoryDamaged', `Deployment record ${id} is damaged (${result.damaged.problem}); it was moved to ${result.damaged.movedTo}`);
+    throw new DeployGuardError(
+      'HistoryDamaged',
+      `Deployment record ${id} is damaged (${result.damaged.problem}); it was moved to ${result.damaged.movedTo}`,
+    );
   }
 
   /** The newest record that is `stable`: what is known to be good and the rollback target. */
@@ -138,7 +141,12 @@ export class StackHistory {
       // Written by a newer Deploy Guard: not damaged, just not ours to read. Leave it in place.
       return { damaged: { path, problem: `written by a newer version (schema ${value.schemaVersion})` } };
     }
-    if (value?.schemaVersion !== HISTORY_SCHEMA_VERSION || typeof value.id !== 'string' || typeof value.status !== 'string' || typeof value.template?.body !== 'string') {
+    if (
+      value?.schemaVersion !== HISTORY_SCHEMA_VERSION ||
+      typeof value.id !== 'string' ||
+      typeof value.status !== 'string' ||
+      typeof value.template?.body !== 'string'
+    ) {
       return { damaged: await this.setAside(path, 'not a deployment record (missing schemaVersion, id, status or template)') };
     }
     return { record: value as DeploymentRecord };

@@ -30,15 +30,14 @@ function build<T extends object>(value: T): T {
  * the documented defaults. Only called when there are no errors.
  */
 export function buildPipelineConfig(value: Json): PipelineConfig {
-  const steps = ((value.steps as Json[] | undefined) ?? []).map(
-    (s): StepConfig =>
-      build({
-        name: s.name as string,
-        run: s.run as string,
-        cwd: s.cwd as string | undefined,
-        timeoutMs: typeof s.timeout === 'string' ? parseDuration(s.timeout) : undefined,
-        env: stringMap(s.env),
-      }),
+  const steps = ((value.steps as Json[] | undefined) ?? []).map((s): StepConfig =>
+    build({
+      name: s.name as string,
+      run: s.run as string,
+      cwd: s.cwd as string | undefined,
+      timeoutMs: typeof s.timeout === 'string' ? parseDuration(s.timeout) : undefined,
+      env: stringMap(s.env),
+    }),
   );
   const stack = value.stack as Json;
   const environments: Record<string, EnvironmentConfig> = {};

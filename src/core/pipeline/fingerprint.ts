@@ -67,11 +67,7 @@ function sha256(data: Buffer | string): string {
  * Fingerprints the pipeline file and the scripts it runs. Approval is keyed by this hash: a
  * pull request that edits a step or a script it calls needs a new approval before it runs.
  */
-export function pipelineFingerprint(
-  repoRoot: string,
-  pipelineFile: string,
-  config?: Pick<PipelineConfig, 'steps'>,
-): PipelineFingerprint {
+export function pipelineFingerprint(repoRoot: string, pipelineFile: string, config?: Pick<PipelineConfig, 'steps'>): PipelineFingerprint {
   const root = resolve(repoRoot);
   const paths = [relative(root, resolve(root, pipelineFile)).split(sep).join('/')];
   if (config) for (const script of referencedScripts(root, config)) if (!paths.includes(script)) paths.push(script);

@@ -80,7 +80,11 @@ export function structureProblem(
       while (indicator.exec(content) !== null && depth <= maxIndent) depth += 2;
     }
     if (depth > maxIndent) {
-      return { line, column: Math.min(indent, maxIndent) + 1, message: `indented or nested more than ${maxIndent} levels deep: refusing to parse` };
+      return {
+        line,
+        column: Math.min(indent, maxIndent) + 1,
+        message: `indented or nested more than ${maxIndent} levels deep: refusing to parse`,
+      };
     }
     if (nl < 0) return undefined;
     start = nl + 1;

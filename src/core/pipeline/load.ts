@@ -49,7 +49,13 @@ export async function loadPipeline(repoRoot: string, options: LoadPipelineOption
       const mb = (stat.size / (1024 * 1024)).toFixed(1);
       return {
         file,
-        problems: [problemAt(file, `the file is ${mb} MB; a pipeline file may be at most ${PIPELINE_LIMITS.maxFileBytes / (1024 * 1024)} MB`, 'file-too-large')],
+        problems: [
+          problemAt(
+            file,
+            `the file is ${mb} MB; a pipeline file may be at most ${PIPELINE_LIMITS.maxFileBytes / (1024 * 1024)} MB`,
+            'file-too-large',
+          ),
+        ],
       };
     }
     const text = await handle.readFile('utf8');

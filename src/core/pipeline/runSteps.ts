@@ -62,11 +62,24 @@ export type StepsResult =
       readonly message: string;
       readonly steps: readonly StepRecord[];
     }
-  | { readonly status: 'timed-out'; readonly step: FailedStep; readonly timeoutMs: number; readonly message: string; readonly steps: readonly StepRecord[] }
+  | {
+      readonly status: 'timed-out';
+      readonly step: FailedStep;
+      readonly timeoutMs: number;
+      readonly message: string;
+      readonly steps: readonly StepRecord[];
+    }
   | { readonly status: 'cancelled'; readonly step?: FailedStep; readonly steps: readonly StepRecord[] };
 
 /** Variables that would let a step open a prompt (VS Code's git askpass, ssh askpass). */
-const PROMPT_VARIABLES = ['GIT_ASKPASS', 'SSH_ASKPASS', 'VSCODE_GIT_ASKPASS_NODE', 'VSCODE_GIT_ASKPASS_MAIN', 'VSCODE_GIT_ASKPASS_EXTRA_ARGS', 'VSCODE_GIT_IPC_HANDLE'];
+const PROMPT_VARIABLES = [
+  'GIT_ASKPASS',
+  'SSH_ASKPASS',
+  'VSCODE_GIT_ASKPASS_NODE',
+  'VSCODE_GIT_ASKPASS_MAIN',
+  'VSCODE_GIT_ASKPASS_EXTRA_ARGS',
+  'VSCODE_GIT_IPC_HANDLE',
+];
 
 /** The environment every step starts from: the base, minus prompts, plus no-prompt switches. */
 export function stepBaseEnvironment(base: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
@@ -204,7 +217,13 @@ export async function runSteps(options: RunStepsOptions): Promise<StepsResult> {
           break;
         case 'spawn-failed':
           record.status = 'failed';
-          result = { status: 'failed', step: failed, exitCode: null, message: `step "${step.name}" could not start: ${outcome.message}`, steps: records };
+          result = {
+            status: 'failed',
+            step: failed,
+            exitCode: null,
+            message: `step "${step.name}" could not start: ${outcome.message}`,
+            steps: records,
+          };
           break;
         case 'timed-out':
           record.status = 'timed-out';
@@ -263,7 +282,9 @@ export function stepsResultError(result: StepsResult): DeployGuardError | undefi
     case 'failed':
       return new DeployGuardError('StepFailed', result.message, { hint: 'see the step output above or the run log' });
     case 'timed-out':
-      return new DeployGuardError('StepTimedOut', result.message, { hint: 'raise the step\'s "timeout:" in deployguard.yaml if it needs longer' });
+      return new DeployGuardError('StepTimedOut', result.message, {
+        hint: 'raise the step\'s "timeout:" in deployguard.yaml if it needs longer',
+      });
     case 'cancelled':
       return new DeployGuardError('Cancelled', 'The pipeline steps were cancelled');
   }

@@ -79,7 +79,7 @@ function report(doc: Document, err: ErrorObject, problems: ProblemList): void {
     const hint = (err.parentSchema as Json | undefined)?.patternErrorMessage;
     problems.add(
       rangeOf(keyAt.key) ?? valueRange,
-      `${name}: "${err.propertyName}" is not a valid name: ${typeof hint === 'string' ? hint : err.message ?? ''}`,
+      `${name}: "${err.propertyName}" is not a valid name: ${typeof hint === 'string' ? hint : (err.message ?? '')}`,
       'bad-name',
     );
     return;
@@ -128,11 +128,7 @@ function report(doc: Document, err: ErrorObject, problems: ProblemList): void {
     case 'enum': {
       const allowed = (params.allowedValues as unknown[]).map(String);
       const given = String(err.data);
-      problems.add(
-        valueRange,
-        `${name}: "${given}" is not one of ${allowed.join(', ')}${didYouMean(given, allowed)}`,
-        'bad-value',
-      );
+      problems.add(valueRange, `${name}: "${given}" is not one of ${allowed.join(', ')}${didYouMean(given, allowed)}`, 'bad-value');
       return;
     }
     case 'pattern': {
@@ -170,7 +166,11 @@ function report(doc: Document, err: ErrorObject, problems: ProblemList): void {
       return;
     case 'minimum':
     case 'maximum':
-      problems.add(valueRange, `${name} must be ${err.keyword === 'minimum' ? 'at least' : 'at most'} ${String(params.limit)}`, 'out-of-range');
+      problems.add(
+        valueRange,
+        `${name} must be ${err.keyword === 'minimum' ? 'at least' : 'at most'} ${String(params.limit)}`,
+        'out-of-range',
+      );
       return;
     default:
       problems.add(valueRange, `${name} ${err.message ?? 'is not valid'}`, 'schema');

@@ -111,7 +111,11 @@ function checkRepoPath(
   const at = rangeAt(ctx, path);
   if (relPath.includes('${')) return undefined; // reported as a variable problem
   if (isAbsolute(relPath)) {
-    ctx.problems.add(at, `${label} must be a path relative to the repository root, not an absolute path ("${relPath}")`, 'path-outside-repo');
+    ctx.problems.add(
+      at,
+      `${label} must be a path relative to the repository root, not an absolute path ("${relPath}")`,
+      'path-outside-repo',
+    );
     return undefined;
   }
   if (!ctx.repoRoot) return undefined;
@@ -159,7 +163,11 @@ function checkSteps(steps: unknown, ctx: SemanticContext): void {
     if (typeof step.name === 'string') {
       const first = names.get(step.name);
       if (first !== undefined) {
-        ctx.problems.add(rangeAt(ctx, ['steps', i, 'name']), `duplicate step name "${step.name}" (also step ${first + 1}): step names must be unique`, 'duplicate-step');
+        ctx.problems.add(
+          rangeAt(ctx, ['steps', i, 'name']),
+          `duplicate step name "${step.name}" (also step ${first + 1}): step names must be unique`,
+          'duplicate-step',
+        );
       } else names.set(step.name, i);
     }
     if (typeof step.timeout === 'string' && parseDuration(step.timeout) === 0) {
@@ -194,11 +202,20 @@ function checkStackName(template: string, environments: unknown, ctx: SemanticCo
   if (refs.some((r) => r.kind === 'unknown')) return; // already reported
   const at0 = rangeAt(ctx, ['stack', 'name']);
   if (refs.some((r) => r.kind === 'builtin' && r.name === 'deployment.id')) {
-    ctx.problems.add(at0, 'stack name cannot use ${deployment.id}: a stack keeps its name across deployments (history and rollback follow it)', 'bad-stack-name');
+    ctx.problems.add(
+      at0,
+      'stack name cannot use ${deployment.id}: a stack keeps its name across deployments (history and rollback follow it)',
+      'bad-stack-name',
+    );
     return;
   }
   if (refs.some((r) => r.kind === 'builtin' && (r.name === 'git.sha' || r.name === 'git.shortSha'))) {
-    ctx.problems.add(at0, 'stack name uses the commit: every commit then deploys a new stack, with no earlier version to roll back to', 'stack-per-commit', 'warning');
+    ctx.problems.add(
+      at0,
+      'stack name uses the commit: every commit then deploys a new stack, with no earlier version to roll back to',
+      'stack-per-commit',
+      'warning',
+    );
   }
   const envNames = isObject(environments) && Object.keys(environments).length > 0 ? Object.keys(environments) : ['dev'];
   const at = rangeAt(ctx, ['stack', 'name']);
@@ -221,7 +238,12 @@ function checkStackName(template: string, environments: unknown, ctx: SemanticCo
     }
   }
   if (/\$\{\s*git\.branch\s*\}/.test(template)) {
-    ctx.problems.add(at, 'stack name uses ${git.branch}: branch names may contain "/" or "_", which stack names cannot', 'bad-stack-name', 'warning');
+    ctx.problems.add(
+      at,
+      'stack name uses ${git.branch}: branch names may contain "/" or "_", which stack names cannot',
+      'bad-stack-name',
+      'warning',
+    );
   }
 }
 
@@ -244,9 +266,7 @@ function checkEnvironments(environments: unknown, ctx: SemanticContext): void {
     const health = isObject(env.health) ? env.health : undefined;
     const guarded =
       health !== undefined &&
-      ((Array.isArray(health.alarms) && health.alarms.length > 0) ||
-        typeof health.alarmPrefix === 'string' ||
-        health.stackAlarms === true);
+      ((Array.isArray(health.alarms) && health.alarms.length > 0) || typeof health.alarmPrefix === 'string' || health.stackAlarms === true);
 
     if (typeof env.endpoint === 'string' && /^https?:\/\//.test(env.endpoint) && !isLoopback(env.endpoint)) {
       ctx.problems.add(

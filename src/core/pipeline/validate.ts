@@ -27,7 +27,12 @@ export interface ValidateTextOptions {
 export function validatePipelineText(text: string, options: ValidateTextOptions): PipelineValidation {
   if (text.length > PIPELINE_LIMITS.maxFileBytes) {
     const tooBig = new ProblemList(options.file);
-    tooBig.addAt(1, 1, `the file is ${(text.length / (1024 * 1024)).toFixed(1)} MB; a pipeline file may be at most ${PIPELINE_LIMITS.maxFileBytes / (1024 * 1024)} MB`, 'file-too-large');
+    tooBig.addAt(
+      1,
+      1,
+      `the file is ${(text.length / (1024 * 1024)).toFixed(1)} MB; a pipeline file may be at most ${PIPELINE_LIMITS.maxFileBytes / (1024 * 1024)} MB`,
+      'file-too-large',
+    );
     return { problems: tooBig.finish() };
   }
   const parsed = parsePipelineYaml(text, options.file);
@@ -39,7 +44,11 @@ export function validatePipelineText(text: string, options: ValidateTextOptions)
     return { problems: problems.finish() };
   }
   if (typeof value !== 'object' || Array.isArray(value)) {
-    problems.add(parsed.doc.contents?.range ? [parsed.doc.contents.range[0], parsed.doc.contents.range[1]] : [0, 1], 'the file must be a mapping of keys (version, name, steps, stack, environments)', 'wrong-type');
+    problems.add(
+      parsed.doc.contents?.range ? [parsed.doc.contents.range[0], parsed.doc.contents.range[1]] : [0, 1],
+      'the file must be a mapping of keys (version, name, steps, stack, environments)',
+      'wrong-type',
+    );
     return { problems: problems.finish() };
   }
   checkAgainstSchema(parsed.doc, value, problems);

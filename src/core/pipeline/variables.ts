@@ -117,11 +117,7 @@ export function resolveVariables(text: string, ctx: VariableContext, where = 'de
 }
 
 /** Resolves every value of a map (parameters, tags, step env). */
-export function resolveVariablesIn(
-  values: Readonly<Record<string, string>>,
-  ctx: VariableContext,
-  where: string,
-): Record<string, string> {
+export function resolveVariablesIn(values: Readonly<Record<string, string>>, ctx: VariableContext, where: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [key, value] of Object.entries(values)) out[key] = resolveVariables(value, ctx, `${where}.${key}`);
   return out;
@@ -176,7 +172,15 @@ export function processEnvReferences(texts: Iterable<string>): string[] {
  * mask in everything shown or written.
  */
 export function pipelineSecrets(
-  config: { readonly steps: readonly { readonly run: string; readonly env: Readonly<Record<string, string>> }[]; readonly stack: { readonly name: string; readonly templateBucket?: string; readonly parameters: Readonly<Record<string, string>>; readonly tags: Readonly<Record<string, string>> } },
+  config: {
+    readonly steps: readonly { readonly run: string; readonly env: Readonly<Record<string, string>> }[];
+    readonly stack: {
+      readonly name: string;
+      readonly templateBucket?: string;
+      readonly parameters: Readonly<Record<string, string>>;
+      readonly tags: Readonly<Record<string, string>>;
+    };
+  },
   processEnv: NodeJS.ProcessEnv,
 ): string[] {
   const texts = [

@@ -3,9 +3,7 @@ import { PIPELINE_LIMITS, flowNestingDepth, structureProblem } from './limits';
 import { ProblemList } from './problems';
 
 /** Explicit tags that only restate a core type; anything else (`!!js/function`, `!Ref`) is refused. */
-const ALLOWED_TAGS = new Set(
-  ['str', 'int', 'float', 'bool', 'null', 'map', 'seq'].map((t) => `tag:yaml.org,2002:${t}`),
-);
+const ALLOWED_TAGS = new Set(['str', 'int', 'float', 'bool', 'null', 'map', 'seq'].map((t) => `tag:yaml.org,2002:${t}`));
 
 export interface ParsedYaml {
   readonly doc?: Document;
@@ -21,7 +19,9 @@ function yamlMessage(err: YAMLError, text: string): string {
       return 'tabs are not allowed for indentation in YAML: indent with spaces';
     case 'DUPLICATE_KEY': {
       const key = /^[^\s:#]+|^"[^"]*"|^'[^']*'/.exec(text.slice(err.pos[0]))?.[0];
-      return key ? `duplicate key ${key.startsWith('"') || key.startsWith("'") ? key : `"${key}"`}: each key may appear once` : 'duplicate key: each key may appear once';
+      return key
+        ? `duplicate key ${key.startsWith('"') || key.startsWith("'") ? key : `"${key}"`}: each key may appear once`
+        : 'duplicate key: each key may appear once';
     }
     case 'MULTIPLE_DOCS':
       return 'only one YAML document is allowed in deployguard.yaml (remove the "---" separator)';
@@ -86,7 +86,8 @@ export function parsePipelineYaml(text: string, file: string): ParsedYaml {
     if (reportedAt.has(err.pos[0])) continue;
     reportedAt.add(err.pos[0]);
     const unclosed = err.code === 'MISSING_CHAR' && /quote/i.test(err.message) ? unclosedQuoteStart(doc, err.pos[0]) : undefined;
-    const misindented = err.code === 'BLOCK_AS_IMPLICIT_KEY' || err.code === 'MULTILINE_IMPLICIT_KEY' ? nextLineStart(text, err.pos[0]) : undefined;
+    const misindented =
+      err.code === 'BLOCK_AS_IMPLICIT_KEY' || err.code === 'MULTILINE_IMPLICIT_KEY' ? nextLineStart(text, err.pos[0]) : undefined;
     if (misindented !== undefined) {
       problems.add(
         [misindented, misindented + 1],

@@ -119,7 +119,11 @@ export async function afterUnhealthy(options: AfterUnhealthyOptions): Promise<Af
     );
   }
   if (options.policy === 'off') {
-    return notRolledBack(`${unhealthy}; rollback is off for this environment, so ${target.id} was not restored`, ExitCode.NeedsPerson, target.id);
+    return notRolledBack(
+      `${unhealthy}; rollback is off for this environment, so ${target.id} was not restored`,
+      ExitCode.NeedsPerson,
+      target.id,
+    );
   }
   if (options.policy === 'prompt') {
     if (!options.confirm) {
@@ -140,7 +144,11 @@ export async function afterUnhealthy(options: AfterUnhealthyOptions): Promise<Af
     snapshot = await (options.stackNow ?? readStack(options.cloudFormation, deployment.stackId ?? deployment.stackName, options.signal));
   } catch (err) {
     if (isCancellation(err)) throw err;
-    return notRolledBack(`${unhealthy}; the stack could not be read before rolling back (${errorMessage(err)}), so nothing was done`, ExitCode.NeedsPerson, target.id);
+    return notRolledBack(
+      `${unhealthy}; the stack could not be read before rolling back (${errorMessage(err)}), so nothing was done`,
+      ExitCode.NeedsPerson,
+      target.id,
+    );
   }
   const ours = checkStillOurs(snapshot, deployment);
   if (!ours.same) return notRolledBack(`${unhealthy}; not rolled back because ${ours.why}`, ExitCode.NeedsPerson, target.id);
@@ -188,7 +196,13 @@ async function verifyStarted(options: AfterUnhealthyOptions, mark: RollbackMark)
   const rollbackRecord = options.records.find((r) => r.kind === 'rollback' && r.clientRequestToken === mark.token);
   if (!target) {
     const reason = `a rollback to ${mark.targetId} was started earlier but that record is gone; not trying again`;
-    options.emit({ type: 'rollback-finished', deploymentId: options.deployment.id, at: new Date().toISOString(), outcome: 'rollback-failed', reason });
+    options.emit({
+      type: 'rollback-finished',
+      deploymentId: options.deployment.id,
+      at: new Date().toISOString(),
+      outcome: 'rollback-failed',
+      reason,
+    });
     return { status: 'rollback-failed', reason, exitCode: ExitCode.NeedsPerson, targetId: mark.targetId };
   }
   return verify(options, target, mark, rollbackRecord, undefined);
@@ -233,7 +247,13 @@ async function verify(
       rollbackDeploymentId: rollbackRecord?.id,
       reason,
     });
-    return { status: 'rollback-failed', reason, exitCode: ExitCode.NeedsPerson, targetId: target.id, rollbackDeploymentId: rollbackRecord?.id };
+    return {
+      status: 'rollback-failed',
+      reason,
+      exitCode: ExitCode.NeedsPerson,
+      targetId: target.id,
+      rollbackDeploymentId: rollbackRecord?.id,
+    };
   }
   const reason = `rolled back to stable deployment ${target.id}, which is current again: ${options.reason}`;
   options.emit({

@@ -84,7 +84,10 @@ export function checkStillOurs(snapshot: StackSnapshot | undefined, record: Depl
     return { same: false, why: `stack ${record.stackName} is ${snapshot.status}, not idle after this deployment` };
   }
   if (snapshot.lastToken && record.clientRequestToken && snapshot.lastToken !== record.clientRequestToken) {
-    return { same: false, why: `the stack's last operation (token ${snapshot.lastToken}) is not this deployment's: someone deployed since` };
+    return {
+      same: false,
+      why: `the stack's last operation (token ${snapshot.lastToken}) is not this deployment's: someone deployed since`,
+    };
   }
   const match = stackMatchesRecord(snapshot, record);
   if (!match.same) return { same: false, why: `${match.why}: someone deployed since` };

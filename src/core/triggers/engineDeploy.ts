@@ -42,7 +42,10 @@ export function engineDeployCallback(options: EngineDeployOptions): DeployCallba
     }
     const env = loaded.config.environments[request.environment];
     if (!env) {
-      throw new DeployGuardError('ConfigInvalid', `The pipeline file at ${request.commit.shortSha} no longer has an environment "${request.environment}".`);
+      throw new DeployGuardError(
+        'ConfigInvalid',
+        `The pipeline file at ${request.commit.shortSha} no longer has an environment "${request.environment}".`,
+      );
     }
     if (request.reason === 'save') assertSaveTriggerAllowed(env);
     const { commit } = request;

@@ -86,9 +86,13 @@ export class PushTrigger implements Disposable {
    */
   async start(): Promise<void> {
     if (!this.options.isTrusted()) {
-      throw new DeployGuardError('UntrustedWorkspace', `Deploy on push is off for ${this.options.repo.root}: the workspace is not trusted.`, {
-        hint: 'trust the workspace to deploy from it',
-      });
+      throw new DeployGuardError(
+        'UntrustedWorkspace',
+        `Deploy on push is off for ${this.options.repo.root}: the workspace is not trusted.`,
+        {
+          hint: 'trust the workspace to deploy from it',
+        },
+      );
     }
     const commonDir = await resolveCommonDir(this.options.repo.root);
     const watcher = new RefWatcher({
@@ -144,7 +148,9 @@ export class PushTrigger implements Disposable {
       throw new DeployGuardError('UntrustedWorkspace', `Not deploying ${sha.slice(0, 7)}: the workspace is not trusted.`);
     }
     if (!this.options.deployFetchedCommits && !(await this.pushedFromHere(sha))) {
-      this.logger.info(`${this.ref} moved to ${sha.slice(0, 7)}, which no local branch points at (a fetch of someone else's push): not deploying it.`);
+      this.logger.info(
+        `${this.ref} moved to ${sha.slice(0, 7)}, which no local branch points at (a fetch of someone else's push): not deploying it.`,
+      );
       return;
     }
     const { request, result } = await deployExactCommit({

@@ -101,9 +101,7 @@ export class SaveTrigger implements Disposable {
     // Saves arriving together (a file watcher reports bursts) share one `git check-ignore`.
     this.unchecked.add(absolute);
     if (this.unchecked.size === 1) {
-      const check = new Promise<void>((done) => setImmediate(done))
-        .then(() => this.accept())
-        .finally(() => this.checks.delete(check));
+      const check = new Promise<void>((done) => setImmediate(done)).then(() => this.accept()).finally(() => this.checks.delete(check));
       this.checks.add(check);
     }
   }

@@ -26,7 +26,14 @@ export async function deployCommand(host: EngineHost, arg: unknown): Promise<voi
           confirmChanges: async (changes: readonly PlannedChange[]) => {
             const choice = await vscode.window.showWarningMessage(
               `Deploy to ${env.name}?`,
-              { modal: true, detail: [`${env.name} asks for confirmation before its stack changes (${env.region}).`, 'Planned changes:', changeSummary(changes)].join('\n\n') },
+              {
+                modal: true,
+                detail: [
+                  `${env.name} asks for confirmation before its stack changes (${env.region}).`,
+                  'Planned changes:',
+                  changeSummary(changes),
+                ].join('\n\n'),
+              },
               DEPLOY,
             );
             return choice === DEPLOY;

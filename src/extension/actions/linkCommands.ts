@@ -30,7 +30,7 @@ export async function openAlarmCommand(host: EngineHost, arg: unknown): Promise<
   let { alarm, region } = target;
   if (!alarm && target.deploymentId) {
     const live = host.live.get(target.deploymentId);
-    alarm = live?.alarm ?? ((target.record?.extra?.['healthWatch'] as { verdict?: { alarm?: string } } | undefined)?.verdict?.alarm);
+    alarm = live?.alarm ?? (target.record?.extra?.['healthWatch'] as { verdict?: { alarm?: string } } | undefined)?.verdict?.alarm;
     region ??= live?.region ?? target.record?.region;
   }
   if (!alarm && !target.deploymentId) {
@@ -47,7 +47,8 @@ export async function openAlarmCommand(host: EngineHost, arg: unknown): Promise<
 /** `Copy Commit` on a history row: the full sha. */
 export async function copyCommitCommand(arg: unknown): Promise<void> {
   const record = targetOf(arg).record;
-  if (!record?.commit) throw new DeployGuardError('Usage', 'This deployment recorded no commit (it was not deployed from a git repository)');
+  if (!record?.commit)
+    throw new DeployGuardError('Usage', 'This deployment recorded no commit (it was not deployed from a git repository)');
   await vscode.env.clipboard.writeText(record.commit);
   void vscode.window.setStatusBarMessage(`$(copy) Copied ${shortCommit(record.commit)}`, 3000);
 }

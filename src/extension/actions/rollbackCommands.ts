@@ -20,12 +20,21 @@ function describe(record: DeploymentRecord): string {
 export async function rollbackToThisCommand(host: EngineHost, arg: unknown): Promise<void> {
   requireTrustedWorkspace('Rolling back');
   const target = targetOf(arg);
-  if (!target.deploymentId) throw new DeployGuardError('Usage', 'Roll Back to This needs a deployment: use it on a stable deployment in the Deployments view');
+  if (!target.deploymentId)
+    throw new DeployGuardError('Usage', 'Roll Back to This needs a deployment: use it on a stable deployment in the Deployments view');
   const { pipeline, env } = await resolveEnvironment(host, target, 'Roll Back to This');
   const record = target.record ?? (await findRecord(host, pipeline, env, target.deploymentId));
   if (!record) throw new DeployGuardError('Usage', `No deployment ${target.deploymentId} in the history of ${env.name}`);
-  if (record.status !== 'stable') throw new DeployGuardError('RollbackRefused', `Deployment ${record.id} is ${record.status}, not stable: only stable deployments can be restored`);
-  await confirmModal(`Roll ${env.name} back to ${shortCommit(record.commit)}?`, `Redeploys the exact template and parameters of ${describe(record)} through a change set. It is recorded as its own deployment.`, 'Roll Back');
+  if (record.status !== 'stable')
+    throw new DeployGuardError(
+      'RollbackRefused',
+      `Deployment ${record.id} is ${record.status}, not stable: only stable deployments can be restored`,
+    );
+  await confirmModal(
+    `Roll ${env.name} back to ${shortCommit(record.commit)}?`,
+    `Redeploys the exact template and parameters of ${describe(record)} through a change set. It is recorded as its own deployment.`,
+    'Roll Back',
+  );
   await host.rollback(env.name, record.id);
 }
 
@@ -39,9 +48,17 @@ export async function rollbackCommand(host: EngineHost, arg: unknown, answerProm
   const target = targetOf(arg);
   if (target.deploymentId && answerPrompt(target.deploymentId)) return;
   const environment = target.environment ?? (target.deploymentId ? host.live.get(target.deploymentId)?.environment : undefined);
-  const { pipeline, env } = await resolveEnvironment(host, { ...target, ...(environment ? { environment } : {}) }, 'Deploy Guard: Roll Back');
+  const { pipeline, env } = await resolveEnvironment(
+    host,
+    { ...target, ...(environment ? { environment } : {}) },
+    'Deploy Guard: Roll Back',
+  );
   const record = await pickStableRecord(host, pipeline, env);
-  await confirmModal(`Roll ${env.name} back to ${shortCommit(record.commit)}?`, `Redeploys the exact template and parameters of ${describe(record)} through a change set.`, 'Roll Back');
+  await confirmModal(
+    `Roll ${env.name} back to ${shortCommit(record.commit)}?`,
+    `Redeploys the exact template and parameters of ${describe(record)} through a change set.`,
+    'Roll Back',
+  );
   await host.rollback(env.name, record.id);
 }
 

@@ -29,7 +29,13 @@ export function targetOf(arg: unknown): CommandTarget {
   const tree = arg as TreeNode;
   if (tree.kind === 'environment') return { environment: tree.env.name, region: tree.env.config.region, stackName: tree.env.stackName };
   if (tree.kind === 'deployment') {
-    return { environment: tree.env.name, deploymentId: tree.record.id, record: tree.record, region: tree.record.region, stackName: tree.record.stackName };
+    return {
+      environment: tree.env.name,
+      deploymentId: tree.record.id,
+      record: tree.record,
+      region: tree.record.region,
+      stackName: tree.record.stackName,
+    };
   }
   const node = arg as CommandTarget;
   const { environment, deploymentId, region, alarm, stackName } = node;
@@ -56,12 +62,19 @@ export async function requirePipeline(host: EngineHost): Promise<PipelineConfig>
 }
 
 /** The environment named by the target, or one the user picks. Cancelling the pick is silent. */
-export async function resolveEnvironment(host: EngineHost, target: CommandTarget, title: string): Promise<{ pipeline: PipelineConfig; env: EnvironmentConfig }> {
+export async function resolveEnvironment(
+  host: EngineHost,
+  target: CommandTarget,
+  title: string,
+): Promise<{ pipeline: PipelineConfig; env: EnvironmentConfig }> {
   const pipeline = await requirePipeline(host);
   const name = target.environment ?? (await pickEnvironment(host, pipeline, title));
   const env = pipeline.environments[name];
   if (!env) {
-    throw new DeployGuardError('Usage', `deployguard.yaml has no environment "${name}" (it has: ${Object.keys(pipeline.environments).join(', ')})`);
+    throw new DeployGuardError(
+      'Usage',
+      `deployguard.yaml has no environment "${name}" (it has: ${Object.keys(pipeline.environments).join(', ')})`,
+    );
   }
   return { pipeline, env };
 }
@@ -74,10 +87,20 @@ async function pickEnvironment(host: EngineHost, pipeline: PipelineConfig, title
     envs.map(async (config) => {
       const entry = await loadEnvironment(host, pipeline, config);
       const state = environmentState(host.live.forEnvironment(config.name), entry.records, now);
-      return { label: config.name, description: `${entry.stackName} · ${config.region}`, detail: `$(${state.icon}) ${state.description}`, name: config.name };
+      return {
+        label: config.name,
+        description: `${entry.stackName} · ${config.region}`,
+        detail: `$(${state.icon}) ${state.description}`,
+        name: config.name,
+      };
     }),
   );
-  const pick = await vscode.window.showQuickPick(items, { ...PICKER_OPTIONS, title, placeHolder: 'Which environment?', matchOnDescription: true });
+  const pick = await vscode.window.showQuickPick(items, {
+    ...PICKER_OPTIONS,
+    title,
+    placeHolder: 'Which environment?',
+    matchOnDescription: true,
+  });
   if (!pick) throw new CancelledError('Choosing an environment');
   return pick.name;
 }
@@ -88,7 +111,10 @@ export async function pickStableRecord(host: EngineHost, pipeline: PipelineConfi
   const stable = entry.records.filter((r) => r.status === 'stable');
   const candidates = stable.slice(1);
   if (candidates.length === 0) {
-    throw new DeployGuardError('NoStableTarget', `${env.name} has no earlier stable deployment to roll back to${stable[0] ? ` (only the current one, ${shortCommit(stable[0].commit)})` : ''}`);
+    throw new DeployGuardError(
+      'NoStableTarget',
+      `${env.name} has no earlier stable deployment to roll back to${stable[0] ? ` (only the current one, ${shortCommit(stable[0].commit)})` : ''}`,
+    );
   }
   const now = Date.now();
   const pick = await vscode.window.showQuickPick(
@@ -98,13 +124,22 @@ export async function pickStableRecord(host: EngineHost, pipeline: PipelineConfi
       detail: r.id,
       record: r,
     })),
-    { ...PICKER_OPTIONS, title: `Roll Back ${env.name}`, placeHolder: `Current: ${shortCommit(stable[0]?.commit)}. Which stable deployment should it return to?` },
+    {
+      ...PICKER_OPTIONS,
+      title: `Roll Back ${env.name}`,
+      placeHolder: `Current: ${shortCommit(stable[0]?.commit)}. Which stable deployment should it return to?`,
+    },
   );
   if (!pick) throw new CancelledError('Choosing a deployment');
   return pick.record;
 }
 
 /** A record of the environment by id, from its history on disk. */
-export async function findRecord(host: EngineHost, pipeline: PipelineConfig, env: EnvironmentConfig, id: string): Promise<DeploymentRecord | undefined> {
+export async function findRecord(
+  host: EngineHost,
+  pipeline: PipelineConfig,
+  env: EnvironmentConfig,
+  id: string,
+): Promise<DeploymentRecord | undefined> {
   return (await loadEnvironment(host, pipeline, env)).records.find((r) => r.id === id);
 }

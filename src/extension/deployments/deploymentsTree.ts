@@ -38,7 +38,8 @@ export class DeploymentsTreeProvider implements vscode.TreeDataProvider<TreeNode
       host.onChange((change) => {
         const { event, deployment } = change;
         // A record file appears (started) or reaches its final form (finished): re-read history.
-        if (event.type === 'deployment-started' || change.finishedNow || event.type === 'rollback-finished') void this.reloadEnvironment(deployment.environment);
+        if (event.type === 'deployment-started' || change.finishedNow || event.type === 'rollback-finished')
+          void this.reloadEnvironment(deployment.environment);
         else this.rerenderEnvironment(deployment.environment);
         this.updateTicker();
       }),
@@ -80,7 +81,14 @@ export class DeploymentsTreeProvider implements vscode.TreeDataProvider<TreeNode
     const env = node.env;
     const rows: TreeNode[] = [];
     if (env.error) {
-      rows.push({ kind: 'message', id: `msg:${env.name}:error`, severity: 'error', label: `Cannot read the history of ${env.stackName}`, detail: env.error.message, ...(env.error.hint ? { hint: env.error.hint } : {}) });
+      rows.push({
+        kind: 'message',
+        id: `msg:${env.name}:error`,
+        severity: 'error',
+        label: `Cannot read the history of ${env.stackName}`,
+        detail: env.error.message,
+        ...(env.error.hint ? { hint: env.error.hint } : {}),
+      });
     }
     if (env.damaged.length > 0) {
       rows.push({
@@ -93,7 +101,14 @@ export class DeploymentsTreeProvider implements vscode.TreeDataProvider<TreeNode
       });
     }
     rows.push(...env.records.map((record): TreeNode => ({ kind: 'deployment', id: `dep:${record.id}`, env, record })));
-    if (rows.length === 0) rows.push({ kind: 'message', id: `msg:${env.name}:empty`, severity: 'info', label: 'No deployments yet', detail: 'Deploy to start its history' });
+    if (rows.length === 0)
+      rows.push({
+        kind: 'message',
+        id: `msg:${env.name}:empty`,
+        severity: 'info',
+        label: 'No deployments yet',
+        detail: 'Deploy to start its history',
+      });
     return rows;
   }
 
@@ -120,7 +135,11 @@ export class DeploymentsTreeProvider implements vscode.TreeDataProvider<TreeNode
       this.logger.error(`Deployments view: ${errorMessage(err)}`);
       return [{ kind: 'message', id: 'msg:load-error', severity: 'error', label: 'Cannot show deployments', detail: errorMessage(err) }];
     }
-    await vscode.commands.executeCommand('setContext', ContextKeys.pipelineInvalid, contents.kind === 'empty' && contents.why === 'invalid-pipeline');
+    await vscode.commands.executeCommand(
+      'setContext',
+      ContextKeys.pipelineInvalid,
+      contents.kind === 'empty' && contents.why === 'invalid-pipeline',
+    );
     if (contents.kind === 'empty') return [];
     this.envNodes = new Map(contents.environments.map((env) => [env.name, { kind: 'environment', id: `env:${env.name}`, env } as const]));
     // Normally done at activation already; a no-op then.
@@ -166,12 +185,22 @@ export class DeploymentsTreeProvider implements vscode.TreeDataProvider<TreeNode
   }
 }
 
-export function registerDeploymentsTree(host: EngineHost, logger: Logger): vscode.Disposable & { refresh(): void; provider: DeploymentsTreeProvider } {
+export function registerDeploymentsTree(
+  host: EngineHost,
+  logger: Logger,
+): vscode.Disposable & { refresh(): void; provider: DeploymentsTreeProvider } {
   const provider = new DeploymentsTreeProvider(host, logger);
   const view = vscode.window.createTreeView(DEPLOYMENTS_VIEW_ID, { treeDataProvider: provider, showCollapseAll: true });
   // The file defines the environments: re-read the tree when it changes.
   const watcher = vscode.workspace.createFileSystemWatcher('**/deployguard.yaml');
-  const subscriptions = [view, provider, watcher, watcher.onDidChange(() => provider.refresh()), watcher.onDidCreate(() => provider.refresh()), watcher.onDidDelete(() => provider.refresh())];
+  const subscriptions = [
+    view,
+    provider,
+    watcher,
+    watcher.onDidChange(() => provider.refresh()),
+    watcher.onDidCreate(() => provider.refresh()),
+    watcher.onDidDelete(() => provider.refresh()),
+  ];
   return {
     provider,
     refresh: () => provider.refresh(),

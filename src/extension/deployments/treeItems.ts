@@ -15,12 +15,16 @@ import type { EnvironmentEntry, TreeNode } from './treeModel';
  * Space-separated flags after the kind, so `viewItem =~ /^deployment.*rollbackTarget/` works.
  */
 export function environmentContext(state: EnvironmentState): string {
-  return ['environment', state.running && 'running', state.alarm && 'hasAlarm', state.updateRollbackFailed && 'updateRollbackFailed'].filter(Boolean).join(' ');
+  return ['environment', state.running && 'running', state.alarm && 'hasAlarm', state.updateRollbackFailed && 'updateRollbackFailed']
+    .filter(Boolean)
+    .join(' ');
 }
 
 export function deploymentContext(status: DeploymentStatus, isCurrent: boolean, running: boolean, alarm: string | undefined): string {
   const target = status === 'stable' && !isCurrent;
-  return ['deployment', isCurrent && 'current', target && 'rollbackTarget', running && 'running', alarm && 'hasAlarm'].filter(Boolean).join(' ');
+  return ['deployment', isCurrent && 'current', target && 'rollbackTarget', running && 'running', alarm && 'hasAlarm']
+    .filter(Boolean)
+    .join(' ');
 }
 
 // Paragraph breaks as plain string literals: a template literal with a newline would be
@@ -50,7 +54,10 @@ export function environmentItem(env: EnvironmentEntry, live: LiveDeployment | un
   if (env.config.health) {
     const h = env.config.health;
     const alarms = [...h.alarms, ...(h.alarmPrefix ? [`${h.alarmPrefix}*`] : []), ...(h.stackAlarms ? ['stack alarms'] : [])];
-    para(tooltip, `Guarded by ${alarms.map((a) => `\`${a}\``).join(', ') || 'no alarms'}; bake ${formatDuration(h.bakeMs)}; rollback \`${h.rollback}\``);
+    para(
+      tooltip,
+      `Guarded by ${alarms.map((a) => `\`${a}\``).join(', ') || 'no alarms'}; bake ${formatDuration(h.bakeMs)}; rollback \`${h.rollback}\``,
+    );
   }
   if (env.config.confirm || env.name.startsWith('prod')) tooltip.appendMarkdown('Deploys ask for confirmation first.\n\n');
   item.tooltip = tooltip;
@@ -72,20 +79,38 @@ export function deploymentItem({ env, record, live, currentStableId, commit, now
   const running = live !== undefined && !live.finished;
   const isCurrent = record.id === currentStableId;
   const subject = subjectLine(commit?.message, 60);
-  const kindWord = record.kind === 'rollback' ? (record.automatic ? 'automatic rollback' : 'rollback') : record.kind === 'baseline' ? 'baseline' : undefined;
+  const kindWord =
+    record.kind === 'rollback'
+      ? record.automatic
+        ? 'automatic rollback'
+        : 'rollback'
+      : record.kind === 'baseline'
+        ? 'baseline'
+        : undefined;
   const label = `${shortCommit(record.commit)}${subject ? ` ${subject}` : ''}`;
   const item = new vscode.TreeItem(label, vscode.TreeItemCollapsibleState.None);
   item.id = `dep:${record.id}`;
   const started = Date.parse(record.startedAt);
   const duration = durationOf(record, live, now);
   const who = commit?.author ?? record.trigger;
-  item.description = [isCurrent ? '● current' : statusWords(status), kindWord, who, formatAge(started, now), duration].filter(Boolean).join(' · ');
+  item.description = [isCurrent ? '● current' : statusWords(status), kindWord, who, formatAge(started, now), duration]
+    .filter(Boolean)
+    .join(' · ');
   item.iconPath = icon(isCurrent ? 'star-full' : statusIcon(status), status);
   const alarm = live?.alarm ?? alarmOf(record);
   item.contextValue = deploymentContext(status, isCurrent, running, alarm);
-  item.tooltip = deploymentTooltip(env, record, status, { subject: commit?.message, who, duration, alarm, isCurrent, reason: live?.reason ?? record.reason });
+  item.tooltip = deploymentTooltip(env, record, status, {
+    subject: commit?.message,
+    who,
+    duration,
+    alarm,
+    isCurrent,
+    reason: live?.reason ?? record.reason,
+  });
   item.command = { command: Commands.showRun, title: 'Show Run', arguments: [{ deploymentId: record.id }] };
-  item.accessibilityInformation = { label: `${env.name} deployment ${shortCommit(record.commit)}, ${statusWords(status)}${isCurrent ? ', current stable' : ''}` };
+  item.accessibilityInformation = {
+    label: `${env.name} deployment ${shortCommit(record.commit)}, ${statusWords(status)}${isCurrent ? ', current stable' : ''}`,
+  };
   return item;
 }
 
@@ -111,7 +136,10 @@ function deploymentTooltip(
   if (more.reason) para(md, `${escape(more.reason)}`);
   para(md, `**${env.name}** · \`${record.stackName}\` · ${record.region} · account ${record.account}`);
   if (record.commit) {
-    para(md, `Commit \`${shortCommit(record.commit)}\`${record.branch ? ` on \`${record.branch}\`` : ''}${record.dirty ? ' (with uncommitted changes)' : ''}`);
+    para(
+      md,
+      `Commit \`${shortCommit(record.commit)}\`${record.branch ? ` on \`${record.branch}\`` : ''}${record.dirty ? ' (with uncommitted changes)' : ''}`,
+    );
   }
   if (more.subject) para(md, `> ${escape(subjectLine(more.subject, 200) ?? '')}`);
   md.appendMarkdown(`Started ${new Date(record.startedAt).toLocaleString()}${more.who ? ` by ${escape(more.who)}` : ''}`);
@@ -120,7 +148,10 @@ function deploymentTooltip(
   md.appendMarkdown(PARAGRAPH);
   const steps = record.steps.filter((s) => s.startedAt && s.finishedAt);
   if (steps.length > 0) {
-    para(md, `Steps: ${steps.map((s) => `${s.name} ${s.status} ${formatDuration(Date.parse(s.finishedAt!) - Date.parse(s.startedAt!))}`).join(' · ')}`);
+    para(
+      md,
+      `Steps: ${steps.map((s) => `${s.name} ${s.status} ${formatDuration(Date.parse(s.finishedAt!) - Date.parse(s.startedAt!))}`).join(' · ')}`,
+    );
   }
   if (more.alarm) para(md, `Alarm: \`${more.alarm}\``);
   if (record.rollbackTargetId) para(md, `Restores deployment \`${record.rollbackTargetId}\``);
@@ -134,7 +165,11 @@ export function messageItem(node: Extract<TreeNode, { kind: 'message' }>): vscod
   if (node.detail) item.description = node.detail;
   item.iconPath = new vscode.ThemeIcon(
     node.severity === 'error' ? 'error' : node.severity === 'warning' ? 'warning' : 'info',
-    node.severity === 'error' ? new vscode.ThemeColor('list.errorForeground') : node.severity === 'warning' ? new vscode.ThemeColor('list.warningForeground') : undefined,
+    node.severity === 'error'
+      ? new vscode.ThemeColor('list.errorForeground')
+      : node.severity === 'warning'
+        ? new vscode.ThemeColor('list.warningForeground')
+        : undefined,
   );
   item.tooltip = [node.label, node.detail, node.hint && `What to do: ${node.hint}`].filter(Boolean).join('\n');
   item.contextValue = `message ${node.severity}`;

@@ -20,7 +20,14 @@ export interface EnvironmentEntry {
 export type TreeNode =
   | { readonly kind: 'environment'; readonly id: string; readonly env: EnvironmentEntry }
   | { readonly kind: 'deployment'; readonly id: string; readonly env: EnvironmentEntry; readonly record: DeploymentRecord }
-  | { readonly kind: 'message'; readonly id: string; readonly severity: 'error' | 'warning' | 'info'; readonly label: string; readonly detail?: string; readonly hint?: string };
+  | {
+      readonly kind: 'message';
+      readonly id: string;
+      readonly severity: 'error' | 'warning' | 'info';
+      readonly label: string;
+      readonly detail?: string;
+      readonly hint?: string;
+    };
 
 /** What the view shows at the top level. */
 export type TreeContents =
@@ -66,6 +73,13 @@ export async function loadEnvironment(host: EngineHost, pipeline: PipelineConfig
     return { name: config.name, config, stackName, records: records.slice(0, HISTORY_ROWS), damaged };
   } catch (err) {
     const hint = DeployGuardError.is(err) ? err.hint : undefined;
-    return { name: config.name, config, stackName, records: [], damaged: [], error: { message: errorMessage(err), ...(hint ? { hint } : {}) } };
+    return {
+      name: config.name,
+      config,
+      stackName,
+      records: [],
+      damaged: [],
+      error: { message: errorMessage(err), ...(hint ? { hint } : {}) },
+    };
   }
 }

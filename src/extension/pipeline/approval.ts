@@ -30,7 +30,9 @@ const providers = new WeakSet<vscode.ExtensionContext>();
 function ensureProvider(context: vscode.ExtensionContext): void {
   if (providers.has(context)) return;
   providers.add(context);
-  context.subscriptions.push(vscode.workspace.registerTextDocumentContentProvider(APPROVED_SCHEME, new ApprovedContent(context.globalState)));
+  context.subscriptions.push(
+    vscode.workspace.registerTextDocumentContentProvider(APPROVED_SCHEME, new ApprovedContent(context.globalState)),
+  );
 }
 
 async function showChanges(context: vscode.ExtensionContext, repoRoot: string, key: string, paths: readonly string[]): Promise<void> {

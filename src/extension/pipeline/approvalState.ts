@@ -16,7 +16,12 @@ export interface StoredApproval {
 export type ApprovalDecision =
   | { readonly kind: 'approved' }
   | { readonly kind: 'first-run' }
-  | { readonly kind: 'changed'; readonly changed: readonly string[]; readonly added: readonly string[]; readonly removed: readonly string[] };
+  | {
+      readonly kind: 'changed';
+      readonly changed: readonly string[];
+      readonly added: readonly string[];
+      readonly removed: readonly string[];
+    };
 
 /** The globalState key for a repository: its absolute path, hashed (keys stay short and opaque). */
 export function approvalKey(repoRoot: string): string {

@@ -45,7 +45,9 @@ export function registerPipelineDiagnostics(logger: Logger): PipelineDiagnostics
     collection.set(document.uri, result.problems.map(toDiagnostic));
     const errors = result.problems.filter((p) => p.severity === 'error').length;
     const warnings = result.problems.length - errors;
-    logger.debug(`validated ${document.uri.fsPath}: ${errors} errors, ${warnings} warnings in ${(performance.now() - started).toFixed(1)} ms`);
+    logger.debug(
+      `validated ${document.uri.fsPath}: ${errors} errors, ${warnings} warnings in ${(performance.now() - started).toFixed(1)} ms`,
+    );
     if (isWorkspaceRootPipeline(document.uri)) {
       void vscode.commands.executeCommand('setContext', ContextKeys.pipelineInvalid, errors > 0);
     }

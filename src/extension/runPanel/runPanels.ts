@@ -178,7 +178,13 @@ export class RunPanels implements vscode.Disposable {
       if (!record) return;
       if (record.logFile) model.setLogFile(record.logFile);
       if (!model.currentHeader.environment) {
-        model.setHeader({ environment: record.environment, stack: record.stackName, region: record.region, account: record.account, kind: record.kind });
+        model.setHeader({
+          environment: record.environment,
+          stack: record.stackName,
+          region: record.region,
+          account: record.account,
+          kind: record.kind,
+        });
       }
       this.panels.get(model.deploymentId)?.changed();
     } catch (err) {
@@ -200,7 +206,10 @@ export class RunPanels implements vscode.Disposable {
     }
   }
 
-  private async onAction(message: Exclude<WebviewToHost, { type: 'ready' | 'requestSnapshot' | 'applied' | 'fetchLog' }>, model: RunModel): Promise<void> {
+  private async onAction(
+    message: Exclude<WebviewToHost, { type: 'ready' | 'requestSnapshot' | 'applied' | 'fetchLog' }>,
+    model: RunModel,
+  ): Promise<void> {
     const id = model.deploymentId; // never from the message: a panel acts on its own run only
     const actions = model.actions();
     const header = model.currentHeader;
@@ -212,7 +221,9 @@ export class RunPanels implements vscode.Disposable {
           return;
         case 'rollback':
           if (!actions.canRollback) return;
-          await (this.deps.rollback ? this.deps.rollback(id) : vscode.commands.executeCommand('deployGuard.rollback', { deploymentId: id }));
+          await (this.deps.rollback
+            ? this.deps.rollback(id)
+            : vscode.commands.executeCommand('deployGuard.rollback', { deploymentId: id }));
           return;
         case 'openConsole': {
           const url = header.region ? stackConsoleUrl(header.region, header.stack) : undefined;

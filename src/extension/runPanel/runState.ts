@@ -227,7 +227,14 @@ export class RunModel {
       case 'rollback-started':
         this.applyHealth({
           type: 'rollback',
-          rollback: { phase: 'started', targetDeploymentId: event.targetId, targetCommit: event.targetCommit, rollbackDeploymentId: event.rollbackDeploymentId, reason: event.reason, at },
+          rollback: {
+            phase: 'started',
+            targetDeploymentId: event.targetId,
+            targetCommit: event.targetCommit,
+            rollbackDeploymentId: event.rollbackDeploymentId,
+            reason: event.reason,
+            at,
+          },
         });
         break;
       case 'rollback-finished': {
@@ -411,7 +418,8 @@ export class RunModel {
   private appendLog(lines: readonly string[], stream: LogStream, step: number | undefined): void {
     if (lines.length === 0) return;
     // One chunk per engine batch, shared by the window and the pending delta (never mutated).
-    const chunk: LogChunk = step === undefined ? { seq: this.logTotal, stream, lines: [...lines] } : { seq: this.logTotal, stream, step, lines: [...lines] };
+    const chunk: LogChunk =
+      step === undefined ? { seq: this.logTotal, stream, lines: [...lines] } : { seq: this.logTotal, stream, step, lines: [...lines] };
     this.logTotal += lines.length;
     this.log.push(chunk);
     this.logLines += lines.length;

@@ -5,7 +5,15 @@
  * is tested in node.
  */
 import { packLog } from '../../shared/logWire';
-import { LOG_TAIL_LINES, type HostToWebview, type LogChunk, type RunDelta, type RunSnapshot, type WireDelta, type WireSnapshot } from '../../shared/protocol';
+import {
+  LOG_TAIL_LINES,
+  type HostToWebview,
+  type LogChunk,
+  type RunDelta,
+  type RunSnapshot,
+  type WireDelta,
+  type WireSnapshot,
+} from '../../shared/protocol';
 import { windowOf } from './runState';
 
 /** `start`: the first line of the window (RunModel.logStart). */
@@ -13,7 +21,12 @@ export function wireSnapshot(snapshot: RunSnapshot, start: number): WireSnapshot
   const { log, ...rest } = snapshot;
   return {
     ...rest,
-    log: { packed: packLog(windowOf(log.chunks, LOG_TAIL_LINES), log.total), start, total: log.total, ...(log.file !== undefined ? { file: log.file } : {}) },
+    log: {
+      packed: packLog(windowOf(log.chunks, LOG_TAIL_LINES), log.total),
+      start,
+      total: log.total,
+      ...(log.file !== undefined ? { file: log.file } : {}),
+    },
   };
 }
 

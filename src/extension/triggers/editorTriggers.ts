@@ -243,7 +243,10 @@ export class EditorTriggers implements vscode.Disposable {
             confirmChanges: async (changes) => {
               const choice = await vscode.window.showWarningMessage(
                 `A push of ${commit.branch ?? commit.shortSha} wants to deploy ${commit.shortSha} to ${env.name}`,
-                { modal: true, detail: `${env.name} asks for confirmation before its stack changes (${env.region}).\n\nPlanned changes:\n${changeSummary(changes)}` },
+                {
+                  modal: true,
+                  detail: `${env.name} asks for confirmation before its stack changes (${env.region}).\n\nPlanned changes:\n${changeSummary(changes)}`,
+                },
                 DEPLOY,
               );
               return choice === DEPLOY;
@@ -265,7 +268,10 @@ export class EditorTriggers implements vscode.Disposable {
   private disposeSlot(slot: PushSlot): void {
     slot.light?.dispose();
     slot.trigger?.dispose();
-    void slot.starting?.then((t) => t.dispose(), () => undefined);
+    void slot.starting?.then(
+      (t) => t.dispose(),
+      () => undefined,
+    );
   }
 }
 

@@ -34,7 +34,9 @@ export function registerDeployTriggers(context: vscode.ExtensionContext, deps: {
     vscode.workspace.onDidSaveTextDocument((document) => triggers.onDidSave(document)),
     onSettingsChanged(() => triggers.setPaused(triggers.pausedInThisWindow)),
     listenToGitExtension(() => triggers.poke()),
-    registerCommand(Commands.saveCommitPushDeploy, logger, () => saveCommitPushDeploy({ host, triggers, logger, state: context.workspaceState })),
+    registerCommand(Commands.saveCommitPushDeploy, logger, () =>
+      saveCommitPushDeploy({ host, triggers, logger, state: context.workspaceState }),
+    ),
     registerCommand(Commands.toggleDeployOnSave, logger, () => toggleDeployOnSave(triggers)),
   ];
 }

@@ -39,7 +39,9 @@ export async function saveCommitPushDeploy(deps: SaveCommitPushDeployDeps): Prom
   const repo = new engine.GitRepository({ root, isTrusted: () => vscode.workspace.isTrusted, logger: deps.logger });
   const status = await repo.status();
   if (!status.branch) {
-    throw new DeployGuardError('Usage', 'HEAD is detached, so there is no branch to commit to and push', { hint: 'check out a branch first' });
+    throw new DeployGuardError('Usage', 'HEAD is detached, so there is no branch to commit to and push', {
+      hint: 'check out a branch first',
+    });
   }
   await deps.triggers.reload();
   const env = deps.triggers.pushEnvironmentFor(status.branch);
@@ -104,12 +106,20 @@ async function pushWithRetry(repo: GitRepository, logger: Logger): Promise<PushR
       logger.warn(rejected.message);
       const choice = await vscode.window.showErrorMessage(rejected.message, PULL_AND_RETRY);
       if (choice !== PULL_AND_RETRY) return undefined;
-      await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Pulling (rebase)…' }, () => repo.pullRebase());
+      await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Pulling (rebase)…' }, () =>
+        repo.pullRebase(),
+      );
     }
   }
 }
 
-async function nothingToCommit(deps: SaveCommitPushDeployDeps, repo: GitRepository, branch: string, unpushed: boolean, envName: string | undefined): Promise<void> {
+async function nothingToCommit(
+  deps: SaveCommitPushDeployDeps,
+  repo: GitRepository,
+  branch: string,
+  unpushed: boolean,
+  envName: string | undefined,
+): Promise<void> {
   const head = await repo.head();
   if (unpushed && envName) {
     const choice = await vscode.window.showInformationMessage(
@@ -126,17 +136,27 @@ async function nothingToCommit(deps: SaveCommitPushDeployDeps, repo: GitReposito
     if (choice === DEPLOY_HEAD) await vscode.commands.executeCommand(Commands.deploy, { environment: envName });
     return;
   }
-  const choice = await vscode.window.showInformationMessage(`Nothing to commit on ${branch}. Deploy ${head.shortSha} (HEAD) instead?`, DEPLOY_HEAD);
+  const choice = await vscode.window.showInformationMessage(
+    `Nothing to commit on ${branch}. Deploy ${head.shortSha} (HEAD) instead?`,
+    DEPLOY_HEAD,
+  );
   if (choice === DEPLOY_HEAD) await vscode.commands.executeCommand(Commands.deploy, envName ? { environment: envName } : undefined);
 }
 
 function describeFile(change: FileChange): string {
-  const mark = { modified: 'M', added: 'A', deleted: 'D', renamed: 'R', copied: 'C', 'type-changed': 'T', untracked: 'U', conflicted: '!' }[change.kind];
+  const mark = { modified: 'M', added: 'A', deleted: 'D', renamed: 'R', copied: 'C', 'type-changed': 'T', untracked: 'U', conflicted: '!' }[
+    change.kind
+  ];
   return `${mark} ${change.path}`;
 }
 
 /** The commit message, with what will be committed shown above it; undefined when cancelled. */
-async function askCommitMessage(state: vscode.Memento, plan: PlannedCommit, branch: string, envName: string | undefined): Promise<string | undefined> {
+async function askCommitMessage(
+  state: vscode.Memento,
+  plan: PlannedCommit,
+  branch: string,
+  envName: string | undefined,
+): Promise<string | undefined> {
   const conflicted = plan.files.filter((f) => f.kind === 'conflicted');
   if (conflicted.length > 0) {
     throw new DeployGuardError('Usage', `Resolve the merge conflicts first: ${conflicted.map((f) => f.path).join(', ')}`);
@@ -180,4 +200,3 @@ async function askCommitMessage(state: vscode.Memento, plan: PlannedCommit, bran
     input.show();
   });
 }
-

@@ -45,7 +45,10 @@ export class SaveToggleStatusBar implements vscode.Disposable {
 export async function toggleDeployOnSave(triggers: EditorTriggers): Promise<void> {
   if (!triggers.pausedInThisWindow && triggers.savePaused) {
     const OPEN = 'Open Settings';
-    const choice = await vscode.window.showInformationMessage('Deploy on save is turned off in the settings (deployGuard.deployOnSave.enabled).', OPEN);
+    const choice = await vscode.window.showInformationMessage(
+      'Deploy on save is turned off in the settings (deployGuard.deployOnSave.enabled).',
+      OPEN,
+    );
     if (choice === OPEN) await vscode.commands.executeCommand('workbench.action.openSettings', 'deployGuard.deployOnSave.enabled');
     return;
   }

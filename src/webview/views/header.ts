@@ -56,7 +56,9 @@ export class HeaderView {
     const c = header.commit;
     setText(
       this.commit,
-      c ? `${shortSha(c.sha)}${c.branch ? ` (${c.branch})` : ''}${c.dirty ? ' + uncommitted changes' : ''}${c.message ? ` — ${c.message}` : ''}` : '',
+      c
+        ? `${shortSha(c.sha)}${c.branch ? ` (${c.branch})` : ''}${c.dirty ? ' + uncommitted changes' : ''}${c.message ? ` — ${c.message}` : ''}`
+        : '',
     );
     const { label, tone } = deploymentStatus(header.status);
     setText(this.statusText, label);

@@ -23,7 +23,9 @@ export class HealthView {
     this.empty.hidden = health !== undefined;
     this.alarms.replaceChildren(...(health?.alarms ?? []).map((a) => this.alarmRow(a, now)));
     const policy = health?.policy ? `Rollback policy: ${health.policy}.` : '';
-    const triggers = health?.rollbackTriggers?.length ? ` CloudFormation rollback triggers during the update: ${health.rollbackTriggers.join(', ')}.` : '';
+    const triggers = health?.rollbackTriggers?.length
+      ? ` CloudFormation rollback triggers during the update: ${health.rollbackTriggers.join(', ')}.`
+      : '';
     setText(this.policy, `${policy}${triggers}`);
     const v = health?.verdict;
     this.verdict.hidden = !v;
@@ -36,13 +38,21 @@ export class HealthView {
     this.rollback.hidden = !r;
     if (r) {
       const target = [r.targetDeploymentId, r.targetCommit ? `commit ${shortSha(r.targetCommit)}` : undefined].filter(Boolean).join(', ');
-      const what = { started: 'Rolling back to', succeeded: 'Restored', failed: 'Rollback failed; target was', skipped: 'Not rolled back; target would be' }[r.phase];
+      const what = {
+        started: 'Rolling back to',
+        succeeded: 'Restored',
+        failed: 'Rollback failed; target was',
+        skipped: 'Not rolled back; target would be',
+      }[r.phase];
       this.rollback.className = `rollback rollback-${r.phase}`;
       const own = r.rollbackDeploymentId ? ` · rollback run ${r.rollbackDeploymentId}` : '';
       // Why it rolled back is the verdict's line, just above; only a rollback that failed or was
       // skipped has a reason of its own worth reading here.
       const why = r.reason && (r.phase === 'failed' || r.phase === 'skipped') ? ` — ${r.reason}` : '';
-      setText(this.rollback, `${what} ${target ? `deployment ${target}` : 'the last stable version'}${why}${r.at ? ` (${formatTime(r.at)})` : ''}${own}`);
+      setText(
+        this.rollback,
+        `${what} ${target ? `deployment ${target}` : 'the last stable version'}${why}${r.at ? ` (${formatTime(r.at)})` : ''}${own}`,
+      );
     }
     this.tick(now);
   }
@@ -52,13 +62,17 @@ export class HealthView {
     this.bake.hidden = h?.bakeEndsAt === undefined;
     if (h?.bakeEndsAt === undefined) return;
     const decided = h.verdict !== undefined;
-    setText(this.bake, decided ? `Bake window ended ${formatTime(Math.min(now, h.bakeEndsAt))}` : `Bake: ${formatCountdown(h.bakeEndsAt - now)} left`);
+    setText(
+      this.bake,
+      decided ? `Bake window ended ${formatTime(Math.min(now, h.bakeEndsAt))}` : `Bake: ${formatCountdown(h.bakeEndsAt - now)} left`,
+    );
   }
 
   private alarmRow(alarm: AlarmView, now: number): HTMLElement {
     const item = el('li', `alarm state-${alarm.state.toLowerCase()}`);
     item.dataset.state = alarm.state;
-    const label = { OK: 'OK', ALARM: 'ALARM', INSUFFICIENT_DATA: 'NO DATA', MISSING: 'MISSING', UNREAD: 'NOT READ YET' }[alarm.state] ?? alarm.state;
+    const label =
+      { OK: 'OK', ALARM: 'ALARM', INSUFFICIENT_DATA: 'NO DATA', MISSING: 'MISSING', UNREAD: 'NOT READ YET' }[alarm.state] ?? alarm.state;
     const badge = createBadge(label);
     badge.classList.add('alarm-state');
     const changed = alarm.changedAt !== undefined ? `changed ${formatAgo(alarm.changedAt, now)} (${formatTime(alarm.changedAt)})` : '';

@@ -25,7 +25,11 @@ export class StackView {
       ...changes.map((c) => {
         const replaces = c.replacement === 'True';
         const item = el('li', `change action-${String(c.action).toLowerCase()}${replaces ? ' replaces' : ''}`);
-        item.append(el('span', 'change-action', String(c.action)), el('span', 'change-id', c.logicalId), el('span', 'change-type', c.resourceType));
+        item.append(
+          el('span', 'change-action', String(c.action)),
+          el('span', 'change-id', c.logicalId),
+          el('span', 'change-type', c.resourceType),
+        );
         if (replaces) item.append(el('span', 'change-replace', 'REPLACES the resource'));
         else if (c.replacement === 'Conditional') item.append(el('span', 'change-maybe', 'may replace'));
         return item;
@@ -41,7 +45,10 @@ export class StackView {
 
   append(events: readonly StackEventView[]): void {
     for (const e of events) {
-      this.grid.addRow([formatTime(e.timestamp), e.logicalId, e.resourceType, e.status, e.reason ?? ''], e.failed ? 'event failed' : 'event');
+      this.grid.addRow(
+        [formatTime(e.timestamp), e.logicalId, e.resourceType, e.status, e.reason ?? ''],
+        e.failed ? 'event failed' : 'event',
+      );
     }
     this.count += events.length;
     this.empty.hidden = this.count > 0;

@@ -39,8 +39,7 @@ interface Requirement {
   readonly present: () => boolean;
 }
 
-const onPath = (command: string) =>
-  (process.env.PATH ?? '').split(':').some((d) => d !== '' && existsSync(join(d, command)));
+const onPath = (command: string) => (process.env.PATH ?? '').split(':').some((d) => d !== '' && existsSync(join(d, command)));
 
 const requirements = (chromiumPath: string): readonly Requirement[] => [
   { debianPackage: 'chromium', why: `the browser the tests drive (expected at ${chromiumPath})`, present: () => existsSync(chromiumPath) },
@@ -49,7 +48,11 @@ const requirements = (chromiumPath: string): readonly Requirement[] => [
     why: "headers for code-server's native kerberos module",
     present: () => existsSync('/usr/include/krb5.h') || onPath('krb5-config'),
   },
-  { debianPackage: 'ripgrep', why: "VS Code's search binary (its npm package would download one)", present: () => existsSync('/usr/bin/rg') },
+  {
+    debianPackage: 'ripgrep',
+    why: "VS Code's search binary (its npm package would download one)",
+    present: () => existsSync('/usr/bin/rg'),
+  },
   { debianPackage: 'g++', why: 'compiles the native modules', present: () => onPath('g++') },
   { debianPackage: 'make', why: 'compiles the native modules', present: () => onPath('make') },
   { debianPackage: 'python3', why: 'node-gyp runs it', present: () => onPath('python3') },
@@ -90,7 +93,10 @@ function run(command: string, args: readonly string[], cwd: string, env: NodeJS.
     child.once('close', (code, signal) => {
       clearTimeout(timer);
       if (code === 0) resolve();
-      else reject(new Error(`code-server install: \`${command} ${args.join(' ')}\` in ${cwd} failed (${signal ?? `exit ${code}`}):\n${output}`));
+      else
+        reject(
+          new Error(`code-server install: \`${command} ${args.join(' ')}\` in ${cwd} failed (${signal ?? `exit ${code}`}):\n${output}`),
+        );
     });
   });
 }
@@ -184,7 +190,8 @@ export async function withInstallLock<T>(dir: string, body: () => Promise<T>): P
       rmSync(lock, { recursive: true, force: true });
       continue;
     }
-    if (Date.now() > deadline) throw new Error(`code-server install: ${lock} is still held by process ${owner} after ${LOCK_WAIT_MS / 60_000} minutes`);
+    if (Date.now() > deadline)
+      throw new Error(`code-server install: ${lock} is still held by process ${owner} after ${LOCK_WAIT_MS / 60_000} minutes`);
     if (!announced) progress(`waiting for process ${owner}, which is installing code-server`);
     announced = true;
     await new Promise((r) => setTimeout(r, 1000));

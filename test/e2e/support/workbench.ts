@@ -170,7 +170,12 @@ function installExitHook(): void {
 }
 
 /** Polls `probe` until it returns a value other than undefined, or fails with `what` after the bound. */
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 15_000, intervalMs = 100): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 15_000,
+  intervalMs = 100,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   for (;;) {
@@ -197,10 +202,13 @@ function installExtension(binary: string, userDataDir: string, extensionsDir: st
     timeout: 120_000,
   });
   if (result.status !== 0) {
-    throw new Error(`code-server --install-extension ${vsix} failed (${result.error?.message ?? `exit ${result.status}`}):\n${result.stdout}\n${result.stderr}`);
+    throw new Error(
+      `code-server --install-extension ${vsix} failed (${result.error?.message ?? `exit ${result.status}`}):\n${result.stdout}\n${result.stderr}`,
+    );
   }
   const installed = readdirSync(extensionsDir).filter((d) => d.startsWith('deployguard.deploy-guard'));
-  if (installed.length === 0) throw new Error(`installing ${vsix} left no deployguard.deploy-guard folder in ${extensionsDir}:\n${result.stdout}`);
+  if (installed.length === 0)
+    throw new Error(`installing ${vsix} left no deployguard.deploy-guard folder in ${extensionsDir}:\n${result.stdout}`);
 }
 
 async function waitForHttp(url: string, child: ChildProcess, output: () => string): Promise<void> {
@@ -222,7 +230,8 @@ export async function startWorkbench(options: WorkbenchOptions): Promise<Workben
   const started = Date.now();
   const binary = await ensureCodeServer();
   const vsix = resolve(options.vsix ?? DEFAULT_VSIX);
-  if (!existsSync(vsix)) throw new Error(`${vsix} does not exist: run \`npm run package\` first (npm test does it when e2e tests are selected)`);
+  if (!existsSync(vsix))
+    throw new Error(`${vsix} does not exist: run \`npm run package\` first (npm test does it when e2e tests are selected)`);
   const workspace = resolve(options.workspace);
   if (!statSync(workspace).isDirectory()) throw new Error(`workspace ${workspace} is not a folder`);
 
@@ -268,13 +277,17 @@ export async function startWorkbench(options: WorkbenchOptions): Promise<Workben
     server = spawn(
       binary,
       [
-        '--auth', 'none',
-        '--bind-addr', `127.0.0.1:${port}`,
+        '--auth',
+        'none',
+        '--bind-addr',
+        `127.0.0.1:${port}`,
         '--disable-telemetry',
         '--disable-update-check',
         '--disable-getting-started-override',
-        '--user-data-dir', userDataDir,
-        '--extensions-dir', extensionsDir,
+        '--user-data-dir',
+        userDataDir,
+        '--extensions-dir',
+        extensionsDir,
       ],
       // Its own process group, so close() can kill the extension host and watchers with it.
       { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } },
@@ -296,7 +309,9 @@ export async function startWorkbench(options: WorkbenchOptions): Promise<Workben
     await waitForWorkbench(page);
     await answerTrustDialog(page, options.trust ?? true);
 
-    process.stderr.write(`[workbench] VS Code ready on ${url} in ${((Date.now() - started) / 1000).toFixed(1)} s (workspace ${workspace}, trusted: ${options.trust ?? true})\n`);
+    process.stderr.write(
+      `[workbench] VS Code ready on ${url} in ${((Date.now() - started) / 1000).toFixed(1)} s (workspace ${workspace}, trusted: ${options.trust ?? true})\n`,
+    );
     return createWorkbench({ page, url, workspace, userDataDir, name: options.name ?? '', serverOutput, close });
   } catch (err) {
     await close();
@@ -335,7 +350,9 @@ function createWorkbench(parts: Parts): Workbench {
   // A container with one view merges the view's header into the side-bar title and hides it,
   // but the header (and its h3 title) stays in the DOM, so it still identifies the pane.
   const paneBody = (view: string) =>
-    page.locator('.part.sidebar .pane').filter({ has: page.locator('.pane-header h3.title', { hasText: new RegExp(`^\\s*${escapeRegExp(view)}\\s*$`, 'i') }) });
+    page
+      .locator('.part.sidebar .pane')
+      .filter({ has: page.locator('.pane-header h3.title', { hasText: new RegExp(`^\\s*${escapeRegExp(view)}\\s*$`, 'i') }) });
 
   const openPalette = () =>
     waitFor(
@@ -363,22 +380,36 @@ function createWorkbench(parts: Parts): Workbench {
       await openPalette();
       // A webview that is being focused (a panel just shown or clicked) takes the focus back a
       // moment later and closes the palette (microsoft/vscode#93950): then open it again.
-      const typed = await input.fill(`>${title}`, { timeout: 3_000 }).then(() => true, () => false);
-      const found = typed && await row
-        .first()
-        .waitFor({ state: 'visible', timeout: 8_000 })
-        .then(() => true, () => false);
+      const typed = await input.fill(`>${title}`, { timeout: 3_000 }).then(
+        () => true,
+        () => false,
+      );
+      const found =
+        typed &&
+        (await row
+          .first()
+          .waitFor({ state: 'visible', timeout: 8_000 })
+          .then(
+            () => true,
+            () => false,
+          ));
       if (found) break;
       if (Date.now() > deadline) {
         const offered = await quickInput.locator('.monaco-list-row .label-name').allTextContents();
-        throw new Error(`the command palette offers no command titled "${title}" (it offers: ${offered.slice(0, 10).join(' | ') || 'nothing'})`);
+        throw new Error(
+          `the command palette offers no command titled "${title}" (it offers: ${offered.slice(0, 10).join(' | ') || 'nothing'})`,
+        );
       }
       await page.keyboard.press('Escape');
       await quickInput.waitFor({ state: 'hidden', timeout: 5_000 }).catch(() => undefined);
     }
     await row.first().click();
     // The palette closes, or turns into the command's own quick pick.
-    await waitFor('the palette to take the command', async () => ((await quickInput.isVisible()) && (await input.inputValue()) === `>${title}` ? undefined : true), 5000);
+    await waitFor(
+      'the palette to take the command',
+      async () => ((await quickInput.isVisible()) && (await input.inputValue()) === `>${title}` ? undefined : true),
+      5000,
+    );
   };
 
   const runCommandAndPick = async (title: string, text: string, row: RegExp): Promise<void> => {
@@ -386,9 +417,23 @@ function createWorkbench(parts: Parts): Workbench {
       `"${text}" to be picked in ${title}`,
       async () => {
         await runCommand(title);
-        const typed = await quickInput.locator('.quick-input-box input').fill(text, { timeout: 3_000 }).then(() => true, () => false);
-        const target = quickInput.locator('.monaco-list-row').filter({ has: page.locator('.label-name, .label-description', { hasText: row }) }).first();
-        const picked = typed && (await target.click({ timeout: 10_000 }).then(() => true, () => false));
+        const typed = await quickInput
+          .locator('.quick-input-box input')
+          .fill(text, { timeout: 3_000 })
+          .then(
+            () => true,
+            () => false,
+          );
+        const target = quickInput
+          .locator('.monaco-list-row')
+          .filter({ has: page.locator('.label-name, .label-description', { hasText: row }) })
+          .first();
+        const picked =
+          typed &&
+          (await target.click({ timeout: 10_000 }).then(
+            () => true,
+            () => false,
+          ));
         return picked ? true : undefined;
       },
       90_000,
@@ -409,7 +454,11 @@ function createWorkbench(parts: Parts): Workbench {
 
   /** An activity-bar icon: its aria-label is the container's title, plus its keybinding if it has one. */
   const activityBarItem = (container: string) =>
-    page.locator(`.part.activitybar a.action-label[aria-label="${container}"], .part.activitybar a.action-label[aria-label^="${container} ("]`).first();
+    page
+      .locator(
+        `.part.activitybar a.action-label[aria-label="${container}"], .part.activitybar a.action-label[aria-label^="${container} ("]`,
+      )
+      .first();
 
   const openView = async (container = 'Deploy Guard') => {
     const sidebarTitle = page.locator('.part.sidebar .composite.title h2');
@@ -444,7 +493,11 @@ function createWorkbench(parts: Parts): Workbench {
   };
 
   const visibleViews = async () => {
-    const titles = await page.locator('.part.sidebar .pane').filter({ has: page.locator('.pane-body:visible') }).locator('.pane-header h3.title').allTextContents();
+    const titles = await page
+      .locator('.part.sidebar .pane')
+      .filter({ has: page.locator('.pane-body:visible') })
+      .locator('.pane-header h3.title')
+      .allTextContents();
     return titles.map((t) => clean(t));
   };
 
@@ -475,19 +528,28 @@ function createWorkbench(parts: Parts): Workbench {
       toasts.map((toast) => ({
         message: (toast.querySelector('.notification-list-item-message')?.textContent ?? '').trim(),
         source: (toast.querySelector('.notification-list-item-source')?.textContent ?? '').replace(/^\s*Source:\s*/, '').trim(),
-        actions: [...toast.querySelectorAll('.notification-list-item-buttons-container .monaco-button')].map((b) => (b.textContent ?? '').trim()),
+        actions: [...toast.querySelectorAll('.notification-list-item-buttons-container .monaco-button')].map((b) =>
+          (b.textContent ?? '').trim(),
+        ),
       })),
     );
 
   const waitForNotification = (message: TextMatch, timeoutMs = 15_000) =>
-    waitFor(`a notification matching ${String(message)}`, async () => (await notifications()).find((n) => matches(n.message, message)), timeoutMs);
+    waitFor(
+      `a notification matching ${String(message)}`,
+      async () => (await notifications()).find((n) => matches(n.message, message)),
+      timeoutMs,
+    );
 
   const clickNotificationAction = async (message: TextMatch, action: string, timeoutMs = 15_000) => {
     await waitForNotification(message, timeoutMs);
     const toast = page
       .locator('.notifications-toasts .notification-toast')
       .filter({ has: page.locator('.notification-list-item-message', { hasText: message }) });
-    await toast.locator('.notification-list-item-buttons-container .monaco-button', { hasText: action }).first().click({ timeout: timeoutMs });
+    await toast
+      .locator('.notification-list-item-buttons-container .monaco-button', { hasText: action })
+      .first()
+      .click({ timeout: timeoutMs });
   };
 
   /**
@@ -540,10 +602,14 @@ function createWorkbench(parts: Parts): Workbench {
   };
 
   const waitForOutput = (match: TextMatch, timeoutMs = 15_000) =>
-    waitFor(`the Output panel to show ${String(match)}`, async () => {
-      const text = await outputText();
-      return matches(text, match) ? text : undefined;
-    }, timeoutMs);
+    waitFor(
+      `the Output panel to show ${String(match)}`,
+      async () => {
+        const text = await outputText();
+        return matches(text, match) ? text : undefined;
+      },
+      timeoutMs,
+    );
 
   const extensionLog = () => {
     const logs = findFiles(join(parts.userDataDir, 'logs'), (path) => /deployguard\.deploy-guard/.test(path) && path.endsWith('.log'));
@@ -552,11 +618,17 @@ function createWorkbench(parts: Parts): Workbench {
 
   const hostActivationMs = async (extension = 'Deploy Guard') => {
     await runCommand('Developer: Show Running Extensions');
-    const row = page.locator('.part.editor .monaco-list-row').filter({ has: page.locator('.name', { hasText: new RegExp(`^${escapeRegExp(extension)}$`) }) });
-    const text = await waitFor(`"${extension}" to show an activation time in Running Extensions`, async () => {
-      const time = clean(await row.first().locator('.activation-time').textContent({ timeout: 1000 }));
-      return /\d+\s*ms/.test(time) ? time : undefined;
-    }, 30_000);
+    const row = page
+      .locator('.part.editor .monaco-list-row')
+      .filter({ has: page.locator('.name', { hasText: new RegExp(`^${escapeRegExp(extension)}$`) }) });
+    const text = await waitFor(
+      `"${extension}" to show an activation time in Running Extensions`,
+      async () => {
+        const time = clean(await row.first().locator('.activation-time').textContent({ timeout: 1000 }));
+        return /\d+\s*ms/.test(time) ? time : undefined;
+      },
+      30_000,
+    );
     return Number(/(\d+)\s*ms/.exec(text)![1]);
   };
 

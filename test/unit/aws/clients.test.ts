@@ -22,7 +22,9 @@ describe('AWS client setup', () => {
     try {
       const cfn = await clients.cloudFormation();
       assert.equal(await cfn.config.maxAttempts(), 2);
-      const handler = cfn.config.requestHandler as unknown as { configProvider: Promise<{ requestTimeout?: number; throwOnRequestTimeout?: boolean }> };
+      const handler = cfn.config.requestHandler as unknown as {
+        configProvider: Promise<{ requestTimeout?: number; throwOnRequestTimeout?: boolean }>;
+      };
       const config = await handler.configProvider;
       assert.equal(config.requestTimeout, 1234);
       assert.equal(config.throwOnRequestTimeout, true);

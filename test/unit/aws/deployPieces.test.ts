@@ -11,29 +11,55 @@ import { DeployGuardError } from '../../../src/core/errors';
 
 describe('endpoint rules', () => {
   it('accepts only loopback hosts from the pipeline file', () => {
-    for (const ok of ['http://127.0.0.1:5000', 'http://localhost:4566', 'http://[::1]:5000', 'https://127.9.9.9']) assert.ok(isLoopbackUrl(ok), ok);
-    for (const bad of ['http://10.0.0.1', 'http://127.0.0.1.evil.com', 'http://localhost.evil.com', 'file:///etc/passwd', 'http://user:pw@127.0.0.1', 'nonsense']) {
+    for (const ok of ['http://127.0.0.1:5000', 'http://localhost:4566', 'http://[::1]:5000', 'https://127.9.9.9'])
+      assert.ok(isLoopbackUrl(ok), ok);
+    for (const bad of [
+      'http://10.0.0.1',
+      'http://127.0.0.1.evil.com',
+      'http://localhost.evil.com',
+      'file:///etc/passwd',
+      'http://user:pw@127.0.0.1',
+      'nonsense',
+    ]) {
       assert.ok(!isLoopbackUrl(bad), bad);
     }
-    assert.throws(() => chooseEndpoint({ fileEndpoint: 'http://evil.example.com', env: {} }), (e) => DeployGuardError.is(e, 'EndpointRejected'));
-    assert.deepEqual(chooseEndpoint({ fileEndpoint: 'http://127.0.0.1:5000/', env: {} }), { endpoint: 'http://127.0.0.1:5000', source: 'pipeline-file' });
+    assert.throws(
+      () => chooseEndpoint({ fileEndpoint: 'http://evil.example.com', env: {} }),
+      (e) => DeployGuardError.is(e, 'EndpointRejected'),
+    );
+    assert.deepEqual(chooseEndpoint({ fileEndpoint: 'http://127.0.0.1:5000/', env: {} }), {
+      endpoint: 'http://127.0.0.1:5000',
+      source: 'pipeline-file',
+    });
   });
   it('user setting, then AWS_ENDPOINT_URL, then the file', () => {
-    assert.equal(chooseEndpoint({ userEndpoint: 'https://cfn.corp.example', fileEndpoint: 'http://evil.example.com', env: {} }).source, 'user');
-    assert.deepEqual(chooseEndpoint({ env: { AWS_ENDPOINT_URL: 'http://10.1.1.1:4566' } }), { endpoint: 'http://10.1.1.1:4566', source: 'environment' });
-    assert.equal(chooseEndpoint({ env: { AWS_ENDPOINT_URL: 'http://x:1', AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: 'true' } }).source, 'default');
+    assert.equal(
+      chooseEndpoint({ userEndpoint: 'https://cfn.corp.example', fileEndpoint: 'http://evil.example.com', env: {} }).source,
+      'user',
+    );
+    assert.deepEqual(chooseEndpoint({ env: { AWS_ENDPOINT_URL: 'http://10.1.1.1:4566' } }), {
+      endpoint: 'http://10.1.1.1:4566',
+      source: 'environment',
+    });
+    assert.equal(
+      chooseEndpoint({ env: { AWS_ENDPOINT_URL: 'http://x:1', AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: 'true' } }).source,
+      'default',
+    );
     assert.equal(chooseEndpoint({ env: {} }).source, 'default');
   });
 });
 
 describe('template handling', () => {
   it('reads parameter declarations from YAML with short-form tags and from JSON', () => {
-    const yaml = 'Parameters:\n  A:\n    Type: String\n  S:\n    Type: String\n    NoEcho: true\n    Default: x\nResources:\n  T:\n    Type: AWS::SNS::Topic\n    Properties:\n      TopicName: !Sub "${A}"\n';
+    const yaml =
+      'Parameters:\n  A:\n    Type: String\n  S:\n    Type: String\n    NoEcho: true\n    Default: x\nResources:\n  T:\n    Type: AWS::SNS::Topic\n    Properties:\n      TopicName: !Sub "${A}"\n';
     assert.deepEqual(declaredParameters(yaml), [
       { key: 'A', noEcho: false, hasDefault: false },
       { key: 'S', noEcho: true, hasDefault: true },
     ]);
-    assert.deepEqual(declaredParameters('{"Parameters":{"P":{"Type":"String","NoEcho":"true"}}}'), [{ key: 'P', noEcho: true, hasDefault: false }]);
+    assert.deepEqual(declaredParameters('{"Parameters":{"P":{"Type":"String","NoEcho":"true"}}}'), [
+      { key: 'P', noEcho: true, hasDefault: false },
+    ]);
   });
   it('keeps the body byte for byte and checks the inline limit', () => {
     const body = 'Resources: {}\n# ünïcödé\n';
@@ -42,7 +68,10 @@ describe('template handling', () => {
     assert.equal(t.bytes, Buffer.byteLength(body));
     assert.equal(checkTemplateSize(t, undefined), 'inline');
     const big = describeTemplate(`Resources: {}\n#${'x'.repeat(51_200)}\n`);
-    assert.throws(() => checkTemplateSize(big, undefined), (e) => DeployGuardError.is(e, 'TemplateTooLarge') && /templateBucket/.test(e.hint ?? ''));
+    assert.throws(
+      () => checkTemplateSize(big, undefined),
+      (e) => DeployGuardError.is(e, 'TemplateTooLarge') && /templateBucket/.test(e.hint ?? ''),
+    );
     assert.equal(checkTemplateSize(big, 'bucket'), 's3');
   });
 });
@@ -60,7 +89,11 @@ describe('parameters', () => {
       { ParameterKey: 'Secret', ParameterValue: 's3cr3t!' },
       { ParameterKey: 'Size', UsePreviousValue: true },
     ]);
-    assert.deepEqual(built.record, [{ key: 'Name', value: 'a' }, { key: 'Secret', noEcho: true }, { key: 'Size', usePreviousValue: true }]);
+    assert.deepEqual(built.record, [
+      { key: 'Name', value: 'a' },
+      { key: 'Secret', noEcho: true },
+      { key: 'Size', usePreviousValue: true },
+    ]);
     assert.deepEqual(built.secrets, ['s3cr3t!']);
   });
   it('on create, an unset parameter takes its default; undeclared keys are reported', () => {
@@ -69,8 +102,18 @@ describe('parameters', () => {
     assert.deepEqual(built.undeclared, ['Typo']);
   });
   it('a redeploy passes recorded values and keeps NoEcho ones with UsePreviousValue', () => {
-    const r = parametersForRedeploy([{ key: 'Name', value: 'a' }, { key: 'Secret', noEcho: true }], declared, new Set(['Name', 'Secret']));
-    assert.deepEqual(r.sdk, [{ ParameterKey: 'Name', ParameterValue: 'a' }, { ParameterKey: 'Secret', UsePreviousValue: true }]);
+    const r = parametersForRedeploy(
+      [
+        { key: 'Name', value: 'a' },
+        { key: 'Secret', noEcho: true },
+      ],
+      declared,
+      new Set(['Name', 'Secret']),
+    );
+    assert.deepEqual(r.sdk, [
+      { ParameterKey: 'Name', ParameterValue: 'a' },
+      { ParameterKey: 'Secret', UsePreviousValue: true },
+    ]);
     assert.deepEqual(r.previousValueKeys, ['Secret']);
   });
 });
@@ -88,23 +131,48 @@ describe('poller timing', () => {
     assert.equal(nextPauseMs(t.maxErrorMs, false, true, t), t.maxErrorMs);
   });
   it('jitters within ±20%', () => {
-    assert.equal(withJitter(1000, 0.2, () => 0), 800);
-    assert.equal(withJitter(1000, 0.2, () => 1), 1200);
-    assert.equal(withJitter(1000, 0.2, () => 0.5), 1000);
+    assert.equal(
+      withJitter(1000, 0.2, () => 0),
+      800,
+    );
+    assert.equal(
+      withJitter(1000, 0.2, () => 1),
+      1200,
+    );
+    assert.equal(
+      withJitter(1000, 0.2, () => 0.5),
+      1000,
+    );
   });
 });
 
 describe('change set and failure reasons', () => {
   it('recognises an empty change set by its reason', () => {
-    assert.ok(isEmptyChangeSet({ status: 'FAILED', reason: "The submitted information didn't contain changes. Submit different information to create a change set." }));
+    assert.ok(
+      isEmptyChangeSet({
+        status: 'FAILED',
+        reason: "The submitted information didn't contain changes. Submit different information to create a change set.",
+      }),
+    );
     assert.ok(isEmptyChangeSet({ status: 'FAILED', reason: 'No updates are to be performed.' }));
     assert.ok(!isEmptyChangeSet({ status: 'FAILED', reason: 'Template format error' }));
     assert.ok(!isEmptyChangeSet({ status: 'CREATE_COMPLETE' }));
   });
   it('blames the first failed resource, not the cancelled ones', () => {
-    const ev = (logicalId: string, status: string, reason?: string) => ({ eventId: logicalId + status, timestamp: '', logicalId, resourceType: 'AWS::X::Y', status, ...(reason ? { reason } : {}) });
+    const ev = (logicalId: string, status: string, reason?: string) => ({
+      eventId: logicalId + status,
+      timestamp: '',
+      logicalId,
+      resourceType: 'AWS::X::Y',
+      status,
+      ...(reason ? { reason } : {}),
+    });
     const reason = firstFailureReason(
-      [ev('A', 'UPDATE_FAILED', 'Resource update cancelled'), ev('B', 'UPDATE_FAILED', 'Bucket name taken'), ev('stk', 'UPDATE_ROLLBACK_IN_PROGRESS', 'x')],
+      [
+        ev('A', 'UPDATE_FAILED', 'Resource update cancelled'),
+        ev('B', 'UPDATE_FAILED', 'Bucket name taken'),
+        ev('stk', 'UPDATE_ROLLBACK_IN_PROGRESS', 'x'),
+      ],
       'stk',
     );
     assert.equal(reason, 'B (AWS::X::Y): Bucket name taken');

@@ -13,9 +13,25 @@ const T0 = Date.parse('2026-11-26T22:00:00.000Z');
 const iso = (ms: number) => new Date(ms).toISOString();
 
 function started(id: string, environment = 'prod', kind: 'deploy' | 'rollback' = 'deploy', at = T0): EngineEvent {
-  return { type: 'deployment-started', deploymentId: id, at: iso(at), kind, environment, stackName: `orders-${environment}`, region: 'us-east-1', account: '123456789012', commit: 'a1b2c3d4e5f6', steps: ['Test'] };
+  return {
+    type: 'deployment-started',
+    deploymentId: id,
+    at: iso(at),
+    kind,
+    environment,
+    stackName: `orders-${environment}`,
+    region: 'us-east-1',
+    account: '123456789012',
+    commit: 'a1b2c3d4e5f6',
+    steps: ['Test'],
+  };
 }
-const status = (id: string, s: DeploymentStatus, at = T0 + 1000): EngineEvent => ({ type: 'deployment-status', deploymentId: id, at: iso(at), status: s });
+const status = (id: string, s: DeploymentStatus, at = T0 + 1000): EngineEvent => ({
+  type: 'deployment-status',
+  deploymentId: id,
+  at: iso(at),
+  status: s,
+});
 const finished = (id: string, s: DeploymentStatus, reason?: string): EngineEvent => ({
   type: 'deployment-finished',
   deploymentId: id,
@@ -73,7 +89,17 @@ describe('LiveDeployments (the model every view reads)', () => {
     assert.equal(live.forEnvironment('prod')?.status, 'queued');
     live.apply(status('d1', 'deploying'));
     const deadline = T0 + 5 * 60_000;
-    live.apply({ type: 'watch-started', deploymentId: 'd1', at: iso(T0), alarms: ['a'], bakeMs: 300_000, pollSeconds: 10, deadline: iso(deadline), rollback: 'auto', resumed: false });
+    live.apply({
+      type: 'watch-started',
+      deploymentId: 'd1',
+      at: iso(T0),
+      alarms: ['a'],
+      bakeMs: 300_000,
+      pollSeconds: 10,
+      deadline: iso(deadline),
+      rollback: 'auto',
+      resumed: false,
+    });
     const d = live.forEnvironment('prod')!;
     assert.equal(d.status, 'watching');
     assert.equal(d.watchDeadlineMs, deadline);
@@ -107,7 +133,16 @@ describe('LiveDeployments (the model every view reads)', () => {
     const live = new LiveDeployments();
     live.apply(started('d1'));
     live.apply(status('d1', 'watching'));
-    live.apply({ type: 'alarm-changed', deploymentId: 'd1', at: iso(T0), alarm: 'orders-5xx', from: 'OK', to: 'ALARM', changedAt: iso(T0), source: 'poll' });
+    live.apply({
+      type: 'alarm-changed',
+      deploymentId: 'd1',
+      at: iso(T0),
+      alarm: 'orders-5xx',
+      from: 'OK',
+      to: 'ALARM',
+      changedAt: iso(T0),
+      source: 'poll',
+    });
     live.apply({ type: 'rollback-started', deploymentId: 'd1', at: iso(T0), targetId: 'd0', clientRequestToken: 't', reason: 'alarm' });
     live.apply(started('r1', 'prod', 'rollback'));
     assert.equal(live.forEnvironment('prod')?.id, 'd1', 'the outer deployment still defines the state');
@@ -126,7 +161,15 @@ describe('LiveDeployments (the model every view reads)', () => {
     live.apply(started('d1'));
     live.apply(status('d1', 'watching'));
     const why = 'alarm orders-5xx entered ALARM at 2026-11-27T01:00:00Z: Threshold Crossed';
-    live.apply({ type: 'watch-verdict', deploymentId: 'd1', at: iso(T0), verdict: 'unhealthy', alarm: 'orders-5xx', reason: why, polls: 3 });
+    live.apply({
+      type: 'watch-verdict',
+      deploymentId: 'd1',
+      at: iso(T0),
+      verdict: 'unhealthy',
+      alarm: 'orders-5xx',
+      reason: why,
+      polls: 3,
+    });
     live.apply(finished('d1', 'rolled-back', `rolled back to stable deployment d0, which is current again: ${why}`));
     assert.equal(live.get('d1')?.unhealthyReason, why);
     assert.match(live.get('d1')?.reason ?? '', /^rolled back to stable deployment d0/);
@@ -170,7 +213,17 @@ describe('environmentState (tree description and status-bar words)', () => {
     live.apply(started('d1'));
     live.apply(status('d1', 'deploying'));
     assert.equal(environmentState(live.forEnvironment('prod'), history, now).description, 'deploying');
-    live.apply({ type: 'watch-started', deploymentId: 'd1', at: iso(T0), alarms: [], bakeMs: 0, pollSeconds: 1, deadline: iso(now + 192_000), rollback: 'auto', resumed: false });
+    live.apply({
+      type: 'watch-started',
+      deploymentId: 'd1',
+      at: iso(T0),
+      alarms: [],
+      bakeMs: 0,
+      pollSeconds: 1,
+      deadline: iso(now + 192_000),
+      rollback: 'auto',
+      resumed: false,
+    });
     const s = environmentState(live.forEnvironment('prod'), history, now);
     assert.equal(s.description, 'watching 3:12 left');
     assert.equal(s.short, 'watching 3:12');
@@ -183,14 +236,25 @@ describe('environmentState (tree description and status-bar words)', () => {
     assert.equal(environmentState(undefined, rolled, now).description, 'rolled back · stable a1b2c3d · 1h ago');
     const failed = [record('20261126T210000000Z-bbbbbb', 'failed', 'ffff000'), ...history];
     assert.equal(environmentState(undefined, failed, now).short, 'failed');
-    const stuck = [{ ...record('20261126T210000000Z-bbbbbb', 'needs-attention', 'ffff000'), stackStatus: 'UPDATE_ROLLBACK_FAILED' }, ...history];
+    const stuck = [
+      { ...record('20261126T210000000Z-bbbbbb', 'needs-attention', 'ffff000'), stackStatus: 'UPDATE_ROLLBACK_FAILED' },
+      ...history,
+    ];
     const s = environmentState(undefined, stuck, now);
     assert.equal(s.description, 'needs attention');
     assert.equal(s.updateRollbackFailed, true);
     assert.equal(environmentState(undefined, [], now).description, 'not deployed yet');
     // The health watch's rollback record is the newest (and stable): the environment says rolled back.
-    const restored = { ...record('20261126T210500000Z-cccccc', 'stable', 'a1b2c3d999', T0 - 60_000), kind: 'rollback' as const, automatic: true };
-    const afterRollback = environmentState(undefined, [restored, record('20261126T210000000Z-bbbbbb', 'rolled-back', 'ffff000'), ...history], now);
+    const restored = {
+      ...record('20261126T210500000Z-cccccc', 'stable', 'a1b2c3d999', T0 - 60_000),
+      kind: 'rollback' as const,
+      automatic: true,
+    };
+    const afterRollback = environmentState(
+      undefined,
+      [restored, record('20261126T210000000Z-bbbbbb', 'rolled-back', 'ffff000'), ...history],
+      now,
+    );
     assert.equal(afterRollback.description, 'rolled back · stable a1b2c3d · 3m ago');
     assert.equal(afterRollback.short, 'rolled back');
   });
@@ -202,7 +266,17 @@ describe('statusBarText', () => {
     live.apply(started('d1'));
     live.apply(status('d1', 'deploying'));
     assert.equal(statusBarText(live.get('d1')!, T0), '$(sync~spin) prod: deploying');
-    live.apply({ type: 'watch-started', deploymentId: 'd1', at: iso(T0), alarms: [], bakeMs: 0, pollSeconds: 1, deadline: iso(T0 + 192_000), rollback: 'auto', resumed: false });
+    live.apply({
+      type: 'watch-started',
+      deploymentId: 'd1',
+      at: iso(T0),
+      alarms: [],
+      bakeMs: 0,
+      pollSeconds: 1,
+      deadline: iso(T0 + 192_000),
+      rollback: 'auto',
+      resumed: false,
+    });
     assert.equal(statusBarText(live.get('d1')!, T0), '$(eye) prod: watching 3:12');
     live.apply(finished('d1', 'stable'));
     assert.equal(statusBarText(live.get('d1')!, T0), '$(check) prod: stable a1b2c3d');
@@ -227,7 +301,10 @@ describe('deploy confirmation', () => {
       { action: 'Modify', logicalId: 'Table', resourceType: 'AWS::DynamoDB::Table', replacement: 'True' },
       { action: 'Add', logicalId: 'Queue', resourceType: 'AWS::SQS::Queue' },
     ]);
-    assert.equal(text, 'Modify Fn (AWS::Lambda::Function)\nModify Table (AWS::DynamoDB::Table)  ⚠ REPLACED (deleted and recreated)\nAdd Queue (AWS::SQS::Queue)');
+    assert.equal(
+      text,
+      'Modify Fn (AWS::Lambda::Function)\nModify Table (AWS::DynamoDB::Table)  ⚠ REPLACED (deleted and recreated)\nAdd Queue (AWS::SQS::Queue)',
+    );
     assert.equal(changeSummary([]), 'No resource changes.');
   });
 });

@@ -29,9 +29,28 @@ describe('a finished run read back from its record', () => {
     const model = modelFromRecord(
       record({
         stackEvents: [
-          { eventId: 'e1', timestamp: '2026-11-27T01:00:10.000Z', logicalId: 'orders-prod', resourceType: 'AWS::CloudFormation::Stack', status: 'UPDATE_IN_PROGRESS' },
-          { eventId: 'e2', timestamp: '2026-11-27T01:00:20.000Z', logicalId: 'Queue', resourceType: 'AWS::SQS::Queue', status: 'UPDATE_FAILED', reason: 'Resource handler returned message: "Access denied"' },
-          { eventId: 'e3', timestamp: '2026-11-27T01:00:30.000Z', logicalId: 'orders-prod', resourceType: 'AWS::CloudFormation::Stack', status: 'UPDATE_ROLLBACK_COMPLETE' },
+          {
+            eventId: 'e1',
+            timestamp: '2026-11-27T01:00:10.000Z',
+            logicalId: 'orders-prod',
+            resourceType: 'AWS::CloudFormation::Stack',
+            status: 'UPDATE_IN_PROGRESS',
+          },
+          {
+            eventId: 'e2',
+            timestamp: '2026-11-27T01:00:20.000Z',
+            logicalId: 'Queue',
+            resourceType: 'AWS::SQS::Queue',
+            status: 'UPDATE_FAILED',
+            reason: 'Resource handler returned message: "Access denied"',
+          },
+          {
+            eventId: 'e3',
+            timestamp: '2026-11-27T01:00:30.000Z',
+            logicalId: 'orders-prod',
+            resourceType: 'AWS::CloudFormation::Stack',
+            status: 'UPDATE_ROLLBACK_COMPLETE',
+          },
         ],
       }),
       false,
@@ -50,9 +69,20 @@ describe('a finished run read back from its record', () => {
   });
 
   it('skips what is not a stack event (a record written by another version may hold anything)', () => {
-    const junk = [null, 42, { eventId: 'x' }, { eventId: 'e1', logicalId: 'Topic', status: 'CREATE_COMPLETE', timestamp: 'then' }] as unknown as DeploymentRecord['stackEvents'];
+    const junk = [
+      null,
+      42,
+      { eventId: 'x' },
+      { eventId: 'e1', logicalId: 'Topic', status: 'CREATE_COMPLETE', timestamp: 'then' },
+    ] as unknown as DeploymentRecord['stackEvents'];
     const events = modelFromRecord(record({ stackEvents: junk }), false).snapshot().events;
-    assert.deepEqual(events.map((e) => e.id), ['e1']);
-    assert.equal(modelFromRecord(record({ stackEvents: 'nope' as unknown as DeploymentRecord['stackEvents'] }), false).snapshot().events.length, 0);
+    assert.deepEqual(
+      events.map((e) => e.id),
+      ['e1'],
+    );
+    assert.equal(
+      modelFromRecord(record({ stackEvents: 'nope' as unknown as DeploymentRecord['stackEvents'] }), false).snapshot().events.length,
+      0,
+    );
   });
 });

@@ -191,7 +191,11 @@ const rows: Row[] = [
     name: '... and it stays unknown longer than the limit: unknown',
     over: {
       now: END - 10 * S + BAKE,
-      polls: [poll(END - 10 * S, ok), poll(END, { a: 'INSUFFICIENT_DATA', b: 'OK' }), poll(END - 10 * S + BAKE, { a: 'INSUFFICIENT_DATA', b: 'OK' })],
+      polls: [
+        poll(END - 10 * S, ok),
+        poll(END, { a: 'INSUFFICIENT_DATA', b: 'OK' }),
+        poll(END - 10 * S + BAKE, { a: 'INSUFFICIENT_DATA', b: 'OK' }),
+      ],
     },
     kind: 'unknown',
   },
@@ -258,10 +262,17 @@ describe('decide: the health verdict', () => {
 
   it('says why: the alarm, when, and how it was seen', () => {
     const verdict = decide(
-      input({ now: BAKE_START + 20 * S, polls: [poll(BAKE_START + 20 * S, ok)], transitions: [tr('b', BAKE_START + 12 * S, 'OK', 'ALARM')] }),
+      input({
+        now: BAKE_START + 20 * S,
+        polls: [poll(BAKE_START + 20 * S, ok)],
+        transitions: [tr('b', BAKE_START + 12 * S, 'OK', 'ALARM')],
+      }),
     );
     assert.equal(verdict.kind, 'unhealthy');
-    assert.match(verdict.kind === 'unhealthy' ? verdict.reason : '', /alarm b entered ALARM at 2026-01-01T12:00:32\.000Z \(seen in the alarm history\)/);
+    assert.match(
+      verdict.kind === 'unhealthy' ? verdict.reason : '',
+      /alarm b entered ALARM at 2026-01-01T12:00:32\.000Z \(seen in the alarm history\)/,
+    );
   });
 
   it('names the not-judged pre-existing alarm in a healthy verdict', () => {

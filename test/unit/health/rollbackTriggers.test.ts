@@ -31,7 +31,7 @@ describe('CloudFormation rollback triggers', () => {
     assert.match(why, /at most 5 .*p-d, p-e/);
   });
 
-  it('never an alarm already in ALARM, nor one of the stack\'s own alarms', () => {
+  it("never an alarm already in ALARM, nor one of the stack's own alarms", () => {
     const { names, origins, readings } = setup([
       ['firing', 'alarms', 'ALARM'],
       ['own', 'stackAlarms', 'OK'],

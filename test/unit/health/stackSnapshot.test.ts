@@ -29,11 +29,20 @@ describe('compare-and-swap before an automatic rollback', () => {
   const rows: { name: string; snapshot: StackSnapshot | undefined; same: boolean; why?: RegExp }[] = [
     { name: 'idle at this deployment', snapshot: snap(), same: true },
     { name: 'same, token recorded by the service', snapshot: snap({ lastToken: 'tok-v2' }), same: true },
-    { name: 'CRLF and a trailing newline are the same template', snapshot: snap({ templateBody: v2.template.body.replace(/\n/g, '\r\n') + '\n' }), same: true },
+    {
+      name: 'CRLF and a trailing newline are the same template',
+      snapshot: snap({ templateBody: v2.template.body.replace(/\n/g, '\r\n') + '\n' }),
+      same: true,
+    },
     { name: 'stack gone', snapshot: undefined, same: false, why: /no longer exists/ },
     { name: 'recreated (other ARN)', snapshot: snap({ stackId: 'arn:…/orders-dev/2' }), same: false, why: /deleted and recreated/ },
     { name: 'someone is deploying', snapshot: snap({ status: 'UPDATE_IN_PROGRESS' }), same: false, why: /UPDATE_IN_PROGRESS/ },
-    { name: 'CloudFormation already rolled back', snapshot: snap({ status: 'UPDATE_ROLLBACK_COMPLETE' }), same: false, why: /UPDATE_ROLLBACK_COMPLETE/ },
+    {
+      name: 'CloudFormation already rolled back',
+      snapshot: snap({ status: 'UPDATE_ROLLBACK_COMPLETE' }),
+      same: false,
+      why: /UPDATE_ROLLBACK_COMPLETE/,
+    },
     { name: 'a failed rollback', snapshot: snap({ status: 'UPDATE_ROLLBACK_FAILED' }), same: false, why: /UPDATE_ROLLBACK_FAILED/ },
     { name: 'another operation token', snapshot: snap({ lastToken: 'tok-other' }), same: false, why: /someone deployed since/ },
     { name: 'another template', snapshot: snap({ templateBody: 'Resources: {X: {}}' }), same: false, why: /template is not the one/ },

@@ -38,7 +38,13 @@ describe('the watch loop', () => {
       },
     });
     const now = Date.now();
-    const result = await watchAlarms({ ...base(now), source: s, policy: { bakeMs: 1000, unknownLimitMs: 1000 }, pollMs: 100, historyTimeoutMs: 5000 });
+    const result = await watchAlarms({
+      ...base(now),
+      source: s,
+      policy: { bakeMs: 1000, unknownLimitMs: 1000 },
+      pollMs: 100,
+      historyTimeoutMs: 5000,
+    });
     assert.equal(result.verdict.kind, 'healthy');
     // ~11 on an idle machine; a delayed poll would give 1 (the history call hangs 5 s).
     assert.ok(reads.length >= 5, `${reads.length} polls in a 1 s bake at 100 ms`);
@@ -97,11 +103,29 @@ describe('the watch loop', () => {
   });
 
   it('pauses: jittered within 80–100 % of the interval, backing off on errors up to 30 s', () => {
-    assert.equal(nextPause(1000, 0, () => 0), 800);
-    assert.equal(nextPause(1000, 0, () => 0.999999), 1000);
-    assert.equal(nextPause(1000, 1, () => 0.999999), 2000);
-    assert.equal(nextPause(1000, 3, () => 0.999999), 8000);
-    assert.equal(nextPause(1000, 20, () => 0.999999), 30000);
-    assert.equal(nextPause(1000, 20, () => 0), 15000);
+    assert.equal(
+      nextPause(1000, 0, () => 0),
+      800,
+    );
+    assert.equal(
+      nextPause(1000, 0, () => 0.999999),
+      1000,
+    );
+    assert.equal(
+      nextPause(1000, 1, () => 0.999999),
+      2000,
+    );
+    assert.equal(
+      nextPause(1000, 3, () => 0.999999),
+      8000,
+    );
+    assert.equal(
+      nextPause(1000, 20, () => 0.999999),
+      30000,
+    );
+    assert.equal(
+      nextPause(1000, 20, () => 0),
+      15000,
+    );
   });
 });

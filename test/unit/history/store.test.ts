@@ -44,7 +44,10 @@ describe('history store', () => {
   it('keys history by account/region/stack and refuses names that could escape the folder', async () => {
     const s = await store();
     assert.match(s.stack(KEY).dir, /stacks\/123456789012\/eu-west-1\/orders-dev$/);
-    assert.throws(() => s.stack({ ...KEY, stackName: '../../etc' }), (e) => DeployGuardError.is(e, 'ConfigInvalid'));
+    assert.throws(
+      () => s.stack({ ...KEY, stackName: '../../etc' }),
+      (e) => DeployGuardError.is(e, 'ConfigInvalid'),
+    );
   });
 
   it('writes atomically, lists newest first, finds the current stable record', async () => {
@@ -54,10 +57,16 @@ describe('history store', () => {
     await h.write(record(ids[1]!, 'stable'));
     await h.write(record(ids[2]!, 'failed'));
     const { records } = await h.list();
-    assert.deepEqual(records.map((r) => r.id), [ids[2], ids[1], ids[0]]);
+    assert.deepEqual(
+      records.map((r) => r.id),
+      [ids[2], ids[1], ids[0]],
+    );
     assert.equal((await h.currentStable())?.id, ids[1]);
     const files = await readdir(join(h.dir, 'records'));
-    assert.ok(files.every((f) => f.endsWith('.json')), 'no temp files left behind');
+    assert.ok(
+      files.every((f) => f.endsWith('.json')),
+      'no temp files left behind',
+    );
   });
 
   it('sets a damaged record aside and reports it, keeping the others', async () => {
@@ -67,7 +76,10 @@ describe('history store', () => {
     const bad = newDeploymentId(2_000);
     await writeFile(join(h.dir, 'records', `${bad}.json`), '{"schemaVersion":1,"id":"tor');
     const { records, damaged } = await h.list();
-    assert.deepEqual(records.map((r) => r.id), [good]);
+    assert.deepEqual(
+      records.map((r) => r.id),
+      [good],
+    );
     assert.equal(damaged.length, 1);
     assert.match(damaged[0]!.problem, /not valid JSON/);
     assert.equal(await readFile(damaged[0]!.movedTo!, 'utf8'), '{"schemaVersion":1,"id":"tor', 'kept byte for byte');
@@ -94,7 +106,10 @@ describe('history store', () => {
     await h.journal.append({ deploymentId: 'b', phase: 'finished' });
     await appendFile(h.journal.path, '{"schemaVersion":1,"deploymentId":"c","pha');
     const { open, damaged } = await h.journal.openOperations();
-    assert.deepEqual(open.map((e) => [e.deploymentId, e.phase, e.stackId, e.clientRequestToken]), [['a', 'executing', 'arn:stack/a', 'tok-a']]);
+    assert.deepEqual(
+      open.map((e) => [e.deploymentId, e.phase, e.stackId, e.clientRequestToken]),
+      [['a', 'executing', 'arn:stack/a', 'tok-a']],
+    );
     assert.equal(damaged.length, 1);
     assert.match(await readFile(damaged[0]!.movedTo!, 'utf8'), /"deploymentId":"c","pha/);
     await h.journal.compact();
@@ -125,14 +140,33 @@ describe('stack lock', () => {
     const deadPid = child.pid!;
     await new Promise((r) => child.on('exit', r));
     await mkdir(h.dir, { recursive: true });
-    await writeFile(h.lockPath, JSON.stringify({ pid: deadPid, host: hostname(), deploymentId: 'old', holder: 'crashed', acquiredAt: new Date().toISOString(), heartbeatAt: new Date().toISOString(), token: 't' }));
+    await writeFile(
+      h.lockPath,
+      JSON.stringify({
+        pid: deadPid,
+        host: hostname(),
+        deploymentId: 'old',
+        holder: 'crashed',
+        acquiredAt: new Date().toISOString(),
+        heartbeatAt: new Date().toISOString(),
+        token: 't',
+      }),
+    );
     const lock = await h.acquireLock({ deploymentId: 'new', holder: 'cli' });
     assert.equal(lock.tookOverFrom?.deploymentId, 'old');
     await lock.release();
   });
 
   it('a silent holder on another host is stale only after its heartbeat stops', async () => {
-    const fresh = { pid: 1, host: 'other-host', deploymentId: 'x', holder: 'h', acquiredAt: '', heartbeatAt: new Date().toISOString(), token: 't' };
+    const fresh = {
+      pid: 1,
+      host: 'other-host',
+      deploymentId: 'x',
+      holder: 'h',
+      acquiredAt: '',
+      heartbeatAt: new Date().toISOString(),
+      token: 't',
+    };
     assert.equal(isStale(fresh, 30_000), false);
     assert.equal(isStale({ ...fresh, heartbeatAt: new Date(Date.now() - 60_000).toISOString() }, 30_000), true);
   });
@@ -152,8 +186,21 @@ describe('stack lock', () => {
   it('only one of many concurrent takeovers of a stale lock wins', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'dg-lock-'));
     const path = join(dir, 'lock.json');
-    await writeFile(path, JSON.stringify({ pid: 1, host: 'gone', deploymentId: 'old', holder: 'h', acquiredAt: '', heartbeatAt: '2000-01-01T00:00:00.000Z', token: 't' }));
-    const results = await Promise.allSettled(Array.from({ length: 8 }, (_, i) => acquireStackLock(path, { deploymentId: `d${i}`, holder: 'h', staleMs: 1000 })));
+    await writeFile(
+      path,
+      JSON.stringify({
+        pid: 1,
+        host: 'gone',
+        deploymentId: 'old',
+        holder: 'h',
+        acquiredAt: '',
+        heartbeatAt: '2000-01-01T00:00:00.000Z',
+        token: 't',
+      }),
+    );
+    const results = await Promise.allSettled(
+      Array.from({ length: 8 }, (_, i) => acquireStackLock(path, { deploymentId: `d${i}`, holder: 'h', staleMs: 1000 })),
+    );
     const won = results.filter((r) => r.status === 'fulfilled');
     assert.equal(won.length, 1);
     for (const r of results) if (r.status === 'rejected') assert.ok(DeployGuardError.is(r.reason, 'LockHeld'));

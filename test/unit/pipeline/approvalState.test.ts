@@ -23,9 +23,17 @@ describe('pipeline run approval (globalState, keyed by repo and hash)', () => {
     const v2 = fp({ 'deployguard.yaml': 'a', 'scripts/deploy.sh': 'CHANGED', 'scripts/new.sh': 'c' });
     const decision = decideApproval(stored, v2);
     assert.deepEqual(decision, { kind: 'changed', changed: ['scripts/deploy.sh'], added: ['scripts/new.sh'], removed: [] });
-    assert.equal(describeChange(decision as Extract<typeof decision, { kind: 'changed' }>), 'changed: scripts/deploy.sh; now also runs: scripts/new.sh');
+    assert.equal(
+      describeChange(decision as Extract<typeof decision, { kind: 'changed' }>),
+      'changed: scripts/deploy.sh; now also runs: scripts/new.sh',
+    );
     const v3 = fp({ 'deployguard.yaml': 'z' });
-    assert.deepEqual(decideApproval(stored, v3), { kind: 'changed', changed: ['deployguard.yaml'], added: [], removed: ['scripts/deploy.sh'] });
+    assert.deepEqual(decideApproval(stored, v3), {
+      kind: 'changed',
+      changed: ['deployguard.yaml'],
+      added: [],
+      removed: ['scripts/deploy.sh'],
+    });
   });
 
   it('treats a damaged stored value as never approved', () => {

@@ -42,12 +42,8 @@ const CORPUS: Record<string, string[]> = {
   'variable-not-allowed.yaml': ['8:19 stack.template: variables are not allowed here (${env.name})'],
   'missing-template.yaml': ['8:13 template "infra/missing.yaml" does not exist (looked for <repo>/infra/missing.yaml)'],
   'template-outside-dotdot.yaml': ['8:13 template "../outside.yaml" resolves outside the repository: keep it inside <repo>'],
-  'template-outside-symlink.yaml': [
-    '8:13 template "infra/escape.yaml" is a symlink that resolves outside the repository (to <outside>)',
-  ],
-  'template-absolute.yaml': [
-    '8:13 template must be a path relative to the repository root, not an absolute path ("/etc/hostname")',
-  ],
+  'template-outside-symlink.yaml': ['8:13 template "infra/escape.yaml" is a symlink that resolves outside the repository (to <outside>)'],
+  'template-absolute.yaml': ['8:13 template must be a path relative to the repository root, not an absolute path ("/etc/hostname")'],
   'cwd-outside.yaml': ['6:10 steps[0].cwd "../elsewhere" resolves outside the repository: keep it inside <repo>'],
   'missing-region.yaml': ['10:3 missing required key "region" in environment "dev" (e.g. region: eu-west-1)'],
   'bad-region.yaml': ['11:13 environments.dev.region: "Europe" is not valid: an AWS region looks like eu-west-1 or us-east-2'],
@@ -136,7 +132,9 @@ describe('deployguard.yaml bad-file corpus (exact line:column and message)', () 
   });
 
   it('refuses a custom tag on a mapping, and finds duplicate keys at any depth', async () => {
-    const tagged = await problemsOf('version: 1\nname: x\nstack: !Ref { name: a, template: infra/template.yaml }\nenvironments: { dev: { region: eu-west-1 } }\n');
+    const tagged = await problemsOf(
+      'version: 1\nname: x\nstack: !Ref { name: a, template: infra/template.yaml }\nenvironments: { dev: { region: eu-west-1 } }\n',
+    );
     assert.deepEqual(tagged.lines, ['3:8 custom YAML tags are not allowed (!Ref): write plain values']);
     const nested = await problemsOf(
       'version: 1\nname: x\nstack: { name: a, template: infra/template.yaml }\nenvironments:\n  dev:\n    region: eu-west-1\n    region: eu-west-2\n',

@@ -2,7 +2,14 @@ import assert from 'node:assert/strict';
 import { appendFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { loadPipeline, pipelineFingerprint, referencedScripts, starterPipeline, stackSafeName, validatePipelineText } from '../../../src/core/pipeline';
+import {
+  loadPipeline,
+  pipelineFingerprint,
+  referencedScripts,
+  starterPipeline,
+  stackSafeName,
+  validatePipelineText,
+} from '../../../src/core/pipeline';
 import { makeFixtureRepo } from './fixtureRepo';
 
 describe('pipeline fingerprint (approval key)', () => {
@@ -25,7 +32,10 @@ describe('pipeline fingerprint (approval key)', () => {
     ];
     assert.deepEqual(referencedScripts(repo.root, { steps }), ['app/index.js', 'scripts/package.sh']);
     const fp = await fingerprint();
-    assert.deepEqual(fp.files.map((f) => f.path), ['deployguard.yaml', 'scripts/package.sh']);
+    assert.deepEqual(
+      fp.files.map((f) => f.path),
+      ['deployguard.yaml', 'scripts/package.sh'],
+    );
     assert.match(fp.files[1]!.text!, /echo packaging/);
   });
 

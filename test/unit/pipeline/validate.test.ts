@@ -101,7 +101,10 @@ environments: { dev: { region: eu-west-1 } }
     writeFileSync(join(repo.root, 'infra', 'big.yaml'), `# ${'x'.repeat(60_000)}\nResources: {}\n`);
     const text = `version: 1\nname: svc\nstack: { name: svc, template: infra/big.yaml }\nenvironments: { dev: { region: eu-west-1 } }\n`;
     const result = validatePipelineText(text, { file: join(repo.root, 'deployguard.yaml'), repoRoot: repo.root });
-    assert.deepEqual(result.problems.map((p) => p.code), ['template-too-large']);
+    assert.deepEqual(
+      result.problems.map((p) => p.code),
+      ['template-too-large'],
+    );
     assert.match(result.problems[0]!.message, /60,017 bytes.*templateBucket/);
     const withBucket = text.replace('infra/big.yaml', 'infra/big.yaml, templateBucket: my-artifacts');
     assert.ok(validatePipelineText(withBucket, { file: 'f', repoRoot: repo.root }).config);
@@ -128,12 +131,19 @@ describe('did you mean', () => {
 });
 
 describe('stack name variables', () => {
-  const base = (name: string) => `version: 1\nname: s\nstack: { name: "${name}", template: t.yaml }\nenvironments: { dev: { region: eu-west-1 } }\n`;
+  const base = (name: string) =>
+    `version: 1\nname: s\nstack: { name: "${name}", template: t.yaml }\nenvironments: { dev: { region: eu-west-1 } }\n`;
   it('refuses ${deployment.id} and warns about per-commit stacks', () => {
     const byId = validatePipelineText(base('s-${deployment.id}'), { file: '/r/deployguard.yaml' });
-    assert.deepEqual(byId.problems.map((p) => [p.line, p.column, p.severity, p.code]), [[3, 16, 'error', 'bad-stack-name']]);
+    assert.deepEqual(
+      byId.problems.map((p) => [p.line, p.column, p.severity, p.code]),
+      [[3, 16, 'error', 'bad-stack-name']],
+    );
     const bySha = validatePipelineText(base('s-${git.shortSha}'), { file: '/r/deployguard.yaml' });
-    assert.deepEqual(bySha.problems.map((p) => [p.severity, p.code]), [['warning', 'stack-per-commit']]);
+    assert.deepEqual(
+      bySha.problems.map((p) => [p.severity, p.code]),
+      [['warning', 'stack-per-commit']],
+    );
     assert.ok(bySha.config);
   });
 });

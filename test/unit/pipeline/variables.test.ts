@@ -28,13 +28,18 @@ describe('variables', () => {
   it('throws ConfigInvalid naming the variable when it has no value', () => {
     assert.throws(
       () => resolveVariables('x-${env:MISSING}', ctx, 'stack.name'),
-      (err) => DeployGuardError.is(err, 'ConfigInvalid') && /\$\{env:MISSING\} in stack\.name: environment variable MISSING is not set/.test(err.message),
+      (err) =>
+        DeployGuardError.is(err, 'ConfigInvalid') &&
+        /\$\{env:MISSING\} in stack\.name: environment variable MISSING is not set/.test(err.message),
     );
     assert.throws(
       () => resolveVariables('${git.sha}', { envName: 'dev', processEnv: {} }),
       (err) => DeployGuardError.is(err, 'ConfigInvalid') && /not a git repository/.test(err.message),
     );
-    assert.throws(() => resolveVariables('${nope}', ctx), (err) => DeployGuardError.is(err, 'ConfigInvalid'));
+    assert.throws(
+      () => resolveVariables('${nope}', ctx),
+      (err) => DeployGuardError.is(err, 'ConfigInvalid'),
+    );
   });
 
   it('turns variables in bash into environment references, never values', () => {

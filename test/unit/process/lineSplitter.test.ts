@@ -29,14 +29,18 @@ describe('LineSplitter', () => {
     assert.deepEqual(lines, [`${'x'.repeat(30)}${'y'.repeat(10)}${cutMarker(20)}`, 'next']);
   });
 
-  it('hands on a chunk\'s lines together, exactly as it would one by one, however the bytes are cut', () => {
+  it("hands on a chunk's lines together, exactly as it would one by one, however the bytes are cut", () => {
     const text = 'héllo €\r\n\nplain\r\r\n' + 'x'.repeat(50) + '\nshort\n\x1b[31mred\x1b[0m\nlast\r';
     const bytes = Buffer.from(text);
     for (const size of [1, 2, 3, 7, 16, 64, bytes.length]) {
       const single: string[] = [];
       const batches: string[][] = [];
       const a = new LineSplitter((l) => single.push(l), 40);
-      const b = new LineSplitter(() => assert.fail('per-line callback used'), 40, (lines) => batches.push(lines));
+      const b = new LineSplitter(
+        () => assert.fail('per-line callback used'),
+        40,
+        (lines) => batches.push(lines),
+      );
       for (let at = 0; at < bytes.length; at += size) {
         a.push(bytes.subarray(at, at + size));
         b.push(bytes.subarray(at, at + size));
@@ -47,10 +51,13 @@ describe('LineSplitter', () => {
       assert.ok(batches.every((batch) => batch.length > 0));
     }
     const one: string[][] = [];
-    const whole = new LineSplitter(() => undefined, 40, (lines) => one.push(lines));
+    const whole = new LineSplitter(
+      () => undefined,
+      40,
+      (lines) => one.push(lines),
+    );
     whole.push(bytes);
     whole.end();
     assert.equal(one.length, 2, 'one batch for the chunk, one for the unterminated last line');
   });
 });
-

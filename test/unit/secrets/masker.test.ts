@@ -72,4 +72,3 @@ describe('createMasker', () => {
     assert.equal(maskLines(masker, clean).lines, clean);
   });
 });
-

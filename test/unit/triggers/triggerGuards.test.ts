@@ -24,13 +24,17 @@ describe('trigger guards (runtime backstop of the validator)', () => {
     it(`refuses save ${label}, with a clear ConfigInvalid error`, () => {
       assert.throws(
         () => assertSaveTriggerAllowed(env),
-        (err) => DeployGuardError.is(err, 'ConfigInvalid') && err.message.includes(env.name) && /deploy on save/.test(err.message) && !!err.hint,
+        (err) =>
+          DeployGuardError.is(err, 'ConfigInvalid') && err.message.includes(env.name) && /deploy on save/.test(err.message) && !!err.hint,
       );
     });
   }
 
   it('needs a branch to deploy on push', () => {
     assert.equal(assertPushTriggerConfigured({ ...base, branch: 'main', deployOn: ['push'] }), 'main');
-    assert.throws(() => assertPushTriggerConfigured({ ...base, deployOn: ['push'] }), (e) => DeployGuardError.is(e, 'ConfigInvalid'));
+    assert.throws(
+      () => assertPushTriggerConfigured({ ...base, deployOn: ['push'] }),
+      (e) => DeployGuardError.is(e, 'ConfigInvalid'),
+    );
   });
 });

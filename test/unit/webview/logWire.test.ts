@@ -61,7 +61,14 @@ describe('log lines on the wire: one UTF-8 byte array per message', () => {
   it('snapshots and deltas carry the newest lines of the model, packed, and say where the window starts', () => {
     const model = new RunModel({ deploymentId: 'd', live: true });
     const lines = Array.from({ length: 6000 }, (_, k) => (k % 10 === 0 ? `\x1b[32m✔\x1b[0m line ${k}` : `line ${k}`));
-    model.apply({ type: 'log', deploymentId: 'd', at: new Date().toISOString(), stream: 'stdout', stepIndex: 0, lines: lines.slice(0, 1000) });
+    model.apply({
+      type: 'log',
+      deploymentId: 'd',
+      at: new Date().toISOString(),
+      stream: 'stdout',
+      stepIndex: 0,
+      lines: lines.slice(0, 1000),
+    });
     const snap = model.snapshot();
     model.markSent();
     const wired = wireSnapshot(snap, model.logStart);
@@ -97,7 +104,10 @@ describe('log lines on the wire: one UTF-8 byte array per message', () => {
     const start = model.logStart;
     assert.equal(start, n - LOG_WINDOW_LINES);
     const texts = (from: number, to: number) => model.logRange(from, to).flatMap((c) => c.lines);
-    assert.deepEqual(texts(start + 700, start + 1600), Array.from({ length: 900 }, (_, k) => `line ${start + 700 + k}`));
+    assert.deepEqual(
+      texts(start + 700, start + 1600),
+      Array.from({ length: 900 }, (_, k) => `line ${start + 700 + k}`),
+    );
     assert.deepEqual(texts(start - 50, start + 2), [`line ${start}`, `line ${start + 1}`], 'nothing before the window');
     assert.deepEqual(texts(n - 1, n + 100), [`line ${n - 1}`], 'nothing after the end');
     assert.deepEqual(texts(0, 10), []);

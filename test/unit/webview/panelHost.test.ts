@@ -22,7 +22,10 @@ describe('run panel HTML', () => {
 
   it('has a strict CSP: nothing by default, scripts only by nonce, styles only from the webview origin', () => {
     const csp = /<meta http-equiv="Content-Security-Policy" content="([^"]+)">/.exec(html)?.[1]?.replaceAll('&#39;', "'");
-    assert.equal(csp, `default-src 'none'; script-src 'nonce-abc123=='; style-src ${CSP_SOURCE}; font-src ${CSP_SOURCE}; img-src ${CSP_SOURCE}`);
+    assert.equal(
+      csp,
+      `default-src 'none'; script-src 'nonce-abc123=='; style-src ${CSP_SOURCE}; font-src ${CSP_SOURCE}; img-src ${CSP_SOURCE}`,
+    );
     assert.ok(!html.includes('unsafe-inline') && !html.includes('unsafe-eval'));
   });
 
@@ -164,13 +167,20 @@ describe('reading a finished run back', () => {
   it('reads health facts from a record defensively', () => {
     const health = healthFromExtra({
       health: {
-        alarms: [{ name: 'a', state: 'ALARM', changedAt: '2026-11-26T22:40:00Z' }, { name: 7, state: 'OK' }, { name: 'b', state: 'WEIRD' }],
+        alarms: [
+          { name: 'a', state: 'ALARM', changedAt: '2026-11-26T22:40:00Z' },
+          { name: 7, state: 'OK' },
+          { name: 'b', state: 'WEIRD' },
+        ],
         verdict: { kind: 'unhealthy', alarm: 'a', reason: 'Threshold Crossed' },
         rollback: { phase: 'succeeded', targetDeploymentId: 'v1' },
         bakeEndsAt: 5,
       },
     })!;
-    assert.deepEqual(health.alarms.map((a) => a.name), ['a']);
+    assert.deepEqual(
+      health.alarms.map((a) => a.name),
+      ['a'],
+    );
     assert.equal(health.alarms[0]!.changedAt, Date.parse('2026-11-26T22:40:00Z'));
     assert.equal(health.verdict?.kind, 'unhealthy');
     assert.equal(health.rollback?.phase, 'succeeded');

@@ -16,17 +16,36 @@ describe('webview → host messages are validated as untrusted input', () => {
 
   it('rejects anything else', () => {
     const bad: unknown[] = [
-      null, undefined, 'ready', 42, [], ['ready'],
-      {}, { type: 'READY' }, { type: 'runCommand', command: 'workbench.action.terminal.new' },
+      null,
+      undefined,
+      'ready',
+      42,
+      [],
+      ['ready'],
+      {},
+      { type: 'READY' },
+      { type: 'runCommand', command: 'workbench.action.terminal.new' },
       { type: 'cancel', deploymentId: 'someone-elses-run' }, // a panel acts only on its own run
-      { type: 'openAlarm' }, { type: 'openAlarm', alarm: '' }, { type: 'openAlarm', alarm: 7 },
-      { type: 'openAlarm', alarm: 'x'.repeat(256) }, { type: 'openAlarm', alarm: 'a\nb' },
+      { type: 'openAlarm' },
+      { type: 'openAlarm', alarm: '' },
+      { type: 'openAlarm', alarm: 7 },
+      { type: 'openAlarm', alarm: 'x'.repeat(256) },
+      { type: 'openAlarm', alarm: 'a\nb' },
       { type: 'openAlarm', alarm: 'a', extra: true },
-      { type: 'applied' }, { type: 'applied', rev: -1 }, { type: 'applied', rev: 1.5 }, { type: 'applied', rev: '3' },
-      { type: 'applied', rev: Number.MAX_VALUE }, { type: 'applied', rev: 1, extra: true },
-      { type: 'fetchLog', from: 5, to: 5 }, { type: 'fetchLog', from: 6, to: 5 }, { type: 'fetchLog', from: -1, to: 5 },
-      { type: 'fetchLog', from: 0, to: 20_001 }, { type: 'fetchLog', from: 0.5, to: 5 }, { type: 'fetchLog', from: '0', to: 5 },
-      { type: 'fetchLog', from: 0 }, { type: 'fetchLog', from: 0, to: 5, deploymentId: 'x' },
+      { type: 'applied' },
+      { type: 'applied', rev: -1 },
+      { type: 'applied', rev: 1.5 },
+      { type: 'applied', rev: '3' },
+      { type: 'applied', rev: Number.MAX_VALUE },
+      { type: 'applied', rev: 1, extra: true },
+      { type: 'fetchLog', from: 5, to: 5 },
+      { type: 'fetchLog', from: 6, to: 5 },
+      { type: 'fetchLog', from: -1, to: 5 },
+      { type: 'fetchLog', from: 0, to: 20_001 },
+      { type: 'fetchLog', from: 0.5, to: 5 },
+      { type: 'fetchLog', from: '0', to: 5 },
+      { type: 'fetchLog', from: 0 },
+      { type: 'fetchLog', from: 0, to: 5, deploymentId: 'x' },
       Object.create({ type: 'ready' }),
     ];
     for (const value of bad) assert.equal(isWebviewMessage(value), false, JSON.stringify(value));
@@ -34,7 +53,10 @@ describe('webview → host messages are validated as untrusted input', () => {
 
   it('reads persisted panel state defensively', () => {
     assert.deepEqual(readPanelUiState({ deploymentId: '20261126T223000123Z-ab12cd', follow: false, filter: 'err' }), {
-      deploymentId: '20261126T223000123Z-ab12cd', follow: false, filter: 'err', tab: undefined,
+      deploymentId: '20261126T223000123Z-ab12cd',
+      follow: false,
+      filter: 'err',
+      tab: undefined,
     });
     assert.equal(readPanelUiState({ deploymentId: '../../etc/passwd' }), undefined);
     assert.equal(readPanelUiState({ deploymentId: 5 }), undefined);

@@ -34,12 +34,36 @@ describe('run panel state: a reducer over engine events', () => {
     model.apply({ type: 'deployment-status', deploymentId: ID, at: at(), status: 'running-steps' });
     model.apply({ type: 'step-started', deploymentId: ID, at: at(), index: 0, name: 'Install' });
     model.apply({ type: 'log', deploymentId: ID, at: at(), stream: 'stdout', stepIndex: 0, lines: ['one', '\x1b[31mtwo\x1b[0m'] });
-    model.apply({ type: 'step-finished', deploymentId: ID, at: at(), index: 0, name: 'Install', status: 'succeeded', exitCode: 0, durationMs: 2000 });
     model.apply({
-      type: 'change-set-planned', deploymentId: ID, at: at(), changeSetName: 'cs', changeSetType: 'UPDATE', empty: false,
+      type: 'step-finished',
+      deploymentId: ID,
+      at: at(),
+      index: 0,
+      name: 'Install',
+      status: 'succeeded',
+      exitCode: 0,
+      durationMs: 2000,
+    });
+    model.apply({
+      type: 'change-set-planned',
+      deploymentId: ID,
+      at: at(),
+      changeSetName: 'cs',
+      changeSetType: 'UPDATE',
+      empty: false,
       changes: [{ action: 'Modify', logicalId: 'Fn', resourceType: 'AWS::Lambda::Function', replacement: 'True' }],
     });
-    const ev = { type: 'stack-event', deploymentId: ID, at: at(), eventId: 'e1', timestamp: '2026-11-26T22:31:00Z', logicalId: 'Fn', resourceType: 'AWS::Lambda::Function', status: 'UPDATE_FAILED', reason: 'boom' } as const;
+    const ev = {
+      type: 'stack-event',
+      deploymentId: ID,
+      at: at(),
+      eventId: 'e1',
+      timestamp: '2026-11-26T22:31:00Z',
+      logicalId: 'Fn',
+      resourceType: 'AWS::Lambda::Function',
+      status: 'UPDATE_FAILED',
+      reason: 'boom',
+    } as const;
     model.apply(ev);
     model.apply(ev); // the poller saw it twice
     model.apply({ type: 'deployment-status', deploymentId: 'someone-else', at: at(), status: 'failed' });
@@ -49,9 +73,15 @@ describe('run panel state: a reducer over engine events', () => {
     assert.equal(snap.header.stack, 'orders-prod');
     assert.equal(snap.header.commit?.sha, 'a1b2c3d4e5f6');
     assert.equal(snap.header.status, 'running-steps');
-    assert.deepEqual(snap.steps.map((s) => s.status), ['succeeded', 'pending']);
+    assert.deepEqual(
+      snap.steps.map((s) => s.status),
+      ['succeeded', 'pending'],
+    );
     assert.equal(snap.steps[0]!.finishedAt! - snap.steps[0]!.startedAt!, 2000);
-    assert.deepEqual(flat(snap.log.chunks).map((l) => l[1]), ['one', '\x1b[31mtwo\x1b[0m']);
+    assert.deepEqual(
+      flat(snap.log.chunks).map((l) => l[1]),
+      ['one', '\x1b[31mtwo\x1b[0m'],
+    );
     assert.equal(flat(snap.log.chunks)[1]![3], 0);
     assert.equal(snap.events.length, 1);
     assert.equal(snap.events[0]!.failed, true);
@@ -63,7 +93,13 @@ describe('run panel state: a reducer over engine events', () => {
     const model = new RunModel({ deploymentId: ID, live: true });
     model.apply(started());
     model.apply({ type: 'deployment-status', deploymentId: ID, at: at(), status: 'running-steps' });
-    model.apply({ type: 'log', deploymentId: ID, at: at(), stream: 'stdout', lines: ['Deploy succeeded', 'status: stable', 'rolled-back'] });
+    model.apply({
+      type: 'log',
+      deploymentId: ID,
+      at: at(),
+      stream: 'stdout',
+      lines: ['Deploy succeeded', 'status: stable', 'rolled-back'],
+    });
     assert.equal(model.snapshot().header.status, 'running-steps');
   });
 
@@ -76,11 +112,25 @@ describe('run panel state: a reducer over engine events', () => {
     model.apply({ type: 'log', deploymentId: ID, at: at(), stream: 'stderr', lines: ['a', 'b'] });
     assert.ok(model.rev > rev);
     const delta = model.takeDelta()!;
-    assert.deepEqual(flat(delta.appendLog!).map((l) => l.slice(0, 3)), [[0, 'a', 'stderr'], [1, 'b', 'stderr']]);
+    assert.deepEqual(
+      flat(delta.appendLog!).map((l) => l.slice(0, 3)),
+      [
+        [0, 'a', 'stderr'],
+        [1, 'b', 'stderr'],
+      ],
+    );
     assert.equal(delta.header, undefined);
     assert.equal(delta.steps, undefined);
     assert.equal(model.takeDelta(), undefined);
-    model.apply({ type: 'deployment-finished', deploymentId: ID, at: at(), status: 'failed', reason: 'step Test failed', exitCode: 1, durationMs: 5 });
+    model.apply({
+      type: 'deployment-finished',
+      deploymentId: ID,
+      at: at(),
+      status: 'failed',
+      reason: 'step Test failed',
+      exitCode: 1,
+      durationMs: 5,
+    });
     const end = model.takeDelta()!;
     assert.equal(end.header?.status, 'failed');
     assert.equal(end.actions?.canCancel, false);
@@ -91,7 +141,13 @@ describe('run panel state: a reducer over engine events', () => {
     const total = LOG_WINDOW_LINES * 2 + 7;
     const chunk = Array.from({ length: 10_000 }, (_, k) => `line ${k}`);
     for (let sent = 0; sent < total; sent += chunk.length) {
-      model.apply({ type: 'log', deploymentId: ID, at: at(), stream: 'stdout', lines: chunk.slice(0, Math.min(chunk.length, total - sent)) });
+      model.apply({
+        type: 'log',
+        deploymentId: ID,
+        at: at(),
+        stream: 'stdout',
+        lines: chunk.slice(0, Math.min(chunk.length, total - sent)),
+      });
     }
     const snap = model.snapshot();
     assert.equal(snap.log.total, total);
@@ -112,12 +168,23 @@ describe('run panel state: a reducer over engine events', () => {
     model.apply({ type: 'deployment-finished', deploymentId: ID, at: at(), status: 'cancelled', exitCode: 1, durationMs: 10 });
     assert.equal(model.snapshot().steps[1]!.status, 'cancelled');
 
-    model.applyHealth({ type: 'watch-started', at: 1, endsAt: 600_001, alarms: [{ name: 'orders-5xx', state: 'OK' }, { name: 'orders-p99', state: 'INSUFFICIENT_DATA' }] });
+    model.applyHealth({
+      type: 'watch-started',
+      at: 1,
+      endsAt: 600_001,
+      alarms: [
+        { name: 'orders-5xx', state: 'OK' },
+        { name: 'orders-p99', state: 'INSUFFICIENT_DATA' },
+      ],
+    });
     model.applyHealth({ type: 'alarm-changed', alarm: { name: 'orders-5xx', state: 'ALARM', changedAt: 5 } });
     model.applyHealth({ type: 'verdict', verdict: { kind: 'unhealthy', alarm: 'orders-5xx', reason: 'Threshold Crossed' } });
     model.applyHealth({ type: 'rollback', rollback: { phase: 'succeeded', targetDeploymentId: 'v1', targetCommit: '0f0f0f0' } });
     const health = model.snapshot().health!;
-    assert.deepEqual(health.alarms.map((a) => `${a.name}:${a.state}`), ['orders-5xx:ALARM', 'orders-p99:INSUFFICIENT_DATA']);
+    assert.deepEqual(
+      health.alarms.map((a) => `${a.name}:${a.state}`),
+      ['orders-5xx:ALARM', 'orders-p99:INSUFFICIENT_DATA'],
+    );
     assert.equal(health.bakeEndsAt, 600_001);
     assert.equal(health.verdict?.kind, 'unhealthy');
     assert.equal(health.rollback?.targetCommit, '0f0f0f0');
@@ -126,23 +193,79 @@ describe('run panel state: a reducer over engine events', () => {
   it('maps the health engine events: alarms checked, watch, alarm changes, verdict, rollback', () => {
     const model = new RunModel({ deploymentId: ID, live: true });
     model.apply(started());
-    model.apply({ type: 'alarms-checked', deploymentId: ID, at: at(), alarms: [{ name: 'a', state: 'OK' }, { name: 'b', state: 'ALARM' }], alreadyInAlarm: ['b'], rollbackTriggers: ['a', 'b'], rollbackTriggersWhy: 'all fit' });
-    model.apply({ type: 'watch-started', deploymentId: ID, at: at(), alarms: ['a', 'b', 'c'], bakeMs: 60_000, pollSeconds: 1, deadline: '2026-11-26T23:00:00.000Z', rollback: 'auto', resumed: false });
+    model.apply({
+      type: 'alarms-checked',
+      deploymentId: ID,
+      at: at(),
+      alarms: [
+        { name: 'a', state: 'OK' },
+        { name: 'b', state: 'ALARM' },
+      ],
+      alreadyInAlarm: ['b'],
+      rollbackTriggers: ['a', 'b'],
+      rollbackTriggersWhy: 'all fit',
+    });
+    model.apply({
+      type: 'watch-started',
+      deploymentId: ID,
+      at: at(),
+      alarms: ['a', 'b', 'c'],
+      bakeMs: 60_000,
+      pollSeconds: 1,
+      deadline: '2026-11-26T23:00:00.000Z',
+      rollback: 'auto',
+      resumed: false,
+    });
     let health = model.snapshot().health!;
-    assert.deepEqual(health.alarms.map((x) => `${x.name}:${x.state}:${x.preExisting ?? false}`), ['a:OK:false', 'b:ALARM:true', 'c:UNREAD:false']);
+    assert.deepEqual(
+      health.alarms.map((x) => `${x.name}:${x.state}:${x.preExisting ?? false}`),
+      ['a:OK:false', 'b:ALARM:true', 'c:UNREAD:false'],
+    );
     assert.equal(health.bakeEndsAt, Date.parse('2026-11-26T23:00:00.000Z'));
     assert.equal(health.policy, 'auto');
     assert.deepEqual(health.rollbackTriggers, ['a', 'b']);
-    model.apply({ type: 'alarm-changed', deploymentId: ID, at: at(), alarm: 'a', from: 'OK', to: 'ALARM', changedAt: '2026-11-26T22:59:00.000Z', source: 'poll', reason: 'Threshold Crossed' });
-    model.apply({ type: 'watch-verdict', deploymentId: ID, at: at(), verdict: 'unhealthy', alarm: 'a', reason: 'a went into ALARM', polls: 4 });
-    model.apply({ type: 'rollback-started', deploymentId: ID, at: at(), targetId: 'v1', targetCommit: 'c0ffee1234', rollbackDeploymentId: 'r1', clientRequestToken: 't', reason: 'a went into ALARM' });
+    model.apply({
+      type: 'alarm-changed',
+      deploymentId: ID,
+      at: at(),
+      alarm: 'a',
+      from: 'OK',
+      to: 'ALARM',
+      changedAt: '2026-11-26T22:59:00.000Z',
+      source: 'poll',
+      reason: 'Threshold Crossed',
+    });
+    model.apply({
+      type: 'watch-verdict',
+      deploymentId: ID,
+      at: at(),
+      verdict: 'unhealthy',
+      alarm: 'a',
+      reason: 'a went into ALARM',
+      polls: 4,
+    });
+    model.apply({
+      type: 'rollback-started',
+      deploymentId: ID,
+      at: at(),
+      targetId: 'v1',
+      targetCommit: 'c0ffee1234',
+      rollbackDeploymentId: 'r1',
+      clientRequestToken: 't',
+      reason: 'a went into ALARM',
+    });
     model.apply({ type: 'rollback-finished', deploymentId: ID, at: at(), outcome: 'rolled-back', reason: 'v1 is back' });
     health = model.snapshot().health!;
     assert.equal(health.alarms.find((x) => x.name === 'a')!.state, 'ALARM');
     assert.equal(health.alarms.find((x) => x.name === 'a')!.changedAt, Date.parse('2026-11-26T22:59:00.000Z'));
     assert.deepEqual(health.verdict && { kind: health.verdict.kind, alarm: health.verdict.alarm }, { kind: 'unhealthy', alarm: 'a' });
     assert.deepEqual(
-      health.rollback && { phase: health.rollback.phase, target: health.rollback.targetDeploymentId, commit: health.rollback.targetCommit, own: health.rollback.rollbackDeploymentId },
+      health.rollback && {
+        phase: health.rollback.phase,
+        target: health.rollback.targetDeploymentId,
+        commit: health.rollback.targetCommit,
+        own: health.rollback.rollbackDeploymentId,
+      },
       { phase: 'succeeded', target: 'v1', commit: 'c0ffee1234', own: 'r1' },
     );
     assert.deepEqual(model.alarmNames, ['a', 'b', 'c']);
