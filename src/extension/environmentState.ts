@@ -3,6 +3,7 @@
  * in this window (engine events) if there is one, otherwise from its history on disk. Pure, so
  * the wording is unit-tested without VS Code.
  */
+import { blamedAlarm } from '../core/health/recordedHealth';
 import type { DeploymentRecord } from '../core/history/record';
 import type { DeploymentStatus } from '../core/model';
 import { formatAge, formatCountdown, shortCommit, statusIcon, statusWords } from './format';
@@ -37,11 +38,6 @@ function stableWords(stable: DeploymentRecord | undefined, now: number): string 
   if (!stable) return '';
   const when = Date.parse(stable.finishedAt ?? stable.startedAt);
   return `stable ${shortCommit(stable.commit)} · ${formatAge(when, now)}`;
-}
-
-function alarmOf(record: DeploymentRecord): string | undefined {
-  const watch = record.extra?.['healthWatch'] as { verdict?: { alarm?: string } } | undefined;
-  return watch?.verdict?.alarm;
 }
 
 export function environmentState(live: LiveDeployment | undefined, records: readonly DeploymentRecord[], now: number): EnvironmentState {
@@ -97,7 +93,7 @@ export function environmentState(live: LiveDeployment | undefined, records: read
     };
   const finished = live && live.finished && live.id === newest.id ? live : undefined;
   const status = finished?.status ?? newest.status;
-  const alarm = finished?.alarm ?? alarmOf(newest);
+  const alarm = finished?.alarm ?? blamedAlarm(newest);
   const stackStatus = finished?.stackStatus ?? newest.stackStatus;
   const common = {
     ...base,

@@ -8,7 +8,7 @@ import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { AwsClients } from '../../src/core/aws/clients';
 import { DeployGuardError } from '../../src/core/errors';
 import { cloudWatchAlarmSource, type AlarmSource } from '../../src/core/health/alarmSource';
-import { watchAfterDeploy, type AfterDeployContext, type WatchCheckpoint } from '../../src/core/health/afterDeploy';
+import { watchAfterDeploy, type AfterDeployContext } from '../../src/core/health/afterDeploy';
 import { checkAlarmsBeforeDeploy } from '../../src/core/health/beforeDeploy';
 import type { HealthConfig } from '../../src/core/pipeline/types';
 import { systemClock } from '../../src/core/time';
@@ -96,7 +96,7 @@ describe('health watch against moto', () => {
     assert.equal(verdict?.type === 'watch-verdict' && verdict.verdict, 'healthy');
     // The checkpoint (deadline, baseline, verdict) is on the stored record.
     const stored = await history.get(rec.id);
-    const cp = stored?.extra?.healthWatch as WatchCheckpoint;
+    const cp = stored!.healthWatch!;
     assert.deepEqual(cp.alarms, ['orders-5xx', 'orders-latency']);
     assert.deepEqual(cp.baseline, { 'orders-5xx': 'OK', 'orders-latency': 'OK' });
     assert.equal(cp.verdict?.kind, 'healthy');
@@ -218,7 +218,7 @@ describe('health watch against moto', () => {
     assert.equal(historyCalls, 1, 'asked once, learned, stopped');
     assert.ok(reads >= 8, `kept polling every 100 ms (${reads} polls)`);
     assert.ok(log.events.some((e) => e.type === 'notice' && e.code === 'alarm-history-unavailable'));
-    const cp = (await history.get(rec.id))?.extra?.healthWatch as WatchCheckpoint;
+    const cp = (await history.get(rec.id))!.healthWatch!;
     assert.equal(cp.historySupported, false, 'remembered for a resumed watch');
   });
 
@@ -232,7 +232,7 @@ describe('health watch against moto', () => {
     const first = run(health({ alarms: ['orders-5xx', 'orders-old-fire'], bakeMs: 2000 }), { rec, signal: stop.signal });
     await assert.rejects(first, (err) => DeployGuardError.is(err, 'Cancelled') || (err as Error).name === 'AbortError');
     const history = await tempHistory('orders-dev');
-    const cp = rec.extra?.healthWatch as WatchCheckpoint;
+    const cp = rec.healthWatch!;
     assert.ok(cp && !cp.verdict, 'the checkpoint was written before the first poll');
     // Meanwhile the old fire is still burning and the baseline must still say so.
     const log = eventLog();

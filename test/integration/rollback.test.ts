@@ -34,7 +34,6 @@ import {
   watchStarted,
 } from '../support/healthFixtures';
 import { startMoto, type Moto } from '../support/moto';
-import { healthFromExtra } from '../../src/extension/runPanel/fromRecord';
 
 const STACK = 'orders-dev';
 
@@ -136,7 +135,7 @@ describe('automatic rollback through the deploy engine, on moto', () => {
 
     // What a finished run's panel reads back from the record: alarms with their last states,
     // the bake window, the verdict and what was restored — as the live panel showed them.
-    const health = healthFromExtra(stored.extra);
+    const health = stored.health;
     assert.ok(health, 'the record keeps the health watch');
     assert.equal(health.alarms.find((a) => a.name === 'orders-5xx')?.state, 'ALARM');
     assert.ok(health.alarms.find((a) => a.name === 'orders-5xx')?.changedAt, 'when it changed');
@@ -166,7 +165,7 @@ describe('automatic rollback through the deploy engine, on moto', () => {
     // watch noted the rollback on v2's record: v2 still "watching", checkpoint without the mark.
     const crashed = structuredClone(v2.record);
     crashed.status = 'watching';
-    const cp = crashed.extra!['healthWatch'] as { rollback?: unknown; verdict?: { kind: string } };
+    const cp = crashed.healthWatch!;
     assert.equal(cp.verdict?.kind, 'unhealthy');
     delete cp.rollback;
     let rollbackCalls = 0;

@@ -19,7 +19,7 @@ import { runDeployment, type DeploymentOutcome, type EngineContext } from '../..
 import type { EngineEvent, EngineEventSink } from '../../src/core/events';
 import { HistoryStore, type StackHistory } from '../../src/core/history/store';
 import { newDeploymentId } from '../../src/core/history/paths';
-import type { DeploymentRecord, ParameterRecord } from '../../src/core/history/record';
+import { HISTORY_SCHEMA_VERSION, type DeploymentRecord, type ParameterRecord } from '../../src/core/history/record';
 import type { Logger } from '../../src/core/logger';
 import type { EnvironmentConfig, HealthConfig, PipelineConfig } from '../../src/core/pipeline/types';
 import type { ConfirmRollback } from '../../src/core/rollback/afterUnhealthy';
@@ -158,7 +158,7 @@ export function record(over: Partial<DeploymentRecord> & { body?: string; params
   const body = over.body ?? 'Resources: {}\n';
   const { body: _b, params, ...rest } = over;
   return {
-    schemaVersion: 1,
+    schemaVersion: HISTORY_SCHEMA_VERSION,
     id: newDeploymentId(),
     kind: 'deploy',
     environment: 'dev',

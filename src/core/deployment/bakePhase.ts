@@ -96,7 +96,7 @@ export async function afterStackOperation(
     ...(request.confirmRollback ? { confirmRollback: request.confirmRollback } : {}),
   });
   if (watch.outcome === 'no-watch') return run.finish('stable', `The stack is ${result.status}`);
-  if (watch.extra) record.extra = { ...(record.extra ?? {}), ...watch.extra };
+  if (watch.health) record.health = watch.health;
   run.setExitCode(watch.exitCode);
   return run.finish(watch.status, watch.reason);
 }

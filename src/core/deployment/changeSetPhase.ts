@@ -87,7 +87,7 @@ async function healthPreflight(
       ...(request.yes !== undefined ? { yes: request.yes } : {}),
       ...(request.confirmAlarmsFiring ? { confirmAlarmsFiring: request.confirmAlarmsFiring } : {}),
     });
-    if (preflight) record.extra = { ...(record.extra ?? {}), healthPreflight: preflight };
+    if (preflight) record.healthPreflight = preflight;
   }
   const triggers = [
     ...new Set([...(request.rollbackTriggers ?? []), ...(rollbackConfigurationFor(preflight)?.RollbackTriggers.map((t) => t.Arn) ?? [])]),

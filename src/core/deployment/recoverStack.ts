@@ -58,7 +58,7 @@ export async function recoverStack(ctx: EngineContext, request: RecoverRequest):
         status: 'queued',
         startedAt: new Date().toISOString(),
         steps: [],
-        extra: { recover: { resourcesToSkip: request.resourcesToSkip ?? [] } },
+        recover: { resourcesToSkip: request.resourcesToSkip ?? [] },
       };
       const run = new DeploymentRun(record, stackHistory, clients, ctx.pollers, ctx.emit, createMasker(), ctx.logger);
       await run.save();

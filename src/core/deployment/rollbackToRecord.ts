@@ -94,7 +94,7 @@ export async function rollbackToRecord(ctx: EngineContext, options: RollbackOpti
     reason: options.reason,
     startedAt: new Date().toISOString(),
     steps: [],
-    ...(options.rollbackOf ? { extra: { rollbackOf: options.rollbackOf } } : {}),
+    ...(options.rollbackOf ? { rollbackOf: options.rollbackOf } : {}),
   };
   const run = new DeploymentRun(record, stackHistory, clients, ctx.pollers, ctx.emit, createMasker(), ctx.logger);
   await run.save();

@@ -4,7 +4,7 @@
  * verdict to the rollback (src/core/rollback/afterUnhealthy.ts), or stop at `needs-attention`
  * when health could not be known.
  *
- * The watch's deadline and baseline are written to the record (`extra.healthWatch`, atomically)
+ * The watch's deadline and baseline are written to the record (`healthWatch`, atomically)
  * before the first poll, so a window reload or a killed CLI resumes the same watch, with the same
  * deadline, instead of starting a new bake or forgetting the baseline. A started rollback is
  * noted there too, and the engine's rollback record (fixed token, written before its first AWS
@@ -24,7 +24,7 @@ import type { Clock } from '../time';
 import { cloudWatchAlarmSource, type AlarmSource } from './alarmSource';
 import type { HealthPreflight } from './beforeDeploy';
 import { resolveGuardedAlarms } from './resolve';
-import { AlarmStates, recordedHealth, recordedRollback, type RecordedRollback } from './recordedHealth';
+import { AlarmStates, recordedHealth, recordedRollback, type HealthSection, type RecordedRollback } from './recordedHealth';
 import type { AlarmState, FinalVerdict } from './types';
 import { watchAlarms } from './watcher';
 
@@ -48,7 +48,7 @@ export interface AfterDeployContext {
    */
   readonly rollbackTo: (target: DeploymentRecord, opts: { reason: string; automatic: boolean }) => Promise<DeploymentRecord>;
   /**
-   * The result of checkAlarmsBeforeDeploy (the baseline). Defaults to `record.extra.healthPreflight`;
+   * The result of checkAlarmsBeforeDeploy (the baseline). Defaults to `record.healthPreflight`;
    * without either, the states read at the start of the watch are the baseline (logged as a warning).
    */
   readonly preflight?: HealthPreflight;
@@ -66,8 +66,8 @@ export type AfterDeployResult =
       readonly outcome: 'finished';
       readonly status: DeploymentStatus;
       readonly reason?: string;
-      /** Facts to keep on the record (alarms, verdict, rollback record id). */
-      readonly extra?: Record<string, unknown>;
+      /** What to keep on the record (alarms, verdict, what was restored). */
+      readonly health?: HealthSection;
       /**
        * The CLI exit code this outcome maps to, when it is not the usual one for `status`
        * (`rollback: prompt` with no terminal to ask: needs-attention, but exit 3 as issue 5 says).
@@ -75,7 +75,7 @@ export type AfterDeployResult =
       readonly exitCode?: ExitCode;
     };
 
-/** What is persisted on the record while watching (`extra.healthWatch`). Plain JSON. */
+/** What is persisted on the record while watching (`record.healthWatch`). Plain JSON. */
 export interface WatchCheckpoint {
   readonly version: 1;
   readonly deployStartedAt: number;
@@ -107,7 +107,7 @@ export async function watchAfterDeploy(ctx: AfterDeployContext): Promise<AfterDe
         cloudFormation: await ctx.clients.cloudFormation(),
       });
 
-    let checkpoint = readCheckpoint(record);
+    let checkpoint = record.healthWatch;
     const resumed = checkpoint !== undefined;
     if (!checkpoint) {
       checkpoint = await startCheckpoint(ctx, source);
@@ -195,23 +195,22 @@ export async function watchAfterDeploy(ctx: AfterDeployContext): Promise<AfterDe
 
     const finalVerdict = verdict;
     const { bakeStartedAt, deadline } = checkpoint;
-    const extra = (rollback?: RecordedRollback) => ({
-      health: recordedHealth({
+    const recorded = (rollback?: RecordedRollback) =>
+      recordedHealth({
         alarms: alarmStates.list(),
         bakeStartedAt,
         deadline,
         verdict: finalVerdict,
         verdictAt,
         ...(rollback ? { rollback } : {}),
-      }),
-    });
+      });
     switch (verdict.kind) {
       case 'healthy':
         await saved;
-        return { outcome: 'finished', status: 'stable', reason: verdict.reason, extra: extra() };
+        return { outcome: 'finished', status: 'stable', reason: verdict.reason, health: recorded() };
       case 'unknown':
         await saved;
-        return { outcome: 'finished', status: 'needs-attention', reason: `health unknown: ${verdict.reason}`, extra: extra() };
+        return { outcome: 'finished', status: 'needs-attention', reason: `health unknown: ${verdict.reason}`, health: recorded() };
       case 'unhealthy': {
         const current = checkpoint;
         // Views hear the lifecycle (`unhealthy → rolling-back`); the record keeps `watching` until the
@@ -257,7 +256,7 @@ export async function watchAfterDeploy(ctx: AfterDeployContext): Promise<AfterDe
           status: outcome.status,
           reason: outcome.reason,
           exitCode: outcome.exitCode,
-          extra: extra(recordedRollback(outcome, records, ctx.clock.now())),
+          health: recorded(recordedRollback(outcome, records, ctx.clock.now())),
         };
       }
     }
@@ -269,7 +268,7 @@ export async function watchAfterDeploy(ctx: AfterDeployContext): Promise<AfterDe
 /** Reads the guarded alarms again at the start of the bake: the update may have added stack alarms. */
 async function startCheckpoint(ctx: AfterDeployContext, source: AlarmSource): Promise<WatchCheckpoint> {
   const health = ctx.environment.health!;
-  const preflight = ctx.preflight ?? (ctx.record.extra?.healthPreflight as HealthPreflight | undefined);
+  const preflight = ctx.preflight ?? ctx.record.healthPreflight;
   const now = ctx.clock.now();
   const bakeMs = ctx.bakeMs ?? health.bakeMs;
   let alarms = preflight?.alarms ?? [];
@@ -308,14 +307,9 @@ function startedRollback(records: readonly DeploymentRecord[], deployment: Deplo
   return found?.rollbackTargetId ? { token, targetId: found.rollbackTargetId, startedAt: found.startedAt } : undefined;
 }
 
-function readCheckpoint(record: DeploymentRecord): WatchCheckpoint | undefined {
-  const value = record.extra?.healthWatch as WatchCheckpoint | undefined;
-  return value && value.version === 1 && Array.isArray(value.alarms) ? value : undefined;
-}
-
 /** Writes the checkpoint on the record atomically, before the next thing it protects happens. */
 async function persist(ctx: AfterDeployContext, checkpoint: WatchCheckpoint): Promise<void> {
-  ctx.record.extra = { ...(ctx.record.extra ?? {}), healthWatch: checkpoint };
+  ctx.record.healthWatch = checkpoint;
   await ctx.history.write(ctx.record);
 }
 

@@ -3,8 +3,8 @@
  * configuration that names alarms CloudWatch does not have, report the ones already in ALARM and
  * ask before going on (`--yes`), and choose the ≤5 CloudFormation rollback triggers.
  *
- * Its result is the watch's baseline: deployment.ts keeps it on the record
- * (`extra.healthPreflight`) and hands it back to watchAfterDeploy.
+ * Its result is the watch's baseline: the change-set phase keeps it on the record
+ * (`healthPreflight`) and hands it back to watchAfterDeploy.
  */
 import type { AwsClients } from '../aws/clients';
 import { DeployGuardError } from '../errors';

@@ -1,8 +1,8 @@
 /**
- * What a deployment's record keeps of its health watch (`extra.health`), so a finished run read
+ * What a deployment's record keeps of its health watch (`record.health`), so a finished run read
  * back from history shows what a live one showed: each guarded alarm with its last state, the
- * bake window, the verdict and what a rollback restored. Plain JSON; the history store never
- * interprets it, and the run panel reads it back defensively.
+ * bake window, the verdict and what a rollback restored. Plain JSON, validated (and older shapes
+ * migrated) once when the history store reads the record, so readers trust its type.
  */
 import type { DeploymentRecord } from '../history/record';
 import type { DeploymentStatus } from '../model';
@@ -17,13 +17,33 @@ export interface RecordedAlarm {
   readonly reason?: string;
 }
 
+export interface RecordedVerdict {
+  readonly kind: FinalVerdict['kind'];
+  readonly reason: string;
+  /** Epoch ms; absent in records written before the verdict's time was kept. */
+  readonly at?: number;
+  /** The alarm blamed (unhealthy only). */
+  readonly alarm?: string;
+}
+
 export interface RecordedRollback {
   readonly phase: 'succeeded' | 'failed' | 'skipped';
   readonly targetDeploymentId: string;
   readonly targetCommit?: string;
   readonly rollbackDeploymentId?: string;
-  readonly reason: string;
-  readonly at: number;
+  /** Always written now; absent in records written before the restore's facts were kept. */
+  readonly reason?: string;
+  readonly at?: number;
+}
+
+export interface HealthSection {
+  readonly alarms: readonly RecordedAlarm[];
+  /** The bake window, epoch ms; absent when an older record kept neither it nor the watch's checkpoint. */
+  readonly bakeStartedAt?: number;
+  readonly bakeEndsAt?: number;
+  readonly verdict: RecordedVerdict;
+  /** What the decision after an unhealthy verdict restored; absent when nothing was to be restored. */
+  readonly rollback?: RecordedRollback;
 }
 
 /** The guarded alarms' states during the watch: the baseline, then every change seen. */
@@ -55,7 +75,7 @@ export function recordedHealth(facts: {
   readonly verdict: FinalVerdict;
   readonly verdictAt: number;
   readonly rollback?: RecordedRollback;
-}): Record<string, unknown> {
+}): HealthSection {
   const { verdict } = facts;
   return {
     alarms: facts.alarms,
@@ -92,4 +112,10 @@ export function recordedRollback(
     reason: outcome.reason,
     at,
   };
+}
+
+/** The alarm a deployment's health watch blamed, when its verdict was unhealthy. */
+export function blamedAlarm(record: DeploymentRecord): string | undefined {
+  const verdict = record.healthWatch?.verdict;
+  return verdict?.kind === 'unhealthy' ? verdict.alarm : undefined;
 }

@@ -2,7 +2,7 @@ import { copyFile, mkdir, readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { appendLineDurable, writeFileAtomic } from './atomicFile';
-import { HISTORY_SCHEMA_VERSION, type DamagedEntry, type JournalEntry } from './record';
+import { JOURNAL_SCHEMA_VERSION, type DamagedEntry, type JournalEntry } from './record';
 
 /** `pid@host`, written into journal entries and locks. */
 export function ownerTag(): string {
@@ -27,7 +27,7 @@ export class Journal {
 
   async append(entry: Omit<JournalEntry, 'schemaVersion' | 'at' | 'owner'> & { at?: string }): Promise<JournalEntry> {
     const full: JournalEntry = {
-      schemaVersion: HISTORY_SCHEMA_VERSION,
+      schemaVersion: JOURNAL_SCHEMA_VERSION,
       at: entry.at ?? new Date().toISOString(),
       owner: ownerTag(),
       ...entry,
@@ -104,7 +104,7 @@ function parseEntry(line: string): JournalEntry | undefined {
     if (
       value &&
       typeof value === 'object' &&
-      value.schemaVersion === HISTORY_SCHEMA_VERSION &&
+      value.schemaVersion === JOURNAL_SCHEMA_VERSION &&
       typeof value.deploymentId === 'string' &&
       typeof value.phase === 'string' &&
       typeof value.at === 'string'

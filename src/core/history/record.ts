@@ -3,10 +3,21 @@
  * and to deploy exactly that again. Stored as one JSON file per record, schema-versioned.
  */
 import type { PlannedChange, StackEventFacts } from '../events';
+import type { WatchCheckpoint } from '../health/afterDeploy';
+import type { HealthPreflight } from '../health/beforeDeploy';
+import type { HealthSection } from '../health/recordedHealth';
 import type { DeploymentKind, DeploymentStatus, StepRecord } from '../model';
 
-/** Bump when a stored field changes meaning; readers refuse newer versions instead of guessing. */
-export const HISTORY_SCHEMA_VERSION = 1;
+/**
+ * Bump when a stored field changes meaning or place; readers refuse newer versions instead of
+ * guessing, and read every older one through migrateRecord (readRecord.ts), never dropping it.
+ * 2: the free-form `extra` became the typed sections below (healthPreflight, healthWatch, health,
+ * recover, rollbackOf).
+ */
+export const HISTORY_SCHEMA_VERSION = 2;
+
+/** The journal's line format has its own version: it did not change when the record's did. */
+export const JOURNAL_SCHEMA_VERSION = 1;
 
 /** Where a stack lives. History is keyed by all three (stack names are per account and region). */
 export interface StackKey {
@@ -84,11 +95,24 @@ export interface DeploymentRecord {
   stackEvents?: StackEventFacts[];
   /** The stack's outputs after a successful operation (masked like the log). */
   outputs?: Record<string, string>;
-  /**
-   * Free-form facts other parts add (the health watch's alarms and verdict, for instance).
-   * Kept as JSON; the history store never interprets it.
-   */
-  extra?: Record<string, unknown>;
+
+  // The optional sections other parts add. Each is validated when the store reads the record
+  // (readRecord.ts): a malformed one is left out and reported, and the record is kept.
+
+  /** The alarm check before the deploy: the baseline the health watch judges against. */
+  healthPreflight?: HealthPreflight;
+  /** The health watch in progress: its deadline and baseline, then the verdict and a started rollback. */
+  healthWatch?: WatchCheckpoint;
+  /** What the finished health watch saw, for a run read back from history. */
+  health?: HealthSection;
+  /** For a recover (ContinueUpdateRollback): the resources CloudFormation was told to skip. */
+  readonly recover?: RecoverSection;
+  /** For an automatic rollback: the deployment whose unhealthy verdict started it. */
+  readonly rollbackOf?: string;
+}
+
+export interface RecoverSection {
+  readonly resourcesToSkip: readonly string[];
 }
 
 /** Stack events kept in a record: the newest ones (where a failure shows) when there are more. */
@@ -108,7 +132,7 @@ export type JournalPhase =
 
 /** One write-ahead journal line: enough to reattach to the operation after a crash. */
 export interface JournalEntry {
-  readonly schemaVersion: typeof HISTORY_SCHEMA_VERSION;
+  readonly schemaVersion: typeof JOURNAL_SCHEMA_VERSION;
   readonly at: string;
   readonly deploymentId: string;
   readonly phase: JournalPhase;
@@ -121,7 +145,10 @@ export interface JournalEntry {
   readonly status?: DeploymentStatus;
 }
 
-/** A file or line that could not be read; moved aside (never deleted) and reported. */
+/**
+ * A file or line that could not be read, moved aside (never deleted) and reported; or a section
+ * left out of a record that was read (`movedTo` absent: the file is left as it is).
+ */
 export interface DamagedEntry {
   /** Where it was found. */
   readonly path: string;

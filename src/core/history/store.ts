@@ -5,12 +5,16 @@ import { writeFileAtomic } from './atomicFile';
 import { Journal } from './journal';
 import { acquireStackLock, readLock, type LockInfo, type LockOptions, type StackLock } from './lock';
 import { deployGuardHome, isDeploymentId, stackDir } from './paths';
-import { HISTORY_SCHEMA_VERSION, type DamagedEntry, type DeploymentRecord, type StackKey } from './record';
+import { migrateRecord } from './readRecord';
+import type { DamagedEntry, DeploymentRecord, StackKey } from './record';
 
 export interface HistoryListing {
   /** Newest first (by start time, which the id encodes). */
   readonly records: DeploymentRecord[];
-  /** Files that could not be read: already moved aside; show them to the user. */
+  /**
+   * Files that could not be read (already moved aside), and sections left out of records that were
+   * read (the file left as it is): show them to the user.
+   */
   readonly damaged: DamagedEntry[];
 }
 
@@ -75,7 +79,10 @@ export class StackHistory {
     await writeFileAtomic(join(this.recordsDir, `${record.id}.json`), `${JSON.stringify(record, null, 2)}\n`);
   }
 
-  /** Every readable record, newest first; unreadable ones are moved aside and reported. */
+  /**
+   * Every readable record, newest first, validated and in the current shape (older versions are
+   * migrated: readRecord.ts); unreadable ones are moved aside and reported.
+   */
   async list(): Promise<HistoryListing> {
     const records: DeploymentRecord[] = [];
     const damaged: DamagedEntry[] = [];
@@ -90,13 +97,16 @@ export class StackHistory {
       if (!name.endsWith('.json')) continue; // *.tmp leftovers of a crash mid-write
       const path = join(this.recordsDir, name);
       const result = await this.readRecord(path);
-      if ('record' in result) records.push(result.record);
-      else damaged.push(result.damaged);
+      if ('record' in result) {
+        records.push(result.record);
+        damaged.push(...result.problems);
+      } else damaged.push(result.damaged);
     }
     records.sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
     return { records, damaged };
   }
 
+  /** One record, validated like list()'s; a section left out of it is reported by list(), not here. */
   async get(id: string): Promise<DeploymentRecord | undefined> {
     if (!isDeploymentId(id)) return undefined;
     const result = await this.readRecord(join(this.recordsDir, `${id}.json`));
@@ -123,7 +133,7 @@ export class StackHistory {
     return readLock(this.lockPath);
   }
 
-  private async readRecord(path: string): Promise<{ record: DeploymentRecord } | { damaged: DamagedEntry }> {
+  private async readRecord(path: string): Promise<{ record: DeploymentRecord; problems: DamagedEntry[] } | { damaged: DamagedEntry }> {
     let text: string;
     try {
       text = await readFile(path, 'utf8');
@@ -131,25 +141,26 @@ export class StackHistory {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { damaged: { path, problem: 'missing' } };
       throw err;
     }
-    let value: Partial<DeploymentRecord>;
+    let value: unknown;
     try {
-      value = JSON.parse(text) as Partial<DeploymentRecord>;
+      value = JSON.parse(text);
     } catch (err) {
       return { damaged: await this.setAside(path, `not valid JSON (${(err as Error).message})`) };
     }
-    if (typeof value?.schemaVersion === 'number' && value.schemaVersion > HISTORY_SCHEMA_VERSION) {
-      // Written by a newer Deploy Guard: not damaged, just not ours to read. Leave it in place.
-      return { damaged: { path, problem: `written by a newer version (schema ${value.schemaVersion})` } };
+    const read = migrateRecord(value);
+    switch (read.kind) {
+      case 'newer':
+        // Not damaged, just not ours to read. Leave it in place.
+        return { damaged: { path, problem: read.problem } };
+      case 'not-a-record':
+        return { damaged: await this.setAside(path, read.problem) };
+      case 'record':
+        // A section left out is reported, not set aside: the record is kept, and the file stays as it is.
+        return {
+          record: read.record,
+          problems: read.problems.map((problem) => ({ path, problem: `record ${read.record.id}: ${problem}` })),
+        };
     }
-    if (
-      value?.schemaVersion !== HISTORY_SCHEMA_VERSION ||
-      typeof value.id !== 'string' ||
-      typeof value.status !== 'string' ||
-      typeof value.template?.body !== 'string'
-    ) {
-      return { damaged: await this.setAside(path, 'not a deployment record (missing schemaVersion, id, status or template)') };
-    }
-    return { record: value as DeploymentRecord };
   }
 
   private async setAside(path: string, problem: string): Promise<DamagedEntry> {

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { DeployGuardError } from '../../core/errors';
+import { blamedAlarm } from '../../core/health/recordedHealth';
 import type { EngineHost } from '../engineHost';
 import { environmentState } from '../environmentState';
 import { alarmConsoleUrl, stackConsoleUrl } from '../runPanel/consoleUrls';
@@ -30,7 +31,7 @@ export async function openAlarmCommand(host: EngineHost, arg: unknown): Promise<
   let { alarm, region } = target;
   if (!alarm && target.deploymentId) {
     const live = host.live.get(target.deploymentId);
-    alarm = live?.alarm ?? (target.record?.extra?.['healthWatch'] as { verdict?: { alarm?: string } } | undefined)?.verdict?.alarm;
+    alarm = live?.alarm ?? (target.record ? blamedAlarm(target.record) : undefined);
     region ??= live?.region ?? target.record?.region;
   }
   if (!alarm && !target.deploymentId) {

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { blamedAlarm } from '../../core/health/recordedHealth';
 import type { DeploymentRecord } from '../../core/history/record';
 import type { DeploymentStatus } from '../../core/model';
 import type { CommitDetails } from '../commitDetails';
@@ -97,7 +98,7 @@ export function deploymentItem({ env, record, live, currentStableId, commit, now
     .filter(Boolean)
     .join(' · ');
   item.iconPath = icon(isCurrent ? 'star-full' : statusIcon(status), status);
-  const alarm = live?.alarm ?? alarmOf(record);
+  const alarm = live?.alarm ?? blamedAlarm(record);
   item.contextValue = deploymentContext(status, isCurrent, running, alarm);
   item.tooltip = deploymentTooltip(env, record, status, {
     subject: commit?.message,
@@ -118,11 +119,6 @@ function durationOf(record: DeploymentRecord, live: LiveDeployment | undefined, 
   if (live?.durationMs !== undefined) return formatDuration(live.durationMs);
   if (record.finishedAt) return formatDuration(Date.parse(record.finishedAt) - Date.parse(record.startedAt));
   return live && !live.finished ? formatDuration(now - Date.parse(record.startedAt)) : undefined;
-}
-
-function alarmOf(record: DeploymentRecord): string | undefined {
-  const watch = record.extra?.['healthWatch'] as { verdict?: { alarm?: string } } | undefined;
-  return watch?.verdict?.alarm;
 }
 
 function deploymentTooltip(

@@ -4,7 +4,6 @@
  * No `vscode` import.
  */
 import type { DeploymentRecord } from '../../core/history/record';
-import type { AlarmView, HealthView, RollbackView, VerdictView } from '../../shared/protocol';
 import { isFailedResourceStatus, RunModel } from './runState';
 
 export function modelFromRecord(record: DeploymentRecord, live: boolean): RunModel {
@@ -49,10 +48,11 @@ export function modelFromRecord(record: DeploymentRecord, live: boolean): RunMod
       failed: isFailedResourceStatus(e.status),
     });
   }
-  const health = healthFromExtra(record.extra);
+  // Typed and trusted: the history store validated the section (and migrated older shapes) when it read the record.
+  const { health } = record;
   if (health) {
     model.applyHealth({ type: 'watch-started', at: health.bakeStartedAt ?? 0, endsAt: health.bakeEndsAt ?? 0, alarms: health.alarms });
-    if (health.verdict) model.applyHealth({ type: 'verdict', verdict: health.verdict });
+    model.applyHealth({ type: 'verdict', verdict: health.verdict });
     if (health.rollback) model.applyHealth({ type: 'rollback', rollback: health.rollback });
   }
   return model;
@@ -62,57 +62,4 @@ function time(iso: string | undefined): number | undefined {
   if (!iso) return undefined;
   const ms = Date.parse(iso);
   return Number.isFinite(ms) ? ms : undefined;
-}
-
-/**
- * The health watch keeps its facts in `record.extra.health` (the store never interprets `extra`).
- * Read defensively: a record written by another version may hold anything.
- */
-export function healthFromExtra(extra: Record<string, unknown> | undefined): HealthView | undefined {
-  const raw = extra?.['health'];
-  if (typeof raw !== 'object' || raw === null) return undefined;
-  const h = raw as Record<string, unknown>;
-  const alarms: AlarmView[] = Array.isArray(h['alarms'])
-    ? h['alarms'].flatMap((a: unknown) => {
-        if (typeof a !== 'object' || a === null) return [];
-        const { name, state, changedAt, updatedAt, preExisting, reason } = a as Record<string, unknown>;
-        if (typeof name !== 'string' || typeof state !== 'string' || !ALARM_STATES.has(state)) return [];
-        const at = num(changedAt) ?? num(updatedAt);
-        return [{ name, state: state as AlarmView['state'], changedAt: at, preExisting: preExisting === true, reason: str(reason) }];
-      })
-    : [];
-  const verdict = h['verdict'] as Record<string, unknown> | undefined;
-  const rollback = h['rollback'] as Record<string, unknown> | undefined;
-  const verdictView: VerdictView | undefined =
-    verdict && (verdict['kind'] === 'healthy' || verdict['kind'] === 'unhealthy' || verdict['kind'] === 'unknown')
-      ? { kind: verdict['kind'], alarm: str(verdict['alarm']), reason: str(verdict['reason']), at: num(verdict['at']) }
-      : undefined;
-  const rollbackView: RollbackView | undefined =
-    rollback && typeof rollback['phase'] === 'string' && ROLLBACK_PHASES.has(rollback['phase'])
-      ? {
-          phase: rollback['phase'] as RollbackView['phase'],
-          targetDeploymentId: str(rollback['targetDeploymentId']),
-          targetCommit: str(rollback['targetCommit']),
-          rollbackDeploymentId: str(rollback['rollbackDeploymentId']),
-          reason: str(rollback['reason']),
-          at: num(rollback['at']),
-        }
-      : undefined;
-  return { alarms, bakeStartedAt: num(h['bakeStartedAt']), bakeEndsAt: num(h['bakeEndsAt']), verdict: verdictView, rollback: rollbackView };
-}
-
-const ALARM_STATES = new Set(['OK', 'ALARM', 'INSUFFICIENT_DATA', 'MISSING', 'UNREAD']);
-const ROLLBACK_PHASES = new Set(['started', 'succeeded', 'failed', 'skipped']);
-
-function num(value: unknown): number | undefined {
-  if (typeof value === 'number' && Number.isFinite(value)) return value;
-  if (typeof value === 'string') {
-    const ms = Date.parse(value);
-    return Number.isFinite(ms) ? ms : undefined;
-  }
-  return undefined;
-}
-
-function str(value: unknown): string | undefined {
-  return typeof value === 'string' ? value : undefined;
 }

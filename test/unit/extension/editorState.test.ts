@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { EngineEvent } from '../../../src/core/events';
-import type { DeploymentRecord } from '../../../src/core/history/record';
+import { HISTORY_SCHEMA_VERSION, type DeploymentRecord } from '../../../src/core/history/record';
 import type { DeploymentStatus } from '../../../src/core/model';
 import { changeSummary, needsConfirmation } from '../../../src/extension/actions/deployConfirmation';
 import { environmentState } from '../../../src/extension/environmentState';
@@ -44,7 +44,7 @@ const finished = (id: string, s: DeploymentStatus, reason?: string): EngineEvent
 
 function record(id: string, s: DeploymentStatus, commit: string, finishedAt = T0 - 3_600_000): DeploymentRecord {
   return {
-    schemaVersion: 1,
+    schemaVersion: HISTORY_SCHEMA_VERSION,
     id,
     kind: 'deploy',
     environment: 'prod',

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { FlushScheduler, type SchedulerTimers } from '../../../src/extension/runPanel/flushScheduler';
 import { buildPanelHtml, contentSecurityPolicy, createNonce } from '../../../src/extension/runPanel/html';
-import { healthFromExtra } from '../../../src/extension/runPanel/fromRecord';
+import { migrateRecord } from '../../../src/core/history/readRecord';
+import { modelFromRecord } from '../../../src/extension/runPanel/fromRecord';
 import { readLogTail } from '../../../src/extension/runPanel/logTail';
 import { alarmConsoleUrl, stackConsoleUrl } from '../../../src/extension/runPanel/consoleUrls';
 
@@ -150,6 +151,25 @@ describe('delta batching (≤ 10 messages a second)', () => {
     assert.deepEqual(flushes, [0, 700, 2700]);
   });
 });
+
+/**
+ * A record written by an earlier version (schema 1, its health watch under `extra`), read the way
+ * the history store reads it and shown the way the run panel shows it.
+ */
+function healthFromExtra(extra: unknown) {
+  const read = migrateRecord({
+    schemaVersion: 1,
+    id: '20261127T010000000Z-abc123',
+    kind: 'deploy',
+    status: 'rolled-back',
+    template: { body: 'Resources: {}', sha256: 'x' },
+    startedAt: '2026-11-27T01:00:00.000Z',
+    steps: [],
+    ...(extra === undefined ? {} : { extra }),
+  });
+  if (read.kind !== 'record') throw new Error(`the record itself was not read: ${read.problem}`);
+  return modelFromRecord(read.record, false).snapshot().health;
+}
 
 describe('reading a finished run back', () => {
   it('keeps the last lines of a log file and counts them all, invalid UTF-8 included', async () => {

@@ -1,0 +1,312 @@
+/**
+ * One stored record's JSON → a typed DeploymentRecord: the one place a record is checked, and
+ * where records written by older versions are brought to the current shape. Pure (no file access),
+ * so every old shape is a unit-tested fixture.
+ *
+ * Rules:
+ * - Without the fields every record has (schemaVersion, id, status, template) it is not a record:
+ *   the store sets the file aside.
+ * - A record written by a newer version is not ours to read: reported, never guessed at.
+ * - An optional section that is malformed is left out and reported; the record itself is kept.
+ *   (Alarms of the health section are left out one by one: the others are still worth showing.)
+ * - Version 1 kept its sections in a free-form `extra`; they are lifted to their typed places, and
+ *   the health section's older shapes (alarm names only, the restore as loose fields) are converted.
+ */
+import type { WatchCheckpoint } from '../health/afterDeploy';
+import type { HealthPreflight } from '../health/beforeDeploy';
+import type { HealthSection, RecordedAlarm, RecordedRollback, RecordedVerdict } from '../health/recordedHealth';
+import type { RollbackTrigger } from '../health/resolve';
+import type { AlarmState, FinalVerdict } from '../health/types';
+import type { RollbackMark } from '../rollback/afterUnhealthy';
+import { HISTORY_SCHEMA_VERSION, type DeploymentRecord, type RecoverSection } from './record';
+
+export type RecordRead =
+  /** `problems`: what was left out of it, one sentence each (empty when it was read whole). */
+  | { readonly kind: 'record'; readonly record: DeploymentRecord; readonly problems: readonly string[] }
+  /** Written by a newer Deploy Guard: not damaged, just not ours to read. */
+  | { readonly kind: 'newer'; readonly problem: string }
+  | { readonly kind: 'not-a-record'; readonly problem: string };
+
+const SECTION_KEYS = ['healthPreflight', 'healthWatch', 'health', 'recover', 'rollbackOf'] as const;
+type SectionKey = (typeof SECTION_KEYS)[number];
+const isSectionKey = (key: string): key is SectionKey => (SECTION_KEYS as readonly string[]).includes(key);
+type Sections = { -readonly [K in SectionKey]?: Exclude<DeploymentRecord[K], undefined> };
+/** What the store checks of the rest of the record (as it always has): the fields every record has. */
+type BaseRecord = Omit<DeploymentRecord, SectionKey | 'schemaVersion'>;
+
+export function migrateRecord(value: unknown): RecordRead {
+  if (isObject(value) && typeof value['schemaVersion'] === 'number' && value['schemaVersion'] > HISTORY_SCHEMA_VERSION) {
+    return { kind: 'newer', problem: `written by a newer version (schema ${value['schemaVersion']})` };
+  }
+  if (
+    !isObject(value) ||
+    (value['schemaVersion'] !== 1 && value['schemaVersion'] !== HISTORY_SCHEMA_VERSION) ||
+    typeof value['id'] !== 'string' ||
+    typeof value['status'] !== 'string' ||
+    !isObject(value['template']) ||
+    typeof value['template']['body'] !== 'string'
+  ) {
+    return { kind: 'not-a-record', problem: 'not a deployment record (missing schemaVersion, id, status or template)' };
+  }
+  const problems: string[] = [];
+  const source = value['schemaVersion'] === 1 ? extraOf(value, problems) : value;
+  const sections = readSections(source, value, problems);
+  const base = Object.fromEntries(Object.entries(value).filter(([key]) => key !== 'extra' && !isSectionKey(key)));
+  // The fields every record has were checked above; the rest of the base is trusted, as it always was.
+  const record: DeploymentRecord = { ...(base as BaseRecord), schemaVersion: HISTORY_SCHEMA_VERSION, ...sections };
+  return { kind: 'record', record, problems };
+}
+
+/** Version 1's sections, all under `extra`. */
+function extraOf(value: Obj, problems: string[]): Obj {
+  const extra = value['extra'];
+  if (extra === undefined) return {};
+  if (!isObject(extra)) {
+    problems.push('its extra was not an object and was left out');
+    return {};
+  }
+  for (const key of Object.keys(extra)) {
+    if (!isSectionKey(key)) problems.push(`its extra.${key} is not known and was left out`);
+  }
+  return extra;
+}
+
+function readSections(source: Obj, record: Obj, problems: string[]): Sections {
+  const out: Sections = {};
+  const read = <T>(key: SectionKey, reader: (v: unknown) => T): T | undefined => {
+    if (source[key] === undefined) return undefined;
+    try {
+      return reader(source[key]);
+    } catch (err) {
+      if (!(err instanceof Malformed)) throw err;
+      problems.push(`its ${key} section was left out: ${err.message}`);
+      return undefined;
+    }
+  };
+  const healthPreflight = read('healthPreflight', readPreflight);
+  if (healthPreflight) out.healthPreflight = healthPreflight;
+  const healthWatch = read('healthWatch', readCheckpoint);
+  if (healthWatch) out.healthWatch = healthWatch;
+  const health = read('health', (v) => readHealth(v, { record, ...(healthWatch ? { checkpoint: healthWatch } : {}) }, problems));
+  if (health) out.health = health;
+  const recover = read('recover', readRecover);
+  if (recover) out.recover = recover;
+  const rollbackOf = read('rollbackOf', (v) => (typeof v === 'string' ? v : fail('rollbackOf is not a string')));
+  if (rollbackOf !== undefined) out.rollbackOf = rollbackOf;
+  return out;
+}
+
+function readPreflight(v: unknown): HealthPreflight {
+  const o = object(v, 'healthPreflight');
+  return {
+    checkedAt: number(o, 'checkedAt'),
+    alarms: strings(o, 'alarms'),
+    baseline: baseline(o, 'baseline'),
+    alreadyInAlarm: strings(o, 'alreadyInAlarm'),
+    rollbackTriggers: list(o, 'rollbackTriggers', (t): RollbackTrigger => {
+      const trigger = object(t, 'a rollback trigger');
+      if (trigger['type'] !== 'AWS::CloudWatch::Alarm') fail('a rollback trigger is not an AWS::CloudWatch::Alarm');
+      return { name: string(trigger, 'name'), arn: string(trigger, 'arn'), type: 'AWS::CloudWatch::Alarm' };
+    }),
+    rollbackTriggersWhy: string(o, 'rollbackTriggersWhy'),
+  };
+}
+
+function readCheckpoint(v: unknown): WatchCheckpoint {
+  const o = object(v, 'healthWatch');
+  if (o['version'] !== 1) fail(`its version is ${String(o['version'])}, not 1`);
+  const historySupported = o['historySupported'];
+  if (historySupported !== undefined && typeof historySupported !== 'boolean') fail('historySupported is not true or false');
+  return {
+    version: 1,
+    deployStartedAt: number(o, 'deployStartedAt'),
+    bakeStartedAt: number(o, 'bakeStartedAt'),
+    deadline: string(o, 'deadline'),
+    bakeMs: number(o, 'bakeMs'),
+    pollMs: number(o, 'pollMs'),
+    alarms: strings(o, 'alarms'),
+    baseline: baseline(o, 'baseline'),
+    ...(historySupported !== undefined ? { historySupported } : {}),
+    ...(o['verdict'] !== undefined ? { verdict: finalVerdict(o['verdict']) } : {}),
+    ...(o['rollback'] !== undefined ? { rollback: rollbackMark(o['rollback']) } : {}),
+  };
+}
+
+function finalVerdict(v: unknown): FinalVerdict {
+  const o = object(v, 'the verdict');
+  const reason = string(o, 'reason');
+  switch (o['kind']) {
+    case 'healthy':
+      return { kind: 'healthy', reason };
+    case 'unhealthy':
+      return { kind: 'unhealthy', alarm: string(o, 'alarm'), reason, at: number(o, 'at') };
+    case 'unknown':
+      return { kind: 'unknown', reason, alarms: strings(o, 'alarms') };
+    default:
+      return fail('the verdict is not healthy, unhealthy or unknown');
+  }
+}
+
+function rollbackMark(v: unknown): RollbackMark {
+  const o = object(v, 'the rollback mark');
+  return { token: string(o, 'token'), targetId: string(o, 'targetId'), startedAt: string(o, 'startedAt') };
+}
+
+function readRecover(v: unknown): RecoverSection {
+  return { resourcesToSkip: strings(object(v, 'recover'), 'resourcesToSkip') };
+}
+
+/**
+ * The health section, in either shape: the current one, or the first one (alarm names only, the
+ * restore as `rollbackTargetId`/`rollbackDeploymentId` beside the verdict). For the first, what
+ * it did not keep comes from the watch's checkpoint: the bake window, and each alarm's state as
+ * the watch started from it (its baseline), the blamed alarm in ALARM from the verdict's time.
+ */
+function readHealth(v: unknown, from: { readonly record: Obj; readonly checkpoint?: WatchCheckpoint }, problems: string[]): HealthSection {
+  const o = object(v, 'health');
+  const verdict = recordedVerdict(o['verdict']);
+  const entries = Array.isArray(o['alarms']) ? o['alarms'] : fail('its alarms are not a list');
+  let unreadable = 0;
+  const alarms = entries.flatMap((entry: unknown): RecordedAlarm[] => {
+    if (typeof entry === 'string') return [alarmFromName(entry, verdict, from.checkpoint)];
+    try {
+      return [recordedAlarm(entry)];
+    } catch (err) {
+      if (!(err instanceof Malformed)) throw err;
+      unreadable += 1;
+      return [];
+    }
+  });
+  if (unreadable > 0) problems.push(`${unreadable} unreadable alarm(s) were left out of its health section`);
+  const bakeStartedAt = o['bakeStartedAt'] !== undefined ? time(o, 'bakeStartedAt') : from.checkpoint?.bakeStartedAt;
+  const bakeEndsAt =
+    o['bakeEndsAt'] !== undefined ? time(o, 'bakeEndsAt') : from.checkpoint ? Date.parse(from.checkpoint.deadline) : undefined;
+  const rollback =
+    o['rollback'] !== undefined
+      ? recordedRollback(o['rollback'])
+      : typeof o['rollbackTargetId'] === 'string'
+        ? rollbackFromFirstShape(o, o['rollbackTargetId'], from.record)
+        : undefined;
+  return {
+    alarms,
+    ...(bakeStartedAt !== undefined ? { bakeStartedAt } : {}),
+    ...(bakeEndsAt !== undefined && Number.isFinite(bakeEndsAt) ? { bakeEndsAt } : {}),
+    verdict,
+    ...(rollback ? { rollback } : {}),
+  };
+}
+
+function alarmFromName(name: string, verdict: RecordedVerdict, checkpoint: WatchCheckpoint | undefined): RecordedAlarm {
+  if (verdict.kind === 'unhealthy' && verdict.alarm === name) {
+    return { name, state: 'ALARM', ...(verdict.at !== undefined ? { changedAt: verdict.at } : {}) };
+  }
+  return { name, state: checkpoint?.baseline[name] ?? 'MISSING' };
+}
+
+/** The first shape kept the restore's target and record; its phase follows from the deployment's final status. */
+function rollbackFromFirstShape(health: Obj, targetDeploymentId: string, record: Obj): RecordedRollback {
+  const status = record['status'];
+  const rollbackDeploymentId = health['rollbackDeploymentId'];
+  const reason = record['reason'];
+  return {
+    phase: status === 'rolled-back' ? 'succeeded' : status === 'rollback-failed' ? 'failed' : 'skipped',
+    targetDeploymentId,
+    ...(typeof rollbackDeploymentId === 'string' ? { rollbackDeploymentId } : {}),
+    ...(typeof reason === 'string' ? { reason } : {}),
+  };
+}
+
+function recordedVerdict(v: unknown): RecordedVerdict {
+  const o = object(v, 'the verdict');
+  const kind = o['kind'];
+  if (kind !== 'healthy' && kind !== 'unhealthy' && kind !== 'unknown') fail('the verdict is not healthy, unhealthy or unknown');
+  return {
+    kind,
+    reason: string(o, 'reason'),
+    ...(o['at'] !== undefined ? { at: time(o, 'at') } : {}),
+    ...(o['alarm'] !== undefined ? { alarm: string(o, 'alarm') } : {}),
+  };
+}
+
+function recordedAlarm(v: unknown): RecordedAlarm {
+  const o = object(v, 'an alarm');
+  return {
+    name: string(o, 'name'),
+    state: alarmState(o['state']),
+    ...(o['changedAt'] !== undefined ? { changedAt: time(o, 'changedAt') } : {}),
+    ...(o['reason'] !== undefined ? { reason: string(o, 'reason') } : {}),
+  };
+}
+
+function recordedRollback(v: unknown): RecordedRollback {
+  const o = object(v, 'the rollback');
+  const phase = o['phase'];
+  if (phase !== 'succeeded' && phase !== 'failed' && phase !== 'skipped') fail('the rollback phase is not succeeded, failed or skipped');
+  return {
+    phase,
+    targetDeploymentId: string(o, 'targetDeploymentId'),
+    ...(o['targetCommit'] !== undefined ? { targetCommit: string(o, 'targetCommit') } : {}),
+    ...(o['rollbackDeploymentId'] !== undefined ? { rollbackDeploymentId: string(o, 'rollbackDeploymentId') } : {}),
+    ...(o['reason'] !== undefined ? { reason: string(o, 'reason') } : {}),
+    ...(o['at'] !== undefined ? { at: time(o, 'at') } : {}),
+  };
+}
+
+// A few readers, each failing with what was wrong, so a report can say it.
+
+type Obj = Readonly<Record<string, unknown>>;
+
+class Malformed extends Error {}
+
+function fail(problem: string): never {
+  throw new Malformed(problem);
+}
+
+function isObject(v: unknown): v is Obj {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function object(v: unknown, what: string): Obj {
+  return isObject(v) ? v : fail(`${what} is not an object`);
+}
+
+function string(o: Obj, key: string): string {
+  const v = o[key];
+  return typeof v === 'string' ? v : fail(`${key} is not a string`);
+}
+
+function number(o: Obj, key: string): number {
+  const v = o[key];
+  return typeof v === 'number' && Number.isFinite(v) ? v : fail(`${key} is not a number`);
+}
+
+/** Epoch ms; an ISO time is read too, as the run panel always accepted one. */
+function time(o: Obj, key: string): number {
+  const v = o[key];
+  const ms = typeof v === 'string' ? Date.parse(v) : v;
+  return typeof ms === 'number' && Number.isFinite(ms) ? ms : fail(`${key} is not a time`);
+}
+
+function list<T>(o: Obj, key: string, item: (v: unknown) => T): T[] {
+  const v = o[key];
+  return Array.isArray(v) ? v.map((x: unknown) => item(x)) : fail(`${key} is not a list`);
+}
+
+function strings(o: Obj, key: string): string[] {
+  return list(o, key, (v) => (typeof v === 'string' ? v : fail(`${key} holds something other than names`)));
+}
+
+const ALARM_STATES = new Set<unknown>(['OK', 'ALARM', 'INSUFFICIENT_DATA', 'MISSING'] satisfies AlarmState[]);
+
+function isAlarmState(v: unknown): v is AlarmState {
+  return ALARM_STATES.has(v);
+}
+
+function alarmState(v: unknown): AlarmState {
+  return isAlarmState(v) ? v : fail(`${String(v)} is not an alarm state`);
+}
+
+function baseline(o: Obj, key: string): Record<string, AlarmState> {
+  const states = object(o[key], key);
+  return Object.fromEntries(Object.entries(states).map(([name, state]) => [name, alarmState(state)]));
+}
