@@ -5,6 +5,7 @@ import { bucketOfTemplateUrl, deployStack } from '../aws/stackDeploy';
 import { interpretStackStatus } from '../aws/stackStatus';
 import { declaredParameters, describeTemplate, sha256 } from '../aws/template';
 import { DeployGuardError, errorMessage, isCancellation } from '../errors';
+import { currentVersion } from '../history/ledger';
 import { newDeploymentId } from '../history/paths';
 import { HISTORY_SCHEMA_VERSION, type DeploymentRecord } from '../history/record';
 import type { StackHistory } from '../history/store';
@@ -13,6 +14,7 @@ import type { EnvironmentConfig } from '../pipeline/types';
 import { createMasker } from '../secrets';
 import { DeploymentRun, tokenFor } from './deploymentRun';
 import { changeSetTiming, followTiming, type EngineContext } from './engineContext';
+import { previousVersion } from './previousVersion';
 import { parametersMatch, readAgainstTarget } from './targetMatch';
 
 export interface RollbackOptions {
@@ -66,6 +68,7 @@ export async function rollbackToRecord(ctx: EngineContext, options: RollbackOpti
     );
   }
 
+  const linkTo = options.rollbackOf ?? currentVersion((await stackHistory.list()).records)?.id;
   const id = newDeploymentId();
   const declared = declaredParameters(target.template.body);
   const { sdk, previousValueKeys } = parametersForRedeploy(target.parameters, declared, new Set(current.parameters.keys()));
@@ -90,6 +93,7 @@ export async function rollbackToRecord(ctx: EngineContext, options: RollbackOpti
     rollbackTargetId: target.id,
     automatic: options.automatic,
     clientRequestToken: options.token ?? tokenFor(id, 'rollback'),
+    previous: previousVersion(linkTo, current, currentBody),
     status: 'queued',
     reason: options.reason,
     startedAt: new Date().toISOString(),

@@ -25,6 +25,7 @@ import { deployChangeSet, type ChangeSetInputs } from './changeSetPhase';
 import { DeploymentRun, statusForError, tokenFor } from './deploymentRun';
 import { lockTiming, type EngineContext } from './engineContext';
 import { outcomeOf, type DeploymentOutcome } from './outcome';
+import { readPreviousVersion } from './previousVersion';
 import { resumeInterrupted } from './resumeInterrupted';
 import { runPipelineSteps } from './stepsPhase';
 
@@ -109,7 +110,8 @@ export async function runDeployment(ctx: EngineContext, request: DeployRequest):
       return outcomeOf(sameAsResumed, resumed);
     }
 
-    await captureBaselineIfFirst(ctx, stackHistory, clients, env, stackName, signal);
+    await captureBaselineIfFirst(ctx, stackHistory, clients, env, stackName, signal, id);
+    const previous = await readPreviousVersion(stackHistory, clients, stackName, signal);
 
     const record: DeploymentRecord = {
       schemaVersion: HISTORY_SCHEMA_VERSION,
@@ -128,6 +130,7 @@ export async function runDeployment(ctx: EngineContext, request: DeployRequest):
       tags,
       capabilities: [...stackConfig.capabilities],
       clientRequestToken: tokenFor(id),
+      previous,
       status: 'queued',
       startedAt: new Date().toISOString(),
       steps: request.skipSteps ? [] : request.pipeline.steps.map((s): StepRecord => ({ name: s.name, status: 'pending' })),

@@ -112,17 +112,15 @@ export function chooseRollbackTarget(
   return undefined;
 }
 
-/** The sentence a rollback says about its target: verified, or why it is only the best there is. */
-export function targetWords(choice: RollbackChoice): string {
-  const { target, verification } = choice;
-  switch (verification.kind) {
-    case 'alarms':
-    case 'restored':
-      return `stable deployment ${target.id}`;
+/** How a rollback names its target: a verified version, or why it is only the best there is. */
+export function targetWords(target: DeploymentRecord): string {
+  switch (verificationOf(target)?.kind) {
     case 'unguarded':
       return `deployment ${target.id} (deployed, never verified: no verified version exists)`;
     case 'as-found':
       return `the stack as Deploy Guard first found it (${target.id}, never verified): no verified version exists`;
+    default:
+      return `stable deployment ${target.id}`;
   }
 }
 

@@ -128,7 +128,10 @@ export interface DeploymentRecord {
  * unverified deploy was left live.
  */
 export interface PreviousVersion {
-  /** The ledger's current version when the deployment started; absent when there was none. */
+  /**
+   * The ledger's current version when the deployment started (for an automatic rollback, the
+   * deployment it undoes: what the stack ran); absent when there was none.
+   */
   readonly deploymentId?: string;
   /** sha256 of the template the stack ran; absent when the stack did not exist. */
   readonly templateSha256?: string;
