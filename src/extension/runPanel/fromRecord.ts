@@ -3,7 +3,9 @@
  * a finished run, or one in progress after a window reload (live events then continue on it).
  * No `vscode` import.
  */
+import { verificationOf, verificationWords } from '../../core/history/ledger';
 import type { DeploymentRecord } from '../../core/history/record';
+import type { VerifiedView } from '../../shared/protocol';
 import { isFailedResourceStatus, RunModel } from './runState';
 
 export function modelFromRecord(record: DeploymentRecord, live: boolean): RunModel {
@@ -24,6 +26,7 @@ export function modelFromRecord(record: DeploymentRecord, live: boolean): RunMod
     commit: record.commit ? { sha: record.commit, branch: record.branch, dirty: record.dirty } : undefined,
     startedAt: time(record.startedAt),
     finishedAt: time(record.finishedAt),
+    verified: verifiedView(record),
   });
   model.setSteps(
     record.steps.map((s) => ({
@@ -62,4 +65,11 @@ function time(iso: string | undefined): number | undefined {
   if (!iso) return undefined;
   const ms = Date.parse(iso);
   return Number.isFinite(ms) ? ms : undefined;
+}
+
+/** How a stable record was verified, for the header; undefined for any other record. */
+export function verifiedView(record: DeploymentRecord): VerifiedView | undefined {
+  const verification = verificationOf(record);
+  const words = verificationWords(record);
+  return verification && words ? { kind: verification.kind, words } : undefined;
 }

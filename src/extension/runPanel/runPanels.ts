@@ -6,7 +6,7 @@ import type { Logger } from '../../core/logger';
 import { isFinal } from '../../core/model';
 import { LOG_WINDOW_LINES, readPanelUiState, type WebviewToHost } from '../../shared/protocol';
 import { alarmConsoleUrl, stackConsoleUrl } from './consoleUrls';
-import { modelFromRecord } from './fromRecord';
+import { modelFromRecord, verifiedView } from './fromRecord';
 import { readLogTail } from './logTail';
 import { RUN_PANEL_VIEW_TYPE, RunPanel, webviewOptions } from './runPanel';
 import { RunModel } from './runState';
@@ -177,6 +177,8 @@ export class RunPanels implements vscode.Disposable {
       const record = await this.deps.loadRecord?.(model.deploymentId);
       if (!record) return;
       if (record.logFile) model.setLogFile(record.logFile);
+      const verified = verifiedView(record);
+      if (verified) model.setHeader({ verified });
       if (!model.currentHeader.environment) {
         model.setHeader({
           environment: record.environment,
