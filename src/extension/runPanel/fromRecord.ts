@@ -26,8 +26,9 @@ export function modelFromRecord(record: DeploymentRecord, live: boolean): RunMod
     commit: record.commit ? { sha: record.commit, branch: record.branch, dirty: record.dirty } : undefined,
     startedAt: time(record.startedAt),
     finishedAt: time(record.finishedAt),
-    verified: verifiedView(record),
   });
+  const verified = verifiedView(record);
+  if (verified) model.setHeader({ verified });
   model.setSteps(
     record.steps.map((s) => ({
       name: s.name,
