@@ -72,7 +72,7 @@ export function currentVersion(history: readonly DeploymentRecord[]): Deployment
   for (const version of ledger.versions) {
     for (const earlier of ledger.ancestors(version)) followed.add(earlier.id);
   }
-  return newestByClock(ledger.versions.filter((v) => !followed.has(v.id)));
+  return ledger.newestByClock(ledger.versions.filter((v) => !followed.has(v.id)));
 }
 
 export interface RollbackChoice {
@@ -127,6 +127,8 @@ export function targetWords(target: DeploymentRecord): string {
 class Ledger {
   readonly versions: DeploymentRecord[];
   private readonly byId = new Map<string, DeploymentRecord>();
+  private readonly cache = new Map<string, readonly DeploymentRecord[]>();
+  private readonly times = new Map<string, number>();
   /** Records without links (written before them): the clock is their only order. */
   private readonly unlinked: DeploymentRecord[];
 
@@ -140,7 +142,17 @@ class Ledger {
    * What came right before a record, nearest first. A rollback came after the version it restored
    * and after what the stack ran then; a deploy after its `previous`; a baseline after nothing.
    */
-  before(record: DeploymentRecord): DeploymentRecord[] {
+  before(record: DeploymentRecord): readonly DeploymentRecord[] {
+    // Computed once per record: a history of hundreds of unlinked records stays quadratic, not cubic.
+    let known = this.cache.get(record.id);
+    if (!known) {
+      known = this.computeBefore(record);
+      this.cache.set(record.id, known);
+    }
+    return known;
+  }
+
+  private computeBefore(record: DeploymentRecord): DeploymentRecord[] {
     if (record.kind === 'baseline') return [];
     const out: DeploymentRecord[] = [];
     const target = record.rollbackTargetId !== undefined ? this.byId.get(record.rollbackTargetId) : undefined;
@@ -172,7 +184,7 @@ class Ledger {
       if (seen.has(next.id)) continue;
       seen.add(next.id);
       out.push(next);
-      stack.push(...this.before(next).reverse());
+      stack.push(...[...this.before(next)].reverse());
     }
     return out;
   }
@@ -181,9 +193,27 @@ class Ledger {
   private newestBefore(record: DeploymentRecord, among: readonly DeploymentRecord[]): DeploymentRecord | undefined {
     let found: DeploymentRecord | undefined;
     for (const r of among) {
-      if (r.id !== record.id && clockOrder(r, record) < 0 && (!found || clockOrder(found, r) < 0)) found = r;
+      if (r.id !== record.id && this.clockOrder(r, record) < 0 && (!found || this.clockOrder(found, r) < 0)) found = r;
     }
     return found;
+  }
+
+  newestByClock(records: readonly DeploymentRecord[]): DeploymentRecord | undefined {
+    return [...records].sort((a, b) => this.clockOrder(b, a))[0];
+  }
+
+  private clockOrder(a: DeploymentRecord, b: DeploymentRecord): number {
+    return this.clockTime(a) - this.clockTime(b) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+  }
+
+  /** Parsed once per record and ledger: the unlinked records are compared with each other often. */
+  private clockTime(record: DeploymentRecord): number {
+    let time = this.times.get(record.id);
+    if (time === undefined) {
+      time = clockTime(record);
+      this.times.set(record.id, time);
+    }
+    return time;
   }
 }
 
@@ -193,15 +223,6 @@ class Ledger {
  * it replaced was verified. Equal times fall back to the id, only to make the order total.
  */
 function clockTime(record: DeploymentRecord): number {
-  const at = verificationOf(record)?.at ?? record.finishedAt ?? record.startedAt;
-  const ms = Date.parse(at);
+  const ms = Date.parse(verificationOf(record)?.at ?? record.finishedAt ?? record.startedAt);
   return Number.isFinite(ms) ? ms : 0;
-}
-
-function clockOrder(a: DeploymentRecord, b: DeploymentRecord): number {
-  return clockTime(a) - clockTime(b) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
-}
-
-function newestByClock(records: readonly DeploymentRecord[]): DeploymentRecord | undefined {
-  return [...records].sort((a, b) => clockOrder(b, a))[0];
 }

@@ -319,3 +319,18 @@ describe('how a version was verified', () => {
     assert.equal(read.problems.length, 2);
   });
 });
+
+describe('the ledger on a long history', () => {
+  it('answers quickly for hundreds of records, linked or not', () => {
+    const unlinked = Array.from({ length: 600 }, (_, i) => legacy(`l${String(i).padStart(4, '0')}`, 'deploy', 'stable', i));
+    const linked = Array.from({ length: 600 }, (_, i) => verified(`v${i}`, i === 0 ? null : `v${i - 1}`, i));
+    for (const history of [unlinked, linked]) {
+      const started = performance.now();
+      const current = currentVersion(history);
+      const choice = chooseRollbackTarget(history, history[history.length - 1]!);
+      assert.equal(current?.id, history[history.length - 1]!.id);
+      assert.equal(choice?.target.id, history[history.length - 2]!.id);
+      assert.ok(performance.now() - started < 2_000, `took ${Math.round(performance.now() - started)} ms`);
+    }
+  });
+});
