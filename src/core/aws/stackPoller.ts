@@ -74,10 +74,6 @@ export class StackPoller {
     this.pauseMs = timing.initialMs;
   }
 
-  get subscriberCount(): number {
-    return this.listeners.size;
-  }
-
   /** Receives every poll from now on, after a replay of the recent events. Dispose to leave. */
   subscribe(listener: Listener): Disposable {
     this.listeners.add(listener);

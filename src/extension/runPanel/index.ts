@@ -13,6 +13,7 @@ import { DeployGuardError } from '../../core/errors';
 import { registerCommand } from '../commandRunner';
 import { Commands } from '../commands';
 import { PICKER_OPTIONS } from '../pickerOptions';
+import { readSettings } from '../settings';
 import { findRecordInHistory } from './historyLookup';
 import { RunPanels, type RunPanelDeps } from './runPanels';
 
@@ -22,7 +23,7 @@ export { RUN_PANEL_VIEW_TYPE } from './runPanel';
 export function registerRunPanels(context: vscode.ExtensionContext, deps: RunPanelDeps): RunPanels {
   const panels = new RunPanels(context.extensionUri, {
     loadRecord: findRecordInHistory,
-    openOnStart: () => vscode.workspace.getConfiguration('deployGuard').get<boolean>('openRunPanel', true),
+    openOnStart: () => readSettings().openRunPanel,
     ...deps,
   });
   context.subscriptions.push(
