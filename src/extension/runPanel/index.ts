@@ -11,6 +11,7 @@
 import * as vscode from 'vscode';
 import { DeployGuardError } from '../../core/errors';
 import { registerCommand } from '../commandRunner';
+import { gitCommitMessage } from '../commitDetails';
 import { Commands } from '../commands';
 import { PICKER_OPTIONS } from '../pickerOptions';
 import { readSettings } from '../settings';
@@ -24,6 +25,7 @@ export function registerRunPanels(context: vscode.ExtensionContext, deps: RunPan
   const panels = new RunPanels(context.extensionUri, {
     loadRecord: findRecordInHistory,
     openOnStart: () => readSettings().openRunPanel,
+    commitMessage: gitCommitMessage(deps.logger),
     ...deps,
   });
   context.subscriptions.push(

@@ -8,6 +8,7 @@ import { isFinal } from '../../core/model';
 import { LOG_WINDOW_LINES, readPanelUiState, type WebviewToHost } from '../../shared/protocol';
 import { runReported } from '../commandRunner';
 import { Commands } from '../commands';
+import { fillCommitMessage, type CommitMessageLookup } from './commitMessage';
 import { alarmConsoleUrl, stackConsoleUrl } from './consoleUrls';
 import { modelFromRecord } from './fromRecord';
 import { readLogTail } from './logTail';
@@ -22,8 +23,8 @@ export interface RunPanelDeps {
   readonly logger: Logger;
   /** Finds a deployment's history record by id (any stack). Used for finished and restored runs. */
   readonly loadRecord?: (deploymentId: string) => Promise<DeploymentRecord | undefined>;
-  /** The commit's subject line for the header. */
-  readonly commitMessage?: (sha: string) => Promise<string | undefined>;
+  /** The commit's message for the header (its subject is shown). */
+  readonly commitMessage?: CommitMessageLookup;
   /** Cancel button. Default: runs `Commands.cancel` with `{ deploymentId }`. */
   readonly cancel?: (deploymentId: string) => unknown;
   /** Roll Back button. Default: runs `Commands.rollback` with `{ deploymentId }`. */
@@ -144,7 +145,7 @@ export class RunPanels implements vscode.Disposable {
         this.deps.logger.warn(`run panel: cannot read the log ${record.logFile}: ${errorMessage(err)}`);
       }
     }
-    void this.fillCommitMessage(model);
+    void this.showCommitMessage(model);
     return model;
   }
 
@@ -157,7 +158,7 @@ export class RunPanels implements vscode.Disposable {
     }
     model.apply(event);
     if (event.type === 'deployment-started') {
-      void this.fillCommitMessage(model);
+      void this.showCommitMessage(model);
       void this.completeFromRecord(model);
       // A deploy-on-save is the background dev loop (like `cdk watch`): it must not put a panel
       // over the one the user is reading; the status bar shows it and a click opens its run.
@@ -187,7 +188,11 @@ export class RunPanels implements vscode.Disposable {
           region: record.region,
           account: record.account,
           kind: record.kind,
+          ...(record.commit && !model.currentHeader.commit
+            ? { commit: { sha: record.commit, ...(record.branch ? { branch: record.branch } : {}), dirty: record.dirty === true } }
+            : {}),
         });
+        void this.showCommitMessage(model);
       }
       this.panels.get(model.deploymentId)?.changed();
     } catch (err) {
@@ -195,18 +200,8 @@ export class RunPanels implements vscode.Disposable {
     }
   }
 
-  private async fillCommitMessage(model: RunModel): Promise<void> {
-    const sha = model.currentHeader.commit?.sha;
-    if (!sha || !this.deps.commitMessage) return;
-    try {
-      const message = await this.deps.commitMessage(sha);
-      if (message) {
-        model.setCommitMessage(message.split('\n')[0]!.slice(0, 200));
-        this.panels.get(model.deploymentId)?.changed();
-      }
-    } catch {
-      /* the header simply shows no message */
-    }
+  private async showCommitMessage(model: RunModel): Promise<void> {
+    if (await fillCommitMessage(model, this.deps.commitMessage, this.deps.logger)) this.panels.get(model.deploymentId)?.changed();
   }
 
   private async onAction(
