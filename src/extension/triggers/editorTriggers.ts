@@ -48,7 +48,7 @@ export class EditorTriggers implements vscode.Disposable {
   private readonly pushSlots = new Map<string, PushSlot>();
   private readonly saveTriggers = new Map<string, SaveTrigger>();
   private readonly subscriptions = new DisposableStore();
-  private readonly changed = new Emitter<void>();
+  private readonly changed = new Emitter<void>(() => this.logger);
   private pausedInWindow = false;
   private disposed = false;
   private loading: Promise<void> | undefined;
