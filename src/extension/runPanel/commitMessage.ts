@@ -17,7 +17,7 @@ const MAX_SUBJECT_CHARS = 200;
  * this repository does not have (a run deployed from another clone, read from history) leaves
  * the line as it was: the sha alone.
  */
-export async function fillCommitMessage(model: RunModel, lookup: CommitMessageLookup | undefined, logger: Logger): Promise<boolean> {
+export async function setCommitSubject(model: RunModel, lookup: CommitMessageLookup | undefined, logger: Logger): Promise<boolean> {
   const commit = model.currentHeader.commit;
   if (!commit || commit.message || !lookup) return false;
   let message: string | undefined;

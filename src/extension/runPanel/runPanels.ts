@@ -8,7 +8,7 @@ import { isFinal } from '../../core/model';
 import { LOG_WINDOW_LINES, readPanelUiState, type WebviewToHost } from '../../shared/protocol';
 import { runReported } from '../commandRunner';
 import { Commands } from '../commands';
-import { fillCommitMessage, type CommitMessageLookup } from './commitMessage';
+import { setCommitSubject, type CommitMessageLookup } from './commitMessage';
 import { alarmConsoleUrl, stackConsoleUrl } from './consoleUrls';
 import { modelFromRecord } from './fromRecord';
 import { readLogTail } from './logTail';
@@ -145,7 +145,7 @@ export class RunPanels implements vscode.Disposable {
         this.deps.logger.warn(`run panel: cannot read the log ${record.logFile}: ${errorMessage(err)}`);
       }
     }
-    void this.showCommitMessage(model);
+    void this.fillCommitMessage(model);
     return model;
   }
 
@@ -158,7 +158,7 @@ export class RunPanels implements vscode.Disposable {
     }
     model.apply(event);
     if (event.type === 'deployment-started') {
-      void this.showCommitMessage(model);
+      void this.fillCommitMessage(model);
       void this.completeFromRecord(model);
       // A deploy-on-save is the background dev loop (like `cdk watch`): it must not put a panel
       // over the one the user is reading; the status bar shows it and a click opens its run.
@@ -192,7 +192,7 @@ export class RunPanels implements vscode.Disposable {
             ? { commit: { sha: record.commit, ...(record.branch ? { branch: record.branch } : {}), dirty: record.dirty === true } }
             : {}),
         });
-        void this.showCommitMessage(model);
+        void this.fillCommitMessage(model);
       }
       this.panels.get(model.deploymentId)?.changed();
     } catch (err) {
@@ -200,8 +200,8 @@ export class RunPanels implements vscode.Disposable {
     }
   }
 
-  private async showCommitMessage(model: RunModel): Promise<void> {
-    if (await fillCommitMessage(model, this.deps.commitMessage, this.deps.logger)) this.panels.get(model.deploymentId)?.changed();
+  private async fillCommitMessage(model: RunModel): Promise<void> {
+    if (await setCommitSubject(model, this.deps.commitMessage, this.deps.logger)) this.panels.get(model.deploymentId)?.changed();
   }
 
   private async onAction(

@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import type { EngineEvent } from '../../../src/core/events';
 import { GitRepository } from '../../../src/core/git';
 import type { Logger } from '../../../src/core/logger';
-import { fillCommitMessage } from '../../../src/extension/runPanel/commitMessage';
+import { setCommitSubject } from '../../../src/extension/runPanel/commitMessage';
 import { RunModel } from '../../../src/extension/runPanel/runState';
 import { wireSnapshot } from '../../../src/extension/runPanel/wire';
 import { commitLine } from '../../../src/webview/format';
@@ -53,7 +53,7 @@ describe('run panel header: the commit subject', () => {
     assert.equal(headerLine(model), `${sha.slice(0, 7)} (main)`);
 
     const r = repo();
-    assert.equal(await fillCommitMessage(model, (s) => r.commitSubject(s), recordingLogger()), true);
+    assert.equal(await setCommitSubject(model, (s) => r.commitSubject(s), recordingLogger()), true);
     assert.equal(headerLine(model), `${sha.slice(0, 7)} (main) — Fix the checkout total`);
     assert.equal(model.takeDelta()?.header?.commit?.message, 'Fix the checkout total');
   });
@@ -64,14 +64,14 @@ describe('run panel header: the commit subject', () => {
     model.apply(started(unknown));
     const logger = recordingLogger();
     const r = repo();
-    assert.equal(await fillCommitMessage(model, (s) => r.commitSubject(s), logger), false);
+    assert.equal(await setCommitSubject(model, (s) => r.commitSubject(s), logger), false);
     assert.equal(headerLine(model), `${unknown.slice(0, 7)} (main)`);
     assert.match(logger.lines.join('\n'), new RegExp(`no message for commit ${unknown}`));
 
     const untrusted = new RunModel({ deploymentId: ID, live: true });
     untrusted.apply(started(sha));
     const closed = repo(false);
-    assert.equal(await fillCommitMessage(untrusted, (s) => closed.commitSubject(s), recordingLogger()), false);
+    assert.equal(await setCommitSubject(untrusted, (s) => closed.commitSubject(s), recordingLogger()), false);
     assert.equal(headerLine(untrusted), `${sha.slice(0, 7)} (main)`);
   });
 
