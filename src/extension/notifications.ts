@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { errorMessage } from '../core/errors';
 import type { Logger } from '../core/logger';
 import type { RollbackQuestion } from '../core/rollback/afterUnhealthy';
 import { Commands } from './commands';
@@ -90,7 +91,7 @@ export class DeploymentNotifications implements vscode.Disposable {
     const d = change.deployment;
     // An automatic rollback is reported by the deployment it undid, not a second time by itself.
     if (d.parentId) return;
-    void this.notifyFinished(d).catch((err: unknown) => this.logger.error(`notification failed: ${String(err)}`));
+    void this.notifyFinished(d).catch((err: unknown) => this.logger.error(`notification failed: ${errorMessage(err)}`));
   }
 
   private async notifyFinished(d: LiveDeployment): Promise<void> {

@@ -113,21 +113,22 @@ function stderrLogger(io: CliIo, json: boolean): Logger {
 }
 
 /** Shorter intervals for tests and the benchmark (DEPLOYGUARD_POLL_MS); production defaults otherwise. */
-function pollersFor(io: CliIo): StackPollers {
+function pollersFor(io: CliIo, logger: Logger): StackPollers {
   const ms = Number(io.env['DEPLOYGUARD_POLL_MS']);
   if (Number.isFinite(ms) && ms > 0)
-    return new StackPollers({ initialMs: ms, maxMs: Math.max(ms, 3 * ms), maxErrorMs: 10 * ms, factor: 1.5, jitter: 0.2 });
-  return new StackPollers();
+    return new StackPollers(logger, { initialMs: ms, maxMs: Math.max(ms, 3 * ms), maxErrorMs: 10 * ms, factor: 1.5, jitter: 0.2 });
+  return new StackPollers(logger);
 }
 
 export function engineContext(io: CliIo, json: boolean): EngineContext {
   const print = json ? jsonPrinter(io) : textPrinter(io);
   const fast = Number(io.env['DEPLOYGUARD_POLL_MS']);
+  const logger = stderrLogger(io, json);
   return {
     history: new HistoryStore(deployGuardHome(io.env)),
-    pollers: pollersFor(io),
+    pollers: pollersFor(io, logger),
     emit: print,
-    logger: stderrLogger(io, json),
+    logger,
     ...(Number.isFinite(fast) && fast > 0
       ? {
           timing: { changeSetPollMs: fast, acceptWithoutEventsMs: 50 * fast, lockHeartbeatMs: 20 * fast, lockStaleMs: 100 * fast },

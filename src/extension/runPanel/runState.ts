@@ -68,7 +68,6 @@ export class RunModel {
   private changes: ChangeView[] = [];
   private health: HealthView | undefined;
   private logFile: string | undefined;
-  private stackStatus: string | undefined;
 
   /** Recent log chunks; trimmed to LOG_WINDOW_LINES lazily (at 125 %), so trimming is amortised O(1). */
   private log: LogChunk[] = [];
@@ -189,7 +188,6 @@ export class RunModel {
         });
         break;
       case 'stack-status':
-        this.stackStatus = event.status;
         this.setHeader({ stackStatus: event.status });
         break;
       case 'notice':
@@ -453,11 +451,6 @@ export class RunModel {
   private touch(part: keyof Dirty): void {
     this.dirty[part] = true;
     this.revision++;
-  }
-
-  /** The stack status most recently seen (also in the header). */
-  get lastStackStatus(): string | undefined {
-    return this.stackStatus;
   }
 }
 
