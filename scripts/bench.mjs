@@ -36,7 +36,7 @@ if (flags.includes('--quick'))
   );
 const ran = [];
 for (const bench of name ? [name] : all) {
-  console.log(`\n== ${[bench, ...flags].join(' ')} (load average ${load()}) ==`);
+  console.log(`\n== ${[bench, ...rest, ...flags].join(' ')} (load average ${load()}) ==`);
   const started = Date.now();
   const result = spawnSync(process.execPath, [join(dir, `${bench}.mjs`), ...rest, ...flags], { stdio: 'inherit' });
   const status = result.error ? `could not start: ${result.error.message}` : result.signal ? `killed by ${result.signal}` : result.status;
