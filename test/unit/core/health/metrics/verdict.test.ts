@@ -36,7 +36,7 @@ function poisson(seed: number, n: number, lambda: number): number[] {
   });
 }
 
-const latency: JudgeOptions = { bad: 'increase', label: 'Latency Average' };
+const latency: JudgeOptions = { bad: 'increase', label: 'Latency Average', tolerance: 0.1 };
 
 interface Row {
   readonly name: string;
@@ -86,6 +86,14 @@ const rows: readonly Row[] = [
     kind: 'regressed',
   },
   {
+    name: 'the default tolerance is 5 %',
+    baseline: normals(5, 60, 200, 4),
+    candidate: normals(6, 60, 220, 4),
+    options: { bad: 'increase', label: 'Latency p99' },
+    kind: 'regressed',
+    reason: /^Latency p99 rose (9|10|11) % \(98 % CI \+\d+ % … \+\d+ %\), allowed \+5 %$/,
+  },
+  {
     name: 'latency fell 30 % → improved',
     baseline: normals(7, 30, 200, 15),
     candidate: normals(8, 30, 140, 15),
@@ -97,7 +105,7 @@ const rows: readonly Row[] = [
     name: 'requests fell 30 % where a decrease is bad → regressed',
     baseline: poisson(9, 30, 100),
     candidate: poisson(10, 30, 70),
-    options: { bad: 'decrease', label: 'Requests Sum' },
+    options: { bad: 'decrease', label: 'Requests Sum', tolerance: 0.1 },
     kind: 'regressed',
     reason: /^Requests Sum fell \d+ % \(98 % CI −\d+ % … −\d+ %\), allowed −10 %$/,
   },
@@ -105,7 +113,7 @@ const rows: readonly Row[] = [
     name: 'requests rose where a decrease is bad → improved',
     baseline: poisson(11, 30, 100),
     candidate: poisson(12, 30, 140),
-    options: { bad: 'decrease', label: 'Requests Sum' },
+    options: { bad: 'decrease', label: 'Requests Sum', tolerance: 0.1 },
     kind: 'improved',
   },
   {
@@ -143,7 +151,7 @@ const rows: readonly Row[] = [
     name: 'errors from a baseline of zeros → regressed on the effect size (often-zero)',
     baseline: Array.from({ length: 20 }, () => 0),
     candidate: [0, 0, 0, 1, 2, 1, 3, 1, 2, 1, 1, 0, 2, 3, 1, 2, 1, 1, 1, 2],
-    options: { bad: 'increase', label: 'Errors Sum' },
+    options: { bad: 'increase', label: 'Errors Sum', tolerance: 0.1 },
     kind: 'regressed',
     reason: /^Errors Sum rose from 0 to a mean of 1\.2\d? \(above the baseline in 90 % of pairs\), allowed \+10 %$/,
   },
@@ -151,7 +159,7 @@ const rows: readonly Row[] = [
     name: 'rare errors at the same rate before and after → pass',
     baseline: [0, 0, 1, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0],
     candidate: [0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 2, 0, 0, 0, 0],
-    options: { bad: 'increase', label: 'Errors Sum' },
+    options: { bad: 'increase', label: 'Errors Sum', tolerance: 0.1 },
     kind: 'pass',
   },
 ];
