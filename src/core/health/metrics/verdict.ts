@@ -151,7 +151,8 @@ export function judgeMetric(baseline: readonly number[], candidate: readonly num
   const cles = rank.u / (base.kept.length * cand.kept.length);
   const significant = rank.pValue < 1 - confidence;
   const sign = options.bad === 'increase' ? 1 : -1;
-  // Beyond the tolerance in the direction `towards` (+1 up, −1 down); a null change never is.
+  // The mean moved beyond the tolerance towards `towards` (+1 up, −1 down). A baseline mean of 0
+  // has no relative change: this gate then stands aside and the others decide.
   const meanBeyond = (towards: number): boolean => meanChange === null || towards * meanChange > tolerance;
 
   let verdict: MetricVerdict;
