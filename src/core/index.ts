@@ -4,6 +4,7 @@
  */
 export * from './errors';
 export * from './model';
+export { STATUS, TRANSITIONS, canTransition, statusRow, type StatusOutcome, type StatusRow, type StatusTone } from './deploymentStatus';
 export { DisposableStore, toDisposable } from './disposable';
 export type { Disposable } from './disposable';
 export { Emitter } from './emitter';

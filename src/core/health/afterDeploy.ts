@@ -18,7 +18,7 @@ import type { StackHistory } from '../history/store';
 import type { Logger } from '../logger';
 import type { DeploymentStatus, ExitCode } from '../model';
 import type { EnvironmentConfig, RollbackPolicy } from '../pipeline/types';
-import { afterUnhealthy, rollbackTokenFor, type ConfirmRollback, type RollbackMark } from '../rollback/afterUnhealthy';
+import { afterUnhealthy, rollbackTokenFor, type ConfirmRollback, type RestoreStable, type RollbackMark } from '../rollback/afterUnhealthy';
 import { readStack } from '../rollback/stackSnapshot';
 import type { Clock } from '../time';
 import { cloudWatchAlarmSource, type AlarmSource } from './alarmSource';
@@ -43,10 +43,15 @@ export interface AfterDeployContext {
   /** When the deployment started (epoch ms): alarms already in ALARM before it are not blamed on it. */
   readonly deploymentStartedAt: number;
   /**
-   * Redeploys a stable record (the lock is already held by this deployment); returns the new
-   * rollback record. Use it for the automatic rollback.
+   * Redeploys a stable record (the lock is already held by this deployment) with the request's
+   * token, reason and signal; returns the new rollback record. Used for the automatic rollback.
    */
-  readonly rollbackTo: (target: DeploymentRecord, opts: { reason: string; automatic: boolean }) => Promise<DeploymentRecord>;
+  readonly restore: RestoreStable;
+  /**
+   * Tells views of a phase the record does not keep (`unhealthy`, then `rolling-back`): the
+   * deployment's run checks the transition and emits it, the record stays `watching`.
+   */
+  readonly showStatus: (status: DeploymentStatus, reason: string) => void;
   /**
    * The result of checkAlarmsBeforeDeploy (the baseline). Defaults to `record.extra.healthPreflight`;
    * without either, the states read at the start of the watch are the baseline (logged as a warning).
@@ -216,9 +221,7 @@ export async function watchAfterDeploy(ctx: AfterDeployContext): Promise<AfterDe
         const current = checkpoint;
         // Views hear the lifecycle (`unhealthy → rolling-back`); the record keeps `watching` until the
         // final status, so a resumed run comes back here and the checkpoint decides what is left to do.
-        const status = (s: DeploymentStatus, reason: string) =>
-          ctx.emit({ type: 'deployment-status', deploymentId: record.id, at: iso(ctx.clock.now()), status: s, reason });
-        status('unhealthy', verdict.reason);
+        ctx.showStatus('unhealthy', verdict.reason);
         const cloudFormation = await ctx.clients.cloudFormation();
         // Read the history and the stack at once: every millisecond here delays the rollback.
         const stackNow = readStack(cloudFormation, record.stackId ?? record.stackName, ctx.signal);
@@ -232,7 +235,7 @@ export async function watchAfterDeploy(ctx: AfterDeployContext): Promise<AfterDe
           records,
           cloudFormation,
           stackNow,
-          restore: async (req) => ({ record: await ctx.rollbackTo(req.target, { reason: req.reason, automatic: true }) }),
+          restore: ctx.restore,
           confirm: ctx.confirmRollback,
           alreadyStarted: current.rollback ?? startedRollback(records, record),
           markStarted: async (mark) => {
@@ -243,7 +246,7 @@ export async function watchAfterDeploy(ctx: AfterDeployContext): Promise<AfterDe
             checkpoint = { ...current, rollback: mark };
             const write = checkpoint;
             saved = saved.then(() => persist(ctx, write));
-            status('rolling-back', `restoring stable deployment ${mark.targetId}`);
+            ctx.showStatus('rolling-back', `restoring stable deployment ${mark.targetId}`);
           },
           emit: ctx.emit,
           logger,

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { DeploymentRecord } from '../../core/history/record';
+import { statusRow } from '../../core/deploymentStatus';
 import type { DeploymentStatus } from '../../core/model';
 import type { CommitDetails } from '../commitDetails';
 import { Commands } from '../commands';
@@ -21,7 +22,7 @@ export function environmentContext(state: EnvironmentState): string {
 }
 
 export function deploymentContext(status: DeploymentStatus, isCurrent: boolean, running: boolean, alarm: string | undefined): string {
-  const target = status === 'stable' && !isCurrent;
+  const target = statusRow(status).rollbackTarget && !isCurrent;
   return ['deployment', isCurrent && 'current', target && 'rollbackTarget', running && 'running', alarm && 'hasAlarm']
     .filter(Boolean)
     .join(' ');
