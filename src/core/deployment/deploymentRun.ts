@@ -7,10 +7,11 @@ import { appendFile, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { AwsClients } from '../aws/clients';
 import { requestTokenFor } from '../aws/requestToken';
+import { readTrigger } from '../deploymentTrigger';
 import type { StackDeployHooks } from '../aws/stackDeploy';
 import type { StackPoller, StackPollers } from '../aws/stackPoller';
 import { DeployGuardError, errorMessage, isCancellation } from '../errors';
-import type { EngineEvent, EngineEventSink, StackEventFacts } from '../events';
+import type { DeploymentStatusEvent, EngineEvent, EngineEventSink, StackEventFacts } from '../events';
 import { STACK_EVENTS_KEPT, type DeploymentRecord, type JournalPhase } from '../history/record';
 import type { StackHistory } from '../history/store';
 import type { Logger } from '../logger';
@@ -67,7 +68,12 @@ export class DeploymentRun {
     return this.startedAtMs;
   }
 
-  emit<E extends EngineEvent>(event: Payload<E>): void {
+  /** Stamps and sends an event; `deployment-status` is not among them: only setStatus, showStatus and finish send it. */
+  emit(event: Payload<Exclude<EngineEvent, DeploymentStatusEvent>>): void {
+    this.send(event);
+  }
+
+  private send(event: Payload<EngineEvent>): void {
     this.sink({ ...event, deploymentId: this.record.id, at: new Date().toISOString() } as EngineEvent);
   }
 
@@ -87,7 +93,7 @@ export class DeploymentRun {
       ...(r.commit ? { commit: r.commit } : {}),
       ...(r.branch ? { branch: r.branch } : {}),
       ...(r.rollbackTargetId ? { rollbackTargetId: r.rollbackTargetId } : {}),
-      ...(r.trigger ? { trigger: r.trigger } : {}),
+      ...(r.trigger ? { trigger: readTrigger(r.trigger) } : {}),
       steps: r.steps.map((s) => s.name),
     });
   }
@@ -164,7 +170,7 @@ export class DeploymentRun {
 
   private announceStatus(status: DeploymentStatus, reason: string | undefined): void {
     this.shown = status;
-    this.emit({ type: 'deployment-status', status, ...(reason ? { reason } : {}) });
+    this.send({ type: 'deployment-status', status, ...(reason ? { reason } : {}) });
   }
 
   async journal(phase: JournalPhase, facts: { stackId?: string; changeSetName?: string; changeSetId?: string } = {}): Promise<void> {

@@ -4,6 +4,7 @@ import { describeStack, getTemplateBody } from '../aws/stackApi';
 import { bucketOfTemplateUrl, deployStack } from '../aws/stackDeploy';
 import { interpretStackStatus } from '../aws/stackStatus';
 import { declaredParameters, describeTemplate, sha256 } from '../aws/template';
+import type { DeploymentTrigger } from '../deploymentTrigger';
 import { DeployGuardError, errorMessage, isCancellation } from '../errors';
 import { newDeploymentId } from '../history/paths';
 import { HISTORY_SCHEMA_VERSION, type DeploymentRecord } from '../history/record';
@@ -29,7 +30,7 @@ export interface RollbackOptions {
   /** ClientRequestToken to use (the health watch's deterministic one); default from the new id. */
   readonly token?: string;
   readonly waitIfBusyMs?: number;
-  readonly trigger?: string;
+  readonly trigger?: DeploymentTrigger;
   readonly signal?: AbortSignal;
 }
 

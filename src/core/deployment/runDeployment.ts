@@ -6,6 +6,7 @@
 import { buildParameters } from '../aws/parameters';
 import { accountId } from '../aws/identity';
 import { checkTemplateSize, describeTemplate, readTemplateFile } from '../aws/template';
+import type { DeploymentTrigger } from '../deploymentTrigger';
 import { DeployGuardError, errorMessage } from '../errors';
 import type { PlannedChange } from '../events';
 import type { AlarmReading } from '../health/types';
@@ -34,7 +35,7 @@ export interface DeployRequest extends AwsSelection {
   /** Overrides the environment's bake (the CLI's --bake). */
   readonly bakeMs?: number;
   /** `cli`, `command`, `push`, `save`… (kept on the record). */
-  readonly trigger?: string;
+  readonly trigger?: DeploymentTrigger;
   /** Who holds the stack lock, shown to a refused second deploy: `cli`, `vscode`. */
   readonly holder?: string;
   readonly replaceFailedStack?: boolean;

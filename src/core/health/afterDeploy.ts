@@ -12,7 +12,7 @@
  */
 import { AwsClients } from '../aws/clients';
 import { errorMessage } from '../errors';
-import type { EngineEventSink } from '../events';
+import type { DeploymentStatusEvent, EngineEvent } from '../events';
 import type { DeploymentRecord } from '../history/record';
 import type { StackHistory } from '../history/store';
 import type { Logger } from '../logger';
@@ -36,7 +36,8 @@ export interface AfterDeployContext {
   readonly bakeMs?: number;
   readonly clients: AwsClients;
   readonly history: StackHistory;
-  readonly emit: EngineEventSink;
+  /** Every event but the status, which only the deployment's run sends (through showStatus). */
+  readonly emit: (event: Exclude<EngineEvent, DeploymentStatusEvent>) => void;
   readonly logger: Logger;
   readonly clock: Clock;
   readonly signal: AbortSignal;

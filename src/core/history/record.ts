@@ -3,6 +3,7 @@
  * and to deploy exactly that again. Stored as one JSON file per record, schema-versioned.
  */
 import type { PlannedChange, StackEventFacts } from '../events';
+import type { DeploymentTrigger } from '../deploymentTrigger';
 import type { DeploymentKind, DeploymentStatus, StepRecord } from '../model';
 
 /** Bump when a stored field changes meaning; readers refuse newer versions instead of guessing. */
@@ -51,7 +52,7 @@ export interface DeploymentRecord {
   /** Whether the working tree had uncommitted changes. */
   readonly dirty?: boolean;
   /** Who started it: `cli`, `command`, `push`, `save`, `health` (automatic rollback)… */
-  readonly trigger?: string;
+  readonly trigger?: DeploymentTrigger;
   readonly template: TemplateRecord;
   parameters: readonly ParameterRecord[];
   readonly tags: Readonly<Record<string, string>>;

@@ -1,7 +1,7 @@
+import type { DeployOnEvent } from '../deploymentTrigger';
 import { parseDuration } from '../time';
 import {
   HEALTH_DEFAULTS,
-  type DeployTrigger,
   type EnvironmentConfig,
   type HealthConfig,
   type PipelineConfig,
@@ -50,7 +50,7 @@ export function buildPipelineConfig(value: Json): PipelineConfig {
       profile: env.profile as string | undefined,
       endpoint: env.endpoint as string | undefined,
       branch: env.branch as string | undefined,
-      deployOn: Object.freeze([...((env.deployOn as DeployTrigger[] | undefined) ?? [])]),
+      deployOn: Object.freeze([...((env.deployOn as DeployOnEvent[] | undefined) ?? [])]),
       confirm: isProd ? true : ((env.confirm as boolean | undefined) ?? false),
       health: env.health === undefined ? undefined : buildHealth(env.health as Json),
     });
