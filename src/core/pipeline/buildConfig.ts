@@ -1,5 +1,6 @@
 import type { DeployOnEvent } from '../deploymentTrigger';
 import { parseDuration } from '../time';
+import { isProdName } from './confirmation';
 import {
   HEALTH_DEFAULTS,
   type EnvironmentConfig,
@@ -43,7 +44,6 @@ export function buildPipelineConfig(value: Json): PipelineConfig {
   const environments: Record<string, EnvironmentConfig> = {};
   for (const [name, raw] of Object.entries(value.environments as Json)) {
     const env = raw as Json;
-    const isProd = name.toLowerCase().startsWith('prod');
     environments[name] = build({
       name,
       region: env.region as string,
@@ -51,7 +51,7 @@ export function buildPipelineConfig(value: Json): PipelineConfig {
       endpoint: env.endpoint as string | undefined,
       branch: env.branch as string | undefined,
       deployOn: Object.freeze([...((env.deployOn as DeployOnEvent[] | undefined) ?? [])]),
-      confirm: isProd ? true : ((env.confirm as boolean | undefined) ?? false),
+      confirm: isProdName(name) ? true : ((env.confirm as boolean | undefined) ?? false),
       health: env.health === undefined ? undefined : buildHealth(env.health as Json),
     });
   }

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { DeploymentRecord } from '../../core/history/record';
 import { statusRow } from '../../core/deploymentStatus';
+import { needsConfirmation } from '../../core/pipeline/confirmation';
 import type { DeploymentStatus } from '../../core/model';
 import type { CommitDetails } from '../commitDetails';
 import { Commands } from '../commands';
@@ -60,7 +61,7 @@ export function environmentItem(env: EnvironmentEntry, live: LiveDeployment | un
       `Guarded by ${alarms.map((a) => `\`${a}\``).join(', ') || 'no alarms'}; bake ${formatDuration(h.bakeMs)}; rollback \`${h.rollback}\``,
     );
   }
-  if (env.config.confirm || env.name.startsWith('prod')) tooltip.appendMarkdown('Deploys ask for confirmation first.\n\n');
+  if (needsConfirmation(env.config)) tooltip.appendMarkdown('Deploys ask for confirmation first.\n\n');
   item.tooltip = tooltip;
   return item;
 }
