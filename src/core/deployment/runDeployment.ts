@@ -11,7 +11,7 @@ import { DeployGuardError, errorMessage } from '../errors';
 import type { PlannedChange } from '../events';
 import type { AlarmReading } from '../health/types';
 import { newDeploymentId } from '../history/paths';
-import { HISTORY_SCHEMA_VERSION, type DeploymentRecord, type ParameterRecord } from '../history/record';
+import type { DeploymentRecord, ParameterRecord } from '../history/record';
 import type { StackLock } from '../history/lock';
 import type { StepRecord } from '../model';
 import type { EnvironmentConfig } from '../pipeline/types';
@@ -27,6 +27,7 @@ import { DeploymentRun, statusForError, tokenFor } from './deploymentRun';
 import { lockTiming, type EngineContext } from './engineContext';
 import { outcomeOf, type DeploymentOutcome } from './outcome';
 import { resumeInterrupted } from './resumeInterrupted';
+import { newRecord } from './stackRecords';
 import { runPipelineSteps } from './stepsPhase';
 
 export interface DeployRequest extends AwsSelection {
@@ -113,7 +114,7 @@ export async function runDeployment(ctx: EngineContext, request: DeployRequest):
     await captureBaselineIfFirst(ctx, stackHistory, clients, env, stackName, signal);
 
     const record: DeploymentRecord = {
-      schemaVersion: HISTORY_SCHEMA_VERSION,
+      ...newRecord(),
       id,
       kind: 'deploy',
       environment: request.environment,
@@ -129,8 +130,6 @@ export async function runDeployment(ctx: EngineContext, request: DeployRequest):
       tags,
       capabilities: [...stackConfig.capabilities],
       clientRequestToken: tokenFor(id),
-      status: 'queued',
-      startedAt: new Date().toISOString(),
       steps: request.skipSteps ? [] : request.pipeline.steps.map((s): StepRecord => ({ name: s.name, status: 'pending' })),
       logFile: stackHistory.logPath(id),
     };
