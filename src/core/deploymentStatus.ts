@@ -1,8 +1,9 @@
 /**
  * Every deployment status and everything that depends on it, in one table: whether it ends the
  * record, how each surface words and draws it, the CLI exit code, and which statuses may follow
- * it. Adding a status is one row here (the compiler refuses a status without one) plus the phase
- * that sets it. Pure and import-free at runtime, so the webview bundle reads it too.
+ * it. Adding a status is its name in the union, its row in STATUS and in TRANSITIONS (the compiler
+ * refuses a status without either), plus the phase that sets it. Pure and import-free at runtime,
+ * so the webview bundle reads it too.
  */
 
 /**

@@ -27,7 +27,6 @@ const KEY = { account: '123456789012', region: 'eu-west-1', stackName: 'orders-d
 
 describe('the status table', () => {
   it('has a row with words, label and icon for every status', () => {
-    assert.equal(DEPLOYMENT_STATUSES.length, 13);
     for (const status of DEPLOYMENT_STATUSES) {
       const row = STATUS[status];
       assert.ok(row.words && row.label && row.icon, `${status} has words, a label and an icon`);
