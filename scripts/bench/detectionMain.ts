@@ -63,7 +63,8 @@ async function callsPerMinute(moto: Moto, alarmCount: number) {
     clock: systemClock,
     signal: new AbortController().signal,
     deploymentStartedAt: Date.now(),
-    rollbackTo: () => Promise.reject(new Error('not in this benchmark')),
+    restore: () => Promise.reject(new Error('not in this benchmark')),
+    showStatus: () => undefined,
     preflight,
   });
   const elapsed = performance.now() - t0;

@@ -6,10 +6,10 @@
 import { cpus, loadavg } from 'node:os';
 import { judgeMetric, DEFAULT_TOLERANCE } from '../../src/core/health/metrics/verdict';
 import { kayentaClassify } from './kayentaReference';
+import { benchSettings } from './support/settings';
 
-const args = process.argv.slice(2);
-const quick = args.includes('--quick');
-const SERIES = quick ? 100 : 1000;
+const settings = benchSettings({ series: 'number', timingRuns: 'number' });
+const SERIES = settings.series;
 const SEED = 20261204;
 
 /** mulberry32: a small, well-mixed 32-bit generator; the same seed gives the same series everywhere. */
@@ -153,7 +153,7 @@ function operatingPoints(): void {
 function analysisTime(): void {
   const POINTS = 1440;
   const METRICS = 100;
-  const RUNS = quick ? 3 : 7;
+  const RUNS = settings.timingRuns;
   const rng = new Random(SEED);
   const family = FAMILIES[2] as Family;
   const windows = times(METRICS, () => 0).map(() => ({
@@ -208,7 +208,7 @@ function main(): void {
   );
   analysisTime();
   console.log(`  machine speed: a plain loop summing 10 million doubles takes ${calibration().toFixed(1)} ms of CPU here`);
-  console.log(`\n(${((performance.now() - started) / 1000).toFixed(1)} s${quick ? ', --quick: 100 series per case' : ''})`);
+  console.log(`\n(${((performance.now() - started) / 1000).toFixed(1)} s, ${SERIES} series per case)`);
 }
 
 main();

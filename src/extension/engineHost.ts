@@ -12,16 +12,15 @@ import type { LoadedPipeline } from '../core/pipeline/load';
 import type { RollbackQuestion } from '../core/rollback/afterUnhealthy';
 import { ContextKeys } from './commands';
 import { loadEngine } from './engineLoader';
+import type { DeploymentTrigger } from '../core/deploymentTrigger';
 import { LiveDeployments, type LiveChange } from './liveDeployments';
 import { hasOpenJournalEntries } from './openJournals';
 import { readSettings } from './settings';
 import { requireTrustedWorkspace } from './workspaceState';
 
-/** How a deployment was asked for (kept on the record). */
-export type DeployTrigger = 'command' | 'push' | 'save' | 'retry';
-
 export interface DeployOptions {
-  readonly trigger: DeployTrigger;
+  /** How the deployment was asked for (kept on the record). */
+  readonly trigger: DeploymentTrigger;
   /** Asked after the change set is planned (prod / `confirm: true`). */
   readonly confirmChanges?: (changes: readonly PlannedChange[]) => Promise<boolean>;
   /** A specific commit's checkout (the push trigger's temporary worktree); default the workspace. */

@@ -2,7 +2,7 @@
  * Words and numbers the editor surface shows (tree, status bar, notifications), with no `vscode`
  * import so they are unit-tested in plain Node.
  */
-import type { DeploymentStatus } from '../core/model';
+import { statusRow, type DeploymentStatus } from '../core/deploymentStatus';
 export { formatCountdown } from '../core/time';
 
 export function shortCommit(sha: string | undefined): string {
@@ -31,89 +31,19 @@ export function formatDuration(ms: number): string {
   return `${Math.floor(m / 60)}h ${String(m % 60).padStart(2, '0')}m`;
 }
 
-/** Human words for a status, e.g. `rolled back`, `needs attention`. */
+/** Human words for a status, e.g. `rolled back`, `needs attention` (from the status table). */
 export function statusWords(status: DeploymentStatus): string {
-  switch (status) {
-    case 'queued':
-      return 'queued';
-    case 'running-steps':
-      return 'running steps';
-    case 'deploying':
-      return 'deploying';
-    case 'watching':
-      return 'watching';
-    case 'stable':
-      return 'stable';
-    case 'unchanged':
-      return 'unchanged';
-    case 'failed':
-      return 'failed';
-    case 'cancelled':
-      return 'cancelled';
-    case 'unhealthy':
-      return 'unhealthy';
-    case 'rolling-back':
-      return 'rolling back';
-    case 'rolled-back':
-      return 'rolled back';
-    case 'rollback-failed':
-      return 'rollback failed';
-    case 'needs-attention':
-      return 'needs attention';
-    default: {
-      const never: never = status;
-      return never;
-    }
-  }
+  return statusRow(status).words;
 }
 
 /** The codicon for a status (tree rows and the status bar). */
 export function statusIcon(status: DeploymentStatus): string {
-  switch (status) {
-    case 'queued':
-      return 'clock';
-    case 'running-steps':
-    case 'deploying':
-    case 'rolling-back':
-      return 'sync~spin';
-    case 'watching':
-      return 'eye';
-    case 'stable':
-      return 'pass';
-    case 'unchanged':
-      return 'circle-slash';
-    case 'failed':
-      return 'error';
-    case 'cancelled':
-      return 'circle-slash';
-    case 'unhealthy':
-    case 'rolled-back':
-      return 'warning';
-    case 'rollback-failed':
-    case 'needs-attention':
-      return 'report';
-    default: {
-      const never: never = status;
-      return never;
-    }
-  }
+  return statusRow(status).icon;
 }
 
 /** Theme colour id for a status icon; undefined = the default foreground. */
 export function statusColor(status: DeploymentStatus): string | undefined {
-  switch (status) {
-    case 'stable':
-      return 'testing.iconPassed';
-    case 'failed':
-    case 'rollback-failed':
-    case 'needs-attention':
-      return 'testing.iconFailed';
-    case 'rolled-back':
-    case 'unhealthy':
-      return 'list.warningForeground';
-    default:
-      return undefined;
-  }
+  return statusRow(status).iconColor;
 }
 
 /** The first line of a commit message, cut to `max` characters. */

@@ -1,5 +1,6 @@
 import { runDeployment } from '../../core/deployment';
 import { DeployGuardError } from '../../core/errors';
+import { needsConfirmation } from '../../core/pipeline/confirmation';
 import { parseDuration } from '../../core/time';
 import type { CliCommand } from '../types';
 import { parseCommandArgs } from '../usage';
@@ -51,7 +52,7 @@ export const deployCommand: CliCommand = {
     const waitIfBusyMs = duration('--wait-if-busy', values['wait-if-busy']);
     const target = await loadTarget(io, values.file, environment);
     const env = target.config.environments[environment]!;
-    const mustConfirm = env.confirm || environment.startsWith('prod');
+    const mustConfirm = needsConfirmation(env);
     if (mustConfirm && !values.yes && !io.isTty) {
       throw new DeployGuardError('Usage', `environment "${environment}" asks for confirmation and there is no terminal to ask`, {
         hint: 'run it in a terminal, or pass --yes',

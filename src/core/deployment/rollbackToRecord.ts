@@ -4,14 +4,16 @@ import { describeStack, getTemplateBody } from '../aws/stackApi';
 import { bucketOfTemplateUrl, deployStack } from '../aws/stackDeploy';
 import { interpretStackStatus } from '../aws/stackStatus';
 import { declaredParameters, describeTemplate, sha256 } from '../aws/template';
+import type { DeploymentTrigger } from '../deploymentTrigger';
 import { DeployGuardError, errorMessage, isCancellation } from '../errors';
 import { newDeploymentId } from '../history/paths';
-import { HISTORY_SCHEMA_VERSION, type DeploymentRecord } from '../history/record';
+import type { DeploymentRecord } from '../history/record';
 import type { StackHistory } from '../history/store';
 import type { DeploymentKind } from '../model';
 import type { EnvironmentConfig } from '../pipeline/types';
 import { createMasker } from '../secrets';
 import { DeploymentRun, tokenFor } from './deploymentRun';
+import { newRecord } from './stackRecords';
 import { changeSetTiming, followTiming, type EngineContext } from './engineContext';
 import { parametersMatch, readAgainstTarget } from './targetMatch';
 
@@ -29,7 +31,7 @@ export interface RollbackOptions {
   /** ClientRequestToken to use (the health watch's deterministic one); default from the new id. */
   readonly token?: string;
   readonly waitIfBusyMs?: number;
-  readonly trigger?: string;
+  readonly trigger?: DeploymentTrigger;
   readonly signal?: AbortSignal;
 }
 
@@ -70,7 +72,7 @@ export async function rollbackToRecord(ctx: EngineContext, options: RollbackOpti
   const declared = declaredParameters(target.template.body);
   const { sdk, previousValueKeys } = parametersForRedeploy(target.parameters, declared, new Set(current.parameters.keys()));
   const record: DeploymentRecord = {
-    schemaVersion: HISTORY_SCHEMA_VERSION,
+    ...newRecord(),
     id,
     kind: 'rollback' as DeploymentKind,
     environment: target.environment,
@@ -90,9 +92,7 @@ export async function rollbackToRecord(ctx: EngineContext, options: RollbackOpti
     rollbackTargetId: target.id,
     automatic: options.automatic,
     clientRequestToken: options.token ?? tokenFor(id, 'rollback'),
-    status: 'queued',
     reason: options.reason,
-    startedAt: new Date().toISOString(),
     steps: [],
     ...(options.rollbackOf ? { rollbackOf: options.rollbackOf } : {}),
   };

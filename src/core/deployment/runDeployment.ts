@@ -6,11 +6,12 @@
 import { buildParameters } from '../aws/parameters';
 import { accountId } from '../aws/identity';
 import { checkTemplateSize, describeTemplate, readTemplateFile } from '../aws/template';
+import type { DeploymentTrigger } from '../deploymentTrigger';
 import { DeployGuardError, errorMessage } from '../errors';
 import type { PlannedChange } from '../events';
 import type { AlarmReading } from '../health/types';
 import { newDeploymentId } from '../history/paths';
-import { HISTORY_SCHEMA_VERSION, type DeploymentRecord, type ParameterRecord } from '../history/record';
+import type { DeploymentRecord, ParameterRecord } from '../history/record';
 import type { StackLock } from '../history/lock';
 import type { StepRecord } from '../model';
 import type { EnvironmentConfig } from '../pipeline/types';
@@ -26,6 +27,7 @@ import { DeploymentRun, statusForError, tokenFor } from './deploymentRun';
 import { lockTiming, type EngineContext } from './engineContext';
 import { outcomeOf, type DeploymentOutcome } from './outcome';
 import { resumeInterrupted } from './resumeInterrupted';
+import { newRecord } from './stackRecords';
 import { runPipelineSteps } from './stepsPhase';
 
 export interface DeployRequest extends AwsSelection {
@@ -34,7 +36,7 @@ export interface DeployRequest extends AwsSelection {
   /** Overrides the environment's bake (the CLI's --bake). */
   readonly bakeMs?: number;
   /** `cli`, `command`, `push`, `save`… (kept on the record). */
-  readonly trigger?: string;
+  readonly trigger?: DeploymentTrigger;
   /** Who holds the stack lock, shown to a refused second deploy: `cli`, `vscode`. */
   readonly holder?: string;
   readonly replaceFailedStack?: boolean;
@@ -112,7 +114,7 @@ export async function runDeployment(ctx: EngineContext, request: DeployRequest):
     await captureBaselineIfFirst(ctx, stackHistory, clients, env, stackName, signal);
 
     const record: DeploymentRecord = {
-      schemaVersion: HISTORY_SCHEMA_VERSION,
+      ...newRecord(),
       id,
       kind: 'deploy',
       environment: request.environment,
@@ -128,8 +130,6 @@ export async function runDeployment(ctx: EngineContext, request: DeployRequest):
       tags,
       capabilities: [...stackConfig.capabilities],
       clientRequestToken: tokenFor(id),
-      status: 'queued',
-      startedAt: new Date().toISOString(),
       steps: request.skipSteps ? [] : request.pipeline.steps.map((s): StepRecord => ({ name: s.name, status: 'pending' })),
       logFile: stackHistory.logPath(id),
     };

@@ -1,6 +1,7 @@
 import { existsSync, realpathSync, statSync } from 'node:fs';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import type { Document, Node } from 'yaml';
+import { isProdName } from './confirmation';
 import { parseDuration } from '../time';
 import { closest } from './didYouMean';
 import { describePath, locate, rangeOf, type PathSegment } from './locate';
@@ -261,7 +262,7 @@ function checkEnvironments(environments: unknown, ctx: SemanticContext): void {
   for (const [name, env] of Object.entries(environments)) {
     if (!isObject(env)) continue;
     const base = ['environments', name];
-    const isProd = name.toLowerCase().startsWith('prod');
+    const isProd = isProdName(name);
     const deployOn = Array.isArray(env.deployOn) ? env.deployOn : [];
     const health = isObject(env.health) ? env.health : undefined;
     const guarded =

@@ -4,7 +4,8 @@
  * resolved per deployment (see variables.ts), never spliced into shell strings.
  */
 
-export type DeployTrigger = 'push' | 'save';
+import type { DeployOnEvent } from '../deploymentTrigger';
+
 export type RollbackPolicy = 'auto' | 'prompt' | 'off';
 
 export interface StepConfig {
@@ -45,7 +46,7 @@ export interface EnvironmentConfig {
   /** Only honoured when it is a loopback address (a repository must not redirect signed requests). */
   readonly endpoint?: string;
   readonly branch?: string;
-  readonly deployOn: readonly DeployTrigger[];
+  readonly deployOn: readonly DeployOnEvent[];
   /** Ask before deploying; always true for names starting with `prod`. */
   readonly confirm: boolean;
   readonly health?: HealthConfig;

@@ -9,7 +9,8 @@
  * not O(lines²). Everything it hands out (snapshot, delta) is a fresh array the caller may keep.
  */
 import type { EngineEvent } from '../../core/events';
-import { isFinal, type DeploymentKind, type DeploymentStatus } from '../../core/model';
+import { isFinal, statusRow } from '../../core/deploymentStatus';
+import type { DeploymentKind, DeploymentStatus } from '../../core/model';
 import {
   EVENTS_WINDOW,
   LOG_WINDOW_LINES,
@@ -337,7 +338,7 @@ export class RunModel {
     return {
       canCancel: live && !isFinal(status),
       // "Roll back this deployment": while it is watched, when it went unhealthy, or once stable.
-      canRollback: kind === 'deploy' && (status === 'watching' || status === 'unhealthy' || status === 'stable'),
+      canRollback: kind === 'deploy' && statusRow(status).canRollBack,
       canOpenConsole: Boolean(region && stack),
       canOpenLogFile: this.logFile !== undefined,
     };
