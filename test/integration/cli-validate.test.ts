@@ -69,6 +69,15 @@ describe('deployguard validate / run (CLI)', () => {
     const wrongEnv = await cli(['run', 'dve'], repo.root);
     assert.equal(wrongEnv.code, 2);
     assert.match(wrongEnv.err, /no environment "dve" in deployguard\.yaml \(did you mean "dev"\?\)/);
+    // Names an object has by inheritance are not environments: refused, the known ones listed, no step run.
+    for (const command of ['run', 'watch', 'deploy', 'rollback']) {
+      for (const name of ['toString', '__proto__', 'constructor']) {
+        const inherited = await cli([command, name], repo.root);
+        assert.equal(inherited.code, 2, `${command} ${name}: ${inherited.err}`);
+        assert.match(inherited.err, new RegExp(`no environment "${name}" in deployguard\\.yaml: no such environment \\(it has: dev`));
+        assert.doesNotMatch(inherited.err, /▶/);
+      }
+    }
     for (const command of ['validate', 'run']) {
       const help = await cli([command, '--help'], repo.root);
       assert.equal(help.code, 0);

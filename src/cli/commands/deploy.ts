@@ -1,5 +1,6 @@
 import { runDeployment } from '../../core/deployment';
 import { DeployGuardError } from '../../core/errors';
+import { requireEnvironment } from '../../core/pipeline';
 import { parseDuration } from '../../core/time';
 import type { CliCommand } from '../types';
 import { parseCommandArgs } from '../usage';
@@ -50,7 +51,7 @@ export const deployCommand: CliCommand = {
     const bakeMs = duration('--bake', values.bake);
     const waitIfBusyMs = duration('--wait-if-busy', values['wait-if-busy']);
     const target = await loadTarget(io, values.file, environment);
-    const env = target.config.environments[environment]!;
+    const env = requireEnvironment(target.config, environment);
     const mustConfirm = env.confirm || environment.startsWith('prod');
     if (mustConfirm && !values.yes && !io.isTty) {
       throw new DeployGuardError('Usage', `environment "${environment}" asks for confirmation and there is no terminal to ask`, {

@@ -13,8 +13,7 @@ import { GitRepository } from '../../core/git';
 import { HistoryStore } from '../../core/history/store';
 import { deployGuardHome } from '../../core/history/paths';
 import type { Logger } from '../../core/logger';
-import { didYouMean } from '../../core/pipeline/didYouMean';
-import { loadPipeline, PIPELINE_FILE_NAME, type PipelineConfig } from '../../core/pipeline';
+import { loadPipeline, PIPELINE_FILE_NAME, requireEnvironment, type PipelineConfig } from '../../core/pipeline';
 import { formatCountdown } from '../../core/time';
 import type { CliIo } from '../types';
 import { displayPath, formatProblem } from './problemFormat';
@@ -65,16 +64,7 @@ export async function loadTarget(io: CliIo, fileArg: string | undefined, environ
       hint: 'fix them (deployguard validate lists them)',
     });
   }
-  const names = Object.keys(loaded.config.environments);
-  if (!names.includes(environment)) {
-    throw new DeployGuardError(
-      'Usage',
-      `no environment "${environment}" in ${displayPath(file, io.cwd)}${didYouMean(environment, names)}`,
-      {
-        hint: `environments: ${names.join(', ')}`,
-      },
-    );
-  }
+  requireEnvironment(loaded.config, environment, displayPath(file, io.cwd));
   return { config: loaded.config, repoRoot, file, environment };
 }
 

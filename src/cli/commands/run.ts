@@ -3,8 +3,7 @@ import { DeployGuardError } from '../../core/errors';
 import { GitRepository, type CommitInfo } from '../../core/git';
 import { deployGuardHome } from '../../core/history/paths';
 import { ExitCode } from '../../core/model';
-import { didYouMean } from '../../core/pipeline/didYouMean';
-import { loadPipeline, PIPELINE_FILE_NAME, pipelineSecrets, runSteps } from '../../core/pipeline';
+import { loadPipeline, PIPELINE_FILE_NAME, pipelineSecrets, requireEnvironment, runSteps } from '../../core/pipeline';
 import type { CliCommand, CliIo } from '../types';
 import { parseCommandArgs } from '../usage';
 import { displayPath, formatProblem } from './problemFormat';
@@ -68,12 +67,7 @@ export const runCommand: CliCommand = {
       });
     }
     const config = loaded.config;
-    if (!(envName in config.environments)) {
-      const names = Object.keys(config.environments);
-      throw new DeployGuardError('Usage', `no environment "${envName}" in ${displayPath(file, io.cwd)}${didYouMean(envName, names)}`, {
-        hint: `environments: ${names.join(', ')}`,
-      });
-    }
+    requireEnvironment(config, envName, displayPath(file, io.cwd));
     if (config.steps.length === 0) {
       io.stderr.write(`${displayPath(file, io.cwd)} has no steps: nothing to run\n`);
       return ExitCode.Ok;

@@ -2,8 +2,7 @@ import { dirname, relative, resolve } from 'node:path';
 import { DeployGuardError, errorMessage, isCancellation } from '../../core/errors';
 import { GitRepository } from '../../core/git';
 import { ExitCode } from '../../core/model';
-import { didYouMean } from '../../core/pipeline/didYouMean';
-import { loadPipeline, PIPELINE_FILE_NAME, type EnvironmentConfig, type PipelineConfig } from '../../core/pipeline';
+import { loadPipeline, PIPELINE_FILE_NAME, requireEnvironment, type EnvironmentConfig, type PipelineConfig } from '../../core/pipeline';
 import { DEFAULT_SAVE_DEBOUNCE_MS, RepoFileWatcher, SaveTrigger, type DeployCallback } from '../../core/triggers';
 import type { Logger } from '../../core/logger';
 import type { CliCommand, CliIo } from '../types';
@@ -72,13 +71,7 @@ async function loadEnvironment(io: CliIo, fileArg: string | undefined, envName: 
     });
   }
   const config = loaded.config;
-  const environment = config.environments[envName];
-  if (!environment) {
-    const names = Object.keys(config.environments);
-    throw new DeployGuardError('Usage', `no environment "${envName}" in ${displayPath(file, io.cwd)}${didYouMean(envName, names)}`, {
-      hint: `environments: ${names.join(', ')}`,
-    });
-  }
+  const environment = requireEnvironment(config, envName, displayPath(file, io.cwd));
   if (!environment.deployOn.includes('save')) {
     throw new DeployGuardError('Usage', `environment "${envName}" does not deploy on save`, {
       hint: `add "save" to environments.${envName}.deployOn (dev stacks only), or run "deployguard deploy ${envName}"`,

@@ -2,8 +2,8 @@
 import { AwsClients, type ClientOptions } from '../aws/clients';
 import { chooseEndpoint } from '../aws/endpoint';
 import { accountId } from '../aws/identity';
-import { DeployGuardError } from '../errors';
 import type { StackHistory } from '../history/store';
+import { requireEnvironment } from '../pipeline/environments';
 import type { EnvironmentConfig, PipelineConfig } from '../pipeline/types';
 import { resolveVariables, type VariableContext } from '../pipeline/variables';
 import type { EngineContext } from './engineContext';
@@ -27,11 +27,7 @@ export function selectEnvironment(
   sel: AwsSelection,
   onRetry?: ClientOptions['onRetry'],
 ): { env: EnvironmentConfig; clients: AwsClients } {
-  const env = sel.pipeline.environments[sel.environment];
-  if (!env) {
-    const known = Object.keys(sel.pipeline.environments).join(', ') || 'none';
-    throw new DeployGuardError('Usage', `deployguard.yaml has no environment "${sel.environment}" (it has: ${known})`);
-  }
+  const env = requireEnvironment(sel.pipeline, sel.environment);
   const endpoint = chooseEndpoint({ fileEndpoint: env.endpoint, userEndpoint: sel.userEndpoint, env: sel.processEnv ?? process.env });
   const profile = env.profile ?? (sel.userProfile || undefined);
   const clients = new AwsClients(
