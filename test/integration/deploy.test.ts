@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import type { DeploymentRecord } from '../../src/core/history/record';
 import { cfnClient, cli, makeRepo, tempHome, topicTemplate, useMotoCredentials, writeTemplate } from '../support/deployFixture';
+import { putAlarm, rawCloudWatch, setAlarm } from '../support/healthFixtures';
 import { startMoto, type Moto } from '../support/moto';
 
 async function records(home: string, stack = 'orders-dev'): Promise<DeploymentRecord[]> {
@@ -235,5 +236,23 @@ describe('deploy against moto through the real SDK', () => {
     assert.equal(lines[0]!['current'], true);
     const text = await cli(['history', 'dev', '--endpoint', moto.endpoint], { cwd: repo, home });
     assert.match(text.stdout, /^\* \d{8}T/m);
+  });
+
+  it('prints an alarm reason from AWS without its escapes: no clipboard write, no screen clear, the bidi override shown', async () => {
+    const cw = rawCloudWatch(moto.endpoint);
+    try {
+      await putAlarm(cw, 'orders-hostile');
+      const hostile = 'Threshold Crossed\x1b]52;c;Y3VybCBldmlsIHwgc2g=\x07\x1b[2J\x1b[H: 1 datapoint \u202etxt.exe';
+      await setAlarm(cw, 'orders-hostile', 'ALARM', hostile);
+      const repo = await makeRepo({ extraEnvironment: '    health:\n      alarms: [orders-hostile]\n' });
+      const run = await cli(['deploy', 'dev', '--skip-steps', '--endpoint', moto.endpoint], { cwd: repo, home });
+      assert.equal(run.code, 1, run.stderr + run.stdout);
+      const printed = run.stdout + run.stderr;
+      assert.match(printed, /orders-hostile \(Threshold Crossed: 1 datapoint ⟨U\+202E⟩txt\.exe\)/);
+      assert.ok(!printed.includes('\x1b') && !printed.includes('\u202e'), JSON.stringify(printed));
+      assert.equal(((await cfn.send(new DescribeStacksCommand({}))).Stacks ?? []).length, 0);
+    } finally {
+      cw.destroy();
+    }
   });
 });

@@ -5,6 +5,7 @@ import { ExitCode } from '../../core/model';
 import { loadPipeline, PIPELINE_FILE_NAME, requireEnvironment, type EnvironmentConfig, type PipelineConfig } from '../../core/pipeline';
 import { DEFAULT_SAVE_DEBOUNCE_MS, RepoFileWatcher, SaveTrigger, type DeployCallback } from '../../core/triggers';
 import type { Logger } from '../../core/logger';
+import { terminalSafe } from '../../core/text/terminalSafe';
 import type { CliCommand, CliIo } from '../types';
 import { parseCommandArgs } from '../usage';
 import { displayPath, formatProblem } from './problemFormat';
@@ -46,7 +47,7 @@ export type WatchDeployFactory = (context: WatchDeployContext) => DeployCallback
 
 function stderrLogger(io: CliIo): Logger {
   const write = (prefix: string) => (message: string | Error) =>
-    io.stderr.write(`${prefix}${typeof message === 'string' ? message : message.message}\n`);
+    io.stderr.write(`${prefix}${terminalSafe(typeof message === 'string' ? message : message.message)}\n`);
   const quiet = () => undefined;
   return { trace: quiet, debug: quiet, info: quiet, warn: write('warning: '), error: write('error: ') };
 }
@@ -141,10 +142,10 @@ export function createWatchCommand(deployFactory: WatchDeployFactory): CliComman
             `▶ deploying ${envName} at ${commit.shortSha}${commit.dirty ? ' + uncommitted changes' : ''} (changed: ${files})\n`,
           );
         } else if (event.type === 'finished') {
-          io.stderr.write(`■ deploy of ${envName} ended: ${describeResult(event.result)}\n`);
+          io.stderr.write(`■ deploy of ${envName} ended: ${terminalSafe(describeResult(event.result))}\n`);
         } else if (!isCancellation(event.error)) {
           const hint = DeployGuardError.is(event.error) && event.error.hint ? ` → ${event.error.hint}` : '';
-          io.stderr.write(`✖ deploy of ${envName} could not run: ${errorMessage(event.error)}${hint}\n`);
+          io.stderr.write(`✖ deploy of ${envName} could not run: ${terminalSafe(`${errorMessage(event.error)}${hint}`)}\n`);
         }
       });
       trigger.onDidChangeState((event) => {
