@@ -16,6 +16,7 @@ export type DeployGuardErrorCode =
   | 'TemplateTooLarge'
   | 'InsufficientCapabilities'
   | 'CredentialsMissing'
+  | 'AccountMismatch'
   | 'EndpointRejected'
   | 'AwsRequestFailed'
   | 'AwsThrottled'

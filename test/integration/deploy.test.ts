@@ -255,4 +255,30 @@ describe('deploy against moto through the real SDK', () => {
       cw.destroy();
     }
   });
+
+  it('an environment pinned to another account is refused before any AWS write, naming both accounts; a matching pin deploys', async () => {
+    // moto's STS answers with account 123456789012.
+    const other = await makeRepo({ steps: '\n  - name: Build\n    run: echo STEP-RAN', extraEnvironment: '    account: "111111111111"\n' });
+    for (const command of [
+      ['deploy', 'dev'],
+      ['rollback', 'dev'],
+      ['recover', 'dev'],
+    ]) {
+      const run = await cli([...command, '--endpoint', moto.endpoint], { cwd: other, home });
+      assert.equal(run.code, 1, `${command.join(' ')}: ${run.stderr}${run.stdout}`);
+      assert.match(
+        run.stderr,
+        /Environment dev is pinned to account 111111111111 but the credentials are for 123456789012: sign in to the right account or profile/,
+      );
+      assert.doesNotMatch(run.stdout + run.stderr, /STEP-RAN/);
+    }
+    assert.equal(((await cfn.send(new DescribeStacksCommand({}))).Stacks ?? []).length, 0);
+    assert.deepEqual(await readdir(join(home, 'stacks')).catch(() => []), [], 'no history opened under the wrong account');
+
+    const pinned = await makeRepo({ extraEnvironment: '    account: "123456789012"\n' });
+    const run = await cli(['deploy', 'dev', '--endpoint', moto.endpoint], { cwd: pinned, home });
+    assert.equal(run.code, 0, run.stderr + run.stdout);
+    const [record] = await records(home);
+    assert.equal(record!.status, 'stable');
+  });
 });

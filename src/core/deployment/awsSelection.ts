@@ -3,6 +3,7 @@ import { AwsClients, type ClientOptions } from '../aws/clients';
 import { chooseEndpoint } from '../aws/endpoint';
 import { accountId } from '../aws/identity';
 import type { StackHistory } from '../history/store';
+import { DeployGuardError } from '../errors';
 import { requireEnvironment } from '../pipeline/environments';
 import type { EnvironmentConfig, PipelineConfig } from '../pipeline/types';
 import { resolveVariables, type VariableContext } from '../pipeline/variables';
@@ -60,6 +61,30 @@ export function stackNameFor(sel: AwsSelection): string {
   return resolveVariables(sel.pipeline.stack.name, variableContext(sel, 'none'), 'stack.name');
 }
 
+/**
+ * The account the credentials belong to, refused when the environment is pinned to another one.
+ * Every command that writes to AWS learns its account here first, so wrong credentials stop it
+ * before its first write (and before its history is opened under the wrong account).
+ */
+export async function pinnedAccountId(clients: AwsClients, env: EnvironmentConfig, signal?: AbortSignal): Promise<string> {
+  const account = await accountId(clients, signal);
+  assertAccountPin(env, account);
+  return account;
+}
+
+/** Throws AccountMismatch when `env.account` is set and is not `account`. */
+export function assertAccountPin(env: EnvironmentConfig, account: string): void {
+  if (env.account === undefined || env.account === account) return;
+  const theirs = account === 'unknown' ? 'an account AWS did not name' : account;
+  throw new DeployGuardError(
+    'AccountMismatch',
+    `Environment ${env.name} is pinned to account ${env.account} but the credentials are for ${theirs}: sign in to the right account or profile`,
+    {
+      hint: `use credentials for account ${env.account} (environments.${env.name}.profile, --profile, or AWS_PROFILE); nothing was changed`,
+    },
+  );
+}
+
 /** The history of the environment's stack (needs the account: one STS call). */
 export async function openStackHistory(
   ctx: EngineContext,
@@ -69,7 +94,7 @@ export async function openStackHistory(
   const { env, clients } = selectEnvironment(ctx, sel);
   let account: string;
   try {
-    account = await accountId(clients, signal);
+    account = await pinnedAccountId(clients, env, signal);
   } catch (err) {
     clients.dispose(); // nobody else holds them yet
     throw err;

@@ -4,7 +4,6 @@
  * change set → bake. Whatever ends the run early becomes the record's final status.
  */
 import { buildParameters } from '../aws/parameters';
-import { accountId } from '../aws/identity';
 import { checkTemplateSize, describeTemplate, readTemplateFile } from '../aws/template';
 import { DeployGuardError, errorMessage } from '../errors';
 import type { PlannedChange } from '../events';
@@ -18,7 +17,7 @@ import { pipelineSecrets, resolveVariables, resolveVariablesIn } from '../pipeli
 import type { ConfirmRollback } from '../rollback/afterUnhealthy';
 import { createMasker } from '../secrets';
 import { systemClock } from '../time';
-import { selectEnvironment, variableContext, type AwsSelection } from './awsSelection';
+import { pinnedAccountId, selectEnvironment, variableContext, type AwsSelection } from './awsSelection';
 import { afterStackOperation } from './bakePhase';
 import { captureBaselineIfFirst } from './baseline';
 import { deployChangeSet, type ChangeSetInputs } from './changeSetPhase';
@@ -87,7 +86,7 @@ export async function runDeployment(ctx: EngineContext, request: DeployRequest):
       );
     }
 
-    const account = await accountId(clients, signal);
+    const account = await pinnedAccountId(clients, env, signal);
     const stackHistory = ctx.history.stack({ account, region: env.region, stackName });
     lock = await stackHistory.acquireLock({
       deploymentId: id,

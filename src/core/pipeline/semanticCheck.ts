@@ -275,6 +275,17 @@ function checkEnvironments(environments: unknown, ctx: SemanticContext): void {
         'endpoint-not-loopback',
       );
     }
+    if (typeof env.account === 'number') {
+      // YAML reads 012345678901 as a number and drops the leading zero: only the source text has it.
+      const range = rangeAt(ctx, [...base, 'account']);
+      const raw = range ? ctx.text.slice(range[0], range[1]).trim() : '';
+      const digits = /^[0-9]+$/.test(raw) ? raw : String(env.account).padStart(12, '0');
+      ctx.problems.add(
+        range,
+        `environments.${name}.account must be in quotes: a number loses its leading zeros; write account: "${digits}"`,
+        'account-not-quoted',
+      );
+    }
     if (deployOn.includes('push') && typeof env.branch !== 'string') {
       ctx.problems.add(
         rangeAt(ctx, [...base, 'deployOn']),
