@@ -167,6 +167,24 @@ describe('deploy against moto through the real SDK', () => {
     assert.equal(stacks.length, 0);
   });
 
+  it('refuses a template over 1 MB even with templateBucket, and a parameter value over 4,096 characters, before any AWS call', async () => {
+    const huge = `  # ${'x'.repeat(100)}\n`.repeat(10_500);
+    const big = await makeRepo({ template: topicTemplate('v1', huge), extraStack: '  templateBucket: dg-artifacts\n' });
+    const tooBig = await deploy(big, '--skip-steps');
+    assert.equal(tooBig.code, 2, tooBig.stderr);
+    assert.match(tooBig.stderr, /is 1,\d{3},\d{3} bytes; CloudFormation takes at most 1,048,576 \(1 MB\), even from S3/);
+
+    const long = await makeRepo({ parameters: { Name: '${env:LONG_NAME}' } });
+    const tooLong = await cli(['deploy', 'dev', '--skip-steps', '--endpoint', moto.endpoint], {
+      cwd: long,
+      home,
+      env: { LONG_NAME: 'n'.repeat(5000) },
+    });
+    assert.equal(tooLong.code, 2, tooLong.stderr);
+    assert.match(tooLong.stderr, /Parameter Name is 5,000 characters; CloudFormation accepts at most 4,096/);
+    assert.equal(((await cfn.send(new DescribeStacksCommand({}))).Stacks ?? []).length, 0);
+  });
+
   it('deploys a large template through S3 when stack.templateBucket is set', async () => {
     const { S3Client, CreateBucketCommand } = await import('@aws-sdk/client-s3');
     const s3 = new S3Client({

@@ -3,7 +3,7 @@
  * deployments finished first, the baseline, a new record, then the phases in order: steps →
  * change set → bake. Whatever ends the run early becomes the record's final status.
  */
-import { buildParameters } from '../aws/parameters';
+import { buildParameters, checkParameterValues } from '../aws/parameters';
 import { checkTemplateSize, describeTemplate, readTemplateFile } from '../aws/template';
 import { DeployGuardError, errorMessage } from '../errors';
 import type { PlannedChange } from '../events';
@@ -70,6 +70,7 @@ export async function runDeployment(ctx: EngineContext, request: DeployRequest):
     // must not cost a call, let alone a change set.
     const stackName = resolveVariables(stackConfig.name, { ...vars, deploymentId: undefined }, 'stack.name');
     const parameterValues = resolveVariablesIn(stackConfig.parameters, vars, 'stack.parameters');
+    checkParameterValues(parameterValues);
     const tags = resolveVariablesIn(stackConfig.tags, vars, 'stack.tags');
     const template = describeTemplate(await readTemplateFile(request.repoRoot, stackConfig.template));
     checkTemplateSize(template, stackConfig.templateBucket);
