@@ -27,6 +27,7 @@ export type DeployGuardErrorCode =
   | 'AlarmsFiring'
   | 'LockHeld'
   | 'HistoryDamaged'
+  | 'HistoryUnwritable'
   | 'NoStableTarget'
   | 'RollbackRefused'
   | 'RollbackFailed'

@@ -141,7 +141,9 @@ export async function runDeployment(ctx: EngineContext, request: DeployRequest):
       run.notice(
         'warning',
         'lock-taken-over',
-        `Took over the stack lock from ${lock.tookOverFrom.holder} (pid ${lock.tookOverFrom.pid} on ${lock.tookOverFrom.host}), which stopped answering`,
+        lock.tookOverFrom.pid === -1
+          ? `Replaced ${lock.tookOverFrom.holder}: no deployment held it`
+          : `Took over the stack lock from ${lock.tookOverFrom.holder} (pid ${lock.tookOverFrom.pid} on ${lock.tookOverFrom.host}), which stopped answering`,
       );
 
     const final = await driveDeployment(ctx, run, request, env, { template, parameterValues, tags }, signal);
