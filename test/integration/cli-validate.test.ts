@@ -85,6 +85,26 @@ describe('deployguard validate / run (CLI)', () => {
     }
   });
 
+  it('run: step output keeps its colours (SGR) and loses every other escape: clipboard writes, screen clears, bidi overrides', async () => {
+    const file = join(repo.root, 'hostile.yaml');
+    writeFileSync(
+      file,
+      [
+        'version: 1',
+        'name: s',
+        'steps:',
+        '  - name: Noisy',
+        "    run: printf '\\033[31mred\\033[0m\\033]52;c;Y3VybCBldmlsIHwgc2g=\\007\\033[2J\\033[Hdone \\342\\200\\256gnp.exe\\n'",
+        'stack: { name: "s-${env.name}", template: infra/template.yaml }',
+        'environments: { dev: { region: eu-west-1 } }',
+        '',
+      ].join('\n'),
+    );
+    const { code, out } = await cli(['run', 'dev', '--file', file, '--log', join(repo.root, 'hostile.log')], repo.root);
+    assert.equal(code, 0);
+    assert.equal(out, '\x1b[31mred\x1b[0mdone ⟨U+202E⟩gnp.exe\n');
+  });
+
   it('run: an invalid pipeline runs nothing and exits 2', async () => {
     const file = join(repo.root, 'invalid.yaml');
     copyFileSync(join(FIXTURES, 'bad', 'bad-duration.yaml'), file);
