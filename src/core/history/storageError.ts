@@ -26,10 +26,11 @@ const WHY: Readonly<Record<string, { readonly what: string; readonly fix: (folde
   },
 };
 
-/** The errno codes this module explains; others pass through unchanged. */
+/** A full or read-only disk or a permission refusal: as an errno, or already explained. */
 export function isStorageFailure(err: unknown): boolean {
+  if (DeployGuardError.is(err)) return err.code === 'HistoryUnwritable';
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
-  return typeof code === 'string' && code in WHY;
+  return typeof code === 'string' && Object.hasOwn(WHY, code);
 }
 
 /**
@@ -37,7 +38,7 @@ export function isStorageFailure(err: unknown): boolean {
  * read-only disk, permissions); otherwise `err` itself.
  */
 export function storageFailure(err: unknown, folder: string, doing: string): unknown {
-  if (!isStorageFailure(err)) return err;
+  if (DeployGuardError.is(err) || !isStorageFailure(err)) return err;
   const code = (err as NodeJS.ErrnoException).code!;
   const why = WHY[code]!;
   return new DeployGuardError('HistoryUnwritable', `Cannot ${doing} in ${folder}: ${why.what} (${code})`, {
