@@ -30,11 +30,10 @@ export function foreignAnswerOf(err: unknown): ForeignAnswer | undefined {
 
 /** The words for a foreign answer, used in place of the SDK's parse error. */
 export function describeForeignAnswer(answer: ForeignAnswer): string {
-  const body = answer.firstLine ? `, starting: ${answer.firstLine}` : ' with an empty body';
-  return `the endpoint answered HTTP ${answer.status} with a body that is not an AWS answer${body}`;
+  return `the endpoint answered HTTP ${answer.status} with a body that is not an AWS answer, starting: ${answer.firstLine}`;
 }
 
-/** XML or JSON as AWS writes them; anything else (HTML, plain text) is foreign. */
+/** XML or JSON as AWS writes them, or nothing (the SDK reads an empty error by its status). */
 function looksLikeAws(text: string): boolean {
   return /^\s*(?:<\?xml|<[A-Za-z]+Response\b|<Error\b|\{)/.test(text) || text.trim() === '';
 }
@@ -52,33 +51,23 @@ async function readAll(body: unknown): Promise<Uint8Array | undefined> {
 
 /**
  * Middleware for the deserialize step, inside the SDK's deserializer (priority low): for an error
- * status or an HTML answer, reads the body (small by nature), hands the SDK the same bytes, and
- * remembers the status and first line when the body is not XML or JSON (an error of its own for a
- * success status).
+ * status, reads the body (small by nature), hands the SDK the same bytes, and remembers the
+ * status and first line when the body is neither empty nor XML or JSON.
  */
 export function foreignAnswerMiddleware() {
   return (next: (args: unknown) => Promise<{ response: unknown }>) => async (args: unknown) => {
     const result = await next(args);
     const response = result.response as HttpResponseLike | undefined;
-    if (!response || typeof response !== 'object' || typeof response.statusCode !== 'number') return result;
-    const type = Object.entries(response.headers ?? {}).find(([k]) => k.toLowerCase() === 'content-type')?.[1] ?? '';
-    if (response.statusCode < 300 && !/html/i.test(type)) return result;
+    // Success answers are the SDK's to read (an S3 object may well be HTML); only errors are looked at.
+    if (!response || typeof response !== 'object' || typeof response.statusCode !== 'number' || response.statusCode < 300) return result;
     const bytes = await readAll(response.body);
     if (!bytes) return result;
     response.body = bytes;
     const text = new TextDecoder().decode(bytes);
-    if (!/html/i.test(type) && looksLikeAws(text)) return result;
+    if (looksLikeAws(text)) return result;
     const line = text.split(/\r?\n/).find((l) => l.trim() !== '') ?? '';
     const firstLine = line.trim().length > FIRST_LINE_MAX ? `${line.trim().slice(0, FIRST_LINE_MAX)}…` : line.trim();
-    const answer = { status: response.statusCode, firstLine };
-    answers.set(response, answer);
-    if (response.statusCode >= 300) return result; // the SDK's own error carries the response
-    // A success status with a page instead of an answer (a sign-in portal): the SDK would read
-    // nothing out of it and go on as if AWS had answered, so it is an error here.
-    const err = new Error(describeForeignAnswer(answer));
-    err.name = 'ForeignAnswer';
-    Object.defineProperty(err, '$response', { value: response, enumerable: false });
-    Object.defineProperty(err, '$metadata', { value: { httpStatusCode: response.statusCode }, enumerable: false });
-    throw err;
+    answers.set(response, { status: response.statusCode, firstLine });
+    return result; // the SDK's own error carries the response as $response
   };
 }
