@@ -2,6 +2,7 @@ import { openStackHistory } from '../../core/deployment';
 import { DeployGuardError } from '../../core/errors';
 import type { DeploymentRecord } from '../../core/history/record';
 import { ExitCode } from '../../core/model';
+import { jsonLineSafe, terminalSafe } from '../../core/text/terminalSafe';
 import type { CliCommand } from '../types';
 import { parseCommandArgs } from '../usage';
 import { engineContext, loadTarget, oneEnvironment, selection, TARGET_HELP, TARGET_OPTIONS } from './engineSupport';
@@ -60,7 +61,7 @@ export const historyCommand: CliCommand = {
     const shown = (limit === 0 ? records : records.slice(0, limit)).filter((r) => r.environment === environment || r.kind === 'baseline');
     const stableId = records.find((r) => r.status === 'stable')?.id;
     if (values.json) {
-      for (const r of shown) io.stdout.write(`${JSON.stringify({ ...summarise(r), current: r.id === stableId })}\n`);
+      for (const r of shown) io.stdout.write(`${jsonLineSafe(JSON.stringify({ ...summarise(r), current: r.id === stableId }))}\n`);
       return ExitCode.Ok;
     }
     if (shown.length === 0) {
@@ -76,7 +77,7 @@ export const historyCommand: CliCommand = {
       const mark = r.id === stableId ? '*' : ' ';
       const commit = r.commit ? r.commit.slice(0, 7) + (r.dirty ? '+' : '') : '-';
       io.stdout.write(
-        `${mark} ${r.id}  ${r.kind.padEnd(8)}  ${r.status.padEnd(15)}  ${commit.padEnd(8)}  ${r.startedAt}  ${r.finishedAt ?? '(running)'}${r.reason ? `\n      ${r.reason}` : ''}\n`,
+        `${mark} ${r.id}  ${r.kind.padEnd(8)}  ${r.status.padEnd(15)}  ${commit.padEnd(8)}  ${r.startedAt}  ${r.finishedAt ?? '(running)'}${r.reason ? `\n      ${terminalSafe(r.reason)}` : ''}\n`,
       );
     }
     return ExitCode.Ok;

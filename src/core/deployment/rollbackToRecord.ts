@@ -15,7 +15,7 @@ import { createMasker } from '../secrets';
 import { DeploymentRun, tokenFor } from './deploymentRun';
 import { newRecord } from './stackRecords';
 import { changeSetTiming, followTiming, type EngineContext } from './engineContext';
-import { parametersMatch, readAgainstTarget } from './targetMatch';
+import { describeDifference, parametersMatch, readAgainstTarget } from './targetMatch';
 
 export interface RollbackOptions {
   readonly stackHistory: StackHistory;
@@ -140,7 +140,7 @@ export async function rollbackToRecord(ctx: EngineContext, options: RollbackOpti
         }
         return await run.finish(
           'rollback-failed',
-          `CloudFormation reported no changes, but stack ${record.stackName} still differs from deployment ${target.id} (template or parameters): nothing was restored; redeploy that commit or update the stack by hand`,
+          `CloudFormation reported no changes, but stack ${record.stackName} still differs from deployment ${target.id} (${describeDifference(now)}): nothing was restored; redeploy that commit or update the stack by hand`,
         );
       }
       case 'declined':

@@ -3,8 +3,7 @@
  * deployments finished first, the baseline, a new record, then the phases in order: steps →
  * change set → bake. Whatever ends the run early becomes the record's final status.
  */
-import { buildParameters } from '../aws/parameters';
-import { accountId } from '../aws/identity';
+import { buildParameters, checkParameterValues } from '../aws/parameters';
 import { checkTemplateSize, describeTemplate, readTemplateFile } from '../aws/template';
 import type { DeploymentTrigger } from '../deploymentTrigger';
 import { DeployGuardError, errorMessage } from '../errors';
@@ -19,7 +18,7 @@ import { pipelineSecrets, resolveVariables, resolveVariablesIn } from '../pipeli
 import type { ConfirmRollback } from '../rollback/afterUnhealthy';
 import { createMasker } from '../secrets';
 import { systemClock } from '../time';
-import { selectEnvironment, variableContext, type AwsSelection } from './awsSelection';
+import { pinnedAccountId, selectEnvironment, variableContext, type AwsSelection } from './awsSelection';
 import { afterStackOperation } from './bakePhase';
 import { captureBaselineIfFirst } from './baseline';
 import { deployChangeSet, type ChangeSetInputs } from './changeSetPhase';
@@ -73,6 +72,7 @@ export async function runDeployment(ctx: EngineContext, request: DeployRequest):
     // must not cost a call, let alone a change set.
     const stackName = resolveVariables(stackConfig.name, { ...vars, deploymentId: undefined }, 'stack.name');
     const parameterValues = resolveVariablesIn(stackConfig.parameters, vars, 'stack.parameters');
+    checkParameterValues(parameterValues);
     const tags = resolveVariablesIn(stackConfig.tags, vars, 'stack.tags');
     const template = describeTemplate(await readTemplateFile(request.repoRoot, stackConfig.template));
     checkTemplateSize(template, stackConfig.templateBucket);
@@ -89,7 +89,7 @@ export async function runDeployment(ctx: EngineContext, request: DeployRequest):
       );
     }
 
-    const account = await accountId(clients, signal);
+    const account = await pinnedAccountId(clients, env, signal);
     const stackHistory = ctx.history.stack({ account, region: env.region, stackName });
     lock = await stackHistory.acquireLock({
       deploymentId: id,
@@ -141,7 +141,9 @@ export async function runDeployment(ctx: EngineContext, request: DeployRequest):
       run.notice(
         'warning',
         'lock-taken-over',
-        `Took over the stack lock from ${lock.tookOverFrom.holder} (pid ${lock.tookOverFrom.pid} on ${lock.tookOverFrom.host}), which stopped answering`,
+        lock.tookOverFrom.pid === -1
+          ? `Replaced ${lock.tookOverFrom.holder}: no deployment held it`
+          : `Took over the stack lock from ${lock.tookOverFrom.holder} (pid ${lock.tookOverFrom.pid} on ${lock.tookOverFrom.host}), which stopped answering`,
       );
 
     const final = await driveDeployment(ctx, run, request, env, { template, parameterValues, tags }, signal);

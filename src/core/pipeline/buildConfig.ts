@@ -48,6 +48,7 @@ export function buildPipelineConfig(value: Json): PipelineConfig {
       name,
       region: env.region as string,
       profile: env.profile as string | undefined,
+      account: typeof env.account === 'string' ? env.account : undefined,
       endpoint: env.endpoint as string | undefined,
       branch: env.branch as string | undefined,
       deployOn: Object.freeze([...((env.deployOn as DeployOnEvent[] | undefined) ?? [])]),

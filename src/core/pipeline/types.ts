@@ -43,6 +43,8 @@ export interface EnvironmentConfig {
   readonly name: string;
   readonly region: string;
   readonly profile?: string;
+  /** The 12-digit account the environment lives in: credentials of any other account are refused. */
+  readonly account?: string;
   /** Only honoured when it is a loopback address (a repository must not redirect signed requests). */
   readonly endpoint?: string;
   readonly branch?: string;

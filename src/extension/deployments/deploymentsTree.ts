@@ -101,6 +101,16 @@ export class DeploymentsTreeProvider implements vscode.TreeDataProvider<TreeNode
         hint: env.damaged.map((d) => `${d.path}: ${d.problem}`).join('; '),
       });
     }
+    if (env.otherAccounts && env.otherAccounts.length > 0) {
+      rows.push({
+        kind: 'message',
+        id: `msg:${env.name}:accounts`,
+        severity: 'info',
+        label: `${env.stackName} also has a history in account ${env.otherAccounts.join(', ')} (not shown)`,
+        ...(env.account ? { detail: `showing account ${env.account}` } : {}),
+        hint: `pin the environment to one account with environments.${env.name}.account in deployguard.yaml`,
+      });
+    }
     rows.push(...env.records.map((record): TreeNode => ({ kind: 'deployment', id: `dep:${record.id}`, env, record })));
     if (rows.length === 0)
       rows.push({
