@@ -1,4 +1,4 @@
-// Activation benchmark (issue 9): see activation.mjs. Prints figures; never passes or fails on them.
+// Activation benchmark: see activation.mjs. Prints figures; never passes or fails on them.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -6,8 +6,10 @@ import { join } from 'node:path';
 import { createSampleRepo } from '../demo/sampleRepo';
 import { measureActivation, STATUS_KEYBINDING, type ActivationFigures } from '../../test/e2e/activationProbe';
 import { startWorkbench } from '../../test/e2e/support/workbench';
+import { benchSettings } from './support/settings';
 
-const TRIALS = Number(process.argv[2] ?? process.env['TRIALS'] ?? 5);
+const settings = benchSettings({ trials: 'number' });
+const TRIALS = settings.trials;
 
 const median = (values: number[]) => {
   const sorted = [...values].sort((a, b) => a - b);

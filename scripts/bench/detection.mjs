@@ -1,11 +1,17 @@
-// `npm run bench -- detection [latency|rate]`: the health watch's benchmark (issue 5). The work is
-// in detectionMain.ts, run under tsx because it drives the engine from its TypeScript sources.
-import { spawnSync } from 'node:child_process';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+// `npm run bench -- detection [all|latency|rate] [--quick]`: the health watch's benchmark — how soon
+// an alarm leads to the rollback's first write call, and the AWS calls a bake makes per guarded
+// alarm count. TRIALS and RATE_WINDOW_MS in the environment change the full form. The work is in
+// detectionMain.ts, run under tsx because it drives the engine from its TypeScript sources.
+import { runBench } from './support/command.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const result = spawnSync(process.execPath, ['--no-warnings', '--import', 'tsx', join(here, 'detectionMain.ts'), ...process.argv.slice(2)], {
-  stdio: 'inherit',
+runBench(import.meta.url, {
+  full: {
+    which: 'all',
+    trials: Number(process.env.TRIALS ?? 20),
+    rateWindowMs: Number(process.env.RATE_WINDOW_MS ?? 20_000),
+    alarmCounts: '1,10,100',
+  },
+  quick: { which: 'all', trials: 1, rateWindowMs: 3_000, alarmCounts: '1,10' },
+  positional: ['which'],
+  main: 'detectionMain.ts',
 });
-process.exit(result.status ?? 1);

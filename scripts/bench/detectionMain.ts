@@ -1,4 +1,4 @@
-// Health-watch benchmark (issue 5): `npm run bench -- detection`.
+// Health-watch benchmark: `npm run bench -- detection [all|latency|rate]`.
 //  1. Detection latency: SetAlarmState(ALARM) at a random moment of the bake → the first rollback
 //     write call (CreateChangeSet / UpdateStack / ExecuteChangeSet) reaching the emulator, seen by a
 //     recording proxy in front of moto; ≥20 trials, pollSeconds 1. Target p95 ≤ 1.3 s.
@@ -7,19 +7,22 @@
 import { cpus, loadavg } from 'node:os';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { startMoto, type Moto } from '../../test/support/moto';
+import { prepareDetection, runDetectionTrial } from './detectionTrial';
 import { startRecorder } from './recorder';
 import { environment, health, memoryLogger, putAlarm, record, tempHistory, useMotoCredentials } from '../../test/support/healthFixtures';
 import { AwsClients } from '../../src/core/aws/clients';
 import { watchAfterDeploy } from '../../src/core/health/afterDeploy';
 import { checkAlarmsBeforeDeploy } from '../../src/core/health/beforeDeploy';
 import { systemClock } from '../../src/core/time';
+import { benchSettings } from './support/settings';
 
-const TRIALS = Number(process.env.TRIALS ?? 20);
-const RATE_WINDOW_MS = Number(process.env.RATE_WINDOW_MS ?? 20_000);
+const settings = benchSettings({ which: 'string', trials: 'number', rateWindowMs: 'number', alarmCounts: 'string' });
+const TRIALS = settings.trials;
+const RATE_WINDOW_MS = settings.rateWindowMs;
 
 function percentile(sorted: number[], p: number): number {
   const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[i];
+  return sorted[i]!;
 }
 
 async function callsPerMinute(moto: Moto, alarmCount: number) {
@@ -60,7 +63,8 @@ async function callsPerMinute(moto: Moto, alarmCount: number) {
     clock: systemClock,
     signal: new AbortController().signal,
     deploymentStartedAt: Date.now(),
-    rollbackTo: () => Promise.reject(new Error('not in this benchmark')),
+    restore: () => Promise.reject(new Error('not in this benchmark')),
+    showStatus: () => undefined,
     preflight,
   });
   const elapsed = performance.now() - t0;
@@ -86,9 +90,9 @@ async function main() {
   useMotoCredentials();
   const moto = await startMoto();
   try {
-    const which = process.argv[2] ?? 'all';
+    const which = settings.which;
+    if (!['all', 'latency', 'rate'].includes(which)) throw new Error(`detection: unknown part "${which}" (all, latency or rate)`);
     if (which === 'all' || which === 'latency') {
-      const { prepareDetection, runDetectionTrial } = await import('./detectionTrial');
       const ctx = await prepareDetection(moto);
       const trials: { total: number; toPoll: number; pollToWrite: number }[] = [];
       for (let i = 0; i < TRIALS; i++) {
@@ -114,7 +118,7 @@ async function main() {
       console.log(`  of which alarm → the poll that saw it: ${stat('toPoll')}; that poll → first write: ${stat('pollToWrite')}`);
     }
     if (which === 'all' || which === 'rate') {
-      for (const n of [1, 10, 100]) {
+      for (const n of settings.alarmCounts.split(',').map(Number)) {
         const r = await callsPerMinute(moto, n);
         const ops = Object.entries(r.byOp)
           .map(([op, c]) => `${op} ${c}`)

@@ -1,13 +1,13 @@
-// `npm run bench -- panel`: a step printing 100,000 lines (10 % coloured) through a real deploy
-// into the run panel, in the real VS Code host (code-server + Chromium via Playwright/CDP):
-// last line on screen, the webview's JS heap, and a command answering meanwhile.
+// `npm run bench -- panel [host [runs]] [--quick]`: a step printing 100,000 lines (10 % coloured)
+// through a real deploy into the run panel, in the real VS Code host (code-server + Chromium via
+// Playwright/CDP): last line on screen, the webview's JS heap, and a command answering meanwhile.
+// `panel host` measures the extension-host side alone, in plain node; --quick runs both, briefly.
 // The work is in panelMain.ts, run under tsx because it uses the e2e harness from its sources.
-import { spawnSync } from 'node:child_process';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { runBench } from './support/command.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const result = spawnSync(process.execPath, ['--no-warnings', '--import', 'tsx', join(here, 'panelMain.ts'), ...process.argv.slice(2)], {
-  stdio: 'inherit',
+runBench(import.meta.url, {
+  full: { mode: 'vscode', lines: 100_000, busySamples: 20, idleSamples: 5, hostRuns: 5 },
+  quick: { mode: 'all', lines: 10_000, busySamples: 3, idleSamples: 1, hostRuns: 1 },
+  positional: ['mode', 'hostRuns'],
+  main: 'panelMain.ts',
 });
-process.exit(result.status ?? 1);

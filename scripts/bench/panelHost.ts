@@ -24,8 +24,8 @@ function serialiseLikeVsCode(message: unknown): number {
   return json.length + buffers;
 }
 
-const PRINT = `const out = [];
-for (let i = 1; i < 100000; i++) {
+const print = (lines: number) => `const out = [];
+for (let i = 1; i < ${lines}; i++) {
   out.push(i % 10 === 0 ? '\\x1b[32m✔\\x1b[0m line ' + i + ' \\x1b[1;34mcompiled\\x1b[0m src/module_' + i + '.ts' : 'line ' + i + ': build output for src/module_' + i + '.ts');
   if (out.length === 1000) { process.stdout.write(out.join('\\n') + '\\n'); out.length = 0; }
 }
@@ -101,14 +101,14 @@ async function once(dir: string, withPanel: boolean): Promise<Sample> {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 
-export async function hostBreakdown(runs = 5): Promise<void> {
+export async function hostBreakdown(runs: number, lines: number): Promise<void> {
   console.log(
-    `panel host breakdown (plain node): ${cpus().length} CPUs, load ${loadavg()
+    `panel host breakdown (plain node), ${lines.toLocaleString('en-US')} lines: ${cpus().length} CPUs, load ${loadavg()
       .map((l) => l.toFixed(2))
       .join(' ')}`,
   );
   const dir = mkdtempSync(join(tmpdir(), 'deployguard-panel-host-'));
-  writeFileSync(join(dir, 'print.js'), PRINT);
+  writeFileSync(join(dir, 'print.js'), print(lines));
   try {
     const bare: Sample[] = [];
     const panel: Sample[] = [];

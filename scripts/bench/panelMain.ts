@@ -1,4 +1,4 @@
-// The run-panel benchmark (issue 7), in the real VS Code host (code-server + Chromium through
+// The run-panel benchmark, in the real VS Code host (code-server + Chromium through
 // Playwright/CDP), against a real moto_server: `Deploy Guard: Deploy…` runs a pipeline whose step
 // prints 100,000 lines (10 % with colours). It reports
 //   - the time from the step printing its last line to that line being on screen in the panel,
@@ -6,7 +6,8 @@
 //   - how fast a command answers while the lines stream (deployGuard.showRun through a key binding,
 //     timed until its quick pick is on screen), next to the same command once the run is over.
 // Targets: ≤ 2 s, ≤ 150 MB, ≤ 300 ms. Prints figures only; it is not a test.
-// `npm run bench -- panel host [runs]` measures only the extension-host side, in plain node.
+// `npm run bench -- panel host [runs]` measures only the extension-host side, in plain node;
+// the quick form (--quick) runs both sides, briefly.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -15,8 +16,10 @@ import type { Frame } from 'playwright-core';
 import { MOTO_ENV, startMoto } from '../../test/support/moto';
 import { startWorkbench, waitFor, type Workbench } from '../../test/e2e/support/workbench';
 import { hostBreakdown } from './panelHost';
+import { benchSettings } from './support/settings';
 
-const LINES = 100_000;
+const settings = benchSettings({ mode: 'string', lines: 'number', busySamples: 'number', idleSamples: 'number', hostRuns: 'number' });
+const LINES = settings.lines;
 const SHOW_RUN_KEY = 'ctrl+alt+shift+f9';
 
 // Waits until the benchmark says go (the panel is open and showing the step, as a user would
@@ -37,7 +40,7 @@ process.stdout.write('LAST-LINE ' + Date.now() + '\\n');
 const PIPELINE = (endpoint: string) => `version: 1
 name: panel-bench
 steps:
-  - name: Print 100,000 lines
+  - name: Print ${LINES.toLocaleString('en-US')} lines
     run: node print.js
 stack:
   name: panel-bench-\${env.name}
@@ -204,7 +207,7 @@ async function main(): Promise<void> {
     const busy: number[] = [];
     let streaming = true;
     void lastLine.then(() => (streaming = false));
-    while (streaming && busy.length < 20) busy.push(await commandLatency(bench));
+    while (streaming && busy.length < settings.busySamples) busy.push(await commandLatency(bench));
 
     const { seenAt, printedAt, receivedAt, messages, bytes } = await lastLine;
     if (tracer && tracePath) {
@@ -241,7 +244,7 @@ async function main(): Promise<void> {
       300_000,
     );
     const idle: number[] = [];
-    for (let k = 0; k < 5; k++) idle.push(await commandLatency(bench));
+    for (let k = 0; k < settings.idleSamples; k++) idle.push(await commandLatency(bench));
 
     console.log('');
     console.log(`last line on screen after it was printed:  ${(seenAt - printedAt).toFixed(0)} ms   (target ≤ 2000 ms)`);
@@ -279,7 +282,14 @@ async function main(): Promise<void> {
   }
 }
 
-(process.argv[2] === 'host' ? hostBreakdown(Number(process.argv[3] ?? 5)) : main()).catch((err: unknown) => {
+async function run(): Promise<void> {
+  const { mode } = settings;
+  if (mode !== 'vscode' && mode !== 'host' && mode !== 'all') throw new Error(`panel: unknown part "${mode}" (host, or none for VS Code)`);
+  if (mode !== 'vscode') await hostBreakdown(settings.hostRuns, LINES);
+  if (mode !== 'host') await main();
+}
+
+run().catch((err: unknown) => {
   console.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
   process.exit(1);
 });

@@ -31,7 +31,7 @@ export async function startRecorder(upstream: string): Promise<Recorder> {
       const amzTarget = req.headers['x-amz-target'];
       const op =
         typeof amzTarget === 'string'
-          ? amzTarget.split('.').pop()
+          ? (amzTarget.split('.').pop() ?? 'unknown')
           : ((/(?:^|&)Action=([A-Za-z]+)/.exec(body.toString('utf8')) ?? [])[1] ?? 'unknown');
       const call: RecordedCall = { at: performance.now(), wall: Date.now(), op };
       calls.push(call);

@@ -1,12 +1,11 @@
-// `npm run bench -- steps [runs]`: a step printing 100,000 lines through the step runner
+// `npm run bench -- steps [runs] [--quick]`: a step printing 100,000 lines through the step runner
 // (line splitting, masking, the callback, the log file) vs the same command in plain bash.
 // The work is in stepsMain.ts, run under tsx because it drives the engine from its sources.
-import { spawnSync } from 'node:child_process';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { runBench } from './support/command.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const result = spawnSync(process.execPath, ['--no-warnings', '--import', 'tsx', join(here, 'stepsMain.ts'), ...process.argv.slice(2)], {
-  stdio: 'inherit',
+runBench(import.meta.url, {
+  full: { lines: 100_000, runs: 7 },
+  quick: { lines: 10_000, runs: 1 },
+  positional: ['runs'],
+  main: 'stepsMain.ts',
 });
-process.exit(result.status ?? 1);

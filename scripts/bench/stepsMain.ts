@@ -1,15 +1,17 @@
-// The step-runner benchmark (issue 3): wall time of a step printing 100,000 lines through
-// runSteps vs the same bash command with its output drained and discarded. Prints figures only.
+// The step-runner benchmark: wall time of a step printing 100,000 lines through runSteps vs the
+// same bash command with its output drained and discarded. Prints figures only.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bashArgs, runSteps } from '../../src/core/pipeline';
+import { benchSettings } from './support/settings';
 
-const LINES = 100_000;
+const settings = benchSettings({ lines: 'number', runs: 'number' });
+const LINES = settings.lines;
+const runs = settings.runs;
 // bash's builtin echo: one write per line, the worst case for a reader (many small chunks).
 const COMMAND = `for ((i=1; i<=${LINES}; i++)); do echo "line $i: build output with a path /src/app/module_$i.ts and AKIA-free text"; done`;
-const runs = Number(process.argv[2] ?? 7);
 
 interface Sample {
   readonly wallMs: number;
@@ -95,4 +97,7 @@ async function main(): Promise<void> {
   }
 }
 
-void main();
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

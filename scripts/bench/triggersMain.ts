@@ -6,8 +6,10 @@ import type { EnvironmentConfig } from '../../src/core/pipeline/types';
 import { sleep } from '../../src/core/time';
 import { PushTrigger, RepoFileWatcher, SaveTrigger } from '../../src/core/triggers';
 import { createGitSandbox } from '../../test/support/gitRepos';
+import { benchSettings } from './support/settings';
 
-const pushes = Number(process.argv[2] ?? 20);
+const settings = benchSettings({ pushes: 'number', saves: 'number', ignoredPackages: 'number', otherFolders: 'number' });
+const pushes = settings.pushes;
 
 function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -68,7 +70,7 @@ async function saveBurst(): Promise<void> {
       deploy: async () => void starts.push(performance.now()),
     });
     let last = 0;
-    for (let i = 0; i < 100; i++) {
+    for (let i = 0; i < settings.saves; i++) {
       box.write(box.work, 'app.txt', `save ${i}\n`);
       trigger.onSave(join(box.work, 'app.txt'));
       last = performance.now();
@@ -76,7 +78,7 @@ async function saveBurst(): Promise<void> {
     }
     await trigger.settled();
     trigger.dispose();
-    console.log('save trigger, 100 saves over ~1 s (debounce 1500 ms):');
+    console.log(`save trigger, ${settings.saves} saves 10 ms apart (debounce 1500 ms):`);
     console.log(
       `  deploys: ${starts.length}; last save → deploy start: ${ms(starts[0]! - last)} (debounce + one git check-ignore + git status)`,
     );
@@ -89,15 +91,16 @@ async function watcherCost(): Promise<void> {
   const box = createGitSandbox();
   try {
     writeFileSync(join(box.work, '.gitignore'), 'build/\n*.log\nnode_modules/\n');
-    for (let i = 0; i < 2000; i++) mkdirSync(join(box.work, 'node_modules', `pkg${i}`, 'lib'), { recursive: true });
-    for (let i = 0; i < 50; i++) mkdirSync(join(box.work, 'src', `mod${i}`), { recursive: true });
+    for (let i = 0; i < settings.ignoredPackages; i++) mkdirSync(join(box.work, 'node_modules', `pkg${i}`, 'lib'), { recursive: true });
+    for (let i = 0; i < settings.otherFolders; i++) mkdirSync(join(box.work, 'src', `mod${i}`), { recursive: true });
     const repo = new GitRepository({ root: box.work, isTrusted: () => true, env: box.env });
     const watcher = new RepoFileWatcher({ repo, onChange: () => undefined });
     const start = performance.now();
     const folders = await watcher.start();
     const took = performance.now() - start;
     watcher.dispose();
-    console.log('CLI watcher on a repository with 4,001 ignored folders (node_modules) and 51 others:');
+    const ignored = (2 * settings.ignoredPackages + 1).toLocaleString('en-US');
+    console.log(`CLI watcher on a repository with ${ignored} ignored folders (node_modules) and ${settings.otherFolders + 1} others:`);
     console.log(`  folders watched: ${folders}; start: ${ms(took)}`);
   } finally {
     box.cleanup();

@@ -1,3 +1,4 @@
+import { terminalSafe } from '../core/text/terminalSafe';
 import { DeployGuardError, errorMessage, isCancellation } from '../core/errors';
 import { ExitCode } from '../core/model';
 import { cliCommands } from './registry';
@@ -51,7 +52,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       return ExitCode.Failed;
     }
     const hint = DeployGuardError.is(err) && err.hint ? `\n  → ${err.hint}` : '';
-    io.stderr.write(`deployguard ${name}: ${errorMessage(err)}${hint}\n`);
+    // Error messages carry AWS text: printed without the escapes a terminal would obey.
+    io.stderr.write(`${terminalSafe(`deployguard ${name}: ${errorMessage(err)}${hint}`)}\n`);
     if (DeployGuardError.is(err, 'Usage', 'ConfigInvalid')) return ExitCode.Usage;
     if (DeployGuardError.is(err, 'StackNeedsAttention', 'RollbackFailed', 'LockHeld')) return ExitCode.NeedsPerson;
     return ExitCode.Failed;

@@ -1,10 +1,18 @@
 import type { Disposable } from './disposable';
+import { errorMessage } from './errors';
+import type { Logger } from './logger';
 
 export type Listener<T> = (event: T) => void;
 
 /** A minimal typed event emitter (the engine cannot use vscode.EventEmitter). */
 export class Emitter<T> implements Disposable {
   private listeners = new Set<Listener<T>>();
+
+  /**
+   * `logger`: where a listener's failure is reported. A function, read only when one fails, so
+   * an owner can pass `() => this.logger` from a field initializer before its constructor ran.
+   */
+  constructor(private readonly logger: () => Logger) {}
 
   /** Subscribes; dispose the result to unsubscribe. */
   readonly event = (listener: Listener<T>): Disposable => {
@@ -14,11 +22,11 @@ export class Emitter<T> implements Disposable {
 
   fire(event: T): void {
     for (const listener of [...this.listeners]) {
-      // One faulty view must not stop the others from hearing the engine.
+      // One faulty view must not stop the others from hearing the engine; its bug is logged.
       try {
         listener(event);
-      } catch {
-        /* a listener's own error is its own business */
+      } catch (err) {
+        this.logger().error(`an event listener failed: ${errorMessage(err)}`, err);
       }
     }
   }

@@ -6,6 +6,7 @@
  *
  * Views never poll AWS: everything they show arrives here.
  */
+import type { DeploymentTrigger } from './deploymentTrigger';
 import type { DeploymentKind, DeploymentStatus, StepStatus } from './model';
 
 interface EventBase {
@@ -28,7 +29,7 @@ export interface DeploymentStartedEvent extends EventBase {
   /** For a rollback: the stable record being restored. */
   readonly rollbackTargetId?: string;
   /** What started it (`command`, `push`, `save`, `cli`, …), as recorded; views use it to stay quiet for saves. */
-  readonly trigger?: string;
+  readonly trigger?: DeploymentTrigger;
   /** Step names in order (empty when steps are skipped). */
   readonly steps: readonly string[];
 }

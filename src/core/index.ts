@@ -4,6 +4,7 @@
  */
 export * from './errors';
 export * from './model';
+export { STATUS, TRANSITIONS, canTransition, statusRow, type StatusOutcome, type StatusRow, type StatusTone } from './deploymentStatus';
 export { DisposableStore, toDisposable } from './disposable';
 export type { Disposable } from './disposable';
 export { Emitter } from './emitter';
@@ -32,7 +33,8 @@ export { GitRepository, PushRejectedError, withTemporaryWorktree } from './git';
 export type { CommitInfo, FileChange, PlannedCommit, PushResult, RepositoryStatus } from './git';
 // Deploy on push / on save (issue 8): the editor builds these through loadEngine().
 export { PushTrigger, SaveTrigger, assertSaveTriggerAllowed, isGuardedEnvironment, DEFAULT_SAVE_DEBOUNCE_MS } from './triggers';
-export type { DeployCallback, TriggerDeployRequest, TriggerReason, TriggerRunEvent, TriggerState, TriggerStateEvent } from './triggers';
+export type { DeployCallback, TriggerDeployRequest, TriggerRunEvent, TriggerState, TriggerStateEvent } from './triggers';
+export { DEPLOYMENT_TRIGGERS, readTrigger, type DeployOnEvent, type DeploymentTrigger } from './deploymentTrigger';
 // Health watch and rollback (issue 5): event wording for views, and the prompt-policy callback types.
 export { describeHealthEvent, isHealthEvent } from './health/describe';
 export type { HealthEvent } from './health/events';

@@ -11,20 +11,27 @@ const VIEW_LOGS = 'View Logs';
  * only the happy path.
  */
 export function registerCommand<A extends unknown[]>(id: CommandId, logger: Logger, handler: (...args: A) => unknown): vscode.Disposable {
-  return vscode.commands.registerCommand(id, async (...args: A) => {
-    const started = Date.now();
-    logger.debug(`command ${id} started`);
-    try {
-      await handler(...args);
-      logger.debug(`command ${id} finished in ${Date.now() - started} ms`);
-    } catch (err) {
-      if (isCancellation(err)) {
-        logger.debug(`command ${id} cancelled`);
-        return;
-      }
-      showError(logger, err, `Command ${id} failed`);
+  return vscode.commands.registerCommand(id, (...args: A) => runReported(logger, `command ${id}`, () => handler(...args)));
+}
+
+/**
+ * Runs one user action the way every command runs (a button in a webview is a command by
+ * another door): start and duration logged, cancellation silent, a failure logged once and
+ * shown once. Never rejects.
+ */
+export async function runReported(logger: Logger, what: string, action: () => unknown): Promise<void> {
+  const started = Date.now();
+  logger.debug(`${what} started`);
+  try {
+    await action();
+    logger.debug(`${what} finished in ${Date.now() - started} ms`);
+  } catch (err) {
+    if (isCancellation(err)) {
+      logger.debug(`${what} cancelled`);
+      return;
     }
-  });
+    showError(logger, err, `${what.charAt(0).toUpperCase()}${what.slice(1)} failed`);
+  }
 }
 
 /** Logs an error once and shows it once; View Logs opens the output channel. */

@@ -1,4 +1,6 @@
 import * as vscode from 'vscode';
+import type { Logger } from '../core/logger';
+import { loadEngine } from './engineLoader';
 
 /** A commit's subject and author, for tree rows and tooltips. */
 export interface CommitDetails {
@@ -38,6 +40,22 @@ export class CommitDetailsCache {
     }
     return undefined;
   }
+}
+
+/**
+ * A commit's message from git itself (the engine's GitRepository), for the run panel's header:
+ * unlike a tree row, a run is worth one git process, and its commit need not be one the git
+ * extension has loaded. Only in a trusted workspace, since git reads `.git/config`, which can
+ * name programs to run. The repository is the first workspace folder, the one EngineHost
+ * deploys from; the engine is already loaded then (a run is live or was read from history).
+ */
+export function gitCommitMessage(logger: Logger): (sha: string) => Promise<string | undefined> {
+  return async (sha) => {
+    const root = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+    if (!root || !vscode.workspace.isTrusted) return undefined;
+    const { GitRepository } = loadEngine();
+    return new GitRepository({ root, isTrusted: () => vscode.workspace.isTrusted, logger }).commitSubject(sha);
+  };
 }
 
 async function lookUp(root: string, sha: string): Promise<CommitDetails | undefined> {

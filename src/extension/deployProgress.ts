@@ -1,15 +1,13 @@
 import * as vscode from 'vscode';
+import { statusRow } from '../core/deploymentStatus';
 import type { EngineEvent } from '../core/events';
 import type { EngineHost } from './engineHost';
 import { shortCommit } from './format';
 
-/** The phases a progress notification covers: after these the bake (status bar) takes over. */
-const BUSY = new Set(['queued', 'running-steps', 'deploying', 'rolling-back']);
-
 /**
  * A cancellable progress notification while a deployment's steps and stack update run ("prod:
  * running step Test (2/3)", "prod: UPDATE_IN_PROGRESS"). It closes when the bake starts or the
- * deployment ends; its Cancel button cancels the deployment. The bake itself is shown by the
+ * deployment ends (the status table's `busy` phases); its Cancel button cancels the deployment. The bake itself is shown by the
  * status bar's countdown, not a notification that would sit there for minutes.
  */
 export class DeployProgress implements vscode.Disposable {
@@ -35,7 +33,7 @@ export class DeployProgress implements vscode.Disposable {
     }
     const progress = this.open.get(event.deploymentId);
     if (!progress) return;
-    if (event.type === 'deployment-finished' || (event.type === 'deployment-status' && !BUSY.has(event.status))) {
+    if (event.type === 'deployment-finished' || (event.type === 'deployment-status' && !statusRow(event.status).busy)) {
       progress.close();
       this.open.delete(event.deploymentId);
       return;

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { errorMessage } from '../core/errors';
 import type { Logger } from '../core/logger';
 import { cancelCommand, continueRollbackCommand, rollbackCommand, rollbackToThisCommand } from './actions/rollbackCommands';
 import { deployCommand } from './actions/deployCommand';
@@ -74,7 +75,7 @@ export function registerEditorSurface(context: vscode.ExtensionContext, deps: { 
   // the engine loads only when there is something to reattach to.
   void host
     .resumeInterruptedDeployments()
-    .catch((err: unknown) => logger.error(`Reattaching to interrupted deployments failed: ${String(err)}`));
+    .catch((err: unknown) => logger.error(`Reattaching to interrupted deployments failed: ${errorMessage(err)}`));
   logger.debug(`editor surface registered${vscode.workspace.isTrusted ? '' : ' (untrusted workspace: nothing will run)'}`);
   return { host, refresh };
 }

@@ -12,16 +12,15 @@ import type { LoadedPipeline } from '../core/pipeline/load';
 import type { RollbackQuestion } from '../core/rollback/afterUnhealthy';
 import { ContextKeys } from './commands';
 import { loadEngine } from './engineLoader';
+import type { DeploymentTrigger } from '../core/deploymentTrigger';
 import { LiveDeployments, type LiveChange } from './liveDeployments';
 import { hasOpenJournalEntries } from './openJournals';
 import { readSettings } from './settings';
 import { requireTrustedWorkspace } from './workspaceState';
 
-/** How a deployment was asked for (kept on the record). */
-export type DeployTrigger = 'command' | 'push' | 'save' | 'retry';
-
 export interface DeployOptions {
-  readonly trigger: DeployTrigger;
+  /** How the deployment was asked for (kept on the record). */
+  readonly trigger: DeploymentTrigger;
   /** Asked after the change set is planned (prod / `confirm: true`). */
   readonly confirmChanges?: (changes: readonly PlannedChange[]) => Promise<boolean>;
   /** A specific commit's checkout (the push trigger's temporary worktree); default the workspace. */
@@ -55,15 +54,15 @@ interface OwnedRun {
  * `LiveDeployments` model. Views never call the engine or AWS themselves.
  */
 export class EngineHost implements vscode.Disposable {
-  private readonly emitter = new Emitter<EngineEvent>();
-  private readonly changes = new Emitter<LiveChange>();
+  private readonly emitter = new Emitter<EngineEvent>(() => this.deps.logger);
+  private readonly changes = new Emitter<LiveChange>(() => this.deps.logger);
   readonly live = new LiveDeployments();
   private readonly runs = new Set<OwnedRun>();
   private context: EngineContext | undefined;
   private disposed = false;
   private noCredentials = false;
   private resumeCheck: Promise<void> | undefined;
-  private readonly credentialsChanged = new Emitter<boolean>();
+  private readonly credentialsChanged = new Emitter<boolean>(() => this.deps.logger);
   /** Fires true when AWS reported missing credentials, false when that was cleared. */
   readonly onCredentialsChanged = this.credentialsChanged.event;
 
@@ -394,11 +393,12 @@ export class EngineHost implements vscode.Disposable {
   private engineContext(): EngineContext {
     if (!this.context) {
       const engine = loadEngine();
+      const logger = engine.tagged(this.deps.logger, 'engine');
       this.context = {
         history: this.historyStore(),
-        pollers: new engine.StackPollers(),
+        pollers: new engine.StackPollers(logger),
         emit: (event) => this.fire(event),
-        logger: engine.tagged(this.deps.logger, 'engine'),
+        logger,
       };
     }
     return this.context;

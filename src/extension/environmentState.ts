@@ -6,7 +6,7 @@
 import { blamedAlarm } from '../core/health/recordedHealth';
 import { currentVersion, verificationOf } from '../core/history/ledger';
 import type { DeploymentRecord } from '../core/history/record';
-import type { DeploymentStatus } from '../core/model';
+import { statusRow, type DeploymentStatus } from '../core/deploymentStatus';
 import { formatAge, formatCountdown, shortCommit, statusIcon, statusWords } from './format';
 import type { LiveDeployment } from './liveDeployments';
 
@@ -73,17 +73,11 @@ export function environmentState(live: LiveDeployment | undefined, records: read
       return { ...running, status: 'watching', description: `watching ${left} left`, short: `watching ${left}`, icon: 'eye' };
     }
     if (live.kind === 'rollback' || live.status === 'rolling-back' || live.status === 'unhealthy') {
-      const words = live.status === 'unhealthy' ? 'unhealthy' : 'rolling back';
-      return {
-        ...running,
-        status: live.status,
-        description: words,
-        short: words,
-        icon: live.status === 'unhealthy' ? 'warning' : 'sync~spin',
-      };
+      const row = statusRow(live.status === 'unhealthy' ? 'unhealthy' : 'rolling-back');
+      return { ...running, status: live.status, description: row.words, short: row.words, icon: row.icon };
     }
-    const words =
-      live.status === 'queued' || live.status === 'running-steps' || live.status === 'deploying' ? 'deploying' : statusWords(live.status);
+    // Every busy phase before the stack is done reads as `deploying` on one line.
+    const words = statusRow(live.status).busy ? 'deploying' : statusWords(live.status);
     const detail = live.status === 'running-steps' ? 'deploying · running steps' : words;
     return {
       ...running,
@@ -123,10 +117,9 @@ export function environmentState(live: LiveDeployment | undefined, records: read
   if (newest.kind === 'rollback' && status === 'stable' && newest.automatic) {
     return { ...common, status: 'rolled-back', description: `rolled back · ${stableText}`, short: 'rolled back', icon: 'warning' };
   }
-  switch (status) {
-    case 'stable':
-    case 'unchanged':
-    case 'cancelled':
+  switch (statusRow(status).outcome) {
+    case 'good':
+    case 'quiet':
       return stable
         ? { ...common, status: 'stable', description: stableText, short: stableShort, icon: 'pass' }
         : { ...common, status, description: statusWords(status), short: statusWords(status), icon: statusIcon(status) };
@@ -134,11 +127,9 @@ export function environmentState(live: LiveDeployment | undefined, records: read
       return { ...common, status, description: `rolled back${stable ? ` · ${stableText}` : ''}`, short: 'rolled back', icon: 'warning' };
     case 'failed':
       return { ...common, status, description: `last deploy failed${stable ? ` · ${stableText}` : ''}`, short: 'failed', icon: 'error' };
-    case 'rollback-failed':
-    case 'needs-attention':
-    case 'unhealthy':
+    case 'needs-person':
       return { ...common, status, description: 'needs attention', short: 'needs attention', icon: 'report' };
-    default:
+    case 'in-progress':
       // A record left mid-flight by a process that is gone (a reload resumes it).
       return { ...common, status, description: `${statusWords(status)} (interrupted)`, short: statusWords(status), icon: 'debug-pause' };
   }

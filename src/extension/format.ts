@@ -4,7 +4,7 @@
  */
 import { verificationOf } from '../core/history/ledger';
 import type { DeploymentRecord } from '../core/history/record';
-import type { DeploymentStatus } from '../core/model';
+import { statusRow, type DeploymentStatus } from '../core/deploymentStatus';
 export { formatCountdown } from '../core/time';
 
 export function shortCommit(sha: string | undefined): string {
@@ -48,89 +48,19 @@ export function recordStatusWords(record: DeploymentRecord): string {
   }
 }
 
-/** Human words for a status, e.g. `rolled back`, `needs attention`. */
+/** Human words for a status, e.g. `rolled back`, `needs attention` (from the status table). */
 export function statusWords(status: DeploymentStatus): string {
-  switch (status) {
-    case 'queued':
-      return 'queued';
-    case 'running-steps':
-      return 'running steps';
-    case 'deploying':
-      return 'deploying';
-    case 'watching':
-      return 'watching';
-    case 'stable':
-      return 'stable';
-    case 'unchanged':
-      return 'unchanged';
-    case 'failed':
-      return 'failed';
-    case 'cancelled':
-      return 'cancelled';
-    case 'unhealthy':
-      return 'unhealthy';
-    case 'rolling-back':
-      return 'rolling back';
-    case 'rolled-back':
-      return 'rolled back';
-    case 'rollback-failed':
-      return 'rollback failed';
-    case 'needs-attention':
-      return 'needs attention';
-    default: {
-      const never: never = status;
-      return never;
-    }
-  }
+  return statusRow(status).words;
 }
 
 /** The codicon for a status (tree rows and the status bar). */
 export function statusIcon(status: DeploymentStatus): string {
-  switch (status) {
-    case 'queued':
-      return 'clock';
-    case 'running-steps':
-    case 'deploying':
-    case 'rolling-back':
-      return 'sync~spin';
-    case 'watching':
-      return 'eye';
-    case 'stable':
-      return 'pass';
-    case 'unchanged':
-      return 'circle-slash';
-    case 'failed':
-      return 'error';
-    case 'cancelled':
-      return 'circle-slash';
-    case 'unhealthy':
-    case 'rolled-back':
-      return 'warning';
-    case 'rollback-failed':
-    case 'needs-attention':
-      return 'report';
-    default: {
-      const never: never = status;
-      return never;
-    }
-  }
+  return statusRow(status).icon;
 }
 
 /** Theme colour id for a status icon; undefined = the default foreground. */
 export function statusColor(status: DeploymentStatus): string | undefined {
-  switch (status) {
-    case 'stable':
-      return 'testing.iconPassed';
-    case 'failed':
-    case 'rollback-failed':
-    case 'needs-attention':
-      return 'testing.iconFailed';
-    case 'rolled-back':
-    case 'unhealthy':
-      return 'list.warningForeground';
-    default:
-      return undefined;
-  }
+  return statusRow(status).iconColor;
 }
 
 /** The first line of a commit message, cut to `max` characters. */

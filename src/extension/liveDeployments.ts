@@ -4,7 +4,7 @@
  * this one model, so they can never disagree.
  */
 import type { EngineEvent } from '../core/events';
-import { isFinal, type DeploymentKind, type DeploymentStatus } from '../core/model';
+import type { DeploymentKind, DeploymentStatus } from '../core/model';
 
 export interface LiveDeployment {
   readonly id: string;
@@ -105,7 +105,7 @@ export class LiveDeployments {
       case 'watch-started':
         d.watchDeadlineMs = Date.parse(event.deadline);
         d.rollbackPolicy = event.rollback;
-        if (!isFinal(d.status)) d.status = 'watching';
+        // The status itself comes only from `deployment-status` (the engine states `watching` first).
         return { deployment: d, event, finishedNow: false };
       case 'watch-verdict':
         if (event.alarm) d.alarm = event.alarm;

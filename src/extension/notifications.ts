@@ -1,5 +1,7 @@
 import * as vscode from 'vscode';
 import { isVerified } from '../core/history/ledger';
+import { errorMessage } from '../core/errors';
+import { statusRow } from '../core/deploymentStatus';
 import type { Logger } from '../core/logger';
 import type { RollbackQuestion } from '../core/rollback/afterUnhealthy';
 import { Commands } from './commands';
@@ -93,14 +95,14 @@ export class DeploymentNotifications implements vscode.Disposable {
     const d = change.deployment;
     // An automatic rollback is reported by the deployment it undid, not a second time by itself.
     if (d.parentId) return;
-    void this.notifyFinished(d).catch((err: unknown) => this.logger.error(`notification failed: ${String(err)}`));
+    void this.notifyFinished(d).catch((err: unknown) => this.logger.error(`notification failed: ${errorMessage(err)}`));
   }
 
   private async notifyFinished(d: LiveDeployment): Promise<void> {
     const what = d.kind === 'rollback' ? 'Rollback' : 'Deploy';
-    switch (d.status) {
-      case 'stable':
-      case 'unchanged':
+    // What to say follows the status table's outcome, so a new final status says what its row means.
+    switch (statusRow(d.status).outcome) {
+      case 'good':
         if (readSettings().notifySuccess) {
           const words =
             d.status === 'unchanged'
@@ -115,7 +117,7 @@ export class DeploymentNotifications implements vscode.Disposable {
           if (choice === Actions.showRun) await this.showRun(d.id);
         }
         return;
-      case 'cancelled':
+      case 'quiet':
         return;
       case 'failed': {
         const choice = await vscode.window.showErrorMessage(
@@ -147,7 +149,8 @@ export class DeploymentNotifications implements vscode.Disposable {
         if (choice === Actions.showRun) await this.showRun(d.rollbackDeploymentId ?? d.id);
         return;
       }
-      default: {
+      case 'in-progress': // never final; said as loudly as a stuck deployment, should one end so
+      case 'needs-person': {
         // rollback-failed, needs-attention (and an unhealthy deployment left as it is).
         const child = d.rollbackDeploymentId ? this.host.live.get(d.rollbackDeploymentId) : undefined;
         const stuck = d.stackStatus === 'UPDATE_ROLLBACK_FAILED' || child?.stackStatus === 'UPDATE_ROLLBACK_FAILED';

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { statusRow } from '../core/deploymentStatus';
 import { Commands } from './commands';
 import type { EngineHost } from './engineHost';
 import { statusWords } from './format';
@@ -30,10 +31,12 @@ export class DeploymentStatusBar implements vscode.Disposable {
       .filter(Boolean)
       .join('\n');
     this.item.command = { command: Commands.showRun, title: 'Show Run', arguments: [{ deploymentId: d.id }] };
+    const { tone } = statusRow(d.status);
+    // A finished run that went badly (or was rolled back) stays coloured until the next one.
     this.item.backgroundColor =
-      d.finished && (d.status === 'failed' || d.status === 'needs-attention' || d.status === 'rollback-failed')
+      d.finished && tone === 'bad'
         ? new vscode.ThemeColor('statusBarItem.errorBackground')
-        : d.finished && d.status === 'rolled-back'
+        : d.finished && tone === 'warn'
           ? new vscode.ThemeColor('statusBarItem.warningBackground')
           : undefined;
     this.item.show();

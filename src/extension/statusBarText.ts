@@ -1,4 +1,5 @@
-import { formatCountdown, shortCommit, statusWords } from './format';
+import { statusRow } from '../core/deploymentStatus';
+import { formatCountdown, shortCommit } from './format';
 import type { LiveDeployment } from './liveDeployments';
 
 /** The status bar's words for a deployment: `$(eye) prod: watching 3:12`, `$(check) prod: stable a1b2c3d`. */
@@ -11,20 +12,12 @@ export function statusBarText(d: LiveDeployment, now: number): string {
     if (d.status === 'unhealthy') return `$(warning) ${env}: unhealthy`;
     return `$(sync~spin) ${env}: deploying`;
   }
-  switch (d.status) {
-    case 'stable':
-      return d.kind === 'rollback'
-        ? `$(check) ${env}: rolled back to ${shortCommit(d.commit)}`
-        : `$(check) ${env}: stable ${shortCommit(d.commit)}`;
-    case 'unchanged':
-      return `$(check) ${env}: unchanged`;
-    case 'rolled-back':
-      return `$(warning) ${env}: rolled back`;
-    case 'failed':
-      return `$(error) ${env}: failed`;
-    case 'cancelled':
-      return `$(circle-slash) ${env}: cancelled`;
-    default:
-      return `$(report) ${env}: ${statusWords(d.status)}`;
-  }
+  if (d.status === 'stable')
+    return d.kind === 'rollback'
+      ? `$(check) ${env}: rolled back to ${shortCommit(d.commit)}`
+      : `$(check) ${env}: stable ${shortCommit(d.commit)}`;
+  // Nothing to deploy reads as a success here, not with the tree's circle-slash.
+  if (d.status === 'unchanged') return `$(check) ${env}: unchanged`;
+  const row = statusRow(d.status);
+  return `$(${row.icon}) ${env}: ${row.words}`;
 }

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { Disposable } from '../core/disposable';
+import { DisposableStore, type Disposable } from '../core/disposable';
 import { ContextKeys } from './commands';
 import { DeployGuardError } from '../core/errors';
 
@@ -13,8 +13,11 @@ export function registerWorkspaceContext(): Disposable {
   };
   void update();
   const watcher = vscode.workspace.createFileSystemWatcher(`**/${PIPELINE_FILE}`, false, true, false);
-  const subscriptions = [watcher, watcher.onDidCreate(update), watcher.onDidDelete(update)];
-  return { dispose: () => subscriptions.forEach((s) => s.dispose()) };
+  const subscriptions = new DisposableStore();
+  subscriptions.add(watcher);
+  subscriptions.add(watcher.onDidCreate(update));
+  subscriptions.add(watcher.onDidDelete(update));
+  return subscriptions;
 }
 
 /**

@@ -1,4 +1,5 @@
 /** Small text formatters for the panel (times, durations, countdowns). Pure. */
+import type { CommitView } from '../shared/protocol';
 
 /** `4.2s`, `1m 05s`, `1h 02m`. */
 export function formatDuration(ms: number): string {
@@ -37,4 +38,13 @@ export function formatAgo(epochMs: number | undefined, now: number): string {
 
 export function shortSha(sha: string): string {
   return sha.slice(0, 7);
+}
+
+/** The header's commit line: `a1b2c3d (main) + uncommitted changes — Fix the total`; '' without a commit. */
+export function commitLine(commit: CommitView | undefined): string {
+  if (!commit) return '';
+  const branch = commit.branch ? ` (${commit.branch})` : '';
+  const dirty = commit.dirty ? ' + uncommitted changes' : '';
+  const message = commit.message ? ` — ${commit.message}` : '';
+  return `${shortSha(commit.sha)}${branch}${dirty}${message}`;
 }

@@ -1,26 +1,12 @@
 /** How each engine status reads and looks. The status always comes from the engine's state. */
-import type { DeploymentStatus, StepStatus } from '../core/model';
+import { STATUS, type DeploymentStatus, type StatusTone } from '../core/deploymentStatus';
+import type { StepStatus } from '../core/model';
 
-export type Tone = 'running' | 'good' | 'bad' | 'warn' | 'neutral';
-
-const DEPLOYMENT: Record<DeploymentStatus, { label: string; tone: Tone }> = {
-  queued: { label: 'Queued', tone: 'running' },
-  'running-steps': { label: 'Running steps', tone: 'running' },
-  deploying: { label: 'Deploying', tone: 'running' },
-  watching: { label: 'Watching health', tone: 'running' },
-  stable: { label: 'Stable', tone: 'good' },
-  unchanged: { label: 'No changes', tone: 'good' },
-  failed: { label: 'Failed', tone: 'bad' },
-  cancelled: { label: 'Cancelled', tone: 'neutral' },
-  unhealthy: { label: 'Unhealthy', tone: 'bad' },
-  'rolling-back': { label: 'Rolling back', tone: 'running' },
-  'rolled-back': { label: 'Rolled back', tone: 'warn' },
-  'rollback-failed': { label: 'Rollback failed', tone: 'bad' },
-  'needs-attention': { label: 'Needs attention', tone: 'bad' },
-};
+export type Tone = StatusTone;
 
 export function deploymentStatus(status: DeploymentStatus): { label: string; tone: Tone } {
-  return DEPLOYMENT[status] ?? { label: String(status), tone: 'neutral' };
+  const row = STATUS[status];
+  return row ? { label: row.label, tone: row.tone } : { label: String(status), tone: 'neutral' };
 }
 
 const STEP: Record<StepStatus, { icon: string; tone: Tone }> = {

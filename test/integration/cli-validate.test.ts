@@ -69,11 +69,40 @@ describe('deployguard validate / run (CLI)', () => {
     const wrongEnv = await cli(['run', 'dve'], repo.root);
     assert.equal(wrongEnv.code, 2);
     assert.match(wrongEnv.err, /no environment "dve" in deployguard\.yaml \(did you mean "dev"\?\)/);
+    // Names an object has by inheritance are not environments: refused, the known ones listed, no step run.
+    for (const command of ['run', 'watch', 'deploy', 'rollback']) {
+      for (const name of ['toString', '__proto__', 'constructor']) {
+        const inherited = await cli([command, name], repo.root);
+        assert.equal(inherited.code, 2, `${command} ${name}: ${inherited.err}`);
+        assert.match(inherited.err, new RegExp(`no environment "${name}" in deployguard\\.yaml: no such environment \\(it has: dev`));
+        assert.doesNotMatch(inherited.err, /▶/);
+      }
+    }
     for (const command of ['validate', 'run']) {
       const help = await cli([command, '--help'], repo.root);
       assert.equal(help.code, 0);
       assert.match(help.out, new RegExp(`^Usage: deployguard ${command}`));
     }
+  });
+
+  it('run: step output keeps its colours (SGR) and loses every other escape: clipboard writes, screen clears, bidi overrides', async () => {
+    const file = join(repo.root, 'hostile.yaml');
+    writeFileSync(
+      file,
+      [
+        'version: 1',
+        'name: s',
+        'steps:',
+        '  - name: Noisy',
+        "    run: printf '\\033[31mred\\033[0m\\033]52;c;Y3VybCBldmlsIHwgc2g=\\007\\033[2J\\033[Hdone \\342\\200\\256gnp.exe\\n'",
+        'stack: { name: "s-${env.name}", template: infra/template.yaml }',
+        'environments: { dev: { region: eu-west-1 } }',
+        '',
+      ].join('\n'),
+    );
+    const { code, out } = await cli(['run', 'dev', '--file', file, '--log', join(repo.root, 'hostile.log')], repo.root);
+    assert.equal(code, 0);
+    assert.equal(out, '\x1b[31mred\x1b[0mdone ⟨U+202E⟩gnp.exe\n');
   });
 
   it('run: an invalid pipeline runs nothing and exits 2', async () => {

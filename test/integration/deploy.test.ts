@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import type { DeploymentRecord } from '../../src/core/history/record';
 import { cfnClient, cli, makeRepo, tempHome, topicTemplate, useMotoCredentials, writeTemplate } from '../support/deployFixture';
+import { putAlarm, rawCloudWatch, setAlarm } from '../support/healthFixtures';
 import { startMoto, type Moto } from '../support/moto';
 
 async function records(home: string, stack = 'orders-dev'): Promise<DeploymentRecord[]> {
@@ -166,6 +167,24 @@ describe('deploy against moto through the real SDK', () => {
     assert.equal(stacks.length, 0);
   });
 
+  it('refuses a template over 1 MB even with templateBucket, and a parameter value over 4,096 characters, before any AWS call', async () => {
+    const huge = `  # ${'x'.repeat(100)}\n`.repeat(10_500);
+    const big = await makeRepo({ template: topicTemplate('v1', huge), extraStack: '  templateBucket: dg-artifacts\n' });
+    const tooBig = await deploy(big, '--skip-steps');
+    assert.equal(tooBig.code, 2, tooBig.stderr);
+    assert.match(tooBig.stderr, /is 1,\d{3},\d{3} bytes; CloudFormation takes at most 1,048,576 \(1 MB\), even from S3/);
+
+    const long = await makeRepo({ parameters: { Name: '${env:LONG_NAME}' } });
+    const tooLong = await cli(['deploy', 'dev', '--skip-steps', '--endpoint', moto.endpoint], {
+      cwd: long,
+      home,
+      env: { LONG_NAME: 'n'.repeat(5000) },
+    });
+    assert.equal(tooLong.code, 2, tooLong.stderr);
+    assert.match(tooLong.stderr, /Parameter Name is 5,000 characters; CloudFormation accepts at most 4,096/);
+    assert.equal(((await cfn.send(new DescribeStacksCommand({}))).Stacks ?? []).length, 0);
+  });
+
   it('deploys a large template through S3 when stack.templateBucket is set', async () => {
     const { S3Client, CreateBucketCommand } = await import('@aws-sdk/client-s3');
     const s3 = new S3Client({
@@ -235,5 +254,49 @@ describe('deploy against moto through the real SDK', () => {
     assert.equal(lines[0]!['current'], true);
     const text = await cli(['history', 'dev', '--endpoint', moto.endpoint], { cwd: repo, home });
     assert.match(text.stdout, /^\* \d{8}T/m);
+  });
+
+  it('prints an alarm reason from AWS without its escapes: no clipboard write, no screen clear, the bidi override shown', async () => {
+    const cw = rawCloudWatch(moto.endpoint);
+    try {
+      await putAlarm(cw, 'orders-hostile');
+      const hostile = 'Threshold Crossed\x1b]52;c;Y3VybCBldmlsIHwgc2g=\x07\x1b[2J\x1b[H: 1 datapoint \u202etxt.exe';
+      await setAlarm(cw, 'orders-hostile', 'ALARM', hostile);
+      const repo = await makeRepo({ extraEnvironment: '    health:\n      alarms: [orders-hostile]\n' });
+      const run = await cli(['deploy', 'dev', '--skip-steps', '--endpoint', moto.endpoint], { cwd: repo, home });
+      assert.equal(run.code, 1, run.stderr + run.stdout);
+      const printed = run.stdout + run.stderr;
+      assert.match(printed, /orders-hostile \(Threshold Crossed: 1 datapoint ⟨U\+202E⟩txt\.exe\)/);
+      assert.ok(!printed.includes('\x1b') && !printed.includes('\u202e'), JSON.stringify(printed));
+      assert.equal(((await cfn.send(new DescribeStacksCommand({}))).Stacks ?? []).length, 0);
+    } finally {
+      cw.destroy();
+    }
+  });
+
+  it('an environment pinned to another account is refused before any AWS write, naming both accounts; a matching pin deploys', async () => {
+    // moto's STS answers with account 123456789012.
+    const other = await makeRepo({ steps: '\n  - name: Build\n    run: echo STEP-RAN', extraEnvironment: '    account: "111111111111"\n' });
+    for (const command of [
+      ['deploy', 'dev'],
+      ['rollback', 'dev'],
+      ['recover', 'dev'],
+    ]) {
+      const run = await cli([...command, '--endpoint', moto.endpoint], { cwd: other, home });
+      assert.equal(run.code, 1, `${command.join(' ')}: ${run.stderr}${run.stdout}`);
+      assert.match(
+        run.stderr,
+        /Environment dev is pinned to account 111111111111 but the credentials are for 123456789012: sign in to the right account or profile/,
+      );
+      assert.doesNotMatch(run.stdout + run.stderr, /STEP-RAN/);
+    }
+    assert.equal(((await cfn.send(new DescribeStacksCommand({}))).Stacks ?? []).length, 0);
+    assert.deepEqual(await readdir(join(home, 'stacks')).catch(() => []), [], 'no history opened under the wrong account');
+
+    const pinned = await makeRepo({ extraEnvironment: '    account: "123456789012"\n' });
+    const run = await cli(['deploy', 'dev', '--endpoint', moto.endpoint], { cwd: pinned, home });
+    assert.equal(run.code, 0, run.stderr + run.stdout);
+    const [record] = await records(home);
+    assert.equal(record!.status, 'stable');
   });
 });

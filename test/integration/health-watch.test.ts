@@ -73,7 +73,8 @@ describe('health watch against moto', () => {
       clock: systemClock,
       signal: opts.signal ?? new AbortController().signal,
       deploymentStartedAt: startedAt,
-      rollbackTo: () => Promise.reject(new Error('no rollback expected in this suite')),
+      restore: () => Promise.reject(new Error('no rollback expected in this suite')),
+      showStatus: () => undefined,
       preflight,
       alarmSource: opts.source,
     };
@@ -246,7 +247,8 @@ describe('health watch against moto', () => {
       clock: systemClock,
       signal: new AbortController().signal,
       deploymentStartedAt: Date.now(), // ignored on resume: the checkpoint's time wins
-      rollbackTo: () => Promise.reject(new Error('no rollback expected')),
+      restore: () => Promise.reject(new Error('no rollback expected')),
+      showStatus: () => undefined,
     });
     const started = log.events.find((e) => e.type === 'watch-started');
     assert.ok(started?.type === 'watch-started' && started.resumed);

@@ -117,6 +117,7 @@ describe('history, manual rollback, lock and resume (moto)', () => {
       // and the record must say so instead of "already matches".
       assert.equal(end.status, 'rollback-failed', `${end.status}: ${end.reason}`);
       assert.match(end.reason ?? '', /still differs from deployment/);
+      assert.match(end.reason ?? '', /\(parameter Name differs\)/, 'says what still differs, by name');
       assert.notEqual(back.code, 0);
     }
   });

@@ -75,6 +75,24 @@ describe('faults and stack states through the fault proxy (real SDK â†’ proxy â†
     assert.equal(proxy.requests.filter((r) => r.action === 'CreateChangeSet').length, 2);
   });
 
+  it('an answer the SDK cannot parse (an HTML 500) is reported with its HTTP status and first line, not a parse error', async () => {
+    const repo = await existingStack();
+    proxy.fault({ action: 'DescribeStacks', kind: 'html-500', times: 20 });
+    const run = await cli(['deploy', 'dev', '--skip-steps', '--endpoint', proxy.endpoint], { cwd: repo, home });
+    assert.notEqual(run.code, 0);
+    const printed = run.stdout + run.stderr;
+    assert.match(
+      printed,
+      /HTTP 500 with a body that is not an AWS answer, starting: <html><head><title>500 Internal Server Error<\/title><\/head>/,
+    );
+    assert.doesNotMatch(printed, /XML parse error|hidden field|\$response|Deserialization error|Unknown: Unknown/);
+    assert.equal(
+      (await cfn.send(new GetTemplateCommand({ StackName: 'orders-dev' }))).TemplateBody,
+      topicTemplate('v1'),
+      'nothing deployed',
+    );
+  });
+
   it('an execute whose answer is lost is reconciled from the change set, never executed twice', async () => {
     const repo = await existingStack();
     proxy.fault({ action: 'ExecuteChangeSet', kind: 'reset-after', times: 3 });

@@ -262,7 +262,8 @@ describe('automatic rollback through the deploy engine, on moto', () => {
       clock: systemClock,
       signal: new AbortController().signal,
       deploymentStartedAt: Date.parse(crashed.startedAt),
-      rollbackTo: async () => {
+      showStatus: () => undefined,
+      restore: async () => {
         rollbackCalls += 1;
         throw new Error('a second rollback must not be started');
       },

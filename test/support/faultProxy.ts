@@ -21,7 +21,8 @@ import { awsOperationOf, forwardRequest, readBody, serveOnLoopback } from './htt
  * Controlled in-process by the test through the returned object; `requests` logs every call.
  */
 /** `reset-after`: the request reaches moto, then the connection drops before the answer. */
-export type FaultKind = 'throttle' | 'server-error' | 'reset' | 'reset-after' | 'hang' | 'limit' | 'expired';
+/** `html-500`: an HTML error page, as a proxy, a load balancer or a crashed emulator answers. */
+export type FaultKind = 'throttle' | 'server-error' | 'reset' | 'reset-after' | 'hang' | 'limit' | 'expired' | 'html-500';
 
 export interface FaultRule {
   /** The operation (`Action=` or the X-Amz-Target operation), or `*`. */
@@ -81,7 +82,14 @@ const CFN_NS = 'http://cloudformation.amazonaws.com/doc/2010-05-15/';
 
 /** The exact payloads of moto.md §4.2 (and their siblings for the other fault kinds). */
 function faultResponse(kind: FaultKind, json: boolean): { status: number; headers: Record<string, string>; body: string } {
-  const codes: Record<Exclude<FaultKind, 'reset' | 'reset-after' | 'hang'>, [number, string, string, string]> = {
+  if (kind === 'html-500') {
+    return {
+      status: 500,
+      headers: { 'content-type': 'text/html' },
+      body: '<html><head><title>500 Internal Server Error</title></head>\n<body><h1>Internal Server Error</h1></body></html>\n',
+    };
+  }
+  const codes: Record<Exclude<FaultKind, 'reset' | 'reset-after' | 'hang' | 'html-500'>, [number, string, string, string]> = {
     throttle: [400, 'Throttling', 'Rate exceeded', 'Sender'],
     limit: [400, 'LimitExceededException', 'Limit for stacks has been exceeded', 'Sender'],
     expired: [403, 'ExpiredToken', 'The security token included in the request is expired', 'Sender'],

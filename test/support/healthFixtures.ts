@@ -58,11 +58,12 @@ export function versionedPipeline(options: { stackName: string; version: string;
 
 /** The engine's surroundings for a test: history under `home`, fresh pollers, timings short enough for moto. */
 export function engineContext(home: string, emit: EngineEventSink): EngineContext {
+  const logger = memoryLogger();
   return {
     history: new HistoryStore(home),
-    pollers: new StackPollers(),
+    pollers: new StackPollers(logger),
     emit,
-    logger: memoryLogger(),
+    logger,
     timing: { changeSetPollMs: 50, acceptWithoutEventsMs: 200 },
   };
 }

@@ -1,6 +1,8 @@
 import { runDeployment } from '../../core/deployment';
 import { DeployGuardError } from '../../core/errors';
 import { targetWords } from '../../core/history/ledger';
+import { needsConfirmation } from '../../core/pipeline/confirmation';
+import { requireEnvironment } from '../../core/pipeline';
 import { parseDuration } from '../../core/time';
 import type { CliCommand } from '../types';
 import { parseCommandArgs } from '../usage';
@@ -51,8 +53,8 @@ export const deployCommand: CliCommand = {
     const bakeMs = duration('--bake', values.bake);
     const waitIfBusyMs = duration('--wait-if-busy', values['wait-if-busy']);
     const target = await loadTarget(io, values.file, environment);
-    const env = target.config.environments[environment]!;
-    const mustConfirm = env.confirm || environment.startsWith('prod');
+    const env = requireEnvironment(target.config, environment);
+    const mustConfirm = needsConfirmation(env);
     if (mustConfirm && !values.yes && !io.isTty) {
       throw new DeployGuardError('Usage', `environment "${environment}" asks for confirmation and there is no terminal to ask`, {
         hint: 'run it in a terminal, or pass --yes',

@@ -13,9 +13,9 @@ import { GitRepository } from '../../core/git';
 import { HistoryStore } from '../../core/history/store';
 import { deployGuardHome } from '../../core/history/paths';
 import type { Logger } from '../../core/logger';
-import { didYouMean } from '../../core/pipeline/didYouMean';
-import { loadPipeline, PIPELINE_FILE_NAME, type PipelineConfig } from '../../core/pipeline';
+import { loadPipeline, PIPELINE_FILE_NAME, requireEnvironment, type PipelineConfig } from '../../core/pipeline';
 import { formatCountdown } from '../../core/time';
+import { jsonLineSafe, stepOutputSafe, terminalSafe } from '../../core/text/terminalSafe';
 import type { CliIo } from '../types';
 import { displayPath, formatProblem } from './problemFormat';
 import { describeHealthEvent, isHealthEvent } from '../../core/health/describe';
@@ -65,16 +65,7 @@ export async function loadTarget(io: CliIo, fileArg: string | undefined, environ
       hint: 'fix them (deployguard validate lists them)',
     });
   }
-  const names = Object.keys(loaded.config.environments);
-  if (!names.includes(environment)) {
-    throw new DeployGuardError(
-      'Usage',
-      `no environment "${environment}" in ${displayPath(file, io.cwd)}${didYouMean(environment, names)}`,
-      {
-        hint: `environments: ${names.join(', ')}`,
-      },
-    );
-  }
+  requireEnvironment(loaded.config, environment, displayPath(file, io.cwd));
   return { config: loaded.config, repoRoot, file, environment };
 }
 
@@ -108,26 +99,27 @@ export async function readGit(root: string, io: CliIo): Promise<AwsSelection['gi
 function stderrLogger(io: CliIo, json: boolean): Logger {
   const quiet = () => undefined;
   const write = (prefix: string) => (message: string | Error) =>
-    json ? undefined : io.stderr.write(`${prefix}${typeof message === 'string' ? message : message.message}\n`);
+    json ? undefined : io.stderr.write(`${prefix}${terminalSafe(typeof message === 'string' ? message : message.message)}\n`);
   return { trace: quiet, debug: quiet, info: quiet, warn: write('warning: '), error: write('error: ') };
 }
 
 /** Shorter intervals for tests and the benchmark (DEPLOYGUARD_POLL_MS); production defaults otherwise. */
-function pollersFor(io: CliIo): StackPollers {
+function pollersFor(io: CliIo, logger: Logger): StackPollers {
   const ms = Number(io.env['DEPLOYGUARD_POLL_MS']);
   if (Number.isFinite(ms) && ms > 0)
-    return new StackPollers({ initialMs: ms, maxMs: Math.max(ms, 3 * ms), maxErrorMs: 10 * ms, factor: 1.5, jitter: 0.2 });
-  return new StackPollers();
+    return new StackPollers(logger, { initialMs: ms, maxMs: Math.max(ms, 3 * ms), maxErrorMs: 10 * ms, factor: 1.5, jitter: 0.2 });
+  return new StackPollers(logger);
 }
 
 export function engineContext(io: CliIo, json: boolean): EngineContext {
   const print = json ? jsonPrinter(io) : textPrinter(io);
   const fast = Number(io.env['DEPLOYGUARD_POLL_MS']);
+  const logger = stderrLogger(io, json);
   return {
     history: new HistoryStore(deployGuardHome(io.env)),
-    pollers: pollersFor(io),
+    pollers: pollersFor(io, logger),
     emit: print,
-    logger: stderrLogger(io, json),
+    logger,
     ...(Number.isFinite(fast) && fast > 0
       ? {
           timing: { changeSetPollMs: fast, acceptWithoutEventsMs: 50 * fast, lockHeartbeatMs: 20 * fast, lockStaleMs: 100 * fast },
@@ -148,12 +140,14 @@ function clientOptionsFrom(io: CliIo) {
 }
 
 function jsonPrinter(io: CliIo): (event: EngineEvent) => void {
-  return (event) => io.stdout.write(`${JSON.stringify(event)}\n`);
+  return (event) => io.stdout.write(`${jsonLineSafe(JSON.stringify(event))}\n`);
 }
 
 /** Human-readable progress: one line per meaningful event. */
 function textPrinter(io: CliIo): (event: EngineEvent) => void {
-  const out = (line: string) => io.stdout.write(`${line}\n`);
+  // Events carry AWS text (reasons, messages) and step output, neither ours: a terminal must not obey them.
+  const out = (line: string) => io.stdout.write(`${terminalSafe(line)}\n`);
+  const stepOut = (line: string) => io.stdout.write(`${stepOutputSafe(line)}\n`);
   return (event) => {
     switch (event.type) {
       case 'deployment-started':
@@ -176,7 +170,10 @@ function textPrinter(io: CliIo): (event: EngineEvent) => void {
         out(`  step ${event.name}: ${event.status}${event.exitCode !== undefined ? ` (exit ${event.exitCode})` : ''}`);
         break;
       case 'log':
-        for (const line of event.lines) out(event.stream === 'engine' ? `  ${line}` : `  │ ${line}`);
+        for (const line of event.lines) {
+          if (event.stream === 'engine') out(`  ${line}`);
+          else stepOut(`  │ ${line}`);
+        }
         break;
       case 'change-set-planned':
         break; // summarised by the engine's own log line

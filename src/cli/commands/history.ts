@@ -3,6 +3,7 @@ import { DeployGuardError } from '../../core/errors';
 import { currentVersion, verificationOf, verificationWords } from '../../core/history/ledger';
 import type { DeploymentRecord } from '../../core/history/record';
 import { ExitCode } from '../../core/model';
+import { jsonLineSafe, terminalSafe } from '../../core/text/terminalSafe';
 import type { CliCommand } from '../types';
 import { parseCommandArgs } from '../usage';
 import { engineContext, loadTarget, oneEnvironment, selection, TARGET_HELP, TARGET_OPTIONS } from './engineSupport';
@@ -69,7 +70,7 @@ export const historyCommand: CliCommand = {
     const shown = (limit === 0 ? records : records.slice(0, limit)).filter((r) => r.environment === environment || r.kind === 'baseline');
     const stableId = currentVersion(records)?.id;
     if (values.json) {
-      for (const r of shown) io.stdout.write(`${JSON.stringify({ ...summarise(r), current: r.id === stableId })}\n`);
+      for (const r of shown) io.stdout.write(`${jsonLineSafe(JSON.stringify({ ...summarise(r), current: r.id === stableId }))}\n`);
       return ExitCode.Ok;
     }
     if (shown.length === 0) {
@@ -90,7 +91,7 @@ export const historyCommand: CliCommand = {
       const status = kind === 'unguarded' ? 'deployed' : kind === 'as-found' ? 'as found' : r.status;
       const restores = r.rollbackTargetId ? ` (restores ${r.rollbackTargetId})` : '';
       io.stdout.write(
-        `${mark} ${r.id}  ${r.kind.padEnd(8)}  ${status.padEnd(15)}  ${commit.padEnd(8)}  ${r.startedAt}  ${r.finishedAt ?? '(running)'}${verified ? `\n      ${verified}${restores}` : ''}${r.reason ? `\n      ${r.reason}` : ''}\n`,
+        `${mark} ${r.id}  ${r.kind.padEnd(8)}  ${status.padEnd(15)}  ${commit.padEnd(8)}  ${r.startedAt}  ${r.finishedAt ?? '(running)'}${verified ? `\n      ${verified}${restores}` : ''}${r.reason ? `\n      ${terminalSafe(r.reason)}` : ''}\n`,
       );
     }
     return ExitCode.Ok;

@@ -3,8 +3,8 @@ import { DeployGuardError } from '../../core/errors';
 import { GitRepository, type CommitInfo } from '../../core/git';
 import { deployGuardHome } from '../../core/history/paths';
 import { ExitCode } from '../../core/model';
-import { didYouMean } from '../../core/pipeline/didYouMean';
-import { loadPipeline, PIPELINE_FILE_NAME, pipelineSecrets, runSteps } from '../../core/pipeline';
+import { loadPipeline, PIPELINE_FILE_NAME, pipelineSecrets, requireEnvironment, runSteps } from '../../core/pipeline';
+import { stepOutputSafe, terminalSafe } from '../../core/text/terminalSafe';
 import type { CliCommand, CliIo } from '../types';
 import { parseCommandArgs } from '../usage';
 import { displayPath, formatProblem } from './problemFormat';
@@ -68,12 +68,7 @@ export const runCommand: CliCommand = {
       });
     }
     const config = loaded.config;
-    if (!(envName in config.environments)) {
-      const names = Object.keys(config.environments);
-      throw new DeployGuardError('Usage', `no environment "${envName}" in ${displayPath(file, io.cwd)}${didYouMean(envName, names)}`, {
-        hint: `environments: ${names.join(', ')}`,
-      });
-    }
+    requireEnvironment(config, envName, displayPath(file, io.cwd));
     if (config.steps.length === 0) {
       io.stderr.write(`${displayPath(file, io.cwd)} has no steps: nothing to run\n`);
       return ExitCode.Ok;
@@ -100,7 +95,7 @@ export const runCommand: CliCommand = {
         else if (step.status === 'succeeded') io.stderr.write(`✔ ${n} ${step.name} (${((durationMs ?? 0) / 1000).toFixed(1)}s)\n`);
         else if (step.status !== 'skipped' && step.status !== 'pending') io.stderr.write(`✖ ${n} ${step.name}: ${step.status}\n`);
       },
-      onLine: ({ stream, text }) => (stream === 'stdout' ? io.stdout : io.stderr).write(`${text}\n`),
+      onLine: ({ stream, text }) => (stream === 'stdout' ? io.stdout : io.stderr).write(`${stepOutputSafe(text)}\n`),
     });
     io.stderr.write(`log: ${logFile}\n`);
     switch (result.status) {
@@ -111,7 +106,7 @@ export const runCommand: CliCommand = {
         io.stderr.write('cancelled: the running step and everything it started were stopped\n');
         return ExitCode.Failed;
       default:
-        io.stderr.write(`${result.message}\n`);
+        io.stderr.write(`${terminalSafe(result.message)}\n`);
         return ExitCode.Failed;
     }
   },

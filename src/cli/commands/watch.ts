@@ -2,10 +2,10 @@ import { dirname, relative, resolve } from 'node:path';
 import { DeployGuardError, errorMessage, isCancellation } from '../../core/errors';
 import { GitRepository } from '../../core/git';
 import { ExitCode } from '../../core/model';
-import { didYouMean } from '../../core/pipeline/didYouMean';
-import { loadPipeline, PIPELINE_FILE_NAME, type EnvironmentConfig, type PipelineConfig } from '../../core/pipeline';
+import { loadPipeline, PIPELINE_FILE_NAME, requireEnvironment, type EnvironmentConfig, type PipelineConfig } from '../../core/pipeline';
 import { DEFAULT_SAVE_DEBOUNCE_MS, RepoFileWatcher, SaveTrigger, type DeployCallback } from '../../core/triggers';
 import type { Logger } from '../../core/logger';
+import { terminalSafe } from '../../core/text/terminalSafe';
 import type { CliCommand, CliIo } from '../types';
 import { parseCommandArgs } from '../usage';
 import { displayPath, formatProblem } from './problemFormat';
@@ -47,7 +47,7 @@ export type WatchDeployFactory = (context: WatchDeployContext) => DeployCallback
 
 function stderrLogger(io: CliIo): Logger {
   const write = (prefix: string) => (message: string | Error) =>
-    io.stderr.write(`${prefix}${typeof message === 'string' ? message : message.message}\n`);
+    io.stderr.write(`${prefix}${terminalSafe(typeof message === 'string' ? message : message.message)}\n`);
   const quiet = () => undefined;
   return { trace: quiet, debug: quiet, info: quiet, warn: write('warning: '), error: write('error: ') };
 }
@@ -72,13 +72,7 @@ async function loadEnvironment(io: CliIo, fileArg: string | undefined, envName: 
     });
   }
   const config = loaded.config;
-  const environment = config.environments[envName];
-  if (!environment) {
-    const names = Object.keys(config.environments);
-    throw new DeployGuardError('Usage', `no environment "${envName}" in ${displayPath(file, io.cwd)}${didYouMean(envName, names)}`, {
-      hint: `environments: ${names.join(', ')}`,
-    });
-  }
+  const environment = requireEnvironment(config, envName, displayPath(file, io.cwd));
   if (!environment.deployOn.includes('save')) {
     throw new DeployGuardError('Usage', `environment "${envName}" does not deploy on save`, {
       hint: `add "save" to environments.${envName}.deployOn (dev stacks only), or run "deployguard deploy ${envName}"`,
@@ -148,10 +142,10 @@ export function createWatchCommand(deployFactory: WatchDeployFactory): CliComman
             `▶ deploying ${envName} at ${commit.shortSha}${commit.dirty ? ' + uncommitted changes' : ''} (changed: ${files})\n`,
           );
         } else if (event.type === 'finished') {
-          io.stderr.write(`■ deploy of ${envName} ended: ${describeResult(event.result)}\n`);
+          io.stderr.write(`■ deploy of ${envName} ended: ${terminalSafe(describeResult(event.result))}\n`);
         } else if (!isCancellation(event.error)) {
           const hint = DeployGuardError.is(event.error) && event.error.hint ? ` → ${event.error.hint}` : '';
-          io.stderr.write(`✖ deploy of ${envName} could not run: ${errorMessage(event.error)}${hint}\n`);
+          io.stderr.write(`✖ deploy of ${envName} could not run: ${terminalSafe(`${errorMessage(event.error)}${hint}`)}\n`);
         }
       });
       trigger.onDidChangeState((event) => {

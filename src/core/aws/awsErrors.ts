@@ -5,6 +5,7 @@
  * state" and "stack missing" all as a generic `ValidationError`, so only the text tells them apart.
  */
 import { DeployGuardError, errorMessage } from '../errors';
+import { describeForeignAnswer, foreignAnswerOf } from './foreignAnswer';
 
 export type AwsErrorKind =
   | 'noop'
@@ -112,6 +113,13 @@ export function classifyAwsError(err: unknown): AwsErrorClass {
   const is = (kind: AwsErrorKind, extra: Partial<AwsErrorClass> = {}): AwsErrorClass => ({ kind, name, message, ...extra });
 
   if (name === 'AbortError') return is('aborted');
+  const foreign = foreignAnswerOf(err);
+  if (foreign) {
+    // Not AWS speaking (a proxy's or an emulator's page): only the status can be trusted.
+    const words = { name: `HTTP ${foreign.status}`, message: describeForeignAnswer(foreign) };
+    if (foreign.status === 429) return is('throttle', words);
+    return is(foreign.status >= 500 ? 'server' : 'unknown', words);
+  }
   if (name === 'CredentialsProviderError') {
     return /SSO session|expired|refresh/i.test(message) ? is('authExpired') : is('noCredentials');
   }
@@ -153,6 +161,15 @@ export function isTransient(kind: AwsErrorKind): boolean {
  */
 export function toDeployGuardError(err: unknown, context: string, opts: { profile?: string; endpoint?: string } = {}): DeployGuardError {
   if (DeployGuardError.is(err)) return DeployGuardError.chain(err, err.code, context);
+  const foreign = foreignAnswerOf(err);
+  if (foreign) {
+    return new DeployGuardError('AwsRequestFailed', `${context}: ${describeForeignAnswer(foreign)}`, {
+      cause: err,
+      hint: opts.endpoint
+        ? `is the emulator at ${opts.endpoint} healthy? Its answer was not AWS's`
+        : 'something between you and AWS (a proxy, a firewall, a sign-in page) answered instead: check HTTPS_PROXY and the network',
+    });
+  }
   const c = classifyAwsError(err);
   const profile = opts.profile ? `profile "${opts.profile}"` : 'the default credential chain';
   switch (c.kind) {

@@ -15,6 +15,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { STSClient } from '@aws-sdk/client-sts';
 import { DeployGuardError } from '../errors';
 import { classifyAwsError, type AwsErrorKind } from './awsErrors';
+import { describeForeignAnswer, foreignAnswerMiddleware, foreignAnswerOf } from './foreignAnswer';
 import { loadAwsSdk } from './sdk';
 
 export interface AwsTarget {
@@ -71,11 +72,15 @@ interface MiddlewareStackLike {
  * retryable ones, and turns a quota error into a non-retryable DeployGuardError.
  */
 function installRetryObserver(client: { middlewareStack: MiddlewareStackLike }, service: string, options: ClientOptions): void {
+  client.middlewareStack.add(foreignAnswerMiddleware(), { step: 'deserialize', priority: 'low', name: 'deployGuardForeignAnswer' });
   client.middlewareStack.add(
     (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) => async (args: unknown) => {
       try {
         return await next(args);
       } catch (err) {
+        // The SDK's parse error points at a hidden field; the status and first line say more.
+        const foreign = foreignAnswerOf(err);
+        if (foreign && err instanceof Error) err.message = describeForeignAnswer(foreign);
         const c = classifyAwsError(err);
         const operation = (context.commandName ?? 'request').replace(/Command$/, '');
         if (c.kind === 'quota') {

@@ -55,6 +55,61 @@ export function firstFailureReason(events: readonly StackEventInfo[], stackName:
   return best ? `${best.logicalId} (${best.resourceType}): ${best.reason}` : undefined;
 }
 
+/** Ends a wait on a stack poller: the first call wins, later ones do nothing. */
+interface Settle<T> {
+  resolve(value: T): void;
+  reject(error: unknown): void;
+}
+
+/**
+ * Listens to a stack poller until `onUpdate` settles, exactly once: the first of resolve, reject,
+ * cancellation (`signal`) or the timeout wins, and whichever wins unsubscribes, removes the abort
+ * listener and clears the timer. Updates after that are not delivered.
+ */
+function untilSettled<T>(options: {
+  readonly poller: StackPoller;
+  readonly signal: AbortSignal;
+  /** What was cancelled, for the Cancelled error. */
+  readonly cancelled: string;
+  readonly timeout?: { readonly ms: number; readonly error: () => Error };
+  readonly onUpdate: (update: PollUpdate, settle: Settle<T>) => void;
+}): Promise<T> {
+  const { poller, signal } = options;
+  return new Promise<T>((resolve, reject) => {
+    let done = false;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    // Assigned after subscribe(), which may call back synchronously (replay) before it returns.
+    // eslint-disable-next-line prefer-const
+    let subscription: { dispose(): void } | undefined;
+    const finish = (fn: () => void) => {
+      if (done) return;
+      done = true;
+      if (timer !== undefined) clearTimeout(timer);
+      subscription?.dispose();
+      signal.removeEventListener('abort', onAbort);
+      fn();
+    };
+    const settle: Settle<T> = { resolve: (value) => finish(() => resolve(value)), reject: (error) => finish(() => reject(error)) };
+    const onAbort = () => settle.reject(new DeployGuardError('Cancelled', options.cancelled));
+
+    if (signal.aborted) {
+      done = true;
+      reject(new DeployGuardError('Cancelled', options.cancelled));
+      return;
+    }
+    signal.addEventListener('abort', onAbort, { once: true });
+    if (options.timeout) {
+      const { ms, error } = options.timeout;
+      timer = setTimeout(() => settle.reject(error()), ms);
+    }
+    subscription = poller.subscribe((update) => {
+      if (!done) options.onUpdate(update, settle);
+    });
+    if (done) subscription.dispose();
+    else poller.kick();
+  });
+}
+
 export function followOperation(options: FollowOptions): Promise<OperationResult> {
   const lostContactMs = options.lostContactMs ?? 5 * 60_000;
   const acceptAfter = options.acceptWithoutEventsMs ?? 10_000;
@@ -64,53 +119,38 @@ export function followOperation(options: FollowOptions): Promise<OperationResult
   let failingSince: number | undefined;
   let lastStatus: string | undefined;
 
-  return new Promise<OperationResult>((resolve, reject) => {
-    let done = false;
-    // Assigned after subscribe(), which may call back synchronously (replay) before it returns.
-    // eslint-disable-next-line prefer-const
-    let subscription: { dispose(): void } | undefined;
-    const finish = (fn: () => void) => {
-      if (done) return;
-      done = true;
-      subscription?.dispose();
-      options.signal.removeEventListener('abort', onAbort);
-      fn();
-    };
-    const onAbort = () => finish(() => reject(new DeployGuardError('Cancelled', 'Following the stack operation was cancelled')));
-
-    const onUpdate = (update: PollUpdate) => {
-      if (done) return;
+  return untilSettled<OperationResult>({
+    poller: options.poller,
+    signal: options.signal,
+    cancelled: 'Following the stack operation was cancelled',
+    onUpdate: (update, settle) => {
       if (update.error) {
         if (update.error.kind === 'aborted') return;
         failingSince ??= update.at;
         const k = update.error.kind;
         if (k === 'auth' || k === 'authExpired' || k === 'noCredentials') {
-          finish(() =>
-            reject(
-              new DeployGuardError(
-                'CredentialsExpired',
-                `Lost access to the stack while following it: ${update.error!.name}: ${update.error!.message}`,
-                {
-                  cause: update.error!.cause,
-                  hint: 'CloudFormation continues on its own; sign in again and run the same deploy to reattach (nothing is rolled back)',
-                },
-              ),
+          settle.reject(
+            new DeployGuardError(
+              'CredentialsExpired',
+              `Lost access to the stack while following it: ${update.error.name}: ${update.error.message}`,
+              {
+                cause: update.error.cause,
+                hint: 'CloudFormation continues on its own; sign in again and run the same deploy to reattach (nothing is rolled back)',
+              },
             ),
           );
           return;
         }
         options.onPollError?.(update.error);
         if (update.at - failingSince > lostContactMs) {
-          finish(() =>
-            reject(
-              new DeployGuardError(
-                'StackNeedsAttention',
-                `Could not read the stack for ${Math.round(lostContactMs / 1000)} s (${update.error!.name}: ${update.error!.message})`,
-                {
-                  cause: update.error!.cause,
-                  hint: 'CloudFormation continues on its own; run the same deploy again to reattach',
-                },
-              ),
+          settle.reject(
+            new DeployGuardError(
+              'StackNeedsAttention',
+              `Could not read the stack for ${Math.round(lostContactMs / 1000)} s (${update.error.name}: ${update.error.message})`,
+              {
+                cause: update.error.cause,
+                hint: 'CloudFormation continues on its own; run the same deploy again to reattach',
+              },
             ),
           );
         }
@@ -125,7 +165,7 @@ export function followOperation(options: FollowOptions): Promise<OperationResult
       }
       const stack = update.stack;
       if (!stack) {
-        finish(() => resolve({ status: 'DELETE_COMPLETE', outcome: 'deleted', reason: 'The stack no longer exists' }));
+        settle.resolve({ status: 'DELETE_COMPLETE', outcome: 'deleted', reason: 'The stack no longer exists' });
         return;
       }
       if (stack.status !== lastStatus) {
@@ -142,20 +182,13 @@ export function followOperation(options: FollowOptions): Promise<OperationResult
       if (!confident) return;
       const failure = firstFailureReason(ours, options.stackName);
       const reason = meaning.outcome === 'succeeded' ? undefined : (failure ?? stack.reason ?? meaning.explain);
-      finish(() =>
-        resolve({ status: stack.status, outcome: meaning.outcome as Exclude<Outcome, 'running'>, ...(reason ? { reason } : {}), stack }),
-      );
-    };
-
-    if (options.signal.aborted) {
-      done = true;
-      reject(new DeployGuardError('Cancelled', 'Following the stack operation was cancelled'));
-      return;
-    }
-    options.signal.addEventListener('abort', onAbort, { once: true });
-    subscription = options.poller.subscribe(onUpdate);
-    if (done) subscription.dispose();
-    else options.poller.kick();
+      settle.resolve({
+        status: stack.status,
+        outcome: meaning.outcome as Exclude<Outcome, 'running'>,
+        ...(reason ? { reason } : {}),
+        stack,
+      });
+    },
   });
 }
 
@@ -166,14 +199,14 @@ export async function waitUntilSettled(
   signal: AbortSignal,
   onStatus?: (stack: StackInfo) => void,
 ): Promise<StackInfo | undefined> {
-  return new Promise((resolve, reject) => {
-    let last: string | undefined;
-    // eslint-disable-next-line prefer-const
-    let sub: { dispose(): void } | undefined;
-    let settled = false;
-    const timer = setTimeout(() => {
-      sub?.dispose();
-      reject(
+  let last: string | undefined;
+  return untilSettled<StackInfo | undefined>({
+    poller,
+    signal,
+    cancelled: 'Waiting for the stack was cancelled',
+    timeout: {
+      ms: timeoutMs,
+      error: () =>
         new DeployGuardError(
           'StackBusy',
           `The stack was still busy (${last ?? 'unknown'}) after waiting ${Math.round(timeoutMs / 1000)} s`,
@@ -181,35 +214,19 @@ export async function waitUntilSettled(
             hint: 'another operation is running on it; try again when it has finished',
           },
         ),
-      );
-    }, timeoutMs);
-    const onAbort = () => {
-      clearTimeout(timer);
-      sub?.dispose();
-      reject(new DeployGuardError('Cancelled', 'Waiting for the stack was cancelled'));
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-    const settle = (value: StackInfo | undefined) => {
-      settled = true;
-      clearTimeout(timer);
-      signal.removeEventListener('abort', onAbort);
-      sub?.dispose();
-      resolve(value);
-    };
-    sub = poller.subscribe((u) => {
-      if (u.error || settled) return;
+    },
+    onUpdate: (u, settle) => {
+      if (u.error) return;
       if (!u.stack) {
-        settle(undefined);
+        settle.resolve(undefined);
         return;
       }
       if (u.stack.status !== last) {
         last = u.stack.status;
         onStatus?.(u.stack);
       }
-      if (interpretStackStatus(u.stack.status).start !== 'wait') settle(u.stack);
-    });
-    if (settled) sub.dispose();
-    else poller.kick();
+      if (interpretStackStatus(u.stack.status).start !== 'wait') settle.resolve(u.stack);
+    },
   });
 }
 

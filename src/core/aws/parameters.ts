@@ -4,8 +4,28 @@
  * stack's current value on update (UsePreviousValue) — never silently reverts to its default.
  * NoEcho values are sent to CloudFormation but never written to a log or the history.
  */
-import type { DeclaredParameter } from './template';
+import { DeployGuardError } from '../errors';
 import type { ParameterRecord } from '../history/record';
+import { CLOUDFORMATION_LIMITS } from '../pipeline/limits';
+import type { DeclaredParameter } from './template';
+
+/**
+ * Refuses a parameter value longer than CloudFormation takes, before any call. Names the
+ * parameter and the sizes, never the value (it may be a secret).
+ */
+export function checkParameterValues(values: Readonly<Record<string, string>>): void {
+  const limit = CLOUDFORMATION_LIMITS.parameterValueChars;
+  for (const [key, value] of Object.entries(values)) {
+    if (value.length <= limit) continue;
+    throw new DeployGuardError(
+      'ConfigInvalid',
+      `Parameter ${key} is ${value.length.toLocaleString('en-US')} characters; CloudFormation accepts at most ${limit.toLocaleString('en-US')} in one parameter value`,
+      {
+        hint: `shorten stack.parameters.${key} (or what its variables resolve to), or pass a reference such as an S3 key or SSM parameter name instead`,
+      },
+    );
+  }
+}
 
 export interface SdkParameter {
   ParameterKey: string;

@@ -9,7 +9,8 @@
  */
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import type { Disposable } from '../disposable';
-import { isCancellation } from '../errors';
+import { errorMessage, isCancellation } from '../errors';
+import type { Logger } from '../logger';
 import { sleep } from '../time';
 import { classifyAwsError, type AwsErrorClass } from './awsErrors';
 import { describeStack, newStackEvents, type StackEventInfo, type StackInfo } from './stackApi';
@@ -68,14 +69,11 @@ export class StackPoller {
   constructor(
     private readonly client: () => Promise<CloudFormationClient>,
     readonly stackId: string,
+    private readonly logger: Logger,
     private readonly timing: PollerTiming = DEFAULT_POLLER_TIMING,
     private readonly random: () => number = Math.random,
   ) {
     this.pauseMs = timing.initialMs;
-  }
-
-  get subscriberCount(): number {
-    return this.listeners.size;
   }
 
   /** Receives every poll from now on, after a replay of the recent events. Dispose to leave. */
@@ -117,10 +115,11 @@ export class StackPoller {
       this.pauseMs = nextPauseMs(this.pauseMs, changed, update.error !== undefined, this.timing);
       if (!update.error) this.last = update;
       for (const listener of [...this.listeners]) {
+        // A subscriber's bug must not stop the others, nor the polling; it is logged, not lost.
         try {
           listener(update);
-        } catch {
-          /* a subscriber's bug must not stop the others */
+        } catch (err) {
+          this.logger.error(`a subscriber of the poller of ${this.stackId} failed: ${errorMessage(err)}`, err);
         }
       }
       this.wake = new AbortController();
@@ -156,13 +155,17 @@ export class StackPoller {
 export class StackPollers {
   private readonly pollers = new Map<string, StackPoller>();
 
-  constructor(private readonly timing: PollerTiming = DEFAULT_POLLER_TIMING) {}
+  /** `logger`: where a subscriber's failure is reported (it never stops a poller). */
+  constructor(
+    private readonly logger: Logger,
+    private readonly timing: PollerTiming = DEFAULT_POLLER_TIMING,
+  ) {}
 
   get(scope: string, stackId: string, client: () => Promise<CloudFormationClient>): StackPoller {
     const key = `${scope}|${stackId}`;
     let poller = this.pollers.get(key);
     if (!poller) {
-      poller = new StackPoller(client, stackId, this.timing);
+      poller = new StackPoller(client, stackId, this.logger, this.timing);
       this.pollers.set(key, poller);
     }
     return poller;

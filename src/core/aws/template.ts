@@ -4,15 +4,26 @@
  * call, and read for its parameter declarations (which are NoEcho, which have defaults).
  */
 import { createHash } from 'node:crypto';
-import { readFile, realpath } from 'node:fs/promises';
 import { isAbsolute, relative, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
+import { readFile, realpath, stat } from 'node:fs/promises';
 import { DeployGuardError } from '../errors';
+import { CLOUDFORMATION_LIMITS } from '../pipeline/limits';
 
 /** CloudFormation's limit for an inline TemplateBody, in bytes. */
-export const MAX_TEMPLATE_BODY_BYTES = 51_200;
-/** The limit for a template given by S3 URL. */
-export const MAX_TEMPLATE_URL_BYTES = 1_000_000;
+export const MAX_TEMPLATE_BODY_BYTES = CLOUDFORMATION_LIMITS.templateBodyBytes;
+/** The limit for a template given by S3 URL (1 MB). */
+export const MAX_TEMPLATE_URL_BYTES = CLOUDFORMATION_LIMITS.templateUrlBytes;
+
+const bytes = (n: number) => `${n.toLocaleString('en-US')} bytes`;
+
+function tooLargeForCloudFormation(what: string, size: number): DeployGuardError {
+  return new DeployGuardError(
+    'TemplateTooLarge',
+    `${what} is ${bytes(size)}; CloudFormation accepts at most ${bytes(MAX_TEMPLATE_URL_BYTES)} (1 MB), even from S3`,
+    { hint: 'split the stack (nested stacks) or move inline code out of the template' },
+  );
+}
 
 export interface DeclaredParameter {
   readonly key: string;
@@ -51,6 +62,9 @@ export async function readTemplateFile(repoRoot: string, templatePath: string): 
       hint: 'keep the template inside the repository',
     });
   }
+  // Sized before it is read: a template CloudFormation would refuse is not read or parsed at all.
+  const { size } = await stat(file);
+  if (size > MAX_TEMPLATE_URL_BYTES) throw tooLargeForCloudFormation(`The template ${templatePath}`, size);
   return readFile(file, 'utf8');
 }
 
@@ -80,15 +94,7 @@ export function describeTemplate(body: string): LoadedTemplate {
  * `stack.templateBucket`, or over the S3 limit.
  */
 export function checkTemplateSize(template: LoadedTemplate, templateBucket: string | undefined): 'inline' | 's3' {
-  if (template.bytes > MAX_TEMPLATE_URL_BYTES) {
-    throw new DeployGuardError(
-      'TemplateTooLarge',
-      `The template is ${template.bytes} bytes; CloudFormation accepts at most ${MAX_TEMPLATE_URL_BYTES} bytes even from S3`,
-      {
-        hint: 'split the stack (nested stacks) or move inline code out of the template',
-      },
-    );
-  }
+  if (template.bytes > MAX_TEMPLATE_URL_BYTES) throw tooLargeForCloudFormation('The template', template.bytes);
   if (template.bytes <= MAX_TEMPLATE_BODY_BYTES) return 'inline';
   if (!templateBucket) {
     throw new DeployGuardError(

@@ -2,8 +2,9 @@
 import { AwsClients, type ClientOptions } from '../aws/clients';
 import { chooseEndpoint } from '../aws/endpoint';
 import { accountId } from '../aws/identity';
-import { DeployGuardError } from '../errors';
 import type { StackHistory } from '../history/store';
+import { DeployGuardError } from '../errors';
+import { requireEnvironment } from '../pipeline/environments';
 import type { EnvironmentConfig, PipelineConfig } from '../pipeline/types';
 import { resolveVariables, type VariableContext } from '../pipeline/variables';
 import type { EngineContext } from './engineContext';
@@ -27,11 +28,7 @@ export function selectEnvironment(
   sel: AwsSelection,
   onRetry?: ClientOptions['onRetry'],
 ): { env: EnvironmentConfig; clients: AwsClients } {
-  const env = sel.pipeline.environments[sel.environment];
-  if (!env) {
-    const known = Object.keys(sel.pipeline.environments).join(', ') || 'none';
-    throw new DeployGuardError('Usage', `deployguard.yaml has no environment "${sel.environment}" (it has: ${known})`);
-  }
+  const env = requireEnvironment(sel.pipeline, sel.environment);
   const endpoint = chooseEndpoint({ fileEndpoint: env.endpoint, userEndpoint: sel.userEndpoint, env: sel.processEnv ?? process.env });
   const profile = env.profile ?? (sel.userProfile || undefined);
   const clients = new AwsClients(
@@ -64,6 +61,30 @@ export function stackNameFor(sel: AwsSelection): string {
   return resolveVariables(sel.pipeline.stack.name, variableContext(sel, 'none'), 'stack.name');
 }
 
+/**
+ * The account the credentials belong to, refused when the environment is pinned to another one.
+ * Every command that writes to AWS learns its account here first, so wrong credentials stop it
+ * before its first write (and before its history is opened under the wrong account).
+ */
+export async function pinnedAccountId(clients: AwsClients, env: EnvironmentConfig, signal?: AbortSignal): Promise<string> {
+  const account = await accountId(clients, signal);
+  assertAccountPin(env, account);
+  return account;
+}
+
+/** Throws AccountMismatch when `env.account` is set and is not `account`. */
+export function assertAccountPin(env: EnvironmentConfig, account: string): void {
+  if (env.account === undefined || env.account === account) return;
+  const theirs = account === 'unknown' ? 'an account AWS did not name' : account;
+  throw new DeployGuardError(
+    'AccountMismatch',
+    `Environment ${env.name} is pinned to account ${env.account} but the credentials are for ${theirs}: sign in to the right account or profile`,
+    {
+      hint: `use credentials for account ${env.account} (environments.${env.name}.profile, --profile, or AWS_PROFILE); nothing was changed`,
+    },
+  );
+}
+
 /** The history of the environment's stack (needs the account: one STS call). */
 export async function openStackHistory(
   ctx: EngineContext,
@@ -73,7 +94,7 @@ export async function openStackHistory(
   const { env, clients } = selectEnvironment(ctx, sel);
   let account: string;
   try {
-    account = await accountId(clients, signal);
+    account = await pinnedAccountId(clients, env, signal);
   } catch (err) {
     clients.dispose(); // nobody else holds them yet
     throw err;

@@ -7,7 +7,6 @@ import { interpretStackStatus } from '../aws/stackStatus';
 import { watchAfterDeploy, type AfterDeployResult } from '../health/afterDeploy';
 import type { DeploymentRecord } from '../history/record';
 import type { EnvironmentConfig } from '../pipeline/types';
-import { rollbackTokenFor } from '../rollback/afterUnhealthy';
 import { systemClock } from '../time';
 import type { DeploymentRun } from './deploymentRun';
 import type { EngineContext } from './engineContext';
@@ -78,21 +77,22 @@ export async function afterStackOperation(
     clock: ctx.clock ?? systemClock,
     signal,
     deploymentStartedAt: run.startedAt,
-    // The watch decides whether and where to roll back; this only restores. An automatic restore
-    // carries the deployment's fixed token: after a crash the watch finds it recorded by that
-    // token instead of starting a second one.
-    rollbackTo: (target, opts) =>
+    // The watch decides whether and where to roll back; this only restores. The restore carries
+    // the deployment's fixed token: after a crash the watch finds it recorded by that token
+    // instead of starting a second one.
+    restore: (req) =>
       rollbackToRecord(ctx, {
         stackHistory: run.stackHistory,
         clients: run.clients,
         environment: env,
-        target,
-        reason: opts.reason,
-        automatic: opts.automatic,
-        rollbackOf: record.id,
-        token: opts.automatic ? rollbackTokenFor(record.id) : undefined,
-        signal,
+        target: req.target,
+        reason: req.reason,
+        automatic: true,
+        rollbackOf: req.rollbackOf.id,
+        token: req.clientRequestToken,
+        signal: req.signal ?? signal,
       }),
+    showStatus: (status, reason) => run.showStatus(status, reason),
     ...(request.confirmRollback ? { confirmRollback: request.confirmRollback } : {}),
   });
   if (watch.outcome === 'no-watch') return run.finish('stable', `The stack is ${result.status}`);

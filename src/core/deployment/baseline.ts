@@ -3,11 +3,11 @@ import { describeStack, getTemplateBody } from '../aws/stackApi';
 import { isSettledHealthy } from '../aws/stackStatus';
 import { declaredParameters, sha256 } from '../aws/template';
 import { deploymentIdTime, newDeploymentId } from '../history/paths';
-import { HISTORY_SCHEMA_VERSION, type DeploymentRecord } from '../history/record';
+import type { DeploymentRecord } from '../history/record';
 import type { StackHistory } from '../history/store';
 import type { EnvironmentConfig } from '../pipeline/types';
 import type { EngineContext } from './engineContext';
-import { parameterRecordsOfStack, reportDamagedHistory } from './stackRecords';
+import { newRecord, parameterRecordsOfStack, reportDamagedHistory } from './stackRecords';
 
 /**
  * Before the first deployment of a stack that already exists, its current template and
@@ -40,7 +40,7 @@ export async function captureBaselineIfFirst(
   const noEcho = new Set(declared.filter((p) => p.noEcho).map((p) => p.key));
   const now = new Date().toISOString();
   const record: DeploymentRecord = {
-    schemaVersion: HISTORY_SCHEMA_VERSION,
+    ...newRecord(),
     id: newDeploymentId(((before !== undefined ? deploymentIdTime(before) : undefined) ?? Date.now()) - 1),
     kind: 'baseline',
     environment: env.name,

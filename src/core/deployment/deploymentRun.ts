@@ -6,45 +6,24 @@
 import { appendFile, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { AwsClients } from '../aws/clients';
+import { requestTokenFor } from '../aws/requestToken';
+import { readTrigger } from '../deploymentTrigger';
 import type { StackDeployHooks } from '../aws/stackDeploy';
 import type { StackPoller, StackPollers } from '../aws/stackPoller';
 import { DeployGuardError, errorMessage, isCancellation } from '../errors';
-import type { EngineEvent, EngineEventSink, StackEventFacts } from '../events';
+import type { DeploymentStatusEvent, EngineEvent, EngineEventSink, StackEventFacts } from '../events';
 import { derivedVerification } from '../history/ledger';
 import { STACK_EVENTS_KEPT, type DeploymentRecord, type JournalPhase } from '../history/record';
 import type { StackHistory } from '../history/store';
 import type { Logger } from '../logger';
-import { ExitCode, isFinal, type DeploymentStatus } from '../model';
+import { canTransition, isFinal, statusRow, type DeploymentStatus, type ExitCode } from '../deploymentStatus';
 import type { Masker } from '../secrets';
 
 type Payload<E> = E extends EngineEvent ? Omit<E, 'deploymentId' | 'at'> : never;
 
 /** The exit code a final status maps to (the same for the CLI and every view). */
 export function exitCodeFor(status: DeploymentStatus): ExitCode {
-  switch (status) {
-    case 'stable':
-    case 'unchanged':
-      return ExitCode.Ok;
-    case 'rolled-back':
-      return ExitCode.RolledBack;
-    case 'needs-attention':
-    case 'rollback-failed':
-    case 'unhealthy':
-      return ExitCode.NeedsPerson;
-    case 'failed':
-    case 'cancelled':
-      return ExitCode.Failed;
-    case 'queued':
-    case 'running-steps':
-    case 'deploying':
-    case 'watching':
-    case 'rolling-back':
-      return ExitCode.Failed;
-    default: {
-      const never: never = status;
-      return never;
-    }
-  }
+  return statusRow(status).exitCode;
 }
 
 /** The final status an error thrown during a deployment leaves its record in. */
@@ -54,9 +33,15 @@ export function statusForError(err: unknown): DeploymentStatus {
   return 'failed';
 }
 
+/**
+ * The one owner of a deployment's status: only it emits `deployment-status`, and each change is
+ * checked against the transitions table (an illegal one is an Internal error, a bug in the engine).
+ */
 export class DeploymentRun {
   private readonly startedAtMs: number;
   private exitOverride?: ExitCode;
+  /** The status views last heard (the record's, or a phase the record does not keep: see showStatus). */
+  private shown: DeploymentStatus;
 
   constructor(
     readonly record: DeploymentRecord,
@@ -68,6 +53,12 @@ export class DeploymentRun {
     readonly logger: Logger,
   ) {
     this.startedAtMs = Date.parse(record.startedAt);
+    this.shown = record.status;
+  }
+
+  /** The status views last heard. */
+  get status(): DeploymentStatus {
+    return this.shown;
   }
 
   get id(): string {
@@ -78,7 +69,12 @@ export class DeploymentRun {
     return this.startedAtMs;
   }
 
-  emit<E extends EngineEvent>(event: Payload<E>): void {
+  /** Stamps and sends an event; `deployment-status` is not among them: only setStatus, showStatus and finish send it. */
+  emit(event: Payload<Exclude<EngineEvent, DeploymentStatusEvent>>): void {
+    this.send(event);
+  }
+
+  private send(event: Payload<EngineEvent>): void {
     this.sink({ ...event, deploymentId: this.record.id, at: new Date().toISOString() } as EngineEvent);
   }
 
@@ -98,7 +94,7 @@ export class DeploymentRun {
       ...(r.commit ? { commit: r.commit } : {}),
       ...(r.branch ? { branch: r.branch } : {}),
       ...(r.rollbackTargetId ? { rollbackTargetId: r.rollbackTargetId } : {}),
-      ...(r.trigger ? { trigger: r.trigger } : {}),
+      ...(r.trigger ? { trigger: readTrigger(r.trigger) } : {}),
       steps: r.steps.map((s) => s.name),
     });
   }
@@ -146,11 +142,36 @@ export class DeploymentRun {
     return next;
   }
 
+  /** Moves the record to `status`, saves it, then tells views. */
   async setStatus(status: DeploymentStatus, reason?: string): Promise<void> {
+    this.checkTransition(status);
     this.record.status = status;
     if (reason !== undefined) this.record.reason = this.masker.mask(reason);
     await this.save();
-    this.emit({ type: 'deployment-status', status, ...(reason ? { reason: this.masker.mask(reason) } : {}) });
+    this.announceStatus(status, reason !== undefined ? this.masker.mask(reason) : undefined);
+  }
+
+  /**
+   * Tells views about a phase the record itself does not keep: the health watch's `unhealthy` and
+   * `rolling-back` while its record stays `watching`, so that a resumed run comes back to the watch
+   * and its checkpoint decides what is left to do.
+   */
+  showStatus(status: DeploymentStatus, reason: string): void {
+    this.checkTransition(status);
+    this.announceStatus(status, this.masker.mask(reason));
+  }
+
+  private checkTransition(to: DeploymentStatus): void {
+    if (!canTransition(this.shown, to))
+      throw new DeployGuardError(
+        'Internal',
+        `Deployment ${this.record.id} cannot go from ${this.shown} to ${to}; this is a bug in Deploy Guard`,
+      );
+  }
+
+  private announceStatus(status: DeploymentStatus, reason: string | undefined): void {
+    this.shown = status;
+    this.send({ type: 'deployment-status', status, ...(reason ? { reason } : {}) });
   }
 
   async journal(phase: JournalPhase, facts: { stackId?: string; changeSetName?: string; changeSetId?: string } = {}): Promise<void> {
@@ -180,6 +201,7 @@ export class DeploymentRun {
   /** Ends the record: final status, finish time, journal `finished`, the finished event. */
   async finish(status: DeploymentStatus, reason?: string): Promise<DeploymentRecord> {
     if (!isFinal(status)) throw new DeployGuardError('Internal', `finish() with non-final status ${status}`);
+    this.checkTransition(status);
     this.record.status = status;
     if (reason !== undefined) this.record.reason = this.masker.mask(reason);
     this.record.finishedAt = new Date().toISOString();
@@ -188,7 +210,7 @@ export class DeploymentRun {
     await this.writeNarration().catch((err: unknown) => this.logger.warn(`could not write the run log: ${errorMessage(err)}`));
     await this.save();
     await this.journal('finished').catch((err: unknown) => this.logger.warn(`could not write the journal: ${errorMessage(err)}`));
-    this.emit({ type: 'deployment-status', status, ...(this.record.reason ? { reason: this.record.reason } : {}) });
+    this.announceStatus(status, this.record.reason);
     this.emit({
       type: 'deployment-finished',
       status,
@@ -258,7 +280,5 @@ export function pollerScope(clients: AwsClients): string {
   return `${clients.target.endpoint ?? 'aws'}|${clients.target.region}|${clients.target.profile ?? ''}`;
 }
 
-/** The ClientRequestToken of a deployment's stack operation: deterministic, so a retry reuses it. */
-export function tokenFor(deploymentId: string, suffix = 'deploy'): string {
-  return `deployguard-${suffix}-${deploymentId}`.replace(/[^a-zA-Z0-9-]/g, '-').slice(0, 128);
-}
+/** The ClientRequestToken of a deployment's stack operation (see requestTokenFor). */
+export const tokenFor = requestTokenFor;

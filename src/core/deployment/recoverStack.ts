@@ -4,14 +4,14 @@ import { followStack } from '../aws/stackDeploy';
 import { sha256 } from '../aws/template';
 import { DeployGuardError, errorMessage } from '../errors';
 import { newDeploymentId } from '../history/paths';
-import { HISTORY_SCHEMA_VERSION, type DeploymentRecord } from '../history/record';
+import type { DeploymentRecord } from '../history/record';
 import { createMasker } from '../secrets';
 import type { AwsSelection } from './awsSelection';
 import { DeploymentRun, exitCodeFor, statusForError, tokenFor } from './deploymentRun';
 import { followTiming, lockTiming, type EngineContext } from './engineContext';
 import { outcomeOf, type DeploymentOutcome } from './outcome';
 import { withStackLock } from './stackLock';
-import { parameterRecordsOfStack } from './stackRecords';
+import { newRecord, parameterRecordsOfStack } from './stackRecords';
 
 export interface RecoverRequest extends AwsSelection {
   /** Resources to skip; only ever what a person named (they stay inconsistent with the template). */
@@ -41,7 +41,7 @@ export async function recoverStack(ctx: EngineContext, request: RecoverRequest):
       }
       const body = await getTemplateBody(cfn, stack.stackId, signal).catch(() => '');
       const record: DeploymentRecord = {
-        schemaVersion: HISTORY_SCHEMA_VERSION,
+        ...newRecord(),
         id,
         kind: 'rollback',
         environment: request.environment,
@@ -55,8 +55,6 @@ export async function recoverStack(ctx: EngineContext, request: RecoverRequest):
         tags: stack.tags,
         capabilities: [],
         clientRequestToken: tokenFor(id, 'recover'),
-        status: 'queued',
-        startedAt: new Date().toISOString(),
         steps: [],
         recover: { resourcesToSkip: request.resourcesToSkip ?? [] },
       };

@@ -4,18 +4,20 @@ import { describeStack, getTemplateBody } from '../aws/stackApi';
 import { bucketOfTemplateUrl, deployStack } from '../aws/stackDeploy';
 import { interpretStackStatus } from '../aws/stackStatus';
 import { declaredParameters, describeTemplate, sha256 } from '../aws/template';
+import type { DeploymentTrigger } from '../deploymentTrigger';
 import { DeployGuardError, errorMessage, isCancellation } from '../errors';
 import { currentVersion } from '../history/ledger';
 import { newDeploymentId } from '../history/paths';
-import { HISTORY_SCHEMA_VERSION, type DeploymentRecord } from '../history/record';
+import type { DeploymentRecord } from '../history/record';
 import type { StackHistory } from '../history/store';
 import type { DeploymentKind } from '../model';
 import type { EnvironmentConfig } from '../pipeline/types';
 import { createMasker } from '../secrets';
 import { DeploymentRun, tokenFor } from './deploymentRun';
+import { newRecord } from './stackRecords';
 import { changeSetTiming, followTiming, type EngineContext } from './engineContext';
 import { previousVersion } from './previousVersion';
-import { parametersMatch, readAgainstTarget } from './targetMatch';
+import { describeDifference, parametersMatch, readAgainstTarget } from './targetMatch';
 
 export interface RollbackOptions {
   readonly stackHistory: StackHistory;
@@ -31,7 +33,7 @@ export interface RollbackOptions {
   /** ClientRequestToken to use (the health watch's deterministic one); default from the new id. */
   readonly token?: string;
   readonly waitIfBusyMs?: number;
-  readonly trigger?: string;
+  readonly trigger?: DeploymentTrigger;
   readonly signal?: AbortSignal;
 }
 
@@ -73,7 +75,7 @@ export async function rollbackToRecord(ctx: EngineContext, options: RollbackOpti
   const declared = declaredParameters(target.template.body);
   const { sdk, previousValueKeys } = parametersForRedeploy(target.parameters, declared, new Set(current.parameters.keys()));
   const record: DeploymentRecord = {
-    schemaVersion: HISTORY_SCHEMA_VERSION,
+    ...newRecord(),
     id,
     kind: 'rollback' as DeploymentKind,
     environment: target.environment,
@@ -94,9 +96,7 @@ export async function rollbackToRecord(ctx: EngineContext, options: RollbackOpti
     automatic: options.automatic,
     clientRequestToken: options.token ?? tokenFor(id, 'rollback'),
     previous: previousVersion(linkTo, current, currentBody),
-    status: 'queued',
     reason: options.reason,
-    startedAt: new Date().toISOString(),
     steps: [],
     ...(options.rollbackOf ? { rollbackOf: options.rollbackOf } : {}),
   };
@@ -144,7 +144,7 @@ export async function rollbackToRecord(ctx: EngineContext, options: RollbackOpti
         }
         return await run.finish(
           'rollback-failed',
-          `CloudFormation reported no changes, but stack ${record.stackName} still differs from deployment ${target.id} (template or parameters): nothing was restored; redeploy that commit or update the stack by hand`,
+          `CloudFormation reported no changes, but stack ${record.stackName} still differs from deployment ${target.id} (${describeDifference(now)}): nothing was restored; redeploy that commit or update the stack by hand`,
         );
       }
       case 'declined':

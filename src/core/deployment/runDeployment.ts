@@ -3,14 +3,14 @@
  * deployments finished first, the baseline, a new record, then the phases in order: steps →
  * change set → bake. Whatever ends the run early becomes the record's final status.
  */
-import { buildParameters } from '../aws/parameters';
-import { accountId } from '../aws/identity';
+import { buildParameters, checkParameterValues } from '../aws/parameters';
 import { checkTemplateSize, describeTemplate, readTemplateFile } from '../aws/template';
+import type { DeploymentTrigger } from '../deploymentTrigger';
 import { DeployGuardError, errorMessage } from '../errors';
 import type { PlannedChange } from '../events';
 import type { AlarmReading } from '../health/types';
 import { newDeploymentId } from '../history/paths';
-import { HISTORY_SCHEMA_VERSION, type DeploymentRecord, type ParameterRecord } from '../history/record';
+import type { DeploymentRecord, ParameterRecord } from '../history/record';
 import type { StackLock } from '../history/lock';
 import type { StepRecord } from '../model';
 import type { EnvironmentConfig } from '../pipeline/types';
@@ -18,7 +18,7 @@ import { pipelineSecrets, resolveVariables, resolveVariablesIn } from '../pipeli
 import type { ConfirmRollback } from '../rollback/afterUnhealthy';
 import { createMasker } from '../secrets';
 import { systemClock } from '../time';
-import { selectEnvironment, variableContext, type AwsSelection } from './awsSelection';
+import { pinnedAccountId, selectEnvironment, variableContext, type AwsSelection } from './awsSelection';
 import { afterStackOperation } from './bakePhase';
 import { captureBaselineIfFirst } from './baseline';
 import { deployChangeSet, type ChangeSetInputs } from './changeSetPhase';
@@ -27,6 +27,7 @@ import { lockTiming, type EngineContext } from './engineContext';
 import { outcomeOf, type DeploymentOutcome } from './outcome';
 import { readPreviousVersion } from './previousVersion';
 import { resumeInterrupted } from './resumeInterrupted';
+import { newRecord } from './stackRecords';
 import { runPipelineSteps } from './stepsPhase';
 
 export interface DeployRequest extends AwsSelection {
@@ -35,7 +36,7 @@ export interface DeployRequest extends AwsSelection {
   /** Overrides the environment's bake (the CLI's --bake). */
   readonly bakeMs?: number;
   /** `cli`, `command`, `push`, `save`… (kept on the record). */
-  readonly trigger?: string;
+  readonly trigger?: DeploymentTrigger;
   /** Who holds the stack lock, shown to a refused second deploy: `cli`, `vscode`. */
   readonly holder?: string;
   readonly replaceFailedStack?: boolean;
@@ -72,6 +73,7 @@ export async function runDeployment(ctx: EngineContext, request: DeployRequest):
     // must not cost a call, let alone a change set.
     const stackName = resolveVariables(stackConfig.name, { ...vars, deploymentId: undefined }, 'stack.name');
     const parameterValues = resolveVariablesIn(stackConfig.parameters, vars, 'stack.parameters');
+    checkParameterValues(parameterValues);
     const tags = resolveVariablesIn(stackConfig.tags, vars, 'stack.tags');
     const template = describeTemplate(await readTemplateFile(request.repoRoot, stackConfig.template));
     checkTemplateSize(template, stackConfig.templateBucket);
@@ -88,7 +90,7 @@ export async function runDeployment(ctx: EngineContext, request: DeployRequest):
       );
     }
 
-    const account = await accountId(clients, signal);
+    const account = await pinnedAccountId(clients, env, signal);
     const stackHistory = ctx.history.stack({ account, region: env.region, stackName });
     lock = await stackHistory.acquireLock({
       deploymentId: id,
@@ -114,7 +116,7 @@ export async function runDeployment(ctx: EngineContext, request: DeployRequest):
     const previous = await readPreviousVersion(stackHistory, clients, stackName, signal);
 
     const record: DeploymentRecord = {
-      schemaVersion: HISTORY_SCHEMA_VERSION,
+      ...newRecord(),
       id,
       kind: 'deploy',
       environment: request.environment,
@@ -131,8 +133,6 @@ export async function runDeployment(ctx: EngineContext, request: DeployRequest):
       capabilities: [...stackConfig.capabilities],
       clientRequestToken: tokenFor(id),
       previous,
-      status: 'queued',
-      startedAt: new Date().toISOString(),
       steps: request.skipSteps ? [] : request.pipeline.steps.map((s): StepRecord => ({ name: s.name, status: 'pending' })),
       logFile: stackHistory.logPath(id),
     };
@@ -144,7 +144,9 @@ export async function runDeployment(ctx: EngineContext, request: DeployRequest):
       run.notice(
         'warning',
         'lock-taken-over',
-        `Took over the stack lock from ${lock.tookOverFrom.holder} (pid ${lock.tookOverFrom.pid} on ${lock.tookOverFrom.host}), which stopped answering`,
+        lock.tookOverFrom.pid === -1
+          ? `Replaced ${lock.tookOverFrom.holder}: no deployment held it`
+          : `Took over the stack lock from ${lock.tookOverFrom.holder} (pid ${lock.tookOverFrom.pid} on ${lock.tookOverFrom.host}), which stopped answering`,
       );
 
     const final = await driveDeployment(ctx, run, request, env, { template, parameterValues, tags }, signal);

@@ -1,6 +1,6 @@
 /** Small pieces of history bookkeeping shared by the baseline, recover and resume. */
 import type { EngineEventSink } from '../events';
-import type { DamagedEntry, ParameterRecord } from '../history/record';
+import { HISTORY_SCHEMA_VERSION, type DamagedEntry, type DeploymentRecord, type ParameterRecord } from '../history/record';
 
 /** Tells the views about history files that could not be read (they were already moved aside). */
 export function reportDamagedHistory(emit: EngineEventSink, damaged: readonly DamagedEntry[]): void {
@@ -14,6 +14,14 @@ export function reportDamagedHistory(emit: EngineEventSink, damaged: readonly Da
       message: `${d.problem}: ${d.path}${d.movedTo ? ` (kept at ${d.movedTo})` : ''}`,
     });
   }
+}
+
+/**
+ * What every new record starts with: this version's schema, `queued`, started now. Spread it first
+ * in the record's literal; the literal states what differs (a baseline is `stable` at once).
+ */
+export function newRecord(): Pick<DeploymentRecord, 'schemaVersion' | 'status' | 'startedAt'> {
+  return { schemaVersion: HISTORY_SCHEMA_VERSION, status: 'queued', startedAt: new Date().toISOString() };
 }
 
 /**

@@ -125,6 +125,19 @@ export class GitRepository {
     return (await this.run(['rev-parse', '--verify', '--end-of-options', `${revision}^{commit}`], `resolve ${revision}`)).trim();
   }
 
+  /**
+   * A commit's subject (its message's first paragraph on one line), for a run's header. The sha
+   * comes from a history record, so it is checked to be one before git sees it.
+   */
+  async commitSubject(sha: string): Promise<string> {
+    if (!/^[0-9a-f]{4,64}$/i.test(sha)) throw new DeployGuardError('GitFailed', `${JSON.stringify(sha)} is not a commit id.`);
+    const out = await this.run(
+      ['log', '-1', '--no-show-signature', '--format=%s', '--end-of-options', `${sha}^{commit}`],
+      `read commit ${sha}`,
+    );
+    return out.trim();
+  }
+
   /** Local branches (short names) whose tip is exactly `sha`. */
   async branchesAt(sha: string): Promise<string[]> {
     const out = await this.run(

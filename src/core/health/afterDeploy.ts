@@ -12,13 +12,13 @@
  */
 import { AwsClients } from '../aws/clients';
 import { errorMessage } from '../errors';
-import type { EngineEventSink } from '../events';
+import type { DeploymentStatusEvent, EngineEvent } from '../events';
 import type { DeploymentRecord } from '../history/record';
 import type { StackHistory } from '../history/store';
 import type { Logger } from '../logger';
 import type { DeploymentStatus, ExitCode } from '../model';
 import type { EnvironmentConfig, RollbackPolicy } from '../pipeline/types';
-import { afterUnhealthy, rollbackTokenFor, type ConfirmRollback, type RollbackMark } from '../rollback/afterUnhealthy';
+import { afterUnhealthy, rollbackTokenFor, type ConfirmRollback, type RestoreStable, type RollbackMark } from '../rollback/afterUnhealthy';
 import { readStack } from '../rollback/stackSnapshot';
 import type { Clock } from '../time';
 import { cloudWatchAlarmSource, type AlarmSource } from './alarmSource';
@@ -36,17 +36,23 @@ export interface AfterDeployContext {
   readonly bakeMs?: number;
   readonly clients: AwsClients;
   readonly history: StackHistory;
-  readonly emit: EngineEventSink;
+  /** Every event but the status, which only the deployment's run sends (through showStatus). */
+  readonly emit: (event: Exclude<EngineEvent, DeploymentStatusEvent>) => void;
   readonly logger: Logger;
   readonly clock: Clock;
   readonly signal: AbortSignal;
   /** When the deployment started (epoch ms): alarms already in ALARM before it are not blamed on it. */
   readonly deploymentStartedAt: number;
   /**
-   * Redeploys a stable record (the lock is already held by this deployment); returns the new
-   * rollback record. Use it for the automatic rollback.
+   * Redeploys a stable record (the lock is already held by this deployment) with the request's
+   * token, reason and signal; returns the new rollback record. Used for the automatic rollback.
    */
-  readonly rollbackTo: (target: DeploymentRecord, opts: { reason: string; automatic: boolean }) => Promise<DeploymentRecord>;
+  readonly restore: RestoreStable;
+  /**
+   * Tells views of a phase the record does not keep (`unhealthy`, then `rolling-back`): the
+   * deployment's run checks the transition and emits it, the record stays `watching`.
+   */
+  readonly showStatus: (status: DeploymentStatus, reason: string) => void;
   /**
    * The result of checkAlarmsBeforeDeploy (the baseline). Defaults to `record.healthPreflight`;
    * without either, the states read at the start of the watch are the baseline (logged as a warning).
@@ -107,94 +113,24 @@ export async function watchAfterDeploy(ctx: AfterDeployContext): Promise<AfterDe
         cloudFormation: await ctx.clients.cloudFormation(),
       });
 
-    let checkpoint = record.healthWatch;
-    const resumed = checkpoint !== undefined;
-    if (!checkpoint) {
-      checkpoint = await startCheckpoint(ctx, source);
-      await persist(ctx, checkpoint);
-    }
-    const bakeMs = checkpoint.bakeMs;
+    const found = record.healthWatch;
+    const resumed = found !== undefined;
+    const checkpoint = new CheckpointWrites(ctx, found ?? (await startCheckpoint(ctx, source)));
+    if (!resumed) await checkpoint.save();
 
-    let verdict = checkpoint.verdict;
-    let saved: Promise<void> = Promise.resolve();
     // The rollback target is read now, off the critical path between an ALARM and the rollback:
     // this deployment holds the stack's lock for the whole bake, so no Deploy Guard record of
     // this stack can appear meanwhile (and the compare-and-swap catches anyone else).
     const recordsAtStart = ctx.history.list();
     recordsAtStart.catch(() => undefined); // awaited below when needed
-    let polls = 0;
-    const alarmStates = new AlarmStates(checkpoint.alarms, checkpoint.baseline);
-    let verdictAt = ctx.clock.now();
-    if (!verdict) {
-      ctx.emit({
-        type: 'watch-started',
-        deploymentId: record.id,
-        at: iso(ctx.clock.now()),
-        alarms: checkpoint.alarms,
-        bakeMs,
-        pollSeconds: checkpoint.pollMs / 1000,
-        deadline: checkpoint.deadline,
-        rollback: policy,
-        resumed,
-      });
-      if (resumed) logger.info(`resuming the health watch of ${record.id}; the bake ends ${checkpoint.deadline}`);
-      const result = await watchAlarms({
-        source,
-        guarded: checkpoint.alarms,
-        baseline: checkpoint.baseline,
-        deployStartedAt: checkpoint.deployStartedAt,
-        bakeStartedAt: checkpoint.bakeStartedAt,
-        policy: { bakeMs, unknownLimitMs: bakeMs },
-        pollMs: checkpoint.pollMs,
-        logger,
-        signal: ctx.signal,
-        clock: ctx.clock,
-        readHistory: checkpoint.historySupported !== false,
-        onAlarmChanged: (c) => {
-          alarmStates.changed(c);
-          ctx.emit({
-            type: 'alarm-changed',
-            deploymentId: record.id,
-            at: iso(ctx.clock.now()),
-            alarm: c.name,
-            from: c.from,
-            to: c.to,
-            changedAt: iso(c.at),
-            source: c.source,
-            reason: c.reason,
-          });
-        },
-        onHistoryUnsupported: (why) =>
-          ctx.emit({
-            type: 'notice',
-            deploymentId: record.id,
-            at: iso(ctx.clock.now()),
-            level: 'info',
-            code: 'alarm-history-unavailable',
-            message: why,
-          }),
-      });
-      verdict = result.verdict;
-      verdictAt = ctx.clock.now();
-      polls = result.polls;
-      checkpoint = { ...checkpoint, verdict, historySupported: result.historySupported };
-      // An unhealthy verdict is written together with the rollback's intent (one durable write
-      // between the ALARM and the rollback, not two); other verdicts are written now, and the
-      // write overlaps the rest (`saved` is awaited before anything else is written or returned).
-      if (verdict.kind !== 'unhealthy') saved = persist(ctx, checkpoint);
-      ctx.emit({
-        type: 'watch-verdict',
-        deploymentId: record.id,
-        at: iso(ctx.clock.now()),
-        verdict: verdict.kind,
-        alarm: verdict.kind === 'unhealthy' ? verdict.alarm : undefined,
-        reason: verdict.reason,
-        polls,
-      });
-    }
+    const alarmStates = new AlarmStates(checkpoint.current.alarms, checkpoint.current.baseline);
+    const known = checkpoint.current.verdict;
+    const { verdict, at: verdictAt } = known
+      ? { verdict: known, at: ctx.clock.now() }
+      : await bake(ctx, { checkpoint, source, policy, alarmStates, resumed });
 
     const finalVerdict = verdict;
-    const { bakeStartedAt, deadline } = checkpoint;
+    const { bakeStartedAt, deadline } = checkpoint.current;
     const recorded = (rollback?: RecordedRollback) =>
       recordedHealth({
         alarms: alarmStates.list(),
@@ -206,18 +142,15 @@ export async function watchAfterDeploy(ctx: AfterDeployContext): Promise<AfterDe
       });
     switch (verdict.kind) {
       case 'healthy':
-        await saved;
+        await checkpoint.done();
         return { outcome: 'finished', status: 'stable', reason: verdict.reason, health: recorded() };
       case 'unknown':
-        await saved;
+        await checkpoint.done();
         return { outcome: 'finished', status: 'needs-attention', reason: `health unknown: ${verdict.reason}`, health: recorded() };
       case 'unhealthy': {
-        const current = checkpoint;
         // Views hear the lifecycle (`unhealthy → rolling-back`); the record keeps `watching` until the
         // final status, so a resumed run comes back here and the checkpoint decides what is left to do.
-        const status = (s: DeploymentStatus, reason: string) =>
-          ctx.emit({ type: 'deployment-status', deploymentId: record.id, at: iso(ctx.clock.now()), status: s, reason });
-        status('unhealthy', verdict.reason);
+        ctx.showStatus('unhealthy', verdict.reason);
         const cloudFormation = await ctx.clients.cloudFormation();
         // Read the history and the stack at once: every millisecond here delays the rollback.
         const stackNow = readStack(cloudFormation, record.stackId ?? record.stackName, ctx.signal);
@@ -231,26 +164,25 @@ export async function watchAfterDeploy(ctx: AfterDeployContext): Promise<AfterDe
           records,
           cloudFormation,
           stackNow,
-          restore: async (req) => ({ record: await ctx.rollbackTo(req.target, { reason: req.reason, automatic: true }) }),
+          restore: ctx.restore,
           confirm: ctx.confirmRollback,
-          alreadyStarted: current.rollback ?? startedRollback(records, record),
+          alreadyStarted: checkpoint.current.rollback ?? startedRollback(records, record),
           markStarted: async (mark) => {
             // At most one rollback survives a crash without waiting for this write: the engine
             // writes the rollback's own record (with this deployment's fixed token) durably before
             // its first AWS call, and a resumed watch finds it (startedRollback). So the mark is
             // written beside the rollback, not in front of it (detection latency).
-            checkpoint = { ...current, rollback: mark };
-            const write = checkpoint;
-            saved = saved.then(() => persist(ctx, write));
-            status('rolling-back', `restoring stable deployment ${mark.targetId}`);
+            checkpoint.set({ rollback: mark });
+            void checkpoint.save();
+            ctx.showStatus('rolling-back', `restoring stable deployment ${mark.targetId}`);
           },
           emit: ctx.emit,
           logger,
           signal: ctx.signal,
         });
-        await saved;
+        await checkpoint.done();
         // Without a rollback (policy, no target, someone else's deploy) the verdict is written here.
-        if (!checkpoint.rollback) await persist(ctx, checkpoint);
+        if (!checkpoint.current.rollback) await checkpoint.save();
         return {
           outcome: 'finished',
           status: outcome.status,
@@ -263,6 +195,120 @@ export async function watchAfterDeploy(ctx: AfterDeployContext): Promise<AfterDe
   } finally {
     historyClients.dispose();
   }
+}
+
+/**
+ * The watch's checkpoint and its writes to the record: each write starts after the one before
+ * (a late write never overwrites a newer checkpoint), and `done()` waits for all of them.
+ */
+class CheckpointWrites {
+  private writes: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly ctx: AfterDeployContext,
+    private value: WatchCheckpoint,
+  ) {}
+
+  get current(): WatchCheckpoint {
+    return this.value;
+  }
+
+  /** Changes the checkpoint in memory; the next save() writes it. */
+  set(patch: Partial<Omit<WatchCheckpoint, 'version'>>): void {
+    this.value = { ...this.value, ...patch };
+  }
+
+  /** Writes the checkpoint as it is now, after any write still under way. */
+  save(): Promise<void> {
+    const snapshot = this.value;
+    this.writes = this.writes.then(() => persist(this.ctx, snapshot));
+    return this.writes;
+  }
+
+  done(): Promise<void> {
+    return this.writes;
+  }
+}
+
+/** Bakes the deployment under its alarms until a verdict, telling views as it goes; returns the verdict and when it came. */
+async function bake(
+  ctx: AfterDeployContext,
+  watch: {
+    readonly checkpoint: CheckpointWrites;
+    readonly source: AlarmSource;
+    readonly policy: RollbackPolicy;
+    readonly alarmStates: AlarmStates;
+    readonly resumed: boolean;
+  },
+): Promise<{ verdict: FinalVerdict; at: number }> {
+  const { record, logger } = ctx;
+  const { checkpoint, alarmStates } = watch;
+  const { bakeMs, alarms, deadline } = checkpoint.current;
+  ctx.emit({
+    type: 'watch-started',
+    deploymentId: record.id,
+    at: iso(ctx.clock.now()),
+    alarms,
+    bakeMs,
+    pollSeconds: checkpoint.current.pollMs / 1000,
+    deadline,
+    rollback: watch.policy,
+    resumed: watch.resumed,
+  });
+  if (watch.resumed) logger.info(`resuming the health watch of ${record.id}; the bake ends ${deadline}`);
+  const result = await watchAlarms({
+    source: watch.source,
+    guarded: alarms,
+    baseline: checkpoint.current.baseline,
+    deployStartedAt: checkpoint.current.deployStartedAt,
+    bakeStartedAt: checkpoint.current.bakeStartedAt,
+    policy: { bakeMs, unknownLimitMs: bakeMs },
+    pollMs: checkpoint.current.pollMs,
+    logger,
+    signal: ctx.signal,
+    clock: ctx.clock,
+    readHistory: checkpoint.current.historySupported !== false,
+    onAlarmChanged: (c) => {
+      alarmStates.changed(c);
+      ctx.emit({
+        type: 'alarm-changed',
+        deploymentId: record.id,
+        at: iso(ctx.clock.now()),
+        alarm: c.name,
+        from: c.from,
+        to: c.to,
+        changedAt: iso(c.at),
+        source: c.source,
+        reason: c.reason,
+      });
+    },
+    onHistoryUnsupported: (why) =>
+      ctx.emit({
+        type: 'notice',
+        deploymentId: record.id,
+        at: iso(ctx.clock.now()),
+        level: 'info',
+        code: 'alarm-history-unavailable',
+        message: why,
+      }),
+  });
+  const { verdict } = result;
+  const at = ctx.clock.now();
+  checkpoint.set({ verdict, historySupported: result.historySupported });
+  // An unhealthy verdict is written together with the rollback's intent (one durable write
+  // between the ALARM and the rollback, not two); other verdicts are written now, and the write
+  // overlaps the rest (the caller awaits checkpoint.done() before anything else is written or returned).
+  if (verdict.kind !== 'unhealthy') void checkpoint.save();
+  ctx.emit({
+    type: 'watch-verdict',
+    deploymentId: record.id,
+    at: iso(ctx.clock.now()),
+    verdict: verdict.kind,
+    alarm: verdict.kind === 'unhealthy' ? verdict.alarm : undefined,
+    reason: verdict.reason,
+    polls: result.polls,
+  });
+  return { verdict, at };
 }
 
 /** Reads the guarded alarms again at the start of the bake: the update may have added stack alarms. */

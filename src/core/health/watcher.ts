@@ -64,148 +64,174 @@ const HISTORY_GIVE_UP_AFTER = 3;
 const MAX_BACKOFF_MS = 30_000;
 
 /** Watches until a final verdict; rejects only with CancelledError (or a programming error). */
-export async function watchAlarms(options: WatchOptions): Promise<WatchResult> {
-  const clock = options.clock ?? systemClock;
-  const random = options.random ?? Math.random;
-  const { source, guarded, logger } = options;
-  const polls: AlarmPoll[] = [];
-  const transitions: AlarmTransition[] = [];
-  const seenTransitions = new Set<string>();
-  const known = new Map<string, { state: AlarmState | undefined; at: number }>();
-  for (const name of guarded) known.set(name, { state: options.baseline[name], at: options.deployStartedAt });
+export function watchAlarms(options: WatchOptions): Promise<WatchResult> {
+  return new AlarmWatch(options).run();
+}
 
-  let historySupported = options.readHistory !== false;
-  let historyFailures = 0;
-  let historyInFlight = false;
-  let historySince = options.deployStartedAt;
-  let failedPolls = 0;
-  let consecutiveErrors = 0;
-  let verdict: FinalVerdict | undefined;
-  // Aborted to end the current pause early (history brought a verdict).
-  let wake = new AbortController();
+/**
+ * One watch's state: what every alarm was last seen as, the polls and history transitions the
+ * verdict rests on, and how the history reader and the error backoff are doing. Used once.
+ */
+class AlarmWatch {
+  private readonly clock: Clock;
+  private readonly random: () => number;
+  private readonly polls: AlarmPoll[] = [];
+  private readonly transitions: AlarmTransition[] = [];
+  private readonly seenTransitions = new Set<string>();
+  private readonly known = new Map<string, { state: AlarmState | undefined; at: number }>();
+  private readonly history: { supported: boolean; failures: number; inFlight: boolean; since: number };
+  private failedPolls = 0;
+  private consecutiveErrors = 0;
+  private verdict: FinalVerdict | undefined;
+  /** Aborted to end the current pause early (history brought a verdict). */
+  private wake = new AbortController();
 
-  const note = (change: AlarmChange) => {
-    known.set(change.name, { state: change.to, at: change.at });
-    options.onAlarmChanged?.(change);
-  };
+  constructor(private readonly options: WatchOptions) {
+    this.clock = options.clock ?? systemClock;
+    this.random = options.random ?? Math.random;
+    for (const name of options.guarded) this.known.set(name, { state: options.baseline[name], at: options.deployStartedAt });
+    this.history = { supported: options.readHistory !== false, failures: 0, inFlight: false, since: options.deployStartedAt };
+  }
 
-  const judge = (): FinalVerdict | undefined => {
-    if (verdict) return verdict;
+  async run(): Promise<WatchResult> {
+    const { options } = this;
+    const bakeEnd = options.bakeStartedAt + options.policy.bakeMs;
+    while (!this.verdict) {
+      if (options.signal?.aborted) throw new DeployGuardError('Cancelled', 'The health watch was cancelled');
+      this.readHistory();
+      await this.poll();
+      if (this.judge()) break;
+      const pause = nextPause(options.pollMs, this.consecutiveErrors, this.random);
+      const now = this.clock.now();
+      // Poll right at the deadline too, so a healthy verdict rests on a reading taken after the bake.
+      const untilDeadline = bakeEnd - now;
+      const wait = untilDeadline > 0 ? Math.min(pause, untilDeadline) : pause;
+      this.wake = new AbortController();
+      const signals = [this.wake.signal];
+      if (options.signal) signals.push(options.signal);
+      try {
+        await this.clock.sleep(wait, AbortSignal.any(signals));
+      } catch (err) {
+        if (options.signal?.aborted) throw err;
+        // Woken by history with a verdict: the loop condition ends the watch.
+      }
+    }
+
+    const final = this.verdict as FinalVerdict | undefined;
+    if (!final) throw new DeployGuardError('Internal', 'The health watch ended without a verdict');
+    const states: Record<string, AlarmState> = {};
+    for (const [name, k] of this.known) if (k.state) states[name] = k.state;
+    return { verdict: final, polls: this.polls.length, failedPolls: this.failedPolls, historySupported: this.history.supported, states };
+  }
+
+  private note(change: AlarmChange): void {
+    this.known.set(change.name, { state: change.to, at: change.at });
+    this.options.onAlarmChanged?.(change);
+  }
+
+  private judge(): FinalVerdict | undefined {
+    if (this.verdict) return this.verdict;
+    const { options } = this;
     const v = decide({
-      guarded,
+      guarded: options.guarded,
       baseline: options.baseline,
       deployStartedAt: options.deployStartedAt,
       bakeStartedAt: options.bakeStartedAt,
-      now: clock.now(),
-      polls,
-      transitions,
+      now: this.clock.now(),
+      polls: this.polls,
+      transitions: this.transitions,
       policy: options.policy,
     });
-    if (v.kind !== 'continue') verdict = v;
-    return verdict;
-  };
+    if (v.kind !== 'continue') this.verdict = v;
+    return this.verdict;
+  }
 
-  const readHistory = () => {
-    if (!historySupported || historyInFlight) return;
-    historyInFlight = true;
+  /** Starts one history read beside the poll (never more than one at a time); never awaited. */
+  private readHistory(): void {
+    const { options, history } = this;
+    const { guarded, logger } = options;
+    if (!history.supported || history.inFlight) return;
+    history.inFlight = true;
     const timeoutMs = options.historyTimeoutMs ?? Math.max(500, Math.min(options.pollMs, 5000));
     const signals = [AbortSignal.timeout(timeoutMs)];
     if (options.signal) signals.push(options.signal);
-    source
-      .history(new Date(historySince), AbortSignal.any(signals))
+    options.source
+      .history(new Date(history.since), AbortSignal.any(signals))
       .then((items) => {
-        historyFailures = 0;
+        history.failures = 0;
         const fresh = items
           .filter((t) => guarded.includes(t.name))
           .filter((t) => {
             const key = `${t.name}|${t.at}|${t.from}|${t.to}`;
-            if (seenTransitions.has(key)) return false;
-            seenTransitions.add(key);
+            if (this.seenTransitions.has(key)) return false;
+            this.seenTransitions.add(key);
             return true;
           })
           .sort((a, b) => a.at - b.at);
         for (const t of fresh) {
-          transitions.push(t);
-          historySince = Math.max(historySince, t.at);
-          if (t.at >= options.deployStartedAt && t.at > (known.get(t.name)?.at ?? 0)) {
-            note({ name: t.name, from: t.from, to: t.to, at: t.at, source: 'history', reason: t.summary });
+          this.transitions.push(t);
+          history.since = Math.max(history.since, t.at);
+          if (t.at >= options.deployStartedAt && t.at > (this.known.get(t.name)?.at ?? 0)) {
+            this.note({ name: t.name, from: t.from, to: t.to, at: t.at, source: 'history', reason: t.summary });
           }
         }
-        if (fresh.length > 0 && judge()) wake.abort();
+        if (fresh.length > 0 && this.judge()) this.wake.abort();
       })
       .catch((err: unknown) => {
         if (options.signal?.aborted) return;
         if (isHistoryUnsupported(err)) {
-          historySupported = false;
+          history.supported = false;
           const why = `alarm history is not available from this endpoint (${errorMessage(err).split('\n')[0]}); polling DescribeAlarms only`;
           logger.info(why);
           options.onHistoryUnsupported?.(why);
           return;
         }
-        historyFailures += 1;
-        logger.debug(`alarm history read failed (${historyFailures}): ${errorMessage(err)}`);
-        if (historyFailures >= HISTORY_GIVE_UP_AFTER) {
-          historySupported = false;
-          logger.warn(`alarm history failed ${historyFailures} times in a row; this watch polls DescribeAlarms only`);
+        history.failures += 1;
+        logger.debug(`alarm history read failed (${history.failures}): ${errorMessage(err)}`);
+        if (history.failures >= HISTORY_GIVE_UP_AFTER) {
+          history.supported = false;
+          logger.warn(`alarm history failed ${history.failures} times in a row; this watch polls DescribeAlarms only`);
         }
       })
       .finally(() => {
-        historyInFlight = false;
+        history.inFlight = false;
       });
-  };
-
-  const poll = async (): Promise<void> => {
-    let entry: AlarmPoll;
-    try {
-      const readings = await source.read(guarded, options.signal);
-      entry = { at: clock.now(), readings };
-      consecutiveErrors = 0;
-      for (const name of guarded) observe(name, readings.get(name));
-    } catch (err) {
-      if (isCancellation(err) || options.signal?.aborted) throw err;
-      failedPolls += 1;
-      consecutiveErrors += 1;
-      entry = { at: clock.now(), error: errorMessage(err) };
-      logger.warn(`reading the guarded alarms failed (${consecutiveErrors} in a row; not a failure of the deploy): ${entry.error}`);
-    }
-    polls.push(entry);
-    options.onPoll?.(entry);
-  };
-
-  const observe = (name: string, reading: AlarmReading | undefined) => {
-    const state: AlarmState = reading?.state ?? 'MISSING';
-    const before = known.get(name);
-    if (before?.state === state) return;
-    note({ name, from: before?.state, to: state, at: reading?.updatedAt ?? clock.now(), source: 'poll', reason: reading?.reason });
-  };
-
-  const bakeEnd = options.bakeStartedAt + options.policy.bakeMs;
-  while (!verdict) {
-    if (options.signal?.aborted) throw new DeployGuardError('Cancelled', 'The health watch was cancelled');
-    readHistory();
-    await poll();
-    if (judge()) break;
-    const pause = nextPause(options.pollMs, consecutiveErrors, random);
-    const now = clock.now();
-    // Poll right at the deadline too, so a healthy verdict rests on a reading taken after the bake.
-    const untilDeadline = bakeEnd - now;
-    const wait = untilDeadline > 0 ? Math.min(pause, untilDeadline) : pause;
-    wake = new AbortController();
-    const signals = [wake.signal];
-    if (options.signal) signals.push(options.signal);
-    try {
-      await clock.sleep(wait, AbortSignal.any(signals));
-    } catch (err) {
-      if (options.signal?.aborted) throw err;
-      // Woken by history with a verdict: the loop condition ends the watch.
-    }
   }
 
-  const final = verdict as FinalVerdict | undefined;
-  if (!final) throw new DeployGuardError('Internal', 'The health watch ended without a verdict');
-  const states: Record<string, AlarmState> = {};
-  for (const [name, k] of known) if (k.state) states[name] = k.state;
-  return { verdict: final, polls: polls.length, failedPolls, historySupported, states };
+  private async poll(): Promise<void> {
+    const { options } = this;
+    let entry: AlarmPoll;
+    try {
+      const readings = await options.source.read(options.guarded, options.signal);
+      entry = { at: this.clock.now(), readings };
+      this.consecutiveErrors = 0;
+      for (const name of options.guarded) this.observe(name, readings.get(name));
+    } catch (err) {
+      if (isCancellation(err) || options.signal?.aborted) throw err;
+      this.failedPolls += 1;
+      this.consecutiveErrors += 1;
+      entry = { at: this.clock.now(), error: errorMessage(err) };
+      options.logger.warn(
+        `reading the guarded alarms failed (${this.consecutiveErrors} in a row; not a failure of the deploy): ${entry.error}`,
+      );
+    }
+    this.polls.push(entry);
+    options.onPoll?.(entry);
+  }
+
+  private observe(name: string, reading: AlarmReading | undefined): void {
+    const state: AlarmState = reading?.state ?? 'MISSING';
+    const before = this.known.get(name);
+    if (before?.state === state) return;
+    this.note({
+      name,
+      from: before?.state,
+      to: state,
+      at: reading?.updatedAt ?? this.clock.now(),
+      source: 'poll',
+      reason: reading?.reason,
+    });
+  }
 }
 
 /**

@@ -1,7 +1,9 @@
 import { copyFile, mkdir, readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { errorMessage } from '../errors';
 import { appendLineDurable, writeFileAtomic } from './atomicFile';
+import { isStorageFailure } from './storageError';
 import { JOURNAL_SCHEMA_VERSION, type DamagedEntry, type JournalEntry } from './record';
 
 /** `pid@host`, written into journal entries and locks. */
@@ -58,11 +60,20 @@ export class Journal {
       else bad.push(line);
     }
     if (bad.length === 0) return { entries, damaged: [] };
-    await mkdir(this.damagedDir, { recursive: true });
     const movedTo = join(this.damagedDir, `journal-${Date.now()}.bad.jsonl`);
-    await writeFileAtomic(movedTo, `${bad.join('\n')}\n`);
-    await copyFile(this.path, `${movedTo}.original`);
-    await writeFileAtomic(this.path, entries.map((e) => JSON.stringify(e)).join('\n') + (entries.length ? '\n' : ''));
+    try {
+      await mkdir(this.damagedDir, { recursive: true });
+      await writeFileAtomic(movedTo, `${bad.join('\n')}\n`);
+      await copyFile(this.path, `${movedTo}.original`);
+      await writeFileAtomic(this.path, entries.map((e) => JSON.stringify(e)).join('\n') + (entries.length ? '\n' : ''));
+    } catch (err) {
+      // A read-only or full disk must not stop the journal from being read: the bad lines stay.
+      if (!isStorageFailure(err)) throw err;
+      return {
+        entries,
+        damaged: [{ path: this.path, problem: `${bad.length} unreadable journal line(s), left in place: ${errorMessage(err)}` }],
+      };
+    }
     return {
       entries,
       damaged: [{ path: this.path, movedTo, problem: `${bad.length} unreadable journal line(s) set aside` }],

@@ -4,6 +4,7 @@ import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import { DeployGuardError } from '../errors';
 import { writeFileAtomic } from './atomicFile';
+import { storageFailure } from './storageError';
 
 /** What a lock file says about its holder. */
 export interface LockInfo {
@@ -47,6 +48,14 @@ const DEFAULT_STALE_MS = 30_000;
  * then delete each other's fresh one.
  */
 export async function acquireStackLock(path: string, options: LockOptions): Promise<StackLock> {
+  try {
+    return await acquire(path, options);
+  } catch (err) {
+    throw storageFailure(err, dirname(path), 'take the stack lock');
+  }
+}
+
+async function acquire(path: string, options: LockOptions): Promise<StackLock> {
   await mkdir(dirname(path), { recursive: true });
   const heartbeatMs = options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
   const staleMs = options.staleMs ?? DEFAULT_STALE_MS;
@@ -70,15 +79,37 @@ export async function acquireStackLock(path: string, options: LockOptions): Prom
   return startHeartbeat(path, info, heartbeatMs, tookOverFrom);
 }
 
-/** Reads the lock file; undefined when there is none. An unreadable file counts as a stale lock. */
+/**
+ * A lock file that cannot be read (empty after a full disk or a crash between create and write,
+ * or garbage) is damaged, and stale once it is older than this: younger, it may be a lock another
+ * process created a moment ago and is still writing.
+ */
+const DAMAGED_LOCK_GRACE_MS = 2_000;
+
+/** Reads the lock file; undefined when there is none. A damaged file reads as a holder with pid -1. */
 export async function readLock(path: string): Promise<LockInfo | undefined> {
+  let text: string;
   try {
-    const value = JSON.parse(await readFile(path, 'utf8')) as LockInfo;
-    return typeof value?.pid === 'number' && typeof value.heartbeatAt === 'string' ? value : staleStub();
+    text = await readFile(path, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    return staleStub();
+    return damagedStub(path, 'an unreadable lock file');
   }
+  try {
+    const value = JSON.parse(text) as LockInfo;
+    if (typeof value?.pid === 'number' && typeof value.heartbeatAt === 'string') return value;
+  } catch {
+    /* damaged: below */
+  }
+  return damagedStub(path, text.length === 0 ? 'an empty lock file (left by a full disk or a crash)' : 'a damaged lock file');
+}
+
+async function damagedStub(path: string, holder: string): Promise<LockInfo> {
+  const mtime = await stat(path).then(
+    (s) => s.mtime.toISOString(),
+    () => new Date(0).toISOString(),
+  );
+  return { ...staleStub(), holder: `${holder} at ${path}`, heartbeatAt: mtime };
 }
 
 function staleStub(): LockInfo {
@@ -86,7 +117,7 @@ function staleStub(): LockInfo {
     pid: -1,
     host: '?',
     deploymentId: '?',
-    holder: 'unreadable lock file',
+    holder: 'an unreadable lock file',
     acquiredAt: '',
     heartbeatAt: '1970-01-01T00:00:00.000Z',
     token: '',
@@ -94,7 +125,7 @@ function staleStub(): LockInfo {
 }
 
 export function isStale(lock: LockInfo, staleMs: number, now = Date.now()): boolean {
-  if (lock.pid === -1) return true;
+  if (lock.pid === -1) return now - Date.parse(lock.heartbeatAt) > DAMAGED_LOCK_GRACE_MS;
   if (lock.host === hostname() && !processAlive(lock.pid)) return true;
   return now - Date.parse(lock.heartbeatAt) > staleMs;
 }
@@ -110,6 +141,11 @@ function processAlive(pid: number): boolean {
 }
 
 function lockHeldError(lock: LockInfo): DeployGuardError {
+  if (lock.pid === -1) {
+    return new DeployGuardError('LockHeld', `The stack's lock is ${lock.holder}, written moments ago: another deployment may be starting`, {
+      hint: 'try again in a few seconds; a damaged lock file is replaced once it is older than 2 s',
+    });
+  }
   return new DeployGuardError(
     'LockHeld',
     `Another deployment (${lock.deploymentId}) is running on this stack: ${lock.holder}, pid ${lock.pid} on ${lock.host}, since ${lock.acquiredAt}`,
@@ -118,19 +154,24 @@ function lockHeldError(lock: LockInfo): DeployGuardError {
 }
 
 async function createExclusive(path: string, info: LockInfo): Promise<boolean> {
+  let handle;
   try {
-    const handle = await open(path, 'wx', 0o600);
-    try {
-      await handle.writeFile(JSON.stringify(info, null, 2));
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    return true;
+    handle = await open(path, 'wx', 0o600);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
     throw err;
   }
+  try {
+    await handle.writeFile(JSON.stringify(info, null, 2));
+    await handle.sync();
+  } catch (err) {
+    // The file is ours and empty or partial (a full disk): never leave it for the next run.
+    await handle.close().catch(() => undefined);
+    await rm(path, { force: true }).catch(() => undefined);
+    throw err;
+  }
+  await handle.close();
+  return true;
 }
 
 async function takeOver(path: string, info: LockInfo, staleMs: number): Promise<LockInfo> {

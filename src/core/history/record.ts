@@ -6,6 +6,7 @@ import type { PlannedChange, StackEventFacts } from '../events';
 import type { WatchCheckpoint } from '../health/afterDeploy';
 import type { HealthPreflight } from '../health/beforeDeploy';
 import type { HealthSection } from '../health/recordedHealth';
+import type { DeploymentTrigger } from '../deploymentTrigger';
 import type { DeploymentKind, DeploymentStatus, StepRecord } from '../model';
 
 /**
@@ -65,7 +66,7 @@ export interface DeploymentRecord {
   /** Whether the working tree had uncommitted changes. */
   readonly dirty?: boolean;
   /** Who started it: `cli`, `command`, `push`, `save`, `health` (automatic rollback)… */
-  readonly trigger?: string;
+  readonly trigger?: DeploymentTrigger;
   readonly template: TemplateRecord;
   parameters: readonly ParameterRecord[];
   readonly tags: Readonly<Record<string, string>>;

@@ -1,7 +1,8 @@
 import { mkdir, readdir, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DeployGuardError } from '../errors';
+import { DeployGuardError, errorMessage } from '../errors';
 import { writeFileAtomic } from './atomicFile';
+import { isStorageFailure } from './storageError';
 import { Journal } from './journal';
 import { currentVersion } from './ledger';
 import { acquireStackLock, readLock, type LockInfo, type LockOptions, type StackLock } from './lock';
@@ -165,9 +166,15 @@ export class StackHistory {
   }
 
   private async setAside(path: string, problem: string): Promise<DamagedEntry> {
-    await mkdir(this.damagedDir, { recursive: true });
     const movedTo = join(this.damagedDir, `${Date.now()}-${path.split(/[\\/]/).pop()}`);
-    await rename(path, movedTo);
+    try {
+      await mkdir(this.damagedDir, { recursive: true });
+      await rename(path, movedTo);
+    } catch (err) {
+      // A read-only or full disk must not stop the history from being read: report it in place.
+      if (!isStorageFailure(err)) throw err;
+      return { path, problem: `${problem} (left in place: ${errorMessage(err)})` };
+    }
     return { path, movedTo, problem };
   }
 }

@@ -1,7 +1,8 @@
+import type { DeployOnEvent } from '../deploymentTrigger';
 import { parseDuration } from '../time';
+import { isProdName } from './confirmation';
 import {
   HEALTH_DEFAULTS,
-  type DeployTrigger,
   type EnvironmentConfig,
   type HealthConfig,
   type PipelineConfig,
@@ -43,15 +44,15 @@ export function buildPipelineConfig(value: Json): PipelineConfig {
   const environments: Record<string, EnvironmentConfig> = {};
   for (const [name, raw] of Object.entries(value.environments as Json)) {
     const env = raw as Json;
-    const isProd = name.toLowerCase().startsWith('prod');
     environments[name] = build({
       name,
       region: env.region as string,
       profile: env.profile as string | undefined,
+      account: typeof env.account === 'string' ? env.account : undefined,
       endpoint: env.endpoint as string | undefined,
       branch: env.branch as string | undefined,
-      deployOn: Object.freeze([...((env.deployOn as DeployTrigger[] | undefined) ?? [])]),
-      confirm: isProd ? true : ((env.confirm as boolean | undefined) ?? false),
+      deployOn: Object.freeze([...((env.deployOn as DeployOnEvent[] | undefined) ?? [])]),
+      confirm: isProdName(name) ? true : ((env.confirm as boolean | undefined) ?? false),
       health: env.health === undefined ? undefined : buildHealth(env.health as Json),
     });
   }

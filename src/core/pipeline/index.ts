@@ -4,6 +4,7 @@
  */
 export * from './types';
 export { loadPipeline, PIPELINE_FILE_NAME } from './load';
+export { findEnvironment, requireEnvironment } from './environments';
 export type { LoadPipelineOptions, LoadedPipeline } from './load';
 export { validatePipelineText } from './validate';
 export type { PipelineValidation, ValidateTextOptions } from './validate';

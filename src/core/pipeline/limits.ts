@@ -91,3 +91,16 @@ export function structureProblem(
     line++;
   }
 }
+
+/**
+ * CloudFormation's own limits, checked before any AWS call so a deploy that cannot succeed costs
+ * nothing and says which limit it meets.
+ */
+export const CLOUDFORMATION_LIMITS = {
+  /** Inline TemplateBody, in bytes. */
+  templateBodyBytes: 51_200,
+  /** A template given by TemplateURL (S3), in bytes: 1 MB. */
+  templateUrlBytes: 1_048_576,
+  /** One parameter value. */
+  parameterValueChars: 4_096,
+} as const;

@@ -1,14 +1,16 @@
 import { existsSync, realpathSync, statSync } from 'node:fs';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import type { Document, Node } from 'yaml';
+import { isProdName } from './confirmation';
 import { parseDuration } from '../time';
 import { closest } from './didYouMean';
+import { CLOUDFORMATION_LIMITS } from './limits';
 import { describePath, locate, rangeOf, type PathSegment } from './locate';
 import type { ProblemList, SourceRange } from './problems';
 import { BUILTIN_VARIABLES, findVariables } from './variables';
 
 /** CloudFormation's inline TemplateBody limit; bigger templates must go through S3. */
-export const TEMPLATE_BODY_LIMIT = 51_200;
+export const TEMPLATE_BODY_LIMIT = CLOUDFORMATION_LIMITS.templateBodyBytes;
 const STACK_NAME = /^[A-Za-z][A-Za-z0-9-]*$/;
 const STACK_NAME_MAX = 128;
 
@@ -182,13 +184,31 @@ function checkStack(value: Json, ctx: SemanticContext): void {
   if (!isObject(stack)) return;
   if (typeof stack.template === 'string') {
     const real = checkRepoPath(ctx, ['stack', 'template'], stack.template, 'file', 'template');
-    if (real && stack.templateBucket === undefined) {
-      const size = statSync(real).size;
+    const size = real ? statSync(real).size : 0;
+    if (size > CLOUDFORMATION_LIMITS.templateUrlBytes) {
+      ctx.problems.add(
+        rangeAt(ctx, ['stack', 'template']),
+        `template "${stack.template}" is ${size.toLocaleString('en-US')} bytes; CloudFormation takes at most ${CLOUDFORMATION_LIMITS.templateUrlBytes.toLocaleString('en-US')} (1 MB), even from S3: split the stack (nested stacks)`,
+        'template-too-large',
+      );
+    } else if (real && stack.templateBucket === undefined) {
       if (size > TEMPLATE_BODY_LIMIT) {
         ctx.problems.add(
           rangeAt(ctx, ['stack', 'template']),
           `template "${stack.template}" is ${size.toLocaleString('en-US')} bytes; CloudFormation takes at most ${TEMPLATE_BODY_LIMIT.toLocaleString('en-US')} inline: set stack.templateBucket so it is uploaded to S3`,
           'template-too-large',
+        );
+      }
+    }
+  }
+  if (isObject(stack.parameters)) {
+    const limit = CLOUDFORMATION_LIMITS.parameterValueChars;
+    for (const [key, v] of Object.entries(stack.parameters)) {
+      if (typeof v === 'string' && v.length > limit) {
+        ctx.problems.add(
+          rangeAt(ctx, ['stack', 'parameters', key]),
+          `stack.parameters.${key} is ${v.length.toLocaleString('en-US')} characters; CloudFormation takes at most ${limit.toLocaleString('en-US')} in one parameter value`,
+          'parameter-too-long',
         );
       }
     }
@@ -261,7 +281,7 @@ function checkEnvironments(environments: unknown, ctx: SemanticContext): void {
   for (const [name, env] of Object.entries(environments)) {
     if (!isObject(env)) continue;
     const base = ['environments', name];
-    const isProd = name.toLowerCase().startsWith('prod');
+    const isProd = isProdName(name);
     const deployOn = Array.isArray(env.deployOn) ? env.deployOn : [];
     const health = isObject(env.health) ? env.health : undefined;
     const guarded =
@@ -273,6 +293,17 @@ function checkEnvironments(environments: unknown, ctx: SemanticContext): void {
         rangeAt(ctx, [...base, 'endpoint']),
         `environments.${name}.endpoint "${env.endpoint}" is not a loopback address: a repository may only point at a local emulator; set other endpoints in the user setting deployGuard.endpoint`,
         'endpoint-not-loopback',
+      );
+    }
+    if (typeof env.account === 'number') {
+      // YAML reads 012345678901 as a number and drops the leading zero: only the source text has it.
+      const range = rangeAt(ctx, [...base, 'account']);
+      const raw = range ? ctx.text.slice(range[0], range[1]).trim() : '';
+      const digits = /^[0-9]+$/.test(raw) ? raw : String(env.account).padStart(12, '0');
+      ctx.problems.add(
+        range,
+        `environments.${name}.account must be in quotes: a number loses its leading zeros; write account: "${digits}"`,
+        'account-not-quoted',
       );
     }
     if (deployOn.includes('push') && typeof env.branch !== 'string') {

@@ -4,7 +4,8 @@
  * resolved per deployment (see variables.ts), never spliced into shell strings.
  */
 
-export type DeployTrigger = 'push' | 'save';
+import type { DeployOnEvent } from '../deploymentTrigger';
+
 export type RollbackPolicy = 'auto' | 'prompt' | 'off';
 
 export interface StepConfig {
@@ -42,10 +43,12 @@ export interface EnvironmentConfig {
   readonly name: string;
   readonly region: string;
   readonly profile?: string;
+  /** The 12-digit account the environment lives in: credentials of any other account are refused. */
+  readonly account?: string;
   /** Only honoured when it is a loopback address (a repository must not redirect signed requests). */
   readonly endpoint?: string;
   readonly branch?: string;
-  readonly deployOn: readonly DeployTrigger[];
+  readonly deployOn: readonly DeployOnEvent[];
   /** Ask before deploying; always true for names starting with `prod`. */
   readonly confirm: boolean;
   readonly health?: HealthConfig;

@@ -15,17 +15,21 @@
  * Never deletes a stack, skips resources or touches a stack policy.
  */
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { requestTokenFor } from '../aws/requestToken';
 import { errorMessage, isCancellation } from '../errors';
 import { chooseRollbackTarget, targetWords } from '../history/ledger';
 import type { DeploymentRecord } from '../history/record';
 import type { Logger } from '../logger';
-import { ExitCode, type DeploymentStatus } from '../model';
+import { ExitCode, statusRow, type DeploymentStatus } from '../deploymentStatus';
 import type { RollbackPolicy } from '../pipeline/types';
 import type { RollbackFinishedEvent, RollbackStartedEvent } from '../health/events';
 import { checkStillOurs, readStack, stackMatchesRecord, type StackSnapshot } from './stackSnapshot';
 
-/** Redeploys a stable record through a change set; the engine's manual-rollback path. */
-export type RestoreStable = (request: RestoreRequest) => Promise<RestoreResult>;
+/**
+ * Redeploys a stable record through a change set (the engine's manual-rollback path) and returns
+ * the rollback's own history record. The one port from the watch to the engine's restore.
+ */
+export type RestoreStable = (request: RestoreRequest) => Promise<DeploymentRecord>;
 
 export interface RestoreRequest {
   /** The stable record whose exact template and parameters go back. */
@@ -36,11 +40,6 @@ export interface RestoreRequest {
   readonly clientRequestToken: string;
   readonly reason: string;
   readonly signal?: AbortSignal;
-}
-
-export interface RestoreResult {
-  /** The rollback's own history record. */
-  readonly record: DeploymentRecord;
 }
 
 /** What a person is asked under `rollback: prompt`. */
@@ -94,7 +93,7 @@ export interface AfterUnhealthyOutcome {
 
 /** The deterministic token of a deployment's one automatic rollback. */
 export function rollbackTokenFor(deploymentId: string): string {
-  return `deployguard-rollback-${deploymentId}`.replace(/[^a-zA-Z0-9-]/g, '-').slice(0, 128);
+  return requestTokenFor(deploymentId, 'rollback');
 }
 
 export async function afterUnhealthy(options: AfterUnhealthyOptions): Promise<AfterUnhealthyOutcome> {
@@ -176,14 +175,13 @@ async function runRestore(options: AfterUnhealthyOptions, target: DeploymentReco
   logger.info(reason);
   let rollbackRecord: DeploymentRecord | undefined;
   try {
-    const result = await options.restore({
+    rollbackRecord = await options.restore({
       target,
       rollbackOf: deployment,
       clientRequestToken: mark.token,
       reason,
-      signal: options.signal,
+      ...(options.signal ? { signal: options.signal } : {}),
     });
-    rollbackRecord = result.record;
   } catch (err) {
     if (isCancellation(err)) throw err;
     // Whatever happened, the stack decides: verify below rather than trusting the error.
@@ -221,7 +219,7 @@ async function verify(
   options.logger.debug(`verifying rollback ${mark.token} to ${target.id}`);
   const { deployment } = options;
   let problem = failure;
-  if (!problem && rollbackRecord && !['stable', 'unchanged', 'rolled-back'].includes(rollbackRecord.status)) {
+  if (!problem && rollbackRecord && !restoredBy(rollbackRecord.status)) {
     problem = `the rollback deployment ${rollbackRecord.id} ended ${rollbackRecord.status}${rollbackRecord.reason ? `: ${rollbackRecord.reason}` : ''}`;
   }
   let snapshot;
@@ -277,4 +275,10 @@ function sameVersion(a: DeploymentRecord, b: DeploymentRecord): boolean {
   const values = (r: DeploymentRecord) =>
     JSON.stringify([...r.parameters].map((p) => [p.key, p.value ?? null, Boolean(p.usePreviousValue)]).sort());
   return values(a) === values(b);
+}
+
+/** A rollback record in this status put its target back (stable, unchanged, or itself restored). */
+function restoredBy(status: DeploymentStatus): boolean {
+  const { outcome } = statusRow(status);
+  return outcome === 'good' || outcome === 'rolled-back';
 }

@@ -2,7 +2,8 @@ import type { GitRepository } from '../git/gitRepository';
 import { commitInfo } from '../git/gitRepository';
 import type { Logger } from '../logger';
 import { withTemporaryWorktree } from '../git/worktree';
-import type { DeployCallback, TriggerDeployRequest, TriggerReason } from './types';
+import type { DeployOnEvent } from '../deploymentTrigger';
+import type { DeployCallback, TriggerDeployRequest } from './types';
 
 /**
  * Deploys exactly `sha`. When the working tree is at that commit and clean, the pipeline runs
@@ -15,7 +16,7 @@ export async function deployExactCommit(args: {
   sha: string;
   branch: string;
   environment: string;
-  reason: TriggerReason;
+  reason: DeployOnEvent;
   deploy: DeployCallback;
   signal: AbortSignal;
   logger: Logger;

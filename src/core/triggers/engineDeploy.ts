@@ -1,7 +1,7 @@
 import { join, relative } from 'node:path';
 import { runDeployment, type DeploymentOutcome, type EngineContext } from '../deployment';
 import { DeployGuardError } from '../errors';
-import { loadPipeline } from '../pipeline';
+import { findEnvironment, loadPipeline } from '../pipeline';
 import { assertSaveTriggerAllowed } from './triggerGuards';
 import type { DeployCallback, TriggerDeployRequest } from './types';
 
@@ -40,7 +40,7 @@ export function engineDeployCallback(options: EngineDeployOptions): DeployCallba
         { hint: 'fix deployguard.yaml (deployguard validate lists the problems)' },
       );
     }
-    const env = loaded.config.environments[request.environment];
+    const env = findEnvironment(loaded.config, request.environment);
     if (!env) {
       throw new DeployGuardError(
         'ConfigInvalid',

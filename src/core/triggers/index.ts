@@ -8,6 +8,6 @@ export type { RefWatcherOptions } from './refWatcher';
 export { SaveTrigger, DEFAULT_SAVE_DEBOUNCE_MS } from './saveTrigger';
 export type { SaveTriggerOptions } from './saveTrigger';
 export { assertPushTriggerConfigured, assertSaveTriggerAllowed, isGuardedEnvironment } from './triggerGuards';
-export type { DeployCallback, TriggerDeployRequest, TriggerReason, TriggerRunEvent, TriggerState, TriggerStateEvent } from './types';
+export type { DeployCallback, TriggerDeployRequest, TriggerRunEvent, TriggerState, TriggerStateEvent } from './types';
 export { RepoFileWatcher } from './repoFileWatcher';
 export type { RepoFileWatcherOptions } from './repoFileWatcher';

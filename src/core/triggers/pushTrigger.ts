@@ -47,8 +47,8 @@ export class PushTrigger implements Disposable {
   private readonly remote: string;
   private watcher: RefWatcher | undefined;
   private readonly runner: CoalescingRunner<string>;
-  private readonly stateEmitter = new Emitter<TriggerStateEvent>();
-  private readonly runEmitter = new Emitter<TriggerRunEvent>();
+  private readonly stateEmitter = new Emitter<TriggerStateEvent>(() => this.logger);
+  private readonly runEmitter = new Emitter<TriggerRunEvent>(() => this.logger);
   private stopped = false;
   /** Every sha this trigger has deployed or queued: a ref moving back to one is not a new push. */
   private readonly seen = new Set<string>();

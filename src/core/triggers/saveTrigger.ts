@@ -32,8 +32,8 @@ export class SaveTrigger implements Disposable {
   private readonly root: string;
   private readonly debounceMs: number;
   private readonly runner: CoalescingRunner<readonly string[]>;
-  private readonly stateEmitter = new Emitter<TriggerStateEvent>();
-  private readonly runEmitter = new Emitter<TriggerRunEvent>();
+  private readonly stateEmitter = new Emitter<TriggerStateEvent>(() => this.logger);
+  private readonly runEmitter = new Emitter<TriggerRunEvent>(() => this.logger);
   private timer: NodeJS.Timeout | undefined;
   /** Accepted saves since the last deploy request. */
   private batch = new Set<string>();

@@ -1,11 +1,12 @@
 import type { EnvironmentConfig } from '../pipeline/types';
 import { DeployGuardError } from '../errors';
+import { isProdName } from '../pipeline/confirmation';
 
 /** An environment that production traffic depends on: named `prod*`, or guarded by alarms. */
 export function isGuardedEnvironment(env: EnvironmentConfig): boolean {
   const health = env.health;
   const guarded = health !== undefined && (health.alarms.length > 0 || health.alarmPrefix !== undefined || health.stackAlarms);
-  return guarded || /^prod/i.test(env.name);
+  return guarded || isProdName(env.name);
 }
 
 /**
@@ -17,7 +18,7 @@ export function assertSaveTriggerAllowed(env: EnvironmentConfig): void {
   if (isGuardedEnvironment(env)) {
     throw new DeployGuardError(
       'ConfigInvalid',
-      `Environment "${env.name}" cannot deploy on save: it is ${/^prod/i.test(env.name) ? 'named prod*' : 'guarded by alarms'}, and deploy on save is only for dev stacks.`,
+      `Environment "${env.name}" cannot deploy on save: it is ${isProdName(env.name) ? 'named prod*' : 'guarded by alarms'}, and deploy on save is only for dev stacks.`,
       { hint: `remove "save" from environments.${env.name}.deployOn, or deploy it with a push` },
     );
   }

@@ -1,7 +1,5 @@
+import type { DeployOnEvent } from '../deploymentTrigger';
 import type { CommitInfo } from '../git/gitRepository';
-
-/** What started a deployment. */
-export type TriggerReason = 'push' | 'save';
 
 /**
  * What a trigger asks the deploy engine to do. The engine records `commit` (sha, branch, dirty)
@@ -16,7 +14,8 @@ export interface TriggerDeployRequest {
    * of exactly `commit.sha`, removed by the trigger after `deploy` settles. Undefined: the root.
    */
   readonly worktree?: string;
-  readonly reason: TriggerReason;
+  /** Which `deployOn` event asked; it becomes the deployment's trigger. */
+  readonly reason: DeployOnEvent;
   /** For saves: the files whose saves led to this deploy (absolute paths). */
   readonly savedFiles?: readonly string[];
   /** Aborted when the trigger is disposed (window closed, Ctrl+C): the engine should cancel. */

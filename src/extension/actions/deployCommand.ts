@@ -3,7 +3,8 @@ import type { PlannedChange } from '../../core/events';
 import { changeSummary, needsConfirmation } from './deployConfirmation';
 
 export { changeSummary, needsConfirmation };
-import type { DeployTrigger, EngineHost } from '../engineHost';
+import type { DeploymentTrigger } from '../../core/deploymentTrigger';
+import type { EngineHost } from '../engineHost';
 import { requireTrustedWorkspace } from '../workspaceState';
 import { resolveEnvironment, targetOf } from './targets';
 
@@ -18,7 +19,7 @@ export async function deployCommand(host: EngineHost, arg: unknown): Promise<voi
   requireTrustedWorkspace('Deploying');
   const target = targetOf(arg);
   const { env } = await resolveEnvironment(host, target, 'Deploy Guard: Deploy');
-  const trigger: DeployTrigger = (arg as { trigger?: unknown } | undefined)?.trigger === 'retry' ? 'retry' : 'command';
+  const trigger: DeploymentTrigger = (arg as { trigger?: unknown } | undefined)?.trigger === 'retry' ? 'retry' : 'command';
   await host.deploy(env.name, {
     trigger,
     ...(needsConfirmation(env)

@@ -1,10 +1,5 @@
 import type { PlannedChange } from '../../core/events';
-import type { EnvironmentConfig } from '../../core/pipeline/types';
-
-/** Environments that ask before their stack changes: `confirm: true`, or any name starting with prod. */
-export function needsConfirmation(env: EnvironmentConfig): boolean {
-  return env.confirm || env.name.toLowerCase().startsWith('prod');
-}
+export { needsConfirmation } from '../../core/pipeline/confirmation';
 
 /** One line per planned change, replacements loudly. */
 export function changeSummary(changes: readonly PlannedChange[]): string {

@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { CancelledError, DeployGuardError } from '../../core/errors';
 import { currentVersion } from '../../core/history/ledger';
 import type { DeploymentRecord } from '../../core/history/record';
+import { requireEnvironment } from '../../core/pipeline/environments';
 import type { EnvironmentConfig, PipelineConfig } from '../../core/pipeline/types';
 import type { EngineHost } from '../engineHost';
 import { environmentState } from '../environmentState';
@@ -70,14 +71,7 @@ export async function resolveEnvironment(
 ): Promise<{ pipeline: PipelineConfig; env: EnvironmentConfig }> {
   const pipeline = await requirePipeline(host);
   const name = target.environment ?? (await pickEnvironment(host, pipeline, title));
-  const env = pipeline.environments[name];
-  if (!env) {
-    throw new DeployGuardError(
-      'Usage',
-      `deployguard.yaml has no environment "${name}" (it has: ${Object.keys(pipeline.environments).join(', ')})`,
-    );
-  }
-  return { pipeline, env };
+  return { pipeline, env: requireEnvironment(pipeline, name) };
 }
 
 async function pickEnvironment(host: EngineHost, pipeline: PipelineConfig, title: string): Promise<string> {

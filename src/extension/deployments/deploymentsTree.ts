@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { DisposableStore } from '../../core/disposable';
 import { errorMessage } from '../../core/errors';
 import type { Logger } from '../../core/logger';
 import { CommitDetailsCache } from '../commitDetails';
@@ -26,15 +27,15 @@ export class DeploymentsTreeProvider implements vscode.TreeDataProvider<TreeNode
   private contents: Promise<TreeContents> | undefined;
   private envNodes = new Map<string, Extract<TreeNode, { kind: 'environment' }>>();
   private readonly commits = new CommitDetailsCache();
-  private readonly subscriptions: vscode.Disposable[] = [];
+  private readonly subscriptions = new DisposableStore();
   private ticker: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly host: EngineHost,
     private readonly logger: Logger,
   ) {
-    this.subscriptions.push(
-      this.changed,
+    this.subscriptions.add(this.changed);
+    this.subscriptions.add(
       host.onChange((change) => {
         const { event, deployment } = change;
         // A record file appears (started) or reaches its final form (finished): re-read history.
@@ -43,9 +44,9 @@ export class DeploymentsTreeProvider implements vscode.TreeDataProvider<TreeNode
         else this.rerenderEnvironment(deployment.environment);
         this.updateTicker();
       }),
-      vscode.workspace.onDidGrantWorkspaceTrust(() => this.refresh()),
-      host.onCredentialsChanged(() => this.changed.fire(undefined)),
     );
+    this.subscriptions.add(vscode.workspace.onDidGrantWorkspaceTrust(() => this.refresh()));
+    this.subscriptions.add(host.onCredentialsChanged(() => this.changed.fire(undefined)));
   }
 
   /** Re-reads everything (Refresh, the pipeline file changed, trust granted). */
@@ -100,6 +101,16 @@ export class DeploymentsTreeProvider implements vscode.TreeDataProvider<TreeNode
         hint: env.damaged.map((d) => `${d.path}: ${d.problem}`).join('; '),
       });
     }
+    if (env.otherAccounts && env.otherAccounts.length > 0) {
+      rows.push({
+        kind: 'message',
+        id: `msg:${env.name}:accounts`,
+        severity: 'info',
+        label: `${env.stackName} also has a history in account ${env.otherAccounts.join(', ')} (not shown)`,
+        ...(env.account ? { detail: `showing account ${env.account}` } : {}),
+        hint: `pin the environment to one account with environments.${env.name}.account in deployguard.yaml`,
+      });
+    }
     rows.push(...env.records.map((record): TreeNode => ({ kind: 'deployment', id: `dep:${record.id}`, env, record })));
     if (rows.length === 0)
       rows.push({
@@ -119,7 +130,7 @@ export class DeploymentsTreeProvider implements vscode.TreeDataProvider<TreeNode
   dispose(): void {
     if (this.ticker) clearInterval(this.ticker);
     this.ticker = undefined;
-    this.subscriptions.forEach((s) => s.dispose());
+    this.subscriptions.dispose();
   }
 
   private async roots(): Promise<TreeNode[]> {
@@ -193,17 +204,16 @@ export function registerDeploymentsTree(
   const view = vscode.window.createTreeView(DEPLOYMENTS_VIEW_ID, { treeDataProvider: provider, showCollapseAll: true });
   // The file defines the environments: re-read the tree when it changes.
   const watcher = vscode.workspace.createFileSystemWatcher('**/deployguard.yaml');
-  const subscriptions = [
-    view,
-    provider,
-    watcher,
-    watcher.onDidChange(() => provider.refresh()),
-    watcher.onDidCreate(() => provider.refresh()),
-    watcher.onDidDelete(() => provider.refresh()),
-  ];
+  const subscriptions = new DisposableStore();
+  subscriptions.add(view);
+  subscriptions.add(provider);
+  subscriptions.add(watcher);
+  subscriptions.add(watcher.onDidChange(() => provider.refresh()));
+  subscriptions.add(watcher.onDidCreate(() => provider.refresh()));
+  subscriptions.add(watcher.onDidDelete(() => provider.refresh()));
   return {
     provider,
     refresh: () => provider.refresh(),
-    dispose: () => subscriptions.forEach((s) => s.dispose()),
+    dispose: () => subscriptions.dispose(),
   };
 }

@@ -2,6 +2,8 @@ import * as vscode from 'vscode';
 import { blamedAlarm } from '../../core/health/recordedHealth';
 import { isVerified, verificationOf, verificationWords } from '../../core/history/ledger';
 import type { DeploymentRecord } from '../../core/history/record';
+import { statusRow } from '../../core/deploymentStatus';
+import { needsConfirmation } from '../../core/pipeline/confirmation';
 import type { DeploymentStatus } from '../../core/model';
 import type { CommitDetails } from '../commitDetails';
 import { Commands } from '../commands';
@@ -23,7 +25,7 @@ export function environmentContext(state: EnvironmentState): string {
 }
 
 export function deploymentContext(status: DeploymentStatus, isCurrent: boolean, running: boolean, alarm: string | undefined): string {
-  const target = status === 'stable' && !isCurrent;
+  const target = statusRow(status).rollbackTarget && !isCurrent;
   return ['deployment', isCurrent && 'current', target && 'rollbackTarget', running && 'running', alarm && 'hasAlarm']
     .filter(Boolean)
     .join(' ');
@@ -67,7 +69,7 @@ export function environmentItem(env: EnvironmentEntry, live: LiveDeployment | un
       `Guarded by ${alarms.map((a) => `\`${a}\``).join(', ') || 'no alarms'}; bake ${formatDuration(h.bakeMs)}; rollback \`${h.rollback}\``,
     );
   }
-  if (env.config.confirm || env.name.startsWith('prod')) tooltip.appendMarkdown('Deploys ask for confirmation first.\n\n');
+  if (needsConfirmation(env.config)) tooltip.appendMarkdown('Deploys ask for confirmation first.\n\n');
   item.tooltip = tooltip;
   return item;
 }

@@ -12,6 +12,10 @@ export interface EnvironmentEntry {
   /** Newest first. */
   readonly records: readonly DeploymentRecord[];
   readonly damaged: readonly DamagedEntry[];
+  /** The account whose history is shown (absent when there is none yet). */
+  readonly account?: string;
+  /** Other accounts with a stack of this name in this region: their histories are never merged in. */
+  readonly otherAccounts?: readonly string[];
   /** Set when the history could not be read: the tree shows an error row, never throws. */
   readonly error?: { readonly message: string; readonly hint?: string };
 }
@@ -59,18 +63,29 @@ export async function loadEnvironment(host: EngineHost, pipeline: PipelineConfig
   }
   try {
     const store = host.historyStore();
-    // History is keyed by account too, which only AWS can tell; the tree reads the folders of
-    // every account that has this stack in this region (normally one) instead of calling STS.
+    // History is keyed by account too, which only AWS can tell; the tree reads the folders on disk
+    // instead of calling STS. Two accounts' stacks of one name are different stacks: one account's
+    // history is shown, never a merge (a rollback target from another account would be wrong).
     const keys = (await store.listStacks()).filter((k) => k.stackName === stackName && k.region === config.region);
-    const records: DeploymentRecord[] = [];
-    const damaged: DamagedEntry[] = [];
-    for (const key of keys) {
-      const listing = await store.stack(key).list();
-      records.push(...listing.records);
-      damaged.push(...listing.damaged);
-    }
-    records.sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
-    return { name: config.name, config, stackName, records: records.slice(0, HISTORY_ROWS), damaged };
+    const accounts = [...new Set(keys.map((k) => k.account))].sort();
+    const account = await accountShown(
+      config,
+      accounts,
+      async (a) => (await store.stack({ account: a, region: config.region, stackName }).list()).records,
+    );
+    if (account === undefined)
+      return { name: config.name, config, stackName, records: [], damaged: [], ...otherAccountsOf(accounts, undefined) };
+    const listing = await store.stack({ account, region: config.region, stackName }).list();
+    const records = [...listing.records].sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
+    return {
+      name: config.name,
+      config,
+      stackName,
+      records: records.slice(0, HISTORY_ROWS),
+      damaged: listing.damaged,
+      account,
+      ...otherAccountsOf(accounts, account),
+    };
   } catch (err) {
     const hint = DeployGuardError.is(err) ? err.hint : undefined;
     return {
@@ -82,4 +97,28 @@ export async function loadEnvironment(host: EngineHost, pipeline: PipelineConfig
       error: { message: errorMessage(err), ...(hint ? { hint } : {}) },
     };
   }
+}
+
+/**
+ * Which account's history an environment shows: the pinned one (even with no history yet), else
+ * the only one, else the one deployed to most recently (the credentials in use, most likely).
+ */
+async function accountShown(
+  config: EnvironmentConfig,
+  accounts: readonly string[],
+  recordsOf: (account: string) => Promise<readonly DeploymentRecord[]>,
+): Promise<string | undefined> {
+  if (config.account !== undefined) return config.account;
+  if (accounts.length <= 1) return accounts[0];
+  let best: { account: string; at: string } | undefined;
+  for (const account of accounts) {
+    const at = (await recordsOf(account)).reduce((max, r) => (r.startedAt > max ? r.startedAt : max), '');
+    if (!best || at > best.at) best = { account, at };
+  }
+  return best?.account;
+}
+
+function otherAccountsOf(accounts: readonly string[], shown: string | undefined): { otherAccounts?: readonly string[] } {
+  const others = accounts.filter((a) => a !== shown);
+  return others.length > 0 ? { otherAccounts: others } : {};
 }

@@ -1,5 +1,7 @@
 import { basename, dirname } from 'node:path';
 import * as vscode from 'vscode';
+import { DisposableStore } from '../../core/disposable';
+import { errorMessage } from '../../core/errors';
 import type { Logger } from '../../core/logger';
 import { ContextKeys } from '../commands';
 import { PIPELINE_FILE } from '../workspaceState';
@@ -70,17 +72,18 @@ export function registerPipelineDiagnostics(logger: Logger): PipelineDiagnostics
         try {
           validateNow(document);
         } catch (err) {
-          logger.error(`could not validate ${document.uri.fsPath}: ${String(err)}`);
+          logger.error(`could not validate ${document.uri.fsPath}: ${errorMessage(err)}`);
         }
       }, delay),
     );
   };
 
-  const subscriptions: vscode.Disposable[] = [
-    collection,
-    vscode.workspace.onDidOpenTextDocument((d) => schedule(d, 0)),
-    vscode.workspace.onDidChangeTextDocument((e) => schedule(e.document)),
-    vscode.workspace.onDidSaveTextDocument((d) => schedule(d, 0)),
+  const subscriptions = new DisposableStore();
+  subscriptions.add(collection);
+  subscriptions.add(vscode.workspace.onDidOpenTextDocument((d) => schedule(d, 0)));
+  subscriptions.add(vscode.workspace.onDidChangeTextDocument((e) => schedule(e.document)));
+  subscriptions.add(vscode.workspace.onDidSaveTextDocument((d) => schedule(d, 0)));
+  subscriptions.add(
     vscode.workspace.onDidCloseTextDocument((d) => {
       if (!isPipelineDocument(d)) return;
       const pending = timers.get(d.uri.toString());
@@ -88,7 +91,7 @@ export function registerPipelineDiagnostics(logger: Logger): PipelineDiagnostics
       timers.delete(d.uri.toString());
       collection.delete(d.uri);
     }),
-  ];
+  );
   for (const document of vscode.workspace.textDocuments) schedule(document, 500);
 
   return {
@@ -96,7 +99,7 @@ export function registerPipelineDiagnostics(logger: Logger): PipelineDiagnostics
     dispose() {
       for (const t of timers.values()) clearTimeout(t);
       timers.clear();
-      for (const s of subscriptions) s.dispose();
+      subscriptions.dispose();
     },
   };
 }

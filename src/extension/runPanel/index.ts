@@ -11,8 +11,10 @@
 import * as vscode from 'vscode';
 import { DeployGuardError } from '../../core/errors';
 import { registerCommand } from '../commandRunner';
+import { gitCommitMessage } from '../commitDetails';
 import { Commands } from '../commands';
 import { PICKER_OPTIONS } from '../pickerOptions';
+import { readSettings } from '../settings';
 import { findRecordInHistory } from './historyLookup';
 import { RunPanels, type RunPanelDeps } from './runPanels';
 
@@ -22,7 +24,8 @@ export { RUN_PANEL_VIEW_TYPE } from './runPanel';
 export function registerRunPanels(context: vscode.ExtensionContext, deps: RunPanelDeps): RunPanels {
   const panels = new RunPanels(context.extensionUri, {
     loadRecord: findRecordInHistory,
-    openOnStart: () => vscode.workspace.getConfiguration('deployGuard').get<boolean>('openRunPanel', true),
+    openOnStart: () => readSettings().openRunPanel,
+    commitMessage: gitCommitMessage(deps.logger),
     ...deps,
   });
   context.subscriptions.push(

@@ -1,4 +1,6 @@
 import * as vscode from 'vscode';
+import { DisposableStore } from '../../core/disposable';
+import { errorMessage } from '../../core/errors';
 import type { Logger } from '../../core/logger';
 import { isWebviewMessage, type HostToWebview, type WebviewToHost } from '../../shared/protocol';
 import { FlushScheduler } from './flushScheduler';
@@ -35,8 +37,7 @@ export class RunPanel implements vscode.Disposable {
   private ready = false;
   private sentRev = -1;
   private readonly scheduler = new FlushScheduler(() => this.flush());
-  private readonly subscriptions: vscode.Disposable[] = [];
-  private disposed = false;
+  private readonly subscriptions = new DisposableStore();
 
   constructor(
     readonly panel: vscode.WebviewPanel,
@@ -48,11 +49,13 @@ export class RunPanel implements vscode.Disposable {
   ) {
     panel.webview.options = webviewOptions(extensionUri);
     panel.webview.html = this.html();
-    this.subscriptions.push(
-      panel.webview.onDidReceiveMessage((message: unknown) => this.receive(message)),
+    this.subscriptions.add(panel.webview.onDidReceiveMessage((message: unknown) => this.receive(message)));
+    this.subscriptions.add(
       panel.onDidChangeViewState(() => {
         if (panel.visible) this.sendSnapshot();
       }),
+    );
+    this.subscriptions.add(
       panel.onDidDispose(() => {
         this.dispose();
         onDispose();
@@ -87,9 +90,13 @@ export class RunPanel implements vscode.Disposable {
 
   dispose(): void {
     if (this.disposed) return;
-    this.disposed = true;
+    this.subscriptions.dispose(); // first: from here on `disposed` holds, so nothing more is sent
     this.scheduler.dispose();
-    for (const s of this.subscriptions.splice(0)) s.dispose();
+  }
+
+  /** Closed: the panel's listeners are gone and nothing more is sent or shown. */
+  private get disposed(): boolean {
+    return this.subscriptions.isDisposed;
   }
 
   private receive(message: unknown): void {
@@ -146,7 +153,7 @@ export class RunPanel implements vscode.Disposable {
   private post(message: HostToWebview): void {
     if (this.disposed) return;
     void this.panel.webview.postMessage(message).then(undefined, (err: unknown) => {
-      this.logger.debug(`run panel ${this.deploymentId}: postMessage failed: ${String(err)}`);
+      this.logger.debug(`run panel ${this.deploymentId}: postMessage failed: ${errorMessage(err)}`);
     });
   }
 

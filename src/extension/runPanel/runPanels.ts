@@ -1,10 +1,14 @@
 import * as vscode from 'vscode';
-import type { Disposable } from '../../core/disposable';
+import { DisposableStore, type Disposable } from '../../core/disposable';
+import { errorMessage } from '../../core/errors';
 import type { EngineEvent } from '../../core/events';
 import type { DeploymentRecord } from '../../core/history/record';
 import type { Logger } from '../../core/logger';
 import { isFinal } from '../../core/model';
 import { LOG_WINDOW_LINES, readPanelUiState, type WebviewToHost } from '../../shared/protocol';
+import { runReported } from '../commandRunner';
+import { Commands } from '../commands';
+import { setCommitSubject, type CommitMessageLookup } from './commitMessage';
 import { alarmConsoleUrl, stackConsoleUrl } from './consoleUrls';
 import { modelFromRecord, verifiedView } from './fromRecord';
 import { readLogTail } from './logTail';
@@ -19,13 +23,13 @@ export interface RunPanelDeps {
   readonly logger: Logger;
   /** Finds a deployment's history record by id (any stack). Used for finished and restored runs. */
   readonly loadRecord?: (deploymentId: string) => Promise<DeploymentRecord | undefined>;
-  /** The commit's subject line for the header. */
-  readonly commitMessage?: (sha: string) => Promise<string | undefined>;
-  /** Cancel button. Default: runs `deployGuard.cancel` with `{ deploymentId }`. */
+  /** The commit's message for the header (its subject is shown). */
+  readonly commitMessage?: CommitMessageLookup;
+  /** Cancel button. Default: runs `Commands.cancel` with `{ deploymentId }`. */
   readonly cancel?: (deploymentId: string) => unknown;
-  /** Roll Back button. Default: runs `deployGuard.rollback` with `{ deploymentId }`. */
+  /** Roll Back button. Default: runs `Commands.rollback` with `{ deploymentId }`. */
   readonly rollback?: (deploymentId: string) => unknown;
-  /** Whether a panel opens by itself when a deployment starts (setting deployGuard.openRunPanel). */
+  /** Whether a panel opens by itself when a deployment starts (the `openRunPanel` setting). */
   readonly openOnStart?: () => boolean;
 }
 
@@ -43,13 +47,13 @@ const KEEP_FINISHED = 3;
 export class RunPanels implements vscode.Disposable {
   private readonly models = new Map<string, RunModel>();
   private readonly panels = new Map<string, RunPanel>();
-  private readonly subscriptions: vscode.Disposable[] = [];
+  private readonly subscriptions = new DisposableStore();
 
   constructor(
     private readonly extensionUri: vscode.Uri,
     private readonly deps: RunPanelDeps,
   ) {
-    this.subscriptions.push(
+    this.subscriptions.add(
       vscode.window.registerWebviewPanelSerializer(RUN_PANEL_VIEW_TYPE, {
         deserializeWebviewPanel: async (panel, state) => this.restore(panel, state),
       }),
@@ -89,7 +93,7 @@ export class RunPanels implements vscode.Disposable {
   dispose(): void {
     for (const panel of this.panels.values()) panel.panel.dispose();
     this.panels.clear();
-    for (const s of this.subscriptions.splice(0)) s.dispose();
+    this.subscriptions.dispose();
   }
 
   private async restore(panel: vscode.WebviewPanel, state: unknown): Promise<void> {
@@ -128,7 +132,7 @@ export class RunPanels implements vscode.Disposable {
     try {
       record = await this.deps.loadRecord?.(deploymentId);
     } catch (err) {
-      this.deps.logger.warn(`run panel: cannot read the record of ${deploymentId}: ${String(err)}`);
+      this.deps.logger.warn(`run panel: cannot read the record of ${deploymentId}: ${errorMessage(err)}`);
     }
     if (!record) return undefined;
     const model = this.models.get(deploymentId) ?? modelFromRecord(record, !isFinal(record.status));
@@ -138,7 +142,7 @@ export class RunPanels implements vscode.Disposable {
         const tail = await readLogTail(record.logFile, LOG_WINDOW_LINES);
         model.seedLog(tail.lines, tail.total, record.logFile);
       } catch (err) {
-        this.deps.logger.warn(`run panel: cannot read the log ${record.logFile}: ${String(err)}`);
+        this.deps.logger.warn(`run panel: cannot read the log ${record.logFile}: ${errorMessage(err)}`);
       }
     }
     void this.fillCommitMessage(model);
@@ -186,26 +190,20 @@ export class RunPanels implements vscode.Disposable {
           region: record.region,
           account: record.account,
           kind: record.kind,
+          ...(record.commit && !model.currentHeader.commit
+            ? { commit: { sha: record.commit, ...(record.branch ? { branch: record.branch } : {}), dirty: record.dirty === true } }
+            : {}),
         });
+        void this.fillCommitMessage(model);
       }
       this.panels.get(model.deploymentId)?.changed();
     } catch (err) {
-      this.deps.logger.debug(`run panel: record of ${model.deploymentId} not readable yet: ${String(err)}`);
+      this.deps.logger.debug(`run panel: record of ${model.deploymentId} not readable yet: ${errorMessage(err)}`);
     }
   }
 
   private async fillCommitMessage(model: RunModel): Promise<void> {
-    const sha = model.currentHeader.commit?.sha;
-    if (!sha || !this.deps.commitMessage) return;
-    try {
-      const message = await this.deps.commitMessage(sha);
-      if (message) {
-        model.setCommitMessage(message.split('\n')[0]!.slice(0, 200));
-        this.panels.get(model.deploymentId)?.changed();
-      }
-    } catch {
-      /* the header simply shows no message */
-    }
+    if (await setCommitSubject(model, this.deps.commitMessage, this.deps.logger)) this.panels.get(model.deploymentId)?.changed();
   }
 
   private async onAction(
@@ -215,17 +213,15 @@ export class RunPanels implements vscode.Disposable {
     const id = model.deploymentId; // never from the message: a panel acts on its own run only
     const actions = model.actions();
     const header = model.currentHeader;
-    try {
+    await runReported(this.deps.logger, `run panel ${id}: ${message.type}`, async () => {
       switch (message.type) {
         case 'cancel':
           if (!actions.canCancel) return;
-          await (this.deps.cancel ? this.deps.cancel(id) : vscode.commands.executeCommand('deployGuard.cancel', { deploymentId: id }));
+          await (this.deps.cancel ? this.deps.cancel(id) : vscode.commands.executeCommand(Commands.cancel, { deploymentId: id }));
           return;
         case 'rollback':
           if (!actions.canRollback) return;
-          await (this.deps.rollback
-            ? this.deps.rollback(id)
-            : vscode.commands.executeCommand('deployGuard.rollback', { deploymentId: id }));
+          await (this.deps.rollback ? this.deps.rollback(id) : vscode.commands.executeCommand(Commands.rollback, { deploymentId: id }));
           return;
         case 'openConsole': {
           const url = header.region ? stackConsoleUrl(header.region, header.stack) : undefined;
@@ -245,10 +241,7 @@ export class RunPanels implements vscode.Disposable {
           return;
         }
       }
-    } catch (err) {
-      this.deps.logger.error(`run panel ${id}: ${message.type} failed: ${String(err)}`);
-      void vscode.window.showErrorMessage(`Deploy Guard: ${message.type} failed for deployment ${id}: ${String(err)}`);
-    }
+    });
   }
 
   /** Bounded memory: finished runs without an open panel are dropped beyond the newest few. */

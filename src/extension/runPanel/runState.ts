@@ -9,7 +9,8 @@
  * not O(lines²). Everything it hands out (snapshot, delta) is a fresh array the caller may keep.
  */
 import type { EngineEvent } from '../../core/events';
-import { isFinal, type DeploymentKind, type DeploymentStatus } from '../../core/model';
+import { isFinal, statusRow } from '../../core/deploymentStatus';
+import type { DeploymentKind, DeploymentStatus } from '../../core/model';
 import {
   EVENTS_WINDOW,
   LOG_WINDOW_LINES,
@@ -68,7 +69,6 @@ export class RunModel {
   private changes: ChangeView[] = [];
   private health: HealthView | undefined;
   private logFile: string | undefined;
-  private stackStatus: string | undefined;
 
   /** Recent log chunks; trimmed to LOG_WINDOW_LINES lazily (at 125 %), so trimming is amortised O(1). */
   private log: LogChunk[] = [];
@@ -189,7 +189,6 @@ export class RunModel {
         });
         break;
       case 'stack-status':
-        this.stackStatus = event.status;
         this.setHeader({ stackStatus: event.status });
         break;
       case 'notice':
@@ -339,7 +338,7 @@ export class RunModel {
     return {
       canCancel: live && !isFinal(status),
       // "Roll back this deployment": while it is watched, when it went unhealthy, or once stable.
-      canRollback: kind === 'deploy' && (status === 'watching' || status === 'unhealthy' || status === 'stable'),
+      canRollback: kind === 'deploy' && statusRow(status).canRollBack,
       canOpenConsole: Boolean(region && stack),
       canOpenLogFile: this.logFile !== undefined,
     };
@@ -453,11 +452,6 @@ export class RunModel {
   private touch(part: keyof Dirty): void {
     this.dirty[part] = true;
     this.revision++;
-  }
-
-  /** The stack status most recently seen (also in the header). */
-  get lastStackStatus(): string | undefined {
-    return this.stackStatus;
   }
 }
 

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { Disposable } from '../../core/disposable';
+import { DisposableStore } from '../../core/disposable';
 import { Emitter } from '../../core/emitter';
 import { errorMessage, isCancellation } from '../../core/errors';
 import { resolveCommonDir } from '../../core/git/refs';
@@ -47,8 +47,8 @@ export class EditorTriggers implements vscode.Disposable {
   private config: TriggerConfig = { push: [], save: [] };
   private readonly pushSlots = new Map<string, PushSlot>();
   private readonly saveTriggers = new Map<string, SaveTrigger>();
-  private readonly subscriptions: Disposable[] = [];
-  private readonly changed = new Emitter<void>();
+  private readonly subscriptions = new DisposableStore();
+  private readonly changed = new Emitter<void>(() => this.logger);
   private pausedInWindow = false;
   private disposed = false;
   private loading: Promise<void> | undefined;
@@ -147,7 +147,7 @@ export class EditorTriggers implements vscode.Disposable {
     this.pushSlots.clear();
     for (const trigger of this.saveTriggers.values()) trigger.dispose();
     this.saveTriggers.clear();
-    for (const s of this.subscriptions) s.dispose();
+    this.subscriptions.dispose();
     this.changed.dispose();
   }
 
@@ -198,7 +198,7 @@ export class EditorTriggers implements vscode.Disposable {
         logger: this.logger,
         ...(slot.baseline ? { baseline: slot.baseline } : {}),
       });
-      this.subscriptions.push(trigger.onDidRun((event) => this.onRun(event)));
+      this.subscriptions.add(trigger.onDidRun((event) => this.onRun(event)));
       slot.light?.dispose();
       slot.light = undefined;
       slot.trigger = trigger;
@@ -223,10 +223,8 @@ export class EditorTriggers implements vscode.Disposable {
       debounceMs: readSettings().saveDebounceMs,
       logger: this.logger,
     });
-    this.subscriptions.push(
-      trigger.onDidRun((event) => this.onRun(event)),
-      trigger.onDidChangeState(() => this.changed.fire()),
-    );
+    this.subscriptions.add(trigger.onDidRun((event) => this.onRun(event)));
+    this.subscriptions.add(trigger.onDidChangeState(() => this.changed.fire()));
     this.saveTriggers.set(env.name, trigger);
     return trigger;
   }

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { DisposableStore } from '../../core/disposable';
 
 /** The part of VS Code's git extension API (vscode.git, API version 1) used here. */
 interface GitApi {
@@ -12,16 +13,17 @@ interface GitApi {
  * and the ref-file watch works without it.
  */
 export function listenToGitExtension(onChange: () => void): vscode.Disposable {
-  const subscriptions: vscode.Disposable[] = [];
+  // A store, not an array: a repository opened after dispose is unsubscribed at once, not leaked.
+  const subscriptions = new DisposableStore();
   try {
     const extension = vscode.extensions.getExtension<{ getAPI(version: 1): GitApi }>('vscode.git');
     if (extension?.isActive) {
       const api = extension.exports.getAPI(1);
-      for (const repo of api.repositories) subscriptions.push(repo.state.onDidChange(onChange));
-      subscriptions.push(api.onDidOpenRepository((repo) => subscriptions.push(repo.state.onDidChange(onChange))));
+      for (const repo of api.repositories) subscriptions.add(repo.state.onDidChange(onChange));
+      subscriptions.add(api.onDidOpenRepository((repo) => subscriptions.add(repo.state.onDidChange(onChange))));
     }
   } catch {
     // The git extension is disabled or its API changed: the ref-file watch still works.
   }
-  return { dispose: () => subscriptions.forEach((s) => s.dispose()) };
+  return subscriptions;
 }

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { errorMessage } from '../../core/errors';
 import type { Logger } from '../../core/logger';
 import { registerCommand } from '../commandRunner';
 import { Commands } from '../commands';
@@ -18,7 +19,7 @@ export function registerDeployTriggers(context: vscode.ExtensionContext, deps: {
   const { logger, host } = deps;
   const triggers = new EditorTriggers(host, logger);
   const toggle = new SaveToggleStatusBar(triggers);
-  const reload = () => void triggers.reload().catch((err: unknown) => logger.warn(`deploy triggers: ${String(err)}`));
+  const reload = () => void triggers.reload().catch((err: unknown) => logger.warn(`deploy triggers: ${errorMessage(err)}`));
   // After activation returns: activation itself stays free of file reads.
   const startup = setTimeout(reload, 0);
   const pipelineWatcher = vscode.workspace.createFileSystemWatcher('**/deployguard.yaml');

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { DisposableStore } from '../../core/disposable';
 import { DeployGuardError } from '../../core/errors';
 import type { FileChange, GitRepository, PlannedCommit, PushResult } from '../../core/git';
 import type { Logger } from '../../core/logger';
@@ -172,22 +173,25 @@ async function askCommitMessage(
   const showChanges: vscode.QuickInputButton = { iconPath: new vscode.ThemeIcon('diff'), tooltip: 'Show the changes (Source Control)' };
   input.buttons = [showChanges];
   return new Promise<string | undefined>((resolve) => {
-    let settled = false;
+    const subscriptions = new DisposableStore();
     const finish = (value: string | undefined) => {
-      if (settled) return;
-      settled = true;
-      subscriptions.forEach((s) => s.dispose());
+      if (subscriptions.isDisposed) return; // settled already
+      subscriptions.dispose();
       input.dispose();
       resolve(value);
     };
-    const subscriptions = [
+    subscriptions.add(
       input.onDidChangeValue((value) => {
         void state.update(DRAFT_KEY, value);
         input.validationMessage = undefined;
       }),
+    );
+    subscriptions.add(
       input.onDidTriggerButton((button) => {
         if (button === showChanges) void vscode.commands.executeCommand('workbench.view.scm');
       }),
+    );
+    subscriptions.add(
       input.onDidAccept(() => {
         if (input.value.trim() === '') {
           input.validationMessage = 'A commit needs a message';
@@ -195,8 +199,8 @@ async function askCommitMessage(
         }
         finish(input.value);
       }),
-      input.onDidHide(() => finish(undefined)),
-    ];
+    );
+    subscriptions.add(input.onDidHide(() => finish(undefined)));
     input.show();
   });
 }

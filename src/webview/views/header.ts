@@ -1,7 +1,7 @@
 /** The run's header: what is deployed where, its status and elapsed time, and the actions. */
 import type { RunActions, RunHeader } from '../../shared/protocol';
 import { el, setText } from '../dom';
-import { formatDuration, shortSha } from '../format';
+import { commitLine, formatDuration } from '../format';
 import { deploymentStatus } from '../status';
 import { createButton, createProgressRing, setDisabled } from '../toolkit';
 
@@ -53,13 +53,7 @@ export class HeaderView {
     const stack = header.stackStatus ? ` · stack ${header.stackStatus}` : '';
     const target = header.rollbackTargetId ? ` · restoring ${header.rollbackTargetId}` : '';
     setText(this.subtitle, `${where}${stack}${target}${header.live ? '' : ' · from history'}`);
-    const c = header.commit;
-    setText(
-      this.commit,
-      c
-        ? `${shortSha(c.sha)}${c.branch ? ` (${c.branch})` : ''}${c.dirty ? ' + uncommitted changes' : ''}${c.message ? ` — ${c.message}` : ''}`
-        : '',
-    );
+    setText(this.commit, commitLine(header.commit));
     const status = deploymentStatus(header.status);
     // "Stable" is the word of a verified version: one nothing verified says so, in a quieter tone.
     const verified = header.status === 'stable' ? header.verified : undefined;

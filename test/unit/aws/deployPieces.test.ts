@@ -1,12 +1,15 @@
 import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { chooseEndpoint, isLoopbackUrl } from '../../../src/core/aws/endpoint';
 import { firstFailureReason } from '../../../src/core/aws/operation';
-import { buildParameters, parametersForRedeploy } from '../../../src/core/aws/parameters';
+import { buildParameters, checkParameterValues, parametersForRedeploy } from '../../../src/core/aws/parameters';
 import { isEmptyChangeSet } from '../../../src/core/aws/stackApi';
 import { bucketOfTemplateUrl } from '../../../src/core/aws/stackDeploy';
 import { DEFAULT_POLLER_TIMING, nextPauseMs, withJitter } from '../../../src/core/aws/stackPoller';
-import { checkTemplateSize, declaredParameters, describeTemplate } from '../../../src/core/aws/template';
+import { checkTemplateSize, declaredParameters, describeTemplate, readTemplateFile } from '../../../src/core/aws/template';
 import { DeployGuardError } from '../../../src/core/errors';
 
 describe('endpoint rules', () => {
@@ -73,6 +76,38 @@ describe('template handling', () => {
       (e) => DeployGuardError.is(e, 'TemplateTooLarge') && /templateBucket/.test(e.hint ?? ''),
     );
     assert.equal(checkTemplateSize(big, 'bucket'), 's3');
+  });
+  it('refuses a template over 1 MB (1,048,576 bytes) even with a bucket, giving the size and the limit', async () => {
+    assert.equal(checkTemplateSize(describeTemplate(`#${'x'.repeat(1_048_574)}\n`), 'bucket'), 's3');
+    const huge = describeTemplate(`#${'x'.repeat(1_048_575)}\n`);
+    assert.throws(
+      () => checkTemplateSize(huge, 'bucket'),
+      (e) => DeployGuardError.is(e, 'TemplateTooLarge') && /1,048,577 bytes.*at most 1,048,576 bytes/.test(e.message),
+    );
+    // From a file: sized before it is read.
+    const dir = await mkdtemp(join(tmpdir(), 'dg-tpl-'));
+    try {
+      await writeFile(join(dir, 'big.yaml'), `#${'x'.repeat(2_000_000)}\n`);
+      await assert.rejects(
+        readTemplateFile(dir, 'big.yaml'),
+        (e) => DeployGuardError.is(e, 'TemplateTooLarge') && /big\.yaml is 2,000,002 bytes.*1,048,576/.test(e.message),
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('parameter value limit', () => {
+  it('refuses a value over 4,096 characters, naming the parameter and the sizes but never the value', () => {
+    checkParameterValues({ A: 'x'.repeat(4096) });
+    assert.throws(
+      () => checkParameterValues({ A: 'ok', Token: 's3cr3t'.repeat(700) }),
+      (e) =>
+        DeployGuardError.is(e, 'ConfigInvalid') &&
+        /Parameter Token is 4,200 characters; CloudFormation accepts at most 4,096/.test(e.message) &&
+        !e.message.includes('s3cr3t'),
+    );
   });
 });
 

@@ -91,6 +91,8 @@ describe('LiveDeployments (the model every view reads)', () => {
     assert.equal(live.forEnvironment('prod')?.status, 'queued');
     live.apply(status('d1', 'deploying'));
     const deadline = T0 + 5 * 60_000;
+    // The engine states `watching` before the watch starts (the status comes only from that event).
+    live.apply(status('d1', 'watching'));
     live.apply({
       type: 'watch-started',
       deploymentId: 'd1',
@@ -215,6 +217,8 @@ describe('environmentState (tree description and status-bar words)', () => {
     live.apply(started('d1'));
     live.apply(status('d1', 'deploying'));
     assert.equal(environmentState(live.forEnvironment('prod'), history, now).description, 'deploying');
+    // The engine states `watching` before the watch starts (the status comes only from that event).
+    live.apply(status('d1', 'watching'));
     live.apply({
       type: 'watch-started',
       deploymentId: 'd1',
@@ -298,6 +302,8 @@ describe('statusBarText', () => {
     live.apply(started('d1'));
     live.apply(status('d1', 'deploying'));
     assert.equal(statusBarText(live.get('d1')!, T0), '$(sync~spin) prod: deploying');
+    // The engine states `watching` before the watch starts (the status comes only from that event).
+    live.apply(status('d1', 'watching'));
     live.apply({
       type: 'watch-started',
       deploymentId: 'd1',

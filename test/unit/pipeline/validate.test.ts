@@ -147,3 +147,30 @@ describe('stack name variables', () => {
     assert.ok(bySha.config);
   });
 });
+
+describe('environments.NAME.account', () => {
+  const base = (account: string) =>
+    `version: 1\nname: s\nstack: { name: s, template: t.yaml }\nenvironments:\n  prod:\n    region: eu-west-1\n    account: ${account}\n`;
+  const check = (account: string) => validatePipelineText(base(account), { file: '/r/deployguard.yaml' });
+
+  it('a quoted 12-digit id pins the environment', () => {
+    const result = check('"012345678901"');
+    assert.deepEqual(result.problems, []);
+    assert.equal(result.config!.environments.prod!.account, '012345678901');
+  });
+
+  it('a number is refused at its position with the quoted form, leading zeros kept from the source', () => {
+    const [problem, ...rest] = check('012345678901').problems;
+    assert.equal(rest.length, 0);
+    assert.deepEqual([problem!.line, problem!.column, problem!.code], [7, 14, 'account-not-quoted']);
+    assert.match(problem!.message, /environments\.prod\.account must be in quotes.*write account: "012345678901"/);
+  });
+
+  it('anything but 12 digits is refused', () => {
+    for (const bad of ['"12345"', '"1234567890123"', '"12345678901a"']) {
+      const result = check(bad);
+      assert.equal(result.config, undefined, bad);
+      assert.match(result.problems[0]!.message, /12 digits, in quotes/, bad);
+    }
+  });
+});

@@ -1,0 +1,214 @@
+// The metric-verdict benchmark: seeded synthetic series judged by judgeMetric and by a reference
+// implementation of Kayenta's classifier, side by side on the same series. Prints figures only.
+//   false positives: no change between baseline and candidate (the share called a regression)
+//   detection: a +30 % mean shift after the deploy (the share called a regression)
+//   analysis time: 100 metrics of 1,440 points per window
+import { cpus, loadavg } from 'node:os';
+import { judgeMetric, DEFAULT_TOLERANCE } from '../../src/core/health/metrics/verdict';
+import { kayentaClassify } from './kayentaReference';
+import { benchSettings } from './support/settings';
+
+const settings = benchSettings({ series: 'number', timingRuns: 'number' });
+const SERIES = settings.series;
+const SEED = 20261204;
+
+/** mulberry32: a small, well-mixed 32-bit generator; the same seed gives the same series everywhere. */
+function mulberry32(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+class Random {
+  private readonly next: () => number;
+  private spare: number | undefined;
+  constructor(seed: number) {
+    this.next = mulberry32(seed);
+  }
+  uniform(): number {
+    return this.next();
+  }
+  /** Box–Muller, keeping the second value for the next call. */
+  normal(): number {
+    if (this.spare !== undefined) {
+      const z = this.spare;
+      this.spare = undefined;
+      return z;
+    }
+    let u = 0;
+    while (u === 0) u = this.next();
+    const v = this.next();
+    const r = Math.sqrt(-2 * Math.log(u));
+    this.spare = r * Math.sin(2 * Math.PI * v);
+    return r * Math.cos(2 * Math.PI * v);
+  }
+  /** Knuth's multiplication method (fine for λ up to a few hundred in doubles). */
+  poisson(lambda: number): number {
+    const limit = Math.exp(-lambda);
+    let k = 0;
+    let p = this.next();
+    while (p > limit) {
+      k++;
+      p *= this.next();
+    }
+    return k;
+  }
+}
+
+interface Family {
+  readonly name: string;
+  /** n values at `level` × the family's usual mean (level 1.3 = a +30 % mean shift). */
+  readonly sample: (rng: Random, n: number, level: number) => number[];
+}
+
+const times = (n: number, f: () => number): number[] => Array.from({ length: n }, f);
+const lognormal = (sigma: number) => (rng: Random, n: number, level: number) =>
+  times(n, () => 100 * level * Math.exp(sigma * rng.normal() - (sigma * sigma) / 2));
+
+const FAMILIES: readonly Family[] = [
+  { name: 'normal, CV 10 %', sample: (rng, n, level) => times(n, () => 100 * level + 10 * rng.normal()) },
+  { name: 'normal, CV 25 %', sample: (rng, n, level) => times(n, () => 100 * level + 25 * rng.normal()) },
+  { name: 'log-normal, CV 15 %', sample: lognormal(0.15) },
+  { name: 'log-normal, CV 50 %', sample: lognormal(0.47) },
+  { name: 'Poisson, mean 50', sample: (rng, n, level) => times(n, () => rng.poisson(50 * level)) },
+  { name: 'Poisson, mean 2', sample: (rng, n, level) => times(n, () => rng.poisson(2 * level)) },
+  {
+    name: 'spiky: CV 10 %, 5 % × 2–5',
+    sample: (rng, n, level) => times(n, () => level * (100 + 10 * rng.normal()) * (rng.uniform() < 0.05 ? 2 + 3 * rng.uniform() : 1)),
+  },
+];
+
+interface Judge {
+  readonly name: string;
+  readonly regressed: (baseline: number[], candidate: number[]) => boolean;
+}
+
+const ours = (tolerance: number): Judge => ({
+  name: `ours, tolerance ${Math.round(tolerance * 100)} %`,
+  regressed: (b, c) => judgeMetric(b, c, { bad: 'increase', tolerance }).kind === 'regressed',
+});
+const kayenta = (confidence: number): Judge => ({
+  name: `Kayenta, ${Math.round(confidence * 100)} %`,
+  regressed: (b, c) => kayentaClassify(b, c, { direction: 'increase', confidence }) === 'High',
+});
+
+/** The share of `SERIES` seeded series (baseline at level 1, candidate at `level`) each judge calls a regression. */
+function rates(family: Family, familyIndex: number, n: number, level: number, judges: readonly Judge[]): number[] {
+  const rng = new Random(SEED + familyIndex * 7919 + n * 104729 + Math.round(level * 1000));
+  const hits = judges.map(() => 0);
+  for (let s = 0; s < SERIES; s++) {
+    const baseline = family.sample(rng, n, 1);
+    const candidate = family.sample(rng, n, level);
+    judges.forEach((judge, j) => {
+      if (judge.regressed(baseline, candidate)) hits[j] = (hits[j] as number) + 1;
+    });
+  }
+  return hits.map((h) => h / SERIES);
+}
+
+const pct = (x: number): string => `${(x * 100).toFixed(1)} %`;
+
+function comparison(): void {
+  const pair = [ours(DEFAULT_TOLERANCE), kayenta(0.98)];
+  console.log(
+    `Same seeded series for both judges, ${SERIES} per case; a regression = ours "regressed", Kayenta "High" (direction increase).`,
+  );
+  console.log(
+    `ours = Mann–Whitney at 98 % + whole interval beyond ±${Math.round(DEFAULT_TOLERANCE * 100)} % + mean gate; Kayenta = 98 %, band ±0.25 × |HL|, meanRatio ≥ 1.0`,
+  );
+  console.log('');
+  const columns = (cells: readonly string[]): string => cells.map((c, k) => c.padStart(k % 2 === 0 ? 12 : 9)).join('');
+  console.log(`${''.padEnd(28)}${'false positives, no change'.padStart(38)}   ${'detection, +30 % mean'.padStart(21)}`);
+  console.log(`${''.padEnd(28)}${'20|20 samples'.padStart(21)}${'60|60 samples'.padStart(21)}${'20|20 samples'.padStart(21)}`);
+  console.log(`${'series'.padEnd(28)}${columns(['ours', 'Kayenta', 'ours', 'Kayenta', 'ours', 'Kayenta'])}`);
+  FAMILIES.forEach((family, i) => {
+    const [fpOurs, fpKayenta] = rates(family, i, 20, 1, pair) as [number, number];
+    const [fp60Ours, fp60Kayenta] = rates(family, i, 60, 1, pair) as [number, number];
+    const [detOurs, detKayenta] = rates(family, i, 20, 1.3, pair) as [number, number];
+    console.log(`${family.name.padEnd(28)}${columns([fpOurs, fpKayenta, fp60Ours, fp60Kayenta, detOurs, detKayenta].map(pct))}`);
+  });
+}
+
+function operatingPoints(): void {
+  const judges = [ours(0), ours(0.05), ours(0.1), ours(0.15), kayenta(0.95), kayenta(0.98), kayenta(0.99)];
+  const fp = judges.map(() => 0);
+  const detection = judges.map(() => 0);
+  FAMILIES.forEach((family, i) => {
+    rates(family, i, 20, 1, judges).forEach((r, j) => (fp[j] = (fp[j] as number) + r / FAMILIES.length));
+    rates(family, i, 20, 1.3, judges).forEach((r, j) => (detection[j] = (detection[j] as number) + r / FAMILIES.length));
+  });
+  console.log('');
+  console.log('Operating points, 20|20, averaged over the series families above (compare detection at similar false positives):');
+  console.log(`${'judge'.padEnd(28)}${'false positives'.padStart(16)}${'detection'.padStart(12)}`);
+  judges.forEach((judge, j) =>
+    console.log(`${judge.name.padEnd(28)}${pct(fp[j] as number).padStart(16)}${pct(detection[j] as number).padStart(12)}`),
+  );
+}
+
+function analysisTime(): void {
+  const POINTS = 1440;
+  const METRICS = 100;
+  const RUNS = settings.timingRuns;
+  const rng = new Random(SEED);
+  const family = FAMILIES[2] as Family;
+  const windows = times(METRICS, () => 0).map(() => ({
+    baseline: family.sample(rng, POINTS, 1),
+    candidate: family.sample(rng, POINTS, 1.05),
+  }));
+  // CPU time of this process next to wall time: on a shared, loaded machine the wall clock also
+  // counts the time other processes held the CPU.
+  const run = (points: number): { wall: number; cpu: number } => {
+    const cpu = process.cpuUsage();
+    const started = performance.now();
+    for (const w of windows) judgeMetric(w.baseline.slice(0, points), w.candidate.slice(0, points), { bad: 'increase' });
+    const used = process.cpuUsage(cpu);
+    return { wall: performance.now() - started, cpu: (used.user + used.system) / 1000 };
+  };
+  run(POINTS); // warm up the JIT
+  run(POINTS / 2);
+  for (const points of [POINTS / 2, POINTS]) {
+    const samples = times(RUNS, () => 0).map(() => run(points));
+    const wall = samples.map((s) => s.wall).sort((a, b) => a - b);
+    const cpu = samples.map((s) => s.cpu).sort((a, b) => a - b);
+    const mid = Math.floor(RUNS / 2);
+    console.log(
+      `  ${METRICS} metrics × ${points.toLocaleString('en-US')}|${points.toLocaleString('en-US')} points: wall median ${(wall[mid] as number).toFixed(1)} ms, best ${(wall[0] as number).toFixed(1)} ms; CPU median ${(cpu[mid] as number).toFixed(1)} ms, best ${(cpu[0] as number).toFixed(1)} ms (${RUNS} runs)`,
+    );
+  }
+}
+
+/** CPU time of a plain loop over 10 million doubles: how fast this machine is right now, to scale the figures above by. */
+function calibration(): number {
+  const values = new Float64Array(10_000_000).fill(1.5);
+  let best = Infinity;
+  for (let run = 0; run < 3; run++) {
+    const cpu = process.cpuUsage();
+    let sum = 0;
+    for (let i = 0; i < values.length; i++) sum += values[i] as number;
+    const used = process.cpuUsage(cpu);
+    if (sum !== 15_000_000) throw new Error('calibration loop miscounted');
+    best = Math.min(best, (used.user + used.system) / 1000);
+  }
+  return best;
+}
+
+function main(): void {
+  const started = performance.now();
+  comparison();
+  operatingPoints();
+  console.log('');
+  const [load1] = loadavg();
+  console.log(
+    `Analysis time (judgeMetric: fences, rank test, Hodges–Lehmann interval), ${cpus().length} CPUs, load ${(load1 ?? 0).toFixed(1)}:`,
+  );
+  analysisTime();
+  console.log(`  machine speed: a plain loop summing 10 million doubles takes ${calibration().toFixed(1)} ms of CPU here`);
+  console.log(`\n(${((performance.now() - started) / 1000).toFixed(1)} s, ${SERIES} series per case)`);
+}
+
+main();
