@@ -4,6 +4,7 @@
  * the wording is unit-tested without VS Code.
  */
 import { blamedAlarm } from '../core/health/recordedHealth';
+import { currentVersion, verificationOf } from '../core/history/ledger';
 import type { DeploymentRecord } from '../core/history/record';
 import { statusRow, type DeploymentStatus } from '../core/deploymentStatus';
 import { formatAge, formatCountdown, shortCommit, statusIcon, statusWords } from './format';
@@ -21,7 +22,7 @@ export interface EnvironmentState {
   readonly running: boolean;
   /** The deployment that defines the state (live or newest in history). */
   readonly deploymentId?: string;
-  /** The record known to be good now: the newest `stable` one. */
+  /** The version the stack runs as far as the ledger knows (currentVersion): the last one found good. */
   readonly currentStable?: DeploymentRecord;
   /** The alarm blamed for the last unhealthy verdict. */
   readonly alarm?: string;
@@ -29,20 +30,34 @@ export interface EnvironmentState {
   readonly updateRollbackFailed: boolean;
 }
 
-/** The newest stable record (the rollback target and what the environment runs when all is well). */
+/** The current version (what the environment runs when all is well), by the ledger's links, not by list order. */
 export function currentStable(records: readonly DeploymentRecord[]): DeploymentRecord | undefined {
-  return records.find((r) => r.status === 'stable');
+  return currentVersion(records);
+}
+
+/** "stable a1b2c3d" only for a verified version; one nothing verified says so. */
+function versionShort(stable: DeploymentRecord): string {
+  switch (verificationOf(stable)?.kind) {
+    case 'unguarded':
+      return `deployed ${shortCommit(stable.commit)}`;
+    case 'as-found':
+      return 'as found';
+    default:
+      return `stable ${shortCommit(stable.commit)}`;
+  }
 }
 
 function stableWords(stable: DeploymentRecord | undefined, now: number): string {
   if (!stable) return '';
   const when = Date.parse(stable.finishedAt ?? stable.startedAt);
-  return `stable ${shortCommit(stable.commit)} · ${formatAge(when, now)}`;
+  const kind = verificationOf(stable)?.kind;
+  const unverified = kind === 'unguarded' ? ' (not verified)' : kind === 'as-found' ? ' (never verified)' : '';
+  return `${versionShort(stable)}${unverified} · ${formatAge(when, now)}`;
 }
 
 export function environmentState(live: LiveDeployment | undefined, records: readonly DeploymentRecord[], now: number): EnvironmentState {
   const stable = currentStable(records);
-  const stableShort = stable ? `stable ${shortCommit(stable.commit)}` : 'stable';
+  const stableShort = stable ? versionShort(stable) : 'stable';
   const base = { ...(stable ? { currentStable: stable } : {}) };
 
   if (live && !live.finished) {

@@ -2,6 +2,8 @@
  * Words and numbers the editor surface shows (tree, status bar, notifications), with no `vscode`
  * import so they are unit-tested in plain Node.
  */
+import { verificationOf } from '../core/history/ledger';
+import type { DeploymentRecord } from '../core/history/record';
 import { statusRow, type DeploymentStatus } from '../core/deploymentStatus';
 export { formatCountdown } from '../core/time';
 
@@ -29,6 +31,21 @@ export function formatDuration(ms: number): string {
   const m = Math.floor(s / 60);
   if (m < 60) return `${m}m ${String(s % 60).padStart(2, '0')}s`;
   return `${Math.floor(m / 60)}h ${String(m % 60).padStart(2, '0')}m`;
+}
+
+/**
+ * A finished record's status in words: "stable" only for a version that was verified; one nothing
+ * verified says so (its status is `stable` all the same, as a rollback target of last resort).
+ */
+export function recordStatusWords(record: DeploymentRecord): string {
+  switch (verificationOf(record)?.kind) {
+    case 'unguarded':
+      return 'deployed, not verified';
+    case 'as-found':
+      return 'as found (never verified)';
+    default:
+      return statusWords(record.status);
+  }
 }
 
 /** Human words for a status, e.g. `rolled back`, `needs attention` (from the status table). */

@@ -1,11 +1,12 @@
 import * as vscode from 'vscode';
+import { isVerified } from '../core/history/ledger';
 import { errorMessage } from '../core/errors';
 import { statusRow } from '../core/deploymentStatus';
 import type { Logger } from '../core/logger';
 import type { RollbackQuestion } from '../core/rollback/afterUnhealthy';
 import { Commands } from './commands';
 import type { EngineHost } from './engineHost';
-import { shortCommit } from './format';
+import { recordStatusWords, shortCommit } from './format';
 import type { LiveChange, LiveDeployment } from './liveDeployments';
 import { readSettings } from './settings';
 
@@ -57,7 +58,9 @@ export class DeploymentNotifications implements vscode.Disposable {
    */
   async confirmRollback(q: RollbackQuestion): Promise<boolean> {
     const d = q.deployment;
-    const message = `Deploy Guard: ${d.environment} — ${version(d)} is unhealthy (alarm ${q.alarm}${because(q.reason)}). Roll back to the stable ${version(q.target)}?`;
+    // "the stable" only for a verified target; otherwise the question says what it is.
+    const to = isVerified(q.target) ? `the stable ${version(q.target)}` : `${version(q.target)}, ${recordStatusWords(q.target)}`;
+    const message = `Deploy Guard: ${d.environment} — ${version(d)} is unhealthy (alarm ${q.alarm}${because(q.reason)}). Roll back to ${to}?`;
     // The run panel's Roll Back button may answer first (see answer()).
     const external = new Promise<boolean>((resolve) => this.pending.set(d.id, resolve));
     try {

@@ -146,6 +146,15 @@ export interface RunHeader {
   readonly finishedAt?: number;
   /** False when the panel shows a recorded history entry rather than a run it is watching. */
   readonly live: boolean;
+  /** For a stable record: how it was verified, in the words the tree and the CLI use. */
+  readonly verified?: VerifiedView;
+}
+
+export interface VerifiedView {
+  /** `alarms` and `restored` were verified; `unguarded` and `as-found` never were. */
+  readonly kind: 'alarms' | 'restored' | 'unguarded' | 'as-found';
+  /** e.g. "stable · verified by 2 alarms", "deployed, not verified", "as found (never verified)". */
+  readonly words: string;
 }
 
 /** Which header buttons make sense right now (decided by the host from the engine's state). */

@@ -5,11 +5,18 @@
  * `prompt` and `off` policies.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { CloudFormationClient, DescribeStacksCommand, GetTemplateCommand, UpdateStackCommand } from '@aws-sdk/client-cloudformation';
+import {
+  CloudFormationClient,
+  CreateStackCommand,
+  DescribeStacksCommand,
+  GetTemplateCommand,
+  UpdateStackCommand,
+  waitUntilStackCreateComplete,
+} from '@aws-sdk/client-cloudformation';
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { AwsClients } from '../../src/core/aws/clients';
 import { watchAfterDeploy } from '../../src/core/health/afterDeploy';
@@ -33,6 +40,7 @@ import {
   versionedTemplate as template,
   watchStarted,
 } from '../support/healthFixtures';
+import { cli } from '../support/deployFixture';
 import { startMoto, type Moto } from '../support/moto';
 
 const STACK = 'orders-dev';
@@ -155,6 +163,80 @@ describe('automatic rollback through the deploy engine, on moto', () => {
     assert.ok(finished?.type === 'rollback-finished' && finished.outcome === 'rolled-back' && finished.targetId === v1.record.id);
     const started = events.find((e) => e.type === 'rollback-started');
     assert.ok(started?.type === 'rollback-started' && started.targetCommit === 'sha-v1', 'the live panel can name the commit restored');
+  });
+
+  it('a stack made outside Deploy Guard (legacy0), v1 verified, v2 unhealthy → v1 restored, not legacy0; history marks it current', async () => {
+    await cfn.send(
+      new CreateStackCommand({
+        StackName: STACK,
+        TemplateBody: template('legacy0'),
+        Parameters: [{ ParameterKey: 'Version', ParameterValue: 'legacy0' }],
+      }),
+    );
+    await waitUntilStackCreateComplete({ client: cfn, maxWaitTime: 60 }, { StackName: STACK });
+
+    const v1 = await deploy('v1');
+    assert.equal(v1.record.status, 'stable', v1.record.reason);
+    assert.equal(v1.record.verification?.kind, 'alarms');
+    assert.deepEqual(v1.record.verification?.alarms, ['orders-5xx', 'orders-latency']);
+    const v2 = await deploy('v2', {}, { during: () => alarmDuringBake('orders-5xx') });
+    assert.equal(v2.record.status, 'rolled-back', v2.record.reason);
+    assert.match(v2.record.reason ?? '', new RegExp(`rolled back to stable deployment ${v1.record.id}`));
+
+    const now = await stackNow();
+    assert.equal(now.body, template('v1'), 'v1 is back, not the stack as it was found');
+    assert.deepEqual(now.params, { Version: 'v1' });
+
+    const { records } = await historyOf().list();
+    const found = records.find((r) => r.kind === 'baseline')!;
+    assert.equal(found.template.body, template('legacy0'));
+    assert.equal(found.verification?.kind, 'as-found');
+    assert.ok(found.id < v1.record.id, 'the baseline sorts before the deployment that found it');
+    assert.equal(v1.record.previous?.deploymentId, found.id, 'v1 followed the stack as found');
+    assert.equal(v2.record.previous?.deploymentId, v1.record.id, 'v2 followed v1');
+    assert.equal(v2.record.previous?.templateSha256, v1.record.template.sha256);
+
+    // `deployguard history` marks the restore of v1 current, never the baseline.
+    await writeFile(
+      join(repo, 'deployguard.yaml'),
+      `version: 1\nname: orders\nstack:\n  name: ${STACK}\n  template: template-v1.yaml\n  parameters:\n    Version: v1\nenvironments:\n  dev:\n    region: ${REGION}\n`,
+    );
+    const run = await cli(['history', 'dev', '--json', '--endpoint', moto.endpoint], { cwd: repo, home });
+    assert.equal(run.code, 0, run.stderr);
+    const lines = run.stdout
+      .trim()
+      .split('\n')
+      .map(
+        (l) => JSON.parse(l) as { id: string; kind: string; current: boolean; rollbackTargetId: string | null; verified: string | null },
+      );
+    const current = lines.filter((l) => l.current);
+    assert.equal(current.length, 1, run.stdout);
+    assert.equal(current[0]!.kind, 'rollback');
+    assert.equal(current[0]!.rollbackTargetId, v1.record.id, 'the current version is v1, restored');
+    assert.equal(current[0]!.verified, 'stable · restored and verified');
+    assert.equal(lines.find((l) => l.id === found.id)?.verified, 'as found (never verified)');
+    assert.equal(lines.find((l) => l.id === v1.record.id)?.verified, 'stable · verified by 2 alarms');
+    const text = await cli(['history', 'dev', '--endpoint', moto.endpoint], { cwd: repo, home });
+    const marked = text.stdout.split('\n').filter((l) => l.startsWith('*'));
+    assert.equal(marked.length, 1, text.stdout);
+    assert.match(marked[0]!, new RegExp(`rollback`));
+    assert.match(text.stdout, new RegExp(`restored and verified \\(restores ${v1.record.id}\\)`));
+    assert.match(text.stdout, /as found \(never verified\)/);
+  });
+
+  it('with only the stack as found to go back to, the rollback restores it and says it was never verified', async () => {
+    await cfn.send(
+      new CreateStackCommand({
+        StackName: STACK,
+        TemplateBody: template('legacy0'),
+        Parameters: [{ ParameterKey: 'Version', ParameterValue: 'legacy0' }],
+      }),
+    );
+    await waitUntilStackCreateComplete({ client: cfn, maxWaitTime: 60 }, { StackName: STACK });
+    const v1 = await deploy('v1', {}, { during: () => alarmDuringBake('orders-5xx') });
+    assert.equal(v1.record.status, 'rolled-back', v1.record.reason);
+    assert.match(v1.record.reason ?? '', /the stack as Deploy Guard first found it \(.*never verified\): no verified version exists/);
+    assert.equal((await stackNow()).body, template('legacy0'));
   });
 
   it('a watch resumed after a crash mid-rollback never starts a second rollback (found by its token)', async () => {

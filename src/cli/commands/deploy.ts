@@ -1,5 +1,6 @@
 import { runDeployment } from '../../core/deployment';
 import { DeployGuardError } from '../../core/errors';
+import { targetWords } from '../../core/history/ledger';
 import { needsConfirmation } from '../../core/pipeline/confirmation';
 import { requireEnvironment } from '../../core/pipeline';
 import { parseDuration } from '../../core/time';
@@ -78,7 +79,7 @@ export const deployCommand: CliCommand = {
           }
         : {}),
       ...(io.isTty && !values.yes
-        ? { confirmRollback: (q) => askYesNo(io, `Alarm ${q.alarm} fired: ${q.reason}. Roll back to ${q.target.id}?`) }
+        ? { confirmRollback: (q) => askYesNo(io, `Alarm ${q.alarm} fired: ${q.reason}. Roll back to ${targetWords(q.target)}?`) }
         : {}),
       signal: io.signal,
     });

@@ -2,7 +2,7 @@ import type { AwsClients } from '../aws/clients';
 import { describeStack, getTemplateBody } from '../aws/stackApi';
 import { isSettledHealthy } from '../aws/stackStatus';
 import { declaredParameters, sha256 } from '../aws/template';
-import { newDeploymentId } from '../history/paths';
+import { deploymentIdTime, newDeploymentId } from '../history/paths';
 import type { DeploymentRecord } from '../history/record';
 import type { StackHistory } from '../history/store';
 import type { EnvironmentConfig } from '../pipeline/types';
@@ -11,7 +11,9 @@ import { newRecord, parameterRecordsOfStack, reportDamagedHistory } from './stac
 
 /**
  * Before the first deployment of a stack that already exists, its current template and
- * parameters are recorded as the baseline stable version, so there is always a rollback target.
+ * parameters are recorded as the baseline: the stack as found, never verified, a rollback target
+ * only while no verified version exists. Its id sorts just before the deployment's (`before`), so
+ * lists show it first; the ledger's order never depends on that.
  */
 export async function captureBaselineIfFirst(
   ctx: EngineContext,
@@ -20,6 +22,7 @@ export async function captureBaselineIfFirst(
   env: EnvironmentConfig,
   stackName: string,
   signal?: AbortSignal,
+  before?: string,
 ): Promise<DeploymentRecord | undefined> {
   const { records, damaged } = await stackHistory.list();
   reportDamagedHistory(ctx.emit, damaged);
@@ -38,7 +41,7 @@ export async function captureBaselineIfFirst(
   const now = new Date().toISOString();
   const record: DeploymentRecord = {
     ...newRecord(),
-    id: newDeploymentId(Date.now() - 1),
+    id: newDeploymentId(((before !== undefined ? deploymentIdTime(before) : undefined) ?? Date.now()) - 1),
     kind: 'baseline',
     environment: env.name,
     stackName,
@@ -51,6 +54,7 @@ export async function captureBaselineIfFirst(
     tags: stack.tags,
     capabilities: [],
     status: 'stable',
+    verification: { kind: 'as-found', at: now },
     reason: `The stack as it was (${stack.status}) before Deploy Guard first deployed it`,
     stackStatus: stack.status,
     startedAt: now,

@@ -12,6 +12,7 @@ import type { StackDeployHooks } from '../aws/stackDeploy';
 import type { StackPoller, StackPollers } from '../aws/stackPoller';
 import { DeployGuardError, errorMessage, isCancellation } from '../errors';
 import type { DeploymentStatusEvent, EngineEvent, EngineEventSink, StackEventFacts } from '../events';
+import { derivedVerification } from '../history/ledger';
 import { STACK_EVENTS_KEPT, type DeploymentRecord, type JournalPhase } from '../history/record';
 import type { StackHistory } from '../history/store';
 import type { Logger } from '../logger';
@@ -204,6 +205,8 @@ export class DeploymentRun {
     this.record.status = status;
     if (reason !== undefined) this.record.reason = this.masker.mask(reason);
     this.record.finishedAt = new Date().toISOString();
+    // A version says how it was found good; a restore's check and a bake's alarms are already on the record.
+    if (status === 'stable') this.record.verification ??= derivedVerification(this.record, this.record.finishedAt);
     await this.writeNarration().catch((err: unknown) => this.logger.warn(`could not write the run log: ${errorMessage(err)}`));
     await this.save();
     await this.journal('finished').catch((err: unknown) => this.logger.warn(`could not write the journal: ${errorMessage(err)}`));

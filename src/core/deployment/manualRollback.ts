@@ -2,6 +2,7 @@ import type { AwsClients } from '../aws/clients';
 import { describeStack, getTemplateBody } from '../aws/stackApi';
 import { sha256 } from '../aws/template';
 import { DeployGuardError } from '../errors';
+import { chooseRollbackTarget, currentVersion } from '../history/ledger';
 import type { DeploymentRecord } from '../history/record';
 import type { AwsSelection } from './awsSelection';
 import { lockTiming, type EngineContext } from './engineContext';
@@ -12,7 +13,7 @@ import { withStackLock } from './stackLock';
 import { parametersMatch } from './targetMatch';
 
 export interface ManualRollbackRequest extends AwsSelection {
-  /** The record to restore; default the newest stable one that differs from what runs now. */
+  /** The record to restore; default the version before what the stack runs now (the ledger's). */
   readonly to?: string;
   readonly holder?: string;
   readonly waitIfBusyMs?: number;
@@ -50,25 +51,33 @@ export async function manualRollback(ctx: EngineContext, request: ManualRollback
   });
 }
 
-/** The newest stable record whose template or parameters differ from what the stack runs now. */
+/**
+ * Undoes what the stack runs now, by the ledger: when it runs something other than the current
+ * version (an unverified deploy left live, a change made outside Deploy Guard), the current version
+ * is the way back; when it runs the current version, the version before that (chooseRollbackTarget),
+ * passing over any the stack already holds.
+ */
 async function pickRollbackTarget(
   clients: AwsClients,
   records: readonly DeploymentRecord[],
   stackName: string,
   signal: AbortSignal,
 ): Promise<DeploymentRecord> {
-  const stable = records.filter((r) => r.status === 'stable');
-  if (stable.length === 0) {
+  const version = currentVersion(records);
+  if (!version) {
     throw new DeployGuardError('NoStableTarget', `Stack ${stackName} has no stable deployment in its history to roll back to`);
   }
   const cfn = await clients.cloudFormation();
   const current = await describeStack(cfn, stackName, signal);
   const body = current ? await getTemplateBody(cfn, current.stackId, signal) : '';
-  const differs = stable.find((r) => !(current && sha256(body) === r.template.sha256 && parametersMatch(r.parameters, current.parameters)));
-  if (!differs) {
+  const runsNow = (r: DeploymentRecord) =>
+    current !== undefined && sha256(body) === r.template.sha256 && parametersMatch(r.parameters, current.parameters);
+  if (!runsNow(version)) return version;
+  const choice = chooseRollbackTarget(records, version, { skip: runsNow });
+  if (!choice) {
     throw new DeployGuardError('RollbackRefused', `Every stable deployment of ${stackName} is what it runs now; nothing to roll back to`, {
       hint: 'pick one explicitly with --to ID',
     });
   }
-  return differs;
+  return choice.target;
 }

@@ -6,6 +6,7 @@ import { interpretStackStatus } from '../aws/stackStatus';
 import { declaredParameters, describeTemplate, sha256 } from '../aws/template';
 import type { DeploymentTrigger } from '../deploymentTrigger';
 import { DeployGuardError, errorMessage, isCancellation } from '../errors';
+import { currentVersion } from '../history/ledger';
 import { newDeploymentId } from '../history/paths';
 import type { DeploymentRecord } from '../history/record';
 import type { StackHistory } from '../history/store';
@@ -15,6 +16,7 @@ import { createMasker } from '../secrets';
 import { DeploymentRun, tokenFor } from './deploymentRun';
 import { newRecord } from './stackRecords';
 import { changeSetTiming, followTiming, type EngineContext } from './engineContext';
+import { previousVersion } from './previousVersion';
 import { describeDifference, parametersMatch, readAgainstTarget } from './targetMatch';
 
 export interface RollbackOptions {
@@ -68,6 +70,7 @@ export async function rollbackToRecord(ctx: EngineContext, options: RollbackOpti
     );
   }
 
+  const linkTo = options.rollbackOf ?? currentVersion((await stackHistory.list()).records)?.id;
   const id = newDeploymentId();
   const declared = declaredParameters(target.template.body);
   const { sdk, previousValueKeys } = parametersForRedeploy(target.parameters, declared, new Set(current.parameters.keys()));
@@ -92,6 +95,7 @@ export async function rollbackToRecord(ctx: EngineContext, options: RollbackOpti
     rollbackTargetId: target.id,
     automatic: options.automatic,
     clientRequestToken: options.token ?? tokenFor(id, 'rollback'),
+    previous: previousVersion(linkTo, current, currentBody),
     reason: options.reason,
     steps: [],
     ...(options.rollbackOf ? { rollbackOf: options.rollbackOf } : {}),

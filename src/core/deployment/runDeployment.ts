@@ -25,6 +25,7 @@ import { deployChangeSet, type ChangeSetInputs } from './changeSetPhase';
 import { DeploymentRun, statusForError, tokenFor } from './deploymentRun';
 import { lockTiming, type EngineContext } from './engineContext';
 import { outcomeOf, type DeploymentOutcome } from './outcome';
+import { readPreviousVersion } from './previousVersion';
 import { resumeInterrupted } from './resumeInterrupted';
 import { newRecord } from './stackRecords';
 import { runPipelineSteps } from './stepsPhase';
@@ -111,7 +112,8 @@ export async function runDeployment(ctx: EngineContext, request: DeployRequest):
       return outcomeOf(sameAsResumed, resumed);
     }
 
-    await captureBaselineIfFirst(ctx, stackHistory, clients, env, stackName, signal);
+    await captureBaselineIfFirst(ctx, stackHistory, clients, env, stackName, signal, id);
+    const previous = await readPreviousVersion(stackHistory, clients, stackName, signal);
 
     const record: DeploymentRecord = {
       ...newRecord(),
@@ -130,6 +132,7 @@ export async function runDeployment(ctx: EngineContext, request: DeployRequest):
       tags,
       capabilities: [...stackConfig.capabilities],
       clientRequestToken: tokenFor(id),
+      previous,
       steps: request.skipSteps ? [] : request.pipeline.steps.map((s): StepRecord => ({ name: s.name, status: 'pending' })),
       logFile: stackHistory.logPath(id),
     };

@@ -33,6 +33,14 @@ export function newDeploymentId(now: number = Date.now()): string {
   return `${stamp}-${randomBytes(3).toString('hex')}`;
 }
 
+/** The start time an id was made with (epoch ms), or undefined for a malformed id. */
+export function deploymentIdTime(id: string): number | undefined {
+  const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})(\d{3})Z-/.exec(id);
+  if (!m) return undefined;
+  const [, y, mo, d, h, mi, s, ms] = m.map(Number) as [number, number, number, number, number, number, number, number];
+  return Date.UTC(y, mo - 1, d, h, mi, s, ms);
+}
+
 const ID = /^\d{8}T\d{9}Z-[0-9a-f]{6}$/;
 export function isDeploymentId(text: string): boolean {
   return ID.test(text);

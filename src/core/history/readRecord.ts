@@ -11,6 +11,10 @@
  *   (Alarms of the health section are left out one by one: the others are still worth showing.)
  * - Version 1 kept its sections in a free-form `extra`; they are lifted to their typed places, and
  *   the health section's older shapes (alarm names only, the restore as loose fields) are converted.
+ * - Versions 1 and 2 did not say how a stable record was verified: it is derived from what the
+ *   record holds (a baseline was found as it was, a rollback restored, a deploy watched by the
+ *   alarms of its health section or by none). They had no `previous` links, and get none: the
+ *   ledger orders such records by when they were verified.
  */
 import type { WatchCheckpoint } from '../health/afterDeploy';
 import type { HealthPreflight } from '../health/beforeDeploy';
@@ -18,7 +22,15 @@ import type { HealthSection, RecordedAlarm, RecordedRollback, RecordedVerdict } 
 import type { RollbackTrigger } from '../health/resolve';
 import type { AlarmState, FinalVerdict } from '../health/types';
 import type { RollbackMark } from '../rollback/afterUnhealthy';
-import { HISTORY_SCHEMA_VERSION, type DeploymentRecord, type RecoverSection } from './record';
+import { derivedVerification } from './ledger';
+import {
+  HISTORY_SCHEMA_VERSION,
+  type DeploymentRecord,
+  type PreviousVersion,
+  type RecoverSection,
+  type Verification,
+  type VerificationKind,
+} from './record';
 
 export type RecordRead =
   /** `problems`: what was left out of it, one sentence each (empty when it was read whole). */
@@ -27,7 +39,7 @@ export type RecordRead =
   | { readonly kind: 'newer'; readonly problem: string }
   | { readonly kind: 'not-a-record'; readonly problem: string };
 
-const SECTION_KEYS = ['healthPreflight', 'healthWatch', 'health', 'recover', 'rollbackOf'] as const;
+const SECTION_KEYS = ['healthPreflight', 'healthWatch', 'health', 'recover', 'rollbackOf', 'previous', 'verification'] as const;
 type SectionKey = (typeof SECTION_KEYS)[number];
 const isSectionKey = (key: string): key is SectionKey => (SECTION_KEYS as readonly string[]).includes(key);
 type Sections = { -readonly [K in SectionKey]?: Exclude<DeploymentRecord[K], undefined> };
@@ -40,7 +52,7 @@ export function migrateRecord(value: unknown): RecordRead {
   }
   if (
     !isObject(value) ||
-    (value['schemaVersion'] !== 1 && value['schemaVersion'] !== HISTORY_SCHEMA_VERSION) ||
+    !READABLE_VERSIONS.has(value['schemaVersion']) ||
     typeof value['id'] !== 'string' ||
     typeof value['status'] !== 'string' ||
     !isObject(value['template']) ||
@@ -54,8 +66,13 @@ export function migrateRecord(value: unknown): RecordRead {
   const base = Object.fromEntries(Object.entries(value).filter(([key]) => key !== 'extra' && !isSectionKey(key)));
   // The fields every record has were checked above; the rest of the base is trusted, as it always was.
   const record: DeploymentRecord = { ...(base as BaseRecord), schemaVersion: HISTORY_SCHEMA_VERSION, ...sections };
+  if (value['schemaVersion'] !== HISTORY_SCHEMA_VERSION && record.status === 'stable' && !record.verification) {
+    record.verification = derivedVerification(record);
+  }
   return { kind: 'record', record, problems };
 }
+
+const READABLE_VERSIONS = new Set<unknown>([1, 2, HISTORY_SCHEMA_VERSION]);
 
 /** Version 1's sections, all under `extra`. */
 function extraOf(value: Obj, problems: string[]): Obj {
@@ -93,7 +110,30 @@ function readSections(source: Obj, record: Obj, problems: string[]): Sections {
   if (recover) out.recover = recover;
   const rollbackOf = read('rollbackOf', (v) => (typeof v === 'string' ? v : fail('rollbackOf is not a string')));
   if (rollbackOf !== undefined) out.rollbackOf = rollbackOf;
+  const previous = read('previous', readPrevious);
+  if (previous) out.previous = previous;
+  const verification = read('verification', readVerification);
+  if (verification) out.verification = verification;
   return out;
+}
+
+function readPrevious(v: unknown): PreviousVersion {
+  const o = object(v, 'previous');
+  const optional = (key: keyof PreviousVersion) => (o[key] !== undefined ? { [key]: string(o, key) } : {});
+  return { ...optional('deploymentId'), ...optional('templateSha256'), ...optional('parametersFingerprint') };
+}
+
+const VERIFICATION_KINDS = new Set<unknown>(['alarms', 'restored', 'unguarded', 'as-found'] satisfies VerificationKind[]);
+
+function readVerification(v: unknown): Verification {
+  const o = object(v, 'verification');
+  const kind = o['kind'];
+  if (!VERIFICATION_KINDS.has(kind)) fail(`${String(kind)} is not a way of verifying`);
+  return {
+    kind: kind as VerificationKind,
+    ...(o['alarms'] !== undefined ? { alarms: strings(o, 'alarms') } : {}),
+    at: string(o, 'at'),
+  };
 }
 
 function readPreflight(v: unknown): HealthPreflight {

@@ -14,8 +14,11 @@ import type { DeploymentKind, DeploymentStatus, StepRecord } from '../model';
  * guessing, and read every older one through migrateRecord (readRecord.ts), never dropping it.
  * 2: the free-form `extra` became the typed sections below (healthPreflight, healthWatch, health,
  * recover, rollbackOf).
+ * 3: a stable record always says how it was verified (`verification`), and a deploy or rollback
+ * links to the version the stack ran before it (`previous`). Stable records of 1 and 2 get their
+ * verification derived on read; their missing links are what marks them as written before links.
  */
-export const HISTORY_SCHEMA_VERSION = 2;
+export const HISTORY_SCHEMA_VERSION = 3;
 
 /** The journal's line format has its own version: it did not change when the record's did. */
 export const JOURNAL_SCHEMA_VERSION = 1;
@@ -110,6 +113,48 @@ export interface DeploymentRecord {
   readonly recover?: RecoverSection;
   /** For an automatic rollback: the deployment whose unhealthy verdict started it. */
   readonly rollbackOf?: string;
+  /**
+   * For a deploy or a rollback: the version the stack ran just before it started. The links make
+   * the ledger's order (ledger.ts): never the ids or one machine's clock. Absent on a baseline
+   * (nothing came before it) and on records written before links existed.
+   */
+  readonly previous?: PreviousVersion;
+  /** For a stable record: how it was found good. */
+  verification?: Verification;
+}
+
+/**
+ * The version a stack ran when a deployment started: the ledger's current version (its record),
+ * and what the stack really held then, which differs from that record when it drifted or an
+ * unverified deploy was left live.
+ */
+export interface PreviousVersion {
+  /**
+   * The ledger's current version when the deployment started (for an automatic rollback, the
+   * deployment it undoes: what the stack ran); absent when there was none.
+   */
+  readonly deploymentId?: string;
+  /** sha256 of the template the stack ran; absent when the stack did not exist. */
+  readonly templateSha256?: string;
+  /** sha256 of the stack's parameter values (NoEcho ones as the masked value AWS shows). */
+  readonly parametersFingerprint?: string;
+}
+
+/**
+ * How a stable record was verified, strongest first as rollback targets:
+ * - `alarms`: its guarded alarms (listed) were watched through the bake and stayed healthy;
+ * - `restored`: a rollback whose restored template and parameters were checked on the stack;
+ * - `unguarded`: the environment has no health checks, so it was deployed but never verified;
+ * - `as-found`: the stack as Deploy Guard first found it, never verified by anyone.
+ */
+export type VerificationKind = 'alarms' | 'restored' | 'unguarded' | 'as-found';
+
+export interface Verification {
+  readonly kind: VerificationKind;
+  /** For `alarms`: the guarded alarms that were watched. */
+  readonly alarms?: readonly string[];
+  /** When it was verified (or found). */
+  readonly at: string;
 }
 
 export interface RecoverSection {

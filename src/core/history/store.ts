@@ -4,6 +4,7 @@ import { DeployGuardError, errorMessage } from '../errors';
 import { writeFileAtomic } from './atomicFile';
 import { isStorageFailure } from './storageError';
 import { Journal } from './journal';
+import { currentVersion } from './ledger';
 import { acquireStackLock, readLock, type LockInfo, type LockOptions, type StackLock } from './lock';
 import { deployGuardHome, isDeploymentId, stackDir } from './paths';
 import { migrateRecord } from './readRecord';
@@ -119,10 +120,10 @@ export class StackHistory {
     );
   }
 
-  /** The newest record that is `stable`: what is known to be good and the rollback target. */
+  /** The version the stack runs as far as the ledger knows (ledger.ts): the last one found good. */
   async currentStable(): Promise<DeploymentRecord | undefined> {
     const { records } = await this.list();
-    return records.find((r) => r.status === 'stable');
+    return currentVersion(records);
   }
 
   acquireLock(options: LockOptions): Promise<StackLock> {

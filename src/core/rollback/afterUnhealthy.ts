@@ -1,8 +1,10 @@
 /**
- * What happens when the watch finds a deployment unhealthy (issue 5 §5), in the order that keeps
- * a rollback from making things worse (research/reliability.md §4):
+ * What happens when the watch finds a deployment unhealthy, in the order that keeps a rollback
+ * from making things worse:
  *  1. a rollback is never itself rolled back automatically, and a deployment gets at most one;
- *  2. the target is the newest *stable* record (never "the previous attempt"); none → notify only;
+ *  2. the target is the version the stack ran before this deployment, the nearest verified one
+ *     (chooseRollbackTarget: by the ledger's links, never by id order); the stack as first found
+ *     only when nothing was ever verified, and then the message says so; none → notify only;
  *  3. a target identical to what is deployed would change nothing → notify only;
  *  4. the policy: `off` reports, `prompt` asks (no one to ask → report, exit 3), `auto` goes on;
  *  5. compare-and-swap: the stack must still be idle at *this* deployment's version;
@@ -15,6 +17,7 @@
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { requestTokenFor } from '../aws/requestToken';
 import { errorMessage, isCancellation } from '../errors';
+import { chooseRollbackTarget, targetWords } from '../history/ledger';
 import type { DeploymentRecord } from '../history/record';
 import type { Logger } from '../logger';
 import { ExitCode, statusRow, type DeploymentStatus } from '../deploymentStatus';
@@ -62,7 +65,7 @@ export interface AfterUnhealthyOptions {
   readonly alarm: string;
   readonly reason: string;
   readonly policy: RollbackPolicy;
-  /** Every record of the stack, newest first (for the stable target). */
+  /** Every record of the stack, in any order (for the rollback target). */
   readonly records: readonly DeploymentRecord[];
   readonly cloudFormation: CloudFormationClient;
   /** The stack as read when the verdict came (started early to save time); default: read it here. */
@@ -108,7 +111,7 @@ export async function afterUnhealthy(options: AfterUnhealthyOptions): Promise<Af
   if (deployment.kind === 'rollback') {
     return notRolledBack(`${unhealthy}; this deployment is itself a rollback, which is never rolled back automatically`);
   }
-  const target = options.records.find((r) => r.status === 'stable' && r.id !== deployment.id);
+  const target = chooseRollbackTarget(options.records, deployment)?.target;
   if (!target) return notRolledBack(`${unhealthy}; there is no stable deployment to return to, so nothing was rolled back`);
   if (sameVersion(target, deployment)) {
     return notRolledBack(
@@ -159,7 +162,7 @@ export async function afterUnhealthy(options: AfterUnhealthyOptions): Promise<Af
 
 async function runRestore(options: AfterUnhealthyOptions, target: DeploymentRecord, mark: RollbackMark): Promise<AfterUnhealthyOutcome> {
   const { deployment, logger } = options;
-  const reason = `alarm ${options.alarm} fired after deployment ${deployment.id}: restoring stable deployment ${target.id}`;
+  const reason = `alarm ${options.alarm} fired after deployment ${deployment.id}: restoring ${targetWords(target)}`;
   options.emit({
     type: 'rollback-started',
     deploymentId: deployment.id,
@@ -253,7 +256,7 @@ async function verify(
       rollbackDeploymentId: rollbackRecord?.id,
     };
   }
-  const reason = `rolled back to stable deployment ${target.id}, which is current again: ${options.reason}`;
+  const reason = `rolled back to ${targetWords(target)}, which is current again: ${options.reason}`;
   options.emit({
     type: 'rollback-finished',
     deploymentId: deployment.id,

@@ -1,11 +1,12 @@
 import * as vscode from 'vscode';
 import { CancelledError, DeployGuardError } from '../../core/errors';
+import { currentVersion } from '../../core/history/ledger';
 import type { DeploymentRecord } from '../../core/history/record';
 import { requireEnvironment } from '../../core/pipeline/environments';
 import type { EnvironmentConfig, PipelineConfig } from '../../core/pipeline/types';
 import type { EngineHost } from '../engineHost';
 import { environmentState } from '../environmentState';
-import { formatAge, shortCommit, statusWords } from '../format';
+import { formatAge, recordStatusWords, shortCommit } from '../format';
 import type { TreeNode } from '../deployments/treeModel';
 import { loadEnvironment } from '../deployments/treeModel';
 import { PICKER_OPTIONS } from '../pickerOptions';
@@ -102,26 +103,27 @@ async function pickEnvironment(host: EngineHost, pipeline: PipelineConfig, title
 /** A stable record of the environment to restore (newest first, the current one marked and excluded). */
 export async function pickStableRecord(host: EngineHost, pipeline: PipelineConfig, env: EnvironmentConfig): Promise<DeploymentRecord> {
   const entry = await loadEnvironment(host, pipeline, env);
-  const stable = entry.records.filter((r) => r.status === 'stable');
-  const candidates = stable.slice(1);
+  // The current version comes from the ledger's links, not from the list's order.
+  const current = currentVersion(entry.records);
+  const candidates = entry.records.filter((r) => r.status === 'stable' && r.id !== current?.id);
   if (candidates.length === 0) {
     throw new DeployGuardError(
       'NoStableTarget',
-      `${env.name} has no earlier stable deployment to roll back to${stable[0] ? ` (only the current one, ${shortCommit(stable[0].commit)})` : ''}`,
+      `${env.name} has no earlier stable deployment to roll back to${current ? ` (only the current one, ${shortCommit(current.commit)})` : ''}`,
     );
   }
   const now = Date.now();
   const pick = await vscode.window.showQuickPick(
     candidates.map((r) => ({
       label: `$(pass) ${shortCommit(r.commit)}`,
-      description: `${statusWords(r.status)} · ${formatAge(Date.parse(r.finishedAt ?? r.startedAt), now)}${r.branch ? ` · ${r.branch}` : ''}`,
+      description: `${recordStatusWords(r)} · ${formatAge(Date.parse(r.finishedAt ?? r.startedAt), now)}${r.branch ? ` · ${r.branch}` : ''}`,
       detail: r.id,
       record: r,
     })),
     {
       ...PICKER_OPTIONS,
       title: `Roll Back ${env.name}`,
-      placeHolder: `Current: ${shortCommit(stable[0]?.commit)}. Which stable deployment should it return to?`,
+      placeHolder: `Current: ${shortCommit(current?.commit)}. Which stable deployment should it return to?`,
     },
   );
   if (!pick) throw new CancelledError('Choosing a deployment');

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { blamedAlarm } from '../../core/health/recordedHealth';
+import { isVerified, verificationOf, verificationWords } from '../../core/history/ledger';
 import type { DeploymentRecord } from '../../core/history/record';
 import { statusRow } from '../../core/deploymentStatus';
 import { needsConfirmation } from '../../core/pipeline/confirmation';
@@ -7,7 +8,7 @@ import type { DeploymentStatus } from '../../core/model';
 import type { CommitDetails } from '../commitDetails';
 import { Commands } from '../commands';
 import { environmentState, type EnvironmentState } from '../environmentState';
-import { formatAge, formatDuration, shortCommit, statusColor, statusIcon, statusWords, subjectLine } from '../format';
+import { formatAge, formatDuration, recordStatusWords, shortCommit, statusColor, statusIcon, statusWords, subjectLine } from '../format';
 import type { LiveDeployment } from '../liveDeployments';
 import type { EnvironmentEntry, TreeNode } from './treeModel';
 
@@ -53,7 +54,13 @@ export function environmentItem(env: EnvironmentEntry, live: LiveDeployment | un
   const tooltip = new vscode.MarkdownString('', true);
   para(tooltip, `**${env.name}** — ${state.description}`);
   para(tooltip, `Stack \`${env.stackName}\` in \`${env.config.region}\`${env.config.profile ? `, profile \`${env.config.profile}\`` : ''}`);
-  if (state.currentStable) para(tooltip, `Current stable: \`${shortCommit(state.currentStable.commit)}\` (${state.currentStable.id})`);
+  if (state.currentStable) {
+    const words = verificationWords(state.currentStable);
+    para(
+      tooltip,
+      `Current version: \`${shortCommit(state.currentStable.commit)}\` (${state.currentStable.id})${words ? `, ${words}` : ''}`,
+    );
+  }
   if (env.config.health) {
     const h = env.config.health;
     const alarms = [...h.alarms, ...(h.alarmPrefix ? [`${h.alarmPrefix}*`] : []), ...(h.stackAlarms ? ['stack alarms'] : [])];
@@ -96,7 +103,16 @@ export function deploymentItem({ env, record, live, currentStableId, commit, now
   const started = Date.parse(record.startedAt);
   const duration = durationOf(record, live, now);
   const who = commit?.author ?? record.trigger;
-  item.description = [isCurrent ? '● current' : statusWords(status), kindWord, who, formatAge(started, now), duration]
+  // A finished record says how it was verified ("stable" only for a verified version).
+  const words = live && !live.finished ? statusWords(status) : recordStatusWords({ ...record, status });
+  const unverified = isVerified({ ...record, status }) ? undefined : words;
+  item.description = [
+    isCurrent ? ['● current', unverified].filter(Boolean).join(' · ') : words,
+    kindWord,
+    who,
+    formatAge(started, now),
+    duration,
+  ]
     .filter(Boolean)
     .join(' · ');
   item.iconPath = icon(isCurrent ? 'star-full' : statusIcon(status), status);
@@ -112,7 +128,7 @@ export function deploymentItem({ env, record, live, currentStableId, commit, now
   });
   item.command = { command: Commands.showRun, title: 'Show Run', arguments: [{ deploymentId: record.id }] };
   item.accessibilityInformation = {
-    label: `${env.name} deployment ${shortCommit(record.commit)}, ${statusWords(status)}${isCurrent ? ', current stable' : ''}`,
+    label: `${env.name} deployment ${shortCommit(record.commit)}, ${words}${isCurrent ? ', current version' : ''}`,
   };
   return item;
 }
@@ -130,7 +146,13 @@ function deploymentTooltip(
   more: { subject?: string; who?: string; duration?: string; alarm?: string; isCurrent: boolean; reason?: string },
 ): vscode.MarkdownString {
   const md = new vscode.MarkdownString('', true);
-  para(md, `$(${statusIcon(status).replace('~spin', '')}) **${statusWords(status)}**${more.isCurrent ? ' — current stable version' : ''}`);
+  para(
+    md,
+    `$(${statusIcon(status).replace('~spin', '')}) **${recordStatusWords({ ...record, status })}**${more.isCurrent ? ' — the current version' : ''}`,
+  );
+  const verified = verificationWords({ ...record, status });
+  const alarms = verificationOf({ ...record, status })?.alarms ?? [];
+  if (verified) para(md, `${escape(verified)}${alarms.length > 0 ? `: ${alarms.map((a) => `\`${a}\``).join(', ')}` : ''}`);
   if (more.reason) para(md, `${escape(more.reason)}`);
   para(md, `**${env.name}** · \`${record.stackName}\` · ${record.region} · account ${record.account}`);
   if (record.commit) {

@@ -3,7 +3,9 @@
  * a finished run, or one in progress after a window reload (live events then continue on it).
  * No `vscode` import.
  */
+import { verificationOf, verificationWords } from '../../core/history/ledger';
 import type { DeploymentRecord } from '../../core/history/record';
+import type { VerifiedView } from '../../shared/protocol';
 import { isFailedResourceStatus, RunModel } from './runState';
 
 export function modelFromRecord(record: DeploymentRecord, live: boolean): RunModel {
@@ -25,6 +27,8 @@ export function modelFromRecord(record: DeploymentRecord, live: boolean): RunMod
     startedAt: time(record.startedAt),
     finishedAt: time(record.finishedAt),
   });
+  const verified = verifiedView(record);
+  if (verified) model.setHeader({ verified });
   model.setSteps(
     record.steps.map((s) => ({
       name: s.name,
@@ -62,4 +66,11 @@ function time(iso: string | undefined): number | undefined {
   if (!iso) return undefined;
   const ms = Date.parse(iso);
   return Number.isFinite(ms) ? ms : undefined;
+}
+
+/** How a stable record was verified, for the header; undefined for any other record. */
+export function verifiedView(record: DeploymentRecord): VerifiedView | undefined {
+  const verification = verificationOf(record);
+  const words = verificationWords(record);
+  return verification && words ? { kind: verification.kind, words } : undefined;
 }

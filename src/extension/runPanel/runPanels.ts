@@ -10,7 +10,7 @@ import { runReported } from '../commandRunner';
 import { Commands } from '../commands';
 import { setCommitSubject, type CommitMessageLookup } from './commitMessage';
 import { alarmConsoleUrl, stackConsoleUrl } from './consoleUrls';
-import { modelFromRecord } from './fromRecord';
+import { modelFromRecord, verifiedView } from './fromRecord';
 import { readLogTail } from './logTail';
 import { RUN_PANEL_VIEW_TYPE, RunPanel, webviewOptions } from './runPanel';
 import { RunModel } from './runState';
@@ -181,6 +181,8 @@ export class RunPanels implements vscode.Disposable {
       const record = await this.deps.loadRecord?.(model.deploymentId);
       if (!record) return;
       if (record.logFile) model.setLogFile(record.logFile);
+      const verified = verifiedView(record);
+      if (verified) model.setHeader({ verified });
       if (!model.currentHeader.environment) {
         model.setHeader({
           environment: record.environment,

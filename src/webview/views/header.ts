@@ -54,7 +54,11 @@ export class HeaderView {
     const target = header.rollbackTargetId ? ` · restoring ${header.rollbackTargetId}` : '';
     setText(this.subtitle, `${where}${stack}${target}${header.live ? '' : ' · from history'}`);
     setText(this.commit, commitLine(header.commit));
-    const { label, tone } = deploymentStatus(header.status);
+    const status = deploymentStatus(header.status);
+    // "Stable" is the word of a verified version: one nothing verified says so, in a quieter tone.
+    const verified = header.status === 'stable' ? header.verified : undefined;
+    const label = verified ? verified.words.charAt(0).toUpperCase() + verified.words.slice(1) : status.label;
+    const tone = verified && (verified.kind === 'unguarded' || verified.kind === 'as-found') ? 'neutral' : status.tone;
     setText(this.statusText, label);
     this.status.className = `run-status tone-${tone}`;
     this.status.dataset.status = header.status;

@@ -60,6 +60,8 @@ function record(id: string, s: DeploymentStatus, commit: string, finishedAt = T0
     startedAt: iso(finishedAt - 120_000),
     finishedAt: iso(finishedAt),
     steps: [],
+    // A stable version of a guarded environment: watched by its alarm through the bake.
+    ...(s === 'stable' ? { verification: { kind: 'alarms' as const, alarms: ['orders-5xx'], at: iso(finishedAt) } } : {}),
   };
 }
 
@@ -261,6 +263,36 @@ describe('environmentState (tree description and status-bar words)', () => {
     );
     assert.equal(afterRollback.description, 'rolled back · stable a1b2c3d · 3m ago');
     assert.equal(afterRollback.short, 'rolled back');
+  });
+});
+
+describe('environmentState: how the current version was verified', () => {
+  const now = T0 + 2 * 60_000;
+  const found = {
+    ...record('20261126T195959999Z-bbbbbb', 'stable', ''),
+    kind: 'baseline' as const,
+    verification: { kind: 'as-found' as const, at: iso(T0 - 4_000_000) },
+  };
+
+  it('never calls a version nothing verified "stable"', () => {
+    const unguarded = {
+      ...record('20261126T200000000Z-aaaaaa', 'stable', 'a1b2c3d999'),
+      verification: { kind: 'unguarded' as const, at: iso(T0) },
+    };
+    const s = environmentState(undefined, [unguarded], now);
+    assert.equal(s.description, 'deployed a1b2c3d (not verified) · 1h ago');
+    assert.equal(s.short, 'deployed a1b2c3d');
+    const f = environmentState(undefined, [found], now);
+    assert.equal(f.description, 'as found (never verified) · 1h ago');
+    assert.equal(f.short, 'as found');
+  });
+
+  it('takes the current version from the links, not from the order of the list', () => {
+    // The baseline's id sorts first (it was made after the deploy's), yet v1 came after it.
+    const v1 = { ...record('20261126T195959000Z-aaaaaa', 'stable', 'a1b2c3d999'), previous: { deploymentId: found.id } };
+    const s = environmentState(undefined, [found, v1], now);
+    assert.equal(s.currentStable?.id, v1.id);
+    assert.equal(s.short, 'stable a1b2c3d');
   });
 });
 

@@ -86,3 +86,20 @@ describe('a finished run read back from its record', () => {
     );
   });
 });
+
+describe('the header of a stable run read back from its record', () => {
+  it('says how it was verified, and never calls an unverified version verified', () => {
+    const at = '2026-11-27T01:01:00.000Z';
+    const header = (extra: Partial<DeploymentRecord>) => modelFromRecord(record({ status: 'stable', ...extra }), false).snapshot().header;
+    assert.deepEqual(header({ verification: { kind: 'alarms', alarms: ['orders-5xx', 'orders-latency'], at } }).verified, {
+      kind: 'alarms',
+      words: 'stable · verified by 2 alarms',
+    });
+    assert.deepEqual(header({ verification: { kind: 'unguarded', at } }).verified, { kind: 'unguarded', words: 'deployed, not verified' });
+    assert.deepEqual(header({ kind: 'baseline', verification: { kind: 'as-found', at } }).verified, {
+      kind: 'as-found',
+      words: 'as found (never verified)',
+    });
+    assert.equal(modelFromRecord(record({}), false).snapshot().header.verified, undefined, 'a failed run has no verification');
+  });
+});
