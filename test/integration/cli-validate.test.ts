@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { runCli } from '../../src/cli/main';
-import { FIXTURES, makeFixtureRepo } from '../unit/pipeline/fixtureRepo';
+import { FIXTURES, makeFixtureRepo } from '../unit/core/pipeline/fixtureRepo';
 
 async function cli(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}) {
   const stdout = new PassThrough();

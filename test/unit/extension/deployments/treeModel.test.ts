@@ -1,0 +1,105 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { HistoryStore } from '../../../../src/core/history/store';
+import { HISTORY_SCHEMA_VERSION, type DeploymentRecord } from '../../../../src/core/history/record';
+import type { EnvironmentConfig, PipelineConfig } from '../../../../src/core/pipeline/types';
+import type { EngineHost } from '../../../../src/extension/engineHost';
+import { loadEnvironment } from '../../../../src/extension/deployments/treeModel';
+
+const REGION = 'eu-west-1';
+const STACK = 'orders-dev';
+
+function record(account: string, id: string, startedAt: string): DeploymentRecord {
+  return {
+    schemaVersion: HISTORY_SCHEMA_VERSION,
+    id,
+    kind: 'deploy',
+    environment: 'dev',
+    stackName: STACK,
+    region: REGION,
+    account,
+    template: { body: 'Resources: {}\n', sha256: 'a'.repeat(64) },
+    parameters: [],
+    tags: {},
+    capabilities: [],
+    status: 'stable',
+    startedAt,
+    finishedAt: startedAt,
+    steps: [],
+  } as DeploymentRecord;
+}
+
+function pipeline(env: EnvironmentConfig): PipelineConfig {
+  return {
+    version: 1,
+    name: 'orders',
+    steps: [],
+    stack: { name: STACK, template: 't.yaml', parameters: {}, capabilities: [], tags: {} },
+    environments: { dev: env },
+  };
+}
+
+describe('deployments tree: one stack name in two accounts', () => {
+  let home: string;
+  let host: EngineHost;
+  before(async () => {
+    home = await mkdtemp(join(tmpdir(), 'dg-tree-'));
+    const store = new HistoryStore(home);
+    // Account 111… deployed first and then 222…, with ids that interleave.
+    await store
+      .stack({ account: '111111111111', region: REGION, stackName: STACK })
+      .write(record('111111111111', '20261201T100000000Z-aaaaaa', '2026-12-01T10:00:00.000Z'));
+    await store
+      .stack({ account: '111111111111', region: REGION, stackName: STACK })
+      .write(record('111111111111', '20261203T100000000Z-bbbbbb', '2026-12-03T10:00:00.000Z'));
+    await store
+      .stack({ account: '222222222222', region: REGION, stackName: STACK })
+      .write(record('222222222222', '20261202T100000000Z-cccccc', '2026-12-04T10:00:00.000Z'));
+    host = { historyStore: () => store } as unknown as EngineHost;
+  });
+  after(() => rm(home, { recursive: true, force: true }));
+
+  const env = (over: Partial<EnvironmentConfig> = {}): EnvironmentConfig => ({
+    name: 'dev',
+    region: REGION,
+    deployOn: [],
+    confirm: false,
+    ...over,
+  });
+
+  it('a pinned environment shows only its account, and names the other', async () => {
+    for (const [pinned, other, ids] of [
+      ['111111111111', '222222222222', ['20261203T100000000Z-bbbbbb', '20261201T100000000Z-aaaaaa']],
+      ['222222222222', '111111111111', ['20261202T100000000Z-cccccc']],
+    ] as const) {
+      const entry = await loadEnvironment(host, pipeline(env({ account: pinned })), env({ account: pinned }));
+      assert.equal(entry.account, pinned);
+      assert.deepEqual(entry.otherAccounts, [other]);
+      assert.deepEqual(
+        entry.records.map((r) => r.id),
+        ids,
+      );
+      assert.ok(entry.records.every((r) => r.account === pinned));
+    }
+  });
+
+  it('unpinned: the account deployed to most recently, never a merge of both', async () => {
+    const entry = await loadEnvironment(host, pipeline(env()), env());
+    assert.equal(entry.account, '222222222222');
+    assert.deepEqual(entry.otherAccounts, ['111111111111']);
+    assert.deepEqual(
+      entry.records.map((r) => r.account),
+      ['222222222222'],
+    );
+  });
+
+  it('pinned to an account with no history yet: empty, the others named', async () => {
+    const entry = await loadEnvironment(host, pipeline(env({ account: '333333333333' })), env({ account: '333333333333' }));
+    assert.equal(entry.account, '333333333333');
+    assert.deepEqual(entry.records, []);
+    assert.deepEqual(entry.otherAccounts, ['111111111111', '222222222222']);
+  });
+});
