@@ -35,7 +35,7 @@ export interface EngineHostDeps {
   readonly confirmRollback: (question: RollbackQuestion) => Promise<boolean>;
   /**
    * Asked before a deploy runs the pipeline's steps: false when the user declines to run a
-   * pipeline file (or script) that changed since they last approved it (issue 3's approval).
+   * pipeline file (or script) that changed since they last approved it (pipeline/approval.ts).
    */
   readonly approvePipeline?: (repoRoot: string, approvalRoot: string) => Promise<boolean>;
 }
