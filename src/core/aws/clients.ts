@@ -1,6 +1,6 @@
 /**
- * AWS client setup: the only place that constructs SDK clients. The SDK modules are loaded with
- * dynamic import() on first use, so nothing here costs anything until a deploy or a watch starts.
+ * AWS client setup: the only place that constructs SDK clients. The SDK modules are loaded by
+ * loadAwsSdk() (sdk.ts) on first use, so nothing here costs anything until a deploy or a watch starts.
  *
  * Every client gets the same hardening:
  * - request timeouts that really throw (`throwOnRequestTimeout`; the default only warns);
