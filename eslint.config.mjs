@@ -1,4 +1,4 @@
-// Lint rules that hold the architecture in place (DESIGN.md §5):
+// Lint rules that hold the architecture in place (see ARCHITECTURE.md, 'Layers'):
 //  - src/core, src/shared, src/webview and the CLI never import `vscode`;
 //  - only src/core/process/ starts processes (child_process is banned elsewhere in src/);
 //  - no default exports.

@@ -1,6 +1,6 @@
 /**
- * The engine's typed events (DESIGN.md §5: "the engine emits typed events; the tree, panel,
- * status bar and CLI are views of those events"). Every event is a plain JSON-serialisable
+ * The engine's typed events: the engine emits them, and the tree, panel, status bar and CLI are
+ * views of them. Every event is a plain JSON-serialisable
  * object discriminated by `type`, carries the `deploymentId` it belongs to and the ISO time
  * `at` it happened, so the CLI can print it as one JSON line and the panel can replay it.
  *
@@ -144,9 +144,9 @@ export interface NoticeEvent extends EventBase {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Health watch and rollback events: OWNED BY THE HEALTH ENGINEER (issue 5), who adds their
-// variants (watch started, alarm changed, verdict, rollback started/finished) to
-// `HealthEvent` below. Keep them in this union so every view handles them exhaustively.
+// Health watch and rollback events: their variants (watch started, alarm changed, verdict,
+// rollback started/finished) are added to `HealthEvent` in health/events.ts. Keep them in this
+// union so every view handles them exhaustively.
 // ---------------------------------------------------------------------------------------------
 // Defined in health/events.ts: alarms-checked, watch-started, alarm-changed, watch-verdict,
 // rollback-started, rollback-finished.

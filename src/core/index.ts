@@ -31,11 +31,11 @@ export { StackPollers } from './aws/stackPoller';
 export { isAwsSdkLoaded } from './aws/sdk';
 export { GitRepository, PushRejectedError, withTemporaryWorktree } from './git';
 export type { CommitInfo, FileChange, PlannedCommit, PushResult, RepositoryStatus } from './git';
-// Deploy on push / on save (issue 8): the editor builds these through loadEngine().
+// Deploy on push / on save: the editor builds these through loadEngine().
 export { PushTrigger, SaveTrigger, assertSaveTriggerAllowed, isGuardedEnvironment, DEFAULT_SAVE_DEBOUNCE_MS } from './triggers';
 export type { DeployCallback, TriggerDeployRequest, TriggerRunEvent, TriggerState, TriggerStateEvent } from './triggers';
 export { DEPLOYMENT_TRIGGERS, readTrigger, type DeployOnEvent, type DeploymentTrigger } from './deploymentTrigger';
-// Health watch and rollback (issue 5): event wording for views, and the prompt-policy callback types.
+// Health watch and rollback: event wording for views, and the prompt-policy callback types.
 export { describeHealthEvent, isHealthEvent } from './health/describe';
 export type { HealthEvent } from './health/events';
 export type { ConfirmRollback, RollbackQuestion } from './rollback/afterUnhealthy';

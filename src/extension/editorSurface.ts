@@ -23,7 +23,7 @@ export interface EditorSurface {
 }
 
 /**
- * The editor surface of issue 6: the engine host, the Deployments tree, the status bar, progress
+ * The editor surface: the engine host, the Deployments tree, the status bar, progress
  * and outcome notifications, and the deployment commands. Registering costs no file read, no
  * git, no AWS call and does not load the engine: all of that happens on first use.
  */

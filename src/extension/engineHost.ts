@@ -35,7 +35,7 @@ export interface EngineHostDeps {
   readonly confirmRollback: (question: RollbackQuestion) => Promise<boolean>;
   /**
    * Asked before a deploy runs the pipeline's steps: false when the user declines to run a
-   * pipeline file (or script) that changed since they last approved it (issue 3's approval).
+   * pipeline file (or script) that changed since they last approved it (pipeline/approval.ts).
    */
   readonly approvePipeline?: (repoRoot: string, approvalRoot: string) => Promise<boolean>;
 }
@@ -48,10 +48,10 @@ interface OwnedRun {
 }
 
 /**
- * The extension's side of the engine. It loads the engine (and with it the AWS SDK) on first
- * use — never at activation — runs deployments, rollbacks and recoveries with one AbortController
- * each, and fans the engine's typed events out to every view through one emitter and one
- * `LiveDeployments` model. Views never call the engine or AWS themselves.
+ * The extension's side of the engine. It loads the engine on first use, never at activation (the
+ * engine loads the AWS SDK on its first AWS call), runs deployments, rollbacks and recoveries with
+ * one AbortController each, and fans the engine's typed events out to every view through one
+ * emitter and one `LiveDeployments` model. Views never call the engine or AWS themselves.
  */
 export class EngineHost implements vscode.Disposable {
   private readonly emitter = new Emitter<EngineEvent>(() => this.deps.logger);

@@ -3,8 +3,8 @@ import type * as Engine from '../core/index';
 let engine: typeof Engine | undefined;
 
 /**
- * Loads the engine bundle (dist/engine.js, which carries the AWS SDK) on first use, never at
- * activation: activation stays fast and the SDK costs nothing until the first deploy.
+ * Loads the engine bundle (dist/engine.js) on first use, never at activation: activation stays
+ * fast. The engine in turn loads the AWS SDK (dist/aws-sdk.js) only on its first AWS call.
  */
 export function loadEngine(): typeof Engine {
   // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -22,15 +22,15 @@ export function activate(context: vscode.ExtensionContext): void {
   context.subscriptions.push(registerWorkspaceContext());
   // The run panels (and the showRun command); the editor surface feeds them the engine's events.
   const runPanels = registerRunPanels(context, { logger });
-  // Tree, status bar, notifications and the deployment commands (issue 6).
+  // Tree, status bar, notifications and the deployment commands.
   const surface = registerEditorSurface(context, { logger, runPanels });
 
   context.subscriptions.push(
     registerCommand(Commands.viewLogs, logger, () => channel.show(true)),
-    // deployguard.yaml: diagnostics as you type, Create / Validate Pipeline File (issue 3).
+    // deployguard.yaml: diagnostics as you type, Create / Validate Pipeline File.
     ...registerPipelineEditor(logger),
     registerStatusCommand(logger, () => activation.ms),
-    // Deploy on push / on save, the save toggle and Save, Commit, Push and Deploy (issue 8).
+    // Deploy on push / on save, the save toggle and Save, Commit, Push and Deploy.
     ...registerDeployTriggers(context, { logger, host: surface.host }),
   );
 

@@ -1,7 +1,7 @@
 /**
  * The only module that knows about `@vscode/webview-ui-toolkit`.
  *
- * The toolkit is deprecated upstream (archived January 2025; research/aesthetics.md §5), so every
+ * The toolkit is deprecated upstream (archived January 2025), so every
  * component the panel uses is created here, behind plain functions. Replacing it (with
  * `@vscode-elements/elements` or plain HTML + `--vscode-*` variables) touches this file only.
  *

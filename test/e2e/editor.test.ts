@@ -17,7 +17,7 @@ import {
 } from './editorSupport';
 import { DEFAULT_VSIX, startWorkbench, waitFor, type Workbench } from './support/workbench';
 
-// The editor surface (issue 6) in a real VS Code (code-server + Chromium) against a real
+// The editor surface in a real VS Code (code-server + Chromium) against a real
 // moto_server: the Deployments tree, the status bar, the notifications and their actions, the
 // prompt policy's decision, the untrusted workspace, and a window reload mid-deployment.
 // One workbench serves the trusted tests in order (each builds on the history the last left).

@@ -225,7 +225,7 @@ export function waitForEnvironmentRow(bench: Workbench, environment: string, mat
 export async function deployFromPalette(bench: Workbench, environment: string, approvalTimeoutMs = 5_000): Promise<void> {
   await bench.runCommand('Deploy Guard: Deploy…');
   await pickQuickItem(bench.page, environment);
-  // The first run of this pipeline in this window's user data asks (issue 3's approval).
+  // The first run of this pipeline in this window's user data asks for approval (pipeline/approval.ts).
   await answerDialog(bench.page, 'Run Pipeline', approvalTimeoutMs);
 }
 

@@ -148,7 +148,7 @@ describe('the run panel follows a real deployment as it goes', { timeout: START_
         .catch(() => false)
     )
       await pick.first().click();
-    // First run of this pipeline: the approval dialog (issue 3) asks before any step runs.
+    // First run of this pipeline: the approval dialog asks before any step runs.
     const run = page.locator('.monaco-dialog-box .monaco-button', { hasText: 'Run Pipeline' });
     await run.waitFor({ state: 'visible', timeout: 60_000 });
     await run.click();

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startWorkbench, waitFor, type Workbench } from './support/workbench';
 
-// The pipeline file in a real VS Code (issue 3): Create Pipeline File writes the commented
+// The pipeline file in a real VS Code: Create Pipeline File writes the commented
 // starter, a mistake typed into it appears in the Problems panel with its line and column,
 // Validate Pipeline File reports it, and fixing it clears the panel.
 const START_TIMEOUT = 5 * 60_000;

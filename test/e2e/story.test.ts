@@ -14,7 +14,7 @@ import { measureActivation, readStatus, STATUS_KEYBINDING } from './activationPr
 import { answerDialog, deployFromPalette, waitForStatusBar, withScreenshot } from './editorSupport';
 import { ARTIFACTS_DIR, startWorkbench, waitFor, type Workbench } from './support/workbench';
 
-// The newcomer's story (issue 9) end to end in a real VS Code (code-server + Chromium) against a
+// The newcomer's story (the README's Quick start) end to end in a real VS Code (code-server + Chromium) against a
 // real moto_server, on the same sample repository `npm run demo` makes: open it, trust it, the
 // Deployments view lists dev and prod; deploy prod v1 from the palette → stable; change the code,
 // Save, Commit, Push and Deploy → v2 deploying with the run panel live; an alarm goes to ALARM →

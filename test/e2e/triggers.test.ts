@@ -10,7 +10,7 @@ import { MOTO_ENV, startMoto, type Moto } from '../support/moto';
 import { answerDialog } from './editorSupport';
 import { startWorkbench, waitFor, type Workbench } from './support/workbench';
 
-// Issue 8 in a real VS Code (code-server + Chromium) against moto: `Save, Commit, Push and Deploy`
+// Deploy on push and save in a real VS Code (code-server + Chromium) against moto: `Save, Commit, Push and Deploy`
 // commits and pushes to a bare remote, and the push trigger deploys exactly the pushed commit;
 // a rejected push offers Pull and Retry and deploys nothing until it succeeds.
 const START_TIMEOUT = 5 * 60_000;

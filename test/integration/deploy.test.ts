@@ -98,7 +98,7 @@ describe('deploy against moto through the real SDK', () => {
     const described = (await cfn.send(new DescribeStacksCommand({ StackName: 'orders-dev' }))).Stacks![0]!.Outputs ?? [];
     const [updated] = await records(home);
     assert.deepEqual(updated!.outputs ?? {}, Object.fromEntries(described.map((o) => [o.OutputKey, o.OutputValue])));
-    // moto reports no outputs for stacks created through a change set (moto.md §1.5); the
+    // moto reports no outputs for stacks created through a change set; the
     // history test checks them on a stack created directly.
     if (described.length > 0) {
       assert.match(updated!.outputs!['TopicArn']!, /^arn:aws:sns:us-east-1:123456789012:orders-dev-v2$/);

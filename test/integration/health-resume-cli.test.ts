@@ -1,5 +1,5 @@
 /**
- * The watch survives a killed CLI (issue 5 §7): `deployguard deploy` is SIGKILLed mid-bake; the
+ * The watch survives a killed CLI: `deployguard deploy` is SIGKILLed mid-bake; the
  * alarm fires while nothing is watching; the next `deployguard deploy` resumes the same watch
  * (same deadline and baseline, from the record), sees the ALARM, rolls back: exit 3, v1 current.
  * The CLI runs from source (node --import tsx src/cli.ts) against a real moto_server.

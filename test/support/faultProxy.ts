@@ -3,7 +3,7 @@ import type { ServerResponse } from 'node:http';
 import { awsOperationOf, forwardRequest, readBody, serveOnLoopback } from './httpForward';
 
 /**
- * A fault-and-state proxy between the AWS SDK and moto_server (moto.md §4.2). moto completes
+ * A fault-and-state proxy between the AWS SDK and moto_server. moto completes
  * every stack operation synchronously and has no rollback states, no throttling and no
  * ContinueUpdateRollback; this proxy adds what a test needs, over real HTTP:
  *
@@ -80,7 +80,7 @@ export interface FaultProxy {
 
 const CFN_NS = 'http://cloudformation.amazonaws.com/doc/2010-05-15/';
 
-/** The exact payloads of moto.md §4.2 (and their siblings for the other fault kinds). */
+/** The exact error payloads AWS sends for throttling (and their siblings for the other fault kinds). */
 function faultResponse(kind: FaultKind, json: boolean): { status: number; headers: Record<string, string>; body: string } {
   if (kind === 'html-500') {
     return {

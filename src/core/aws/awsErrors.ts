@@ -1,5 +1,5 @@
 /**
- * One place that reads AWS errors (reliability.md §1.3) and says what they mean for a deploy.
+ * One place that reads AWS errors and says what they mean for a deploy.
  * Decisions are made on the returned `kind`, never on message text elsewhere. The message
  * patterns here are the documented exceptions: CloudFormation reports "no changes", "wrong
  * state" and "stack missing" all as a generic `ValidationError`, so only the text tells them apart.
@@ -126,7 +126,7 @@ export function classifyAwsError(err: unknown): AwsErrorClass {
   if (EXPIRED_NAMES.has(name)) return is('authExpired');
   if (AUTH_NAMES.has(name)) return is('auth');
   // LimitExceededException is a hard quota in CloudFormation (number of stacks, …), although the
-  // SDK classifies it as throttling (reliability.md §0.4): retrying cannot help.
+  // SDK classifies it as throttling: retrying cannot help.
   if (name === 'LimitExceededException') return is('quota');
   if (THROTTLING_NAMES.has(name) || status === 429) return is('throttle');
   if (TIMEOUT_NAMES.has(name) || code === 'ETIMEDOUT') return is('timeout');

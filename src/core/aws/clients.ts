@@ -1,8 +1,8 @@
 /**
- * AWS client setup: the only place that constructs SDK clients. The SDK modules are loaded with
- * dynamic import() on first use, so nothing here costs anything until a deploy or a watch starts.
+ * AWS client setup: the only place that constructs SDK clients. The SDK modules are loaded by
+ * loadAwsSdk() (sdk.ts) on first use, so nothing here costs anything until a deploy or a watch starts.
  *
- * Every client gets the same hardening (reliability.md §2):
+ * Every client gets the same hardening:
  * - request timeouts that really throw (`throwOnRequestTimeout`; the default only warns);
  * - bounded retries (standard mode) for throttling, 5xx and dropped connections, with every
  *   retried failure reported through `onRetry` so the log can say "throttled, retrying";

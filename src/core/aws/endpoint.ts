@@ -1,5 +1,5 @@
 /**
- * Which endpoint the AWS clients talk to (issue 4 §3). A repository's deployguard.yaml is
+ * Which endpoint the AWS clients talk to. A repository's deployguard.yaml is
  * untrusted input: its `endpoint:` is honoured only when it points at this machine (emulators),
  * because otherwise a hostile repository could have signed requests, templates and parameters
  * sent to its own host. Any other endpoint must come from the user (settings or a CLI flag) or

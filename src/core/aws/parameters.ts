@@ -1,5 +1,5 @@
 /**
- * Building the Parameters of a change set (issue 4 §2). Values come from deployguard.yaml (with
+ * Building the Parameters of a change set. Values come from deployguard.yaml (with
  * variables resolved). A parameter the template declares but the file does not set keeps the
  * stack's current value on update (UsePreviousValue) — never silently reverts to its default.
  * NoEcho values are sent to CloudFormation but never written to a log or the history.

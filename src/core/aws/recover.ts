@@ -5,7 +5,7 @@ import { loadAwsSdk } from './sdk';
 /**
  * ContinueUpdateRollback for a stack in UPDATE_ROLLBACK_FAILED. `resourcesToSkip` comes only from
  * a person: skipped resources are marked UPDATE_COMPLETE although they may not match the template
- * (reliability.md §1.2), so Deploy Guard never chooses them itself.
+ * (the stack then claims a state it does not have), so Deploy Guard never chooses them itself.
  */
 export async function continueUpdateRollback(
   cfn: CloudFormationClient,

@@ -1,5 +1,5 @@
 /**
- * Deploying a stack the way a careful engineer would (issue 4 §1): read the stack's real state,
+ * Deploying a stack the way a careful engineer would: read the stack's real state,
  * decide create/update/wait/refuse by an exact status match, create a change set, show what it
  * will change, execute it with a ClientRequestToken written to the journal first, and follow the
  * operation's own events until its terminal status.

@@ -1,8 +1,8 @@
 /**
- * One poller per stack, shared by every view and every operation that follows it (DESIGN.md §5).
+ * One poller per stack, shared by every view and every operation that follows it: views never poll AWS themselves.
  * Adaptive: fast right after something happened (or after `kick()`), backing off while nothing
  * changes, with jitter so many windows/stacks never poll in lockstep. Never the SDK waiters,
- * which poll every 30–120 s and turn credential errors into silent retries (reliability.md §1.4).
+ * which poll every 30–120 s and turn credential errors into silent retries.
  *
  * A failed poll is reported to subscribers and retried with a longer pause; it never ends
  * anything by itself — what a failure means is the subscriber's decision.

@@ -1,5 +1,5 @@
 /**
- * Every CloudFormation StackStatus and what it means for Deploy Guard (reliability.md §1.1),
+ * Every CloudFormation StackStatus and what it means for Deploy Guard,
  * matched exactly in one exhaustive switch. `ROLLBACK_COMPLETE` and `UPDATE_ROLLBACK_COMPLETE`
  * share a suffix and mean opposite things, so nothing here ever matches by suffix or substring.
  * A status this table does not know (a new AWS status) is `unknown` → a person decides.

@@ -1,5 +1,5 @@
 /**
- * One deployment's state machine (DESIGN.md §3):
+ * One deployment's state machine (the whole table: src/core/deploymentStatus.ts):
  *
  *   queued → running-steps → deploying → watching → stable
  *

@@ -1,5 +1,5 @@
 /**
- * The environment every git process of Deploy Guard runs with (reliability.md §3.4, issue 8 §4).
+ * The environment every git process of Deploy Guard runs with.
  *
  * Git must never wait for a person: a credential prompt in a process nobody can see hangs the
  * deploy forever. So the terminal prompt is off, the askpass program is `echo` (it answers at

@@ -23,7 +23,7 @@ export interface GitRepositoryOptions {
   readonly networkTimeoutMs?: number;
 }
 
-/** What a deployment records about the code it deployed (DESIGN.md §4). */
+/** What a deployment records about the code it deployed (the record's commit, branch and dirty flag). */
 export interface CommitInfo {
   readonly sha: string;
   readonly shortSha: string;

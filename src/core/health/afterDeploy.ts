@@ -1,5 +1,5 @@
 /**
- * The watch phase after a successful stack update (DESIGN.md §3 `watching`, issue 5 §4–§7):
+ * The watch phase after a successful stack update (status `watching`):
  * bake the deployment under its guarded alarms, then promote it to `stable`, or hand an unhealthy
  * verdict to the rollback (src/core/rollback/afterUnhealthy.ts), or stop at `needs-attention`
  * when health could not be known.
@@ -76,7 +76,8 @@ export type AfterDeployResult =
       readonly health?: HealthSection;
       /**
        * The CLI exit code this outcome maps to, when it is not the usual one for `status`
-       * (`rollback: prompt` with no terminal to ask: needs-attention, but exit 3 as issue 5 says).
+       * (`rollback: prompt` with no terminal to ask: needs-attention, but exit 3, the exit code of an
+       * unhealthy release).
        */
       readonly exitCode?: ExitCode;
     };

@@ -1,5 +1,5 @@
 /**
- * The health check before a deploy (issue 5 §1–§3): resolve and read the guarded alarms, refuse a
+ * The health check before a deploy: resolve and read the guarded alarms, refuse a
  * configuration that names alarms CloudWatch does not have, report the ones already in ALARM and
  * ask before going on (`--yes`), and choose the ≤5 CloudFormation rollback triggers.
  *

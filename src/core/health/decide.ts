@@ -1,9 +1,8 @@
 /**
- * The one pure function that judges a deployment's health (issue 5 §4):
+ * The one pure function that judges a deployment's health:
  * (baseline states, observations, elapsed, policy) → continue | healthy | unhealthy | unknown.
  *
- * Rules, each one a lesson from rollback automation that made things worse
- * (research/reliability.md §4–§6):
+ * Rules, each one a lesson from rollback automation that made things worse:
  * - Only an alarm that *enters* ALARM after the deploy began is blamed. One already in ALARM
  *   before the deploy is reported and not judged until it has been seen out of ALARM.
  * - A short ALARM between two polls counts: alarm history transitions are judged like polls.

@@ -1,5 +1,5 @@
 /**
- * The health watch's and the automatic rollback's events (issue 5 §8), part of the engine's
+ * The health watch's and the automatic rollback's events, part of the engine's
  * closed `EngineEvent` union (src/core/events.ts). Plain JSON, discriminated by `type`, each with
  * the `deploymentId` it belongs to and the ISO time `at` the engine observed it.
  */

@@ -1,5 +1,5 @@
 /**
- * Which alarms guard an environment, read once before the deploy (issue 5 §1–§3):
+ * Which alarms guard an environment, read once before the deploy:
  * `alarms` (names), `alarmPrefix`, and `stackAlarms` (the stack's own alarm resources), merged.
  * A named alarm that does not exist is a configuration error *before* anything is deployed.
  */

@@ -45,7 +45,8 @@ export interface HealthPolicy {
   readonly bakeMs: number;
   /**
    * How long "not knowing" (INSUFFICIENT_DATA, a missing alarm, failing polls) may last before the
-   * watch gives up as `unknown` (→ needs-attention). The issue says: longer than the bake.
+   * watch gives up as `unknown` (→ needs-attention). The watch sets it to the bake's length: not
+   * knowing for a whole bake means nothing was judged.
    */
   readonly unknownLimitMs: number;
 }

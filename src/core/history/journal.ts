@@ -17,7 +17,7 @@ export interface JournalReadResult {
 }
 
 /**
- * The write-ahead journal of one stack (reliability.md §3.6): an append-only JSONL file, fsynced
+ * The write-ahead journal of one stack: an append-only JSONL file, fsynced
  * line by line *before* every mutating AWS call, so a crash or a window reload can reattach to
  * the operation (stack ARN + ClientRequestToken) instead of starting a second one.
  */

@@ -1,5 +1,5 @@
 /**
- * One deployment record (DESIGN.md §4, issue 4 §4): everything needed to know what was deployed
+ * One deployment record (see ARCHITECTURE.md, 'Record schema'): everything needed to know what was deployed
  * and to deploy exactly that again. Stored as one JSON file per record, schema-versioned.
  */
 import type { PlannedChange, StackEventFacts } from '../events';

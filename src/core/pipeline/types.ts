@@ -1,5 +1,5 @@
 /**
- * The typed model of a validated `deployguard.yaml` (DESIGN.md §2). The parser produces it;
+ * The typed model of a validated `deployguard.yaml` (its schema: deployguard.schema.json). The parser produces it;
  * everything else in the engine reads it. Values may still hold `${...}` variables: they are
  * resolved per deployment (see variables.ts), never spliced into shell strings.
  */
@@ -62,7 +62,7 @@ export interface PipelineConfig {
   readonly environments: Readonly<Record<string, EnvironmentConfig>>;
 }
 
-/** Defaults from DESIGN.md §2 and issue 5. */
+/** What an environment's `health:` falls back to: a 5-minute bake, a poll every 10 s, automatic rollback. */
 export const HEALTH_DEFAULTS = { bakeMs: 5 * 60_000, pollSeconds: 10, rollback: 'auto' as RollbackPolicy };
 
 /** The default per-step timeout when a step names none: long enough for any build, never forever. */

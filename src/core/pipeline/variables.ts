@@ -1,7 +1,7 @@
 import { DeployGuardError } from '../errors';
 
 /**
- * `${...}` variables (DESIGN.md §2). In values (stack name, parameters, tags, step env) they are
+ * `${...}` variables. In values (stack name, parameters, tags, step env) they are
  * replaced by their values. In a step's `run` they become references to environment variables
  * (`${env.name}` → `${DEPLOYGUARD_ENV}`), so a value never becomes shell source.
  */

@@ -1,6 +1,6 @@
 /**
  * What happens when the watch finds a deployment unhealthy, in the order that keeps a rollback
- * from making things worse:
+ * from making things worse (each rule a way automated rollbacks have done harm):
  *  1. a rollback is never itself rolled back automatically, and a deployment gets at most one;
  *  2. the target is the version the stack ran before this deployment, the nearest verified one
  *     (chooseRollbackTarget: by the ledger's links, never by id order); the stack as first found
@@ -129,7 +129,8 @@ export async function afterUnhealthy(options: AfterUnhealthyOptions): Promise<Af
   }
   if (options.policy === 'prompt') {
     if (!options.confirm) {
-      // The issue's contract for `prompt` without anyone to ask: exit 3, and nothing rolled back.
+      // `prompt` without anyone to ask (CI, no terminal): exit 3, as the README's exit-code table
+      // promises, and nothing rolled back.
       return notRolledBack(
         `${unhealthy}; rollback is "prompt" and no one could be asked, so it was not rolled back (run "deployguard rollback ${deployment.environment}" to restore ${target.id})`,
         ExitCode.RolledBack,

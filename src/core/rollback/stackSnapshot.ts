@@ -71,7 +71,7 @@ export function stackMatchesRecord(snapshot: StackSnapshot, record: DeploymentRe
 }
 
 /**
- * The compare-and-swap check before an automatic rollback (reliability.md §5 #25, #31): the stack
+ * The compare-and-swap check before an automatic rollback: the stack
  * must be idle after a successful forward operation, and still at *this* deployment's version.
  * Never roll back someone else's deploy, nor a stack CloudFormation already rolled back.
  */

@@ -14,7 +14,7 @@ export interface CoalescingRunnerOptions<T> {
 /**
  * Runs one task at a time. A request while a task runs becomes the single pending follow-up;
  * later requests replace (or merge into) it, so the follow-up always carries the newest state and
- * stale work never queues up. Never two at once, never a queue (issue 8 §2).
+ * stale work never queues up. Never two at once, never a queue.
  */
 export class CoalescingRunner<T> implements Disposable {
   private running: Promise<void> | undefined;

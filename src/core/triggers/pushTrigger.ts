@@ -36,7 +36,7 @@ export interface PushTriggerOptions {
 }
 
 /**
- * Deploy on push (issue 8 §1): when `refs/remotes/<remote>/<branch>` moves to a new commit —
+ * Deploy on push: when `refs/remotes/<remote>/<branch>` moves to a new commit —
  * a push from VS Code, from `Save, Commit, Push and Deploy`, from a terminal, or a fetch of a
  * colleague's push — that exact commit is deployed, once. A push while a deploy runs becomes one
  * follow-up for the newest commit.

@@ -22,7 +22,7 @@ export interface SaveTriggerOptions {
 }
 
 /**
- * Deploy on save (issue 8 §2), like `cdk watch`: saves inside the repository that git does not
+ * Deploy on save, like `cdk watch`: saves inside the repository that git does not
  * ignore are debounced into one deploy of the working tree as it is (commit + dirty flag
  * recorded). Saves during a deploy coalesce into exactly one follow-up with the newest state.
  * The caller feeds saves in: VS Code's onDidSaveTextDocument, or a file-system watcher in the CLI.

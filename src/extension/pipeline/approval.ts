@@ -47,7 +47,7 @@ async function showChanges(context: vscode.ExtensionContext, repoRoot: string, k
 /**
  * Asks once before a pipeline runs whose file — or a script its steps run — changed since the
  * user last approved it (or that never ran here). A trusted folder can still receive a hostile
- * deployguard.yaml through a pull request; this is the second gate (reliability.md §3.3).
+ * deployguard.yaml through a pull request; this is the second gate, after workspace trust.
  * Throws UntrustedWorkspace in an untrusted workspace; resolves false when the user declines.
  * Call it in every command that would run steps, right before running them.
  */

@@ -1,5 +1,5 @@
 /**
- * A history record (DESIGN.md §4) → the panel's run model, for a run the panel did not watch:
+ * A history record (src/core/history/record.ts) → the panel's run model, for a run the panel did not watch:
  * a finished run, or one in progress after a window reload (live events then continue on it).
  * No `vscode` import.
  */

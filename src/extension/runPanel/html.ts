@@ -1,5 +1,5 @@
 /**
- * The run panel's HTML, built in exactly one place (research/aesthetics.md practice 10).
+ * The run panel's HTML, built in exactly one place, so its CSP and nonce are reviewed in one file.
  * No `vscode` import: the host passes the webview's URIs and CSP source, so this is unit-tested.
  *
  * CSP: `default-src 'none'`; scripts only with this load's nonce (no inline script exists);

@@ -1,7 +1,7 @@
 /**
  * The run panel feature: `registerRunPanels(context, deps)` is all the composition root calls.
  *
- * For the editor surface (issue 6):
+ * How the editor surface (editorSurface.ts) uses it:
  *   const runPanels = registerRunPanels(context, { logger, ... });
  *   context.subscriptions.push(runPanels.attach(engineEvents.event)); // an Emitter<EngineEvent>
  *   await runPanels.show(deploymentId);                               // tree item, status bar, notification

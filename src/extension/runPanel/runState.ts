@@ -30,7 +30,7 @@ import {
 } from '../../shared/protocol';
 
 /**
- * Health facts, in the panel's own words. The health engineer's events (issue 5) map onto these
+ * Health facts, in the panel's own words. The health watch's events (core/health/events.ts) map onto these
  * in `applyHealth`'s callers; keeping the panel's shape here means a renamed field there is a
  * one-line change in the adapter, not in the reducer or the webview.
  */

@@ -38,7 +38,7 @@ const DEPLOY = 'Deploy';
 const REMOTE = 'origin';
 
 /**
- * The editor's deploy-on-push and deploy-on-save (issue 8). Reads deployguard.yaml with the
+ * The editor's deploy-on-push and deploy-on-save. Reads deployguard.yaml with the
  * light pipeline tools, follows each push environment's remote-tracking ref with a cheap
  * fs.watch from the start, and loads the engine only when something is to be deployed. Every
  * deploy goes through the EngineHost, so the tree, status bar, notifications and run panel see it.

@@ -12,7 +12,7 @@ import { SaveToggleStatusBar, toggleDeployOnSave } from './saveToggle';
 
 /**
  * Deploy on push, deploy on save, the status-bar toggle and `Save, Commit, Push and Deploy`
- * (issue 8). Registering reads nothing and starts no git: the pipeline file is read just after
+ * Registering reads nothing and starts no git: the pipeline file is read just after
  * activation (trusted workspaces only), and the engine is loaded on the first triggered deploy.
  */
 export function registerDeployTriggers(context: vscode.ExtensionContext, deps: { logger: Logger; host: EngineHost }): vscode.Disposable[] {

@@ -24,7 +24,7 @@ export interface SaveCommitPushDeployDeps {
 }
 
 /**
- * `Deploy Guard: Save, Commit, Push and Deploy` (issue 8 §3): saves dirty editors, shows what
+ * `Deploy Guard: Save, Commit, Push and Deploy`: saves dirty editors, shows what
  * will be committed and asks for the message (the draft is kept if you cancel), commits, pushes
  * (setting the upstream when missing, never forcing), and lets the push trigger deploy exactly
  * the pushed commit, opening its run panel. A rejected push offers Pull and Retry and deploys

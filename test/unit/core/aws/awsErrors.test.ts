@@ -10,7 +10,7 @@ function err(name: string, message: string, status?: number, code?: string) {
   return e;
 }
 
-// Every error string of reliability.md §1.3, as SDK v3 shows it, and what it must mean.
+// Every AWS error string a deploy meets, as SDK v3 shows it, and what it must mean.
 const CASES: [string, Error, AwsErrorKind, string?][] = [
   ['stack missing (DescribeStacks)', err('ValidationError', 'Stack with id orders-dev does not exist', 400), 'notFound'],
   ['stack missing (events / UPDATE change set)', err('ValidationError', 'Stack [orders-dev] does not exist', 400), 'notFound'],

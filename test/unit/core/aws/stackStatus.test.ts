@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import { interpretStackStatus, KNOWN_STACK_STATUSES, type Outcome, type StartAction } from '../../../../src/core/aws/stackStatus';
 
 // Every StackStatus the SDK knows, with what a deploy that finds it must do, and what it means
-// as the end of our own operation (reliability.md §1.1). Exact strings, never suffixes.
+// as the end of our own operation. Exact strings, never suffixes.
 const TABLE: Record<string, [StartAction, Outcome]> = {
   CREATE_COMPLETE: ['update', 'succeeded'],
   CREATE_FAILED: ['attention', 'failed'],
