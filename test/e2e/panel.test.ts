@@ -11,7 +11,7 @@ import { newDeploymentId } from '../../src/core/history/paths';
 import { runSteps } from '../../src/core/pipeline';
 import { startWorkbench, waitFor, type Workbench } from './support/workbench';
 
-// The run panel in a real VS Code (code-server 1.100 + Chromium): a run's history record and the
+// The run panel in a real VS Code (code-server + Chromium): a run's history record and the
 // log its real steps printed — including a hostile corpus — shown in the webview; the panel comes
 // back after a window reload.
 const WORKSPACE = 'test/fixtures/workspaces/basic';
