@@ -414,10 +414,16 @@ function createWorkbench(parts: Parts): Workbench {
       await quickInput.waitFor({ state: 'hidden', timeout: 5_000 }).catch(() => undefined);
     }
     await row.first().click();
-    // The palette closes, or turns into the command's own quick pick.
+    // The palette closes, or turns into the command's own quick pick; or the page goes away (a
+    // window reload), taking the input with it: each look is bounded, so a look at an input that
+    // is gone counts as taken instead of waiting out the locator's own 30 s.
     await waitFor(
       'the palette to take the command',
-      async () => ((await quickInput.isVisible()) && (await input.inputValue()) === `>${title}` ? undefined : true),
+      async () => {
+        if (!(await quickInput.isVisible())) return true;
+        const value = await input.inputValue({ timeout: 1000 }).catch(() => undefined);
+        return value === `>${title}` ? undefined : true;
+      },
       5000,
     );
   };
