@@ -54,6 +54,16 @@ const runs = chosenHost
       { label: 'e2e host oldest', host: 'oldest', files: files.filter((f) => OLDEST_HOST_FILES.includes(f)) },
     ];
 
+// The hosts the selected e2e files need, installed (or found in the user cache, at once) before
+// any test starts: a first install takes minutes, longer than a test's start-up bound.
+const hostsNeeded = runs.filter((r) => r.files.some(isE2e)).map((r) => r.host);
+if (hostsNeeded.length > 0) {
+  const install = spawnSync(process.execPath, ['--import', 'tsx', join('test', 'e2e', 'support', 'installCodeServer.ts'), ...hostsNeeded], {
+    stdio: 'inherit',
+  });
+  if (install.status !== 0) process.exit(install.status ?? 1);
+}
+
 const results = [];
 for (const run of runs.filter((r) => r.files.length > 0)) {
   const e2eCount = run.files.filter(isE2e).length;
