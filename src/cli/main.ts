@@ -6,6 +6,28 @@ import type { CliIo } from './types';
 
 declare const DEPLOYGUARD_VERSION: string | undefined;
 
+/** The oldest Node major the CLI runs on; package.json's engines.node says the same (a unit test holds them together). */
+export const MIN_NODE_MAJOR = 20;
+
+/**
+ * Why the CLI cannot run on Node `version` ("20.20.2", as in process.versions.node), or undefined
+ * when it can. Checked before anything else, so an old Node gets this sentence instead of a
+ * syntax or API error from deep inside the bundle.
+ */
+export function nodeVersionProblem(version: string): string | undefined {
+  const major = Number(/^v?(\d+)\./.exec(version)?.[1]);
+  if (Number.isInteger(major) && major >= MIN_NODE_MAJOR) return undefined;
+  return (
+    `deployguard: needs Node.js ${MIN_NODE_MAJOR} or newer, but it is running on Node.js ${version}.\n` +
+    `  → install Node.js ${MIN_NODE_MAJOR} or newer (node --version shows which one is first on PATH) and run deployguard again\n`
+  );
+}
+
+/** The AWS SDK's notice that its later releases need a newer Node (see cli.ts for why the CLI drops it). */
+export function isSdkNodeVersionWarning(warning: Error): boolean {
+  return warning.name === 'NodeVersionSupportWarning' || warning.message.startsWith('NodeVersionSupportWarning');
+}
+
 function topLevelHelp(): string {
   const width = Math.max(...cliCommands.map((c) => c.name.length), 8);
   const lines = cliCommands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`);
@@ -26,6 +48,11 @@ function topLevelHelp(): string {
 
 /** Runs one CLI invocation and returns its exit code; never throws. */
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  const nodeProblem = nodeVersionProblem(io.nodeVersion ?? process.versions.node);
+  if (nodeProblem !== undefined) {
+    io.stderr.write(nodeProblem);
+    return ExitCode.Usage;
+  }
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     io.stdout.write(topLevelHelp());

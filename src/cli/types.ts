@@ -9,6 +9,8 @@ export interface CliIo {
   /** Aborted on Ctrl+C (SIGINT) or SIGTERM. */
   readonly signal: AbortSignal;
   readonly isTty: boolean;
+  /** The Node.js version running the CLI (process.versions.node when absent; tests pass another). */
+  readonly nodeVersion?: string;
 }
 
 export interface CliCommand {

@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import { startWorkbench, type Workbench } from './support/workbench';
 
-// The packaged .vsix in a real VS Code (code-server 4.100.3 = VS Code 1.100), driven through
-// headless Chromium like a user: activity bar, palette, Output panel, trust dialog.
+// The packaged .vsix in a real VS Code (code-server, the host DEPLOYGUARD_E2E_HOST names in
+// E2E_HOSTS), driven through headless Chromium like a user: activity bar, palette, Output panel,
+// trust dialog.
 const WORKSPACE = 'test/fixtures/workspaces/basic';
 /** A key bound (in the test's user keybindings) to the palette-hidden `deployGuard._status`. */
 const STATUS_KEY = 'ctrl+alt+shift+f9';

@@ -11,7 +11,7 @@ import { newDeploymentId } from '../../src/core/history/paths';
 import { runSteps } from '../../src/core/pipeline';
 import { startWorkbench, waitFor, type Workbench } from './support/workbench';
 
-// The run panel in a real VS Code (code-server 1.100 + Chromium): a run's history record and the
+// The run panel in a real VS Code (code-server + Chromium): a run's history record and the
 // log its real steps printed — including a hostile corpus — shown in the webview; the panel comes
 // back after a window reload.
 const WORKSPACE = 'test/fixtures/workspaces/basic';
@@ -257,15 +257,16 @@ describe('the run panel in a real VS Code', { timeout: START_TIMEOUT + 180_000 }
   });
 
   it('follows the theme: light, high contrast and dark, with readable text in each', async () => {
+    // By the names the theme picker shows: the themes' ids (what settings.json stores) differ
+    // between releases ("Default Light Modern" in 1.100, "Light Modern" in 1.139), their labels not.
     const themes = [
-      { theme: 'Default Light Modern', bodyClass: 'vscode-light', light: true },
-      { theme: 'Default High Contrast', bodyClass: 'vscode-high-contrast', light: false },
-      { theme: 'Default Dark Modern', bodyClass: 'vscode-dark', light: false },
+      { theme: 'Light Modern', bodyClass: 'vscode-light', light: true },
+      { theme: 'Dark High Contrast', bodyClass: 'vscode-high-contrast', light: false },
+      { theme: 'Dark Modern', bodyClass: 'vscode-dark', light: false },
     ];
     const unreadable: string[] = [];
     for (const { theme, bodyClass, light } of themes) {
-      // The way a person does it. VS Code 1.100 lists "Light Modern" with its setting name,
-      // "Default Light Modern", beside it.
+      // The way a person does it: the palette's theme picker, typing the name.
       await wb().runCommandAndPick('Preferences: Color Theme', theme, new RegExp(`^\\s*${theme}\\s*$`));
       const frame = await openPanel();
       await waitFor(

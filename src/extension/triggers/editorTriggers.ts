@@ -1,3 +1,4 @@
+import { isAbsolute, relative } from 'node:path';
 import * as vscode from 'vscode';
 import { DisposableStore } from '../../core/disposable';
 import { Emitter } from '../../core/emitter';
@@ -124,6 +125,12 @@ export class EditorTriggers implements vscode.Disposable {
     if (document.uri.scheme !== 'file' || !vscode.workspace.isTrusted || this.disposed) return;
     if (document.fileName.endsWith('deployguard.yaml')) void this.reload();
     if (this.config.save.length === 0 || this.savePaused) return;
+    // VS Code saves files of its own too (1.139 saves one outside the workspace while starting):
+    // a save outside the repository never deploys, so it must not load the engine to create the
+    // save triggers either.
+    const root = this.host.repoRoot();
+    const rel = root === undefined ? '' : relative(root, document.uri.fsPath);
+    if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) return;
     for (const env of this.config.save) this.saveTrigger(env)?.onSave(document.uri.fsPath);
   }
 

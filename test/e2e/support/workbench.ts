@@ -4,11 +4,11 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Frame, type Locator, type Page } from 'playwright-core';
 import { freePort } from '../../support/moto';
-import { CHROMIUM_PATH, ensureCodeServer } from './codeServer';
+import { CHROMIUM_PATH, ensureHost, type CodeServerCommand, type E2eHost } from './codeServer';
 
 /**
- * A real VS Code (code-server 4.100.3 = VS Code 1.100) with the packaged Deploy Guard .vsix
- * installed, opened on a workspace folder in headless Debian Chromium, plus the few helpers tests
+ * A real VS Code (code-server, the host DEPLOYGUARD_E2E_HOST picks: the oldest supported VS Code
+ * or the newest release, see E2E_HOSTS) with the packaged Deploy Guard .vsix installed, opened on a workspace folder in headless Debian Chromium, plus the few helpers tests
  * need to drive it like a user: the command palette, the activity bar, tree rows, notifications,
  * webview panels and the Output panel.
  *
@@ -47,6 +47,13 @@ const BASE_SETTINGS: Record<string, unknown> = {
   'chat.commandCenter.enabled': false,
   'workbench.colorTheme': 'Default Dark Modern',
   'remote.autoForwardPorts': false,
+  // The trust dialog on every start, as the tests answer it: VS Code 1.100 shows it once per
+  // folder by default, later releases never (they open in Restricted Mode with a banner).
+  'security.workspace.trust.startupPrompt': 'always',
+  // Later releases open the Chat view in the secondary side bar on start; it takes a third of the
+  // window and the focus, and has nothing to do with the extension.
+  'workbench.secondarySideBar.defaultVisibility': 'hidden',
+  'chat.disableAIFeatures': true,
 };
 
 export interface WorkbenchOptions {
@@ -85,6 +92,8 @@ export interface Notification {
 export type TextMatch = string | RegExp;
 
 export interface Workbench {
+  /** Which code-server (VS Code version) this is. */
+  readonly host: E2eHost;
   readonly page: Page;
   readonly url: string;
   readonly workspace: string;
@@ -196,11 +205,9 @@ export async function waitFor<T>(
 const matches = (text: string, match: TextMatch) => (typeof match === 'string' ? text.includes(match) : match.test(text));
 const clean = (text: string | null | undefined) => (text ?? '').replace(/\u00a0/g, ' ').trim();
 
-function installExtension(binary: string, userDataDir: string, extensionsDir: string, vsix: string): void {
-  const result = spawnSync(binary, ['--user-data-dir', userDataDir, '--extensions-dir', extensionsDir, '--install-extension', vsix], {
-    encoding: 'utf8',
-    timeout: 120_000,
-  });
+function installExtension(codeServer: CodeServerCommand, userDataDir: string, extensionsDir: string, vsix: string): void {
+  const args = [codeServer.entry, '--user-data-dir', userDataDir, '--extensions-dir', extensionsDir, '--install-extension', vsix];
+  const result = spawnSync(codeServer.node, args, { encoding: 'utf8', timeout: 120_000 });
   if (result.status !== 0) {
     throw new Error(
       `code-server --install-extension ${vsix} failed (${result.error?.message ?? `exit ${result.status}`}):\n${result.stdout}\n${result.stderr}`,
@@ -228,7 +235,7 @@ async function waitForHttp(url: string, child: ChildProcess, output: () => strin
 
 export async function startWorkbench(options: WorkbenchOptions): Promise<Workbench> {
   const started = Date.now();
-  const binary = await ensureCodeServer();
+  const codeServer = await ensureHost();
   const vsix = resolve(options.vsix ?? DEFAULT_VSIX);
   if (!existsSync(vsix))
     throw new Error(`${vsix} does not exist: run \`npm run package\` first (npm test does it when e2e tests are selected)`);
@@ -270,13 +277,15 @@ export async function startWorkbench(options: WorkbenchOptions): Promise<Workben
   };
 
   try {
-    installExtension(binary, userDataDir, extensionsDir, vsix);
+    installExtension(codeServer, userDataDir, extensionsDir, vsix);
 
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
+    // Run with the host's own node: the extension host it forks runs on the same binary.
     server = spawn(
-      binary,
+      codeServer.node,
       [
+        codeServer.entry,
         '--auth',
         'none',
         '--bind-addr',
@@ -310,9 +319,9 @@ export async function startWorkbench(options: WorkbenchOptions): Promise<Workben
     await answerTrustDialog(page, options.trust ?? true);
 
     process.stderr.write(
-      `[workbench] VS Code ready on ${url} in ${((Date.now() - started) / 1000).toFixed(1)} s (workspace ${workspace}, trusted: ${options.trust ?? true})\n`,
+      `[workbench] VS Code ${codeServer.host.vscodeVersion} (${codeServer.host.name} host) ready on ${url} in ${((Date.now() - started) / 1000).toFixed(1)} s (workspace ${workspace}, trusted: ${options.trust ?? true})\n`,
     );
-    return createWorkbench({ page, url, workspace, userDataDir, name: options.name ?? '', serverOutput, close });
+    return createWorkbench({ host: codeServer.host, page, url, workspace, userDataDir, name: options.name ?? '', serverOutput, close });
   } catch (err) {
     await close();
     throw err;
@@ -334,6 +343,7 @@ async function answerTrustDialog(page: Page, trust: boolean): Promise<void> {
 }
 
 interface Parts {
+  readonly host: E2eHost;
   readonly page: Page;
   readonly url: string;
   readonly workspace: string;
@@ -404,10 +414,16 @@ function createWorkbench(parts: Parts): Workbench {
       await quickInput.waitFor({ state: 'hidden', timeout: 5_000 }).catch(() => undefined);
     }
     await row.first().click();
-    // The palette closes, or turns into the command's own quick pick.
+    // The palette closes, or turns into the command's own quick pick; or the page goes away (a
+    // window reload), taking the input with it: each look is bounded, so a look at an input that
+    // is gone counts as taken instead of waiting out the locator's own 30 s.
     await waitFor(
       'the palette to take the command',
-      async () => ((await quickInput.isVisible()) && (await input.inputValue()) === `>${title}` ? undefined : true),
+      async () => {
+        if (!(await quickInput.isVisible())) return true;
+        const value = await input.inputValue({ timeout: 1000 }).catch(() => undefined);
+        return value === `>${title}` ? undefined : true;
+      },
       5000,
     );
   };
@@ -629,6 +645,19 @@ function createWorkbench(parts: Parts): Workbench {
       },
       30_000,
     );
+    // Later releases open this editor as a modal over the workbench, which takes every click
+    // until it is closed; 1.100 opens it as a tab, which stays out of the way.
+    const modal = page.locator('.monaco-modal-editor-block');
+    await waitFor(
+      'the Running Extensions modal to close',
+      async () => {
+        if ((await modal.count()) === 0) return true;
+        await page.keyboard.press('Escape');
+        return undefined;
+      },
+      10_000,
+      500,
+    );
     return Number(/(\d+)\s*ms/.exec(text)![1]);
   };
 
@@ -647,6 +676,7 @@ function createWorkbench(parts: Parts): Workbench {
   };
 
   return {
+    host: parts.host,
     page,
     url: parts.url,
     workspace: parts.workspace,
