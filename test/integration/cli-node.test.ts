@@ -6,7 +6,7 @@ import { PassThrough } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { MIN_NODE_MAJOR, runCli } from '../../src/cli/main';
 import { MOTO_ENV, startMoto, type Moto } from '../support/moto';
-import { makeFixtureRepo } from '../unit/pipeline/fixtureRepo';
+import { makeFixtureRepo } from '../unit/core/pipeline/fixtureRepo';
 
 // The Node the CLI runs on: refused with a clear sentence below its minimum, and, on any Node, no
 // AWS SDK notice about its own future Node requirement in what the CLI prints.
