@@ -7,7 +7,6 @@ import { appendFile, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { AwsClients } from '../aws/clients';
 import { requestTokenFor } from '../aws/requestToken';
-import { readTrigger } from '../deploymentTrigger';
 import type { StackDeployHooks } from '../aws/stackDeploy';
 import type { StackPoller, StackPollers } from '../aws/stackPoller';
 import { DeployGuardError, errorMessage, isCancellation } from '../errors';
@@ -93,7 +92,7 @@ export class DeploymentRun {
       ...(r.commit ? { commit: r.commit } : {}),
       ...(r.branch ? { branch: r.branch } : {}),
       ...(r.rollbackTargetId ? { rollbackTargetId: r.rollbackTargetId } : {}),
-      ...(r.trigger ? { trigger: readTrigger(r.trigger) } : {}),
+      ...(r.trigger ? { trigger: r.trigger } : {}),
       steps: r.steps.map((s) => s.name),
     });
   }
