@@ -19,7 +19,7 @@ export interface LiveDeployment {
   status: DeploymentStatus;
   reason?: string;
   /** Set while watching: when the bake ends (epoch ms). */
-  watchDeadlineMs?: number;
+  watchDeadlineMs?: number | undefined;
   rollbackPolicy?: 'auto' | 'prompt' | 'off';
   /** The alarm an unhealthy verdict blamed. */
   alarm?: string;

@@ -82,7 +82,7 @@ export const runCommand: CliCommand = {
       env: io.env,
       variables: {
         envName,
-        git: commit ? { sha: commit.sha, shortSha: commit.shortSha, ...(commit.branch ? { branch: commit.branch } : {}) } : undefined,
+        ...(commit ? { git: { sha: commit.sha, shortSha: commit.shortSha, ...(commit.branch ? { branch: commit.branch } : {}) } } : {}),
         deploymentId: `run-${Date.now()}`,
         processEnv: io.env,
       },

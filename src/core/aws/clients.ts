@@ -133,10 +133,10 @@ export async function createStsClient(target: AwsTarget, options: ClientOptions 
 
 /** Lazily created, cached clients for one target; dispose() closes their sockets. */
 export class AwsClients {
-  private cfn?: Promise<CloudFormationClient>;
-  private cw?: Promise<CloudWatchClient>;
-  private s3c?: Promise<S3Client>;
-  private stsc?: Promise<STSClient>;
+  private cfn?: Promise<CloudFormationClient> | undefined;
+  private cw?: Promise<CloudWatchClient> | undefined;
+  private s3c?: Promise<S3Client> | undefined;
+  private stsc?: Promise<STSClient> | undefined;
 
   constructor(
     readonly target: AwsTarget,

@@ -37,7 +37,7 @@ export function statusForError(err: unknown): DeploymentStatus {
  */
 export class DeploymentRun {
   private readonly startedAtMs: number;
-  private exitOverride?: ExitCode;
+  private exitOverride?: ExitCode | undefined;
   /** The status views last heard (the record's, or a phase the record does not keep: see showStatus). */
   private shown: DeploymentStatus;
 

@@ -110,14 +110,13 @@ export async function rollbackToRecord(ctx: EngineContext, options: RollbackOpti
   try {
     await run.setStatus('deploying', options.reason);
     const template = describeTemplate(target.template.body);
+    const templateBucket = target.template.url ? bucketOfTemplateUrl(target.template.url) : undefined;
     const result = await deployStack({
       clients,
       poller: (stackId) => run.poller(stackId),
       stackName: record.stackName,
       template,
-      ...(target.template.url && bucketOfTemplateUrl(target.template.url)
-        ? { templateBucket: bucketOfTemplateUrl(target.template.url) }
-        : {}),
+      ...(templateBucket ? { templateBucket } : {}),
       parameters: () => sdk,
       tags: record.tags,
       capabilities: record.capabilities,
