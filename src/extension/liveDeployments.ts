@@ -124,7 +124,14 @@ export class LiveDeployments {
       case 'stack-status':
         d.stackStatus = event.status;
         return { deployment: d, event, finishedNow: false };
-      default:
+      // Nothing to show for these.
+      case 'step-started':
+      case 'step-finished':
+      case 'log':
+      case 'change-set-planned':
+      case 'stack-event':
+      case 'notice':
+      case 'alarms-checked':
         return undefined;
     }
   }

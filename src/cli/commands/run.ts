@@ -105,7 +105,8 @@ export const runCommand: CliCommand = {
       case 'cancelled':
         io.stderr.write('cancelled: the running step and everything it started were stopped\n');
         return ExitCode.Failed;
-      default:
+      case 'failed':
+      case 'timed-out':
         io.stderr.write(`${terminalSafe(result.message)}\n`);
         return ExitCode.Failed;
     }

@@ -146,7 +146,7 @@ export async function describeChangeSet(
         logicalId: rc.LogicalResourceId ?? '',
         resourceType: rc.ResourceType ?? '',
         ...(rc.PhysicalResourceId ? { physicalId: rc.PhysicalResourceId } : {}),
-        ...(rc.Replacement ? { replacement: rc.Replacement as NonNullable<PlannedChange['replacement']> } : {}),
+        ...(rc.Replacement ? { replacement: rc.Replacement } : {}),
       });
     }
     token = out.NextToken;

@@ -73,7 +73,7 @@ export class DeploymentRun {
   }
 
   private send(event: Payload<EngineEvent>): void {
-    this.sink({ ...event, deploymentId: this.record.id, at: new Date().toISOString() } as EngineEvent);
+    this.sink({ ...event, deploymentId: this.record.id, at: new Date().toISOString() });
   }
 
   /**

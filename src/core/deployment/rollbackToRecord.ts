@@ -9,7 +9,6 @@ import { DeployGuardError, errorMessage, isCancellation } from '../errors';
 import { newDeploymentId } from '../history/paths';
 import type { DeploymentRecord } from '../history/record';
 import type { StackHistory } from '../history/store';
-import type { DeploymentKind } from '../model';
 import type { EnvironmentConfig } from '../pipeline/types';
 import { createMasker } from '../secrets';
 import { DeploymentRun, tokenFor } from './deploymentRun';
@@ -74,7 +73,7 @@ export async function rollbackToRecord(ctx: EngineContext, options: RollbackOpti
   const record: DeploymentRecord = {
     ...newRecord(),
     id,
-    kind: 'rollback' as DeploymentKind,
+    kind: 'rollback',
     environment: target.environment,
     stackName: target.stackName,
     region: target.region,

@@ -156,6 +156,7 @@ export function toState(value: string | undefined): AlarmState {
     case 'ALARM':
     case 'INSUFFICIENT_DATA':
       return value;
+    case undefined:
     default:
       // A state this code does not know is not knowing, never OK.
       return 'INSUFFICIENT_DATA';

@@ -117,7 +117,7 @@ class AlarmWatch {
       }
     }
 
-    const final = this.verdict as FinalVerdict | undefined;
+    const final = this.verdict;
     if (!final) throw new DeployGuardError('Internal', 'The health watch ended without a verdict');
     const states: Record<string, AlarmState> = {};
     for (const [name, k] of this.known) if (k.state) states[name] = k.state;

@@ -15,7 +15,7 @@ export interface Located {
 }
 
 function deref(doc: Document, node: unknown): Node | undefined {
-  if (isAlias(node)) return (node.resolve(doc) as Node | undefined) ?? undefined;
+  if (isAlias(node)) return node.resolve(doc) ?? undefined;
   return (node ?? undefined) as Node | undefined;
 }
 
