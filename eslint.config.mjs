@@ -25,6 +25,23 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
   },
+  // Rules that need types: each file is checked with the tsconfig.json nearest to it (the webview's
+  // own for src/webview/, the root one for src/, test/ and scripts/).
+  {
+    files: ['src/**/*.ts', 'test/**/*.ts', 'scripts/**/*.ts'],
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      // A switch over a union names every member: a new status, event or trigger is a compile-time
+      // decision at each switch, never a silent `default:`.
+      '@typescript-eslint/switch-exhaustiveness-check': [
+        'error',
+        { considerDefaultExhaustiveForUnions: false, requireDefaultForNonUnion: false },
+      ],
+      '@typescript-eslint/no-unnecessary-type-assertion': 'error',
+    },
+  },
   {
     files: ['src/**/*.ts'],
     ignores: ['src/core/process/**'],

@@ -65,7 +65,7 @@ async function callsPerMinute(moto: Moto, alarmCount: number) {
     deploymentStartedAt: Date.now(),
     restore: () => Promise.reject(new Error('not in this benchmark')),
     showStatus: () => undefined,
-    preflight,
+    ...(preflight ? { preflight } : {}),
   });
   const elapsed = performance.now() - t0;
   const during = recorder.calls.slice(from);

@@ -151,7 +151,13 @@ async function main(): Promise<void> {
     // It also notes when the message carrying the last line reached the webview (its packed text
     // ends with that line), which splits the figure into delivery and rendering, and how many
     // log messages arrived.
-    const lastLine = frame.evaluate(`new Promise((resolve) => {
+    const lastLine = frame.evaluate<{
+      seenAt: number;
+      printedAt: number;
+      receivedAt: number;
+      messages: number;
+      bytes: number;
+    }>(`new Promise((resolve) => {
       let receivedAt = NaN;
       let messages = 0;
       let bytes = 0;
@@ -176,7 +182,7 @@ async function main(): Promise<void> {
       const observer = new MutationObserver(check);
       observer.observe(rows, { subtree: true, childList: true, characterData: true, attributes: true });
       check();
-    })`) as Promise<{ seenAt: number; printedAt: number; receivedAt: number; messages: number; bytes: number }>;
+    })`);
 
     // PANEL_BENCH_PROFILE=file.cpuprofile: a CPU profile of the workbench renderer (which runs the
     // webview too) from "go" to the last line on screen, to see where the time goes.

@@ -32,16 +32,16 @@ export interface Said {
 /** What one `deploy` told us, for the story's checks and its closing notification. */
 export interface DeployFacts {
   deploymentId?: string;
-  commit?: string;
+  commit?: string | undefined;
   finalStatus?: string;
-  finalReason?: string;
+  finalReason?: string | undefined;
   exitCode?: number;
-  alarm?: string;
-  alarmReason?: string;
+  alarm?: string | undefined;
+  alarmReason?: string | undefined;
   rollbackTargetId?: string;
   rollbackOutcome?: string;
   rollbackDeploymentId?: string;
-  restoredCommit?: string;
+  restoredCommit?: string | undefined;
 }
 
 const short = (sha: unknown) => (typeof sha === 'string' ? sha.slice(0, 7) : '?');

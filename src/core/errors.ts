@@ -63,7 +63,10 @@ export class DeployGuardError extends Error {
   /** Wraps any error with context on the way up, keeping an existing DeployGuardError's code. */
   static chain(err: unknown, code: DeployGuardErrorCode, context: string): DeployGuardError {
     if (DeployGuardError.is(err)) {
-      return new DeployGuardError(err.code, `${context}: ${err.message}`, { cause: err, hint: err.hint });
+      return new DeployGuardError(err.code, `${context}: ${err.message}`, {
+        cause: err,
+        ...(err.hint !== undefined ? { hint: err.hint } : {}),
+      });
     }
     return new DeployGuardError(code, `${context}: ${errorMessage(err)}`, { cause: err });
   }

@@ -69,7 +69,19 @@ function messageFor(event: EngineEvent): string | undefined {
       return event.empty ? 'no changes' : `${event.changes.length} planned change(s)`;
     case 'stack-status':
       return event.status;
-    default:
+    // Nothing to show for these.
+    case 'deployment-started':
+    case 'deployment-finished':
+    case 'step-finished':
+    case 'log':
+    case 'stack-event':
+    case 'notice':
+    case 'alarms-checked':
+    case 'watch-started':
+    case 'alarm-changed':
+    case 'watch-verdict':
+    case 'rollback-started':
+    case 'rollback-finished':
       return undefined;
   }
 }

@@ -42,7 +42,9 @@ function versionShort(stable: DeploymentRecord): string {
       return `deployed ${shortCommit(stable.commit)}`;
     case 'as-found':
       return 'as found';
-    default:
+    case 'alarms':
+    case 'restored':
+    case undefined:
       return `stable ${shortCommit(stable.commit)}`;
   }
 }

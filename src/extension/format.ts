@@ -43,7 +43,9 @@ export function recordStatusWords(record: DeploymentRecord): string {
       return 'deployed, not verified';
     case 'as-found':
       return 'as found (never verified)';
-    default:
+    case 'alarms':
+    case 'restored':
+    case undefined:
       return statusWords(record.status);
   }
 }

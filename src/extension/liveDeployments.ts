@@ -19,7 +19,7 @@ export interface LiveDeployment {
   status: DeploymentStatus;
   reason?: string;
   /** Set while watching: when the bake ends (epoch ms). */
-  watchDeadlineMs?: number;
+  watchDeadlineMs?: number | undefined;
   rollbackPolicy?: 'auto' | 'prompt' | 'off';
   /** The alarm an unhealthy verdict blamed. */
   alarm?: string;
@@ -124,7 +124,14 @@ export class LiveDeployments {
       case 'stack-status':
         d.stackStatus = event.status;
         return { deployment: d, event, finishedNow: false };
-      default:
+      // Nothing to show for these.
+      case 'step-started':
+      case 'step-finished':
+      case 'log':
+      case 'change-set-planned':
+      case 'stack-event':
+      case 'notice':
+      case 'alarms-checked':
         return undefined;
     }
   }

@@ -18,8 +18,9 @@ import type { PackedLog } from './logWire';
 export interface CommitView {
   readonly sha: string;
   readonly message?: string;
-  readonly branch?: string;
-  readonly dirty?: boolean;
+  /** Undefined when the run's source does not say (a newer commit replaces the older one's branch). */
+  readonly branch?: string | undefined;
+  readonly dirty?: boolean | undefined;
 }
 
 export interface StepView {
@@ -91,7 +92,8 @@ export interface AlarmView {
   readonly changedAt?: number;
   /** It was already in ALARM before this deploy began: reported, not blamed. */
   readonly preExisting?: boolean;
-  readonly reason?: string;
+  /** Undefined when the newest change gave none (the previous state's reason no longer applies). */
+  readonly reason?: string | undefined;
 }
 
 export type VerdictKind = 'healthy' | 'unhealthy' | 'unknown';
@@ -135,15 +137,16 @@ export interface RunHeader {
   readonly stack: string;
   readonly region?: string;
   readonly account?: string;
-  readonly commit?: CommitView;
+  // Header fields are set by patches (RunModel.setHeader); a patch's undefined clears what it names.
+  readonly commit?: CommitView | undefined;
   readonly status: DeploymentStatus;
-  readonly reason?: string;
+  readonly reason?: string | undefined;
   /** The stack's own CloudFormation status as last seen (UPDATE_IN_PROGRESS…). */
-  readonly stackStatus?: string;
+  readonly stackStatus?: string | undefined;
   /** For a rollback: the stable deployment it restores. */
-  readonly rollbackTargetId?: string;
-  readonly startedAt?: number;
-  readonly finishedAt?: number;
+  readonly rollbackTargetId?: string | undefined;
+  readonly startedAt?: number | undefined;
+  readonly finishedAt?: number | undefined;
   /** False when the panel shows a recorded history entry rather than a run it is watching. */
   readonly live: boolean;
   /** For a stable record: how it was verified, in the words the tree and the CLI use. */
@@ -297,9 +300,10 @@ export function isWebviewMessage(value: unknown): value is WebviewToHost {
 /** What the webview persists with setState, so a reload restores the same run and view. */
 export interface PanelUiState {
   readonly deploymentId: string;
-  readonly filter?: string;
-  readonly follow?: boolean;
-  readonly tab?: string;
+  // Read back from untrusted persisted state: undefined where a value was missing or not valid.
+  readonly filter?: string | undefined;
+  readonly follow?: boolean | undefined;
+  readonly tab?: string | undefined;
 }
 
 /** Validates persisted state handed back by VS Code on restore (also untrusted). */

@@ -226,7 +226,7 @@ function readCsi(line: string, start: number, end: number): Csi {
   const final = line.charCodeAt(i);
   if (final < 0x40 || final > 0x7e) return { next: i, final: -1 }; // malformed: drop what we read
   const sgrLike = !intermediates && /^[0-9;:]*$/.test(params);
-  return { next: i + 1, final, sgr: sgrLike ? params : undefined };
+  return { next: i + 1, final, ...(sgrLike ? { sgr: params } : {}) };
 }
 
 /** Skips an OSC/DCS/SOS/PM/APC string up to BEL, ST (ESC \ or 0x9C), or the end of the line. */
@@ -319,11 +319,11 @@ function applyColonForm(style: MutableStyle, sub: string[]): void {
   }
 }
 
-function readExtendedColor(parts: string[], at: number): { color?: AnsiColor; used: number } {
+function readExtendedColor(parts: string[], at: number): { color: AnsiColor | undefined; used: number } {
   const mode = parts[at];
   if (mode === '5') return { color: paletteColor(parts[at + 1]), used: 2 };
   if (mode === '2') return { color: rgbColor(parts[at + 1], parts[at + 2], parts[at + 3]), used: 4 };
-  return { used: mode === undefined ? 0 : 1 };
+  return { color: undefined, used: mode === undefined ? 0 : 1 };
 }
 
 function paletteColor(text: string | undefined): AnsiColor | undefined {

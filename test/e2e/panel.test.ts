@@ -233,13 +233,13 @@ describe('the run panel in a real VS Code', { timeout: START_TIMEOUT + 180_000 }
 
     // Nothing was interpreted: no element came from log text, no script changed anything.
     // (A string, because this file is type-checked without the DOM library.)
-    const dom = (await frame.evaluate(`({
+    const dom = await frame.evaluate<{ imgs: number; scriptsFromLog: number; links: number; title: string }>(`({
       imgs: document.querySelectorAll('img').length,
       // VS Code injects its own bootstrap script into every webview; none may come from the log.
       scriptsFromLog: [...document.querySelectorAll('script')].filter((s) => s.textContent.includes('PWNED') || s.closest('#root')).length,
       links: document.querySelectorAll('a').length,
       title: document.title,
-    })`)) as { imgs: number; scriptsFromLog: number; links: number; title: string };
+    })`);
     assert.deepEqual({ imgs: dom.imgs, scriptsFromLog: dom.scriptsFromLog, links: dom.links }, { imgs: 0, scriptsFromLog: 0, links: 0 });
     assert.ok(!dom.title.includes('PWNED'), `document.title is ${dom.title}`);
     const topTitle = await wb().page.title();
@@ -277,7 +277,7 @@ describe('the run panel in a real VS Code', { timeout: START_TIMEOUT + 180_000 }
       const colours = await waitFor(
         `the ${theme} colours to settle`,
         async () => {
-          const read = (await frame.evaluate(THEME_PROBE)) as ThemeColours;
+          const read = await frame.evaluate<ThemeColours>(THEME_PROBE);
           return light === luminance(read.background) > 0.5 ? read : undefined;
         },
         15_000,

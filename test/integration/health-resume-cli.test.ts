@@ -111,7 +111,7 @@ environments:
         new Promise((res, rej) => {
           const hit = events.find((e) => e.type === type);
           if (hit) return res(hit);
-          waiters.push({ type, resolve: res as (e: { type: string }) => void });
+          waiters.push({ type, resolve: res });
           void done.then((d) => rej(new Error(`the CLI exited (${d.code}) before ${type}:\n${d.stderr}`)));
         }),
     };

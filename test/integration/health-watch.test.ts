@@ -75,8 +75,8 @@ describe('health watch against moto', () => {
       deploymentStartedAt: startedAt,
       restore: () => Promise.reject(new Error('no rollback expected in this suite')),
       showStatus: () => undefined,
-      preflight,
-      alarmSource: opts.source,
+      ...(preflight ? { preflight } : {}),
+      ...(opts.source ? { alarmSource: opts.source } : {}),
     };
     const during = opts.during?.();
     const result = await watchAfterDeploy(ctx);

@@ -109,7 +109,7 @@ describe('a push deploys exactly that commit through the real engine, against mo
       assert.equal(outcome.exitCode, 0, out);
       assert.equal(outcome.record.status, 'stable');
       assert.ok(finished.request.worktree, 'deployed from a worktree because the tree was dirty');
-      assert.equal(existsSync(finished.request.worktree!), false, 'and the worktree is gone');
+      assert.equal(existsSync(finished.request.worktree), false, 'and the worktree is gone');
 
       const body = (await cfn.send(new GetTemplateCommand({ StackName: 'push-staging' }))).TemplateBody;
       assert.equal(body, topicTemplate('v2'), "the pushed commit's template, not the uncommitted v3");

@@ -125,10 +125,10 @@ describe('push trigger with real git', () => {
     assert.notEqual(run!.request.worktree, box.work);
     assert.equal(run!.folderExisted, true);
     assert.equal(run!.appTxt, 'committed v2\n', 'the pipeline saw the pushed commit, not the dirty file');
-    assert.equal(existsSync(join(run!.request.worktree!, 'scratch.txt')), false);
+    assert.equal(existsSync(join(run!.request.worktree, 'scratch.txt')), false);
     assert.equal(run!.request.commit.sha, sha);
     assert.equal(run!.request.commit.dirty, false);
-    assert.equal(existsSync(run!.request.worktree!), false, 'the worktree is removed');
+    assert.equal(existsSync(run!.request.worktree), false, 'the worktree is removed');
     assert.deepEqual(await repo.worktrees(), [box.work]);
     assert.equal(readFileSync(join(box.work, 'app.txt'), 'utf8'), 'dirty, not committed\n', "the user's files are untouched");
   });
@@ -147,7 +147,7 @@ describe('push trigger with real git', () => {
     assert.equal(rec.seen[0]!.request.commit.branch, 'main');
     assert.equal(rec.seen[0]!.appTxt, 'main v2\n', 'the pushed commit, not the checked-out feature branch');
     assert.ok(rec.seen[0]!.request.worktree);
-    assert.equal(existsSync(rec.seen[0]!.request.worktree!), false);
+    assert.equal(existsSync(rec.seen[0]!.request.worktree), false);
   });
 
   it("a fetch of a colleague's push does not deploy from this editor, unless asked to", async () => {

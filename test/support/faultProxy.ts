@@ -54,7 +54,7 @@ export interface StackScenario {
 interface ActiveScenario extends StackScenario {
   startedAt?: number;
   token?: string;
-  stackId?: string;
+  stackId?: string | undefined;
   isCreate?: boolean;
 }
 
@@ -127,7 +127,7 @@ function eventXml(e: {
   type: string;
   status: string;
   reason?: string;
-  token?: string;
+  token?: string | undefined;
   at: number;
 }): string {
   const physical = e.logicalId === e.stackName ? e.stackId : `${e.logicalId}-physical`;
@@ -302,15 +302,16 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
     // ContinueUpdateRollback: moto has none; play it out on the stack's scenario.
     if (action === 'ContinueUpdateRollback' && stackName) {
       const prev = scenarios.get(stackName);
+      const token = params.get('ClientRequestToken');
       scenarios.set(stackName, {
         start: 'now',
         startedAt: Date.now(),
         holdMs: prev?.holdMs ?? 200,
         holdStatus: 'UPDATE_ROLLBACK_IN_PROGRESS',
         final: 'UPDATE_ROLLBACK_COMPLETE',
-        token: params.get('ClientRequestToken') ?? undefined,
+        ...(token !== null ? { token } : {}),
         stackId: prev?.stackId,
-        failedResource: prev?.failedResource,
+        ...(prev?.failedResource ? { failedResource: prev.failedResource } : {}),
       });
       synthetic.delete(stackName);
       log(200);
@@ -329,7 +330,7 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
         startedAt: Date.now(),
         holdMs: 300,
         holdStatus: 'UPDATE_ROLLBACK_IN_PROGRESS',
-        token: prev?.token,
+        ...(prev?.token !== undefined ? { token: prev.token } : {}),
         stackId: prev?.stackId,
       });
       synthetic.delete(stackName);
@@ -353,7 +354,8 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
       const s = name ? scenarios.get(name) : undefined;
       if (s && s.startedAt === undefined && (s.start ?? 'execute') === 'execute') {
         s.startedAt = Date.now();
-        s.token = params.get('ClientRequestToken') ?? s.token;
+        const token = params.get('ClientRequestToken') ?? s.token;
+        if (token !== undefined) s.token = token;
         const arn = params.get('StackName');
         if (arn?.startsWith('arn:')) s.stackId = arn;
       }

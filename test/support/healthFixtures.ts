@@ -152,7 +152,7 @@ export function health(over: Partial<HealthConfig> = {}): HealthConfig {
 }
 
 export function environment(endpoint: string, h: HealthConfig | undefined): EnvironmentConfig {
-  return { name: 'dev', region: REGION, endpoint, deployOn: [], confirm: false, health: h };
+  return { name: 'dev', region: REGION, endpoint, deployOn: [], confirm: false, ...(h ? { health: h } : {}) };
 }
 
 export function record(over: Partial<DeploymentRecord> & { body?: string; params?: ParameterRecord[] } = {}): DeploymentRecord {

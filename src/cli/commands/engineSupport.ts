@@ -185,7 +185,12 @@ function textPrinter(io: CliIo): (event: EngineEvent) => void {
       case 'notice':
         out(`  ${event.level === 'info' ? 'ℹ' : event.level === 'warning' ? '⚠' : '✖'} ${event.message}`);
         break;
-      default:
+      case 'alarms-checked':
+      case 'watch-started':
+      case 'alarm-changed':
+      case 'watch-verdict':
+      case 'rollback-started':
+      case 'rollback-finished':
         out(`  ${isHealthEvent(event) ? describeHealthEvent(event).replace(/\n/g, '\n  ') : describeOther(event)}`);
     }
   };
@@ -209,7 +214,7 @@ function describeOther(event: EngineEvent): string {
 /** y/N on the terminal; false when there is no terminal to ask. */
 export async function askYesNo(io: CliIo, question: string): Promise<boolean> {
   if (!io.isTty) return false;
-  const rl = createInterface({ input: process.stdin, output: io.stderr as NodeJS.WritableStream });
+  const rl = createInterface({ input: process.stdin, output: io.stderr });
   try {
     const answer = await rl.question(`${question} [y/N] `, { signal: io.signal });
     return /^y(es)?$/i.test(answer.trim());

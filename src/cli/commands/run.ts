@@ -82,7 +82,7 @@ export const runCommand: CliCommand = {
       env: io.env,
       variables: {
         envName,
-        git: commit ? { sha: commit.sha, shortSha: commit.shortSha, ...(commit.branch ? { branch: commit.branch } : {}) } : undefined,
+        ...(commit ? { git: { sha: commit.sha, shortSha: commit.shortSha, ...(commit.branch ? { branch: commit.branch } : {}) } } : {}),
         deploymentId: `run-${Date.now()}`,
         processEnv: io.env,
       },
@@ -105,7 +105,8 @@ export const runCommand: CliCommand = {
       case 'cancelled':
         io.stderr.write('cancelled: the running step and everything it started were stopped\n');
         return ExitCode.Failed;
-      default:
+      case 'failed':
+      case 'timed-out':
         io.stderr.write(`${terminalSafe(result.message)}\n`);
         return ExitCode.Failed;
     }

@@ -182,7 +182,7 @@ function describeResult(result: unknown): string {
   // The engine's DeploymentOutcome: its record says how the deployment ended.
   const record = (result as { record?: { status?: unknown; reason?: unknown } } | undefined)?.record;
   if (record?.status) return `${String(record.status)}${record.reason ? ` (${String(record.reason)})` : ''}`;
-  if (result && typeof result === 'object' && 'status' in result) return String((result as { status: unknown }).status);
+  if (result && typeof result === 'object' && 'status' in result) return String(result.status);
   return 'done';
 }
 

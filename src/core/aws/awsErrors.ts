@@ -230,7 +230,14 @@ export function toDeployGuardError(err: unknown, context: string, opts: { profil
       return new DeployGuardError('StackNotFound', `${context}: ${c.message}`, { cause: err });
     case 'aborted':
       return new DeployGuardError('Cancelled', `${context}: cancelled`, { cause: err });
-    default:
+    case 'alreadyExists':
+    case 'changeSetNotExecutable':
+    case 'changeSetNotFound':
+    case 'noop':
+    case 'server':
+    case 'tokenReused':
+    case 'unknown':
+    case 'validation':
       return new DeployGuardError('AwsRequestFailed', `${context}: ${c.name}: ${c.message}`, { cause: err });
   }
 }

@@ -102,7 +102,7 @@ function installRetryObserver(client: { middlewareStack: MiddlewareStackLike }, 
 export async function createCloudFormationClient(target: AwsTarget, options: ClientOptions = {}): Promise<CloudFormationClient> {
   const { CloudFormationClient } = (await loadAwsSdk()).cloudFormation;
   const client = new CloudFormationClient(baseConfig(target, options));
-  installRetryObserver(client as unknown as { middlewareStack: MiddlewareStackLike }, 'CloudFormation', options);
+  installRetryObserver(client, 'CloudFormation', options);
   return client;
 }
 
@@ -112,14 +112,14 @@ export async function createCloudWatchClient(target: AwsTarget, options: ClientO
   const { CloudWatchClient } = sdk.cloudWatch;
   const { AwsJson1_0Protocol } = sdk.protocols;
   const client = new CloudWatchClient({ ...baseConfig(target, options), protocol: AwsJson1_0Protocol });
-  installRetryObserver(client as unknown as { middlewareStack: MiddlewareStackLike }, 'CloudWatch', options);
+  installRetryObserver(client, 'CloudWatch', options);
   return client;
 }
 
 export async function createS3Client(target: AwsTarget, options: ClientOptions = {}): Promise<S3Client> {
   const { S3Client } = (await loadAwsSdk()).s3;
   const client = new S3Client(baseConfig(target, options));
-  installRetryObserver(client as unknown as { middlewareStack: MiddlewareStackLike }, 'S3', options);
+  installRetryObserver(client, 'S3', options);
   return client;
 }
 
@@ -127,16 +127,16 @@ export async function createStsClient(target: AwsTarget, options: ClientOptions 
   const { STSClient } = (await loadAwsSdk()).sts;
   // Identity is a preflight: one attempt, so missing credentials fail fast (no retry storm).
   const client = new STSClient({ ...baseConfig(target, options), maxAttempts: 1 });
-  installRetryObserver(client as unknown as { middlewareStack: MiddlewareStackLike }, 'STS', options);
+  installRetryObserver(client, 'STS', options);
   return client;
 }
 
 /** Lazily created, cached clients for one target; dispose() closes their sockets. */
 export class AwsClients {
-  private cfn?: Promise<CloudFormationClient>;
-  private cw?: Promise<CloudWatchClient>;
-  private s3c?: Promise<S3Client>;
-  private stsc?: Promise<STSClient>;
+  private cfn?: Promise<CloudFormationClient> | undefined;
+  private cw?: Promise<CloudWatchClient> | undefined;
+  private s3c?: Promise<S3Client> | undefined;
+  private stsc?: Promise<STSClient> | undefined;
 
   constructor(
     readonly target: AwsTarget,

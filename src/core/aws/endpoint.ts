@@ -17,9 +17,9 @@ export interface EndpointChoice {
 
 export interface EndpointInputs {
   /** `endpoint:` of the environment in deployguard.yaml (untrusted). */
-  readonly fileEndpoint?: string;
+  readonly fileEndpoint?: string | undefined;
   /** From user settings or a CLI flag (trusted). */
-  readonly userEndpoint?: string;
+  readonly userEndpoint?: string | undefined;
   readonly env?: NodeJS.ProcessEnv;
 }
 

@@ -10,7 +10,7 @@ export async function accountId(clients: AwsClients, signal?: AbortSignal): Prom
   const { GetCallerIdentityCommand } = (await loadAwsSdk()).sts;
   try {
     const sts = await clients.sts();
-    const out = await sts.send(new GetCallerIdentityCommand({}), { abortSignal: signal });
+    const out = await sts.send(new GetCallerIdentityCommand({}), signal ? { abortSignal: signal } : {});
     return out.Account ?? 'unknown';
   } catch (err) {
     throw toDeployGuardError(err, `Checking AWS credentials${clients.target.profile ? ` (profile ${clients.target.profile})` : ''}`, {

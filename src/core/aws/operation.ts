@@ -184,7 +184,7 @@ export function followOperation(options: FollowOptions): Promise<OperationResult
       const reason = meaning.outcome === 'succeeded' ? undefined : (failure ?? stack.reason ?? meaning.explain);
       settle.resolve({
         status: stack.status,
-        outcome: meaning.outcome as Exclude<Outcome, 'running'>,
+        outcome: meaning.outcome,
         ...(reason ? { reason } : {}),
         stack,
       });

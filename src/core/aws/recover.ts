@@ -22,7 +22,7 @@ export async function continueUpdateRollback(
         ClientRequestToken: token,
         ...(resourcesToSkip.length > 0 ? { ResourcesToSkip: [...resourcesToSkip] } : {}),
       }),
-      { abortSignal: signal },
+      signal ? { abortSignal: signal } : {},
     );
   } catch (err) {
     throw toDeployGuardError(err, `Continuing the rollback of ${stackId}`);

@@ -28,7 +28,7 @@ export interface StackEventInfo extends StackEventFacts {
 export async function describeStack(cfn: CloudFormationClient, stack: string, signal?: AbortSignal): Promise<StackInfo | undefined> {
   const { DescribeStacksCommand } = (await loadAwsSdk()).cloudFormation;
   try {
-    const out = await cfn.send(new DescribeStacksCommand({ StackName: stack }), { abortSignal: signal });
+    const out = await cfn.send(new DescribeStacksCommand({ StackName: stack }), signal ? { abortSignal: signal } : {});
     const s = out.Stacks?.[0];
     if (!s || !s.StackId || !s.StackName || !s.StackStatus) return undefined;
     return {
@@ -51,7 +51,10 @@ export async function describeStack(cfn: CloudFormationClient, stack: string, si
 /** The template as the user submitted it (Original stage: before transforms). */
 export async function getTemplateBody(cfn: CloudFormationClient, stack: string, signal?: AbortSignal): Promise<string> {
   const { GetTemplateCommand } = (await loadAwsSdk()).cloudFormation;
-  const out = await cfn.send(new GetTemplateCommand({ StackName: stack, TemplateStage: 'Original' }), { abortSignal: signal });
+  const out = await cfn.send(
+    new GetTemplateCommand({ StackName: stack, TemplateStage: 'Original' }),
+    signal ? { abortSignal: signal } : {},
+  );
   return out.TemplateBody ?? '';
 }
 
@@ -83,7 +86,10 @@ export async function newStackEvents(
   const fresh: StackEventInfo[] = [];
   let token: string | undefined;
   for (let page = 0; page < maxPages; page++) {
-    const out = await cfn.send(new DescribeStackEventsCommand({ StackName: stackId, NextToken: token }), { abortSignal: signal });
+    const out = await cfn.send(
+      new DescribeStackEventsCommand({ StackName: stackId, NextToken: token }),
+      signal ? { abortSignal: signal } : {},
+    );
     let metKnown = false;
     for (const e of out.StackEvents ?? []) {
       const info = toEventInfo(e);
@@ -123,11 +129,14 @@ export async function describeChangeSet(
   const { DescribeChangeSetCommand } = (await loadAwsSdk()).cloudFormation;
   const changes: PlannedChange[] = [];
   let token: string | undefined;
-  let first: { Id?: string; Status?: string; ExecutionStatus?: string; StatusReason?: string } | undefined;
+  let first:
+    | { Id?: string | undefined; Status?: string | undefined; ExecutionStatus?: string | undefined; StatusReason?: string | undefined }
+    | undefined;
   do {
-    const out = await cfn.send(new DescribeChangeSetCommand({ ChangeSetName: changeSetId, StackName: stackId, NextToken: token }), {
-      abortSignal: signal,
-    });
+    const out = await cfn.send(
+      new DescribeChangeSetCommand({ ChangeSetName: changeSetId, StackName: stackId, NextToken: token }),
+      signal ? { abortSignal: signal } : {},
+    );
     first ??= out;
     for (const c of out.Changes ?? []) {
       const rc = c.ResourceChange;
@@ -137,7 +146,7 @@ export async function describeChangeSet(
         logicalId: rc.LogicalResourceId ?? '',
         resourceType: rc.ResourceType ?? '',
         ...(rc.PhysicalResourceId ? { physicalId: rc.PhysicalResourceId } : {}),
-        ...(rc.Replacement ? { replacement: rc.Replacement as PlannedChange['replacement'] } : {}),
+        ...(rc.Replacement ? { replacement: rc.Replacement } : {}),
       });
     }
     token = out.NextToken;

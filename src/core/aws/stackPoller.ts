@@ -61,7 +61,7 @@ export class StackPoller {
   /** Recent events, replayed to a subscriber that joins late. */
   private readonly recent: StackEventInfo[] = [];
   private last?: PollUpdate;
-  private running?: AbortController;
+  private running?: AbortController | undefined;
   private wake?: AbortController;
   private pauseMs: number;
   private firstPoll = true;

@@ -7,7 +7,6 @@ import { appendFile, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { AwsClients } from '../aws/clients';
 import { requestTokenFor } from '../aws/requestToken';
-import { readTrigger } from '../deploymentTrigger';
 import type { StackDeployHooks } from '../aws/stackDeploy';
 import type { StackPoller, StackPollers } from '../aws/stackPoller';
 import { DeployGuardError, errorMessage, isCancellation } from '../errors';
@@ -39,7 +38,7 @@ export function statusForError(err: unknown): DeploymentStatus {
  */
 export class DeploymentRun {
   private readonly startedAtMs: number;
-  private exitOverride?: ExitCode;
+  private exitOverride?: ExitCode | undefined;
   /** The status views last heard (the record's, or a phase the record does not keep: see showStatus). */
   private shown: DeploymentStatus;
 
@@ -75,7 +74,7 @@ export class DeploymentRun {
   }
 
   private send(event: Payload<EngineEvent>): void {
-    this.sink({ ...event, deploymentId: this.record.id, at: new Date().toISOString() } as EngineEvent);
+    this.sink({ ...event, deploymentId: this.record.id, at: new Date().toISOString() });
   }
 
   /**
@@ -94,7 +93,7 @@ export class DeploymentRun {
       ...(r.commit ? { commit: r.commit } : {}),
       ...(r.branch ? { branch: r.branch } : {}),
       ...(r.rollbackTargetId ? { rollbackTargetId: r.rollbackTargetId } : {}),
-      ...(r.trigger ? { trigger: readTrigger(r.trigger) } : {}),
+      ...(r.trigger ? { trigger: r.trigger } : {}),
       steps: r.steps.map((s) => s.name),
     });
   }

@@ -10,7 +10,6 @@ import { currentVersion } from '../history/ledger';
 import { newDeploymentId } from '../history/paths';
 import type { DeploymentRecord } from '../history/record';
 import type { StackHistory } from '../history/store';
-import type { DeploymentKind } from '../model';
 import type { EnvironmentConfig } from '../pipeline/types';
 import { createMasker } from '../secrets';
 import { DeploymentRun, tokenFor } from './deploymentRun';
@@ -77,7 +76,7 @@ export async function rollbackToRecord(ctx: EngineContext, options: RollbackOpti
   const record: DeploymentRecord = {
     ...newRecord(),
     id,
-    kind: 'rollback' as DeploymentKind,
+    kind: 'rollback',
     environment: target.environment,
     stackName: target.stackName,
     region: target.region,
@@ -114,14 +113,13 @@ export async function rollbackToRecord(ctx: EngineContext, options: RollbackOpti
   try {
     await run.setStatus('deploying', options.reason);
     const template = describeTemplate(target.template.body);
+    const templateBucket = target.template.url ? bucketOfTemplateUrl(target.template.url) : undefined;
     const result = await deployStack({
       clients,
       poller: (stackId) => run.poller(stackId),
       stackName: record.stackName,
       template,
-      ...(target.template.url && bucketOfTemplateUrl(target.template.url)
-        ? { templateBucket: bucketOfTemplateUrl(target.template.url) }
-        : {}),
+      ...(templateBucket ? { templateBucket } : {}),
       parameters: () => sdk,
       tags: record.tags,
       capabilities: record.capabilities,

@@ -82,7 +82,7 @@ export function parseStatusV2(output: string): RepositoryStatus {
       const from = records[++i];
       changes.push({
         path: fields.slice(9).join(' '),
-        from,
+        ...(from !== undefined ? { from } : {}),
         kind: kindOf(xy),
         staged: xy[0] !== '.',
         unstaged: xy[1] !== '.',

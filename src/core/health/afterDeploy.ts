@@ -157,6 +157,7 @@ export async function watchAfterDeploy(ctx: AfterDeployContext): Promise<AfterDe
         const stackNow = readStack(cloudFormation, record.stackId ?? record.stackName, ctx.signal);
         stackNow.catch(() => undefined); // awaited (and its error handled) inside afterUnhealthy
         const { records } = await recordsAtStart;
+        const alreadyStarted = checkpoint.current.rollback ?? startedRollback(records, record);
         const outcome = await afterUnhealthy({
           deployment: record,
           alarm: verdict.alarm,
@@ -166,8 +167,8 @@ export async function watchAfterDeploy(ctx: AfterDeployContext): Promise<AfterDe
           cloudFormation,
           stackNow,
           restore: ctx.restore,
-          confirm: ctx.confirmRollback,
-          alreadyStarted: checkpoint.current.rollback ?? startedRollback(records, record),
+          ...(ctx.confirmRollback ? { confirm: ctx.confirmRollback } : {}),
+          ...(alreadyStarted ? { alreadyStarted } : {}),
           markStarted: async (mark) => {
             // At most one rollback survives a crash without waiting for this write: the engine
             // writes the rollback's own record (with this deployment's fixed token) durably before
@@ -276,11 +277,11 @@ async function bake(
         deploymentId: record.id,
         at: iso(ctx.clock.now()),
         alarm: c.name,
-        from: c.from,
+        ...(c.from !== undefined ? { from: c.from } : {}),
         to: c.to,
         changedAt: iso(c.at),
         source: c.source,
-        reason: c.reason,
+        ...(c.reason !== undefined ? { reason: c.reason } : {}),
       });
     },
     onHistoryUnsupported: (why) =>
@@ -305,7 +306,7 @@ async function bake(
     deploymentId: record.id,
     at: iso(ctx.clock.now()),
     verdict: verdict.kind,
-    alarm: verdict.kind === 'unhealthy' ? verdict.alarm : undefined,
+    ...(verdict.kind === 'unhealthy' ? { alarm: verdict.alarm } : {}),
     reason: verdict.reason,
     polls: result.polls,
   });

@@ -57,7 +57,7 @@ export function cloudWatchAlarmSource(options: CloudWatchAlarmSourceOptions): Al
               MaxRecords: ALARMS_PER_CALL,
               NextToken: nextToken,
             }),
-            { abortSignal: signal },
+            signal ? { abortSignal: signal } : {},
           );
           for (const alarm of [...(page.MetricAlarms ?? []), ...(page.CompositeAlarms ?? [])]) {
             const reading = toReading(alarm);
@@ -81,7 +81,7 @@ export function cloudWatchAlarmSource(options: CloudWatchAlarmSourceOptions): Al
             MaxRecords: ALARMS_PER_CALL,
             NextToken: nextToken,
           }),
-          { abortSignal: signal },
+          signal ? { abortSignal: signal } : {},
         );
         for (const alarm of [...(page.MetricAlarms ?? []), ...(page.CompositeAlarms ?? [])]) {
           const reading = toReading(alarm);
@@ -106,7 +106,7 @@ export function cloudWatchAlarmSource(options: CloudWatchAlarmSourceOptions): Al
             MaxRecords: 100,
             NextToken: nextToken,
           }),
-          { abortSignal: signal },
+          signal ? { abortSignal: signal } : {},
         );
         for (const item of page.AlarmHistoryItems ?? []) {
           if (item.HistoryItemType !== undefined && item.HistoryItemType !== 'StateUpdate') continue;
@@ -123,9 +123,10 @@ export function cloudWatchAlarmSource(options: CloudWatchAlarmSourceOptions): Al
     async stackAlarmNames(stackName, signal) {
       const { DescribeStackResourcesCommand } = (await loadAwsSdk()).cloudFormation;
       try {
-        const res = await options.cloudFormation.send(new DescribeStackResourcesCommand({ StackName: stackName }), {
-          abortSignal: signal,
-        });
+        const res = await options.cloudFormation.send(
+          new DescribeStackResourcesCommand({ StackName: stackName }),
+          signal ? { abortSignal: signal } : {},
+        );
         return (res.StackResources ?? [])
           .filter((r) => r.ResourceType === 'AWS::CloudWatch::Alarm' || r.ResourceType === 'AWS::CloudWatch::CompositeAlarm')
           .map((r) => r.PhysicalResourceId)
@@ -143,9 +144,9 @@ function toReading(alarm: MetricAlarm | CompositeAlarm): AlarmReading | undefine
   return {
     name: alarm.AlarmName,
     state: toState(alarm.StateValue),
-    reason: alarm.StateReason,
-    updatedAt: alarm.StateUpdatedTimestamp?.getTime(),
-    arn: alarm.AlarmArn,
+    ...(alarm.StateReason !== undefined ? { reason: alarm.StateReason } : {}),
+    ...(alarm.StateUpdatedTimestamp ? { updatedAt: alarm.StateUpdatedTimestamp.getTime() } : {}),
+    ...(alarm.AlarmArn !== undefined ? { arn: alarm.AlarmArn } : {}),
   };
 }
 
@@ -155,6 +156,7 @@ export function toState(value: string | undefined): AlarmState {
     case 'ALARM':
     case 'INSUFFICIENT_DATA':
       return value;
+    case undefined:
     default:
       // A state this code does not know is not knowing, never OK.
       return 'INSUFFICIENT_DATA';
@@ -191,7 +193,8 @@ export function toTransition(
     from = toState(match[1]);
     to = toState(match[2]);
   }
-  return { name, at: timestamp.getTime(), from, to, summary: reason ?? summary };
+  const said = reason ?? summary;
+  return { name, at: timestamp.getTime(), ...(from !== undefined ? { from } : {}), to, ...(said !== undefined ? { summary: said } : {}) };
 }
 
 function isStackMissing(err: unknown): boolean {

@@ -48,7 +48,13 @@ export async function checkAlarmsBeforeDeploy(ctx: BeforeDeployContext): Promise
   const source =
     ctx.source ?? cloudWatchAlarmSource({ cloudWatch: await ctx.clients.cloudWatch(), cloudFormation: await ctx.clients.cloudFormation() });
   const checkedAt = Date.now();
-  const guarded = await resolveGuardedAlarms({ source, health, stackName: ctx.stackName, logger: ctx.logger, signal: ctx.signal });
+  const guarded = await resolveGuardedAlarms({
+    source,
+    health,
+    stackName: ctx.stackName,
+    logger: ctx.logger,
+    ...(ctx.signal ? { signal: ctx.signal } : {}),
+  });
   ctx.emit({
     type: 'alarms-checked',
     deploymentId: ctx.deploymentId,

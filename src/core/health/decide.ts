@@ -108,12 +108,25 @@ function sightings(input: DecisionInput, guarded: ReadonlySet<string>): Sighting
     if (!poll.readings) continue;
     for (const name of guarded) {
       const reading = poll.readings.get(name);
-      out.push({ at: poll.at, name, state: reading?.state ?? 'MISSING', source: 'poll', reason: reading?.reason });
+      out.push({
+        at: poll.at,
+        name,
+        state: reading?.state ?? 'MISSING',
+        source: 'poll',
+        ...(reading?.reason !== undefined ? { reason: reading.reason } : {}),
+      });
     }
   }
   for (const t of input.transitions) {
     if (!guarded.has(t.name) || t.at < input.deployStartedAt) continue;
-    out.push({ at: t.at, name: t.name, state: t.to, from: t.from, source: 'history', reason: t.summary });
+    out.push({
+      at: t.at,
+      name: t.name,
+      state: t.to,
+      ...(t.from !== undefined ? { from: t.from } : {}),
+      source: 'history',
+      ...(t.summary !== undefined ? { reason: t.summary } : {}),
+    });
   }
   // Stable sort: at equal times history (the exact moment) keeps its place after the poll.
   return out.sort((a, b) => a.at - b.at);

@@ -117,7 +117,7 @@ class AlarmWatch {
       }
     }
 
-    const final = this.verdict as FinalVerdict | undefined;
+    const final = this.verdict;
     if (!final) throw new DeployGuardError('Internal', 'The health watch ended without a verdict');
     const states: Record<string, AlarmState> = {};
     for (const [name, k] of this.known) if (k.state) states[name] = k.state;
@@ -172,7 +172,14 @@ class AlarmWatch {
           this.transitions.push(t);
           history.since = Math.max(history.since, t.at);
           if (t.at >= options.deployStartedAt && t.at > (this.known.get(t.name)?.at ?? 0)) {
-            this.note({ name: t.name, from: t.from, to: t.to, at: t.at, source: 'history', reason: t.summary });
+            this.note({
+              name: t.name,
+              from: t.from,
+              to: t.to,
+              at: t.at,
+              source: 'history',
+              ...(t.summary !== undefined ? { reason: t.summary } : {}),
+            });
           }
         }
         if (fresh.length > 0 && this.judge()) this.wake.abort();
@@ -229,7 +236,7 @@ class AlarmWatch {
       to: state,
       at: reading?.updatedAt ?? this.clock.now(),
       source: 'poll',
-      reason: reading?.reason,
+      ...(reading?.reason !== undefined ? { reason: reading.reason } : {}),
     });
   }
 }

@@ -119,7 +119,9 @@ export function targetWords(target: DeploymentRecord): string {
       return `deployment ${target.id} (deployed, never verified: no verified version exists)`;
     case 'as-found':
       return `the stack as Deploy Guard first found it (${target.id}, never verified): no verified version exists`;
-    default:
+    case 'alarms':
+    case 'restored':
+    case undefined:
       return `stable deployment ${target.id}`;
   }
 }

@@ -22,6 +22,7 @@ import type { HealthSection, RecordedAlarm, RecordedRollback, RecordedVerdict } 
 import type { RollbackTrigger } from '../health/resolve';
 import type { AlarmState, FinalVerdict } from '../health/types';
 import type { RollbackMark } from '../rollback/afterUnhealthy';
+import { readTrigger } from '../deploymentTrigger';
 import { derivedVerification } from './ledger';
 import {
   HISTORY_SCHEMA_VERSION,
@@ -63,9 +64,16 @@ export function migrateRecord(value: unknown): RecordRead {
   const problems: string[] = [];
   const source = value['schemaVersion'] === 1 ? extraOf(value, problems) : value;
   const sections = readSections(source, value, problems);
-  const base = Object.fromEntries(Object.entries(value).filter(([key]) => key !== 'extra' && !isSectionKey(key)));
+  const base = Object.fromEntries(Object.entries(value).filter(([key]) => key !== 'extra' && key !== 'trigger' && !isSectionKey(key)));
+  // A trigger this version does not know (an earlier or later version's) is read as `unknown`: the record is kept.
+  const trigger = readTrigger(value['trigger']);
   // The fields every record has were checked above; the rest of the base is trusted, as it always was.
-  const record: DeploymentRecord = { ...(base as BaseRecord), schemaVersion: HISTORY_SCHEMA_VERSION, ...sections };
+  const record: DeploymentRecord = {
+    ...(base as BaseRecord),
+    ...(trigger !== undefined ? { trigger } : {}),
+    schemaVersion: HISTORY_SCHEMA_VERSION,
+    ...sections,
+  };
   if (value['schemaVersion'] !== HISTORY_SCHEMA_VERSION && record.status === 'stable' && !record.verification) {
     record.verification = derivedVerification(record);
   }

@@ -7,6 +7,7 @@ import {
   type HealthConfig,
   type PipelineConfig,
   type RollbackPolicy,
+  type StackConfig,
   type StepConfig,
 } from './types';
 
@@ -20,10 +21,13 @@ function stringMap(value: unknown): Record<string, string> {
   return out;
 }
 
-function build<T extends object>(value: T): T {
+/** T whose optional properties may also be given as undefined: what `build` takes before it drops them. */
+type Loose<T> = { [K in keyof T]: object extends Pick<T, K> ? T[K] | undefined : T[K] };
+
+function build<T extends object>(value: Loose<T>): T {
   // Drop undefined optionals so records compare and serialise cleanly.
   for (const key of Object.keys(value) as (keyof T)[]) if (value[key] === undefined) delete value[key];
-  return Object.freeze(value);
+  return Object.freeze(value) as T;
 }
 
 /**
@@ -32,7 +36,7 @@ function build<T extends object>(value: T): T {
  */
 export function buildPipelineConfig(value: Json): PipelineConfig {
   const steps = ((value.steps as Json[] | undefined) ?? []).map((s): StepConfig =>
-    build({
+    build<StepConfig>({
       name: s.name as string,
       run: s.run as string,
       cwd: s.cwd as string | undefined,
@@ -44,7 +48,7 @@ export function buildPipelineConfig(value: Json): PipelineConfig {
   const environments: Record<string, EnvironmentConfig> = {};
   for (const [name, raw] of Object.entries(value.environments as Json)) {
     const env = raw as Json;
-    environments[name] = build({
+    environments[name] = build<EnvironmentConfig>({
       name,
       region: env.region as string,
       profile: env.profile as string | undefined,
@@ -60,7 +64,7 @@ export function buildPipelineConfig(value: Json): PipelineConfig {
     version: 1 as const,
     name: value.name as string,
     steps: Object.freeze(steps),
-    stack: build({
+    stack: build<StackConfig>({
       name: stack.name as string,
       template: stack.template as string,
       templateBucket: stack.templateBucket as string | undefined,
@@ -73,7 +77,7 @@ export function buildPipelineConfig(value: Json): PipelineConfig {
 }
 
 function buildHealth(h: Json): HealthConfig {
-  return build({
+  return build<HealthConfig>({
     alarms: Object.freeze([...((h.alarms as string[] | undefined) ?? [])]),
     alarmPrefix: h.alarmPrefix as string | undefined,
     stackAlarms: (h.stackAlarms as boolean | undefined) ?? false,

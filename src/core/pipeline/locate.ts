@@ -5,17 +5,17 @@ export type PathSegment = string | number;
 
 export interface Located {
   /** The key of the last segment when it is a map key. */
-  readonly key?: Node;
+  readonly key?: Node | undefined;
   /** The value node; undefined when the path ends at a missing key. */
-  readonly value?: Node;
+  readonly value?: Node | undefined;
   /** The deepest node that exists along the path (for problems about missing things). */
   readonly nearest: Node | undefined;
   /** The key node of the deepest existing map entry along the path. */
-  readonly nearestKey?: Node;
+  readonly nearestKey?: Node | undefined;
 }
 
 function deref(doc: Document, node: unknown): Node | undefined {
-  if (isAlias(node)) return (node.resolve(doc) as Node | undefined) ?? undefined;
+  if (isAlias(node)) return node.resolve(doc) ?? undefined;
   return (node ?? undefined) as Node | undefined;
 }
 

@@ -172,10 +172,10 @@ export async function runSteps(options: RunStepsOptions): Promise<StepsResult> {
           args: bashArgs(script),
           cwd,
           env: { ...baseEnv, ...variableEnv, ...stepEnv, DEPLOYGUARD_STEP: step.name },
-          signal: options.signal,
+          ...(options.signal ? { signal: options.signal } : {}),
           timeoutMs,
-          killGraceMs: options.killGraceMs,
-          maxLineLength: options.maxLineLength,
+          ...(options.killGraceMs !== undefined ? { killGraceMs: options.killGraceMs } : {}),
+          ...(options.maxLineLength !== undefined ? { maxLineLength: options.maxLineLength } : {}),
           // A chunk's lines at a time: one masking pass and one log-file entry per chunk
           // instead of per line (maskLines says why that masks exactly the same).
           onLines: (stream, raw) => {

@@ -137,7 +137,7 @@ function report(doc: Document, err: ErrorObject, problems: ProblemList): void {
       problems.add(
         valueRange,
         isDuration
-          ? `${name}: bad duration "${String(err.data)}": ${hint as string}`
+          ? `${name}: bad duration "${String(err.data)}": ${hint}`
           : `${name}: "${String(err.data)}" is not valid: ${typeof hint === 'string' ? hint : `must match ${String(params.pattern)}`}`,
         isDuration ? 'bad-duration' : 'bad-value',
       );

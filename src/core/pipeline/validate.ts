@@ -52,7 +52,7 @@ export function validatePipelineText(text: string, options: ValidateTextOptions)
     return { problems: problems.finish() };
   }
   checkAgainstSchema(parsed.doc, value, problems);
-  checkSemantics(value, { doc: parsed.doc, text, problems, repoRoot: options.repoRoot });
+  checkSemantics(value, { doc: parsed.doc, text, problems, ...(options.repoRoot !== undefined ? { repoRoot: options.repoRoot } : {}) });
   if (problems.hasErrors) return { problems: problems.finish() };
   return { config: buildPipelineConfig(value as Record<string, unknown>), problems: problems.finish() };
 }

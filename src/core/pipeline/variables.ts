@@ -21,7 +21,8 @@ export interface VariableContext {
   /** The environment being deployed (`${env.name}`). */
   readonly envName: string;
   readonly git?: { readonly sha: string; readonly shortSha?: string; readonly branch?: string };
-  readonly deploymentId?: string;
+  /** Undefined where a value must not depend on the deployment (the stack name). */
+  readonly deploymentId?: string | undefined;
   /** Where `${env:VAR}` is read from (usually process.env). */
   readonly processEnv: NodeJS.ProcessEnv;
 }

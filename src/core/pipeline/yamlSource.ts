@@ -29,7 +29,23 @@ function yamlMessage(err: YAMLError, text: string): string {
     case 'BLOCK_AS_IMPLICIT_KEY':
     case 'MULTILINE_IMPLICIT_KEY':
       return `bad indentation: ${lowerFirst(err.message)}`;
-    default:
+    case 'ALIAS_PROPS':
+    case 'BAD_ALIAS':
+    case 'BAD_COLLECTION_TYPE':
+    case 'BAD_DIRECTIVE':
+    case 'BAD_DQ_ESCAPE':
+    case 'BAD_PROP_ORDER':
+    case 'BAD_SCALAR_START':
+    case 'BLOCK_IN_FLOW':
+    case 'IMPOSSIBLE':
+    case 'KEY_OVER_1024_CHARS':
+    case 'MISSING_CHAR':
+    case 'MULTIPLE_ANCHORS':
+    case 'MULTIPLE_TAGS':
+    case 'NON_STRING_KEY':
+    case 'RESOURCE_EXHAUSTION':
+    case 'TAG_RESOLVE_FAILED':
+    case 'UNEXPECTED_TOKEN':
       return `YAML syntax: ${lowerFirst(err.message)}`;
   }
 }

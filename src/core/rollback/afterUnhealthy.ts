@@ -100,9 +100,10 @@ export async function afterUnhealthy(options: AfterUnhealthyOptions): Promise<Af
   const { deployment, logger } = options;
   const at = () => new Date().toISOString();
   const notRolledBack = (reason: string, exitCode: ExitCode = ExitCode.NeedsPerson, targetId?: string): AfterUnhealthyOutcome => {
-    options.emit({ type: 'rollback-finished', deploymentId: deployment.id, at: at(), outcome: 'not-rolled-back', targetId, reason });
+    const target = targetId !== undefined ? { targetId } : {};
+    options.emit({ type: 'rollback-finished', deploymentId: deployment.id, at: at(), outcome: 'not-rolled-back', ...target, reason });
     logger.warn(reason);
-    return { status: 'needs-attention', reason, exitCode, targetId };
+    return { status: 'needs-attention', reason, exitCode, ...target };
   };
   const unhealthy = `unhealthy: ${options.reason}`;
 
@@ -238,6 +239,7 @@ async function verify(
     }
   }
   const at = new Date().toISOString();
+  const rollbackId = rollbackRecord ? { rollbackDeploymentId: rollbackRecord.id } : {};
   if (problem) {
     const reason = `unhealthy: ${options.reason}; rolling back to ${target.id} failed: ${problem}. Not retried: a person must look`;
     options.emit({
@@ -246,7 +248,7 @@ async function verify(
       at,
       outcome: 'rollback-failed',
       targetId: target.id,
-      rollbackDeploymentId: rollbackRecord?.id,
+      ...rollbackId,
       reason,
     });
     return {
@@ -254,7 +256,7 @@ async function verify(
       reason,
       exitCode: ExitCode.NeedsPerson,
       targetId: target.id,
-      rollbackDeploymentId: rollbackRecord?.id,
+      ...rollbackId,
     };
   }
   const reason = `rolled back to ${targetWords(target)}, which is current again: ${options.reason}`;
@@ -264,10 +266,10 @@ async function verify(
     at,
     outcome: 'rolled-back',
     targetId: target.id,
-    rollbackDeploymentId: rollbackRecord?.id,
+    ...rollbackId,
     reason,
   });
-  return { status: 'rolled-back', reason, exitCode: ExitCode.RolledBack, targetId: target.id, rollbackDeploymentId: rollbackRecord?.id };
+  return { status: 'rolled-back', reason, exitCode: ExitCode.RolledBack, targetId: target.id, ...rollbackId };
 }
 
 /** Same template and same stored parameter values: redeploying one over the other changes nothing. */

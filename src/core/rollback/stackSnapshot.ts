@@ -27,9 +27,9 @@ export async function readStack(cfn: CloudFormationClient, stack: string, signal
   let described, template, events;
   try {
     [described, template, events] = await Promise.all([
-      cfn.send(new DescribeStacksCommand({ StackName: stack }), { abortSignal: signal }),
-      cfn.send(new GetTemplateCommand({ StackName: stack, TemplateStage: 'Original' }), { abortSignal: signal }),
-      cfn.send(new DescribeStackEventsCommand({ StackName: stack }), { abortSignal: signal }),
+      cfn.send(new DescribeStacksCommand({ StackName: stack }), signal ? { abortSignal: signal } : {}),
+      cfn.send(new GetTemplateCommand({ StackName: stack, TemplateStage: 'Original' }), signal ? { abortSignal: signal } : {}),
+      cfn.send(new DescribeStackEventsCommand({ StackName: stack }), signal ? { abortSignal: signal } : {}),
     ]);
   } catch (err) {
     if (missing(err)) return undefined;
@@ -41,11 +41,11 @@ export async function readStack(cfn: CloudFormationClient, stack: string, signal
   for (const p of s.Parameters ?? []) if (p.ParameterKey) parameters[p.ParameterKey] = p.ParameterValue ?? '';
   const newestStackEvent = (events.StackEvents ?? []).find((e) => e.ResourceType === 'AWS::CloudFormation::Stack');
   return {
-    stackId: s.StackId,
+    ...(s.StackId !== undefined ? { stackId: s.StackId } : {}),
     status: s.StackStatus ?? 'UNKNOWN',
     templateBody: template.TemplateBody ?? '',
     parameters,
-    lastToken: newestStackEvent?.ClientRequestToken || undefined,
+    ...(newestStackEvent?.ClientRequestToken ? { lastToken: newestStackEvent.ClientRequestToken } : {}),
   };
 }
 

@@ -143,7 +143,14 @@ function deploymentTooltip(
   env: EnvironmentEntry,
   record: DeploymentRecord,
   status: DeploymentStatus,
-  more: { subject?: string; who?: string; duration?: string; alarm?: string; isCurrent: boolean; reason?: string },
+  more: {
+    subject: string | undefined;
+    who: string | undefined;
+    duration: string | undefined;
+    alarm: string | undefined;
+    isCurrent: boolean;
+    reason: string | undefined;
+  },
 ): vscode.MarkdownString {
   const md = new vscode.MarkdownString('', true);
   para(

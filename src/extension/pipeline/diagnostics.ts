@@ -57,7 +57,7 @@ export function registerPipelineDiagnostics(logger: Logger): PipelineDiagnostics
     const summary = config
       ? `${config.steps.length} step${config.steps.length === 1 ? '' : 's'}, environments ${Object.keys(config.environments).join(', ')}`
       : undefined;
-    return { errors, warnings, summary };
+    return { errors, warnings, ...(summary !== undefined ? { summary } : {}) };
   };
 
   const schedule = (document: vscode.TextDocument, delay = DEBOUNCE_MS) => {

@@ -30,13 +30,17 @@ export function modelFromRecord(record: DeploymentRecord, live: boolean): RunMod
   const verified = verifiedView(record);
   if (verified) model.setHeader({ verified });
   model.setSteps(
-    record.steps.map((s) => ({
-      name: s.name,
-      status: s.status,
-      startedAt: time(s.startedAt),
-      finishedAt: time(s.finishedAt),
-      exitCode: s.exitCode,
-    })),
+    record.steps.map((s) => {
+      const startedAt = time(s.startedAt);
+      const finishedAt = time(s.finishedAt);
+      return {
+        name: s.name,
+        status: s.status,
+        ...(startedAt !== undefined ? { startedAt } : {}),
+        ...(finishedAt !== undefined ? { finishedAt } : {}),
+        ...(s.exitCode !== undefined ? { exitCode: s.exitCode } : {}),
+      };
+    }),
   );
   if (record.changes) model.setChanges(record.changes);
   for (const e of Array.isArray(record.stackEvents) ? record.stackEvents : []) {
@@ -48,7 +52,7 @@ export function modelFromRecord(record: DeploymentRecord, live: boolean): RunMod
       logicalId: e.logicalId,
       resourceType: typeof e.resourceType === 'string' ? e.resourceType : '',
       status: e.status,
-      reason: typeof e.reason === 'string' ? e.reason : undefined,
+      ...(typeof e.reason === 'string' ? { reason: e.reason } : {}),
       failed: isFailedResourceStatus(e.status),
     });
   }

@@ -76,7 +76,7 @@ export class RunPanels implements vscode.Disposable {
     const panel = vscode.window.createWebviewPanel(
       RUN_PANEL_VIEW_TYPE,
       'Deploy Guard run',
-      { viewColumn: vscode.ViewColumn.Active, preserveFocus: options.preserveFocus },
+      { viewColumn: vscode.ViewColumn.Active, ...(options.preserveFocus !== undefined ? { preserveFocus: options.preserveFocus } : {}) },
       { ...webviewOptions(this.extensionUri), retainContextWhenHidden: false },
     );
     await this.adopt(panel, deploymentId);

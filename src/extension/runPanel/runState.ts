@@ -89,8 +89,8 @@ export class RunModel {
       kind: seed.kind ?? 'deploy',
       environment: seed.environment ?? '',
       stack: seed.stack ?? '',
-      region: seed.region,
-      account: seed.account,
+      ...(seed.region !== undefined ? { region: seed.region } : {}),
+      ...(seed.account !== undefined ? { account: seed.account } : {}),
       status: seed.status ?? 'queued',
       live: seed.live,
     };
@@ -161,7 +161,7 @@ export class RunModel {
           status: event.status,
           startedAt,
           finishedAt: startedAt + event.durationMs,
-          exitCode: event.exitCode,
+          ...(event.exitCode !== undefined ? { exitCode: event.exitCode } : {}),
         });
         break;
       }
@@ -173,7 +173,7 @@ export class RunModel {
           action: c.action,
           logicalId: c.logicalId,
           resourceType: c.resourceType,
-          replacement: c.replacement,
+          ...(c.replacement !== undefined ? { replacement: c.replacement } : {}),
         }));
         this.dirty.changes = true;
         break;
@@ -184,7 +184,7 @@ export class RunModel {
           logicalId: event.logicalId,
           resourceType: event.resourceType,
           status: event.status,
-          reason: event.reason,
+          ...(event.reason !== undefined ? { reason: event.reason } : {}),
           failed: isFailedResourceStatus(event.status),
         });
         break;
@@ -221,7 +221,10 @@ export class RunModel {
         break;
       }
       case 'watch-verdict':
-        this.applyHealth({ type: 'verdict', verdict: { kind: event.verdict, alarm: event.alarm, reason: event.reason, at } });
+        this.applyHealth({
+          type: 'verdict',
+          verdict: { kind: event.verdict, ...(event.alarm !== undefined ? { alarm: event.alarm } : {}), reason: event.reason, at },
+        });
         break;
       case 'rollback-started':
         this.applyHealth({
@@ -229,8 +232,8 @@ export class RunModel {
           rollback: {
             phase: 'started',
             targetDeploymentId: event.targetId,
-            targetCommit: event.targetCommit,
-            rollbackDeploymentId: event.rollbackDeploymentId,
+            ...(event.targetCommit !== undefined ? { targetCommit: event.targetCommit } : {}),
+            ...(event.rollbackDeploymentId !== undefined ? { rollbackDeploymentId: event.rollbackDeploymentId } : {}),
             reason: event.reason,
             at,
           },
@@ -239,13 +242,15 @@ export class RunModel {
       case 'rollback-finished': {
         const started = this.health?.rollback;
         const phase = event.outcome === 'rolled-back' ? 'succeeded' : event.outcome === 'rollback-failed' ? 'failed' : 'skipped';
+        const targetDeploymentId = event.targetId ?? started?.targetDeploymentId;
+        const rollbackDeploymentId = event.rollbackDeploymentId ?? started?.rollbackDeploymentId;
         this.applyHealth({
           type: 'rollback',
           rollback: {
             ...started,
             phase,
-            targetDeploymentId: event.targetId ?? started?.targetDeploymentId,
-            rollbackDeploymentId: event.rollbackDeploymentId ?? started?.rollbackDeploymentId,
+            ...(targetDeploymentId !== undefined ? { targetDeploymentId } : {}),
+            ...(rollbackDeploymentId !== undefined ? { rollbackDeploymentId } : {}),
             reason: event.reason,
             at,
           },
@@ -349,10 +354,14 @@ export class RunModel {
       header: this.header,
       actions: this.actions(),
       steps: [...this.steps],
-      log: { chunks: windowOf(this.log, LOG_WINDOW_LINES), total: this.logTotal, file: this.logFile },
+      log: {
+        chunks: windowOf(this.log, LOG_WINDOW_LINES),
+        total: this.logTotal,
+        ...(this.logFile !== undefined ? { file: this.logFile } : {}),
+      },
       events: [...this.events],
       changes: [...this.changes],
-      health: this.health,
+      ...(this.health ? { health: this.health } : {}),
     };
   }
 
@@ -405,8 +414,8 @@ export class RunModel {
       ...(d.header ? { header: this.header, actions: this.actions() } : {}),
       ...(d.steps ? { steps: [...this.steps] } : {}),
       ...(d.changes ? { changes: [...this.changes] } : {}),
-      ...(d.health ? { health: this.health } : {}),
-      ...(d.logFile ? { logFile: this.logFile } : {}),
+      ...(d.health && this.health ? { health: this.health } : {}),
+      ...(d.logFile && this.logFile !== undefined ? { logFile: this.logFile } : {}),
       ...(hasLog ? { appendLog: windowOf(this.pendingLog, LOG_WINDOW_LINES), logTotal: this.logTotal } : {}),
       ...(hasEvents ? { appendEvents: this.pendingEvents } : {}),
     };

@@ -29,8 +29,8 @@ interface TriggerConfig {
 interface PushSlot {
   readonly env: EnvironmentConfig;
   /** Until the engine is loaded: remembers the ref's value and wakes the real trigger on a move. */
-  light?: RefWatcher;
-  baseline?: string;
+  light?: RefWatcher | undefined;
+  baseline?: string | undefined;
   trigger?: PushTrigger;
   starting?: Promise<PushTrigger>;
 }

@@ -121,7 +121,7 @@ async function watch(w: Watch) {
 
 function finishedOf(result: AfterDeployResult) {
   assert.equal(result.outcome, 'finished', 'a configured watch always finishes with a status');
-  return result as Extract<AfterDeployResult, { outcome: 'finished' }>;
+  return result;
 }
 
 function verdictOf(stored: DeploymentRecord | undefined): FinalVerdict['kind'] | undefined {

@@ -107,6 +107,15 @@ describe('reading a stored record: older versions migrated', () => {
     assert.deepEqual(problems, []);
     assert.deepEqual(record, written);
   });
+
+  it("reads a trigger this version does not know as 'unknown', keeping the record", () => {
+    const { record, problems } = read({ ...current({ trigger: 'push' }), trigger: 'manual-from-v0' });
+    assert.equal(record.trigger, 'unknown');
+    assert.equal(record.id, '20261127T100000000Z-aa00bb');
+    assert.deepEqual(problems, []);
+    assert.equal(read(current({ trigger: 'push' })).record.trigger, 'push');
+    assert.equal('trigger' in read(current()).record, false);
+  });
 });
 
 describe('reading a stored record: damage', () => {

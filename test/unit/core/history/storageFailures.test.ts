@@ -55,10 +55,10 @@ describe('a 0-byte lock file (left by a full disk)', () => {
     await utimes(path, old, old);
     const damaged = await readLock(path);
     assert.equal(damaged?.pid, -1);
-    assert.match(damaged!.holder, /empty lock file \(left by a full disk or a crash\)/);
+    assert.match(damaged.holder, /empty lock file \(left by a full disk or a crash\)/);
     const lock = await acquireStackLock(path, { deploymentId: 'd1', holder: 'cli' });
     assert.equal(lock.tookOverFrom?.pid, -1, 'the takeover is reported');
-    assert.match(lock.tookOverFrom!.holder, /empty lock file/);
+    assert.match(lock.tookOverFrom.holder, /empty lock file/);
     assert.equal((await readLock(path))?.deploymentId, 'd1');
     await lock.release();
     assert.deepEqual(await readdir(dir), []);

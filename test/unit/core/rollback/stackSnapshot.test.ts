@@ -17,7 +17,7 @@ const v2 = record({
 
 function snap(over: Partial<StackSnapshot> = {}): StackSnapshot {
   return {
-    stackId: v2.stackId,
+    ...(v2.stackId !== undefined ? { stackId: v2.stackId } : {}),
     status: 'UPDATE_COMPLETE',
     templateBody: v2.template.body,
     parameters: { V: '2', Secret: '****', Kept: 'whatever' },

@@ -29,7 +29,7 @@ function record(account: string, id: string, startedAt: string): DeploymentRecor
     startedAt,
     finishedAt: startedAt,
     steps: [],
-  } as DeploymentRecord;
+  };
 }
 
 function pipeline(env: EnvironmentConfig): PipelineConfig {

@@ -74,14 +74,15 @@ describe('a finished run read back from its record', () => {
       42,
       { eventId: 'x' },
       { eventId: 'e1', logicalId: 'Topic', status: 'CREATE_COMPLETE', timestamp: 'then' },
-    ] as unknown as DeploymentRecord['stackEvents'];
+    ] as unknown as NonNullable<DeploymentRecord['stackEvents']>;
     const events = modelFromRecord(record({ stackEvents: junk }), false).snapshot().events;
     assert.deepEqual(
       events.map((e) => e.id),
       ['e1'],
     );
     assert.equal(
-      modelFromRecord(record({ stackEvents: 'nope' as unknown as DeploymentRecord['stackEvents'] }), false).snapshot().events.length,
+      modelFromRecord(record({ stackEvents: 'nope' as unknown as NonNullable<DeploymentRecord['stackEvents']> }), false).snapshot().events
+        .length,
       0,
     );
   });
