@@ -3,7 +3,7 @@ import { runDeployment, type DeploymentOutcome, type EngineContext } from '../de
 import { DeployGuardError } from '../errors';
 import { findEnvironment, loadPipeline } from '../pipeline';
 import { assertSaveTriggerAllowed } from './triggerGuards';
-import type { DeployCallback, TriggerDeployRequest } from './types';
+import type { DeployCallback } from './types';
 
 export interface EngineDeployOptions {
   readonly context: EngineContext;
@@ -17,8 +17,6 @@ export interface EngineDeployOptions {
   readonly userProfile?: string;
   /** Shown to a second deploy refused by the stack lock: `deployguard watch`, `vscode`. */
   readonly holder: string;
-  /** Extra DeployRequest fields (e.g. the editor's confirmation callbacks). */
-  readonly extra?: (request: TriggerDeployRequest) => Partial<Parameters<typeof runDeployment>[1]>;
 }
 
 /**
@@ -60,7 +58,6 @@ export function engineDeployCallback(options: EngineDeployOptions): DeployCallba
       trigger: request.reason,
       holder: options.holder,
       signal: request.signal,
-      ...(options.extra?.(request) ?? {}),
     });
   };
 }
