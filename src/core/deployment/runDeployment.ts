@@ -60,13 +60,15 @@ export async function runDeployment(ctx: EngineContext, request: DeployRequest):
   const vars = variableContext(request, id);
   const stackConfig = request.pipeline.stack;
   let run: DeploymentRun | undefined;
-  const { env, clients } = selectEnvironment(ctx, request, (n) =>
-    run?.notice(
-      'warning',
-      n.kind === 'throttle' ? 'throttled' : 'retrying',
-      `${n.service} ${n.operation}: ${n.name}; retrying with backoff`,
-    ),
-  );
+  // Retries before the run exists (the account, the lock, the stack read for the ledger's link)
+  // are told once it does, in order: throttling is worth knowing whenever it happened.
+  const earlyRetries: [code: string, message: string][] = [];
+  const { env, clients } = selectEnvironment(ctx, request, (n) => {
+    const code = n.kind === 'throttle' ? 'throttled' : 'retrying';
+    const message = `${n.service} ${n.operation}: ${n.name}; retrying with backoff`;
+    if (run) run.notice('warning', code, message);
+    else earlyRetries.push([code, message]);
+  });
   let lock: StackLock | undefined;
   try {
     // Everything that can be checked without AWS is checked first: a bad template or variable
@@ -140,6 +142,7 @@ export async function runDeployment(ctx: EngineContext, request: DeployRequest):
     await run.save();
     await run.journal('started');
     run.announce();
+    for (const [code, message] of earlyRetries.splice(0)) run.notice('warning', code, message);
     if (lock.tookOverFrom)
       run.notice(
         'warning',
