@@ -167,6 +167,7 @@ export const STACK_EVENTS_KEPT = 500;
 /** Journal phases, written before (`*-requested`) and after each mutating AWS call. */
 export type JournalPhase =
   | 'started'
+  | 'step-started'
   | 'change-set-requested'
   | 'change-set-created'
   | 'execute-requested'
@@ -189,6 +190,22 @@ export interface JournalEntry {
   /** pid@host of the writer, to tell a crashed writer from a live one. */
   readonly owner: string;
   readonly status?: DeploymentStatus;
+  /** With `step-started`: the step's process group, so a later run can end it if the writer dies. */
+  readonly stepGroup?: StepGroup;
+}
+
+/**
+ * A step's process group as its writer saw it: the pgid (its leader's pid) and what proves a pid
+ * is still that leader later (start time, command), on the host where it runs.
+ */
+export interface StepGroup {
+  readonly stepIndex: number;
+  readonly pgid: number;
+  /** The leader's start time, /proc/<pid>/stat field 22. */
+  readonly startTime: string;
+  /** The leader's command line, masked and shortened: for people, never compared. */
+  readonly command: string;
+  readonly host: string;
 }
 
 /**
