@@ -1,5 +1,5 @@
 import type { AwsClients } from '../aws/clients';
-import { parametersForRedeploy } from '../aws/parameters';
+import { parametersForRedeploy, tagsForRedeploy } from '../aws/parameters';
 import { describeStack, getTemplateBody } from '../aws/stackApi';
 import { bucketOfTemplateUrl, deployStack } from '../aws/stackDeploy';
 import { interpretStackStatus } from '../aws/stackStatus';
@@ -35,6 +35,8 @@ export interface RollbackOptions {
   readonly waitIfBusyMs?: number;
   readonly trigger?: DeploymentTrigger;
   readonly signal?: AbortSignal;
+  /** Where values the target took from `${env:VAR}` are read again (default process.env). */
+  readonly processEnv?: NodeJS.ProcessEnv;
 }
 
 /**
@@ -73,7 +75,9 @@ export async function rollbackToRecord(ctx: EngineContext, options: RollbackOpti
   const linkTo = options.rollbackOf ?? currentVersion((await stackHistory.list()).records)?.id;
   const id = newDeploymentId();
   const declared = declaredParameters(target.template.body);
-  const { sdk, previousValueKeys } = parametersForRedeploy(target.parameters, declared, new Set(current.parameters.keys()));
+  const secrets = { deploymentId: target.id, current: current.parameters, processEnv: options.processEnv ?? process.env };
+  const { sdk, previousValueKeys } = parametersForRedeploy(target.parameters, declared, new Set(current.parameters.keys()), secrets);
+  const tags = tagsForRedeploy(target.tags, target.secretTags, secrets);
   const record: DeploymentRecord = {
     ...newRecord(),
     id,
@@ -91,6 +95,7 @@ export async function rollbackToRecord(ctx: EngineContext, options: RollbackOpti
       previousValueKeys.includes(p.key) ? { key: p.key, usePreviousValue: true, ...(p.noEcho ? { noEcho: true } : {}) } : p,
     ),
     tags: { ...target.tags },
+    ...(target.secretTags ? { secretTags: { ...target.secretTags } } : {}),
     capabilities: [...target.capabilities],
     rollbackTargetId: target.id,
     automatic: options.automatic,
@@ -123,7 +128,7 @@ export async function rollbackToRecord(ctx: EngineContext, options: RollbackOpti
         ? { templateBucket: bucketOfTemplateUrl(target.template.url) }
         : {}),
       parameters: () => sdk,
-      tags: record.tags,
+      tags,
       capabilities: record.capabilities,
       token: record.clientRequestToken!,
       changeSetName: `deployguard-${record.id}`,
