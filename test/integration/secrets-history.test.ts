@@ -78,6 +78,7 @@ describe('values from ${env:VAR} never reach history in clear', () => {
     const wrong = await run(['rollback', 'dev', '--to', record.id], { TOPIC_SECRET: 'rotated-value' });
     assert.notEqual(wrong.code, 0);
     assert.match(wrong.stderr + wrong.stdout, /Parameter Name .* came from \$TOPIC_SECRET; set TOPIC_SECRET to the value it had then/);
+    assert.match(wrong.stderr + wrong.stdout, /Tag owner .* came from \$TOPIC_SECRET/, 'one refusal names every value');
 
     const right = await run(['rollback', 'dev', '--to', record.id], { TOPIC_SECRET: SECRET });
     assert.equal(right.code, 0, right.stderr + right.stdout);

@@ -92,13 +92,15 @@ export interface RedeploySecrets {
  * caller must tell the user (`previousValueKeys`). A value from the environment is kept with
  * UsePreviousValue when the stack holds it now (its fingerprint matches: exact), else read again
  * from the environment and sent only when its fingerprint matches; otherwise the redeploy is
- * refused (RollbackRefused) naming the variables to set.
+ * refused (RollbackRefused) naming the variables to set — or, given `refused`, the reasons are
+ * added to it for the caller to refuse once for everything (refuseSecrets).
  */
 export function parametersForRedeploy(
   recorded: readonly ParameterRecord[],
   declared: readonly DeclaredParameter[],
   existingKeys: ReadonlySet<string>,
   secrets: RedeploySecrets = { deploymentId: 'the target', current: new Map(), processEnv: {} },
+  refused?: string[],
 ): { sdk: SdkParameter[]; previousValueKeys: string[] } {
   const sdk: SdkParameter[] = [];
   const previousValueKeys: string[] = [];
@@ -122,18 +124,21 @@ export function parametersForRedeploy(
       previousValueKeys.push(p.key);
     }
   }
-  refuseSecrets(refusals);
+  if (refused) refused.push(...refusals);
+  else refuseSecrets(refusals);
   return { sdk, previousValueKeys };
 }
 
 /**
  * The tags to redeploy a recorded version with: the recorded ones, and those from the environment
- * read again and checked against their fingerprints (refused like parameters otherwise).
+ * read again and checked against their fingerprints (refused like parameters otherwise, or the
+ * reasons added to `refused`).
  */
 export function tagsForRedeploy(
   tags: Readonly<Record<string, string>>,
   secretTags: Readonly<Record<string, EnvSourced>> | undefined,
   secrets: Pick<RedeploySecrets, 'deploymentId' | 'processEnv'>,
+  refused?: string[],
 ): Record<string, string> {
   const out: Record<string, string> = { ...tags };
   const refusals: string[] = [];
@@ -142,7 +147,8 @@ export function tagsForRedeploy(
     if (again.kind === 'value') out[key] = again.value;
     else refusals.push(secretRefusal(`Tag ${key}`, secrets.deploymentId, sourced, again));
   }
-  refuseSecrets(refusals);
+  if (refused) refused.push(...refusals);
+  else refuseSecrets(refusals);
   return out;
 }
 
@@ -158,7 +164,8 @@ function secretRefusal(
     : `${from}; set ${sourced.fromEnv.join(', ')} to the value it had then (the value now is a different one)`;
 }
 
-function refuseSecrets(refusals: readonly string[]): void {
+/** Refuses a redeploy for every value from the environment that could not be restored, if any. */
+export function refuseSecrets(refusals: readonly string[]): void {
   if (refusals.length === 0) return;
   throw new DeployGuardError('RollbackRefused', refusals.join('; '), {
     hint: 'values from ${env:…} are never stored in history: set the variables to the values they had at that deployment and run the rollback again',

@@ -1,5 +1,5 @@
 import type { AwsClients } from '../aws/clients';
-import { parametersForRedeploy, tagsForRedeploy } from '../aws/parameters';
+import { parametersForRedeploy, refuseSecrets, tagsForRedeploy } from '../aws/parameters';
 import { describeStack, getTemplateBody } from '../aws/stackApi';
 import { bucketOfTemplateUrl, deployStack } from '../aws/stackDeploy';
 import { interpretStackStatus } from '../aws/stackStatus';
@@ -76,8 +76,16 @@ export async function rollbackToRecord(ctx: EngineContext, options: RollbackOpti
   const id = newDeploymentId();
   const declared = declaredParameters(target.template.body);
   const secrets = { deploymentId: target.id, current: current.parameters, processEnv: options.processEnv ?? process.env };
-  const { sdk, previousValueKeys } = parametersForRedeploy(target.parameters, declared, new Set(current.parameters.keys()), secrets);
-  const tags = tagsForRedeploy(target.tags, target.secretTags, secrets);
+  const refused: string[] = [];
+  const { sdk, previousValueKeys } = parametersForRedeploy(
+    target.parameters,
+    declared,
+    new Set(current.parameters.keys()),
+    secrets,
+    refused,
+  );
+  const tags = tagsForRedeploy(target.tags, target.secretTags, secrets, refused);
+  refuseSecrets(refused);
   const record: DeploymentRecord = {
     ...newRecord(),
     id,
