@@ -9,7 +9,8 @@ export { ExitCode, FINAL_STATUSES, isFinal, type DeploymentStatus } from './depl
 /** Why a record exists: a normal deploy, a rollback (automatic or by hand), or the captured baseline. */
 export type DeploymentKind = 'deploy' | 'rollback' | 'baseline';
 
-export type StepStatus = 'pending' | 'running' | 'succeeded' | 'failed' | 'timed-out' | 'cancelled' | 'skipped';
+/** `interrupted`: the process running it died (a killed CLI or editor); a later run ended what it left. */
+export type StepStatus = 'pending' | 'running' | 'succeeded' | 'failed' | 'timed-out' | 'cancelled' | 'skipped' | 'interrupted';
 
 export interface StepRecord {
   readonly name: string;
@@ -17,4 +18,6 @@ export interface StepRecord {
   startedAt?: string;
   finishedAt?: string;
   exitCode?: number;
+  /** Why it ended as it did, when its status alone does not say (an interrupted step). */
+  reason?: string;
 }

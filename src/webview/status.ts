@@ -17,6 +17,7 @@ const STEP: Record<StepStatus, { icon: string; tone: Tone }> = {
   'timed-out': { icon: '⏱', tone: 'bad' },
   cancelled: { icon: '⊘', tone: 'neutral' },
   skipped: { icon: '↷', tone: 'neutral' },
+  interrupted: { icon: '⊘', tone: 'warn' },
 };
 
 export function stepStatus(status: StepStatus): { icon: string; tone: Tone } {

@@ -9,6 +9,8 @@ Redeploys a stable deployment's exact template and parameters through a change s
 records it as its own deployment. Without --to, the newest stable deployment that differs
 from what the stack runs now. Refused when the target is not stable or is what runs now.
 NoEcho parameters were never stored, so they keep the stack's current value (you are told).
+Values that came from \${env:VAR} were never stored either: set those variables to the values
+they had then (the run checks them against the recorded fingerprints and names any that differ).
 
 Options:
   --to ID          the deployment to restore (see "deployguard history ENV")

@@ -5,8 +5,9 @@
  * NoEcho values are sent to CloudFormation but never written to a log or the history.
  */
 import { DeployGuardError } from '../errors';
-import type { ParameterRecord } from '../history/record';
+import type { EnvSourced, ParameterRecord } from '../history/record';
 import { CLOUDFORMATION_LIMITS } from '../pipeline/limits';
+import { envSourcedOf, envValueAgain, sameSecret, variableWords } from '../secrets/envSourced';
 import type { DeclaredParameter } from './template';
 
 /**
@@ -46,11 +47,13 @@ export interface BuiltParameters {
 
 /**
  * @param existingKeys parameter keys the stack has now (undefined when creating it)
+ * @param fromEnv the values built from `${env:VAR}`: recorded as where they came from, never in clear
  */
 export function buildParameters(
   declared: readonly DeclaredParameter[],
   values: Readonly<Record<string, string>>,
   existingKeys: ReadonlySet<string> | undefined,
+  fromEnv: ReadonlyMap<string, EnvSourced> = new Map(),
 ): BuiltParameters {
   const sdk: SdkParameter[] = [];
   const record: ParameterRecord[] = [];
@@ -59,7 +62,8 @@ export function buildParameters(
     const value = values[p.key];
     if (value !== undefined) {
       sdk.push({ ParameterKey: p.key, ParameterValue: value });
-      record.push(p.noEcho ? { key: p.key, noEcho: true } : { key: p.key, value });
+      const sourced = fromEnv.get(p.key);
+      record.push(p.noEcho ? { key: p.key, noEcho: true } : sourced ? { key: p.key, ...sourced } : { key: p.key, value });
       if (p.noEcho) secrets.push(value);
     } else if (existingKeys?.has(p.key)) {
       sdk.push({ ParameterKey: p.key, UsePreviousValue: true });
@@ -72,27 +76,98 @@ export function buildParameters(
   return { sdk, record, secrets, undeclared };
 }
 
+/** What a redeploy needs to restore values that came from the environment. */
+export interface RedeploySecrets {
+  /** The deployment being restored, named when a value cannot be. */
+  readonly deploymentId: string;
+  /** The stack's current parameter values. */
+  readonly current: ReadonlyMap<string, string>;
+  /** Where `${env:VAR}` is read from now. */
+  readonly processEnv: NodeJS.ProcessEnv;
+}
+
 /**
  * Parameters to redeploy a recorded version (rollback). Recorded values are sent as they were;
  * NoEcho and UsePreviousValue parameters can only keep the stack's current value, which the
- * caller must tell the user (`previousValueKeys`).
+ * caller must tell the user (`previousValueKeys`). A value from the environment is kept with
+ * UsePreviousValue when the stack holds it now (its fingerprint matches: exact), else read again
+ * from the environment and sent only when its fingerprint matches; otherwise the redeploy is
+ * refused (RollbackRefused) naming the variables to set — or, given `refused`, the reasons are
+ * added to it for the caller to refuse once for everything (refuseSecrets).
  */
 export function parametersForRedeploy(
   recorded: readonly ParameterRecord[],
   declared: readonly DeclaredParameter[],
   existingKeys: ReadonlySet<string>,
+  secrets: RedeploySecrets = { deploymentId: 'the target', current: new Map(), processEnv: {} },
+  refused?: string[],
 ): { sdk: SdkParameter[]; previousValueKeys: string[] } {
   const sdk: SdkParameter[] = [];
   const previousValueKeys: string[] = [];
   const declaredKeys = new Set(declared.map((p) => p.key));
+  const refusals: string[] = [];
   for (const p of recorded) {
     if (!declaredKeys.has(p.key)) continue;
-    if (p.value !== undefined && !p.noEcho) {
+    const sourced = p.noEcho ? undefined : envSourcedOf(p);
+    if (sourced) {
+      if (existingKeys.has(p.key) && sameSecret(p.key, sourced, secrets.current.get(p.key))) {
+        sdk.push({ ParameterKey: p.key, UsePreviousValue: true });
+        continue;
+      }
+      const again = envValueAgain(p.key, sourced, secrets.processEnv);
+      if (again.kind === 'value') sdk.push({ ParameterKey: p.key, ParameterValue: again.value });
+      else refusals.push(secretRefusal(`Parameter ${p.key}`, secrets.deploymentId, sourced, again));
+    } else if (p.value !== undefined && !p.noEcho) {
       sdk.push({ ParameterKey: p.key, ParameterValue: p.value });
     } else if (existingKeys.has(p.key)) {
       sdk.push({ ParameterKey: p.key, UsePreviousValue: true });
       previousValueKeys.push(p.key);
     }
   }
+  if (refused) refused.push(...refusals);
+  else refuseSecrets(refusals);
   return { sdk, previousValueKeys };
+}
+
+/**
+ * The tags to redeploy a recorded version with: the recorded ones, and those from the environment
+ * read again and checked against their fingerprints (refused like parameters otherwise, or the
+ * reasons added to `refused`).
+ */
+export function tagsForRedeploy(
+  tags: Readonly<Record<string, string>>,
+  secretTags: Readonly<Record<string, EnvSourced>> | undefined,
+  secrets: Pick<RedeploySecrets, 'deploymentId' | 'processEnv'>,
+  refused?: string[],
+): Record<string, string> {
+  const out: Record<string, string> = { ...tags };
+  const refusals: string[] = [];
+  for (const [key, sourced] of Object.entries(secretTags ?? {})) {
+    const again = envValueAgain(key, sourced, secrets.processEnv);
+    if (again.kind === 'value') out[key] = again.value;
+    else refusals.push(secretRefusal(`Tag ${key}`, secrets.deploymentId, sourced, again));
+  }
+  if (refused) refused.push(...refusals);
+  else refuseSecrets(refusals);
+  return out;
+}
+
+function secretRefusal(
+  what: string,
+  deploymentId: string,
+  sourced: EnvSourced,
+  again: { kind: 'unset'; names: readonly string[] } | { kind: 'different' },
+): string {
+  const from = `${what} of deployment ${deploymentId} came from ${variableWords(sourced.fromEnv)}`;
+  return again.kind === 'unset'
+    ? `${from}; set ${again.names.join(', ')} to the value it had then (${again.names.length === 1 ? 'it is' : 'they are'} not set now)`
+    : `${from}; set ${sourced.fromEnv.join(', ')} to the value it had then (the value now is a different one)`;
+}
+
+/** Refuses a redeploy for every value from the environment that could not be restored, if any. */
+export function refuseSecrets(refusals: readonly string[]): void {
+  if (refusals.length === 0) return;
+  throw new DeployGuardError('RollbackRefused', refusals.join('; '), {
+    hint: 'values from ${env:…} are never stored in history: set the variables to the values they had at that deployment and run the rollback again',
+  });
 }

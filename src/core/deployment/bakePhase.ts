@@ -14,7 +14,7 @@ import { rollbackToRecord } from './rollbackToRecord';
 import type { DeployRequest } from './runDeployment';
 
 /** What the bake needs from the request (a resumed deployment has only these). */
-export type BakeRequest = Pick<DeployRequest, 'bakeMs' | 'confirmRollback'>;
+export type BakeRequest = Pick<DeployRequest, 'bakeMs' | 'confirmRollback' | 'processEnv'>;
 
 /** Maps a stack operation's result to the record, then runs the watch when it succeeded. */
 export async function afterStackOperation(
@@ -91,6 +91,7 @@ export async function afterStackOperation(
         rollbackOf: req.rollbackOf.id,
         token: req.clientRequestToken,
         signal: req.signal ?? signal,
+        ...(request.processEnv ? { processEnv: request.processEnv } : {}),
       }),
     showStatus: (status, reason) => run.showStatus(status, reason),
     ...(request.confirmRollback ? { confirmRollback: request.confirmRollback } : {}),

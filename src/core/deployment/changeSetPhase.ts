@@ -7,6 +7,7 @@ import { buildParameters } from '../aws/parameters';
 import { deployStack, type StackDeployResult } from '../aws/stackDeploy';
 import type { LoadedTemplate } from '../aws/template';
 import { checkAlarmsBeforeDeploy, rollbackConfigurationFor, type HealthPreflight } from '../health/beforeDeploy';
+import type { EnvSourced } from '../history/record';
 import type { EnvironmentConfig } from '../pipeline/types';
 import type { DeploymentRun } from './deploymentRun';
 import { changeSetTiming, followTiming, type EngineContext } from './engineContext';
@@ -17,6 +18,8 @@ export interface ChangeSetInputs {
   readonly template: LoadedTemplate;
   readonly parameterValues: Record<string, string>;
   readonly tags: Record<string, string>;
+  /** The parameters whose values came from `${env:VAR}`: recorded by reference and fingerprint. */
+  readonly parameterSources: ReadonlyMap<string, EnvSourced>;
 }
 
 export async function deployChangeSet(
@@ -28,7 +31,7 @@ export async function deployChangeSet(
   signal: AbortSignal,
 ): Promise<StackDeployResult> {
   const { record } = run;
-  const { template, parameterValues, tags } = inputs;
+  const { template, parameterValues, tags, parameterSources } = inputs;
   const triggers = await healthPreflight(ctx, run, request, env, signal);
 
   await run.setStatus('deploying');
@@ -40,7 +43,7 @@ export async function deployChangeSet(
     template,
     ...(stackConfig.templateBucket ? { templateBucket: stackConfig.templateBucket } : {}),
     parameters: (existing) => {
-      const built = buildParameters(template.parameters, parameterValues, existing);
+      const built = buildParameters(template.parameters, parameterValues, existing, parameterSources);
       record.parameters = built.record;
       for (const key of built.record.filter((p) => p.usePreviousValue).map((p) => p.key)) {
         run.log(`Parameter ${key} is not set in deployguard.yaml: keeping the stack's current value (UsePreviousValue)`);

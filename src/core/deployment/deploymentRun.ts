@@ -12,7 +12,7 @@ import type { StackPoller, StackPollers } from '../aws/stackPoller';
 import { DeployGuardError, errorMessage, isCancellation } from '../errors';
 import type { DeploymentStatusEvent, EngineEvent, EngineEventSink, StackEventFacts } from '../events';
 import { derivedVerification } from '../history/ledger';
-import { STACK_EVENTS_KEPT, type DeploymentRecord, type JournalPhase } from '../history/record';
+import { STACK_EVENTS_KEPT, type DeploymentRecord, type JournalPhase, type StepGroup } from '../history/record';
 import type { StackHistory } from '../history/store';
 import type { Logger } from '../logger';
 import { canTransition, isFinal, statusRow, type DeploymentStatus, type ExitCode } from '../deploymentStatus';
@@ -173,7 +173,10 @@ export class DeploymentRun {
     this.send({ type: 'deployment-status', status, ...(reason ? { reason } : {}) });
   }
 
-  async journal(phase: JournalPhase, facts: { stackId?: string; changeSetName?: string; changeSetId?: string } = {}): Promise<void> {
+  async journal(
+    phase: JournalPhase,
+    facts: { stackId?: string; changeSetName?: string; changeSetId?: string; stepGroup?: StepGroup } = {},
+  ): Promise<void> {
     if (facts.stackId) this.record.stackId = facts.stackId;
     if (facts.changeSetName) this.record.changeSetName = facts.changeSetName;
     if (facts.changeSetId) this.record.changeSetId = facts.changeSetId;
@@ -185,6 +188,7 @@ export class DeploymentRun {
       ...(this.record.changeSetName ? { changeSetName: this.record.changeSetName } : {}),
       ...(this.record.changeSetId ? { changeSetId: this.record.changeSetId } : {}),
       status: this.record.status,
+      ...(facts.stepGroup ? { stepGroup: facts.stepGroup } : {}),
     });
   }
 

@@ -45,6 +45,7 @@ export async function manualRollback(ctx: EngineContext, request: ManualRollback
       reason: `Manual rollback to ${target.id}${target.commit ? ` (commit ${target.commit.slice(0, 7)})` : ''}`,
       automatic: false,
       ...(request.waitIfBusyMs !== undefined ? { waitIfBusyMs: request.waitIfBusyMs } : {}),
+      ...(request.processEnv ? { processEnv: request.processEnv } : {}),
       signal,
     });
     return outcomeOf(record, resumed);

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import type { AwsClients } from '../aws/clients';
 import { deleteChangeSet, describeChangeSet, describeStack } from '../aws/stackApi';
 import { followStack } from '../aws/stackDeploy';
@@ -6,6 +7,7 @@ import type { DeploymentRecord, JournalEntry } from '../history/record';
 import type { StackLock } from '../history/lock';
 import type { StackHistory } from '../history/store';
 import type { EnvironmentConfig } from '../pipeline/types';
+import { endRecordedProcessGroup, type GroupEnding } from '../process';
 import { createMasker } from '../secrets';
 import { afterStackOperation, type BakeRequest } from './bakePhase';
 import { DeploymentRun, statusForError } from './deploymentRun';
@@ -38,6 +40,7 @@ export async function resumeInterrupted(
     }
     const run = new DeploymentRun(record, stackHistory, clients, ctx.pollers, ctx.emit, createMasker(), ctx.logger);
     run.notice('warning', 'resuming', `Resuming deployment ${record.id}, interrupted while ${entry.phase} (by ${entry.owner})`);
+    await endLeftoverSteps(run, entry);
     try {
       finished.push(await resumeOne(ctx, run, entry, env, request, signal));
     } catch (err) {
@@ -105,6 +108,8 @@ async function resumeOne(
         return run.finish('cancelled', `Interrupted (${entry.phase}) before the change set was executed; the stack was not changed`);
       break;
     }
+    case 'step-started':
+      return run.finish('cancelled', 'Interrupted during the pipeline steps; the stack was not changed');
     case 'executing':
     case 'cancel-requested':
     case 'continue-rollback-requested':
@@ -136,4 +141,70 @@ async function resumeOne(
       : run.finish('rollback-failed', `${result.reason ?? result.status} (${result.status})`);
   }
   return afterStackOperation(ctx, run, env, { kind: 'executed', stackId, changes: record.changes ?? [], ...result }, request, signal);
+}
+
+/** How long a leftover step's process group gets between SIGTERM and SIGKILL. */
+const LEFTOVER_GRACE_MS = 3_000;
+
+/**
+ * Ends what the dead writer's steps left running and marks the step `interrupted`. Only the group
+ * the journal recorded, only when its writer ran on this host and is gone (a live writer — a
+ * frozen window whose lock went stale — still owns its steps), and only after proving the group's
+ * leader is the recorded process (endRecordedProcessGroup): a reused pid is never signalled.
+ */
+async function endLeftoverSteps(run: DeploymentRun, entry: JournalEntry): Promise<void> {
+  const { record } = run;
+  if (record.status !== 'running-steps' || !writerDeadHere(entry.owner)) return;
+  const group = entry.stepGroup;
+  let ending: GroupEnding | undefined;
+  if (group && group.host === hostname()) {
+    ending = await endRecordedProcessGroup({ pid: group.pgid, startTime: group.startTime, command: group.command }, LEFTOVER_GRACE_MS);
+    if (ending === 'ended' || ending === 'survived')
+      run.notice(
+        ending === 'ended' ? 'info' : 'warning',
+        'resuming',
+        ending === 'ended'
+          ? `Ended process group ${group.pgid} (${group.command}) left running by step ${group.stepIndex + 1}`
+          : `Process group ${group.pgid} (${group.command}) of step ${group.stepIndex + 1} survived SIGKILL; end it by hand`,
+      );
+  }
+  const now = new Date().toISOString();
+  record.steps.forEach((step, index) => {
+    const wasRunning = step.status === 'running' || (group?.stepIndex === index && step.status === 'pending');
+    if (wasRunning) {
+      step.status = 'interrupted';
+      step.finishedAt = now;
+      step.reason = `${entry.owner}, which ran it, died${group?.stepIndex === index && ending ? `; ${endingWords(ending, group.pgid)}` : ''}`;
+    } else if (step.status === 'pending') {
+      step.status = 'skipped';
+    }
+  });
+  await run.save().catch(() => undefined);
+}
+
+function endingWords(ending: GroupEnding, pgid: number): string {
+  switch (ending) {
+    case 'ended':
+      return `its process group ${pgid} was ended by the next run`;
+    case 'survived':
+      return `its process group ${pgid} survived SIGKILL`;
+    case 'gone':
+      return `its process group ${pgid} had already exited`;
+    case 'not-same':
+      return `pid ${pgid} now belongs to another process, left alone`;
+  }
+}
+
+/** Whether the journal's writer (`pid@host`) ran on this host and no longer runs. */
+function writerDeadHere(owner: string): boolean {
+  const at = owner.indexOf('@');
+  const pid = Number(owner.slice(0, at));
+  if (at < 0 || owner.slice(at + 1) !== hostname() || !Number.isInteger(pid) || pid <= 0) return false;
+  if (pid === process.pid) return false;
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ESRCH';
+  }
 }

@@ -1,5 +1,5 @@
 import type { AwsClients } from '../aws/clients';
-import { parametersForRedeploy } from '../aws/parameters';
+import { parametersForRedeploy, refuseSecrets, tagsForRedeploy } from '../aws/parameters';
 import { describeStack, getTemplateBody } from '../aws/stackApi';
 import { bucketOfTemplateUrl, deployStack } from '../aws/stackDeploy';
 import { interpretStackStatus } from '../aws/stackStatus';
@@ -34,6 +34,8 @@ export interface RollbackOptions {
   readonly waitIfBusyMs?: number;
   readonly trigger?: DeploymentTrigger;
   readonly signal?: AbortSignal;
+  /** Where values the target took from `${env:VAR}` are read again (default process.env). */
+  readonly processEnv?: NodeJS.ProcessEnv;
 }
 
 /**
@@ -72,7 +74,17 @@ export async function rollbackToRecord(ctx: EngineContext, options: RollbackOpti
   const linkTo = options.rollbackOf ?? currentVersion((await stackHistory.list()).records)?.id;
   const id = newDeploymentId();
   const declared = declaredParameters(target.template.body);
-  const { sdk, previousValueKeys } = parametersForRedeploy(target.parameters, declared, new Set(current.parameters.keys()));
+  const secrets = { deploymentId: target.id, current: current.parameters, processEnv: options.processEnv ?? process.env };
+  const refused: string[] = [];
+  const { sdk, previousValueKeys } = parametersForRedeploy(
+    target.parameters,
+    declared,
+    new Set(current.parameters.keys()),
+    secrets,
+    refused,
+  );
+  const tags = tagsForRedeploy(target.tags, target.secretTags, secrets, refused);
+  refuseSecrets(refused);
   const record: DeploymentRecord = {
     ...newRecord(),
     id,
@@ -90,6 +102,7 @@ export async function rollbackToRecord(ctx: EngineContext, options: RollbackOpti
       previousValueKeys.includes(p.key) ? { key: p.key, usePreviousValue: true, ...(p.noEcho ? { noEcho: true } : {}) } : p,
     ),
     tags: { ...target.tags },
+    ...(target.secretTags ? { secretTags: { ...target.secretTags } } : {}),
     capabilities: [...target.capabilities],
     rollbackTargetId: target.id,
     automatic: options.automatic,
@@ -121,7 +134,7 @@ export async function rollbackToRecord(ctx: EngineContext, options: RollbackOpti
       template,
       ...(templateBucket ? { templateBucket } : {}),
       parameters: () => sdk,
-      tags: record.tags,
+      tags,
       capabilities: record.capabilities,
       token: record.clientRequestToken!,
       changeSetName: `deployguard-${record.id}`,

@@ -16,6 +16,7 @@ import type { StepRecord } from '../model';
 import type { EnvironmentConfig } from '../pipeline/types';
 import { pipelineSecrets, resolveVariables, resolveVariablesIn } from '../pipeline/variables';
 import type { ConfirmRollback } from '../rollback/afterUnhealthy';
+import { envSourcedValues } from '../secrets/envSourced';
 import { createMasker } from '../secrets';
 import { systemClock } from '../time';
 import { pinnedAccountId, selectEnvironment, variableContext, type AwsSelection } from './awsSelection';
@@ -80,7 +81,11 @@ export async function runDeployment(ctx: EngineContext, request: DeployRequest):
     const template = describeTemplate(await readTemplateFile(request.repoRoot, stackConfig.template));
     checkTemplateSize(template, stackConfig.templateBucket);
     const masker = createMasker(pipelineSecrets(request.pipeline, request.processEnv ?? process.env));
-    const preview = buildParameters(template.parameters, parameterValues, undefined);
+    // A value built from ${env:VAR} is a secret: the record keeps where it came from and its
+    // fingerprint, never the value (the log masks it; history must not keep it either).
+    const parameterSources = envSourcedValues(stackConfig.parameters, parameterValues, vars);
+    const tagSources = envSourcedValues(stackConfig.tags, tags, vars);
+    const preview = buildParameters(template.parameters, parameterValues, undefined, parameterSources);
     for (const s of preview.secrets) masker.addSecret(s);
     if (preview.undeclared.length > 0) {
       throw new DeployGuardError(
@@ -131,7 +136,8 @@ export async function runDeployment(ctx: EngineContext, request: DeployRequest):
       trigger: request.trigger ?? 'cli',
       template: { body: template.body, sha256: template.sha256 },
       parameters: preview.record,
-      tags,
+      tags: Object.fromEntries(Object.entries(tags).filter(([key]) => !tagSources.has(key))),
+      ...(tagSources.size > 0 ? { secretTags: Object.fromEntries(tagSources) } : {}),
       capabilities: [...stackConfig.capabilities],
       clientRequestToken: tokenFor(id),
       previous,
@@ -152,7 +158,7 @@ export async function runDeployment(ctx: EngineContext, request: DeployRequest):
           : `Took over the stack lock from ${lock.tookOverFrom.holder} (pid ${lock.tookOverFrom.pid} on ${lock.tookOverFrom.host}), which stopped answering`,
       );
 
-    const final = await driveDeployment(ctx, run, request, env, { template, parameterValues, tags }, signal);
+    const final = await driveDeployment(ctx, run, request, env, { template, parameterValues, tags, parameterSources }, signal);
     return { record: final, exitCode: run.exitCode, resumed };
   } catch (err) {
     if (!run) throw err;

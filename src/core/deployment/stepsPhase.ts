@@ -2,6 +2,8 @@
  * The build/test steps of a deploy, run before the stack is touched, with their output turned
  * into batched log events and their progress into step events and record saves.
  */
+import { hostname } from 'node:os';
+import { errorMessage } from '../errors';
 import { runSteps as realRunSteps, type StepsResult } from '../pipeline/runSteps';
 import { variableContext } from './awsSelection';
 import type { DeploymentRun } from './deploymentRun';
@@ -44,6 +46,20 @@ export async function runPipelineSteps(
         if (pending.lines.length >= 500) flush();
         else timer ??= setTimeout(flush, 50);
       },
+      // Journalled as the step starts: if this process dies, the next run on this stack ends the
+      // group it left (resumeInterrupted.ts) instead of leaving it running for good.
+      onProcess: (stepIndex, group) => {
+        const stepGroup = {
+          stepIndex,
+          pgid: group.pid,
+          startTime: group.startTime,
+          command: run.masker.mask(group.command).slice(0, 200),
+          host: hostname(),
+        };
+        run
+          .journal('step-started', { stepGroup })
+          .catch((err: unknown) => ctx.logger.warn(`could not journal step ${stepIndex + 1}'s process: ${errorMessage(err)}`));
+      },
       onStep: (event) => {
         flush();
         record.steps[event.stepIndex] = { ...event.step };
@@ -51,6 +67,8 @@ export async function runPipelineSteps(
         if (event.step.status === 'running') {
           started.set(event.stepIndex, Date.now());
           run.emit({ type: 'step-started', index: event.stepIndex, name });
+          // Saved as it starts, so a run that dies mid-step leaves a record naming the step.
+          void run.save().catch(() => undefined);
         } else if (event.step.status !== 'pending') {
           run.emit({
             type: 'step-finished',

@@ -3,15 +3,26 @@ import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { describeStack, getTemplateBody } from '../aws/stackApi';
 import { sha256 } from '../aws/template';
 import type { DeploymentRecord, ParameterRecord } from '../history/record';
+import { envSourcedOf, sameSecret } from '../secrets/envSourced';
 
-/** Recorded values equal the stack's; NoEcho and unrecorded values cannot be compared, so they pass. */
+/**
+ * Recorded values equal the stack's (a value from the environment by its fingerprint); NoEcho and
+ * unrecorded values cannot be compared, so they pass.
+ */
 export function parametersMatch(recorded: readonly ParameterRecord[], current: ReadonlyMap<string, string>): boolean {
   return differingParameters(recorded, current).length === 0;
 }
 
 /** The names of the recorded parameters whose values the stack does not hold (comparable ones only). */
 export function differingParameters(recorded: readonly ParameterRecord[], current: ReadonlyMap<string, string>): string[] {
-  return recorded.filter((p) => !(p.value === undefined || p.noEcho || current.get(p.key) === p.value)).map((p) => p.key);
+  return recorded.filter((p) => !sameParameter(p, current.get(p.key))).map((p) => p.key);
+}
+
+function sameParameter(p: ParameterRecord, actual: string | undefined): boolean {
+  if (p.noEcho) return true;
+  const sourced = envSourcedOf(p);
+  if (sourced) return sameSecret(p.key, sourced, actual);
+  return p.value === undefined || actual === p.value;
 }
 
 /**

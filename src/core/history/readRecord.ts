@@ -15,6 +15,8 @@
  *   record holds (a baseline was found as it was, a rollback restored, a deploy watched by the
  *   alarms of its health section or by none). They had no `previous` links, and get none: the
  *   ledger orders such records by when they were verified.
+ * - A value from the environment (a parameter's fromEnv/source/sha256, `secretTags`) is kept only
+ *   whole and well formed: a malformed one is left out and reported, never read as a value.
  */
 import type { WatchCheckpoint } from '../health/afterDeploy';
 import type { HealthPreflight } from '../health/beforeDeploy';
@@ -27,6 +29,8 @@ import { derivedVerification } from './ledger';
 import {
   HISTORY_SCHEMA_VERSION,
   type DeploymentRecord,
+  type EnvSourced,
+  type ParameterRecord,
   type PreviousVersion,
   type RecoverSection,
   type Verification,
@@ -40,7 +44,16 @@ export type RecordRead =
   | { readonly kind: 'newer'; readonly problem: string }
   | { readonly kind: 'not-a-record'; readonly problem: string };
 
-const SECTION_KEYS = ['healthPreflight', 'healthWatch', 'health', 'recover', 'rollbackOf', 'previous', 'verification'] as const;
+const SECTION_KEYS = [
+  'healthPreflight',
+  'healthWatch',
+  'health',
+  'recover',
+  'rollbackOf',
+  'previous',
+  'verification',
+  'secretTags',
+] as const;
 type SectionKey = (typeof SECTION_KEYS)[number];
 const isSectionKey = (key: string): key is SectionKey => (SECTION_KEYS as readonly string[]).includes(key);
 type Sections = { -readonly [K in SectionKey]?: Exclude<DeploymentRecord[K], undefined> };
@@ -74,6 +87,7 @@ export function migrateRecord(value: unknown): RecordRead {
     schemaVersion: HISTORY_SCHEMA_VERSION,
     ...sections,
   };
+  if (Array.isArray(record.parameters)) record.parameters = record.parameters.map((p) => readEnvSourcedParameter(p, problems));
   if (value['schemaVersion'] !== HISTORY_SCHEMA_VERSION && record.status === 'stable' && !record.verification) {
     record.verification = derivedVerification(record);
   }
@@ -122,7 +136,36 @@ function readSections(source: Obj, record: Obj, problems: string[]): Sections {
   if (previous) out.previous = previous;
   const verification = read('verification', readVerification);
   if (verification) out.verification = verification;
+  const secretTags = read('secretTags', readSecretTags);
+  if (secretTags) out.secretTags = secretTags;
   return out;
+}
+
+function readEnvSourced(v: unknown, what: string): EnvSourced {
+  const o = object(v, what);
+  const fromEnv = strings(o, 'fromEnv');
+  if (fromEnv.length === 0) fail(`${what} names no environment variable`);
+  const sha256 = string(o, 'sha256');
+  if (!/^[0-9a-f]{64}$/.test(sha256)) fail(`${what} has no sha256 fingerprint`);
+  return { fromEnv, source: string(o, 'source'), sha256 };
+}
+
+function readSecretTags(v: unknown): Record<string, EnvSourced> {
+  const o = object(v, 'secretTags');
+  return Object.fromEntries(Object.entries(o).map(([key, value]) => [key, readEnvSourced(value, `secret tag ${key}`)]));
+}
+
+/** A parameter whose value came from the environment, its reference checked; malformed, it is kept as unrecorded. */
+function readEnvSourcedParameter(p: ParameterRecord, problems: string[]): ParameterRecord {
+  if (!isObject(p) || (p.fromEnv === undefined && p.source === undefined && p.sha256 === undefined)) return p;
+  try {
+    return { ...p, ...readEnvSourced(p, `parameter ${p.key}`) };
+  } catch (err) {
+    if (!(err instanceof Malformed)) throw err;
+    problems.push(`its parameter ${p.key}'s environment reference was left out: ${err.message}`);
+    const { fromEnv: _f, source: _s, sha256: _h, ...rest } = p;
+    return rest;
+  }
 }
 
 function readPrevious(v: unknown): PreviousVersion {

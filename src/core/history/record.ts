@@ -30,10 +30,26 @@ export interface StackKey {
   readonly stackName: string;
 }
 
-/** One stack parameter as deployed. NoEcho values are never stored: `value` is absent for them. */
-export interface ParameterRecord {
+/**
+ * A value built from `${env:VAR}` (whole or part), which is therefore a secret: where it came
+ * from and a fingerprint of it, never the value itself (secrets/envSourced.ts).
+ */
+export interface EnvSourced {
+  /** The environment variables it was built from. */
+  readonly fromEnv: readonly string[];
+  /** Its text in deployguard.yaml with the built-in variables resolved and `${env:VAR}` kept. */
+  readonly source: string;
+  /** secretFingerprint(key, value), hex. */
+  readonly sha256: string;
+}
+
+/**
+ * One stack parameter as deployed. NoEcho values are never stored: `value` is absent for them;
+ * a value from the environment is kept as its EnvSourced fields instead of `value`.
+ */
+export interface ParameterRecord extends Partial<EnvSourced> {
   readonly key: string;
-  /** Absent for NoEcho parameters and for UsePreviousValue. */
+  /** Absent for NoEcho parameters, for UsePreviousValue and for values from the environment. */
   readonly value?: string;
   /** The deploy told CloudFormation to keep the stack's current value. */
   readonly usePreviousValue?: boolean;
@@ -69,7 +85,10 @@ export interface DeploymentRecord {
   readonly trigger?: DeploymentTrigger;
   readonly template: TemplateRecord;
   parameters: readonly ParameterRecord[];
+  /** The tags whose values are not secret; those from the environment are in `secretTags`. */
   readonly tags: Readonly<Record<string, string>>;
+  /** Tags whose values came from `${env:VAR}`: where from and a fingerprint, never the value. */
+  readonly secretTags?: Readonly<Record<string, EnvSourced>>;
   readonly capabilities: readonly string[];
   /** Alarm ARNs handed to CloudFormation as RollbackConfiguration triggers. */
   rollbackTriggers?: readonly string[];
@@ -167,6 +186,7 @@ export const STACK_EVENTS_KEPT = 500;
 /** Journal phases, written before (`*-requested`) and after each mutating AWS call. */
 export type JournalPhase =
   | 'started'
+  | 'step-started'
   | 'change-set-requested'
   | 'change-set-created'
   | 'execute-requested'
@@ -189,6 +209,22 @@ export interface JournalEntry {
   /** pid@host of the writer, to tell a crashed writer from a live one. */
   readonly owner: string;
   readonly status?: DeploymentStatus;
+  /** With `step-started`: the step's process group, so a later run can end it if the writer dies. */
+  readonly stepGroup?: StepGroup;
+}
+
+/**
+ * A step's process group as its writer saw it: the pgid (its leader's pid) and what proves a pid
+ * is still that leader later (start time, command), on the host where it runs.
+ */
+export interface StepGroup {
+  readonly stepIndex: number;
+  readonly pgid: number;
+  /** The leader's start time, /proc/<pid>/stat field 22. */
+  readonly startTime: string;
+  /** The leader's command line, masked and shortened: for people, never compared. */
+  readonly command: string;
+  readonly host: string;
 }
 
 /**

@@ -2,7 +2,7 @@ import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { DeployGuardError } from '../errors';
 import type { StepRecord } from '../model';
-import { runProcess, type OutputStream, type ProcessOutcome } from '../process';
+import { processIdentity, runProcess, type OutputStream, type ProcessIdentity, type ProcessOutcome } from '../process';
 import { createMasker, credentialValuesFrom, type Masker } from '../secrets';
 import { CappedLogFile, DEFAULT_LOG_FILE_MAX_BYTES } from './logFile';
 import { DEFAULT_STEP_TIMEOUT_MS, type StepConfig } from './types';
@@ -35,6 +35,11 @@ export interface RunStepsOptions {
   readonly signal?: AbortSignal;
   readonly onLine?: (line: StepOutputLine) => void;
   readonly onStep?: (event: StepEvent) => void;
+  /**
+   * Each step's process group once it runs (Linux only: elsewhere nothing proves a pid is still
+   * the same process later), so a later run can end it if this one dies.
+   */
+  readonly onProcess?: (stepIndex: number, group: ProcessIdentity) => void;
   /** Full log of the run (masked, size-capped). */
   readonly logFile?: string;
   readonly logFileMaxBytes?: number;
@@ -176,6 +181,10 @@ export async function runSteps(options: RunStepsOptions): Promise<StepsResult> {
           timeoutMs,
           ...(options.killGraceMs !== undefined ? { killGraceMs: options.killGraceMs } : {}),
           ...(options.maxLineLength !== undefined ? { maxLineLength: options.maxLineLength } : {}),
+          onSpawn: (pid) => {
+            const group = options.onProcess && processIdentity(pid);
+            if (group) options.onProcess?.(index, group);
+          },
           // A chunk's lines at a time: one masking pass and one log-file entry per chunk
           // instead of per line (maskLines says why that masks exactly the same).
           onLines: (stream, raw) => {

@@ -8,4 +8,5 @@ export type { RunProcessOptions, ProcessOutcome, OutputStream } from './runProce
 export { captureProcess } from './captureProcess';
 export type { CapturedProcess } from './captureProcess';
 export { LineSplitter, DEFAULT_MAX_LINE_LENGTH, cutMarker } from './lineSplitter';
-export { killProcessGroup, processGroupAlive } from './processGroup';
+export { killProcessGroup, processGroupAlive, processIdentity, endRecordedProcessGroup } from './processGroup';
+export type { ProcessIdentity, GroupEnding } from './processGroup';

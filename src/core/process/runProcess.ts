@@ -21,6 +21,8 @@ export interface RunProcessOptions {
   readonly maxLineLength?: number;
   /** How long SIGTERM gets before SIGKILL. */
   readonly killGraceMs?: number;
+  /** Called once the child runs, with its pid (the id of its process group). */
+  readonly onSpawn?: (pid: number) => void;
 }
 
 export type ProcessOutcome =
@@ -83,6 +85,7 @@ export function runProcess(options: RunProcessOptions): Promise<ProcessOutcome> 
     };
 
     const pid = child.pid;
+    if (pid !== undefined) options.onSpawn?.(pid);
     const stopGroup = () => {
       if (pid === undefined) return;
       killProcessGroup(pid, 'SIGTERM');

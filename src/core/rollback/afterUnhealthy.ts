@@ -272,11 +272,14 @@ async function verify(
   return { status: 'rolled-back', reason, exitCode: ExitCode.RolledBack, targetId: target.id, ...rollbackId };
 }
 
-/** Same template and same stored parameter values: redeploying one over the other changes nothing. */
+/**
+ * Same template and same stored parameter values (a value from the environment by its
+ * fingerprint): redeploying one over the other changes nothing.
+ */
 function sameVersion(a: DeploymentRecord, b: DeploymentRecord): boolean {
   if (a.template.sha256 !== b.template.sha256) return false;
   const values = (r: DeploymentRecord) =>
-    JSON.stringify([...r.parameters].map((p) => [p.key, p.value ?? null, Boolean(p.usePreviousValue)]).sort());
+    JSON.stringify([...r.parameters].map((p) => [p.key, p.value ?? p.sha256 ?? null, Boolean(p.usePreviousValue)]).sort());
   return values(a) === values(b);
 }
 

@@ -8,6 +8,7 @@ import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { classifyAwsError } from '../aws/awsErrors';
 import type { DeploymentRecord } from '../history/record';
 import { loadAwsSdk } from '../aws/sdk';
+import { envSourcedOf, sameSecret, variableWords } from '../secrets/envSourced';
 
 export interface StackSnapshot {
   readonly stackId?: string;
@@ -60,6 +61,12 @@ export function stackMatchesRecord(snapshot: StackSnapshot, record: DeploymentRe
     return { same: false, why: `the stack's template is not the one deployment ${record.id} deployed` };
   }
   for (const p of record.parameters) {
+    const sourced = p.noEcho ? undefined : envSourcedOf(p);
+    if (sourced) {
+      // A value from the environment is compared by its fingerprint and never shown.
+      if (sameSecret(p.key, sourced, snapshot.parameters[p.key])) continue;
+      return { same: false, why: `parameter ${p.key} is not the value deployment ${record.id} set from ${variableWords(sourced.fromEnv)}` };
+    }
     // NoEcho values are never stored (and AWS shows them masked); UsePreviousValue has no value to compare.
     if (p.noEcho || p.usePreviousValue || p.value === undefined) continue;
     const actual = snapshot.parameters[p.key];
