@@ -133,7 +133,11 @@ environments:
     // The fire starts while nothing is watching.
     await setAlarm(cw, 'orders-5xx', 'ALARM', 'Threshold Crossed: while the CLI was down');
 
-    const second = await cli(['deploy', 'dev', '--skip-steps', '--yes', '--json', '--bake', '6s']).done;
+    const resuming = cli(['deploy', 'dev', '--skip-steps', '--yes', '--json', '--bake', '6s']);
+    // The restore fixes it: the alarm is back to OK within the restore's verification window.
+    await resuming.waitFor('rollback-started');
+    await setAlarm(cw, 'orders-5xx', 'OK', 'Threshold no longer crossed');
+    const second = await resuming.done;
     const resumed = second.events.find((e) => e.type === 'watch-started');
     assert.ok(resumed, second.stderr);
     assert.equal(resumed['resumed'], true);
