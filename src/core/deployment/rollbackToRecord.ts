@@ -48,8 +48,8 @@ export interface RollbackOptions {
  * Redeploys a stable record's exact template and parameters through a change set, as its own
  * deployment record (kind `rollback`). The caller holds the stack lock. Refuses a target that is
  * not stable or that equals what is deployed now. A restore that holds is then verified under the
- * environment's guarded alarms (restoreVerification.ts) before it is a stable version. NoEcho parameters can only keep their current
- * value (UsePreviousValue), and the user is told so.
+ * environment's guarded alarms (restoreVerification.ts) before it is a stable version. NoEcho
+ * parameters can only keep their current value (UsePreviousValue), and the user is told so.
  */
 export async function rollbackToRecord(ctx: EngineContext, options: RollbackOptions): Promise<DeploymentRecord> {
   const { target, stackHistory, clients } = options;

@@ -267,7 +267,8 @@ async function verify(
   if (rollbackRecord?.status === 'rolled-back-unhealthy') {
     // The version is back but its alarms did not recover: something besides this deployment may be
     // wrong. A person decides; rolling back again (or further) could only make it worse.
-    const reason = `unhealthy: ${options.reason}; rolled back to ${targetWords(target)}, but it is still unhealthy (${rollbackRecord.reason ?? 'its alarms did not recover'}). The cause may not be this deployment; not rolled back again: a person must look`;
+    const why = rollbackRecord.health?.verdict.reason ?? 'its alarms did not recover';
+    const reason = `unhealthy: ${options.reason}; rolled back to ${targetWords(target)}, but it is still unhealthy (${why}). The cause may not be this deployment; not rolled back again: a person must look`;
     options.emit({
       type: 'rollback-finished',
       deploymentId: deployment.id,
