@@ -21,7 +21,9 @@ export type DeploymentStatus =
   | 'cancelled'
   | 'unhealthy'
   | 'rolling-back'
+  | 'verifying-restore'
   | 'rolled-back'
+  | 'rolled-back-unhealthy'
   | 'rollback-failed'
   | 'needs-attention';
 
@@ -197,6 +199,20 @@ export const STATUS: Readonly<Record<DeploymentStatus, StatusRow>> = {
     rollbackTarget: false,
     canRollBack: false,
   },
+  // The restored version watched under the guarded alarms for the verification window; the
+  // countdown is shown like the bake's, so no progress notification follows it.
+  'verifying-restore': {
+    final: false,
+    busy: false,
+    words: 'verifying restore',
+    label: 'Verifying restore',
+    icon: 'eye',
+    tone: 'running',
+    outcome: 'in-progress',
+    exitCode: ExitCode.Failed,
+    rollbackTarget: false,
+    canRollBack: false,
+  },
   'rolled-back': {
     final: true,
     busy: false,
@@ -207,6 +223,21 @@ export const STATUS: Readonly<Record<DeploymentStatus, StatusRow>> = {
     tone: 'warn',
     outcome: 'rolled-back',
     exitCode: ExitCode.RolledBack,
+    rollbackTarget: false,
+    canRollBack: false,
+  },
+  // The previous version is back but its alarms did not recover in the verification window (or
+  // could not be read): the cause may lie elsewhere, so a person decides; never a second rollback.
+  'rolled-back-unhealthy': {
+    final: true,
+    busy: false,
+    words: 'rolled back, still unhealthy',
+    label: 'Rolled back, still unhealthy',
+    icon: 'report',
+    iconColor: FAILED,
+    tone: 'bad',
+    outcome: 'needs-person',
+    exitCode: ExitCode.NeedsPerson,
     rollbackTarget: false,
     canRollBack: false,
   },
@@ -258,22 +289,26 @@ const ENDS_BADLY: readonly DeploymentStatus[] = ['failed', 'cancelled', 'needs-a
 /**
  * Which status may follow which, as views hear them. Every status may be stated again (a resumed
  * run reattaches in the phase it was left in, with a new reason); a final status is followed by
- * nothing. The health watch's `unhealthy → rolling-back` belongs to the deployment it undoes;
- * the restore itself is a rollback record of its own (queued → deploying → stable).
+ * nothing. The health watch's `unhealthy → rolling-back → verifying-restore` belongs to the
+ * deployment it undoes; the restore itself is a rollback record of its own (queued → deploying →
+ * verifying-restore → stable, or rolled-back-unhealthy when its alarms do not recover).
  */
 export const TRANSITIONS: Readonly<Record<DeploymentStatus, readonly DeploymentStatus[]>> = {
   queued: ['running-steps', 'deploying', 'rolling-back', ...ENDS_BADLY],
   'running-steps': ['deploying', ...ENDS_BADLY],
   // A stack operation ends in a final status or the watch; a resumed rollback record says `rolling-back`.
-  deploying: ['watching', 'rolling-back', 'stable', 'unchanged', 'rollback-failed', ...ENDS_BADLY],
+  deploying: ['watching', 'rolling-back', 'verifying-restore', 'stable', 'unchanged', 'rollback-failed', ...ENDS_BADLY],
   watching: ['unhealthy', 'stable', ...ENDS_BADLY],
-  unhealthy: ['rolling-back', 'rolled-back', 'rollback-failed', ...ENDS_BADLY],
-  'rolling-back': ['rolled-back', 'rollback-failed', 'stable', ...ENDS_BADLY],
+  // A resumed watch whose restore already ended goes from `unhealthy` straight to the outcome.
+  unhealthy: ['rolling-back', 'rolled-back', 'rolled-back-unhealthy', 'rollback-failed', ...ENDS_BADLY],
+  'rolling-back': ['verifying-restore', 'rolled-back', 'rolled-back-unhealthy', 'rollback-failed', 'stable', ...ENDS_BADLY],
+  'verifying-restore': ['stable', 'rolled-back', 'rolled-back-unhealthy', 'rollback-failed', ...ENDS_BADLY],
   stable: [],
   unchanged: [],
   failed: [],
   cancelled: [],
   'rolled-back': [],
+  'rolled-back-unhealthy': [],
   'rollback-failed': [],
   'needs-attention': [],
 };

@@ -18,7 +18,7 @@ export interface LiveDeployment {
   readonly startedAtMs: number;
   status: DeploymentStatus;
   reason?: string;
-  /** Set while watching: when the bake ends (epoch ms). */
+  /** Set while watching (or verifying a restore): when the bake (or the verification window) ends (epoch ms). */
   watchDeadlineMs?: number | undefined;
   rollbackPolicy?: 'auto' | 'prompt' | 'off';
   /** The alarm an unhealthy verdict blamed. */
@@ -89,7 +89,7 @@ export class LiveDeployments {
       case 'deployment-status':
         d.status = event.status;
         if (event.reason !== undefined) d.reason = event.reason;
-        if (event.status !== 'watching') d.watchDeadlineMs = undefined;
+        if (event.status !== 'watching' && event.status !== 'verifying-restore') d.watchDeadlineMs = undefined;
         return { deployment: d, event, finishedNow: false };
       case 'deployment-finished':
         d.status = event.status;
@@ -102,11 +102,15 @@ export class LiveDeployments {
         // save-deploy had finished: the status bar says prod).
         if (!d.parentId) this.focusedId = d.id;
         return { deployment: d, event, finishedNow: true };
-      case 'watch-started':
+      case 'watch-started': {
         d.watchDeadlineMs = Date.parse(event.deadline);
-        d.rollbackPolicy = event.rollback;
+        // A restore's verification is shown through the deployment it undoes too: its countdown.
+        const parent = event.phase === 'restore' && d.parentId ? this.byId.get(d.parentId) : undefined;
+        if (parent) parent.watchDeadlineMs = d.watchDeadlineMs;
+        else d.rollbackPolicy = event.rollback;
         // The status itself comes only from `deployment-status` (the engine states `watching` first).
-        return { deployment: d, event, finishedNow: false };
+        return { deployment: parent ?? d, event, finishedNow: false };
+      }
       case 'watch-verdict':
         if (event.alarm) d.alarm = event.alarm;
         if (event.verdict === 'unhealthy') d.reason = d.unhealthyReason = event.reason;

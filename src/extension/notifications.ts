@@ -6,7 +6,7 @@ import type { Logger } from '../core/logger';
 import type { RollbackQuestion } from '../core/rollback/afterUnhealthy';
 import { Commands } from './commands';
 import type { EngineHost } from './engineHost';
-import { recordStatusWords, shortCommit } from './format';
+import { recordStatusWords, shortCommit, statusWords } from './format';
 import type { LiveChange, LiveDeployment } from './liveDeployments';
 import { readSettings } from './settings';
 
@@ -151,12 +151,13 @@ export class DeploymentNotifications implements vscode.Disposable {
       }
       case 'in-progress': // never final; said as loudly as a stuck deployment, should one end so
       case 'needs-person': {
-        // rollback-failed, needs-attention (and an unhealthy deployment left as it is).
+        // rollback-failed, needs-attention, rolled back but still unhealthy (its reason says the cause
+        // may not be this deployment), and an unhealthy deployment left as it is.
         const child = d.rollbackDeploymentId ? this.host.live.get(d.rollbackDeploymentId) : undefined;
         const stuck = d.stackStatus === 'UPDATE_ROLLBACK_FAILED' || child?.stackStatus === 'UPDATE_ROLLBACK_FAILED';
         const actions = [Actions.viewLogs, Actions.openStack, ...(stuck ? [Actions.continueRollback] : [])];
         const choice = await vscode.window.showErrorMessage(
-          `Deploy Guard: ${d.environment} — ${version(d)} needs a person (${d.status.replace('-', ' ')})${because(d.reason)}`,
+          `Deploy Guard: ${d.environment} — ${version(d)} needs a person (${statusWords(d.status)})${because(d.reason)}`,
           ...actions,
         );
         if (choice === Actions.viewLogs) await this.showRun(d.id);

@@ -138,6 +138,9 @@ describe('the editor surface in a real VS Code, trusted workspace, against moto'
       await deployFromPalette(wb(), 'dev');
       await waitForStatusBar(wb(), 'dev', /^dev: watching/, 90_000);
       await fixture().setAlarm('dev', 'ALARM');
+      // The restore fixes it: the alarm is back to OK within the restore's verification window.
+      await waitForStatusBar(wb(), 'dev', /^dev: (unhealthy|rolling back|verifying restore)/, 90_000);
+      await fixture().setAlarm('dev', 'OK');
       const note = await wb().waitForNotification(/dev — .* rolled back automatically/, 90_000);
       await fixture().setAlarm('dev', 'OK');
       assert.match(note.message, new RegExp(short(versions['v3'])));

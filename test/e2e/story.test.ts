@@ -247,6 +247,9 @@ describe(
         // Toasts from earlier moments (and VS Code's own, e.g. the JavaScript server) out of the way.
         await wb().runCommand('Notifications: Clear All Notifications');
         await setAlarmState(cw, ALARM, 'ALARM', BAD_RELEASE_REASON);
+        // The restore fixes it: the alarm is back to OK within the restore's verification window.
+        await waitForStatusBar(wb(), 'prod', /^prod: (unhealthy|rolling back|verifying restore)/, 90_000);
+        await setAlarmState(cw, ALARM, 'OK', 'back to normal after the rollback');
         const note = await wb().waitForNotification(/prod — .* rolled back automatically/, 90_000);
         assert.match(note.message, new RegExp(short(versions.v2!)));
         assert.match(note.message, new RegExp(`alarm ${ALARM}`));

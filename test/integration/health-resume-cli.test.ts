@@ -28,8 +28,8 @@ interface Run {
     stderr: string;
   }>;
   readonly pid: number;
-  /** Resolves when an event of this type has been printed. */
-  waitFor(type: string): Promise<{ type: string; [k: string]: unknown }>;
+  /** Resolves when an event of this type (and, when given, matching `match`) has been printed. */
+  waitFor(type: string, match?: (e: { type: string; [k: string]: unknown }) => boolean): Promise<{ type: string; [k: string]: unknown }>;
 }
 
 describe('deployguard deploy: the watch resumes after the CLI is killed', () => {
@@ -84,7 +84,8 @@ environments:
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const events: { type: string; [k: string]: unknown }[] = [];
-    const waiters: { type: string; resolve: (e: { type: string }) => void }[] = [];
+    type Event = { type: string; [k: string]: unknown };
+    const waiters: { type: string; match: (e: Event) => boolean; resolve: (e: Event) => void }[] = [];
     let buffer = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => {
@@ -94,9 +95,9 @@ environments:
         const line = buffer.slice(0, nl);
         buffer = buffer.slice(nl + 1);
         try {
-          const event = JSON.parse(line) as { type: string };
+          const event = JSON.parse(line) as Event;
           events.push(event);
-          for (const w of waiters.filter((x) => x.type === event.type)) w.resolve(event);
+          for (const w of waiters.filter((x) => x.type === event.type && x.match(event))) w.resolve(event);
         } catch {
           /* not an event line */
         }
@@ -107,11 +108,11 @@ environments:
     return {
       done,
       pid: child.pid!,
-      waitFor: (type) =>
+      waitFor: (type, match = () => true) =>
         new Promise((res, rej) => {
-          const hit = events.find((e) => e.type === type);
+          const hit = events.find((e) => e.type === type && match(e));
           if (hit) return res(hit);
-          waiters.push({ type, resolve: res });
+          waiters.push({ type, match, resolve: res });
           void done.then((d) => rej(new Error(`the CLI exited (${d.code}) before ${type}:\n${d.stderr}`)));
         }),
     };
@@ -133,7 +134,11 @@ environments:
     // The fire starts while nothing is watching.
     await setAlarm(cw, 'orders-5xx', 'ALARM', 'Threshold Crossed: while the CLI was down');
 
-    const second = await cli(['deploy', 'dev', '--skip-steps', '--yes', '--json', '--bake', '6s']).done;
+    const resuming = cli(['deploy', 'dev', '--skip-steps', '--yes', '--json', '--bake', '6s']);
+    // The restore fixes it: the alarm is back to OK within the restore's verification window.
+    await resuming.waitFor('rollback-started');
+    await setAlarm(cw, 'orders-5xx', 'OK', 'Threshold no longer crossed');
+    const second = await resuming.done;
     const resumed = second.events.find((e) => e.type === 'watch-started');
     assert.ok(resumed, second.stderr);
     assert.equal(resumed['resumed'], true);
@@ -146,5 +151,35 @@ environments:
     const cfn = new CloudFormationClient({ region: REGION, endpoint: moto.endpoint });
     assert.equal((await cfn.send(new GetTemplateCommand({ StackName: 'orders-dev' }))).TemplateBody, template('v1'));
     cfn.destroy();
+  });
+  it("killed during the restore's verification window, the next run resumes that window (same deadline) and ends rolled-back (exit 3)", async () => {
+    await moto.reset();
+    repo = await mkdtemp(join(tmpdir(), 'dg-resume-repo-'));
+    home = await mkdtemp(join(tmpdir(), 'dg-resume-home-'));
+    await putAlarm(cw, 'orders-5xx');
+    await writeRepo('v1');
+    const v1 = await cli(['deploy', 'dev', '--skip-steps', '--yes', '--json', '--bake', '1s']).done;
+    assert.equal(v1.code, 0, v1.stderr);
+
+    await writeRepo('v2');
+    const first = cli(['deploy', 'dev', '--skip-steps', '--yes', '--json', '--bake', '8s']);
+    await first.waitFor('watch-started');
+    await setAlarm(cw, 'orders-5xx', 'ALARM', 'Threshold Crossed: v2 is bad');
+    const window = await first.waitFor('watch-started', (e) => e['phase'] === 'restore');
+    process.kill(first.pid, 'SIGKILL');
+    assert.equal((await first.done).signal, 'SIGKILL');
+
+    // The restore fixed it while nothing was watching.
+    await setAlarm(cw, 'orders-5xx', 'OK', 'Threshold no longer crossed');
+    const second = await cli(['deploy', 'dev', '--skip-steps', '--yes', '--json', '--bake', '8s']).done;
+    const resumed = second.events.find((e) => e.type === 'watch-started' && e['phase'] === 'restore');
+    assert.ok(resumed, second.stderr);
+    assert.equal(resumed['resumed'], true);
+    assert.equal(resumed['deadline'], window['deadline'], 'the same window, not a new one');
+    assert.equal(resumed['deploymentId'], window['deploymentId']);
+    const restoreEnd = second.events.find((e) => e.type === 'deployment-finished' && e['deploymentId'] === window['deploymentId']);
+    assert.equal(restoreEnd?.['status'], 'stable', JSON.stringify(restoreEnd));
+    assert.equal(second.events.filter((e) => e.type === 'rollback-started').length, 0, 'no second rollback');
+    assert.equal(second.code, 3, second.stderr);
   });
 });

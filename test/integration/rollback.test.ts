@@ -34,6 +34,7 @@ import {
   putAlarm,
   rawCloudWatch,
   REGION,
+  restoreVerifying,
   setAlarm,
   useMotoCredentials,
   versionedPipeline,
@@ -95,11 +96,15 @@ describe('automatic rollback through the deploy engine, on moto', () => {
     return deployVersion({ ctx: engineContext(home, (e) => events.push(e)), repo, pipeline: pipeline(h, version), version, ...extra });
   }
 
-  /** Sets the alarm once the watch of the *next* deployment has started. */
-  async function alarmDuringBake(name: string, delayMs = 300): Promise<void> {
+  /**
+   * Sets the alarm once the watch of the *next* deployment has started; by default the alarm
+   * recovers once the restore's verification window starts (the restore fixed it).
+   */
+  async function alarmDuringBake(name: string, delayMs = 300, options: { recovers?: boolean } = {}): Promise<void> {
     await watchStarted(events);
     await new Promise((r) => setTimeout(r, delayMs));
     await setAlarm(cw, name, 'ALARM', 'Threshold Crossed: 12 errors');
+    if ((await restoreVerifying(events)) && options.recovers !== false) await setAlarm(cw, name, 'OK', 'Threshold no longer crossed');
   }
 
   async function stackNow() {
@@ -163,6 +168,53 @@ describe('automatic rollback through the deploy engine, on moto', () => {
     assert.ok(finished?.type === 'rollback-finished' && finished.outcome === 'rolled-back' && finished.targetId === v1.record.id);
     const started = events.find((e) => e.type === 'rollback-started');
     assert.ok(started?.type === 'rollback-started' && started.targetCommit === 'sha-v1', 'the live panel can name the commit restored');
+  });
+
+  it('the restore is verified: its alarm back to OK in the window → v2 rolled-back (exit 3), the restore a verified version', async () => {
+    const v1 = await deploy('v1');
+    const v2 = await deploy('v2', {}, { during: () => alarmDuringBake('orders-5xx') });
+    assert.equal(v2.record.status, 'rolled-back', v2.record.reason);
+    assert.equal(v2.exitCode, 3);
+    const v2Statuses = events.flatMap((e) => (e.type === 'deployment-status' && e.deploymentId === v2.record.id ? [e.status] : []));
+    assert.ok(v2Statuses.includes('verifying-restore'), `v2 showed the verification: ${v2Statuses.join(' → ')}`);
+
+    const { records } = await historyOf().list();
+    const restore = records.find((r) => r.kind === 'rollback')!;
+    assert.equal(restore.status, 'stable', restore.reason);
+    assert.equal(restore.rollbackTargetId, v1.record.id);
+    assert.equal(restore.verification?.kind, 'restored');
+    assert.equal(restore.health?.verdict.kind, 'healthy');
+    assert.deepEqual(
+      restore.health?.alarms.map((a) => [a.name, a.state]),
+      [
+        ['orders-5xx', 'OK'],
+        ['orders-latency', 'OK'],
+      ],
+    );
+    const statuses = events.flatMap((e) => (e.type === 'deployment-status' && e.deploymentId === restore.id ? [e.status] : []));
+    assert.deepEqual(statuses.slice(-2), ['verifying-restore', 'stable']);
+    const watched = events.filter((e) => e.deploymentId === restore.id && e.type === 'watch-started');
+    assert.ok(watched.length === 1 && watched[0]?.type === 'watch-started' && watched[0].phase === 'restore');
+    assert.equal((await stackNow()).body, template('v1'));
+  });
+
+  it('the restore stays unhealthy: its alarm still in ALARM at the end → rolled back, still unhealthy (exit 4), not verified, no second rollback', async () => {
+    const v1 = await deploy('v1');
+    const v2 = await deploy('v2', {}, { during: () => alarmDuringBake('orders-5xx', 300, { recovers: false }) });
+    assert.equal(v2.record.status, 'rolled-back-unhealthy', v2.record.reason);
+    assert.equal(v2.exitCode, 4);
+    assert.match(v2.record.reason ?? '', /still in ALARM/);
+    assert.match(v2.record.reason ?? '', /cause may not be this deployment/);
+    assert.equal((await stackNow()).body, template('v1'), 'v1 is back on the stack all the same');
+
+    const { records } = await historyOf().list();
+    const rollbacks = records.filter((r) => r.kind === 'rollback');
+    assert.equal(rollbacks.length, 1, 'never a second rollback');
+    const restore = rollbacks[0]!;
+    assert.equal(restore.status, 'rolled-back-unhealthy', restore.reason);
+    assert.equal(restore.verification, undefined, 'the restore is not a verified version');
+    assert.equal(restore.health?.verdict.kind, 'unhealthy');
+    assert.equal(records.find((r) => r.id === v1.record.id)?.status, 'stable', 'v1 keeps its own verification');
   });
 
   it('a stack made outside Deploy Guard (legacy0), v1 verified, v2 unhealthy → v1 restored, not legacy0; history marks it current', async () => {

@@ -105,6 +105,23 @@ export async function watchStarted(events: readonly EngineEvent[], timeoutMs = 2
   }
 }
 
+/**
+ * Resolves true once a restore's verification window starts after this call (its `watch-started`
+ * with phase `restore`), or false once a deployment that is not a rollback finishes without one.
+ */
+export async function restoreVerifying(events: readonly EngineEvent[], timeoutMs = 60_000): Promise<boolean> {
+  const seen = events.length;
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const fresh = events.slice(seen);
+    if (fresh.some((e) => e.type === 'watch-started' && e.phase === 'restore')) return true;
+    const rollbacks = new Set(events.flatMap((e) => (e.type === 'deployment-started' && e.kind === 'rollback' ? [e.deploymentId] : [])));
+    if (fresh.some((e) => e.type === 'deployment-finished' && !rollbacks.has(e.deploymentId))) return false;
+    if (Date.now() > deadline) throw new Error('neither a restore was verified nor the deployment finished');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
 /** Points the SDK's default credential chain at moto's fake credentials. */
 export function useMotoCredentials(): void {
   for (const [k, v] of Object.entries(MOTO_ENV)) process.env[k] = v;

@@ -17,7 +17,8 @@ history (~/.deployguard, or DEPLOYGUARD_HOME).
 
 Options:
   --skip-steps              deploy the stack without running the steps
-  --bake DURATION           watch the alarms this long (e.g. 90s, 10m) instead of health.bake
+  --bake DURATION           watch the alarms this long (e.g. 90s, 10m) instead of health.bake;
+                            also the verification window of an automatic rollback's restore
   --yes                     do not ask (confirm: true environments, alarms already firing)
   --replace-failed-stack    a stack left in ROLLBACK_COMPLETE by a failed create is deleted
                             and created again (only with this flag)
@@ -26,7 +27,8 @@ ${TARGET_HELP}
   -h, --help                show this help
 
 Exit codes: 0 stable or unchanged, 1 failed, 2 usage or config error,
-3 unhealthy and rolled back, 4 needs a person (e.g. UPDATE_ROLLBACK_FAILED: run "deployguard recover ENV").
+3 unhealthy and rolled back (the restore verified), 4 needs a person (e.g. rolled back but
+still unhealthy, or UPDATE_ROLLBACK_FAILED: run "deployguard recover ENV").
 `;
 
 function duration(flag: string, text: string | undefined): number | undefined {

@@ -90,6 +90,10 @@ export async function afterStackOperation(
         automatic: true,
         rollbackOf: req.rollbackOf.id,
         token: req.clientRequestToken,
+        // The restore is verified as long as the bake (--bake sets both), under this deployment's alarms too.
+        ...(request.bakeMs !== undefined ? { verifyMs: request.bakeMs } : {}),
+        ...(req.rollbackOf.healthWatch ? { alarms: req.rollbackOf.healthWatch.alarms } : {}),
+        ...(req.onVerifying ? { onVerifying: req.onVerifying } : {}),
         signal: req.signal ?? signal,
         ...(request.processEnv ? { processEnv: request.processEnv } : {}),
       }),

@@ -151,8 +151,8 @@ export class DeploymentRun {
   }
 
   /**
-   * Tells views about a phase the record itself does not keep: the health watch's `unhealthy` and
-   * `rolling-back` while its record stays `watching`, so that a resumed run comes back to the watch
+   * Tells views about a phase the record itself does not keep: the health watch's `unhealthy`,
+   * `rolling-back` and `verifying-restore` while its record stays `watching`, so that a resumed run comes back to the watch
    * and its checkpoint decides what is left to do.
    */
   showStatus(status: DeploymentStatus, reason: string): void {

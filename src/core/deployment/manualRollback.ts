@@ -15,6 +15,8 @@ import { parametersMatch } from './targetMatch';
 export interface ManualRollbackRequest extends AwsSelection {
   /** The record to restore; default the version before what the stack runs now (the ledger's). */
   readonly to?: string;
+  /** The restore's verification window; default the environment's bake. */
+  readonly verifyMs?: number;
   readonly holder?: string;
   readonly waitIfBusyMs?: number;
   readonly signal?: AbortSignal;
@@ -25,7 +27,15 @@ export async function manualRollback(ctx: EngineContext, request: ManualRollback
   const signal = request.signal ?? new AbortController().signal;
   const lockOptions = { deploymentId: 'rollback', holder: request.holder ?? 'deployguard rollback', ...lockTiming(ctx) };
   return withStackLock(ctx, request, lockOptions, signal, async ({ stackHistory, clients, env, lock }) => {
-    const resumed = await resumeInterrupted(ctx, stackHistory, clients, env, {}, signal, lock);
+    const resumed = await resumeInterrupted(
+      ctx,
+      stackHistory,
+      clients,
+      env,
+      request.verifyMs !== undefined ? { bakeMs: request.verifyMs } : {},
+      signal,
+      lock,
+    );
     const { records } = await stackHistory.list();
     let target: DeploymentRecord | undefined;
     if (request.to) {
@@ -44,6 +54,7 @@ export async function manualRollback(ctx: EngineContext, request: ManualRollback
       target,
       reason: `Manual rollback to ${target.id}${target.commit ? ` (commit ${target.commit.slice(0, 7)})` : ''}`,
       automatic: false,
+      ...(request.verifyMs !== undefined ? { verifyMs: request.verifyMs } : {}),
       ...(request.waitIfBusyMs !== undefined ? { waitIfBusyMs: request.waitIfBusyMs } : {}),
       ...(request.processEnv ? { processEnv: request.processEnv } : {}),
       signal,

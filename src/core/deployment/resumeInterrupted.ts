@@ -12,6 +12,7 @@ import { createMasker } from '../secrets';
 import { afterStackOperation, type BakeRequest } from './bakePhase';
 import { DeploymentRun, statusForError } from './deploymentRun';
 import { followTiming, type EngineContext } from './engineContext';
+import { finishRestore } from './restoreVerification';
 import { reportDamagedHistory } from './stackRecords';
 
 /**
@@ -32,8 +33,13 @@ export async function resumeInterrupted(
   const { open, damaged } = await stackHistory.journal.openOperations();
   reportDamagedHistory(ctx.emit, damaged);
   const finished: DeploymentRecord[] = [];
-  for (const entry of open) {
-    const record = await stackHistory.get(entry.deploymentId).catch(() => undefined);
+  const loaded = await Promise.all(
+    open.map(async (entry) => ({ entry, record: await stackHistory.get(entry.deploymentId).catch(() => undefined) })),
+  );
+  // A restore ends before the deployment it undoes resumes: that one's outcome follows from the
+  // restore's (restored and verified, still unhealthy, or failed), never from one left half-way.
+  loaded.sort((a, b) => Number(a.record?.kind !== 'rollback') - Number(b.record?.kind !== 'rollback'));
+  for (const { entry, record } of loaded) {
     if (!record) {
       await stackHistory.journal.append({ deploymentId: entry.deploymentId, phase: 'finished' });
       continue;
@@ -70,6 +76,15 @@ async function resumeOne(
   const token = entry.clientRequestToken ?? record.clientRequestToken;
   const stackId = entry.stackId ?? record.stackId;
 
+  // A restore already on the stack: only its verification window was interrupted (its checkpoint resumes it).
+  if (record.kind === 'rollback' && record.status === 'verifying-restore') {
+    return finishRestore(ctx, run, {
+      environment: env,
+      restored: `Restored deployment ${record.rollbackTargetId ?? '(unknown)'} (verification resumed)`,
+      ...(request.bakeMs !== undefined ? { windowMs: request.bakeMs } : {}),
+      signal,
+    });
+  }
   // Already past the stack: only the watch was interrupted.
   if (record.status === 'watching' && stackId && token) {
     const stack = await describeStack(cfn, stackId, signal);
@@ -137,7 +152,12 @@ async function resumeOne(
   if (record.kind === 'rollback') {
     record.stackStatus = result.status;
     return result.outcome === 'succeeded'
-      ? run.finish('stable', `Restored (${result.status}) after resuming`)
+      ? finishRestore(ctx, run, {
+          environment: env,
+          restored: `Restored (${result.status}) after resuming`,
+          ...(request.bakeMs !== undefined ? { windowMs: request.bakeMs } : {}),
+          signal,
+        })
       : run.finish('rollback-failed', `${result.reason ?? result.status} (${result.status})`);
   }
   return afterStackOperation(ctx, run, env, { kind: 'executed', stackId, changes: record.changes ?? [], ...result }, request, signal);

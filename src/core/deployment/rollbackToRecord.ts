@@ -16,6 +16,7 @@ import { DeploymentRun, tokenFor } from './deploymentRun';
 import { newRecord } from './stackRecords';
 import { changeSetTiming, followTiming, type EngineContext } from './engineContext';
 import { previousVersion } from './previousVersion';
+import { finishRestore } from './restoreVerification';
 import { describeDifference, parametersMatch, readAgainstTarget } from './targetMatch';
 
 export interface RollbackOptions {
@@ -33,6 +34,12 @@ export interface RollbackOptions {
   readonly token?: string;
   readonly waitIfBusyMs?: number;
   readonly trigger?: DeploymentTrigger;
+  /** The restore's verification window; default the environment's bake. */
+  readonly verifyMs?: number;
+  /** Alarms to verify the restore with besides the environment's (the undone deployment's). */
+  readonly alarms?: readonly string[];
+  /** Told as the verification window starts. */
+  readonly onVerifying?: () => void;
   readonly signal?: AbortSignal;
   /** Where values the target took from `${env:VAR}` are read again (default process.env). */
   readonly processEnv?: NodeJS.ProcessEnv;
@@ -41,8 +48,9 @@ export interface RollbackOptions {
 /**
  * Redeploys a stable record's exact template and parameters through a change set, as its own
  * deployment record (kind `rollback`). The caller holds the stack lock. Refuses a target that is
- * not stable or that equals what is deployed now. NoEcho parameters can only keep their current
- * value (UsePreviousValue), and the user is told so.
+ * not stable or that equals what is deployed now. A restore that holds is then verified under the
+ * environment's guarded alarms (restoreVerification.ts) before it is a stable version. NoEcho
+ * parameters can only keep their current value (UsePreviousValue), and the user is told so.
  */
 export async function rollbackToRecord(ctx: EngineContext, options: RollbackOptions): Promise<DeploymentRecord> {
   const { target, stackHistory, clients } = options;
@@ -167,7 +175,14 @@ export async function rollbackToRecord(ctx: EngineContext, options: RollbackOpti
           // template at a successful status (a poller can report the previous operation's end).
           const now = await readAgainstTarget(cfn, record.stackName, target, signal);
           if (now.status && interpretStackStatus(now.status).outcome === 'succeeded' && now.sameTemplate) {
-            return await run.finish('stable', `Restored deployment ${target.id} (${now.status})`);
+            return await finishRestore(ctx, run, {
+              environment: options.environment,
+              restored: `Restored deployment ${target.id} (${now.status})`,
+              ...(options.verifyMs !== undefined ? { windowMs: options.verifyMs } : {}),
+              ...(options.alarms ? { alarms: options.alarms } : {}),
+              ...(options.onVerifying ? { onVerifying: options.onVerifying } : {}),
+              signal,
+            });
           }
           return await run.finish(
             'rollback-failed',

@@ -179,6 +179,7 @@ export async function watchAfterDeploy(ctx: AfterDeployContext): Promise<AfterDe
             ctx.showStatus('rolling-back', `restoring stable deployment ${mark.targetId}`);
           },
           emit: ctx.emit,
+          verifying: () => ctx.showStatus('verifying-restore', 'watching the restored version under the guarded alarms'),
           logger,
           signal: ctx.signal,
         });

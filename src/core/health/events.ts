@@ -10,6 +10,12 @@ interface HealthEventBase {
   readonly at: string;
 }
 
+/**
+ * Which watch a watch event belongs to: absent for a deployment's bake; `restore` for a rollback
+ * record's verification window (the restored version watched until its alarms are back out of ALARM).
+ */
+export type WatchPhase = 'restore';
+
 /** Before the deploy: which alarms guard it, which are already firing, what CloudFormation watches. */
 export interface AlarmsCheckedEvent extends HealthEventBase {
   readonly type: 'alarms-checked';
@@ -32,6 +38,7 @@ export interface WatchStartedEvent extends HealthEventBase {
   readonly deadline: string;
   readonly rollback: 'auto' | 'prompt' | 'off';
   readonly resumed: boolean;
+  readonly phase?: WatchPhase;
 }
 
 /** A guarded alarm changed state (seen by a poll or in the alarm history). */
@@ -44,6 +51,7 @@ export interface AlarmChangedEvent extends HealthEventBase {
   readonly changedAt: string;
   readonly source: 'poll' | 'history';
   readonly reason?: string;
+  readonly phase?: WatchPhase;
 }
 
 /** The watch's final word. */
@@ -54,6 +62,7 @@ export interface WatchVerdictEvent extends HealthEventBase {
   readonly alarm?: string;
   readonly reason: string;
   readonly polls: number;
+  readonly phase?: WatchPhase;
 }
 
 /** An automatic (or confirmed) rollback to the last stable deployment began. */

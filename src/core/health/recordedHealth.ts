@@ -105,7 +105,13 @@ export function recordedRollback(
   if (!outcome.targetId) return undefined;
   const targetCommit = records.find((r) => r.id === outcome.targetId)?.commit;
   return {
-    phase: outcome.status === 'rolled-back' ? 'succeeded' : outcome.status === 'rollback-failed' ? 'failed' : 'skipped',
+    // Restored but still unhealthy is a restore that happened: what it led to is the record's status.
+    phase:
+      outcome.status === 'rolled-back' || outcome.status === 'rolled-back-unhealthy'
+        ? 'succeeded'
+        : outcome.status === 'rollback-failed'
+          ? 'failed'
+          : 'skipped',
     targetDeploymentId: outcome.targetId,
     ...(targetCommit ? { targetCommit } : {}),
     ...(outcome.rollbackDeploymentId ? { rollbackDeploymentId: outcome.rollbackDeploymentId } : {}),

@@ -11,8 +11,8 @@ import { DeployGuardError, errorMessage, isCancellation } from '../errors';
 import type { Logger } from '../logger';
 import { systemClock, type Clock } from '../time';
 import { isHistoryUnsupported, type AlarmSource } from './alarmSource';
-import { decide } from './decide';
-import type { AlarmPoll, AlarmReading, AlarmState, AlarmTransition, FinalVerdict, HealthPolicy } from './types';
+import { decide, type DecisionInput } from './decide';
+import type { AlarmPoll, AlarmReading, AlarmState, AlarmTransition, FinalVerdict, HealthPolicy, Verdict } from './types';
 
 export interface AlarmChange {
   readonly name: string;
@@ -46,6 +46,8 @@ export interface WatchOptions {
   readonly onHistoryUnsupported?: (why: string) => void;
   /** After each poll (for views that show every alarm's state and the countdown). */
   readonly onPoll?: (poll: AlarmPoll) => void;
+  /** The judgement of each observation; default `decide` (a restore's verification has its own rule). */
+  readonly judge?: (input: DecisionInput) => Verdict;
 }
 
 export interface WatchResult {
@@ -132,7 +134,7 @@ class AlarmWatch {
   private judge(): FinalVerdict | undefined {
     if (this.verdict) return this.verdict;
     const { options } = this;
-    const v = decide({
+    const v = (options.judge ?? decide)({
       guarded: options.guarded,
       baseline: options.baseline,
       deployStartedAt: options.deployStartedAt,

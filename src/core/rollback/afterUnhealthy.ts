@@ -11,7 +11,9 @@
  *  6. the stable template and parameters are redeployed through a change set with their own,
  *     fixed ClientRequestToken (the engine's manual-rollback path, whose record is written before
  *     its first AWS call, so a resumed watch finds it and never starts a second one);
- *  7. the stable version must then really be back (GetTemplate and parameters), else rollback-failed.
+ *  7. the stable version must then really be back (GetTemplate and parameters), else rollback-failed;
+ *  8. the restore is verified under the guarded alarms for a window: still in ALARM or unknown at
+ *     its end → rolled-back-unhealthy (a person decides; never a second rollback).
  * Never deletes a stack, skips resources or touches a stack policy.
  */
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
@@ -39,6 +41,8 @@ export interface RestoreRequest {
   /** Fixed per unhealthy deployment, so a retried call is the same operation, never a second one. */
   readonly clientRequestToken: string;
   readonly reason: string;
+  /** Told as the restore's verification window starts (the undone deployment shows `verifying-restore`). */
+  readonly onVerifying?: () => void;
   readonly signal?: AbortSignal;
 }
 
@@ -78,6 +82,8 @@ export interface AfterUnhealthyOptions {
   /** Records the intent as the rollback starts (the engine's rollback record, written before its first AWS call, is the durable proof). */
   readonly markStarted: (mark: RollbackMark) => Promise<void>;
   readonly emit: (event: RollbackStartedEvent | RollbackFinishedEvent) => void;
+  /** Told as the restore's verification window starts. */
+  readonly verifying?: () => void;
   readonly logger: Logger;
   readonly signal?: AbortSignal;
 }
@@ -182,6 +188,7 @@ async function runRestore(options: AfterUnhealthyOptions, target: DeploymentReco
       rollbackOf: deployment,
       clientRequestToken: mark.token,
       reason,
+      ...(options.verifying ? { onVerifying: options.verifying } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
     });
   } catch (err) {
@@ -259,6 +266,28 @@ async function verify(
       ...rollbackId,
     };
   }
+  if (rollbackRecord?.status === 'rolled-back-unhealthy') {
+    // The version is back but its alarms did not recover: something besides this deployment may be
+    // wrong. A person decides; rolling back again (or further) could only make it worse.
+    const why = rollbackRecord.health?.verdict.reason ?? 'its alarms did not recover';
+    const reason = `unhealthy: ${options.reason}; rolled back to ${targetWords(target)}, but it is still unhealthy (${why}). The cause may not be this deployment; not rolled back again: a person must look`;
+    options.emit({
+      type: 'rollback-finished',
+      deploymentId: deployment.id,
+      at,
+      outcome: 'rolled-back',
+      targetId: target.id,
+      rollbackDeploymentId: rollbackRecord.id,
+      reason,
+    });
+    return {
+      status: 'rolled-back-unhealthy',
+      reason,
+      exitCode: ExitCode.NeedsPerson,
+      targetId: target.id,
+      rollbackDeploymentId: rollbackRecord.id,
+    };
+  }
   const reason = `rolled back to ${targetWords(target)}, which is current again: ${options.reason}`;
   options.emit({
     type: 'rollback-finished',
@@ -283,8 +312,11 @@ function sameVersion(a: DeploymentRecord, b: DeploymentRecord): boolean {
   return values(a) === values(b);
 }
 
-/** A rollback record in this status put its target back (stable, unchanged, or itself restored). */
+/**
+ * A rollback record in this status put its target back (stable, unchanged, or itself restored;
+ * or restored but still unhealthy, which the caller reports as such).
+ */
 function restoredBy(status: DeploymentStatus): boolean {
   const { outcome } = statusRow(status);
-  return outcome === 'good' || outcome === 'rolled-back';
+  return outcome === 'good' || outcome === 'rolled-back' || status === 'rolled-back-unhealthy';
 }

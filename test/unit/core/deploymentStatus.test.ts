@@ -41,6 +41,7 @@ describe('the status table', () => {
       failed: 1,
       cancelled: 1,
       'rolled-back': 3,
+      'rolled-back-unhealthy': 4,
       'rollback-failed': 4,
       'needs-attention': 4,
     };

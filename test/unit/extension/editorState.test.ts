@@ -324,6 +324,38 @@ describe('statusBarText', () => {
   });
 });
 
+describe('statusBarText during a restore', () => {
+  it("shows the deployment being undone with the restore's verification countdown, then the outcome", () => {
+    const live = new LiveDeployments();
+    live.apply(started('d1'));
+    live.apply(status('d1', 'watching'));
+    live.apply(status('d1', 'unhealthy'));
+    live.apply(status('d1', 'rolling-back'));
+    // The automatic rollback's own run, inside d1's: shown through d1.
+    live.apply(started('r1', 'prod', 'rollback'));
+    live.apply(status('r1', 'deploying'));
+    live.apply(status('r1', 'verifying-restore'));
+    live.apply(status('d1', 'verifying-restore'));
+    live.apply({
+      type: 'watch-started',
+      deploymentId: 'r1',
+      at: iso(T0),
+      alarms: ['orders-5xx'],
+      bakeMs: 151_000,
+      pollSeconds: 10,
+      deadline: iso(T0 + 151_000),
+      rollback: 'off',
+      resumed: false,
+      phase: 'restore',
+    });
+    assert.equal(live.focused()?.id, 'd1');
+    assert.equal(statusBarText(live.focused()!, T0), '$(eye) prod: verifying restore 2:31');
+    live.apply(finished('r1', 'rolled-back-unhealthy'));
+    live.apply(finished('d1', 'rolled-back-unhealthy'));
+    assert.equal(statusBarText(live.focused()!, T0), '$(report) prod: rolled back, still unhealthy');
+  });
+});
+
 describe('deploy confirmation', () => {
   const env = (name: string, confirm: boolean) => ({ name, region: 'us-east-1', deployOn: [], confirm });
   it('asks for prod* environments and confirm: true, not for others', () => {

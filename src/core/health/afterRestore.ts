@@ -1,0 +1,235 @@
+/**
+ * The verification window after a restore (a rollback record in `verifying-restore`): the restored
+ * version is watched under the environment's guarded alarms, and only a restore whose alarms are
+ * back out of ALARM at the end of the window becomes a verified version.
+ *
+ * Unlike the bake, an alarm already in ALARM when the window starts is not excused: it is usually
+ * the alarm the undone deployment set off, and the restore must clear it. The verdict rests on a
+ * poll taken at or after the end of the window: every guarded alarm OK → verified; any in ALARM →
+ * still unhealthy; anything else (INSUFFICIENT_DATA, a missing alarm, no readable answer) →
+ * unknown, which is treated like still unhealthy (fail closed: a person looks).
+ *
+ * The window's start and deadline are written to the rollback record (`healthWatch`) before the
+ * first poll, so a reload or a killed CLI resumes the same window instead of starting a new one.
+ * One DescribeAlarms call per poll; alarm history is not read (only the end state counts).
+ */
+import type { AwsClients } from '../aws/clients';
+import { errorMessage } from '../errors';
+import type { DeploymentStatusEvent, EngineEvent } from '../events';
+import type { DeploymentRecord } from '../history/record';
+import type { StackHistory } from '../history/store';
+import type { Logger } from '../logger';
+import type { EnvironmentConfig } from '../pipeline/types';
+import type { Clock } from '../time';
+import type { WatchCheckpoint } from './afterDeploy';
+import { cloudWatchAlarmSource, type AlarmSource } from './alarmSource';
+import { formatMs, type DecisionInput } from './decide';
+import { AlarmStates, recordedHealth, type HealthSection } from './recordedHealth';
+import { resolveGuardedAlarms } from './resolve';
+import type { Verdict } from './types';
+import { watchAlarms } from './watcher';
+
+export interface AfterRestoreContext {
+  /** The rollback record whose restore is verified (its template and parameters already checked on the stack). */
+  readonly record: DeploymentRecord;
+  readonly environment: EnvironmentConfig;
+  /** The verification window; default the environment's bake (the CLI's --bake sets both). */
+  readonly windowMs?: number;
+  /** Guarded alarms to watch besides the environment's (the undone deployment's, which may include its stack's). */
+  readonly alarms?: readonly string[];
+  readonly clients: AwsClients;
+  readonly history: StackHistory;
+  readonly emit: (event: Exclude<EngineEvent, DeploymentStatusEvent>) => void;
+  readonly logger: Logger;
+  readonly clock: Clock;
+  readonly signal: AbortSignal;
+  /** Tests only: read alarms through this instead of the clients. */
+  readonly alarmSource?: AlarmSource;
+}
+
+export type AfterRestoreResult =
+  /** Nothing can verify it: the environment has no health config or no guarded alarm. */
+  | { readonly outcome: 'no-watch' }
+  /** Every guarded alarm was OK at the end of the window. */
+  | { readonly outcome: 'verified'; readonly reason: string; readonly health: HealthSection }
+  /** An alarm still in ALARM (`unhealthy`), or state unknown, at the end of the window. */
+  | {
+      readonly outcome: 'still-unhealthy';
+      readonly verdict: 'unhealthy' | 'unknown';
+      readonly reason: string;
+      readonly health: HealthSection;
+    };
+
+/** Watches the restored version through its verification window (or the rest of it, when resumed). */
+export async function verifyRestore(ctx: AfterRestoreContext): Promise<AfterRestoreResult> {
+  const health = ctx.environment.health;
+  if (!health) return { outcome: 'no-watch' };
+  const { record, logger } = ctx;
+  const source =
+    ctx.alarmSource ??
+    cloudWatchAlarmSource({ cloudWatch: await ctx.clients.cloudWatch(), cloudFormation: await ctx.clients.cloudFormation() });
+  const found = record.healthWatch;
+  const resumed = found !== undefined;
+  const checkpoint = found ?? (await startWindow(ctx, source));
+  if (checkpoint.alarms.length === 0) {
+    logger.warn('no guarded alarm to verify the restore with: the restored template and parameters are the only check');
+    return { outcome: 'no-watch' };
+  }
+  if (!resumed) {
+    record.healthWatch = checkpoint;
+    await ctx.history.write(record);
+  }
+  const alarmStates = new AlarmStates(checkpoint.alarms, {});
+  const iso = (ms: number) => new Date(ms).toISOString();
+  ctx.emit({
+    type: 'watch-started',
+    deploymentId: record.id,
+    at: iso(ctx.clock.now()),
+    alarms: checkpoint.alarms,
+    bakeMs: checkpoint.bakeMs,
+    pollSeconds: checkpoint.pollMs / 1000,
+    deadline: checkpoint.deadline,
+    // A restore is never rolled back: whatever its alarms say, a person decides what comes next.
+    rollback: 'off',
+    resumed,
+    phase: 'restore',
+  });
+  if (resumed) logger.info(`resuming the verification of restore ${record.id}; the window ends ${checkpoint.deadline}`);
+  const result = await watchAlarms({
+    source,
+    guarded: checkpoint.alarms,
+    // Nothing is excused: an alarm in ALARM as the window starts must be cleared by the restore.
+    baseline: {},
+    deployStartedAt: checkpoint.deployStartedAt,
+    bakeStartedAt: checkpoint.bakeStartedAt,
+    policy: { bakeMs: checkpoint.bakeMs, unknownLimitMs: unknownLimitMs(checkpoint.pollMs) },
+    pollMs: checkpoint.pollMs,
+    logger,
+    signal: ctx.signal,
+    clock: ctx.clock,
+    readHistory: false,
+    judge: judgeRestore,
+    onAlarmChanged: (c) => {
+      alarmStates.changed(c);
+      ctx.emit({
+        type: 'alarm-changed',
+        deploymentId: record.id,
+        at: iso(ctx.clock.now()),
+        alarm: c.name,
+        ...(c.from ? { from: c.from } : {}),
+        to: c.to,
+        changedAt: iso(c.at),
+        source: c.source,
+        ...(c.reason ? { reason: c.reason } : {}),
+        phase: 'restore',
+      });
+    },
+  });
+  const { verdict } = result;
+  const verdictAt = ctx.clock.now();
+  record.healthWatch = { ...checkpoint, verdict };
+  await ctx.history.write(record);
+  ctx.emit({
+    type: 'watch-verdict',
+    deploymentId: record.id,
+    at: iso(verdictAt),
+    verdict: verdict.kind,
+    ...(verdict.kind === 'unhealthy' ? { alarm: verdict.alarm } : {}),
+    reason: verdict.reason,
+    polls: result.polls,
+    phase: 'restore',
+  });
+  const section = recordedHealth({
+    alarms: alarmStates.list(),
+    bakeStartedAt: checkpoint.bakeStartedAt,
+    deadline: checkpoint.deadline,
+    verdict,
+    verdictAt,
+  });
+  switch (verdict.kind) {
+    case 'healthy':
+      return { outcome: 'verified', reason: verdict.reason, health: section };
+    case 'unhealthy':
+    case 'unknown':
+      return { outcome: 'still-unhealthy', verdict: verdict.kind, reason: verdict.reason, health: section };
+  }
+}
+
+/**
+ * The verification's rule, in the shape of `decide` (the watcher calls it after every poll):
+ * nothing is final before the end of the window; then the first poll taken at or after it
+ * decides. Polls that fail past the end are retried for a few intervals, then the answer is unknown.
+ */
+export function judgeRestore(input: DecisionInput): Verdict {
+  const end = input.bakeStartedAt + input.policy.bakeMs;
+  if (input.now < end) return { kind: 'continue', unknown: [] };
+  const window = formatMs(input.policy.bakeMs);
+  const latest = input.polls.at(-1);
+  if (latest?.readings && latest.at >= end) {
+    const readings = latest.readings;
+    const stateOf = (name: string) => readings.get(name)?.state ?? 'MISSING';
+    const firing = input.guarded.find((name) => stateOf(name) === 'ALARM');
+    if (firing !== undefined) {
+      const why = readings.get(firing)?.reason;
+      return {
+        kind: 'unhealthy',
+        alarm: firing,
+        at: latest.at,
+        reason: `alarm ${firing} is still in ALARM at the end of the ${window} verification window${why ? `: ${why}` : ''}`,
+      };
+    }
+    const unknown = input.guarded.filter((name) => stateOf(name) !== 'OK');
+    if (unknown.length === 0) {
+      const n = input.guarded.length;
+      return {
+        kind: 'healthy',
+        reason: `${n} guarded alarm${n === 1 ? ' was' : 's were'} OK at the end of the ${window} verification window`,
+      };
+    }
+    return {
+      kind: 'unknown',
+      alarms: unknown,
+      reason: `alarm state unknown for ${unknown.map((name) => `${name} (${stateOf(name)})`).join(', ')} at the end of the ${window} verification window`,
+    };
+  }
+  if (input.now - end >= input.policy.unknownLimitMs) {
+    return {
+      kind: 'unknown',
+      alarms: [...input.guarded],
+      reason: `the guarded alarms could not be read at the end of the ${window} verification window (${latest?.error ?? 'no answer'})`,
+    };
+  }
+  return { kind: 'continue', unknown: [] };
+}
+
+/** How long past the window's end failing polls are retried: a few intervals, at least 5 s. */
+function unknownLimitMs(pollMs: number): number {
+  return Math.max(5_000, 3 * pollMs);
+}
+
+/** The window starts now; its alarms are the environment's guarded ones plus those passed in. */
+async function startWindow(ctx: AfterRestoreContext, source: AlarmSource): Promise<WatchCheckpoint> {
+  const health = ctx.environment.health!;
+  const now = ctx.clock.now();
+  const windowMs = ctx.windowMs ?? health.bakeMs;
+  let alarms = [...(ctx.alarms ?? [])];
+  try {
+    const guarded = await resolveGuardedAlarms({ source, health, stackName: ctx.record.stackName, logger: ctx.logger, signal: ctx.signal });
+    alarms = [...new Set([...alarms, ...guarded.names])].sort();
+  } catch (err) {
+    // A read error now leaves the alarms the environment names (and any passed in): the watch
+    // treats alarms it cannot read as unknown, which never verifies the restore.
+    ctx.logger.warn(`could not resolve the guarded alarms for the restore's verification (${errorMessage(err)})`);
+    alarms = [...new Set([...alarms, ...health.alarms])].sort();
+  }
+  return {
+    version: 1,
+    deployStartedAt: now,
+    bakeStartedAt: now,
+    deadline: new Date(now + windowMs).toISOString(),
+    bakeMs: windowMs,
+    pollMs: Math.max(100, Math.round(health.pollSeconds * 1000)),
+    alarms,
+    baseline: {},
+  };
+}

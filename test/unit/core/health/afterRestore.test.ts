@@ -1,0 +1,93 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { WatchCheckpoint } from '../../../../src/core/health/afterDeploy';
+import { judgeRestore, verifyRestore } from '../../../../src/core/health/afterRestore';
+import type { AlarmPoll, AlarmState } from '../../../../src/core/health/types';
+import { fakeClock, scriptedAlarms, StubClients, stackReads, stackAt, versions } from '../../../support/enginePorts';
+import { environment, eventLog, health, memoryLogger, record, tempHistory } from '../../../support/healthFixtures';
+
+const MINUTE = 60_000;
+
+function poll(at: number, states: Record<string, AlarmState>): AlarmPoll {
+  return { at, readings: new Map(Object.entries(states).map(([name, state]) => [name, { name, state }])) };
+}
+
+const input = (now: number, polls: AlarmPoll[]) => ({
+  guarded: ['a', 'b'],
+  baseline: {},
+  deployStartedAt: 0,
+  bakeStartedAt: 0,
+  now,
+  polls,
+  transitions: [],
+  policy: { bakeMs: 10 * MINUTE, unknownLimitMs: 30_000 },
+});
+
+describe('judgeRestore (pure)', () => {
+  it('nothing is final before the end of the window, even an alarm in ALARM', () => {
+    assert.equal(judgeRestore(input(5 * MINUTE, [poll(5 * MINUTE, { a: 'ALARM', b: 'OK' })])).kind, 'continue');
+  });
+
+  it('at the end: all OK → healthy; one in ALARM → unhealthy naming it; INSUFFICIENT_DATA → unknown', () => {
+    const end = 10 * MINUTE;
+    assert.equal(judgeRestore(input(end, [poll(end, { a: 'OK', b: 'OK' })])).kind, 'healthy');
+    const still = judgeRestore(input(end, [poll(end, { a: 'OK', b: 'ALARM' })]));
+    assert.ok(still.kind === 'unhealthy' && still.alarm === 'b', JSON.stringify(still));
+    const unknown = judgeRestore(input(end, [poll(end, { a: 'OK', b: 'INSUFFICIENT_DATA' })]));
+    assert.ok(unknown.kind === 'unknown' && unknown.alarms.join() === 'b', JSON.stringify(unknown));
+    assert.equal(judgeRestore(input(end, [poll(end, { a: 'OK' })])).kind, 'unknown', 'a missing alarm is not knowing');
+  });
+
+  it('a poll before the end never decides; failed polls past the end give up as unknown after the limit', () => {
+    const end = 10 * MINUTE;
+    assert.equal(judgeRestore(input(end, [poll(end - 1, { a: 'OK', b: 'OK' })])).kind, 'continue');
+    const failed: AlarmPoll = { at: end + 1000, error: 'throttled' };
+    assert.equal(judgeRestore(input(end + 1000, [failed])).kind, 'continue');
+    const gaveUp = judgeRestore(input(end + 30_000, [failed]));
+    assert.ok(gaveUp.kind === 'unknown' && /throttled/.test(gaveUp.reason), JSON.stringify(gaveUp));
+  });
+});
+
+describe('verifyRestore resumed after a reload', () => {
+  it('keeps the window it wrote (same deadline), says it resumed, and judges at that deadline', async () => {
+    const clock = fakeClock();
+    const start = clock.now() - 4 * MINUTE;
+    const checkpoint: WatchCheckpoint = {
+      version: 1,
+      deployStartedAt: start,
+      bakeStartedAt: start,
+      deadline: new Date(start + 10 * MINUTE).toISOString(),
+      bakeMs: 10 * MINUTE,
+      pollMs: 10_000,
+      alarms: ['orders-5xx'],
+      baseline: {},
+    };
+    const { v1 } = versions();
+    const restore = record({ kind: 'rollback', status: 'verifying-restore', rollbackTargetId: v1.id, healthWatch: checkpoint });
+    const history = await tempHistory('orders-dev');
+    await history.write(restore);
+    const clients = new StubClients(stackReads(stackAt(v1)).client);
+    const { source, reads } = scriptedAlarms(clock, () => 'OK');
+    const log = eventLog();
+    const result = await verifyRestore({
+      record: restore,
+      environment: environment('http://127.0.0.1:1', health({ alarms: ['orders-5xx'], bakeMs: 60 * MINUTE, pollSeconds: 10 })),
+      clients,
+      history,
+      emit: log.emit,
+      logger: memoryLogger(),
+      clock,
+      signal: new AbortController().signal,
+      alarmSource: source,
+    });
+    clients.dispose();
+    assert.equal(result.outcome, 'verified');
+    const started = log.events.find((e) => e.type === 'watch-started');
+    assert.ok(started?.type === 'watch-started' && started.resumed && started.phase === 'restore');
+    assert.equal(started.deadline, checkpoint.deadline, 'the same window, not a new one (nor the environment’s 60-minute bake)');
+    assert.ok(clock.now() >= start + 10 * MINUTE && clock.now() < start + 11 * MINUTE, 'judged at the deadline it wrote');
+    // At 10 s less up to 20 % jitter: at most 46 polls for the 6 minutes left (a whole new window would take 60 or more).
+    assert.ok(reads.length <= 46, `${reads.length} polls for the 6 minutes left`);
+    assert.equal((await history.get(restore.id))?.healthWatch?.verdict?.kind, 'healthy', 'the verdict is kept on the record');
+  });
+});
