@@ -56,6 +56,39 @@ export interface WatchVerdictEvent extends HealthEventBase {
   readonly polls: number;
 }
 
+/** A window of a metric's series, for charts: [epoch ms, value] pairs, oldest first, at most 1,440. */
+export interface MetricSeriesWindow {
+  /** Epoch ms, inclusive. */
+  readonly start: number;
+  /** Epoch ms, exclusive. */
+  readonly end: number;
+  readonly points: readonly (readonly [number, number])[];
+}
+
+/** One guarded metric judged at the end of the bake: the verdict, its numbers and the series it rests on. */
+export interface MetricVerdictEvent extends HealthEventBase {
+  readonly type: 'metric-verdict';
+  /** The metric's name as configured (or the alarm it stands behind, with the metric). */
+  readonly metric: string;
+  /** The guarded alarm whose metric this is (metricsFromAlarms). */
+  readonly alarm?: string;
+  readonly verdict: 'pass' | 'regressed' | 'improved' | 'unknown';
+  /** One sentence: "Latency Average rose 38 % (98 % CI +22 % … +51 %), allowed +10 %". */
+  readonly reason: string;
+  readonly bad: 'increase' | 'decrease';
+  /** The tolerance applied, as a fraction. */
+  readonly tolerance: number;
+  /** The change as a fraction; null when there is nothing to relate it to. */
+  readonly relativeChange: number | null;
+  /** The change's interval: relative for `shift`, in metric units for `often-zero`; null when unknown. */
+  readonly interval: readonly [number, number] | null;
+  readonly scale: 'shift' | 'often-zero';
+  readonly baselineN: number;
+  readonly candidateN: number;
+  readonly baseline: MetricSeriesWindow;
+  readonly bake: MetricSeriesWindow;
+}
+
 /** An automatic (or confirmed) rollback to the last stable deployment began. */
 export interface RollbackStartedEvent extends HealthEventBase {
   readonly type: 'rollback-started';
@@ -83,4 +116,10 @@ export interface RollbackFinishedEvent extends HealthEventBase {
 }
 
 export type HealthEvent =
-  AlarmsCheckedEvent | WatchStartedEvent | AlarmChangedEvent | WatchVerdictEvent | RollbackStartedEvent | RollbackFinishedEvent;
+  | AlarmsCheckedEvent
+  | WatchStartedEvent
+  | AlarmChangedEvent
+  | MetricVerdictEvent
+  | WatchVerdictEvent
+  | RollbackStartedEvent
+  | RollbackFinishedEvent;

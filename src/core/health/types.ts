@@ -66,7 +66,8 @@ export interface HealthPolicy {
 export type Verdict =
   | { readonly kind: 'continue'; readonly unknown: readonly string[] }
   | { readonly kind: 'healthy'; readonly reason: string }
-  | { readonly kind: 'unhealthy'; readonly alarm: string; readonly reason: string; readonly at: number }
+  /** `alarm` names what fired: the alarm, or for a metric regression the metric (then `metric` is set too). */
+  | { readonly kind: 'unhealthy'; readonly alarm: string; readonly reason: string; readonly at: number; readonly metric?: string }
   | { readonly kind: 'unknown'; readonly reason: string; readonly alarms: readonly string[] };
 
 export type FinalVerdict = Exclude<Verdict, { kind: 'continue' }>;
