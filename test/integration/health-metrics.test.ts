@@ -10,7 +10,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { PutMetricDataCommand, type CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { PutMetricAlarmCommand, PutMetricDataCommand, type CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { AwsClients } from '../../src/core/aws/clients';
 import { watchAfterDeploy, type AfterDeployContext } from '../../src/core/health/afterDeploy';
 import { checkAlarmsBeforeDeploy } from '../../src/core/health/beforeDeploy';
@@ -217,6 +217,35 @@ describe('metric verdicts in the bake, on moto', () => {
     assert.match(verdict.reason, /^Requests Sum fell (3\d|4\d) % .*allowed −10 %$/);
     // No stable record to return to: reported, a person decides.
     assert.equal(result.outcome === 'finished' && result.status, 'needs-attention');
+  });
+
+  it('metricsFromAlarms judges the metric behind a guarded alarm that never fires', async () => {
+    await cw.send(
+      new PutMetricAlarmCommand({
+        AlarmName: 'orders-latency-high',
+        Namespace: 'Orders',
+        MetricName: 'Latency',
+        Dimensions: [{ Name: 'Stage', Value: 'dev' }],
+        Statistic: 'Average',
+        Period: 1,
+        EvaluationPeriods: 1,
+        Threshold: 1000,
+        ComparisonOperator: 'GreaterThanThreshold',
+      }),
+    );
+    const start = Date.now();
+    await put('Latency', start - 30 * S, start, noise);
+    await put('Latency', start, start + BAKE_MS + 5 * S, (s) => noise(s) * 1.4);
+    const h = health({ alarms: ['orders-latency-high'], bakeMs: BAKE_MS, pollSeconds: 1, metricsFromAlarms: true });
+    const { log } = await watch(h, start);
+    const [judged] = metricVerdicts(log.events);
+    assert.equal(judged?.alarm, 'orders-latency-high');
+    assert.equal(judged.verdict, 'regressed', judged.reason);
+    const verdict = log.events.find((e) => e.type === 'watch-verdict');
+    assert.ok(verdict?.type === 'watch-verdict' && verdict.verdict === 'unhealthy');
+    assert.equal(verdict.metric, 'orders-latency-high (Latency Average)');
+    assert.equal(verdict.alarm, undefined, 'the alarm itself never fired');
+    assert.match(verdict.reason, /^orders-latency-high \(Latency Average\) rose/);
   });
 
   it('a seasonal baseline (previous-day) compares with the same hours a day earlier, not with just before', async () => {

@@ -341,7 +341,9 @@ async function bake(
     deploymentId: record.id,
     at: iso(ctx.clock.now()),
     verdict: verdict.kind,
-    alarm: verdict.kind === 'unhealthy' ? verdict.alarm : undefined,
+    // A metric regression blames no alarm: views offer "Open Alarm" only for a real one.
+    alarm: verdict.kind === 'unhealthy' && verdict.metric === undefined ? verdict.alarm : undefined,
+    ...(verdict.kind === 'unhealthy' && verdict.metric !== undefined ? { metric: verdict.metric } : {}),
     reason: verdict.reason,
     polls: result.polls,
   });

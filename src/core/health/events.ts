@@ -50,8 +50,10 @@ export interface AlarmChangedEvent extends HealthEventBase {
 export interface WatchVerdictEvent extends HealthEventBase {
   readonly type: 'watch-verdict';
   readonly verdict: 'healthy' | 'unhealthy' | 'unknown';
-  /** The alarm blamed, for `unhealthy`. */
+  /** The alarm blamed, for `unhealthy` by an alarm. */
   readonly alarm?: string;
+  /** The metric that regressed, for `unhealthy` by a metric verdict (then no alarm is blamed). */
+  readonly metric?: string;
   readonly reason: string;
   readonly polls: number;
 }

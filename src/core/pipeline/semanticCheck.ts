@@ -5,6 +5,8 @@ import { isProdName } from './confirmation';
 import { parseDuration } from '../time';
 import { closest } from './didYouMean';
 import { CLOUDFORMATION_LIMITS } from './limits';
+import { DEFAULT_MIN_SAMPLES } from '../health/metrics/verdict';
+import { HEALTH_DEFAULTS } from './types';
 import { expressionIds, isValidPeriod, METRIC_ID, parseStat, parseTolerance } from './metricRules';
 import { describePath, locate, rangeOf, type PathSegment } from './locate';
 import type { ProblemList, SourceRange } from './problems';
@@ -291,7 +293,7 @@ function checkEnvironments(environments: unknown, ctx: SemanticContext): void {
         typeof health.alarmPrefix === 'string' ||
         health.stackAlarms === true ||
         (Array.isArray(health.metrics) && health.metrics.length > 0));
-    if (health && Array.isArray(health.metrics)) checkMetrics(health.metrics, [...base, 'health', 'metrics'], ctx);
+    if (health && Array.isArray(health.metrics)) checkMetrics(health.metrics, health.bake, [...base, 'health', 'metrics'], ctx);
 
     if (typeof env.endpoint === 'string' && /^https?:\/\//.test(env.endpoint) && !isLoopback(env.endpoint)) {
       ctx.problems.add(
@@ -357,6 +359,7 @@ function checkEnvironments(environments: unknown, ctx: SemanticContext): void {
   }
 }
 
+const DEFAULT_BAKE_MS = HEALTH_DEFAULTS.bakeMs;
 const STAT_HELP = 'use Average, Sum, Minimum, Maximum, SampleCount or a percentile such as p99 or p99.9';
 
 /** A metric's statistic, as CloudWatch would accept it. */
@@ -371,7 +374,7 @@ function checkStat(stat: unknown, path: readonly PathSegment[], ctx: SemanticCon
 }
 
 /** `health.metrics`: each entry is a plain metric or an expression over `using`, with a valid stat, period and tolerance. */
-function checkMetrics(metrics: readonly unknown[], base: readonly PathSegment[], ctx: SemanticContext): void {
+function checkMetrics(metrics: readonly unknown[], bake: unknown, base: readonly PathSegment[], ctx: SemanticContext): void {
   metrics.forEach((entry, i) => {
     if (!isObject(entry)) return;
     const at = [...base, i];
@@ -429,6 +432,18 @@ function checkMetrics(metrics: readonly unknown[], base: readonly PathSegment[],
         `${where}.period ${entry.period} is not a period CloudWatch keeps: use 1, 5, 10, 30 or a multiple of 60 seconds`,
         'bad-period',
       );
+    }
+    const bakeMs = typeof bake === 'string' ? parseDuration(bake) : DEFAULT_BAKE_MS;
+    if (typeof entry.period === 'number' && isValidPeriod(entry.period) && bakeMs !== undefined && bakeMs > 0) {
+      const samples = Math.floor(bakeMs / (entry.period * 1000));
+      if (samples < DEFAULT_MIN_SAMPLES) {
+        ctx.problems.add(
+          rangeAt(ctx, [...at, 'period']),
+          `${where}: a ${entry.period}s period gives ${samples} sample${samples === 1 ? '' : 's'} in the bake, and a verdict needs ${DEFAULT_MIN_SAMPLES} on each side (else it is unknown): shorten the period or lengthen the bake`,
+          'too-few-samples',
+          'warning',
+        );
+      }
     }
     if (typeof entry.tolerance === 'string' && parseTolerance(entry.tolerance) === undefined) {
       ctx.problems.add(

@@ -54,7 +54,8 @@ describe('metric rules', () => {
 
 describe('health.metrics in deployguard.yaml', () => {
   it('builds plain and expression metrics with defaults', () => {
-    const result = validate(`compareWith: previous-day
+    const result = validate(`bake: 15m
+compareWith: previous-day
 metricsFromAlarms: true
 metrics:
   - namespace: AWS/ApplicationELB
@@ -97,7 +98,8 @@ metrics:
   });
 
   it('reports a bad stat, period, tolerance and expression reference where they stand', () => {
-    const result = validate(`metrics:
+    const result = validate(`bake: 15m
+metrics:
   - namespace: Orders
     metric: Latency
     stat: Averag
@@ -113,11 +115,11 @@ metrics:
     assert.deepEqual(
       result.problems.map((p) => [p.line, p.column, p.code]),
       [
-        [11, 17, 'bad-stat'],
-        [12, 19, 'bad-period'],
-        [14, 22, 'bad-tolerance'],
-        [15, 23, 'unknown-metric-id'],
-        [18, 68, 'bad-stat'],
+        [12, 17, 'bad-stat'],
+        [13, 19, 'bad-period'],
+        [15, 22, 'bad-tolerance'],
+        [16, 23, 'unknown-metric-id'],
+        [19, 68, 'bad-stat'],
       ],
     );
     assert.match(result.problems.find((p) => p.code === 'bad-stat')!.message, /did you mean Average\?/);
@@ -126,7 +128,17 @@ metrics:
 
   it('a health section of metrics only guards the environment', () => {
     const result = validate(`metrics:
-  - { namespace: Orders, metric: Latency, stat: Average, period: 60, bad: increase }`);
+  - { namespace: Orders, metric: Latency, stat: Average, period: 10, bad: increase }`);
     assert.deepEqual(result.problems, []);
+  });
+
+  it('warns when the bake holds too few periods for a verdict', () => {
+    const result = validate(`metrics:
+  - { namespace: Orders, metric: Latency, stat: Average, period: 60, bad: increase }`);
+    assert.deepEqual(
+      result.problems.map((p) => [p.line, p.column, p.severity, p.code]),
+      [[9, 72, 'warning', 'too-few-samples']],
+    );
+    assert.match(result.problems[0]!.message, /gives 5 samples in the bake.*needs 10/);
   });
 });
