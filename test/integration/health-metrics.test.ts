@@ -13,6 +13,9 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import { PutMetricAlarmCommand, PutMetricDataCommand, type CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { AwsClients } from '../../src/core/aws/clients';
 import { watchAfterDeploy, type AfterDeployContext } from '../../src/core/health/afterDeploy';
+import { cloudWatchMetricSource, type MetricSource } from '../../src/core/health/metricSource';
+import type { DeploymentRecord } from '../../src/core/history/record';
+import type { StackHistory } from '../../src/core/history/store';
 import { checkAlarmsBeforeDeploy } from '../../src/core/health/beforeDeploy';
 import type { EngineEvent } from '../../src/core/events';
 import { HistoryStore } from '../../src/core/history/store';
@@ -97,12 +100,16 @@ describe('metric verdicts in the bake, on moto', () => {
   }
 
   /** Watches a deployment that began at `startedAt` (no stable record: a regression only notifies). */
-  async function watch(h: HealthConfig, startedAt: number) {
-    const history = await tempHistory('orders-dev');
+  async function watch(
+    h: HealthConfig,
+    startedAt: number,
+    opts: { rec?: DeploymentRecord; history?: StackHistory; signal?: AbortSignal; metricSource?: MetricSource } = {},
+  ) {
+    const history = opts.history ?? (await tempHistory('orders-dev'));
     const log = eventLog();
     const logger = memoryLogger();
     const env = environment(moto.endpoint, h);
-    const rec = record();
+    const rec = opts.rec ?? record();
     const preflight = await checkAlarmsBeforeDeploy({
       deploymentId: rec.id,
       environment: env,
@@ -120,15 +127,16 @@ describe('metric verdicts in the bake, on moto', () => {
       emit: log.emit,
       logger,
       clock: systemClock,
-      signal: new AbortController().signal,
+      signal: opts.signal ?? new AbortController().signal,
       deploymentStartedAt: startedAt,
       restore: () => Promise.reject(new Error('no rollback expected here')),
       showStatus: () => undefined,
       preflight,
+      ...(opts.metricSource ? { metricSource: opts.metricSource } : {}),
     };
     const result = await watchAfterDeploy(ctx);
     const stored = await history.get(rec.id);
-    return { result, log, stored };
+    return { result, log, stored, rec, history };
   }
 
   const metricVerdicts = (events: readonly EngineEvent[]) => events.flatMap((e) => (e.type === 'metric-verdict' ? [e] : []));
@@ -246,6 +254,38 @@ describe('metric verdicts in the bake, on moto', () => {
     assert.equal(verdict.metric, 'orders-latency-high (Latency Average)');
     assert.equal(verdict.alarm, undefined, 'the alarm itself never fired');
     assert.match(verdict.reason, /^orders-latency-high \(Latency Average\) rose/);
+  });
+
+  it('a resumed watch judges against the baseline kept in its checkpoint, without reading it again', async () => {
+    const start = Date.now();
+    await put('Latency', start - 30 * S, start + BAKE_MS + 5 * S, noise);
+    const reads: { start: number; end: number }[] = [];
+    const real = cloudWatchMetricSource(await clients.cloudWatch());
+    const counting: MetricSource = {
+      read: (metrics, window, signal) => {
+        reads.push(window);
+        return real.read(metrics, window, signal);
+      },
+    };
+    const h = health({ alarms: ['orders-5xx'], bakeMs: BAKE_MS, pollSeconds: 1, metrics: [latency()] });
+    const history = await tempHistory('orders-dev');
+    const rec = record();
+    const stop = new AbortController();
+    setTimeout(() => stop.abort(), 2 * S);
+    await assert.rejects(watch(h, start, { rec, history, signal: stop.signal, metricSource: counting }), /cancelled/i);
+    assert.equal(reads.filter((w) => w.end <= start).length, 1, 'the baseline was read once');
+    assert.ok(rec.healthWatch?.metrics, 'the checkpoint keeps the metrics and their baseline');
+
+    reads.length = 0;
+    const { result } = await watch(h, start, { rec, history, metricSource: counting });
+    assert.ok(result.outcome === 'finished');
+    assert.equal(result.status, 'stable', result.reason);
+    assert.ok(reads.length > 0);
+    assert.deepEqual(
+      reads.filter((w) => w.start < start),
+      [],
+      'the resumed watch read only the bake',
+    );
   });
 
   it('a seasonal baseline (previous-day) compares with the same hours a day earlier, not with just before', async () => {
