@@ -149,6 +149,8 @@ describe('metric verdicts in the bake, on moto', () => {
     assert.ok(result.outcome === 'finished');
     assert.equal(result.status, 'stable', result.reason);
     assert.match(result.outcome === 'finished' ? (result.reason ?? '') : '', /1 metric within tolerance \(Latency Average/);
+    const started = log.events.find((e) => e.type === 'watch-started');
+    assert.deepEqual(started?.type === 'watch-started' && started.metrics, ['Latency Average']);
     const [verdict] = metricVerdicts(log.events);
     assert.equal(verdict?.verdict, 'pass');
     assert.ok(verdict.baselineN >= 10 && verdict.candidateN >= 10, `${verdict.baselineN} / ${verdict.candidateN} samples`);

@@ -285,6 +285,7 @@ async function bake(
     deploymentId: record.id,
     at: iso(ctx.clock.now()),
     alarms,
+    ...(checkpoint.current.metrics ? { metrics: checkpoint.current.metrics.watched.map((m) => m.name) } : {}),
     bakeMs,
     pollSeconds: checkpoint.current.pollMs / 1000,
     deadline,

@@ -26,6 +26,8 @@ export interface AlarmsCheckedEvent extends HealthEventBase {
 export interface WatchStartedEvent extends HealthEventBase {
   readonly type: 'watch-started';
   readonly alarms: readonly string[];
+  /** The guarded metrics judged at the end of the bake (absent when none). */
+  readonly metrics?: readonly string[];
   readonly bakeMs: number;
   readonly pollSeconds: number;
   /** ISO time the bake ends (the watch may run longer while alarm state is unknown). */
