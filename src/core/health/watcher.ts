@@ -227,6 +227,9 @@ class AlarmWatch {
 
   private async poll(): Promise<void> {
     const { options } = this;
+    // The metrics are read beside the alarms, never after them: an ALARM is judged as soon as its poll answers.
+    const metricsRead = this.readMetrics();
+    metricsRead.catch(() => undefined); // awaited below; a cancelled alarm read must not leave it unhandled
     let entry: AlarmPoll;
     try {
       const readings = await options.source.read(options.guarded, options.signal);
@@ -244,7 +247,7 @@ class AlarmWatch {
     }
     this.polls.push(entry);
     options.onPoll?.(entry);
-    await this.readMetrics();
+    await metricsRead;
   }
 
   /**
@@ -299,7 +302,7 @@ export function nextPause(pollMs: number, consecutiveErrors: number, random: () 
   return Math.round(backoff * (0.5 + 0.5 * random()));
 }
 
-/** The read's window: widened to whole periods of the longest one, so no edge period comes back partial. */
+/** The read's window: the whole periods of the longest period inside it (at least one), so no edge period comes back partial. */
 function wholeRead(window: TimeWindow, periodSeconds: number): TimeWindow {
   const ms = periodSeconds * 1000;
   const inner = wholePeriods(window, periodSeconds);
