@@ -131,7 +131,7 @@ describe('metric verdicts in the bake, on moto', () => {
       deploymentStartedAt: startedAt,
       restore: () => Promise.reject(new Error('no rollback expected here')),
       showStatus: () => undefined,
-      preflight,
+      ...(preflight ? { preflight } : {}),
       ...(opts.metricSource ? { metricSource: opts.metricSource } : {}),
     };
     const result = await watchAfterDeploy(ctx);

@@ -168,7 +168,7 @@ export function alarmMetric(alarm: MetricAlarm): AlarmMetric | undefined {
   const spec = (
     namespace?: string,
     metric?: string,
-    dimensions?: { Name?: string; Value?: string }[],
+    dimensions?: readonly { readonly Name?: string | undefined; readonly Value?: string | undefined }[],
     stat?: string,
   ): MetricSpec | undefined =>
     namespace && metric && stat

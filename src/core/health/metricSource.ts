@@ -58,7 +58,7 @@ export function cloudWatchMetricSource(cloudWatch: MetricClient): MetricSource {
               ScanBy: 'TimestampAscending',
               ...(nextToken ? { NextToken: nextToken } : {}),
             }),
-            { abortSignal: signal },
+            signal ? { abortSignal: signal } : {},
           );
           for (const result of page.MetricDataResults ?? []) {
             const key = result.Id ? ids.get(result.Id) : undefined;
