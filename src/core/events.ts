@@ -148,14 +148,16 @@ export interface NoticeEvent extends EventBase {
 // rollback started/finished) are added to `HealthEvent` in health/events.ts. Keep them in this
 // union so every view handles them exhaustively.
 // ---------------------------------------------------------------------------------------------
-// Defined in health/events.ts: alarms-checked, watch-started, alarm-changed, watch-verdict,
-// rollback-started, rollback-finished.
+// Defined in health/events.ts: alarms-checked, watch-started, alarm-changed, metric-verdict,
+// watch-verdict, rollback-started, rollback-finished.
 import type { HealthEvent } from './health/events';
 export type {
   HealthEvent,
   AlarmsCheckedEvent,
   WatchStartedEvent,
   AlarmChangedEvent,
+  MetricVerdictEvent,
+  MetricSeriesWindow,
   WatchVerdictEvent,
   RollbackStartedEvent,
   RollbackFinishedEvent,

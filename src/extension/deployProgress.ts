@@ -80,6 +80,7 @@ function messageFor(event: EngineEvent): string | undefined {
     case 'watch-started':
     case 'alarm-changed':
     case 'watch-verdict':
+    case 'metric-verdict':
     case 'rollback-started':
     case 'rollback-finished':
       return undefined;

@@ -136,6 +136,7 @@ export class LiveDeployments {
       case 'stack-event':
       case 'notice':
       case 'alarms-checked':
+      case 'metric-verdict':
         return undefined;
     }
   }

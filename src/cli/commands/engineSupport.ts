@@ -189,6 +189,7 @@ function textPrinter(io: CliIo): (event: EngineEvent) => void {
       case 'watch-started':
       case 'alarm-changed':
       case 'watch-verdict':
+      case 'metric-verdict':
       case 'rollback-started':
       case 'rollback-finished':
         out(`  ${isHealthEvent(event) ? describeHealthEvent(event).replace(/\n/g, '\n  ') : describeOther(event)}`);

@@ -23,10 +23,28 @@ import { readStack } from '../rollback/stackSnapshot';
 import type { Clock } from '../time';
 import { cloudWatchAlarmSource, type AlarmSource } from './alarmSource';
 import type { HealthPreflight } from './beforeDeploy';
+import { lazyCloudWatchMetricSource, type MetricSource } from './metricSource';
+import {
+  baselineWindow,
+  metricReads,
+  seriesOf,
+  watchedMetrics,
+  type JudgedMetric,
+  type TimeWindow,
+  type WatchedMetric,
+} from './metricWatch';
+import type { Datapoint } from './metrics/samples';
 import { resolveGuardedAlarms } from './resolve';
-import { AlarmStates, recordedHealth, recordedRollback, type HealthSection, type RecordedRollback } from './recordedHealth';
-import type { AlarmState, FinalVerdict } from './types';
-import { watchAlarms } from './watcher';
+import {
+  AlarmStates,
+  recordedHealth,
+  recordedMetrics,
+  recordedRollback,
+  type HealthSection,
+  type RecordedRollback,
+} from './recordedHealth';
+import type { AlarmReading, AlarmState, FinalVerdict } from './types';
+import { watchAlarms, type MetricWatchOptions } from './watcher';
 
 export interface AfterDeployContext {
   /** The deployment being watched (status `watching`, its stack update complete). */
@@ -62,6 +80,8 @@ export interface AfterDeployContext {
   readonly confirmRollback?: ConfirmRollback;
   /** Tests only: read alarms through this instead of the clients. */
   readonly alarmSource?: AlarmSource;
+  /** Tests only: read metrics through this instead of the clients. */
+  readonly metricSource?: MetricSource;
 }
 
 export type AfterDeployResult =
@@ -94,8 +114,16 @@ export interface WatchCheckpoint {
   readonly alarms: readonly string[];
   readonly baseline: Readonly<Record<string, AlarmState>>;
   readonly historySupported?: boolean;
+  /** The guarded metrics and their baseline, read once when the watch began (a resumed watch does not read it again). */
+  readonly metrics?: CheckpointMetrics;
   verdict?: FinalVerdict;
   rollback?: RollbackMark;
+}
+
+export interface CheckpointMetrics {
+  readonly watched: readonly WatchedMetric[];
+  /** The baseline window and each metric's datapoints in it, by key, as [epoch ms, value] pairs. */
+  readonly baseline: TimeWindow & { readonly series: Readonly<Record<string, readonly (readonly [number, number])[]>> };
 }
 
 export async function watchAfterDeploy(ctx: AfterDeployContext): Promise<AfterDeployResult> {
@@ -114,9 +142,10 @@ export async function watchAfterDeploy(ctx: AfterDeployContext): Promise<AfterDe
         cloudFormation: await ctx.clients.cloudFormation(),
       });
 
+    const metricSource = ctx.metricSource ?? lazyCloudWatchMetricSource(() => ctx.clients.cloudWatch());
     const found = record.healthWatch;
     const resumed = found !== undefined;
-    const checkpoint = new CheckpointWrites(ctx, found ?? (await startCheckpoint(ctx, source)));
+    const checkpoint = new CheckpointWrites(ctx, found ?? (await startCheckpoint(ctx, source, metricSource)));
     if (!resumed) await checkpoint.save();
 
     // The rollback target is read now, off the critical path between an ALARM and the rollback:
@@ -126,21 +155,27 @@ export async function watchAfterDeploy(ctx: AfterDeployContext): Promise<AfterDe
     recordsAtStart.catch(() => undefined); // awaited below when needed
     const alarmStates = new AlarmStates(checkpoint.current.alarms, checkpoint.current.baseline);
     const known = checkpoint.current.verdict;
-    const { verdict, at: verdictAt } = known
-      ? { verdict: known, at: ctx.clock.now() }
-      : await bake(ctx, { checkpoint, source, policy, alarmStates, resumed });
+    const {
+      verdict,
+      at: verdictAt,
+      metrics,
+    } = known
+      ? { verdict: known, at: ctx.clock.now(), metrics: undefined }
+      : await bake(ctx, { checkpoint, source, metricSource, policy, alarmStates, resumed });
 
     const finalVerdict = verdict;
     const { bakeStartedAt, deadline } = checkpoint.current;
-    const recorded = (rollback?: RecordedRollback) =>
-      recordedHealth({
+    const recorded = (rollback?: RecordedRollback) => ({
+      ...recordedHealth({
         alarms: alarmStates.list(),
         bakeStartedAt,
         deadline,
         verdict: finalVerdict,
         verdictAt,
         ...(rollback ? { rollback } : {}),
-      });
+      }),
+      ...(metrics && metrics.length > 0 ? { metrics: recordedMetrics(metrics) } : {}),
+    });
     switch (verdict.kind) {
       case 'healthy':
         await checkpoint.done();
@@ -239,11 +274,12 @@ async function bake(
   watch: {
     readonly checkpoint: CheckpointWrites;
     readonly source: AlarmSource;
+    readonly metricSource: MetricSource;
     readonly policy: RollbackPolicy;
     readonly alarmStates: AlarmStates;
     readonly resumed: boolean;
   },
-): Promise<{ verdict: FinalVerdict; at: number }> {
+): Promise<{ verdict: FinalVerdict; at: number; metrics: readonly JudgedMetric[] | undefined }> {
   const { record, logger } = ctx;
   const { checkpoint, alarmStates } = watch;
   const { bakeMs, alarms, deadline } = checkpoint.current;
@@ -252,6 +288,7 @@ async function bake(
     deploymentId: record.id,
     at: iso(ctx.clock.now()),
     alarms,
+    ...(checkpoint.current.metrics ? { metrics: checkpoint.current.metrics.watched.map((m) => m.name) } : {}),
     bakeMs,
     pollSeconds: checkpoint.current.pollMs / 1000,
     deadline,
@@ -285,6 +322,7 @@ async function bake(
         ...(c.reason !== undefined ? { reason: c.reason } : {}),
       });
     },
+    ...(checkpoint.current.metrics ? { metrics: metricOptions(ctx, checkpoint.current.metrics, watch.metricSource) } : {}),
     onHistoryUnsupported: (why) =>
       ctx.emit({
         type: 'notice',
@@ -307,24 +345,92 @@ async function bake(
     deploymentId: record.id,
     at: iso(ctx.clock.now()),
     verdict: verdict.kind,
-    ...(verdict.kind === 'unhealthy' ? { alarm: verdict.alarm } : {}),
+    // A metric regression blames no alarm: views offer "Open Alarm" only for a real one.
+    ...(verdict.kind === 'unhealthy' && verdict.metric === undefined ? { alarm: verdict.alarm } : {}),
+    ...(verdict.kind === 'unhealthy' && verdict.metric !== undefined ? { metric: verdict.metric } : {}),
     reason: verdict.reason,
     polls: result.polls,
   });
-  return { verdict, at };
+  return { verdict, at, metrics: result.metrics };
+}
+
+/** The watcher's metric options from the checkpoint: the baseline as read at the start, the verdicts told to views. */
+function metricOptions(ctx: AfterDeployContext, metrics: CheckpointMetrics, source: MetricSource): MetricWatchOptions {
+  const points = new Map<string, Datapoint[]>();
+  for (const m of metrics.watched)
+    points.set(
+      m.key,
+      (metrics.baseline.series[m.key] ?? []).map(([at, value]) => ({ at, value })),
+    );
+  return {
+    source,
+    watched: metrics.watched,
+    baseline: { window: { start: metrics.baseline.start, end: metrics.baseline.end }, points },
+    onJudged: (judged) => {
+      for (const j of judged) {
+        const v = j.verdict;
+        ctx.emit({
+          type: 'metric-verdict',
+          deploymentId: ctx.record.id,
+          at: iso(ctx.clock.now()),
+          metric: j.name,
+          ...(j.alarm !== undefined ? { alarm: j.alarm } : {}),
+          verdict: v.kind,
+          reason: v.reason,
+          bad: v.bad,
+          tolerance: v.tolerance,
+          relativeChange: v.relativeChange,
+          interval: Number.isFinite(v.interval[0]) && Number.isFinite(v.interval[1]) ? [v.interval[0], v.interval[1]] : null,
+          scale: v.scale,
+          baselineN: v.baselineN,
+          candidateN: v.candidateN,
+          baseline: j.baseline,
+          bake: j.bake,
+        });
+      }
+    },
+  };
+}
+
+/**
+ * The metrics a watch judges and their baseline, read once: one GetMetricData call (per 500
+ * queries) for the whole baseline window. A baseline that cannot be read is left empty, and the
+ * verdict on each metric is then unknown (fail closed), never a pass.
+ */
+async function startMetrics(
+  ctx: AfterDeployContext,
+  source: MetricSource,
+  readings: readonly AlarmReading[],
+  bake: { readonly bakeStartedAt: number; readonly bakeMs: number },
+): Promise<CheckpointMetrics | undefined> {
+  const health = ctx.environment.health!;
+  const watched = watchedMetrics(health, readings);
+  if (watched.length === 0) return undefined;
+  const window = baselineWindow(health.compareWith ?? 'before', { deployStartedAt: ctx.deploymentStartedAt, ...bake });
+  const series: Record<string, (readonly [number, number])[]> = {};
+  try {
+    const points = await source.read(metricReads(watched), window, ctx.signal);
+    for (const m of watched) series[m.key] = seriesOf(points.get(m.key) ?? [], window).points.slice();
+  } catch (err) {
+    if (ctx.signal.aborted) throw err;
+    ctx.logger.warn(`could not read the guarded metrics' baseline (${errorMessage(err)}); their verdicts will be unknown`);
+  }
+  return { watched, baseline: { ...window, series } };
 }
 
 /** Reads the guarded alarms again at the start of the bake: the update may have added stack alarms. */
-async function startCheckpoint(ctx: AfterDeployContext, source: AlarmSource): Promise<WatchCheckpoint> {
+async function startCheckpoint(ctx: AfterDeployContext, source: AlarmSource, metricSource: MetricSource): Promise<WatchCheckpoint> {
   const health = ctx.environment.health!;
   const preflight = ctx.preflight ?? ctx.record.healthPreflight;
   const now = ctx.clock.now();
   const bakeMs = ctx.bakeMs ?? health.bakeMs;
   let alarms = preflight?.alarms ?? [];
   let baseline: Record<string, AlarmState> = { ...(preflight?.baseline ?? {}) };
+  let readings: AlarmReading[] = [];
   try {
     const guarded = await resolveGuardedAlarms({ source, health, stackName: ctx.record.stackName, logger: ctx.logger, signal: ctx.signal });
     alarms = [...new Set([...alarms, ...guarded.names])].sort();
+    readings = [...guarded.readings.values()];
     if (!preflight) {
       ctx.logger.warn('no alarm baseline from before the deploy: alarms in ALARM now are treated as already firing and not blamed');
       baseline = { ...guarded.baseline };
@@ -337,6 +443,7 @@ async function startCheckpoint(ctx: AfterDeployContext, source: AlarmSource): Pr
       `could not re-read the guarded alarms at the start of the bake (${errorMessage(err)}); watching the ones checked before the deploy`,
     );
   }
+  const metrics = await startMetrics(ctx, metricSource, readings, { bakeStartedAt: now, bakeMs });
   return {
     version: 1,
     deployStartedAt: ctx.deploymentStartedAt,
@@ -346,6 +453,7 @@ async function startCheckpoint(ctx: AfterDeployContext, source: AlarmSource): Pr
     pollMs: Math.max(100, Math.round(health.pollSeconds * 1000)),
     alarms,
     baseline,
+    ...(metrics ? { metrics } : {}),
   };
 }
 

@@ -11,7 +11,8 @@
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import type { CloudWatchClient, CompositeAlarm, MetricAlarm } from '@aws-sdk/client-cloudwatch';
 import { classifyAwsError } from '../aws/awsErrors';
-import type { AlarmReading, AlarmState, AlarmTransition } from './types';
+import type { MetricSpec } from '../pipeline/types';
+import type { AlarmMetric, AlarmReading, AlarmState, AlarmTransition } from './types';
 import { loadAwsSdk } from '../aws/sdk';
 
 /** DescribeAlarms takes at most 100 names per call (and MaxRecords at most 100). */
@@ -141,13 +142,69 @@ export function cloudWatchAlarmSource(options: CloudWatchAlarmSourceOptions): Al
 
 function toReading(alarm: MetricAlarm | CompositeAlarm): AlarmReading | undefined {
   if (!alarm.AlarmName) return undefined;
+  const metric = 'ComparisonOperator' in alarm ? alarmMetric(alarm) : undefined;
   return {
     name: alarm.AlarmName,
     state: toState(alarm.StateValue),
     ...(alarm.StateReason !== undefined ? { reason: alarm.StateReason } : {}),
     ...(alarm.StateUpdatedTimestamp ? { updatedAt: alarm.StateUpdatedTimestamp.getTime() } : {}),
     ...(alarm.AlarmArn !== undefined ? { arn: alarm.AlarmArn } : {}),
+    ...(metric ? { metric } : {}),
   };
+}
+
+/**
+ * The metric behind a metric alarm, to judge it before/after too: its single metric with its
+ * statistic, or its metric math (the one query that returns data, over the metrics it reads).
+ * Anomaly-detection bands and alarms on another account's metrics are left to the alarm alone.
+ */
+export function alarmMetric(alarm: MetricAlarm): AlarmMetric | undefined {
+  const op = alarm.ComparisonOperator ?? '';
+  const bad = op.startsWith('GreaterThan')
+    ? 'increase'
+    : op.startsWith('LessThan') && !op.includes('OrGreaterThan')
+      ? 'decrease'
+      : undefined;
+  if (!bad) return undefined;
+  const spec = (
+    namespace?: string,
+    metric?: string,
+    dimensions?: readonly { readonly Name?: string | undefined; readonly Value?: string | undefined }[],
+    stat?: string,
+  ): MetricSpec | undefined =>
+    namespace && metric && stat
+      ? {
+          namespace,
+          metric,
+          dimensions: Object.fromEntries((dimensions ?? []).filter((d) => d.Name && d.Value !== undefined).map((d) => [d.Name!, d.Value!])),
+          stat,
+        }
+      : undefined;
+  if (alarm.MetricName) {
+    const plain = spec(alarm.Namespace, alarm.MetricName, alarm.Dimensions, alarm.ExtendedStatistic ?? alarm.Statistic);
+    return plain && alarm.Period ? { query: { kind: 'metric', ...plain }, period: alarm.Period, bad } : undefined;
+  }
+  const queries = alarm.Metrics ?? [];
+  const returned = queries.find((q) => q.ReturnData !== false && q.Expression);
+  if (!returned?.Expression || queries.some((q) => q.AccountId)) {
+    const single = queries.find((q) => q.ReturnData !== false && q.MetricStat);
+    const stat = single?.MetricStat;
+    const plain = spec(stat?.Metric?.Namespace, stat?.Metric?.MetricName, stat?.Metric?.Dimensions, stat?.Stat);
+    return plain && stat?.Period && !single?.AccountId ? { query: { kind: 'metric', ...plain }, period: stat.Period, bad } : undefined;
+  }
+  const using: Record<string, MetricSpec> = {};
+  let period = returned.Period;
+  for (const q of queries) {
+    if (q === returned) continue;
+    // Math over math would need the intermediate expressions too: left to the alarm alone.
+    if (q.Expression || !q.Id || !q.MetricStat) return undefined;
+    const s = q.MetricStat;
+    const inner = spec(s.Metric?.Namespace, s.Metric?.MetricName, s.Metric?.Dimensions, s.Stat);
+    if (!inner) return undefined;
+    using[q.Id] = inner;
+    period ??= s.Period;
+  }
+  return period ? { query: { kind: 'expression', expression: returned.Expression, using }, period, bad } : undefined;
 }
 
 export function toState(value: string | undefined): AlarmState {

@@ -10,8 +10,18 @@
  *   a failure. Not knowing for longer than the limit ends the watch as `unknown` (fail closed:
  *   a person looks, nothing is rolled back, nothing is promoted to stable).
  * - Healthy needs a clean poll taken at or after the end of the bake.
+ * - Guarded metrics are judged once, on a read taken at or after the end of the bake: a
+ *   regression is unhealthy like an alarm; too little data is unknown (fail closed); a read that
+ *   does not come for longer than the limit after the bake is unknown too.
  */
+import type { MetricVerdictKind } from './metrics/verdict';
 import type { AlarmPoll, AlarmState, AlarmTransition, HealthPolicy, Verdict } from './types';
+
+/** One metric's verdict, as decide needs it. */
+export interface MetricEvidence {
+  readonly name: string;
+  readonly verdict: { readonly kind: MetricVerdictKind; readonly reason: string };
+}
 
 export interface DecisionInput {
   /** The guarded alarm names, resolved before the watch. */
@@ -28,6 +38,11 @@ export interface DecisionInput {
   /** Alarm history StateUpdate items (any order). */
   readonly transitions: readonly AlarmTransition[];
   readonly policy: HealthPolicy;
+  /**
+   * Guarded metrics: absent when none is guarded; `judged` absent until the metrics were read at
+   * or after the end of the bake.
+   */
+  readonly metrics?: { readonly judged?: readonly MetricEvidence[] };
 }
 
 interface Sighting {
@@ -55,12 +70,18 @@ export function decide(input: DecisionInput): Verdict {
     };
   }
 
+  const metricVerdicts = input.metrics?.judged;
+  const regressed = metricVerdicts?.find((m) => m.verdict.kind === 'regressed');
+  if (regressed)
+    return { kind: 'unhealthy', alarm: regressed.name, metric: regressed.name, at: input.now, reason: regressed.verdict.reason };
+
   const judged = judgedAlarms(input, guarded);
   const bakeEnd = input.bakeStartedAt + input.policy.bakeMs;
   const latest = input.polls.at(-1);
   const unknown = latest ? unknownIn(latest, judged) : ['(no poll yet)'];
 
-  if (judged.size === 0 && latest?.readings) {
+  // Metrics guard the deploy on their own: alarms that judge nothing then need no saying.
+  if (judged.size === 0 && latest?.readings && !input.metrics) {
     // No alarm guards it (stackAlarms found none), or every guarded alarm was already in ALARM
     // before the deploy and still is: nothing can vouch for this deployment.
     if (input.now >= bakeEnd) {
@@ -78,13 +99,30 @@ export function decide(input: DecisionInput): Verdict {
 
   if (input.now < bakeEnd) return { kind: 'continue', unknown };
 
-  if (latest && latest.readings && unknown.length === 0 && latest.at >= bakeEnd) {
+  const unknownMetrics = metricVerdicts?.filter((m) => m.verdict.kind === 'unknown') ?? [];
+  if (unknownMetrics.length > 0) {
+    // More bake will not bring a baseline that is not there: too little data is final.
+    return { kind: 'unknown', alarms: [], reason: unknownMetrics.map((m) => m.verdict.reason).join('; ') };
+  }
+  if (input.metrics && !metricVerdicts && input.now - bakeEnd >= input.policy.unknownLimitMs) {
+    return {
+      kind: 'unknown',
+      alarms: [],
+      reason: `the guarded metrics could not be read for ${formatMs(input.now - bakeEnd)} after the bake, longer than the ${formatMs(input.policy.unknownLimitMs)} limit: health cannot be confirmed`,
+    };
+  }
+
+  if (latest && latest.readings && unknown.length === 0 && latest.at >= bakeEnd && (!input.metrics || metricVerdicts)) {
     const notJudged = input.guarded.filter((name) => !judged.has(name));
     const note = notJudged.length > 0 ? `; not judged (already in ALARM before the deploy and still): ${notJudged.join(', ')}` : '';
-    return {
-      kind: 'healthy',
-      reason: `${judged.size} guarded alarm${judged.size === 1 ? '' : 's'} stayed out of ALARM and ended OK after the ${formatMs(input.policy.bakeMs)} bake${note}`,
-    };
+    const alarms =
+      input.guarded.length === 0
+        ? 'no guarded alarm fired'
+        : `${judged.size} guarded alarm${judged.size === 1 ? '' : 's'} stayed out of ALARM and ended OK`;
+    const metrics = metricVerdicts
+      ? `; ${metricVerdicts.length} metric${metricVerdicts.length === 1 ? '' : 's'} within tolerance (${metricVerdicts.map((m) => m.verdict.reason).join('; ')})`
+      : '';
+    return { kind: 'healthy', reason: `${alarms} after the ${formatMs(input.policy.bakeMs)} bake${metrics}${note}` };
   }
 
   const since = unknownSince(input, judged);

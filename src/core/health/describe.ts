@@ -13,9 +13,11 @@ export function describeHealthEvent(event: HealthEvent): string {
       return `health: guarding ${event.alarms.length} alarm(s): ${event.alarms.map((a) => `${a.name} ${a.state}`).join(', ')}${firing}\nhealth: ${event.rollbackTriggersWhy}`;
     }
     case 'watch-started':
-      return `health: ${event.resumed ? 'resumed' : 'started'} the bake: ${event.alarms.length} alarm(s), ${formatCountdown(event.bakeMs)} until ${event.deadline}, polling every ${event.pollSeconds}s, rollback ${event.rollback}`;
+      return `health: ${event.resumed ? 'resumed' : 'started'} the bake: ${event.alarms.length} alarm(s), ${event.metrics ? `${event.metrics.length} metric(s) judged against their baseline, ` : ''}${formatCountdown(event.bakeMs)} until ${event.deadline}, polling every ${event.pollSeconds}s, rollback ${event.rollback}`;
     case 'alarm-changed':
       return `health: alarm ${event.alarm} ${event.from ?? '(new)'} → ${event.to} at ${event.changedAt}${event.source === 'history' ? ' (from alarm history)' : ''}${event.reason ? `: ${event.reason}` : ''}`;
+    case 'metric-verdict':
+      return `health: metric ${event.verdict.toUpperCase()}: ${event.reason} (${event.baselineN} samples before, ${event.candidateN} after)`;
     case 'watch-verdict':
       return `health: ${event.verdict.toUpperCase()} after ${event.polls} poll(s): ${event.reason}`;
     case 'rollback-started':
@@ -29,6 +31,7 @@ const HEALTH_TYPES: ReadonlySet<string> = new Set([
   'alarms-checked',
   'watch-started',
   'alarm-changed',
+  'metric-verdict',
   'watch-verdict',
   'rollback-started',
   'rollback-finished',

@@ -32,6 +32,8 @@ export interface AlarmsCheckedEvent extends HealthEventBase {
 export interface WatchStartedEvent extends HealthEventBase {
   readonly type: 'watch-started';
   readonly alarms: readonly string[];
+  /** The guarded metrics judged at the end of the bake (absent when none). */
+  readonly metrics?: readonly string[];
   readonly bakeMs: number;
   readonly pollSeconds: number;
   /** ISO time the bake ends (the watch may run longer while alarm state is unknown). */
@@ -58,11 +60,46 @@ export interface AlarmChangedEvent extends HealthEventBase {
 export interface WatchVerdictEvent extends HealthEventBase {
   readonly type: 'watch-verdict';
   readonly verdict: 'healthy' | 'unhealthy' | 'unknown';
-  /** The alarm blamed, for `unhealthy`. */
+  /** The alarm blamed, for `unhealthy` by an alarm. */
   readonly alarm?: string;
+  /** The metric that regressed, for `unhealthy` by a metric verdict (then no alarm is blamed). */
+  readonly metric?: string;
   readonly reason: string;
   readonly polls: number;
   readonly phase?: WatchPhase;
+}
+
+/** A window of a metric's series, for charts: [epoch ms, value] pairs, oldest first, at most 1,440. */
+export interface MetricSeriesWindow {
+  /** Epoch ms, inclusive. */
+  readonly start: number;
+  /** Epoch ms, exclusive. */
+  readonly end: number;
+  readonly points: readonly (readonly [number, number])[];
+}
+
+/** One guarded metric judged at the end of the bake: the verdict, its numbers and the series it rests on. */
+export interface MetricVerdictEvent extends HealthEventBase {
+  readonly type: 'metric-verdict';
+  /** The metric's name as configured (or the alarm it stands behind, with the metric). */
+  readonly metric: string;
+  /** The guarded alarm whose metric this is (metricsFromAlarms). */
+  readonly alarm?: string;
+  readonly verdict: 'pass' | 'regressed' | 'improved' | 'unknown';
+  /** One sentence: "Latency Average rose 38 % (98 % CI +22 % … +51 %), allowed +10 %". */
+  readonly reason: string;
+  readonly bad: 'increase' | 'decrease';
+  /** The tolerance applied, as a fraction. */
+  readonly tolerance: number;
+  /** The change as a fraction; null when there is nothing to relate it to. */
+  readonly relativeChange: number | null;
+  /** The change's interval: relative for `shift`, in metric units for `often-zero`; null when unknown. */
+  readonly interval: readonly [number, number] | null;
+  readonly scale: 'shift' | 'often-zero';
+  readonly baselineN: number;
+  readonly candidateN: number;
+  readonly baseline: MetricSeriesWindow;
+  readonly bake: MetricSeriesWindow;
 }
 
 /** An automatic (or confirmed) rollback to the last stable deployment began. */
@@ -92,4 +129,10 @@ export interface RollbackFinishedEvent extends HealthEventBase {
 }
 
 export type HealthEvent =
-  AlarmsCheckedEvent | WatchStartedEvent | AlarmChangedEvent | WatchVerdictEvent | RollbackStartedEvent | RollbackFinishedEvent;
+  | AlarmsCheckedEvent
+  | WatchStartedEvent
+  | AlarmChangedEvent
+  | MetricVerdictEvent
+  | WatchVerdictEvent
+  | RollbackStartedEvent
+  | RollbackFinishedEvent;

@@ -6,6 +6,8 @@
  */
 import type { DeploymentRecord } from '../history/record';
 import type { DeploymentStatus } from '../model';
+import type { MetricSeriesWindow } from './events';
+import type { JudgedMetric } from './metricWatch';
 import type { AlarmState, FinalVerdict } from './types';
 import type { AlarmChange } from './watcher';
 
@@ -36,6 +38,21 @@ export interface RecordedRollback {
   readonly at?: number;
 }
 
+/** One guarded metric's verdict and the series it rests on (capped at 1,440 points each, for charts). */
+export interface RecordedMetric {
+  readonly name: string;
+  /** The guarded alarm whose metric this is (metricsFromAlarms). */
+  readonly alarm?: string;
+  readonly verdict: 'pass' | 'regressed' | 'improved' | 'unknown';
+  readonly reason: string;
+  readonly bad: 'increase' | 'decrease';
+  readonly tolerance: number;
+  /** The change as a fraction; null when there was nothing to relate it to. */
+  readonly relativeChange: number | null;
+  readonly baseline: MetricSeriesWindow;
+  readonly bake: MetricSeriesWindow;
+}
+
 export interface HealthSection {
   readonly alarms: readonly RecordedAlarm[];
   /** The bake window, epoch ms; absent when an older record kept neither it nor the watch's checkpoint. */
@@ -44,6 +61,8 @@ export interface HealthSection {
   readonly verdict: RecordedVerdict;
   /** What the decision after an unhealthy verdict restored; absent when nothing was to be restored. */
   readonly rollback?: RecordedRollback;
+  /** Every guarded metric's verdict; absent when no metric was judged. */
+  readonly metrics?: readonly RecordedMetric[];
 }
 
 /** The guarded alarms' states during the watch: the baseline, then every change seen. */
@@ -89,6 +108,20 @@ export function recordedHealth(facts: {
     },
     ...(facts.rollback ? { rollback: facts.rollback } : {}),
   };
+}
+
+export function recordedMetrics(judged: readonly JudgedMetric[]): RecordedMetric[] {
+  return judged.map((j) => ({
+    name: j.name,
+    ...(j.alarm !== undefined ? { alarm: j.alarm } : {}),
+    verdict: j.verdict.kind,
+    reason: j.verdict.reason,
+    bad: j.verdict.bad,
+    tolerance: j.verdict.tolerance,
+    relativeChange: j.verdict.relativeChange !== null && Number.isFinite(j.verdict.relativeChange) ? j.verdict.relativeChange : null,
+    baseline: j.baseline,
+    bake: j.bake,
+  }));
 }
 
 /** What the decision after an unhealthy verdict leaves in the record; nothing without a target. */

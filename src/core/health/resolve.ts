@@ -91,9 +91,10 @@ export async function resolveGuardedAlarms(options: ResolveOptions): Promise<Gua
       { hint: 'fix the names in deployguard.yaml (or create the alarms) before deploying; nothing was deployed' },
     );
   }
-  if (names.length === 0 && !health.stackAlarms) {
+  // Metrics judge a deploy on their own: a health section of metrics only needs no alarm.
+  if (names.length === 0 && !health.stackAlarms && (health.metrics?.length ?? 0) === 0) {
     throw new DeployGuardError('ConfigInvalid', 'health is configured but guards no alarm: nothing could judge this deploy', {
-      hint: 'list alarms under health.alarms, set a health.alarmPrefix that matches some, or remove the health section',
+      hint: 'list alarms under health.alarms, set a health.alarmPrefix that matches some, list health.metrics, or remove the health section',
     });
   }
 

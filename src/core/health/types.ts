@@ -3,9 +3,19 @@
  * decision function answers. Shared by the pure decision (decide.ts), the AWS adapter
  * (alarmSource.ts), the watcher and the events.
  */
+import type { MetricQuery } from '../pipeline/types';
 
 /** CloudWatch's three alarm states, plus MISSING when a guarded alarm is no longer returned. */
 export type AlarmState = 'OK' | 'ALARM' | 'INSUFFICIENT_DATA' | 'MISSING';
+
+/** The metric (or metric math) behind a metric alarm, and which way it fires. */
+export interface AlarmMetric {
+  readonly query: MetricQuery;
+  /** Seconds per datapoint, the alarm's own. */
+  readonly period: number;
+  /** GreaterThan… alarms fire on an increase, LessThan… on a decrease. */
+  readonly bad: 'increase' | 'decrease';
+}
 
 /** One alarm as read by one DescribeAlarms poll. */
 export interface AlarmReading {
@@ -16,6 +26,8 @@ export interface AlarmReading {
   /** When CloudWatch says the state last changed (epoch ms). */
   readonly updatedAt?: number;
   readonly arn?: string;
+  /** Absent for composite alarms, anomaly-detection bands and metrics this code cannot read again. */
+  readonly metric?: AlarmMetric;
 }
 
 /**
@@ -55,7 +67,8 @@ export interface HealthPolicy {
 export type Verdict =
   | { readonly kind: 'continue'; readonly unknown: readonly string[] }
   | { readonly kind: 'healthy'; readonly reason: string }
-  | { readonly kind: 'unhealthy'; readonly alarm: string; readonly reason: string; readonly at: number }
+  /** `alarm` names what fired: the alarm, or for a metric regression the metric (then `metric` is set too). */
+  | { readonly kind: 'unhealthy'; readonly alarm: string; readonly reason: string; readonly at: number; readonly metric?: string }
   | { readonly kind: 'unknown'; readonly reason: string; readonly alarms: readonly string[] };
 
 export type FinalVerdict = Exclude<Verdict, { kind: 'continue' }>;

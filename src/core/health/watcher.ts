@@ -12,6 +12,9 @@ import type { Logger } from '../logger';
 import { systemClock, type Clock } from '../time';
 import { isHistoryUnsupported, type AlarmSource } from './alarmSource';
 import { decide, type DecisionInput } from './decide';
+import type { MetricSource } from './metricSource';
+import { judgeMetrics, metricReads, wholePeriods, type JudgedMetric, type TimeWindow, type WatchedMetric } from './metricWatch';
+import type { Datapoint } from './metrics/samples';
 import type { AlarmPoll, AlarmReading, AlarmState, AlarmTransition, FinalVerdict, HealthPolicy, Verdict } from './types';
 
 export interface AlarmChange {
@@ -48,6 +51,19 @@ export interface WatchOptions {
   readonly onPoll?: (poll: AlarmPoll) => void;
   /** The judgement of each observation; default `decide` (a restore's verification has its own rule). */
   readonly judge?: (input: DecisionInput) => Verdict;
+  /** Guarded metrics: read beside each alarm poll (one GetMetricData call), judged at the end of the bake. */
+  readonly metrics?: MetricWatchOptions;
+}
+
+export interface MetricWatchOptions {
+  readonly source: MetricSource;
+  readonly watched: readonly WatchedMetric[];
+  /** The baseline, read once when the watch began. */
+  readonly baseline: { readonly window: TimeWindow; readonly points: ReadonlyMap<string, readonly Datapoint[]> };
+  /** After each read of the bake so far (for live charts). */
+  readonly onRead?: (window: TimeWindow, points: ReadonlyMap<string, readonly Datapoint[]>) => void;
+  /** Once, with every metric's verdict, when they are judged. */
+  readonly onJudged?: (judged: readonly JudgedMetric[]) => void;
 }
 
 export interface WatchResult {
@@ -58,6 +74,8 @@ export interface WatchResult {
   readonly historySupported: boolean;
   /** The last known state of every guarded alarm. */
   readonly states: Readonly<Record<string, AlarmState>>;
+  /** Every guarded metric's verdict, once judged. */
+  readonly metrics?: readonly JudgedMetric[];
 }
 
 /** Consecutive history failures (other than "unsupported") after which this watch stops asking. */
@@ -85,6 +103,7 @@ class AlarmWatch {
   private failedPolls = 0;
   private consecutiveErrors = 0;
   private verdict: FinalVerdict | undefined;
+  private judgedMetrics: JudgedMetric[] | undefined;
   /** Aborted to end the current pause early (history brought a verdict). */
   private wake = new AbortController();
 
@@ -123,7 +142,14 @@ class AlarmWatch {
     if (!final) throw new DeployGuardError('Internal', 'The health watch ended without a verdict');
     const states: Record<string, AlarmState> = {};
     for (const [name, k] of this.known) if (k.state) states[name] = k.state;
-    return { verdict: final, polls: this.polls.length, failedPolls: this.failedPolls, historySupported: this.history.supported, states };
+    return {
+      verdict: final,
+      polls: this.polls.length,
+      failedPolls: this.failedPolls,
+      historySupported: this.history.supported,
+      states,
+      ...(this.judgedMetrics ? { metrics: this.judgedMetrics } : {}),
+    };
   }
 
   private note(change: AlarmChange): void {
@@ -143,6 +169,7 @@ class AlarmWatch {
       polls: this.polls,
       transitions: this.transitions,
       policy: options.policy,
+      ...(options.metrics ? { metrics: this.judgedMetrics ? { judged: this.judgedMetrics } : {} } : {}),
     });
     if (v.kind !== 'continue') this.verdict = v;
     return this.verdict;
@@ -209,6 +236,9 @@ class AlarmWatch {
 
   private async poll(): Promise<void> {
     const { options } = this;
+    // The metrics are read beside the alarms, never after them: an ALARM is judged as soon as its poll answers.
+    const metricsRead = this.readMetrics();
+    metricsRead.catch(() => undefined); // awaited below; a cancelled alarm read must not leave it unhandled
     let entry: AlarmPoll;
     try {
       const readings = await options.source.read(options.guarded, options.signal);
@@ -226,6 +256,33 @@ class AlarmWatch {
     }
     this.polls.push(entry);
     options.onPoll?.(entry);
+    await metricsRead;
+  }
+
+  /**
+   * Reads the bake so far for every guarded metric in one GetMetricData call (whole periods only),
+   * and judges them on the first read taken at or after the end of the bake. A failed read is not
+   * knowing: the next poll reads again.
+   */
+  private async readMetrics(): Promise<void> {
+    const { options } = this;
+    const metrics = options.metrics;
+    if (!metrics || this.judgedMetrics || metrics.watched.length === 0) return;
+    const bakeEnd = options.bakeStartedAt + options.policy.bakeMs;
+    const now = this.clock.now();
+    const window = { start: options.bakeStartedAt, end: Math.min(now, bakeEnd) };
+    const longest = Math.max(...metrics.watched.map((m) => m.period));
+    try {
+      const points = await metrics.source.read(metricReads(metrics.watched), wholeRead(window, longest), options.signal);
+      metrics.onRead?.(window, points);
+      if (now >= bakeEnd) {
+        this.judgedMetrics = judgeMetrics(metrics.watched, metrics.baseline, { window, points });
+        metrics.onJudged?.(this.judgedMetrics);
+      }
+    } catch (err) {
+      if (isCancellation(err) || options.signal?.aborted) throw err;
+      options.logger.warn(`reading the guarded metrics failed (not a failure of the deploy): ${errorMessage(err)}`);
+    }
   }
 
   private observe(name: string, reading: AlarmReading | undefined): void {
@@ -252,4 +309,11 @@ export function nextPause(pollMs: number, consecutiveErrors: number, random: () 
   if (consecutiveErrors === 0) return Math.round(pollMs * (0.8 + 0.2 * random()));
   const backoff = Math.min(pollMs * 2 ** Math.min(consecutiveErrors, 10), Math.max(pollMs, MAX_BACKOFF_MS));
   return Math.round(backoff * (0.5 + 0.5 * random()));
+}
+
+/** The read's window: the whole periods of the longest period inside it (at least one), so no edge period comes back partial. */
+function wholeRead(window: TimeWindow, periodSeconds: number): TimeWindow {
+  const ms = periodSeconds * 1000;
+  const inner = wholePeriods(window, periodSeconds);
+  return { start: inner.start, end: Math.max(inner.end, inner.start + ms) };
 }

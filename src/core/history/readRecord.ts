@@ -18,9 +18,12 @@
  * - A value from the environment (a parameter's fromEnv/source/sha256, `secretTags`) is kept only
  *   whole and well formed: a malformed one is left out and reported, never read as a value.
  */
-import type { WatchCheckpoint } from '../health/afterDeploy';
+import type { CheckpointMetrics, WatchCheckpoint } from '../health/afterDeploy';
+import type { MetricSeriesWindow } from '../health/events';
+import type { WatchedMetric } from '../health/metricWatch';
+import type { MetricQuery, MetricSpec } from '../pipeline/types';
 import type { HealthPreflight } from '../health/beforeDeploy';
-import type { HealthSection, RecordedAlarm, RecordedRollback, RecordedVerdict } from '../health/recordedHealth';
+import type { HealthSection, RecordedAlarm, RecordedMetric, RecordedRollback, RecordedVerdict } from '../health/recordedHealth';
 import type { RollbackTrigger } from '../health/resolve';
 import type { AlarmState, FinalVerdict } from '../health/types';
 import type { RollbackMark } from '../rollback/afterUnhealthy';
@@ -218,8 +221,98 @@ function readCheckpoint(v: unknown): WatchCheckpoint {
     alarms: strings(o, 'alarms'),
     baseline: baseline(o, 'baseline'),
     ...(historySupported !== undefined ? { historySupported } : {}),
+    ...(o['metrics'] !== undefined ? { metrics: checkpointMetrics(o['metrics']) } : {}),
     ...(o['verdict'] !== undefined ? { verdict: finalVerdict(o['verdict']) } : {}),
     ...(o['rollback'] !== undefined ? { rollback: rollbackMark(o['rollback']) } : {}),
+  };
+}
+
+function checkpointMetrics(v: unknown): CheckpointMetrics {
+  const o = object(v, 'the watched metrics');
+  const window = object(o['baseline'], 'the metric baseline');
+  const series = object(window['series'], 'the baseline series');
+  return {
+    watched: list(o, 'watched', watchedMetric),
+    baseline: {
+      start: number(window, 'start'),
+      end: number(window, 'end'),
+      series: Object.fromEntries(Object.entries(series).map(([key, points]) => [key, pairs(points)])),
+    },
+  };
+}
+
+function watchedMetric(v: unknown): WatchedMetric {
+  const o = object(v, 'a watched metric');
+  const tolerance = o['tolerance'];
+  return {
+    key: string(o, 'key'),
+    name: string(o, 'name'),
+    ...(o['alarm'] !== undefined ? { alarm: string(o, 'alarm') } : {}),
+    query: metricQuery(o['query']),
+    period: number(o, 'period'),
+    bad: oneOf(o, 'bad', ['increase', 'decrease'] as const),
+    ...(tolerance !== undefined ? { tolerance: number(o, 'tolerance') } : {}),
+    missing: oneOf(o, 'missing', ['gap', 'zero'] as const),
+  };
+}
+
+function metricQuery(v: unknown): MetricQuery {
+  const o = object(v, 'a metric query');
+  if (o['kind'] === 'metric') return { kind: 'metric', ...metricSpec(o) };
+  if (o['kind'] !== 'expression') fail('a metric query is neither a metric nor an expression');
+  const using = object(o['using'], 'using');
+  return {
+    kind: 'expression',
+    expression: string(o, 'expression'),
+    using: Object.fromEntries(Object.entries(using).map(([id, spec]) => [id, metricSpec(object(spec, 'a metric'))])),
+  };
+}
+
+function metricSpec(o: Obj): MetricSpec {
+  const dimensions = object(o['dimensions'], 'dimensions');
+  return {
+    namespace: string(o, 'namespace'),
+    metric: string(o, 'metric'),
+    dimensions: Object.fromEntries(
+      Object.entries(dimensions).map(([k, d]) => [k, typeof d === 'string' ? d : fail('a dimension is not a string')]),
+    ),
+    stat: string(o, 'stat'),
+  };
+}
+
+/** [epoch ms, value] pairs, as series are kept. */
+function pairs(v: unknown): [number, number][] {
+  if (!Array.isArray(v)) fail('a series is not a list');
+  return v.map((p: unknown): [number, number] =>
+    Array.isArray(p) && p.length === 2 && typeof p[0] === 'number' && typeof p[1] === 'number'
+      ? [p[0], p[1]]
+      : fail('a series point is not [time, value]'),
+  );
+}
+
+function seriesWindow(v: unknown, what: string): MetricSeriesWindow {
+  const o = object(v, what);
+  return { start: number(o, 'start'), end: number(o, 'end'), points: pairs(o['points']) };
+}
+
+function oneOf<const T extends readonly string[]>(o: Obj, key: string, allowed: T): T[number] {
+  const v = o[key];
+  return allowed.includes(v as string) ? (v as T[number]) : fail(`${key} is not one of ${allowed.join(', ')}`);
+}
+
+function recordedMetric(v: unknown): RecordedMetric {
+  const o = object(v, 'a metric');
+  const change = o['relativeChange'];
+  return {
+    name: string(o, 'name'),
+    ...(o['alarm'] !== undefined ? { alarm: string(o, 'alarm') } : {}),
+    verdict: oneOf(o, 'verdict', ['pass', 'regressed', 'improved', 'unknown'] as const),
+    reason: string(o, 'reason'),
+    bad: oneOf(o, 'bad', ['increase', 'decrease'] as const),
+    tolerance: number(o, 'tolerance'),
+    relativeChange: change === null ? null : number(o, 'relativeChange'),
+    baseline: seriesWindow(o['baseline'], 'the baseline series'),
+    bake: seriesWindow(o['bake'], 'the bake series'),
   };
 }
 
@@ -230,7 +323,13 @@ function finalVerdict(v: unknown): FinalVerdict {
     case 'healthy':
       return { kind: 'healthy', reason };
     case 'unhealthy':
-      return { kind: 'unhealthy', alarm: string(o, 'alarm'), reason, at: number(o, 'at') };
+      return {
+        kind: 'unhealthy',
+        alarm: string(o, 'alarm'),
+        reason,
+        at: number(o, 'at'),
+        ...(o['metric'] !== undefined ? { metric: string(o, 'metric') } : {}),
+      };
     case 'unknown':
       return { kind: 'unknown', reason, alarms: strings(o, 'alarms') };
     default:
@@ -269,6 +368,22 @@ function readHealth(v: unknown, from: { readonly record: Obj; readonly checkpoin
     }
   });
   if (unreadable > 0) problems.push(`${unreadable} unreadable alarm(s) were left out of its health section`);
+  // Metrics, like alarms, are left out one by one: the others are still worth showing.
+  let unreadableMetrics = 0;
+  const metrics = Array.isArray(o['metrics'])
+    ? o['metrics'].flatMap((entry: unknown): RecordedMetric[] => {
+        try {
+          return [recordedMetric(entry)];
+        } catch (err) {
+          if (!(err instanceof Malformed)) throw err;
+          unreadableMetrics += 1;
+          return [];
+        }
+      })
+    : o['metrics'] === undefined
+      ? undefined
+      : fail('its metrics are not a list');
+  if (unreadableMetrics > 0) problems.push(`${unreadableMetrics} unreadable metric(s) were left out of its health section`);
   const bakeStartedAt = o['bakeStartedAt'] !== undefined ? time(o, 'bakeStartedAt') : from.checkpoint?.bakeStartedAt;
   const bakeEndsAt =
     o['bakeEndsAt'] !== undefined ? time(o, 'bakeEndsAt') : from.checkpoint ? Date.parse(from.checkpoint.deadline) : undefined;
@@ -284,6 +399,7 @@ function readHealth(v: unknown, from: { readonly record: Obj; readonly checkpoin
     ...(bakeEndsAt !== undefined && Number.isFinite(bakeEndsAt) ? { bakeEndsAt } : {}),
     verdict,
     ...(rollback ? { rollback } : {}),
+    ...(metrics ? { metrics } : {}),
   };
 }
 

@@ -1,9 +1,13 @@
 import type { DeployOnEvent } from '../deploymentTrigger';
 import { parseDuration } from '../time';
+import { parseTolerance } from './metricRules';
 import { isProdName } from './confirmation';
 import {
   HEALTH_DEFAULTS,
+  type CompareWith,
   type EnvironmentConfig,
+  type GuardedMetric,
+  type MetricSpec,
   type HealthConfig,
   type PipelineConfig,
   type RollbackPolicy,
@@ -84,5 +88,41 @@ function buildHealth(h: Json): HealthConfig {
     bakeMs: typeof h.bake === 'string' ? (parseDuration(h.bake) ?? HEALTH_DEFAULTS.bakeMs) : HEALTH_DEFAULTS.bakeMs,
     pollSeconds: (h.pollSeconds as number | undefined) ?? HEALTH_DEFAULTS.pollSeconds,
     rollback: (h.rollback as RollbackPolicy | undefined) ?? HEALTH_DEFAULTS.rollback,
+    // Kept only when set: a health section of alarms alone builds as it always did.
+    metrics: Array.isArray(h.metrics) && h.metrics.length > 0 ? Object.freeze((h.metrics as Json[]).map(buildMetric)) : undefined,
+    metricsFromAlarms: h.metricsFromAlarms === true ? true : undefined,
+    compareWith: h.compareWith as CompareWith | undefined,
+  });
+}
+
+function metricSpec(m: Json): MetricSpec {
+  return Object.freeze({
+    namespace: m.namespace as string,
+    metric: m.metric as string,
+    dimensions: Object.freeze(stringMap(m.dimensions)),
+    stat: m.stat as string,
+  });
+}
+
+/** A `health.metrics` entry; the semantic checks have vetted its stat, period, tolerance and ids. */
+function buildMetric(m: Json): GuardedMetric {
+  const tolerance = typeof m.tolerance === 'string' ? parseTolerance(m.tolerance) : undefined;
+  const using = (m.using as Json | undefined) ?? {};
+  const query: GuardedMetric['query'] =
+    typeof m.expression === 'string'
+      ? Object.freeze({
+          kind: 'expression' as const,
+          expression: m.expression,
+          using: Object.freeze(Object.fromEntries(Object.entries(using).map(([id, spec]) => [id, metricSpec(spec as Json)]))),
+        })
+      : Object.freeze({ kind: 'metric' as const, ...metricSpec(m) });
+  const name = typeof m.name === 'string' ? m.name : query.kind === 'metric' ? `${query.metric} ${query.stat}` : query.expression;
+  return Object.freeze({
+    name,
+    query,
+    period: m.period as number,
+    bad: m.bad as 'increase' | 'decrease',
+    ...(tolerance !== undefined ? { tolerance } : {}),
+    missing: m.missing === 'zero' ? ('zero' as const) : ('gap' as const),
   });
 }

@@ -5,6 +5,9 @@ import { isProdName } from './confirmation';
 import { parseDuration } from '../time';
 import { closest } from './didYouMean';
 import { CLOUDFORMATION_LIMITS } from './limits';
+import { DEFAULT_MIN_SAMPLES } from '../health/metrics/verdict';
+import { HEALTH_DEFAULTS } from './types';
+import { expressionIds, isValidPeriod, METRIC_ID, parseStat, parseTolerance } from './metricRules';
 import { describePath, locate, rangeOf, type PathSegment } from './locate';
 import type { ProblemList, SourceRange } from './problems';
 import { BUILTIN_VARIABLES, findVariables } from './variables';
@@ -286,7 +289,11 @@ function checkEnvironments(environments: unknown, ctx: SemanticContext): void {
     const health = isObject(env.health) ? env.health : undefined;
     const guarded =
       health !== undefined &&
-      ((Array.isArray(health.alarms) && health.alarms.length > 0) || typeof health.alarmPrefix === 'string' || health.stackAlarms === true);
+      ((Array.isArray(health.alarms) && health.alarms.length > 0) ||
+        typeof health.alarmPrefix === 'string' ||
+        health.stackAlarms === true ||
+        (Array.isArray(health.metrics) && health.metrics.length > 0));
+    if (health && Array.isArray(health.metrics)) checkMetrics(health.metrics, health.bake, [...base, 'health', 'metrics'], ctx);
 
     if (typeof env.endpoint === 'string' && /^https?:\/\//.test(env.endpoint) && !isLoopback(env.endpoint)) {
       ctx.problems.add(
@@ -333,7 +340,7 @@ function checkEnvironments(environments: unknown, ctx: SemanticContext): void {
     if (health && !guarded) {
       ctx.problems.add(
         keyRangeAt(ctx, [...base, 'health']),
-        `environment "${name}" has health settings but guards no alarm: add alarms, alarmPrefix or stackAlarms: true`,
+        `environment "${name}" has health settings but guards no alarm: add alarms, alarmPrefix, stackAlarms: true or metrics`,
         'health-unguarded',
         'warning',
       );
@@ -350,4 +357,100 @@ function checkEnvironments(environments: unknown, ctx: SemanticContext): void {
       }
     }
   }
+}
+
+const DEFAULT_BAKE_MS = HEALTH_DEFAULTS.bakeMs;
+const STAT_HELP = 'use Average, Sum, Minimum, Maximum, SampleCount or a percentile such as p99 or p99.9';
+
+/** A metric's statistic, as CloudWatch would accept it. */
+function checkStat(stat: unknown, path: readonly PathSegment[], ctx: SemanticContext): void {
+  if (typeof stat !== 'string' || parseStat(stat) !== undefined) return;
+  const suggestion = closest(stat, ['Average', 'Sum', 'Minimum', 'Maximum', 'SampleCount']);
+  ctx.problems.add(
+    rangeAt(ctx, path),
+    `${describePath(path)}: "${stat}" is not a CloudWatch statistic${suggestion ? ` (did you mean ${suggestion}?)` : ''}: ${STAT_HELP}`,
+    'bad-stat',
+  );
+}
+
+/** `health.metrics`: each entry is a plain metric or an expression over `using`, with a valid stat, period and tolerance. */
+function checkMetrics(metrics: readonly unknown[], bake: unknown, base: readonly PathSegment[], ctx: SemanticContext): void {
+  metrics.forEach((entry, i) => {
+    if (!isObject(entry)) return;
+    const at = [...base, i];
+    const where = describePath(at);
+    if (typeof entry.expression === 'string') {
+      const plain = ['namespace', 'metric', 'stat', 'dimensions'].filter((k) => entry[k] !== undefined);
+      if (plain.length > 0) {
+        ctx.problems.add(
+          keyRangeAt(ctx, [...at, plain[0]!]),
+          `${where}: an expression reads the metrics under using; move ${plain.join(', ')} into one of them`,
+          'metric-shape',
+        );
+      }
+      const using = isObject(entry.using) ? entry.using : {};
+      if (!isObject(entry.using)) {
+        ctx.problems.add(
+          keyRangeAt(ctx, [...at, 'expression']),
+          `${where}: an expression needs using: the metrics it names, by id`,
+          'metric-shape',
+        );
+      }
+      for (const [id, spec] of Object.entries(using)) {
+        if (!METRIC_ID.test(id)) {
+          ctx.problems.add(
+            keyRangeAt(ctx, [...at, 'using', id]),
+            `${where}.using: "${id}" is not a metric id: start with a lowercase letter, then letters, digits and _`,
+            'bad-metric-id',
+          );
+        }
+        if (isObject(spec)) checkStat(spec.stat, [...at, 'using', id, 'stat'], ctx);
+      }
+      const node = nodeAt(ctx, [...at, 'expression']);
+      for (const id of expressionIds(entry.expression)) {
+        if (Object.hasOwn(using, id)) continue;
+        const suggestion = closest(id, Object.keys(using));
+        ctx.problems.add(
+          rangeWithin(ctx, node, id, 0),
+          `${where}.expression names "${id}", which is not under using${suggestion ? ` (did you mean ${suggestion}?)` : ''}: list it there with its namespace, metric and stat`,
+          'unknown-metric-id',
+        );
+      }
+    } else {
+      if (entry.using !== undefined) {
+        ctx.problems.add(keyRangeAt(ctx, [...at, 'using']), `${where}: using is only for an expression`, 'metric-shape');
+      }
+      const absent = ['namespace', 'metric', 'stat'].filter((k) => entry[k] === undefined);
+      if (absent.length > 0) {
+        ctx.problems.add(rangeAt(ctx, at), `${where} needs ${absent.join(', ')} (or an expression with using)`, 'metric-shape');
+      }
+      checkStat(entry.stat, [...at, 'stat'], ctx);
+    }
+    if (typeof entry.period === 'number' && !isValidPeriod(entry.period)) {
+      ctx.problems.add(
+        rangeAt(ctx, [...at, 'period']),
+        `${where}.period ${entry.period} is not a period CloudWatch keeps: use 1, 5, 10, 30 or a multiple of 60 seconds`,
+        'bad-period',
+      );
+    }
+    const bakeMs = typeof bake === 'string' ? parseDuration(bake) : DEFAULT_BAKE_MS;
+    if (typeof entry.period === 'number' && isValidPeriod(entry.period) && bakeMs !== undefined && bakeMs > 0) {
+      const samples = Math.floor(bakeMs / (entry.period * 1000));
+      if (samples < DEFAULT_MIN_SAMPLES) {
+        ctx.problems.add(
+          rangeAt(ctx, [...at, 'period']),
+          `${where}: a ${entry.period}s period gives ${samples} sample${samples === 1 ? '' : 's'} in the bake, and a verdict needs ${DEFAULT_MIN_SAMPLES} on each side (else it is unknown): shorten the period or lengthen the bake`,
+          'too-few-samples',
+          'warning',
+        );
+      }
+    }
+    if (typeof entry.tolerance === 'string' && parseTolerance(entry.tolerance) === undefined) {
+      ctx.problems.add(
+        rangeAt(ctx, [...at, 'tolerance']),
+        `${where}.tolerance "${entry.tolerance}" is not a percentage: write it like 10%`,
+        'bad-tolerance',
+      );
+    }
+  });
 }

@@ -30,6 +30,37 @@ export interface StackConfig {
   readonly tags: Readonly<Record<string, string>>;
 }
 
+/** One CloudWatch metric, as GetMetricData's MetricStat names it. */
+export interface MetricSpec {
+  readonly namespace: string;
+  readonly metric: string;
+  readonly dimensions: Readonly<Record<string, string>>;
+  /** `Average`, `Sum`, `Minimum`, `Maximum`, `SampleCount` or a percentile `pNN` (p99, p99.9). */
+  readonly stat: string;
+}
+
+/** What one guarded metric reads: a plain metric, or metric math over named metrics (`using`, by id). */
+export type MetricQuery =
+  | ({ readonly kind: 'metric' } & MetricSpec)
+  | { readonly kind: 'expression'; readonly expression: string; readonly using: Readonly<Record<string, MetricSpec>> };
+
+/** Which window the bake's samples are compared with. */
+export type CompareWith = 'before' | 'previous-day' | 'previous-week';
+
+/** A metric judged before/after the deploy (`health.metrics`). */
+export interface GuardedMetric {
+  /** Names the metric in verdicts, e.g. "Latency p99". */
+  readonly name: string;
+  readonly query: MetricQuery;
+  /** Seconds per sample: 1, 5, 10, 30 or a multiple of 60. */
+  readonly period: number;
+  readonly bad: 'increase' | 'decrease';
+  /** Fraction of the baseline a change may move before it counts (0.1 = 10 %); absent = the judge's default. */
+  readonly tolerance?: number;
+  /** `zero`: a period with no datapoint is a 0 (count metrics); `gap`: it is no sample. */
+  readonly missing: 'gap' | 'zero';
+}
+
 export interface HealthConfig {
   readonly alarms: readonly string[];
   readonly alarmPrefix?: string;
@@ -37,6 +68,12 @@ export interface HealthConfig {
   readonly bakeMs: number;
   readonly pollSeconds: number;
   readonly rollback: RollbackPolicy;
+  /** Metrics judged before/after the deploy (absent = none). */
+  readonly metrics?: readonly GuardedMetric[];
+  /** Also judge the metric behind every guarded metric alarm (absent = no). */
+  readonly metricsFromAlarms?: boolean;
+  /** The baseline window (absent = `before`). */
+  readonly compareWith?: CompareWith;
 }
 
 export interface EnvironmentConfig {

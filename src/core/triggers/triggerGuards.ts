@@ -5,7 +5,9 @@ import { isProdName } from '../pipeline/confirmation';
 /** An environment that production traffic depends on: named `prod*`, or guarded by alarms. */
 export function isGuardedEnvironment(env: EnvironmentConfig): boolean {
   const health = env.health;
-  const guarded = health !== undefined && (health.alarms.length > 0 || health.alarmPrefix !== undefined || health.stackAlarms);
+  const guarded =
+    health !== undefined &&
+    (health.alarms.length > 0 || health.alarmPrefix !== undefined || health.stackAlarms || (health.metrics?.length ?? 0) > 0);
   return guarded || isProdName(env.name);
 }
 

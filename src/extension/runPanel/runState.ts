@@ -257,6 +257,9 @@ export class RunModel {
         });
         break;
       }
+      case 'metric-verdict':
+        // The verdict's words reach the panel with watch-verdict; its series wait for the metric charts.
+        break;
       default:
         assertNever(event);
     }
