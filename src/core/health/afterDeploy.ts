@@ -196,6 +196,7 @@ export async function watchAfterDeploy(ctx: AfterDeployContext): Promise<AfterDe
         const outcome = await afterUnhealthy({
           deployment: record,
           alarm: verdict.alarm,
+          ...(verdict.metric !== undefined ? { metric: verdict.metric } : {}),
           reason: verdict.reason,
           policy,
           records,

@@ -67,6 +67,8 @@ export interface RollbackMark {
 export interface AfterUnhealthyOptions {
   readonly deployment: DeploymentRecord;
   readonly alarm: string;
+  /** Set when a metric regression, not an alarm, made the deployment unhealthy (`alarm` then names the metric too). */
+  readonly metric?: string;
   readonly reason: string;
   readonly policy: RollbackPolicy;
   /** Every record of the stack, in any order (for the rollback target). */
@@ -170,7 +172,8 @@ export async function afterUnhealthy(options: AfterUnhealthyOptions): Promise<Af
 
 async function runRestore(options: AfterUnhealthyOptions, target: DeploymentRecord, mark: RollbackMark): Promise<AfterUnhealthyOutcome> {
   const { deployment, logger } = options;
-  const reason = `alarm ${options.alarm} fired after deployment ${deployment.id}: restoring ${targetWords(target)}`;
+  const cause = options.metric !== undefined ? `metric ${options.metric} regressed` : `alarm ${options.alarm} fired`;
+  const reason = `${cause} after deployment ${deployment.id}: restoring ${targetWords(target)}`;
   options.emit({
     type: 'rollback-started',
     deploymentId: deployment.id,
