@@ -25,9 +25,13 @@ export function exitCodeFor(status: DeploymentStatus): ExitCode {
   return statusRow(status).exitCode;
 }
 
-/** The final status an error thrown during a deployment leaves its record in. */
-export function statusForError(err: unknown): DeploymentStatus {
-  if (isCancellation(err)) return 'cancelled';
+/**
+ * The final status an error thrown during a deployment leaves its record in. Once the run's signal
+ * is aborted, whatever the abort made a call throw (an AbortError, or an answer cut off halfway
+ * that the SDK then fails to parse) is the cancellation the person asked for.
+ */
+export function statusForError(err: unknown, signal?: AbortSignal): DeploymentStatus {
+  if (isCancellation(err) || signal?.aborted === true) return 'cancelled';
   if (DeployGuardError.is(err, 'StackNeedsAttention', 'CredentialsExpired', 'RollbackFailed')) return 'needs-attention';
   return 'failed';
 }

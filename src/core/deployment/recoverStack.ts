@@ -97,7 +97,7 @@ export async function recoverStack(ctx: EngineContext, request: RecoverRequest):
         // A completed recover is what the person asked for: exit 0, not the "rolled back" 3.
         return { record: final, exitCode: final.status === 'rolled-back' ? 0 : exitCodeFor(final.status), resumed: [] };
       } catch (err) {
-        const final = await run.finish(statusForError(err) === 'cancelled' ? 'cancelled' : 'needs-attention', errorMessage(err));
+        const final = await run.finish(statusForError(err, signal) === 'cancelled' ? 'cancelled' : 'needs-attention', errorMessage(err));
         return outcomeOf(final);
       }
     },

@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import type { AwsClients } from '../aws/clients';
 import { deleteChangeSet, describeChangeSet, describeStack } from '../aws/stackApi';
 import { followStack } from '../aws/stackDeploy';
-import { errorMessage, isCancellation } from '../errors';
+import { errorMessage } from '../errors';
 import type { DeploymentRecord, JournalEntry } from '../history/record';
 import type { StackLock } from '../history/lock';
 import type { StackHistory } from '../history/store';
@@ -50,7 +50,7 @@ export async function resumeInterrupted(
     try {
       finished.push(await resumeOne(ctx, run, entry, env, request, signal));
     } catch (err) {
-      if (isCancellation(err)) {
+      if (statusForError(err, signal) === 'cancelled') {
         // Cancelled by the user while reattached (e.g. the editor's Cancel after a reload): the
         // record ends as cancelled, like any deployment, instead of staying open for a next resume.
         await run.finish('cancelled', 'Cancelled after resuming an interrupted deployment').catch(() => undefined);

@@ -162,7 +162,7 @@ export async function runDeployment(ctx: EngineContext, request: DeployRequest):
     return { record: final, exitCode: run.exitCode, resumed };
   } catch (err) {
     if (!run) throw err;
-    const status = statusForError(err);
+    const status = statusForError(err, signal);
     const hint = DeployGuardError.is(err) && err.hint ? ` (${err.hint})` : '';
     run.notice(status === 'cancelled' ? 'info' : 'error', 'deployment-ended', `${errorMessage(err)}${hint}`);
     const record = await run.finish(status, `${errorMessage(err)}${hint}`);
