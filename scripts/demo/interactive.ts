@@ -110,6 +110,8 @@ export async function startInteractive(setup: InteractiveSetup): Promise<void> {
   say(`  3. Change src/orders.js, then F1 → ${bold('Deploy Guard: Save, Commit, Push and Deploy')}.`);
   say(`  4. While v2 bakes, type ${bold('alarm')} + Enter here: the demo sets ${GUARDED_ALARMS[0]} to ALARM.`);
   say('     Deploy Guard rolls prod back to v1 by itself and tells you in a notification (View Logs, Open Alarm).');
+  say(`  5. Once v1 is back it is verified under the same alarms: type ${bold('ok')} + Enter while it says "verifying restore"`);
+  say('     (errors stop with v1) and the rollback ends verified; leave the alarm on and it ends "rolled back, still unhealthy".');
   say('');
   say(dim(`Emulator: ${endpoint}   Repository: ${repo}   (origin: a bare repository next to it)`));
   say(dim('Commands here: alarm (5xx → ALARM), latency (latency → ALARM), ok (both → OK). Ctrl+C stops everything.'));

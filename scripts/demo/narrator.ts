@@ -108,11 +108,12 @@ export class Narrator {
         break;
       case 'watch-started':
         out(
-          `  ${yellow('⏱')} bake started: watching ${(e['alarms'] as string[]).join(' and ')} for ${seconds(e['bakeMs'])}, every ${e['pollSeconds']} s (rollback: ${e['rollback']})`,
+          `  ${yellow('⏱')} ${e['phase'] === 'restore' ? 'verifying the restore' : 'bake started'}: watching ${(e['alarms'] as string[]).join(' and ')} for ${seconds(e['bakeMs'])}, every ${e['pollSeconds']} s (rollback: ${e['rollback']})`,
         );
         break;
       case 'alarm-changed':
-        this.facts.alarmReason = typeof e['reason'] === 'string' ? e['reason'] : undefined;
+        // Why it went into ALARM is what the notification tells, not the later return to OK.
+        if (e['to'] === 'ALARM') this.facts.alarmReason = typeof e['reason'] === 'string' ? e['reason'] : undefined;
         out(
           `  ${e['to'] === 'ALARM' ? red('🔔') : '•'} alarm ${bold(String(e['alarm']))}: ${e['from'] ?? '(new)'} → ${e['to'] === 'ALARM' ? red('ALARM') : String(e['to'])}`,
         );

@@ -63,7 +63,14 @@ export async function playScenario({ groups, target, endpoint, say }: ScenarioSe
   say(dim(`$ deployguard deploy prod --yes --bake ${V2_BAKE}`));
   const cw = cloudWatch(endpoint);
   let flipped: Promise<void> | undefined;
+  let cleared: Promise<void> | undefined;
   const v2 = await runDeploy(groups, target, ['deploy', 'prod', '--yes', '--bake', V2_BAKE], say, (event) => {
+    // v1 back means the errors stop: the restore's verification window then sees the alarm clear.
+    if (event.type === 'watch-started' && event.phase === 'restore' && !cleared) {
+      say(green(`  demo: v1 is back, errors stop — SetAlarmState ${ALARM} → OK`));
+      cleared = setAlarmState(cw, ALARM, 'OK', 'Threshold Crossed: back under the threshold');
+      return;
+    }
     if (event.type !== 'watch-started' || flipped) return;
     flipped = new Promise<void>((resolve, reject) => {
       setTimeout(() => {
@@ -73,6 +80,7 @@ export async function playScenario({ groups, target, endpoint, say }: ScenarioSe
     });
   });
   await flipped;
+  await cleared;
   cw.destroy();
   expect(flipped !== undefined, 'the v2 deploy never started its bake, so the alarm was never flipped', v2);
   expect(v2.facts.alarm === ALARM, `the health watch should blame ${ALARM}, it blamed ${v2.facts.alarm ?? 'nothing'}`, v2);
