@@ -155,6 +155,18 @@ export function judgeMetric(baseline: readonly number[], candidate: readonly num
   // has no relative change: this gate then stands aside and the others decide.
   const meanBeyond = (towards: number): boolean => meanChange === null || towards * meanChange > tolerance;
 
+  // What both scales report alike; each adds its own change, interval and decision.
+  const measured = {
+    confidence,
+    coverage: rank.shift.confidence,
+    meanChange,
+    pValue: rank.pValue,
+    cles,
+    baselineMedian,
+    candidateMedian,
+    baselineMean,
+    candidateMean,
+  };
   let verdict: MetricVerdict;
   if (baselineMedian !== 0) {
     const scale = Math.abs(baselineMedian);
@@ -169,15 +181,7 @@ export function judgeMetric(baseline: readonly number[], candidate: readonly num
       scale: 'shift',
       relativeChange: rank.shift.estimate / scale,
       interval: [lower, upper],
-      confidence,
-      coverage: rank.shift.confidence,
-      meanChange,
-      pValue: rank.pValue,
-      cles,
-      baselineMedian,
-      candidateMedian,
-      baselineMean,
-      candidateMean,
+      ...measured,
     };
   } else {
     // CLES seen from the direction `towards`: the share of pairs moved that way.
@@ -190,15 +194,7 @@ export function judgeMetric(baseline: readonly number[], candidate: readonly num
       scale: 'often-zero',
       relativeChange: meanChange,
       interval: [rank.shift.lower, rank.shift.upper],
-      confidence,
-      coverage: rank.shift.confidence,
-      meanChange,
-      pValue: rank.pValue,
-      cles,
-      baselineMedian,
-      candidateMedian,
-      baselineMean,
-      candidateMean,
+      ...measured,
     };
   }
   return { ...verdict, reason: describeVerdict(label, verdict, minSamples) };
