@@ -284,7 +284,9 @@ class AlarmWatch {
     const bakeEnd = options.bakeStartedAt + options.policy.bakeMs;
     const now = this.clock.now();
     const window = { start: options.bakeStartedAt, end: Math.min(now, bakeEnd) };
-    const longest = Math.max(...metrics.watched.map((m) => m.period));
+    // The judged metrics' periods shape the window (whole periods only); one only drawn never
+    // cuts a judged metric's samples to its own longer period.
+    const longest = Math.max(...(this.judgesMetrics ? judgedOnly(metrics.watched) : metrics.watched).map((m) => m.period));
     this.metricsInFlight = true;
     try {
       const points = await metrics.source.read(metricReads(metrics.watched), wholeRead(window, longest), options.signal);
