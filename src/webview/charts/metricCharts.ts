@@ -152,8 +152,11 @@ export class MetricChartsView {
     const options: uPlot.Options = {
       width,
       height: HEIGHT,
+      // No legend, so no cursor either: the summary carries the numbers, and a chart costs fewer
+      // elements and listeners (ten of them draw at once when the tab opens).
       legend: { show: false },
-      cursor: { drag: { x: false, y: false } },
+      cursor: { show: false },
+      select: { show: false, left: 0, top: 0, width: 0, height: 0 },
       scales: {
         x: { time: true, range: () => [figure.data.xRange[0], figure.data.xRange[1]] },
         y: { range: (_u, min, max) => yRange(min, max, figure.data.threshold) },
