@@ -7,7 +7,8 @@
 //     timed until its quick pick is on screen), next to the same command once the run is over.
 // Targets: ≤ 2 s, ≤ 150 MB, ≤ 300 ms. Prints figures only; it is not a test.
 // `npm run bench -- panel host [runs]` measures only the extension-host side, in plain node;
-// the quick form (--quick) runs both sides, briefly.
+// `npm run bench -- panel charts` only the Health tab's metric charts (panelCharts.ts), which the
+// VS Code run also measures after the lines; the quick form (--quick) runs every part, briefly.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -15,10 +16,20 @@ import { join } from 'node:path';
 import type { Frame } from 'playwright-core';
 import { MOTO_ENV, startMoto } from '../../test/support/moto';
 import { startWorkbench, waitFor, type Workbench } from '../../test/e2e/support/workbench';
+import { chartsBreakdown } from './panelCharts';
 import { hostBreakdown } from './panelHost';
 import { benchSettings } from './support/settings';
 
-const settings = benchSettings({ mode: 'string', lines: 'number', busySamples: 'number', idleSamples: 'number', hostRuns: 'number' });
+const settings = benchSettings({
+  mode: 'string',
+  lines: 'number',
+  busySamples: 'number',
+  idleSamples: 'number',
+  hostRuns: 'number',
+  charts: 'number',
+  chartPoints: 'number',
+  chartSamples: 'number',
+});
 const LINES = settings.lines;
 const SHOW_RUN_KEY = 'ctrl+alt+shift+f9';
 
@@ -290,9 +301,17 @@ async function main(): Promise<void> {
 
 async function run(): Promise<void> {
   const { mode } = settings;
-  if (mode !== 'vscode' && mode !== 'host' && mode !== 'all') throw new Error(`panel: unknown part "${mode}" (host, or none for VS Code)`);
-  if (mode !== 'vscode') await hostBreakdown(settings.hostRuns, LINES);
-  if (mode !== 'host') await main();
+  if (mode !== 'vscode' && mode !== 'host' && mode !== 'charts' && mode !== 'all')
+    throw new Error(`panel: unknown part "${mode}" (host, charts, or none for VS Code)`);
+  if (mode === 'host' || mode === 'all') await hostBreakdown(settings.hostRuns, LINES);
+  if (mode === 'vscode' || mode === 'all') await main();
+  if (mode !== 'host') {
+    if (mode === 'charts') {
+      const pack = spawnSync('npm', ['run', 'package'], { stdio: 'inherit' });
+      if (pack.status !== 0) throw new Error('npm run package failed');
+    }
+    await chartsBreakdown(settings);
+  }
 }
 
 run().catch((err: unknown) => {

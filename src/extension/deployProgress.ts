@@ -81,6 +81,7 @@ function messageFor(event: EngineEvent): string | undefined {
     case 'alarm-changed':
     case 'watch-verdict':
     case 'metric-verdict':
+    case 'metric-points':
     case 'rollback-started':
     case 'rollback-finished':
       return undefined;

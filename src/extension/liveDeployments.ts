@@ -137,6 +137,7 @@ export class LiveDeployments {
       case 'notice':
       case 'alarms-checked':
       case 'metric-verdict':
+      case 'metric-points':
         return undefined;
     }
   }

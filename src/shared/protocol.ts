@@ -117,7 +117,49 @@ export interface RollbackView {
   readonly rollbackDeploymentId?: string;
   readonly reason?: string;
   readonly at?: number;
+  /** Epoch ms the rollback began (its chart marks the rollback and verification from here to `at`). */
+  readonly startedAt?: number;
 }
+
+/** A window of a metric's series: [epoch ms, value] pairs, oldest first, at most METRIC_CHART_POINTS. */
+export interface SeriesView {
+  /** Epoch ms, inclusive. */
+  readonly start: number;
+  /** Epoch ms, exclusive. */
+  readonly end: number;
+  readonly points: readonly (readonly [number, number])[];
+}
+
+/** A metric's verdict with its numbers, for the chart's caption and its text for screen readers. */
+export interface MetricVerdictView {
+  readonly kind: 'pass' | 'regressed' | 'improved' | 'unknown';
+  /** "Latency Average rose 38 % (98 % CI +22 % … +51 %), allowed +10 %". */
+  readonly reason: string;
+  readonly relativeChange: number | null;
+  readonly baselineMedian?: number;
+  readonly bakeMedian?: number;
+}
+
+/**
+ * One chart of the Health tab: a guarded metric (or the metric behind a guarded alarm), its
+ * baseline and bake series, the alarm's threshold and, once judged, its verdict. `name` is unique
+ * in a run and names the chart in deltas.
+ */
+export interface MetricChartView {
+  readonly name: string;
+  readonly alarm?: string;
+  readonly bad: 'increase' | 'decrease';
+  readonly threshold?: number;
+  /** False for an alarm's metric that is only drawn (the alarm alone decides). */
+  readonly judged: boolean;
+  readonly verdict?: MetricVerdictView;
+  /** Absent until the first read arrives. */
+  readonly baseline?: SeriesView;
+  readonly bake: SeriesView;
+}
+
+/** Points a chart keeps of each series: a day of minute points. */
+export const METRIC_CHART_POINTS = 1440;
 
 export interface HealthView {
   readonly alarms: readonly AlarmView[];
@@ -176,6 +218,8 @@ export interface RunSnapshot {
   readonly events: readonly StackEventView[];
   readonly changes: readonly ChangeView[];
   readonly health?: HealthView;
+  /** The Health tab's charts; absent when no metric was read. */
+  readonly metrics?: readonly MetricChartView[];
 }
 
 /** The panel keeps this many recent lines; the rest are in the log file. */
@@ -210,6 +254,8 @@ export interface RunDelta {
   readonly appendEvents?: readonly StackEventView[];
   readonly changes?: readonly ChangeView[];
   readonly health?: HealthView;
+  /** The charts whose series or verdict changed, each whole (replacing the one of the same name). */
+  readonly metrics?: readonly MetricChartView[];
 }
 
 /**

@@ -93,7 +93,8 @@ function applySnapshot(snapshot: WireSnapshot): void {
   logView.reset(snapshot.log.packed, snapshot.log.start, snapshot.log.total, snapshot.log.file);
   stackView.setChanges(snapshot.changes);
   stackView.reset(snapshot.events.slice(-EVENTS_WINDOW));
-  healthView.update(snapshot.health, now);
+  healthView.update(snapshot.health, now, false);
+  healthView.setCharts(snapshot.metrics ?? [], true, header.startedAt);
   updateCounts(snapshot.health);
   saveUi({});
   document.title = `${header.environment}: ${header.status}`;
@@ -113,6 +114,7 @@ function applyDelta(delta: WireDelta): void {
   if (delta.changes) stackView.setChanges(delta.changes);
   if (delta.appendEvents) stackView.append(delta.appendEvents);
   if (delta.health) healthView.update(delta.health, now);
+  if (delta.metrics) healthView.setCharts(delta.metrics, false, header?.startedAt);
   updateCounts(delta.health);
 }
 

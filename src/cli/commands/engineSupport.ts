@@ -185,6 +185,8 @@ function textPrinter(io: CliIo): (event: EngineEvent) => void {
       case 'notice':
         out(`  ${event.level === 'info' ? 'ℹ' : event.level === 'warning' ? '⚠' : '✖'} ${event.message}`);
         break;
+      case 'metric-points':
+        break; // live chart points: in --json only (a line per poll would drown the text)
       case 'alarms-checked':
       case 'watch-started':
       case 'alarm-changed':

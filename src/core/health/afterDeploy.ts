@@ -23,13 +23,16 @@ import { readStack } from '../rollback/stackSnapshot';
 import type { Clock } from '../time';
 import { cloudWatchAlarmSource, type AlarmSource } from './alarmSource';
 import type { HealthPreflight } from './beforeDeploy';
+import type { MetricPointsSeries } from './events';
 import { lazyCloudWatchMetricSource, type MetricSource } from './metricSource';
 import {
   baselineWindow,
+  judgedOnly,
   metricReads,
   seriesOf,
   watchedMetrics,
   type JudgedMetric,
+  type SeriesWindow,
   type TimeWindow,
   type WatchedMetric,
 } from './metricWatch';
@@ -37,10 +40,12 @@ import type { Datapoint } from './metrics/samples';
 import { resolveGuardedAlarms } from './resolve';
 import {
   AlarmStates,
+  finiteInterval,
   recordedHealth,
   recordedMetrics,
   recordedRollback,
   type HealthSection,
+  type RecordedChart,
   type RecordedRollback,
 } from './recordedHealth';
 import type { AlarmReading, AlarmState, FinalVerdict } from './types';
@@ -154,6 +159,7 @@ export async function watchAfterDeploy(ctx: AfterDeployContext): Promise<AfterDe
     const recordsAtStart = ctx.history.list();
     recordsAtStart.catch(() => undefined); // awaited below when needed
     const alarmStates = new AlarmStates(checkpoint.current.alarms, checkpoint.current.baseline);
+    const charts = new ChartFeed(ctx, checkpoint.current.metrics);
     const known = checkpoint.current.verdict;
     const {
       verdict,
@@ -161,7 +167,7 @@ export async function watchAfterDeploy(ctx: AfterDeployContext): Promise<AfterDe
       metrics,
     } = known
       ? { verdict: known, at: ctx.clock.now(), metrics: undefined }
-      : await bake(ctx, { checkpoint, source, metricSource, policy, alarmStates, resumed });
+      : await bake(ctx, { checkpoint, source, metricSource, policy, alarmStates, resumed, charts });
 
     const finalVerdict = verdict;
     const { bakeStartedAt, deadline } = checkpoint.current;
@@ -174,7 +180,8 @@ export async function watchAfterDeploy(ctx: AfterDeployContext): Promise<AfterDe
         verdictAt,
         ...(rollback ? { rollback } : {}),
       }),
-      ...(metrics && metrics.length > 0 ? { metrics: recordedMetrics(metrics) } : {}),
+      ...(metrics && metrics.length > 0 ? { metrics: recordedMetrics(metrics, charts.thresholds) } : {}),
+      ...charts.recorded(),
     });
     switch (verdict.kind) {
       case 'healthy':
@@ -279,17 +286,19 @@ async function bake(
     readonly policy: RollbackPolicy;
     readonly alarmStates: AlarmStates;
     readonly resumed: boolean;
+    readonly charts: ChartFeed;
   },
 ): Promise<{ verdict: FinalVerdict; at: number; metrics: readonly JudgedMetric[] | undefined }> {
   const { record, logger } = ctx;
   const { checkpoint, alarmStates } = watch;
   const { bakeMs, alarms, deadline } = checkpoint.current;
+  const judged = judgedOnly(checkpoint.current.metrics?.watched ?? []);
   ctx.emit({
     type: 'watch-started',
     deploymentId: record.id,
     at: iso(ctx.clock.now()),
     alarms,
-    ...(checkpoint.current.metrics ? { metrics: checkpoint.current.metrics.watched.map((m) => m.name) } : {}),
+    ...(judged.length > 0 ? { metrics: judged.map((m) => m.name) } : {}),
     bakeMs,
     pollSeconds: checkpoint.current.pollMs / 1000,
     deadline,
@@ -323,7 +332,7 @@ async function bake(
         ...(c.reason !== undefined ? { reason: c.reason } : {}),
       });
     },
-    ...(checkpoint.current.metrics ? { metrics: metricOptions(ctx, checkpoint.current.metrics, watch.metricSource) } : {}),
+    ...(checkpoint.current.metrics ? { metrics: metricOptions(ctx, checkpoint.current.metrics, watch.metricSource, watch.charts) } : {}),
     onHistoryUnsupported: (why) =>
       ctx.emit({
         type: 'notice',
@@ -355,8 +364,8 @@ async function bake(
   return { verdict, at, metrics: result.metrics };
 }
 
-/** The watcher's metric options from the checkpoint: the baseline as read at the start, the verdicts told to views. */
-function metricOptions(ctx: AfterDeployContext, metrics: CheckpointMetrics, source: MetricSource): MetricWatchOptions {
+/** The watcher's metric options from the checkpoint: the baseline as read at the start, each read and the verdicts told to views. */
+function metricOptions(ctx: AfterDeployContext, metrics: CheckpointMetrics, source: MetricSource, charts: ChartFeed): MetricWatchOptions {
   const points = new Map<string, Datapoint[]>();
   for (const m of metrics.watched)
     points.set(
@@ -367,9 +376,11 @@ function metricOptions(ctx: AfterDeployContext, metrics: CheckpointMetrics, sour
     source,
     watched: metrics.watched,
     baseline: { window: { start: metrics.baseline.start, end: metrics.baseline.end }, points },
+    onRead: (window, read) => charts.read(window, read),
     onJudged: (judged) => {
       for (const j of judged) {
         const v = j.verdict;
+        const threshold = charts.thresholds.get(j.key);
         ctx.emit({
           type: 'metric-verdict',
           deploymentId: ctx.record.id,
@@ -381,16 +392,85 @@ function metricOptions(ctx: AfterDeployContext, metrics: CheckpointMetrics, sour
           bad: v.bad,
           tolerance: v.tolerance,
           relativeChange: v.relativeChange,
-          interval: Number.isFinite(v.interval[0]) && Number.isFinite(v.interval[1]) ? [v.interval[0], v.interval[1]] : null,
+          interval: finiteInterval(v.interval) ? [v.interval[0], v.interval[1]] : null,
           scale: v.scale,
           baselineN: v.baselineN,
           candidateN: v.candidateN,
+          baselineMedian: Number.isFinite(v.baselineMedian) ? v.baselineMedian : null,
+          bakeMedian: Number.isFinite(v.candidateMedian) ? v.candidateMedian : null,
+          ...(threshold !== undefined ? { threshold } : {}),
           baseline: j.baseline,
           bake: j.bake,
         });
       }
     },
   };
+}
+
+/**
+ * The watched metrics' series as the bake reads them: each read told to views as `metric-points`
+ * (the baseline with the first, then only the points from the last one sent on, so a live chart
+ * costs the message channel its new points, not the whole series again), and the last read kept
+ * for the record's charts of metrics that are only drawn.
+ */
+class ChartFeed {
+  /** Each watched metric's alarm threshold, by key. */
+  readonly thresholds = new Map<string, number>();
+  private readonly lastSent = new Map<string, number>();
+  private readonly bake = new Map<string, SeriesWindow>();
+  private baselineSent = false;
+
+  constructor(
+    private readonly ctx: AfterDeployContext,
+    private readonly metrics: CheckpointMetrics | undefined,
+  ) {
+    for (const m of metrics?.watched ?? []) if (m.threshold !== undefined) this.thresholds.set(m.key, m.threshold);
+  }
+
+  read(window: TimeWindow, points: ReadonlyMap<string, readonly Datapoint[]>): void {
+    const metrics = this.metrics;
+    if (!metrics) return;
+    const withBaseline = !this.baselineSent;
+    this.baselineSent = true;
+    const series = metrics.watched.map((m): MetricPointsSeries => {
+      const all = seriesOf(points.get(m.key) ?? [], window);
+      this.bake.set(m.key, all);
+      const since = this.lastSent.get(m.key);
+      const fresh = since === undefined ? all.points : all.points.filter(([at]) => at >= since);
+      const last = all.points.at(-1);
+      if (last) this.lastSent.set(m.key, last[0]);
+      return {
+        metric: m.name,
+        ...(m.alarm !== undefined ? { alarm: m.alarm } : {}),
+        bad: m.bad,
+        ...(m.threshold !== undefined ? { threshold: m.threshold } : {}),
+        judged: m.chartOnly !== true,
+        ...(withBaseline
+          ? { baseline: { start: metrics.baseline.start, end: metrics.baseline.end, points: metrics.baseline.series[m.key] ?? [] } }
+          : {}),
+        points: fresh,
+      };
+    });
+    this.ctx.emit({ type: 'metric-points', deploymentId: this.ctx.record.id, at: iso(this.ctx.clock.now()), series });
+  }
+
+  /** The record's charts: the metrics only drawn, with their baseline and the bake as last read. */
+  recorded(): { charts?: RecordedChart[] } {
+    const charts = (this.metrics?.watched ?? []).flatMap((m): RecordedChart[] => {
+      if (m.chartOnly !== true || m.alarm === undefined) return [];
+      const baseline = {
+        start: this.metrics!.baseline.start,
+        end: this.metrics!.baseline.end,
+        points: this.metrics!.baseline.series[m.key] ?? [],
+      };
+      const bake = this.bake.get(m.key);
+      if (!bake) return [];
+      return [
+        { name: m.name, alarm: m.alarm, bad: m.bad, ...(m.threshold !== undefined ? { threshold: m.threshold } : {}), baseline, bake },
+      ];
+    });
+    return charts.length > 0 ? { charts } : {};
+  }
 }
 
 /**

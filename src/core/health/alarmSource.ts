@@ -166,6 +166,7 @@ export function alarmMetric(alarm: MetricAlarm): AlarmMetric | undefined {
       ? 'decrease'
       : undefined;
   if (!bad) return undefined;
+  const threshold = alarm.Threshold !== undefined && Number.isFinite(alarm.Threshold) ? { threshold: alarm.Threshold } : {};
   const spec = (
     namespace?: string,
     metric?: string,
@@ -182,7 +183,7 @@ export function alarmMetric(alarm: MetricAlarm): AlarmMetric | undefined {
       : undefined;
   if (alarm.MetricName) {
     const plain = spec(alarm.Namespace, alarm.MetricName, alarm.Dimensions, alarm.ExtendedStatistic ?? alarm.Statistic);
-    return plain && alarm.Period ? { query: { kind: 'metric', ...plain }, period: alarm.Period, bad } : undefined;
+    return plain && alarm.Period ? { query: { kind: 'metric', ...plain }, period: alarm.Period, bad, ...threshold } : undefined;
   }
   const queries = alarm.Metrics ?? [];
   const returned = queries.find((q) => q.ReturnData !== false && q.Expression);
@@ -190,7 +191,9 @@ export function alarmMetric(alarm: MetricAlarm): AlarmMetric | undefined {
     const single = queries.find((q) => q.ReturnData !== false && q.MetricStat);
     const stat = single?.MetricStat;
     const plain = spec(stat?.Metric?.Namespace, stat?.Metric?.MetricName, stat?.Metric?.Dimensions, stat?.Stat);
-    return plain && stat?.Period && !single?.AccountId ? { query: { kind: 'metric', ...plain }, period: stat.Period, bad } : undefined;
+    return plain && stat?.Period && !single?.AccountId
+      ? { query: { kind: 'metric', ...plain }, period: stat.Period, bad, ...threshold }
+      : undefined;
   }
   const using: Record<string, MetricSpec> = {};
   let period = returned.Period;
@@ -204,7 +207,7 @@ export function alarmMetric(alarm: MetricAlarm): AlarmMetric | undefined {
     using[q.Id] = inner;
     period ??= s.Period;
   }
-  return period ? { query: { kind: 'expression', expression: returned.Expression, using }, period, bad } : undefined;
+  return period ? { query: { kind: 'expression', expression: returned.Expression, using }, period, bad, ...threshold } : undefined;
 }
 
 export function toState(value: string | undefined): AlarmState {

@@ -4,6 +4,7 @@
  */
 import { formatCountdown } from '../time';
 import type { HealthEvent } from './events';
+import { formatValue } from './metrics/verdict';
 
 export function describeHealthEvent(event: HealthEvent): string {
   switch (event.type) {
@@ -16,8 +17,15 @@ export function describeHealthEvent(event: HealthEvent): string {
       return `health: ${event.resumed ? 'resumed' : 'started'} the bake: ${event.alarms.length} alarm(s), ${event.metrics ? `${event.metrics.length} metric(s) judged against their baseline, ` : ''}${formatCountdown(event.bakeMs)} until ${event.deadline}, polling every ${event.pollSeconds}s, rollback ${event.rollback}`;
     case 'alarm-changed':
       return `health: alarm ${event.alarm} ${event.from ?? '(new)'} → ${event.to} at ${event.changedAt}${event.source === 'history' ? ' (from alarm history)' : ''}${event.reason ? `: ${event.reason}` : ''}`;
-    case 'metric-verdict':
-      return `health: metric ${event.verdict.toUpperCase()}: ${event.reason} (${event.baselineN} samples before, ${event.candidateN} after)`;
+    case 'metric-verdict': {
+      const medians =
+        event.baselineMedian != null && event.bakeMedian != null
+          ? `median ${formatValue(event.baselineMedian)} → ${formatValue(event.bakeMedian)}; `
+          : '';
+      return `health: metric ${event.verdict.toUpperCase()}: ${event.reason} (${medians}${event.baselineN} samples before, ${event.candidateN} after)`;
+    }
+    case 'metric-points':
+      return `health: read ${event.series.length} metric(s): ${event.series.map((s) => `${s.metric} ${s.points.length} point(s)`).join(', ')}`;
     case 'watch-verdict':
       return `health: ${event.verdict.toUpperCase()} after ${event.polls} poll(s): ${event.reason}`;
     case 'rollback-started':
@@ -32,6 +40,7 @@ const HEALTH_TYPES: ReadonlySet<string> = new Set([
   'watch-started',
   'alarm-changed',
   'metric-verdict',
+  'metric-points',
   'watch-verdict',
   'rollback-started',
   'rollback-finished',

@@ -98,8 +98,37 @@ export interface MetricVerdictEvent extends HealthEventBase {
   readonly scale: 'shift' | 'often-zero';
   readonly baselineN: number;
   readonly candidateN: number;
+  /** The medians the change is measured against (metric units); null when a side had no samples. */
+  readonly baselineMedian?: number | null;
+  readonly bakeMedian?: number | null;
+  /** The alarm's threshold, for a metric behind a guarded alarm. */
+  readonly threshold?: number;
   readonly baseline: MetricSeriesWindow;
   readonly bake: MetricSeriesWindow;
+}
+
+/** One watched metric's new points, for a live chart. */
+export interface MetricPointsSeries {
+  /** The metric's name, as in `metric-verdict`. */
+  readonly metric: string;
+  readonly alarm?: string;
+  readonly bad: 'increase' | 'decrease';
+  readonly threshold?: number;
+  /** False for the metric behind a guarded alarm that is only drawn (metricsFromAlarms off). */
+  readonly judged: boolean;
+  /** The baseline window and its points: in a watch's first `metric-points` only (it is read once). */
+  readonly baseline?: MetricSeriesWindow;
+  /**
+   * The bake's points from the last one sent before on (CloudWatch may still revise the newest
+   * period), oldest first: a view replaces its points from the first of these on.
+   */
+  readonly points: readonly (readonly [number, number])[];
+}
+
+/** The guarded metrics as just read during the bake (one GetMetricData call), for live charts. */
+export interface MetricPointsEvent extends HealthEventBase {
+  readonly type: 'metric-points';
+  readonly series: readonly MetricPointsSeries[];
 }
 
 /** An automatic (or confirmed) rollback to the last stable deployment began. */
@@ -133,6 +162,7 @@ export type HealthEvent =
   | WatchStartedEvent
   | AlarmChangedEvent
   | MetricVerdictEvent
+  | MetricPointsEvent
   | WatchVerdictEvent
   | RollbackStartedEvent
   | RollbackFinishedEvent;

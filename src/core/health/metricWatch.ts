@@ -13,8 +13,15 @@ import type { AlarmReading } from './types';
 /** A metric the watch judges: `key` is unique in the watch and names it in reads and checkpoints. */
 export interface WatchedMetric extends GuardedMetric {
   readonly key: string;
-  /** The guarded alarm it stands behind (metricsFromAlarms). */
+  /** The guarded alarm it stands behind (metricsFromAlarms, or drawn for it). */
   readonly alarm?: string;
+  /** That alarm's threshold, in the metric's units (for its chart). */
+  readonly threshold?: number;
+  /**
+   * Read and drawn, never judged: the metric behind a guarded alarm when `metricsFromAlarms` is
+   * off. The alarm alone decides; the chart shows what it watched.
+   */
+  readonly chartOnly?: true;
 }
 
 export interface TimeWindow {
@@ -29,25 +36,34 @@ export const MAX_SERIES_POINTS = 1440;
 
 const DAY_MS = 24 * 60 * 60_000;
 
-/** The metrics a watch judges: the configured ones, then one per guarded metric alarm when asked. */
+/**
+ * The metrics a watch reads: the configured ones, then one per guarded metric alarm — judged when
+ * `metricsFromAlarms` asks for it, else only drawn (`chartOnly`). All ride on the same one
+ * GetMetricData call per poll.
+ */
 export function watchedMetrics(health: HealthConfig, alarms: readonly AlarmReading[]): WatchedMetric[] {
   const out: WatchedMetric[] = (health.metrics ?? []).map((m, i) => ({ ...m, key: `metric${i}` }));
-  if (health.metricsFromAlarms) {
-    for (const alarm of alarms) {
-      if (!alarm.metric) continue;
-      const stat = alarm.metric.query.kind === 'metric' ? ` ${alarm.metric.query.stat}` : '';
-      out.push({
-        key: `alarm${out.length}`,
-        name: `${alarm.name} (${alarm.metric.query.kind === 'metric' ? alarm.metric.query.metric : 'metric math'}${stat})`,
-        alarm: alarm.name,
-        query: alarm.metric.query,
-        period: alarm.metric.period,
-        bad: alarm.metric.bad,
-        missing: 'gap',
-      });
-    }
+  for (const alarm of alarms) {
+    if (!alarm.metric) continue;
+    const stat = alarm.metric.query.kind === 'metric' ? ` ${alarm.metric.query.stat}` : '';
+    out.push({
+      key: `alarm${out.length}`,
+      name: `${alarm.name} (${alarm.metric.query.kind === 'metric' ? alarm.metric.query.metric : 'metric math'}${stat})`,
+      alarm: alarm.name,
+      query: alarm.metric.query,
+      period: alarm.metric.period,
+      bad: alarm.metric.bad,
+      missing: 'gap',
+      ...(alarm.metric.threshold !== undefined ? { threshold: alarm.metric.threshold } : {}),
+      ...(health.metricsFromAlarms ? {} : { chartOnly: true as const }),
+    });
   }
   return out;
+}
+
+/** The watched metrics that are judged (the others are only drawn). */
+export function judgedOnly(metrics: readonly WatchedMetric[]): WatchedMetric[] {
+  return metrics.filter((m) => m.chartOnly !== true);
 }
 
 /**
@@ -108,13 +124,13 @@ export function seriesOf(points: readonly Datapoint[], window: TimeWindow): Seri
   return { start: window.start, end: window.end, points: inside.map((p) => [p.at, p.value] as const) };
 }
 
-/** Judges every watched metric: the bake's samples against the baseline's. */
+/** Judges every watched metric that is judged (not `chartOnly`): the bake's samples against the baseline's. */
 export function judgeMetrics(
-  metrics: readonly WatchedMetric[],
+  watched: readonly WatchedMetric[],
   baseline: { readonly window: TimeWindow; readonly points: ReadonlyMap<string, readonly Datapoint[]> },
   bake: { readonly window: TimeWindow; readonly points: ReadonlyMap<string, readonly Datapoint[]> },
 ): JudgedMetric[] {
-  return metrics.map((m) => {
+  return judgedOnly(watched).map((m) => {
     const before = baseline.points.get(m.key) ?? [];
     const after = bake.points.get(m.key) ?? [];
     const verdict = judgeMetric(samplesOf(m, before, baseline.window), samplesOf(m, after, bake.window), {

@@ -49,6 +49,23 @@ export interface RecordedMetric {
   readonly tolerance: number;
   /** The change as a fraction; null when there was nothing to relate it to. */
   readonly relativeChange: number | null;
+  /** The change's interval (relative, or in metric units for an often-zero metric); absent when unknown or in older records. */
+  readonly interval?: readonly [number, number];
+  /** The medians on each side, in metric units; absent when a side had no samples, or in older records. */
+  readonly baselineMedian?: number;
+  readonly bakeMedian?: number;
+  /** The alarm's threshold, for a metric behind a guarded alarm. */
+  readonly threshold?: number;
+  readonly baseline: MetricSeriesWindow;
+  readonly bake: MetricSeriesWindow;
+}
+
+/** The metric behind a guarded alarm that was only drawn, never judged (metricsFromAlarms off): its series, for its chart. */
+export interface RecordedChart {
+  readonly name: string;
+  readonly alarm: string;
+  readonly bad: 'increase' | 'decrease';
+  readonly threshold?: number;
   readonly baseline: MetricSeriesWindow;
   readonly bake: MetricSeriesWindow;
 }
@@ -63,6 +80,8 @@ export interface HealthSection {
   readonly rollback?: RecordedRollback;
   /** Every guarded metric's verdict; absent when no metric was judged. */
   readonly metrics?: readonly RecordedMetric[];
+  /** The series of alarms' metrics that were drawn but not judged; absent when none. */
+  readonly charts?: readonly RecordedChart[];
 }
 
 /** The guarded alarms' states during the watch: the baseline, then every change seen. */
@@ -110,18 +129,31 @@ export function recordedHealth(facts: {
   };
 }
 
-export function recordedMetrics(judged: readonly JudgedMetric[]): RecordedMetric[] {
-  return judged.map((j) => ({
-    name: j.name,
-    ...(j.alarm !== undefined ? { alarm: j.alarm } : {}),
-    verdict: j.verdict.kind,
-    reason: j.verdict.reason,
-    bad: j.verdict.bad,
-    tolerance: j.verdict.tolerance,
-    relativeChange: j.verdict.relativeChange !== null && Number.isFinite(j.verdict.relativeChange) ? j.verdict.relativeChange : null,
-    baseline: j.baseline,
-    bake: j.bake,
-  }));
+export function recordedMetrics(judged: readonly JudgedMetric[], thresholds: ReadonlyMap<string, number> = new Map()): RecordedMetric[] {
+  return judged.map((j) => {
+    const v = j.verdict;
+    const threshold = thresholds.get(j.key);
+    return {
+      name: j.name,
+      ...(j.alarm !== undefined ? { alarm: j.alarm } : {}),
+      verdict: v.kind,
+      reason: v.reason,
+      bad: v.bad,
+      tolerance: v.tolerance,
+      relativeChange: v.relativeChange !== null && Number.isFinite(v.relativeChange) ? v.relativeChange : null,
+      ...(finiteInterval(v.interval) ? { interval: [v.interval[0], v.interval[1]] as const } : {}),
+      ...(Number.isFinite(v.baselineMedian) ? { baselineMedian: v.baselineMedian } : {}),
+      ...(Number.isFinite(v.candidateMedian) ? { bakeMedian: v.candidateMedian } : {}),
+      ...(threshold !== undefined ? { threshold } : {}),
+      baseline: j.baseline,
+      bake: j.bake,
+    };
+  });
+}
+
+/** An interval both of whose ends are numbers (JSON has no NaN or Infinity). */
+export function finiteInterval(interval: readonly [number, number]): boolean {
+  return Number.isFinite(interval[0]) && Number.isFinite(interval[1]);
 }
 
 /** What the decision after an unhealthy verdict leaves in the record; nothing without a target. */

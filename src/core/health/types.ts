@@ -15,6 +15,8 @@ export interface AlarmMetric {
   readonly period: number;
   /** GreaterThan… alarms fire on an increase, LessThan… on a decrease. */
   readonly bad: 'increase' | 'decrease';
+  /** The alarm's threshold, in the metric's units (drawn on its chart). */
+  readonly threshold?: number;
 }
 
 /** One alarm as read by one DescribeAlarms poll. */

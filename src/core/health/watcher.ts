@@ -13,7 +13,7 @@ import { systemClock, type Clock } from '../time';
 import { isHistoryUnsupported, type AlarmSource } from './alarmSource';
 import { decide, type DecisionInput } from './decide';
 import type { MetricSource } from './metricSource';
-import { judgeMetrics, metricReads, wholePeriods, type JudgedMetric, type TimeWindow, type WatchedMetric } from './metricWatch';
+import { judgedOnly, judgeMetrics, metricReads, wholePeriods, type JudgedMetric, type TimeWindow, type WatchedMetric } from './metricWatch';
 import type { Datapoint } from './metrics/samples';
 import type { AlarmPoll, AlarmReading, AlarmState, AlarmTransition, FinalVerdict, HealthPolicy, Verdict } from './types';
 
@@ -51,7 +51,10 @@ export interface WatchOptions {
   readonly onPoll?: (poll: AlarmPoll) => void;
   /** The judgement of each observation; default `decide` (a restore's verification has its own rule). */
   readonly judge?: (input: DecisionInput) => Verdict;
-  /** Guarded metrics: read beside each alarm poll (one GetMetricData call), judged at the end of the bake. */
+  /**
+   * Guarded metrics: read beside each alarm poll (one GetMetricData call), judged at the end of the
+   * bake. Metrics that are only drawn (`chartOnly`) ride on the same call and never hold up a poll.
+   */
   readonly metrics?: MetricWatchOptions;
 }
 
@@ -104,12 +107,19 @@ class AlarmWatch {
   private consecutiveErrors = 0;
   private verdict: FinalVerdict | undefined;
   private judgedMetrics: JudgedMetric[] | undefined;
+  /** Whether any watched metric is judged (else the metrics are only drawn, and the verdict is the alarms' alone). */
+  private readonly judgesMetrics: boolean;
+  /** The metrics' read at or after the end of the bake came back: nothing more is read. */
+  private metricsDone = false;
+  /** A read of the metrics is under way (a read that is only drawn is not awaited by its poll). */
+  private metricsInFlight = false;
   /** Aborted to end the current pause early (history brought a verdict). */
   private wake = new AbortController();
 
   constructor(private readonly options: WatchOptions) {
     this.clock = options.clock ?? systemClock;
     this.random = options.random ?? Math.random;
+    this.judgesMetrics = options.metrics !== undefined && judgedOnly(options.metrics.watched).length > 0;
     for (const name of options.guarded) this.known.set(name, { state: options.baseline[name], at: options.deployStartedAt });
     this.history = { supported: options.readHistory !== false, failures: 0, inFlight: false, since: options.deployStartedAt };
   }
@@ -169,7 +179,7 @@ class AlarmWatch {
       polls: this.polls,
       transitions: this.transitions,
       policy: options.policy,
-      ...(options.metrics ? { metrics: this.judgedMetrics ? { judged: this.judgedMetrics } : {} } : {}),
+      ...(this.judgesMetrics ? { metrics: this.judgedMetrics ? { judged: this.judgedMetrics } : {} } : {}),
     });
     if (v.kind !== 'continue') this.verdict = v;
     return this.verdict;
@@ -236,7 +246,8 @@ class AlarmWatch {
 
   private async poll(): Promise<void> {
     const { options } = this;
-    // The metrics are read beside the alarms, never after them: an ALARM is judged as soon as its poll answers.
+    // The metrics are read beside the alarms, never after them.
+    const finalRead = this.clock.now() >= options.bakeStartedAt + options.policy.bakeMs;
     const metricsRead = this.readMetrics();
     metricsRead.catch(() => undefined); // awaited below; a cancelled alarm read must not leave it unhandled
     let entry: AlarmPoll;
@@ -256,7 +267,9 @@ class AlarmWatch {
     }
     this.polls.push(entry);
     options.onPoll?.(entry);
-    await metricsRead;
+    // Judged metrics are part of the verdict, so the poll waits for them; metrics that are only
+    // drawn never delay the alarms' verdict, except the last read, which the record keeps.
+    if (this.judgesMetrics || finalRead) await metricsRead;
   }
 
   /**
@@ -267,21 +280,29 @@ class AlarmWatch {
   private async readMetrics(): Promise<void> {
     const { options } = this;
     const metrics = options.metrics;
-    if (!metrics || this.judgedMetrics || metrics.watched.length === 0) return;
+    if (!metrics || this.metricsDone || this.metricsInFlight || metrics.watched.length === 0) return;
     const bakeEnd = options.bakeStartedAt + options.policy.bakeMs;
     const now = this.clock.now();
     const window = { start: options.bakeStartedAt, end: Math.min(now, bakeEnd) };
-    const longest = Math.max(...metrics.watched.map((m) => m.period));
+    // The judged metrics' periods shape the window (whole periods only); one only drawn never
+    // cuts a judged metric's samples to its own longer period.
+    const longest = Math.max(...(this.judgesMetrics ? judgedOnly(metrics.watched) : metrics.watched).map((m) => m.period));
+    this.metricsInFlight = true;
     try {
       const points = await metrics.source.read(metricReads(metrics.watched), wholeRead(window, longest), options.signal);
       metrics.onRead?.(window, points);
       if (now >= bakeEnd) {
-        this.judgedMetrics = judgeMetrics(metrics.watched, metrics.baseline, { window, points });
-        metrics.onJudged?.(this.judgedMetrics);
+        this.metricsDone = true;
+        if (this.judgesMetrics) {
+          this.judgedMetrics = judgeMetrics(metrics.watched, metrics.baseline, { window, points });
+          metrics.onJudged?.(this.judgedMetrics);
+        }
       }
     } catch (err) {
       if (isCancellation(err) || options.signal?.aborted) throw err;
       options.logger.warn(`reading the guarded metrics failed (not a failure of the deploy): ${errorMessage(err)}`);
+    } finally {
+      this.metricsInFlight = false;
     }
   }
 

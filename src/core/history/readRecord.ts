@@ -23,7 +23,14 @@ import type { MetricSeriesWindow } from '../health/events';
 import type { WatchedMetric } from '../health/metricWatch';
 import type { MetricQuery, MetricSpec } from '../pipeline/types';
 import type { HealthPreflight } from '../health/beforeDeploy';
-import type { HealthSection, RecordedAlarm, RecordedMetric, RecordedRollback, RecordedVerdict } from '../health/recordedHealth';
+import type {
+  HealthSection,
+  RecordedAlarm,
+  RecordedChart,
+  RecordedMetric,
+  RecordedRollback,
+  RecordedVerdict,
+} from '../health/recordedHealth';
 import type { RollbackTrigger } from '../health/resolve';
 import type { AlarmState, FinalVerdict } from '../health/types';
 import type { RollbackMark } from '../rollback/afterUnhealthy';
@@ -311,9 +318,34 @@ function recordedMetric(v: unknown): RecordedMetric {
     bad: oneOf(o, 'bad', ['increase', 'decrease'] as const),
     tolerance: number(o, 'tolerance'),
     relativeChange: change === null ? null : number(o, 'relativeChange'),
+    ...(o['interval'] !== undefined ? { interval: interval(o['interval']) } : {}),
+    ...optionalNumbers(o, ['baselineMedian', 'bakeMedian', 'threshold']),
     baseline: seriesWindow(o['baseline'], 'the baseline series'),
     bake: seriesWindow(o['bake'], 'the bake series'),
   };
+}
+
+function recordedChart(v: unknown): RecordedChart {
+  const o = object(v, 'a chart');
+  return {
+    name: string(o, 'name'),
+    alarm: string(o, 'alarm'),
+    bad: oneOf(o, 'bad', ['increase', 'decrease'] as const),
+    ...optionalNumbers(o, ['threshold']),
+    baseline: seriesWindow(o['baseline'], 'the baseline series'),
+    bake: seriesWindow(o['bake'], 'the bake series'),
+  };
+}
+
+function interval(v: unknown): readonly [number, number] {
+  return Array.isArray(v) && v.length === 2 && typeof v[0] === 'number' && typeof v[1] === 'number'
+    ? [v[0], v[1]]
+    : fail('an interval is not [lower, upper]');
+}
+
+/** The keys present in `o`, each a number (a present key that is not one fails the read). */
+function optionalNumbers(o: Obj, keys: readonly string[]): Record<string, number> {
+  return Object.fromEntries(keys.filter((k) => o[k] !== undefined).map((k) => [k, number(o, k)]));
 }
 
 function finalVerdict(v: unknown): FinalVerdict {
@@ -384,6 +416,20 @@ function readHealth(v: unknown, from: { readonly record: Obj; readonly checkpoin
       ? undefined
       : fail('its metrics are not a list');
   if (unreadableMetrics > 0) problems.push(`${unreadableMetrics} unreadable metric(s) were left out of its health section`);
+  // Charts, like metrics, are left out one by one.
+  let unreadableCharts = 0;
+  const charts = Array.isArray(o['charts'])
+    ? o['charts'].flatMap((entry: unknown): RecordedChart[] => {
+        try {
+          return [recordedChart(entry)];
+        } catch (err) {
+          if (!(err instanceof Malformed)) throw err;
+          unreadableCharts += 1;
+          return [];
+        }
+      })
+    : undefined;
+  if (unreadableCharts > 0) problems.push(`${unreadableCharts} unreadable chart(s) were left out of its health section`);
   const bakeStartedAt = o['bakeStartedAt'] !== undefined ? time(o, 'bakeStartedAt') : from.checkpoint?.bakeStartedAt;
   const bakeEndsAt =
     o['bakeEndsAt'] !== undefined ? time(o, 'bakeEndsAt') : from.checkpoint ? Date.parse(from.checkpoint.deadline) : undefined;
@@ -400,6 +446,7 @@ function readHealth(v: unknown, from: { readonly record: Obj; readonly checkpoin
     verdict,
     ...(rollback ? { rollback } : {}),
     ...(metrics ? { metrics } : {}),
+    ...(charts && charts.length > 0 ? { charts } : {}),
   };
 }
 

@@ -10,6 +10,7 @@ import { Commands } from '../commands';
 import { environmentState, type EnvironmentState } from '../environmentState';
 import { formatAge, formatDuration, recordStatusWords, shortCommit, statusColor, statusIcon, statusWords, subjectLine } from '../format';
 import type { LiveDeployment } from '../liveDeployments';
+import { metricLines } from './metricLines';
 import type { EnvironmentEntry, TreeNode } from './treeModel';
 
 /**
@@ -181,6 +182,7 @@ function deploymentTooltip(
     );
   }
   if (more.alarm) para(md, `Alarm: \`${more.alarm}\``);
+  for (const line of metricLines(record)) para(md, line);
   if (record.rollbackTargetId) para(md, `Restores deployment \`${record.rollbackTargetId}\``);
   md.appendMarkdown(`\`${record.id}\``);
   return md;

@@ -61,7 +61,11 @@ export function modelFromRecord(record: DeploymentRecord, live: boolean): RunMod
   if (health) {
     model.applyHealth({ type: 'watch-started', at: health.bakeStartedAt ?? 0, endsAt: health.bakeEndsAt ?? 0, alarms: health.alarms });
     model.applyHealth({ type: 'verdict', verdict: health.verdict });
-    if (health.rollback) model.applyHealth({ type: 'rollback', rollback: health.rollback });
+    if (health.rollback) {
+      const startedAt = time(record.healthWatch?.rollback?.startedAt);
+      model.applyHealth({ type: 'rollback', rollback: { ...health.rollback, ...(startedAt !== undefined ? { startedAt } : {}) } });
+    }
+    model.setMetricCharts(health);
   }
   return model;
 }

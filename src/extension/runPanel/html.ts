@@ -15,6 +15,12 @@ export interface PanelHtmlInput {
   readonly scriptUri: string;
   /** `webview.asWebviewUri(media/panel.css)`. */
   readonly styleUri: string;
+  /**
+   * `webview.asWebviewUri(dist/webview/main.css)`: the stylesheets the webview bundle imports (the
+   * chart library's), which esbuild writes beside main.js. A link, like panel.css: the CSP takes
+   * styles from the webview's resource origin only.
+   */
+  readonly bundleStyleUri?: string;
   readonly title: string;
   /** Only tests pass one; otherwise a fresh 128-bit nonce per load. */
   readonly nonce?: string;
@@ -43,7 +49,12 @@ export function buildPanelHtml(input: PanelHtmlInput): string {
 <meta charset="UTF-8">
 <meta http-equiv="Content-Security-Policy" content="${escapeHtml(csp)}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${escapeHtml(input.styleUri)}">
+${
+  input.bundleStyleUri
+    ? `<link rel="stylesheet" href="${escapeHtml(input.bundleStyleUri)}">
+`
+    : ''
+}<link rel="stylesheet" href="${escapeHtml(input.styleUri)}">
 <title>${escapeHtml(input.title)}</title>
 </head>
 <body>

@@ -9,7 +9,9 @@
  * not O(lines²). Everything it hands out (snapshot, delta) is a fresh array the caller may keep.
  */
 import type { EngineEvent } from '../../core/events';
+import type { HealthSection } from '../../core/health/recordedHealth';
 import { isFinal, statusRow } from '../../core/deploymentStatus';
+import { MetricCharts } from './metricCharts';
 import type { DeploymentKind, DeploymentStatus } from '../../core/model';
 import {
   EVENTS_WINDOW,
@@ -59,9 +61,10 @@ interface Dirty {
   changes: boolean;
   health: boolean;
   logFile: boolean;
+  metrics: boolean;
 }
 
-const NO_DIRT: Dirty = { header: false, steps: false, changes: false, health: false, logFile: false };
+const NO_DIRT: Dirty = { header: false, steps: false, changes: false, health: false, logFile: false, metrics: false };
 
 export class RunModel {
   private header: RunHeader;
@@ -69,6 +72,8 @@ export class RunModel {
   private changes: ChangeView[] = [];
   private health: HealthView | undefined;
   private logFile: string | undefined;
+  /** The Health tab's charts; only the ones that changed travel in a delta. */
+  private readonly charts = new MetricCharts();
 
   /** Recent log chunks; trimmed to LOG_WINDOW_LINES lazily (at 125 %), so trimming is amortised O(1). */
   private log: LogChunk[] = [];
@@ -236,6 +241,7 @@ export class RunModel {
             ...(event.rollbackDeploymentId !== undefined ? { rollbackDeploymentId: event.rollbackDeploymentId } : {}),
             reason: event.reason,
             at,
+            startedAt: at,
           },
         });
         break;
@@ -257,8 +263,13 @@ export class RunModel {
         });
         break;
       }
+      case 'metric-points':
+        this.charts.points(event.series, { start: this.health?.bakeStartedAt, end: this.health?.bakeEndsAt });
+        this.touch('metrics');
+        break;
       case 'metric-verdict':
-        // The verdict's words reach the panel with watch-verdict; its series wait for the metric charts.
+        this.charts.verdict(event);
+        this.touch('metrics');
         break;
       default:
         assertNever(event);
@@ -288,6 +299,12 @@ export class RunModel {
         assertNever(input);
     }
     this.touch('health');
+  }
+
+  /** The charts of a record's health section (a run the panel did not watch). */
+  setMetricCharts(health: HealthSection): void {
+    this.charts.fromRecord(health);
+    if (this.charts.size > 0) this.touch('metrics');
   }
 
   private patchHealth(patch: Partial<HealthView>): void {
@@ -365,6 +382,7 @@ export class RunModel {
       events: [...this.events],
       changes: [...this.changes],
       ...(this.health ? { health: this.health } : {}),
+      ...(this.charts.size > 0 ? { metrics: this.charts.list() } : {}),
     };
   }
 
@@ -405,6 +423,7 @@ export class RunModel {
     this.pendingLog = [];
     this.pendingLines = 0;
     this.pendingEvents = [];
+    this.charts.clearChanged();
   }
 
   /** What changed since the last snapshot or delta; undefined when nothing did. */
@@ -412,7 +431,8 @@ export class RunModel {
     const d = this.dirty;
     const hasLog = this.pendingLog.length > 0;
     const hasEvents = this.pendingEvents.length > 0;
-    if (!d.header && !d.steps && !d.changes && !d.health && !d.logFile && !hasLog && !hasEvents) return undefined;
+    if (!d.header && !d.steps && !d.changes && !d.health && !d.logFile && !d.metrics && !hasLog && !hasEvents) return undefined;
+    const charts = d.metrics ? this.charts.takeChanged() : [];
     const delta: RunDelta = {
       ...(d.header ? { header: this.header, actions: this.actions() } : {}),
       ...(d.steps ? { steps: [...this.steps] } : {}),
@@ -421,6 +441,7 @@ export class RunModel {
       ...(d.logFile && this.logFile !== undefined ? { logFile: this.logFile } : {}),
       ...(hasLog ? { appendLog: windowOf(this.pendingLog, LOG_WINDOW_LINES), logTotal: this.logTotal } : {}),
       ...(hasEvents ? { appendEvents: this.pendingEvents } : {}),
+      ...(charts.length > 0 ? { metrics: charts } : {}),
     };
     this.markSent();
     return delta;

@@ -1,5 +1,6 @@
-/** The health watch: each guarded alarm, the bake countdown, the verdict, and what a rollback restored. */
-import type { AlarmView, HealthView as Health } from '../../shared/protocol';
+/** The health watch: each guarded alarm, the bake countdown, the verdict, what a rollback restored, and the metrics' charts. */
+import type { AlarmView, HealthView as Health, MetricChartView } from '../../shared/protocol';
+import { MetricChartsView } from '../charts/metricCharts';
 import { el, setText } from '../dom';
 import { formatAgo, formatCountdown, formatTime, shortSha } from '../format';
 import { createBadge, createButton } from '../toolkit';
@@ -12,13 +13,30 @@ export class HealthView {
   private readonly alarms = el('ul', 'alarms');
   private readonly policy = el('div', 'health-policy');
   private readonly empty = el('p', 'empty', 'The health watch starts after the stack update completes.');
+  private readonly charts = new MetricChartsView();
   private health: Health | undefined;
+  private shownCharts: readonly MetricChartView[] = [];
+  private deployStartedAt: number | undefined;
 
   constructor(private readonly openAlarm: (name: string) => void) {
-    this.element.append(this.empty, this.bake, this.verdict, this.rollback, this.alarms, this.policy);
+    this.element.append(this.empty, this.bake, this.verdict, this.rollback, this.alarms, this.policy, this.charts.element);
   }
 
-  update(health: Health | undefined, now: number): void {
+  /** The metrics' charts: all of them (a snapshot), or the ones that changed (a delta), by name. */
+  setCharts(charts: readonly MetricChartView[], whole: boolean, deployStartedAt: number | undefined): void {
+    if (whole) this.shownCharts = charts;
+    else {
+      const changed = new Map(charts.map((c) => [c.name, c]));
+      const kept = this.shownCharts.map((c) => changed.get(c.name) ?? c);
+      const known = new Set(kept.map((c) => c.name));
+      this.shownCharts = [...kept, ...charts.filter((c) => !known.has(c.name))];
+    }
+    this.deployStartedAt = deployStartedAt;
+    this.drawCharts(Date.now());
+  }
+
+  /** `charts: false` when new charts follow at once (a snapshot): they are drawn once, then. */
+  update(health: Health | undefined, now: number, charts = true): void {
     this.health = health;
     this.empty.hidden = health !== undefined;
     this.alarms.replaceChildren(...(health?.alarms ?? []).map((a) => this.alarmRow(a, now)));
@@ -55,6 +73,20 @@ export class HealthView {
       );
     }
     this.tick(now);
+    // The windows and the rollback marked on the charts come from here.
+    if (charts && this.shownCharts.length > 0) this.drawCharts(now);
+  }
+
+  private drawCharts(now: number): void {
+    const h = this.health;
+    this.empty.hidden = h !== undefined || this.shownCharts.length > 0;
+    this.charts.update(this.shownCharts, {
+      deployStartedAt: this.deployStartedAt,
+      bakeStartedAt: h?.bakeStartedAt,
+      bakeEndsAt: h?.bakeEndsAt,
+      rollback: h?.rollback,
+      now,
+    });
   }
 
   tick(now: number): void {

@@ -116,6 +116,19 @@ describe('the metric behind an alarm', () => {
     );
   });
 
+  it("keeps the alarm's threshold for its chart", () => {
+    const metric = alarmMetric({
+      ...base,
+      ComparisonOperator: 'GreaterThanThreshold',
+      Threshold: 250,
+      Namespace: 'Orders',
+      MetricName: 'Latency',
+      Statistic: 'Average',
+      Period: 60,
+    });
+    assert.equal(metric?.threshold, 250);
+  });
+
   it('reads metric math, and leaves anomaly bands to the alarm', () => {
     const metric = alarmMetric({
       ...base,

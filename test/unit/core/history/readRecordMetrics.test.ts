@@ -108,3 +108,30 @@ describe('the health section keeps metric verdicts', () => {
     assert.deepEqual(read.record.healthWatch?.metrics, healthWatch.metrics);
   });
 });
+
+describe("a record's metric numbers and the alarms' charts", () => {
+  const chart = {
+    name: 'orders-5xx (Errors Sum)',
+    alarm: 'orders-5xx',
+    bad: 'increase',
+    threshold: 5,
+    baseline: metric.baseline,
+    bake: metric.bake,
+  };
+
+  it('keeps the medians, the interval, the threshold and the charts', () => {
+    const full = { ...metric, interval: [0.22, 0.51], baselineMedian: 100, bakeMedian: 138, threshold: 150 };
+    const read = migrateRecord(record({ alarms: [], verdict: { kind: 'healthy', reason: 'ok' }, metrics: [full], charts: [chart] }));
+    assert.ok(read.kind === 'record');
+    assert.deepEqual(read.record.health?.metrics, [full]);
+    assert.deepEqual(read.record.health?.charts, [chart]);
+    assert.deepEqual(read.problems, []);
+  });
+
+  it('leaves out an unreadable chart, and says so', () => {
+    const read = migrateRecord(record({ alarms: [], verdict: { kind: 'healthy', reason: 'ok' }, charts: [chart, { ...chart, alarm: 3 }] }));
+    assert.ok(read.kind === 'record');
+    assert.deepEqual(read.record.health?.charts, [chart]);
+    assert.deepEqual(read.problems, ['1 unreadable chart(s) were left out of its health section']);
+  });
+});

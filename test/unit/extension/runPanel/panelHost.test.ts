@@ -41,6 +41,23 @@ describe('run panel HTML', () => {
     assert.ok(html.includes('<title>&lt;/title&gt;&lt;script&gt;alert(1)&lt;/script&gt;</title>'));
   });
 
+  it("links the webview bundle's own stylesheet (the chart library's) from the webview origin, before the panel's", () => {
+    const withBundle = buildPanelHtml({
+      cspSource: CSP_SOURCE,
+      scriptUri: 'https://file+.vscode-resource.vscode-cdn.net/ext/dist/webview/main.js',
+      styleUri: 'https://file+.vscode-resource.vscode-cdn.net/ext/media/panel.css',
+      bundleStyleUri: 'https://file+.vscode-resource.vscode-cdn.net/ext/dist/webview/main.css',
+      title: 'run',
+      nonce: 'abc123==',
+    });
+    const links = [...withBundle.matchAll(/<link rel="stylesheet" href="([^"]+)">/g)].map((m) => m[1]);
+    assert.deepEqual(links, [
+      'https://file+.vscode-resource.vscode-cdn.net/ext/dist/webview/main.css',
+      'https://file+.vscode-resource.vscode-cdn.net/ext/media/panel.css',
+    ]);
+    assert.ok(!/<style/.test(withBundle), 'no inline style element');
+  });
+
   it('makes a fresh 128-bit nonce each load', () => {
     const a = createNonce();
     assert.equal(Buffer.from(a, 'base64').length, 16);
