@@ -16,7 +16,10 @@ import { awsOperationOf, forwardRequest, readBody, serveOnLoopback } from './htt
  *   adding the resource and stack events CloudFormation would have produced (carrying the
  *   operation's ClientRequestToken, as AWS does);
  * - ContinueUpdateRollback, answered here and played out as UPDATE_ROLLBACK_IN_PROGRESS →
- *   UPDATE_ROLLBACK_COMPLETE.
+ *   UPDATE_ROLLBACK_COMPLETE;
+ * - resources moto does not create (it skips `AWS::CloudWatch::Alarm` silently and lists a
+ *   nameless row): `stackResources` says what DescribeStackResources lists for them, as
+ *   CloudFormation would once it created them.
  *
  * Controlled in-process by the test through the returned object; `requests` logs every call.
  */
@@ -58,6 +61,13 @@ interface ActiveScenario extends StackScenario {
   isCreate?: boolean;
 }
 
+/** A resource DescribeStackResources lists for a stack, in place of moto's nameless rows. */
+export interface ProxyStackResource {
+  readonly logicalId: string;
+  readonly type: string;
+  readonly physicalId: string;
+}
+
 export interface ProxyRequestLog {
   readonly action: string;
   /** The query parameters of a CloudFormation (query protocol) request. */
@@ -72,6 +82,11 @@ export interface FaultProxy {
   readonly requests: ProxyRequestLog[];
   fault(rule: FaultRule): void;
   scenario(stackName: string, scenario: StackScenario): void;
+  /**
+   * What DescribeStackResources lists for `stackName` besides moto's own named rows (moto's
+   * nameless rows, the resources it skipped, are dropped); an empty list lists none of them.
+   */
+  stackResources(stackName: string, resources: readonly ProxyStackResource[]): void;
   /** How many requests of `action` reached the proxy. */
   count(action: string): number;
   reset(): void;
@@ -146,6 +161,7 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
   const upstream = new URL(target);
   const rules: FaultRule[] = [];
   const scenarios = new Map<string, ActiveScenario>();
+  const resources = new Map<string, readonly ProxyStackResource[]>();
   const requests: ProxyRequestLog[] = [];
   const hung = new Set<ServerResponse>();
   /** Synthetic events per stack, created once per phase so EventIds stay stable across polls. */
@@ -225,6 +241,7 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
 
   const rewrite = (action: string, name: string | undefined, body: string): string => {
     if (!name) return body;
+    if (action === 'DescribeStackResources') return withResources(name, body);
     const s = scenarios.get(name);
     if (!s) return body;
     const stackId = /<StackId>([^<]+)<\/StackId>/.exec(body)?.[1];
@@ -257,6 +274,26 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
       return kept.replace('<StackEvents>', `<StackEvents>${injected}`);
     }
     return body;
+  };
+
+  /** DescribeStackResources with moto's nameless rows replaced by the resources the test named. */
+  const withResources = (name: string, body: string): string => {
+    const extra = resources.get(name);
+    if (!extra) return body;
+    const stackId = /<StackId>([^<]+)<\/StackId>/.exec(body)?.[1] ?? `arn:aws:cloudformation:us-east-1:123456789012:stack/${name}/proxy`;
+    const named = body.replace(/<member>([\s\S]*?)<\/member>/g, (whole, inner: string) =>
+      inner.includes('<LogicalResourceId>') ? whole : '',
+    );
+    const rows = extra
+      .map(
+        (r) =>
+          `<member><StackName>${name}</StackName><StackId>${stackId}</StackId><LogicalResourceId>${r.logicalId}</LogicalResourceId>` +
+          `<PhysicalResourceId>${escapeXml(r.physicalId)}</PhysicalResourceId><ResourceType>${r.type}</ResourceType>` +
+          `<Timestamp>${new Date().toISOString()}</Timestamp><ResourceStatus>CREATE_COMPLETE</ResourceStatus></member>`,
+      )
+      .join('');
+    if (/<StackResources\/>/.test(named)) return named.replace('<StackResources/>', `<StackResources>${rows}</StackResources>`);
+    return named.replace('<StackResources>', `<StackResources>${rows}`);
   };
 
   const { server, endpoint } = await serveOnLoopback('proxy', async (req, res) => {
@@ -387,10 +424,12 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
       scenarios.set(stackName, active);
       synthetic.delete(stackName);
     },
+    stackResources: (stackName, list) => resources.set(stackName, [...list]),
     count: (action) => requests.filter((r) => r.action === action).length,
     reset: () => {
       rules.length = 0;
       scenarios.clear();
+      resources.clear();
       synthetic.clear();
       requests.length = 0;
     },
