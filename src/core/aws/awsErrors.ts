@@ -150,6 +150,19 @@ export function classifyAwsError(err: unknown): AwsErrorClass {
   return is('unknown');
 }
 
+/**
+ * CloudFormation reports a stack policy's refusal only as a resource's failure reason, with no
+ * code: "Action denied by stack policy: Statement [#1] does not allow [Update:Replace] for
+ * resource [LogicalResourceId/VPC];" (the wording after the prefix varies; some emulators say
+ * "Action not allowed by stack policy"). The prefix is the one stable part.
+ */
+const STACK_POLICY_DENIAL = /^Action (?:denied|not allowed) by stack policy/i;
+
+/** Whether a resource's failure reason is a stack policy refusing the change. */
+export function isStackPolicyDenial(reason: string): boolean {
+  return STACK_POLICY_DENIAL.test(reason.trim());
+}
+
 /** True for errors that a poller should wait out rather than end the deployment for. */
 export function isTransient(kind: AwsErrorKind): boolean {
   return kind === 'throttle' || kind === 'network' || kind === 'timeout' || kind === 'server';
