@@ -9,7 +9,8 @@
  *  - an alarm the deploy removed cannot vouch for it: said, health unknown, a person decides
  *    (never stable, never a rollback on a guess);
  *  - CloudFormation's rollback triggers are never the stack's own alarms (an update that deletes
- *    a trigger fails as a whole) nor alarms already in ALARM.
+ *    a trigger fails as a whole) nor alarms already in ALARM; a trigger that fires during the
+ *    update makes CloudFormation roll back, and that rollback is the only one.
  */
 import assert from 'node:assert/strict';
 import { mkdtemp } from 'node:fs/promises';
@@ -22,7 +23,7 @@ import type { EngineEvent } from '../../src/core/events';
 import type { HealthConfig } from '../../src/core/pipeline/types';
 import { until } from '../support/cliProcess';
 import { cfnClient } from '../support/deployFixture';
-import { startFaultProxy, type FaultProxy } from '../support/faultProxy';
+import { startFaultProxy, type FaultProxy, type StackScenario } from '../support/faultProxy';
 import {
   deleteAlarm,
   deployVersion,
@@ -95,11 +96,10 @@ describe('the stack’s own alarms guarding it (stackAlarms), through the fault 
     version: string,
     template: string,
     cloudFormation: () => Promise<void>,
-    options: { health?: Partial<HealthConfig>; during?: () => Promise<void> } = {},
+    options: { health?: Partial<HealthConfig>; during?: () => Promise<void>; ends?: StackScenario['final'] } = {},
   ) {
     const executes = proxy.count('ExecuteChangeSet');
-    proxy.scenario(STACK, { holdMs: 1000 });
-    const seen = events.length;
+    proxy.scenario(STACK, { holdMs: 1000, ...(options.ends ? { final: options.ends } : {}) });
     return deployVersion({
       ctx: engineContext(home, (e) => events.push(e)),
       repo,
@@ -115,7 +115,6 @@ describe('the stack’s own alarms guarding it (stackAlarms), through the fault 
         await until('CloudFormation to run the update', () => (proxy.count('ExecuteChangeSet') > executes ? true : undefined));
         await cloudFormation();
         await options.during?.();
-        void seen;
       },
     });
   }
@@ -235,5 +234,30 @@ describe('the stack’s own alarms guarding it (stackAlarms), through the fault 
       v2.record.rollbackTriggers?.map((arn) => arn.split(':').at(-1)),
       ['orders-5xx'],
     );
+  });
+
+  it('a rollback trigger firing during the update: CloudFormation rolls back by itself → failed, no watch, no second rollback', async () => {
+    await putAlarm(cw, 'orders-5xx');
+    const guard = { alarms: ['orders-5xx'] };
+    const v1 = await deploy('v1', versionedTemplate('v1'), async () => undefined, { health: guard });
+    assert.equal(v1.record.status, 'stable', v1.record.reason);
+
+    const v2 = await deploy(
+      'v2',
+      versionedTemplate('v2'),
+      // The trigger fires while CloudFormation updates; it rolls the update back (played by the proxy).
+      () => setAlarm(cw, 'orders-5xx', 'ALARM', 'Threshold Crossed: errors during the update'),
+      { health: guard, ends: 'UPDATE_ROLLBACK_COMPLETE' },
+    );
+    const trigger = proxy.requests.filter((r) => r.action === 'CreateChangeSet').at(-1)?.params?.[
+      'RollbackConfiguration.RollbackTriggers.member.1.Arn'
+    ];
+    assert.match(trigger ?? '', /:alarm:orders-5xx$/, 'the alarm was handed to CloudFormation as a trigger');
+    assert.equal(v2.record.status, 'failed', v2.record.reason);
+    assert.equal(v2.exitCode, 1);
+    assert.match(v2.record.reason ?? '', /CloudFormation rolled the stack back to the previous version \(UPDATE_ROLLBACK_COMPLETE\)/);
+    const kinds = mine(v2.record.id).map((e) => e.type);
+    assert.ok(!kinds.includes('watch-started') && !kinds.includes('rollback-started'), kinds.join(','));
+    assert.equal(proxy.count('ExecuteChangeSet'), 2, 'v1 and v2: no rollback of ours on top of CloudFormation’s');
   });
 });
