@@ -1,6 +1,6 @@
 /**
  * What protects a stack from Deploy Guard stays the person's to change:
- *  - a stack policy that denies the update: CloudFormation fails the resource with "Action denied
+ *  - a stack policy that denies the update (or Deploy Guard's own rollback): CloudFormation fails the resource with "Action denied
  *    by stack policy" and rolls back (moto stores a policy but never enforces it, so the fault
  *    proxy plays CloudFormation's answer) → failed, the reason and what to do said, and the
  *    policy never touched (no SetStackPolicy, no StackPolicyDuringUpdateBody);
@@ -21,6 +21,16 @@ import type { EngineEvent } from '../../src/core/events';
 import { HistoryStore } from '../../src/core/history/store';
 import { cfnClient, cli, makeRepo, tempHome, topicTemplate, useMotoCredentials, writeTemplate } from '../support/deployFixture';
 import { startFaultProxy, type FaultProxy } from '../support/faultProxy';
+import {
+  deployVersion,
+  engineContext,
+  health,
+  putAlarm,
+  rawCloudWatch,
+  setAlarm,
+  versionedPipeline,
+  watchStarted,
+} from '../support/healthFixtures';
 import { startMoto, type Moto } from '../support/moto';
 
 const STACK = 'orders-dev';
@@ -136,5 +146,52 @@ describe('stack policy and termination protection are never Deploy Guard’s to 
     const stack = (await cfn.send(new DescribeStacksCommand({ StackName: STACK }))).Stacks![0]!;
     assert.equal(stack.EnableTerminationProtection, true);
     policyUntouched();
+  });
+
+  it('a stack policy denying Deploy Guard’s own rollback → rollback-failed with the same advice; one attempt, policy untouched', async () => {
+    const cw = rawCloudWatch(moto.endpoint);
+    try {
+      await putAlarm(cw, 'orders-5xx');
+      const repo = await makeRepo();
+      const events: EngineEvent[] = [];
+      const deployEngine = (version: string, during?: () => Promise<void>) =>
+        deployVersion({
+          ctx: engineContext(home, (e) => events.push(e)),
+          repo,
+          pipeline: versionedPipeline({
+            stackName: STACK,
+            version,
+            endpoint: proxy.endpoint,
+            health: health({ alarms: ['orders-5xx'], bakeMs: 8000, pollSeconds: 0.2 }),
+          }),
+          version,
+          ...(during ? { during } : {}),
+        });
+      assert.equal((await deployEngine('v1')).record.status, 'stable');
+      await cfn.send(new SetStackPolicyCommand({ StackName: STACK, StackPolicyBody: DENY_TOPIC }));
+      const v2 = await deployEngine('v2', async () => {
+        await watchStarted(events);
+        // The restore is the next stack operation, and the policy refuses it.
+        proxy.scenario(STACK, {
+          holdMs: 200,
+          final: 'UPDATE_ROLLBACK_COMPLETE',
+          failedResource: { logicalId: 'Marker', type: 'AWS::SSM::Parameter', reason: DENIED.replace('Topic', 'Marker') },
+        });
+        await setAlarm(cw, 'orders-5xx', 'ALARM', 'Threshold Crossed: v2 is bad');
+      });
+      assert.equal(v2.record.status, 'rollback-failed', v2.record.reason);
+      assert.equal(v2.exitCode, 4);
+      const rollback = (await records()).find((r) => r.kind === 'rollback');
+      assert.equal(rollback?.status, 'rollback-failed');
+      assert.match(rollback.reason ?? '', /Marker \(AWS::SSM::Parameter\): Action denied by stack policy/);
+      assert.match(
+        rollback.reason ?? '',
+        /the stack policy of orders-dev does not allow this change to Marker: .*Deploy Guard never changes it/,
+      );
+      assert.equal(proxy.count('ExecuteChangeSet'), 3, 'v1, v2 and one rollback attempt');
+      policyUntouched();
+    } finally {
+      cw.destroy();
+    }
   });
 });
