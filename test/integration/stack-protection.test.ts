@@ -148,6 +148,30 @@ describe('stack policy and termination protection are never Deploy Guard’s to 
     policyUntouched();
   });
 
+  it('termination protection turned on after the stack was read: CloudFormation refuses the delete → the same refusal, nothing deployed', async () => {
+    const repo = await makeRepo();
+    await cfn.send(
+      new CreateStackCommand({
+        StackName: STACK,
+        TemplateBody: topicTemplate('v1'),
+        Parameters: [{ ParameterKey: 'Name', ParameterValue: 'orders-dev' }],
+      }),
+    );
+    proxy.scenario(STACK, { start: 'now', final: 'ROLLBACK_COMPLETE' });
+    proxy.fault({ action: 'DeleteStack', kind: 'termination-protected' });
+
+    const run = await deploy(repo, ['--replace-failed-stack']);
+    assert.equal(run.code, 4, run.stderr + run.stdout.slice(-1500));
+    const end = finished(run.events);
+    assert.equal(end.status, 'needs-attention');
+    assert.match(end.reason!, /orders-dev is in ROLLBACK_COMPLETE and has termination protection/);
+    assert.match(end.reason!, /turn termination protection off yourself \(Deploy Guard never does\)/);
+    assert.equal(proxy.count('DeleteStack'), 1, 'asked once, refused');
+    assert.equal(proxy.count('UpdateTerminationProtection'), 0, 'never turned the protection off');
+    assert.equal(proxy.count('CreateChangeSet'), 0, 'nothing deployed');
+    assert.equal((await cfn.send(new DescribeStacksCommand({ StackName: STACK }))).Stacks?.length, 1, 'the stack is still there');
+  });
+
   it('a stack policy denying Deploy Guard’s own rollback → rollback-failed with the same advice; one attempt, policy untouched', async () => {
     const cw = rawCloudWatch(moto.endpoint);
     try {
@@ -171,6 +195,9 @@ describe('stack policy and termination protection are never Deploy Guard’s to 
       await cfn.send(new SetStackPolicyCommand({ StackName: STACK, StackPolicyBody: DENY_TOPIC }));
       const v2 = await deployEngine('v2', async () => {
         await watchStarted(events);
+        // moto's events carry no ClientRequestToken, so the engine tells an operation's events by
+        // time (250 ms of slack): the restore must start well after v2's update ended.
+        await new Promise((r) => setTimeout(r, 1000));
         // The restore is the next stack operation, and the policy refuses it.
         proxy.scenario(STACK, {
           holdMs: 200,

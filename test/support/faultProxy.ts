@@ -25,7 +25,9 @@ import { awsOperationOf, forwardRequest, readBody, serveOnLoopback } from './htt
  */
 /** `reset-after`: the request reaches moto, then the connection drops before the answer. */
 /** `html-500`: an HTML error page, as a proxy, a load balancer or a crashed emulator answers. */
-export type FaultKind = 'throttle' | 'server-error' | 'reset' | 'reset-after' | 'hang' | 'limit' | 'expired' | 'html-500';
+/** `termination-protected`: DeleteStack's refusal of a stack with termination protection (moto never refuses). */
+export type FaultKind =
+  'throttle' | 'server-error' | 'reset' | 'reset-after' | 'hang' | 'limit' | 'expired' | 'html-500' | 'termination-protected';
 
 export interface FaultRule {
   /** The operation (`Action=` or the X-Amz-Target operation), or `*`. */
@@ -96,7 +98,11 @@ export interface FaultProxy {
 const CFN_NS = 'http://cloudformation.amazonaws.com/doc/2010-05-15/';
 
 /** The exact error payloads AWS sends for throttling (and their siblings for the other fault kinds). */
-function faultResponse(kind: FaultKind, json: boolean): { status: number; headers: Record<string, string>; body: string } {
+function faultResponse(
+  kind: FaultKind,
+  json: boolean,
+  stackName = 'unknown',
+): { status: number; headers: Record<string, string>; body: string } {
   if (kind === 'html-500') {
     return {
       status: 500,
@@ -109,6 +115,12 @@ function faultResponse(kind: FaultKind, json: boolean): { status: number; header
     limit: [400, 'LimitExceededException', 'Limit for stacks has been exceeded', 'Sender'],
     expired: [403, 'ExpiredToken', 'The security token included in the request is expired', 'Sender'],
     'server-error': [503, 'ServiceUnavailable', 'Service is unavailable', 'Receiver'],
+    'termination-protected': [
+      400,
+      'ValidationError',
+      `Stack [${stackName}] cannot be deleted while TerminationProtection is enabled`,
+      'Sender',
+    ],
   };
   const [status, code, message, type] = codes[kind as keyof typeof codes];
   if (json) {
@@ -330,7 +342,7 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
         }, rule.hangMs ?? 60_000).unref();
         return;
       }
-      const f = faultResponse(rule.kind, json);
+      const f = faultResponse(rule.kind, json, stackName);
       log(f.status);
       res.writeHead(f.status, f.headers).end(f.body);
       return;

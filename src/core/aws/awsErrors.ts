@@ -42,6 +42,17 @@ const NOOP = /No updates are to be performed|didn't contain changes|did not cont
 const WRONG_STATE = /is in ([A-Z_]+) state and can ?not be updated/;
 const DELETE_WRONG_STATE = /cannot be deleted while in status ([A-Z_]+)/;
 const STACK_MISSING = /Stack with id .* does not exist|Stack \[.*\] does not exist/;
+/** DeleteStack on a protected stack: "Stack [NAME] cannot be deleted while TerminationProtection is enabled". */
+const TERMINATION_PROTECTED = /cannot be deleted while TerminationProtection is enabled/i;
+
+/**
+ * Whether CloudFormation refused a delete because the stack has termination protection: a
+ * `ValidationError` (kind `validation`) that only its text tells apart.
+ */
+export function isTerminationProtectionRefusal(err: unknown): boolean {
+  const c = classifyAwsError(err);
+  return c.kind === 'validation' && TERMINATION_PROTECTED.test(c.message);
+}
 const THROTTLING_NAMES = new Set([
   'Throttling',
   'ThrottlingException',
