@@ -5,32 +5,15 @@
  * The CLI runs from source (node --import tsx src/cli.ts) against a real moto_server.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CloudFormationClient, GetTemplateCommand } from '@aws-sdk/client-cloudformation';
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { putAlarm, rawCloudWatch, REGION, setAlarm, useMotoCredentials, versionedTemplate as template } from '../support/healthFixtures';
-import { MOTO_ENV, startMoto, type Moto } from '../support/moto';
-
-const CLI = resolve(__dirname, '../../src/cli.ts');
-// Absolute, because the CLI runs in the test repository (where tsx is not installed).
-const TSX = pathToFileURL(resolve(__dirname, '../../node_modules/tsx/dist/loader.mjs')).href;
-
-interface Run {
-  readonly done: Promise<{
-    code: number | null;
-    signal: NodeJS.Signals | null;
-    events: { type: string; [k: string]: unknown }[];
-    stderr: string;
-  }>;
-  readonly pid: number;
-  /** Resolves when an event of this type (and, when given, matching `match`) has been printed. */
-  waitFor(type: string, match?: (e: { type: string; [k: string]: unknown }) => boolean): Promise<{ type: string; [k: string]: unknown }>;
-}
+import { spawnCli } from '../support/cliProcess';
+import { startMoto, type Moto } from '../support/moto';
 
 describe('deployguard deploy: the watch resumes after the CLI is killed', () => {
   let moto: Moto;
@@ -77,46 +60,7 @@ environments:
     );
   }
 
-  function cli(args: string[]): Run {
-    const child = spawn(process.execPath, ['--no-warnings', '--import', TSX, CLI, ...args], {
-      cwd: repo,
-      env: { ...process.env, ...MOTO_ENV, DEPLOYGUARD_HOME: home, DEPLOYGUARD_POLL_MS: '50', AWS_ENDPOINT_URL: '' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const events: { type: string; [k: string]: unknown }[] = [];
-    type Event = { type: string; [k: string]: unknown };
-    const waiters: { type: string; match: (e: Event) => boolean; resolve: (e: Event) => void }[] = [];
-    let buffer = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      buffer += chunk.toString();
-      let nl;
-      while ((nl = buffer.indexOf('\n')) >= 0) {
-        const line = buffer.slice(0, nl);
-        buffer = buffer.slice(nl + 1);
-        try {
-          const event = JSON.parse(line) as Event;
-          events.push(event);
-          for (const w of waiters.filter((x) => x.type === event.type && x.match(event))) w.resolve(event);
-        } catch {
-          /* not an event line */
-        }
-      }
-    });
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    const done = new Promise<Awaited<Run['done']>>((res) => child.on('exit', (code, signal) => res({ code, signal, events, stderr })));
-    return {
-      done,
-      pid: child.pid!,
-      waitFor: (type, match = () => true) =>
-        new Promise((res, rej) => {
-          const hit = events.find((e) => e.type === type && match(e));
-          if (hit) return res(hit);
-          waiters.push({ type, match, resolve: res });
-          void done.then((d) => rej(new Error(`the CLI exited (${d.code}) before ${type}:\n${d.stderr}`)));
-        }),
-    };
-  }
+  const cli = (args: string[]) => spawnCli(args, { cwd: repo, home });
 
   it('killed mid-bake, alarm fires, next run resumes the watch and rolls back (exit 3)', async () => {
     await putAlarm(cw, 'orders-5xx');

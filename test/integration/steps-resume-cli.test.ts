@@ -5,32 +5,18 @@
  * The CLI runs from source (node --import tsx src/cli.ts) against a real moto_server.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { killProcessGroup, processGroupAlive } from '../../src/core/process';
 import type { DeploymentRecord, JournalEntry } from '../../src/core/history/record';
 import { makeRepo, tempHome } from '../support/deployFixture';
-import { MOTO_ENV, startMoto, type Moto } from '../support/moto';
-
-const CLI = resolve(__dirname, '../../src/cli.ts');
-const TSX = pathToFileURL(resolve(__dirname, '../../node_modules/tsx/dist/loader.mjs')).href;
+import { spawnCli, until } from '../support/cliProcess';
+import { startMoto, type Moto } from '../support/moto';
 
 async function filesUnder(dir: string, name: (file: string) => boolean): Promise<string[]> {
   const all = await readdir(dir, { recursive: true });
   return all.filter(name).map((f) => join(dir, f));
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 20_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 describe('deployguard deploy: a killed CLI leaves no step running', { skip: process.platform !== 'linux' && 'needs /proc' }, () => {
@@ -52,20 +38,7 @@ describe('deployguard deploy: a killed CLI leaves no step running', { skip: proc
     await moto.stop();
   });
 
-  function cli(args: string[]) {
-    const child = spawn(process.execPath, ['--no-warnings', '--import', TSX, CLI, ...args], {
-      cwd: repo,
-      env: { ...process.env, ...MOTO_ENV, DEPLOYGUARD_HOME: home, DEPLOYGUARD_POLL_MS: '50', AWS_ENDPOINT_URL: '' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stderr = '';
-    child.stdout.resume();
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>((res) =>
-      child.on('exit', (code, signal) => res({ code, signal, stderr })),
-    );
-    return { pid: child.pid!, done };
-  }
+  const cli = (args: string[]) => spawnCli(args, { cwd: repo, home });
 
   it('ends the dead run’s step group on the next run and marks the step interrupted', async () => {
     const first = cli(['deploy', 'dev', '--yes', '--json']);

@@ -16,13 +16,18 @@ import { awsOperationOf, forwardRequest, readBody, serveOnLoopback } from './htt
  *   adding the resource and stack events CloudFormation would have produced (carrying the
  *   operation's ClientRequestToken, as AWS does);
  * - ContinueUpdateRollback, answered here and played out as UPDATE_ROLLBACK_IN_PROGRESS →
- *   UPDATE_ROLLBACK_COMPLETE.
+ *   UPDATE_ROLLBACK_COMPLETE;
+ * - resources moto does not create (it skips `AWS::CloudWatch::Alarm` silently and lists a
+ *   nameless row): `stackResources` says what DescribeStackResources lists for them, as
+ *   CloudFormation would once it created them.
  *
  * Controlled in-process by the test through the returned object; `requests` logs every call.
  */
 /** `reset-after`: the request reaches moto, then the connection drops before the answer. */
 /** `html-500`: an HTML error page, as a proxy, a load balancer or a crashed emulator answers. */
-export type FaultKind = 'throttle' | 'server-error' | 'reset' | 'reset-after' | 'hang' | 'limit' | 'expired' | 'html-500';
+/** `termination-protected`: DeleteStack's refusal of a stack with termination protection (moto never refuses). */
+export type FaultKind =
+  'throttle' | 'server-error' | 'reset' | 'reset-after' | 'hang' | 'limit' | 'expired' | 'html-500' | 'termination-protected';
 
 export interface FaultRule {
   /** The operation (`Action=` or the X-Amz-Target operation), or `*`. */
@@ -58,6 +63,13 @@ interface ActiveScenario extends StackScenario {
   isCreate?: boolean;
 }
 
+/** A resource DescribeStackResources lists for a stack, in place of moto's nameless rows. */
+export interface ProxyStackResource {
+  readonly logicalId: string;
+  readonly type: string;
+  readonly physicalId: string;
+}
+
 export interface ProxyRequestLog {
   readonly action: string;
   /** The query parameters of a CloudFormation (query protocol) request. */
@@ -72,6 +84,11 @@ export interface FaultProxy {
   readonly requests: ProxyRequestLog[];
   fault(rule: FaultRule): void;
   scenario(stackName: string, scenario: StackScenario): void;
+  /**
+   * What DescribeStackResources lists for `stackName` besides moto's own named rows (moto's
+   * nameless rows, the resources it skipped, are dropped); an empty list lists none of them.
+   */
+  stackResources(stackName: string, resources: readonly ProxyStackResource[]): void;
   /** How many requests of `action` reached the proxy. */
   count(action: string): number;
   reset(): void;
@@ -81,7 +98,11 @@ export interface FaultProxy {
 const CFN_NS = 'http://cloudformation.amazonaws.com/doc/2010-05-15/';
 
 /** The exact error payloads AWS sends for throttling (and their siblings for the other fault kinds). */
-function faultResponse(kind: FaultKind, json: boolean): { status: number; headers: Record<string, string>; body: string } {
+function faultResponse(
+  kind: FaultKind,
+  json: boolean,
+  stackName = 'unknown',
+): { status: number; headers: Record<string, string>; body: string } {
   if (kind === 'html-500') {
     return {
       status: 500,
@@ -94,6 +115,12 @@ function faultResponse(kind: FaultKind, json: boolean): { status: number; header
     limit: [400, 'LimitExceededException', 'Limit for stacks has been exceeded', 'Sender'],
     expired: [403, 'ExpiredToken', 'The security token included in the request is expired', 'Sender'],
     'server-error': [503, 'ServiceUnavailable', 'Service is unavailable', 'Receiver'],
+    'termination-protected': [
+      400,
+      'ValidationError',
+      `Stack [${stackName}] cannot be deleted while TerminationProtection is enabled`,
+      'Sender',
+    ],
   };
   const [status, code, message, type] = codes[kind as keyof typeof codes];
   if (json) {
@@ -146,6 +173,7 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
   const upstream = new URL(target);
   const rules: FaultRule[] = [];
   const scenarios = new Map<string, ActiveScenario>();
+  const resources = new Map<string, readonly ProxyStackResource[]>();
   const requests: ProxyRequestLog[] = [];
   const hung = new Set<ServerResponse>();
   /** Synthetic events per stack, created once per phase so EventIds stay stable across polls. */
@@ -225,6 +253,7 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
 
   const rewrite = (action: string, name: string | undefined, body: string): string => {
     if (!name) return body;
+    if (action === 'DescribeStackResources') return withResources(name, body);
     const s = scenarios.get(name);
     if (!s) return body;
     const stackId = /<StackId>([^<]+)<\/StackId>/.exec(body)?.[1];
@@ -257,6 +286,26 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
       return kept.replace('<StackEvents>', `<StackEvents>${injected}`);
     }
     return body;
+  };
+
+  /** DescribeStackResources with moto's nameless rows replaced by the resources the test named. */
+  const withResources = (name: string, body: string): string => {
+    const extra = resources.get(name);
+    if (!extra) return body;
+    const stackId = /<StackId>([^<]+)<\/StackId>/.exec(body)?.[1] ?? `arn:aws:cloudformation:us-east-1:123456789012:stack/${name}/proxy`;
+    const named = body.replace(/<member>([\s\S]*?)<\/member>/g, (whole, inner: string) =>
+      inner.includes('<LogicalResourceId>') ? whole : '',
+    );
+    const rows = extra
+      .map(
+        (r) =>
+          `<member><StackName>${name}</StackName><StackId>${stackId}</StackId><LogicalResourceId>${r.logicalId}</LogicalResourceId>` +
+          `<PhysicalResourceId>${escapeXml(r.physicalId)}</PhysicalResourceId><ResourceType>${r.type}</ResourceType>` +
+          `<Timestamp>${new Date().toISOString()}</Timestamp><ResourceStatus>CREATE_COMPLETE</ResourceStatus></member>`,
+      )
+      .join('');
+    if (/<StackResources\/>/.test(named)) return named.replace('<StackResources/>', `<StackResources>${rows}</StackResources>`);
+    return named.replace('<StackResources>', `<StackResources>${rows}`);
   };
 
   const { server, endpoint } = await serveOnLoopback('proxy', async (req, res) => {
@@ -293,7 +342,7 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
         }, rule.hangMs ?? 60_000).unref();
         return;
       }
-      const f = faultResponse(rule.kind, json);
+      const f = faultResponse(rule.kind, json, stackName);
       log(f.status);
       res.writeHead(f.status, f.headers).end(f.body);
       return;
@@ -387,10 +436,12 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
       scenarios.set(stackName, active);
       synthetic.delete(stackName);
     },
+    stackResources: (stackName, list) => resources.set(stackName, [...list]),
     count: (action) => requests.filter((r) => r.action === action).length,
     reset: () => {
       rules.length = 0;
       scenarios.clear();
+      resources.clear();
       synthetic.clear();
       requests.length = 0;
     },

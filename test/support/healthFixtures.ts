@@ -73,6 +73,8 @@ export interface VersionDeploy {
   readonly repo: string;
   readonly pipeline: PipelineConfig;
   readonly version: string;
+  /** The template body to deploy (default: versionedTemplate(version)). */
+  readonly template?: string;
   /** Runs alongside the deploy (started once the template is written) and is awaited after it. */
   readonly during?: () => Promise<void>;
   readonly confirmRollback?: ConfirmRollback;
@@ -80,7 +82,7 @@ export interface VersionDeploy {
 
 /** Writes the version's template into the repo and deploys it to `dev` through the engine: no steps, no questions. */
 export async function deployVersion(d: VersionDeploy): Promise<DeploymentOutcome> {
-  await writeFile(join(d.repo, `template-${d.version}.yaml`), versionedTemplate(d.version));
+  await writeFile(join(d.repo, `template-${d.version}.yaml`), d.template ?? versionedTemplate(d.version));
   const during = d.during?.();
   const outcome = await runDeployment(d.ctx, {
     pipeline: d.pipeline,
@@ -136,7 +138,8 @@ export function rawCloudWatch(endpoint: string): CloudWatchClient {
   });
 }
 
-export async function putAlarm(cw: CloudWatchClient, name: string): Promise<void> {
+/** A metric alarm (moto starts it OK); `threshold` as a template would set it (default 1). */
+export async function putAlarm(cw: CloudWatchClient, name: string, threshold = 1): Promise<void> {
   await cw.send(
     new PutMetricAlarmCommand({
       AlarmName: name,
@@ -145,7 +148,7 @@ export async function putAlarm(cw: CloudWatchClient, name: string): Promise<void
       Statistic: 'Sum',
       Period: 60,
       EvaluationPeriods: 1,
-      Threshold: 1,
+      Threshold: threshold,
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
     }),
   );

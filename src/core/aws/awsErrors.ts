@@ -42,6 +42,17 @@ const NOOP = /No updates are to be performed|didn't contain changes|did not cont
 const WRONG_STATE = /is in ([A-Z_]+) state and can ?not be updated/;
 const DELETE_WRONG_STATE = /cannot be deleted while in status ([A-Z_]+)/;
 const STACK_MISSING = /Stack with id .* does not exist|Stack \[.*\] does not exist/;
+/** DeleteStack on a protected stack: "Stack [NAME] cannot be deleted while TerminationProtection is enabled". */
+const TERMINATION_PROTECTED = /cannot be deleted while TerminationProtection is enabled/i;
+
+/**
+ * Whether CloudFormation refused a delete because the stack has termination protection: a
+ * `ValidationError` (kind `validation`) that only its text tells apart.
+ */
+export function isTerminationProtectionRefusal(err: unknown): boolean {
+  const c = classifyAwsError(err);
+  return c.kind === 'validation' && TERMINATION_PROTECTED.test(c.message);
+}
 const THROTTLING_NAMES = new Set([
   'Throttling',
   'ThrottlingException',
@@ -148,6 +159,19 @@ export function classifyAwsError(err: unknown): AwsErrorClass {
   }
   if (status !== undefined && status >= 500) return is('server');
   return is('unknown');
+}
+
+/**
+ * CloudFormation reports a stack policy's refusal only as a resource's failure reason, with no
+ * code: "Action denied by stack policy: Statement [#1] does not allow [Update:Replace] for
+ * resource [LogicalResourceId/VPC];" (the wording after the prefix varies; some emulators say
+ * "Action not allowed by stack policy"). The prefix is the one stable part.
+ */
+const STACK_POLICY_DENIAL = /^Action (?:denied|not allowed) by stack policy/i;
+
+/** Whether a resource's failure reason is a stack policy refusing the change. */
+export function isStackPolicyDenial(reason: string): boolean {
+  return STACK_POLICY_DENIAL.test(reason.trim());
 }
 
 /** True for errors that a poller should wait out rather than end the deployment for. */

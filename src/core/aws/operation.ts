@@ -15,7 +15,15 @@ export interface OperationResult {
   readonly outcome: Exclude<Outcome, 'running'>;
   /** The first failed resource's reason, or the stack's status reason. */
   readonly reason?: string;
+  /** The failed resource `reason` names, when a resource's failure was the reason. */
+  readonly failedResource?: FailedResource;
   readonly stack?: StackInfo;
+}
+
+export interface FailedResource {
+  readonly logicalId: string;
+  readonly resourceType: string;
+  readonly reason: string;
 }
 
 export interface FollowOptions {
@@ -49,10 +57,16 @@ const SECONDARY_REASON = /cancelled|canceled/i;
 
 /** The first failed resource's reason; "Resource creation cancelled" only if nothing better. */
 export function firstFailureReason(events: readonly StackEventInfo[], stackName: string): string | undefined {
+  const best = firstFailure(events, stackName);
+  return best ? `${best.logicalId} (${best.resourceType}): ${best.reason}` : undefined;
+}
+
+/** The failed event `firstFailureReason` tells of. */
+function firstFailure(events: readonly StackEventInfo[], stackName: string): FailedResource | undefined {
   const failed = events.filter((e) => e.status.endsWith('_FAILED') && e.reason);
   const resource = failed.filter((e) => e.logicalId !== stackName);
   const best = resource.find((e) => !SECONDARY_REASON.test(e.reason!)) ?? resource[0] ?? failed[0];
-  return best ? `${best.logicalId} (${best.resourceType}): ${best.reason}` : undefined;
+  return best ? { logicalId: best.logicalId, resourceType: best.resourceType, reason: best.reason! } : undefined;
 }
 
 /** Ends a wait on a stack poller: the first call wins, later ones do nothing. */
@@ -180,12 +194,14 @@ export function followOperation(options: FollowOptions): Promise<OperationResult
       // Terminal — but is it ours, or the previous operation's end still showing?
       const confident = sawOurStackEvent || sawRunning || update.at - options.since > acceptAfter;
       if (!confident) return;
-      const failure = firstFailureReason(ours, options.stackName);
+      const failed = meaning.outcome === 'succeeded' ? undefined : firstFailure(ours, options.stackName);
+      const failure = failed ? `${failed.logicalId} (${failed.resourceType}): ${failed.reason}` : undefined;
       const reason = meaning.outcome === 'succeeded' ? undefined : (failure ?? stack.reason ?? meaning.explain);
       settle.resolve({
         status: stack.status,
         outcome: meaning.outcome,
         ...(reason ? { reason } : {}),
+        ...(failed && failed.logicalId !== options.stackName ? { failedResource: failed } : {}),
         stack,
       });
     },

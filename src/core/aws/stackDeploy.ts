@@ -9,7 +9,7 @@ import { DeployGuardError, isCancellation } from '../errors';
 import type { PlannedChange } from '../events';
 import type { JournalPhase } from '../history/record';
 import { sleep } from '../time';
-import { classifyAwsError, toDeployGuardError } from './awsErrors';
+import { classifyAwsError, isTerminationProtectionRefusal, toDeployGuardError } from './awsErrors';
 import type { AwsClients } from './clients';
 import { followOperation, waitUntilSettled, type OperationResult } from './operation';
 import type { SdkParameter } from './parameters';
@@ -267,15 +267,7 @@ async function settleStartState(
             hint: 'deploy again with --replace-failed-stack to delete it and create it again (its resources are already gone)',
           });
         }
-        if (stack.terminationProtection) {
-          throw new DeployGuardError(
-            'StackNeedsAttention',
-            `Stack ${stack.stackName} is in ROLLBACK_COMPLETE and has termination protection, so it cannot be deleted`,
-            {
-              hint: 'turn termination protection off yourself (Deploy Guard never does), then deploy with --replace-failed-stack',
-            },
-          );
-        }
+        if (stack.terminationProtection) throw terminationProtected(stack.stackName);
         await replaceFailedStack(input, cfn, stack);
         return undefined;
       }
@@ -296,6 +288,18 @@ async function settleStartState(
   throw new DeployGuardError('StackBusy', `Stack ${input.stackName} kept changing state while Deploy Guard waited`);
 }
 
+/** A failed stack Deploy Guard may not delete: its termination protection is for its owner to lift. */
+function terminationProtected(stackName: string, cause?: unknown): DeployGuardError {
+  return new DeployGuardError(
+    'StackNeedsAttention',
+    `Stack ${stackName} is in ROLLBACK_COMPLETE and has termination protection, so it cannot be deleted`,
+    {
+      ...(cause !== undefined ? { cause } : {}),
+      hint: 'turn termination protection off yourself (Deploy Guard never does), then deploy with --replace-failed-stack',
+    },
+  );
+}
+
 async function replaceFailedStack(input: StackDeployInput, cfn: CloudFormationClient, stack: StackInfo): Promise<void> {
   const { DeleteStackCommand } = (await loadAwsSdk()).cloudFormation;
   input.hooks.notice(
@@ -309,6 +313,8 @@ async function replaceFailedStack(input: StackDeployInput, cfn: CloudFormationCl
   try {
     await cfn.send(new DeleteStackCommand({ StackName: stack.stackId, ClientRequestToken: token }), { abortSignal: input.signal });
   } catch (err) {
+    // Protection turned on after the stack was read: the owner's guard against this delete, never lifted here.
+    if (isTerminationProtectionRefusal(err)) throw terminationProtected(stack.stackName, err);
     throw toDeployGuardError(err, `Deleting stack ${stack.stackName}`);
   }
   const result = await followOperation({

@@ -11,6 +11,7 @@ import { systemClock } from '../time';
 import type { DeploymentRun } from './deploymentRun';
 import type { EngineContext } from './engineContext';
 import { rollbackToRecord } from './rollbackToRecord';
+import { stackPolicyAdvice } from './stackPolicyAdvice';
 import type { DeployRequest } from './runDeployment';
 
 /** What the bake needs from the request (a resumed deployment has only these). */
@@ -35,6 +36,7 @@ export async function afterStackOperation(
       break;
   }
   record.stackStatus = result.status;
+  const policy = stackPolicyAdvice(record.stackName, result.failedResource);
   switch (result.outcome) {
     case 'succeeded':
       break;
@@ -42,12 +44,12 @@ export async function afterStackOperation(
       // CloudFormation already restored the previous version: never roll back a second time.
       return run.finish(
         'failed',
-        `${result.reason ?? 'the update failed'} — CloudFormation rolled the stack back to the previous version (${result.status})`,
+        `${result.reason ?? 'the update failed'} — CloudFormation rolled the stack back to the previous version (${result.status})${policy}`,
       );
     case 'failed':
       return run.finish(
         'failed',
-        `${result.reason ?? 'the operation failed'} (${result.status})${result.status === 'ROLLBACK_COMPLETE' ? '; the stack can only be deleted now: deploy again with --replace-failed-stack to recreate it' : ''}`,
+        `${result.reason ?? 'the operation failed'} (${result.status})${policy}${result.status === 'ROLLBACK_COMPLETE' ? '; the stack can only be deleted now: deploy again with --replace-failed-stack to recreate it' : ''}`,
       );
     case 'attention':
       return run.finish(

@@ -18,6 +18,14 @@ import type { Logger } from '../logger';
 import { canTransition, isFinal, statusRow, type DeploymentStatus, type ExitCode } from '../deploymentStatus';
 import type { Masker } from '../secrets';
 
+/** Journal phases written just before a call that changes the stack. */
+const CHANGES_STACK: ReadonlySet<JournalPhase> = new Set<JournalPhase>([
+  'execute-requested',
+  'delete-requested',
+  'continue-rollback-requested',
+  'cancel-requested',
+]);
+
 type Payload<E> = E extends EngineEvent ? Omit<E, 'deploymentId' | 'at'> : never;
 
 /** The exit code a final status maps to (the same for the CLI and every view). */
@@ -177,6 +185,16 @@ export class DeploymentRun {
     this.send({ type: 'deployment-status', status, ...(reason ? { reason } : {}) });
   }
 
+  private changeRequested = false;
+
+  /**
+   * Whether a call that changes the stack was journalled (and so may have been made): after
+   * that, what the stack did is part of any report of how the run ended.
+   */
+  get stackChangeRequested(): boolean {
+    return this.changeRequested;
+  }
+
   async journal(
     phase: JournalPhase,
     facts: { stackId?: string; changeSetName?: string; changeSetId?: string; stepGroup?: StepGroup } = {},
@@ -194,6 +212,7 @@ export class DeploymentRun {
       status: this.record.status,
       ...(facts.stepGroup ? { stepGroup: facts.stepGroup } : {}),
     });
+    if (CHANGES_STACK.has(phase)) this.changeRequested = true;
   }
 
   /** Overrides the exit code the final status would map to (the health watch's `prompt` case). */

@@ -16,6 +16,7 @@ import { DeploymentRun, tokenFor } from './deploymentRun';
 import { newRecord } from './stackRecords';
 import { changeSetTiming, followTiming, type EngineContext } from './engineContext';
 import { previousVersion } from './previousVersion';
+import { stackPolicyAdvice } from './stackPolicyAdvice';
 import { finishRestore } from './restoreVerification';
 import { describeDifference, parametersMatch, readAgainstTarget } from './targetMatch';
 
@@ -195,7 +196,10 @@ export async function rollbackToRecord(ctx: EngineContext, options: RollbackOpti
             `${result.reason ?? result.status} (${result.status}); run "deployguard recover ${record.environment}"`,
           );
         }
-        return await run.finish('rollback-failed', `Restoring ${target.id} failed: ${result.reason ?? result.status} (${result.status})`);
+        return await run.finish(
+          'rollback-failed',
+          `Restoring ${target.id} failed: ${result.reason ?? result.status} (${result.status})${stackPolicyAdvice(record.stackName, result.failedResource)}`,
+        );
     }
   } catch (err) {
     const status = isCancellation(err) ? 'cancelled' : 'rollback-failed';

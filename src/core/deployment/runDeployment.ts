@@ -29,6 +29,7 @@ import { outcomeOf, type DeploymentOutcome } from './outcome';
 import { readPreviousVersion } from './previousVersion';
 import { resumeInterrupted } from './resumeInterrupted';
 import { newRecord } from './stackRecords';
+import { unrecordedEnd } from './unrecordedEnd';
 import { runPipelineSteps } from './stepsPhase';
 
 export interface DeployRequest extends AwsSelection {
@@ -165,10 +166,16 @@ export async function runDeployment(ctx: EngineContext, request: DeployRequest):
     const status = statusForError(err, signal);
     const hint = DeployGuardError.is(err) && err.hint ? ` (${err.hint})` : '';
     run.notice(status === 'cancelled' ? 'info' : 'error', 'deployment-ended', `${errorMessage(err)}${hint}`);
-    const record = await run.finish(status, `${errorMessage(err)}${hint}`);
-    return { record, exitCode: run.exitCode, resumed: [] };
+    try {
+      const record = await run.finish(status, `${errorMessage(err)}${hint}`);
+      return { record, exitCode: run.exitCode, resumed: [] };
+    } catch (unwritten) {
+      throw unrecordedEnd(run, unwritten);
+    }
   } finally {
-    await lock?.release();
+    // A lock that cannot be removed (a read-only folder) must not hide how the run ended; it
+    // stops being refreshed, so it goes stale and the next run takes it over.
+    await lock?.release().catch((err: unknown) => ctx.logger.warn(`could not release the stack lock: ${errorMessage(err)}`));
     clients.dispose();
   }
 }

@@ -510,6 +510,7 @@ async function startCheckpoint(ctx: AfterDeployContext, source: AlarmSource, met
   let readings: AlarmReading[] = [];
   try {
     const guarded = await resolveGuardedAlarms({ source, health, stackName: ctx.record.stackName, logger: ctx.logger, signal: ctx.signal });
+    await reportGoneAlarms(ctx, source, alarms, guarded.names);
     alarms = [...new Set([...alarms, ...guarded.names])].sort();
     readings = [...guarded.readings.values()];
     if (!preflight) {
@@ -536,6 +537,32 @@ async function startCheckpoint(ctx: AfterDeployContext, source: AlarmSource, met
     baseline,
     ...(metrics ? { metrics } : {}),
   };
+}
+
+/**
+ * Says which alarms that guarded the stack before the deploy are gone after it (a stack alarm the
+ * deploy removed, or one deleted meanwhile). They stay guarded: an alarm that cannot be read leaves
+ * the health unknown, so a person decides; this notice says why.
+ */
+async function reportGoneAlarms(
+  ctx: AfterDeployContext,
+  source: AlarmSource,
+  before: readonly string[],
+  after: readonly string[],
+): Promise<void> {
+  const dropped = before.filter((name) => !after.includes(name));
+  if (dropped.length === 0) return;
+  const found = await source.read(dropped, ctx.signal);
+  for (const name of dropped.filter((n) => !found.has(n))) {
+    ctx.emit({
+      type: 'notice',
+      deploymentId: ctx.record.id,
+      at: iso(ctx.clock.now()),
+      level: 'warning',
+      code: 'guarded-alarm-gone',
+      message: `alarm ${name} guarded stack ${ctx.record.stackName} before this deploy and is gone after it (the deploy removed it, or it was deleted): it cannot vouch for this deployment, so its health stays unknown until a person decides`,
+    });
+  }
 }
 
 /** A rollback of this deployment the engine already recorded (found by its fixed token). */

@@ -127,8 +127,11 @@ export function decide(input: DecisionInput): Verdict {
 
   const since = unknownSince(input, judged);
   if (input.now - since >= input.policy.unknownLimitMs) {
-    const what = latest?.readings
-      ? `alarm state unknown for ${unknown.join(', ')}`
+    // An alarm CloudWatch no longer has (deleted, or removed by the deploy itself) is said as such:
+    // the person must know it was not merely quiet.
+    const readings = latest?.readings;
+    const what = readings
+      ? `alarm state unknown for ${unknown.map((name) => (readings.has(name) ? name : `${name} (no longer in CloudWatch)`)).join(', ')}`
       : `alarms could not be read (${latest?.error ?? 'no answer'})`;
     return {
       kind: 'unknown',

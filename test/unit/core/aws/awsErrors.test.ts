@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { classifyAwsError, toDeployGuardError, type AwsErrorKind } from '../../../../src/core/aws/awsErrors';
+import {
+  classifyAwsError,
+  isStackPolicyDenial,
+  isTerminationProtectionRefusal,
+  toDeployGuardError,
+  type AwsErrorKind,
+} from '../../../../src/core/aws/awsErrors';
 
 function err(name: string, message: string, status?: number, code?: string) {
   const e = new Error(message) as Error & { $metadata?: { httpStatusCode?: number }; code?: string };
@@ -121,5 +127,35 @@ describe('AWS error classification (reliability.md §1.3)', () => {
     });
     assert.equal(down.code, 'EndpointUnreachable');
     assert.match(down.hint!, /127\.0\.0\.1:9/);
+  });
+});
+
+describe('a delete refused by termination protection', () => {
+  it('is told apart from other validation errors', () => {
+    assert.equal(
+      isTerminationProtectionRefusal(
+        err('ValidationError', 'Stack [orders-dev] cannot be deleted while TerminationProtection is enabled', 400),
+      ),
+      true,
+    );
+    assert.equal(
+      isTerminationProtectionRefusal(err('ValidationError', 'Template format error: Unresolved resource dependencies [X]', 400)),
+      false,
+    );
+    assert.equal(isTerminationProtectionRefusal(err('Throttling', 'cannot be deleted while TerminationProtection is enabled', 400)), false);
+  });
+});
+
+describe('a stack policy refusal, told by its reason text', () => {
+  it('matches the prefixes CloudFormation and emulators use, and nothing else', () => {
+    assert.equal(
+      isStackPolicyDenial(
+        'Action denied by stack policy: Statement [#1] does not allow [Update:Replace] for resource [LogicalResourceId/VPC];',
+      ),
+      true,
+    );
+    assert.equal(isStackPolicyDenial('  Action not allowed by stack policy'), true);
+    assert.equal(isStackPolicyDenial('Resource handler returned message: "Action denied by stack policy"'), false);
+    assert.equal(isStackPolicyDenial('Topic policy is invalid (Service: Sns, Status Code: 400)'), false);
   });
 });

@@ -275,6 +275,17 @@ describe('decide: the health verdict', () => {
     );
   });
 
+  it('says an alarm CloudWatch no longer has is gone, not just unknown', () => {
+    const verdict = decide(
+      input({
+        now: END + 1,
+        polls: [poll(BAKE_START, { a: 'OK', b: 'MISSING' }), poll(END + 1, { a: 'INSUFFICIENT_DATA', b: 'MISSING' })],
+      }),
+    );
+    assert.equal(verdict.kind, 'unknown');
+    assert.match(verdict.kind === 'unknown' ? verdict.reason : '', /^alarm state unknown for a, b \(no longer in CloudWatch\) for /);
+  });
+
   it('names the not-judged pre-existing alarm in a healthy verdict', () => {
     const verdict = decide(input({ baseline: { a: 'ALARM', b: 'OK' }, now: END, polls: [poll(END, { a: 'ALARM', b: 'OK' })] }));
     assert.match(verdict.kind === 'healthy' ? verdict.reason : '', /not judged .*: a$/);
