@@ -194,7 +194,9 @@ describe('team history on S3 (moto)', () => {
       );
       const won = contenders.flatMap((c) => (c.status === 'fulfilled' ? [c.value] : []));
       assert.equal(won.length, 1, contenders.map((c) => (c.status === 'rejected' ? String(c.reason) : 'won')).join('\n'));
-      assert.equal(won[0]!.tookOverFrom?.deploymentId, 'dead-one');
+      // The winner is the one whose delete of the expired version removed it, or one whose create came
+      // right after that delete: either way the dead holder's lock was replaced once, by one winner.
+      assert.ok([undefined, 'dead-one'].includes(won[0]!.tookOverFrom?.deploymentId), String(won[0]!.tookOverFrom?.deploymentId));
       for (const c of contenders) {
         if (c.status === 'rejected') {
           assert.ok(DeployGuardError.is(c.reason, 'LockHeld'), String(c.reason));

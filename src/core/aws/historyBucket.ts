@@ -160,29 +160,40 @@ export class HistoryBucket {
    * a caller that needs the newest few of a newest-first layout pays for those few.
    */
   async list(prefix: string, limit?: number, signal?: AbortSignal): Promise<ListedObject[]> {
-    const { ListObjectsV2Command } = (await loadAwsSdk()).s3;
     const out: ListedObject[] = [];
     let token: string | undefined;
     do {
-      const want = limit === undefined ? 1000 : Math.min(1000, limit - out.length);
-      const page = await this.call('ListObjectsV2', prefix, (c) =>
-        c.send(
-          new ListObjectsV2Command({
-            Bucket: this.bucket,
-            Prefix: prefix,
-            MaxKeys: want,
-            ExpectedBucketOwner: this.owner,
-            ...(token ? { ContinuationToken: token } : {}),
-          }),
-          opts(signal),
-        ),
-      );
-      for (const o of page.Contents ?? []) {
-        if (o.Key) out.push({ key: o.Key, etag: o.ETag ?? '', lastModified: o.LastModified?.getTime() ?? 0 });
-      }
-      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+      const page = await this.listPage(prefix, limit === undefined ? 1000 : Math.min(1000, limit - out.length), token, signal);
+      out.push(...page.objects);
+      token = page.next;
     } while (token && (limit === undefined || out.length < limit));
     return out;
+  }
+
+  /** One page of keys under `prefix` in key order; `next` continues it. */
+  async listPage(
+    prefix: string,
+    maxKeys: number,
+    token?: string,
+    signal?: AbortSignal,
+  ): Promise<{ objects: ListedObject[]; next?: string }> {
+    const { ListObjectsV2Command } = (await loadAwsSdk()).s3;
+    const page = await this.call('ListObjectsV2', prefix, (c) =>
+      c.send(
+        new ListObjectsV2Command({
+          Bucket: this.bucket,
+          Prefix: prefix,
+          MaxKeys: maxKeys,
+          ExpectedBucketOwner: this.owner,
+          ...(token ? { ContinuationToken: token } : {}),
+        }),
+        opts(signal),
+      ),
+    );
+    const objects = (page.Contents ?? []).flatMap((o) =>
+      o.Key ? [{ key: o.Key, etag: o.ETag ?? '', lastModified: o.LastModified?.getTime() ?? 0 }] : [],
+    );
+    return { objects, ...(page.IsTruncated && page.NextContinuationToken ? { next: page.NextContinuationToken } : {}) };
   }
 
   /** The "folders" right under `prefix` (CommonPrefixes with delimiter `/`), without the prefix. */

@@ -19,7 +19,7 @@ import { BucketFailure, type HistoryBucket, type ListedObject, type PutCondition
 import { DeployGuardError, errorMessage } from '../errors';
 import type { HistoryBackend, HistoryJournal, HistoryListing, ListOptions, StackHistory } from './backend';
 import { openOperationsOf, ownerTag, parseEntry, type JournalReadResult } from './journal';
-import { currentVersion } from './ledger';
+import { currentVersion, isVerified } from './ledger';
 import type { LockInfo, LockOptions, StackLock } from './lock';
 import { isDeploymentId } from './paths';
 import { migrateRecord } from './readRecord';
@@ -39,6 +39,12 @@ import {
 
 /** A run's log is uploaded up to this size; the rest stays in the local file. */
 export const S3_LOG_MAX_BYTES = 5 * 1024 * 1024;
+
+/** Records read per page while looking for the ledger's newest verified version. */
+const LEDGER_PAGE = 10;
+
+/** How far back links are followed past that page (rollback targets, `previous`). */
+const LINK_HOPS = 3;
 
 /** GETs in flight at once while reading a listing. */
 const READ_CONCURRENCY = 16;
@@ -192,11 +198,9 @@ export class S3StackHistory implements StackHistory {
 
   async list(options: ListOptions = {}): Promise<HistoryListing> {
     try {
-      const keys = await this.bucket.list(
-        `${this.prefix}records/`,
-        options.limit !== undefined && options.limit > 0 ? options.limit : undefined,
-      );
-      return await this.readListed(keys);
+      if (options.limit !== undefined && options.limit > 0)
+        return await this.readListed(await this.bucket.list(`${this.prefix}records/`, options.limit));
+      return await this.ledgerWindow();
     } catch (err) {
       if (options.allowStale && BucketFailure.is(err, 'unreachable', 'denied', 'missing')) {
         const cached = await this.cachedListing(options.limit);
@@ -276,6 +280,41 @@ export class S3StackHistory implements StackHistory {
       if (!BucketFailure.is(err, 'unreachable', 'denied')) throw historyError(err, this.where, `read the log of ${id}`);
     }
     return readFile(this.logPath(id), 'utf8').catch(() => undefined);
+  }
+
+  /**
+   * What the ledger needs without reading the whole history: the newest records, a page at a time,
+   * until one verified version is among them (every later record is then read, and the ledger's
+   * current version is the newest unfollowed one; a walk back for a rollback target stops at it),
+   * then the records rollbacks among them name that are older still (a rollback's target, the
+   * deployment it undid), a few hops back. A deploy's cost so stays the same with ten records or a
+   * thousand.
+   */
+  private async ledgerWindow(): Promise<HistoryListing> {
+    const records: DeploymentRecord[] = [];
+    const damaged: DamagedEntry[] = [];
+    let token: string | undefined;
+    do {
+      const page = await this.bucket.listPage(`${this.prefix}records/`, LEDGER_PAGE, token);
+      const read = await this.readListed(page.objects);
+      records.push(...read.records);
+      damaged.push(...read.damaged);
+      token = page.next;
+    } while (token && !records.some(isVerified));
+    const have = new Set(records.map((r) => r.id));
+    for (let hop = 0; hop < LINK_HOPS; hop++) {
+      const missing = [
+        ...new Set(records.flatMap((r) => [r.rollbackTargetId, r.rollbackOf]).filter((id): id is string => !!id && !have.has(id))),
+      ];
+      if (missing.length === 0) break;
+      for (const id of missing) {
+        have.add(id);
+        const found = await this.get(id).catch(() => undefined);
+        if (found) records.push(found);
+      }
+    }
+    records.sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
+    return { records, damaged };
   }
 
   private async readListed(keys: readonly ListedObject[]): Promise<HistoryListing> {
@@ -401,7 +440,15 @@ export class S3Journal implements HistoryJournal {
     } catch (err) {
       throw historyError(err, this.where, 'write the deployment journal');
     }
+    // A finished deployment's entries say nothing its record does not: removed at once, so the
+    // journal every deploy reads holds only deployments in flight, however long the history.
+    if (full.phase === 'finished') await this.forget(full.deploymentId).catch(() => undefined);
     return full;
+  }
+
+  private async forget(deploymentId: string): Promise<void> {
+    const keys = await this.bucket.list(`${journalPrefix(this.prefix)}${deploymentId}/`);
+    await Promise.all(keys.map((k) => this.bucket.delete(k.key)));
   }
 
   async read(): Promise<JournalReadResult> {
