@@ -7,7 +7,7 @@ import { mkdtemp, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { CreateBucketCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DescribeStacksCommand, type CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { AwsClients } from '../../src/core/aws/clients';
@@ -244,6 +244,40 @@ describe('team history on S3 (moto)', () => {
       await lock?.release();
       holder.clients.dispose();
       contender.clients.dispose();
+    }
+  });
+
+  it('a record another machine changed is never overwritten: the update is refused, naming the record; an identical one is adopted', async () => {
+    const { store, clients } = storeOf(await tempHome());
+    try {
+      const stack = store.stack(KEY);
+      const mine = record({ status: 'watching' });
+      await stack.write(mine);
+      // Another machine (no writer mark of this process) finishes it meanwhile.
+      const key = `team/stacks/123456789012/us-east-1/orders-dev/records/`;
+      const [objectKey] = await keys(key);
+      await s3.send(
+        new PutObjectCommand({ Bucket: BUCKET, Key: objectKey!, Body: `${JSON.stringify({ ...mine, status: 'stable' }, null, 2)}\n` }),
+      );
+      await assert.rejects(
+        stack.write({ ...mine, status: 'failed' }),
+        (e) => DeployGuardError.is(e, 'HistoryConflict') && e.message.includes(mine.id) && /was not overwritten/.test(e.message),
+      );
+      assert.equal((await stack.get(mine.id))?.status, 'stable', "the other machine's update is kept");
+      // A fresh handle writing exactly what is there (a rerun, a push) changes nothing and succeeds.
+      // One that never read it cannot replace it.
+      const [fresh, blind] = [storeOf(await tempHome()), storeOf(await tempHome())];
+      try {
+        await fresh.store.stack(KEY).write({ ...mine, status: 'stable' });
+        await assert.rejects(blind.store.stack(KEY).write({ ...mine, status: 'cancelled' }), (e) =>
+          DeployGuardError.is(e, 'HistoryConflict'),
+        );
+      } finally {
+        fresh.clients.dispose();
+        blind.clients.dispose();
+      }
+    } finally {
+      clients.dispose();
     }
   });
 
