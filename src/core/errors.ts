@@ -28,6 +28,12 @@ export type DeployGuardErrorCode =
   | 'LockHeld'
   | 'HistoryDamaged'
   | 'HistoryUnwritable'
+  /** The team's history store (S3) did not answer or refused these credentials. */
+  | 'HistoryUnreachable'
+  /** Another writer changed a record of the team's history since this one read it. */
+  | 'HistoryConflict'
+  /** The history bucket belongs to another account than the credentials'. */
+  | 'HistoryBucketForeign'
   | 'NoStableTarget'
   | 'RollbackRefused'
   | 'RollbackFailed'

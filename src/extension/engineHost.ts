@@ -130,6 +130,7 @@ export class EngineHost implements vscode.Disposable {
         ...(git ? { git } : {}),
         ...(settings.endpoint ? { userEndpoint: settings.endpoint } : {}),
         ...(settings.profile ? { userProfile: settings.profile } : {}),
+        ...(settings.history ? { userHistory: settings.history } : {}),
         trigger: options.trigger,
         holder: 'vscode',
         ...(options.skipSteps ? { skipSteps: true } : {}),
@@ -157,6 +158,7 @@ export class EngineHost implements vscode.Disposable {
         ...(targetId ? { to: targetId } : {}),
         ...(settings.endpoint ? { userEndpoint: settings.endpoint } : {}),
         ...(settings.profile ? { userProfile: settings.profile } : {}),
+        ...(settings.history ? { userHistory: settings.history } : {}),
         holder: 'vscode rollback',
         signal,
       }),
@@ -174,6 +176,7 @@ export class EngineHost implements vscode.Disposable {
         environment,
         ...(settings.endpoint ? { userEndpoint: settings.endpoint } : {}),
         ...(settings.profile ? { userProfile: settings.profile } : {}),
+        ...(settings.history ? { userHistory: settings.history } : {}),
         holder: 'vscode recover',
         signal,
       }),
@@ -236,6 +239,7 @@ export class EngineHost implements vscode.Disposable {
         environment,
         ...(settings.endpoint ? { userEndpoint: settings.endpoint } : {}),
         ...(settings.profile ? { userProfile: settings.profile } : {}),
+        ...(settings.history ? { userHistory: settings.history } : {}),
       };
       const { stackHistory, clients, env } = await engine.openStackHistory(ctx, sel, signal);
       try {

@@ -5,7 +5,7 @@ import type { Disposable } from '../core/disposable';
  * The `deployGuard.*` settings, typed, in one place (mirrors `contributes.configuration`).
  *
  * The security-relevant ones — where signed AWS requests go (`endpoint`), whose credentials sign
- * them (`profile`) and where history is written (`historyFolder`) — are read from the *user's*
+ * them (`profile`) and where history is written (`historyFolder`, `history`) — are read from the *user's*
  * settings only. A cloned repository's `.vscode/settings.json` is attacker-controlled input, so
  * its values for these keys are ignored even in a trusted workspace (the manifest also lists
  * them as `restrictedConfigurations` and scopes them `machine`).
@@ -17,6 +17,8 @@ export interface DeployGuardSettings {
   readonly profile: string | undefined;
   /** History folder; undefined = DEPLOYGUARD_HOME or ~/.deployguard. User settings only. */
   readonly historyFolder: string | undefined;
+  /** `s3://BUCKET/PREFIX` or `local`: wins over deployguard.yaml's `history:`. User settings only. */
+  readonly history: string | undefined;
   readonly saveDebounceMs: number;
   readonly deployOnSave: boolean;
   /** Notify when a deployment becomes stable (otherwise the status bar says it quietly). */
@@ -38,6 +40,7 @@ export function readSettings(): DeployGuardSettings {
     endpoint: userOnly(config, 'endpoint'),
     profile: userOnly(config, 'profile'),
     historyFolder: userOnly(config, 'historyFolder'),
+    history: userOnly(config, 'history'),
     saveDebounceMs: Math.max(200, config.get<number>('saveDebounce', 1500)),
     deployOnSave: config.get<boolean>('deployOnSave.enabled', true),
     notifySuccess: config.get<boolean>('notifications.success', false),
@@ -48,7 +51,7 @@ export function readSettings(): DeployGuardSettings {
 /** Names a security setting whose workspace value is being ignored, for one log line. */
 export function ignoredWorkspaceValues(): string[] {
   const config = vscode.workspace.getConfiguration(SECTION);
-  return ['endpoint', 'profile', 'historyFolder'].filter((key) => {
+  return ['endpoint', 'profile', 'historyFolder', 'history'].filter((key) => {
     const inspected = config.inspect<string>(key);
     return inspected?.workspaceValue !== undefined || inspected?.workspaceFolderValue !== undefined;
   });

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { awsOperationOf, forwardRequest, readBody, serveOnLoopback } from './httpForward';
 
 /**
@@ -26,8 +26,19 @@ import { awsOperationOf, forwardRequest, readBody, serveOnLoopback } from './htt
 /** `reset-after`: the request reaches moto, then the connection drops before the answer. */
 /** `html-500`: an HTML error page, as a proxy, a load balancer or a crashed emulator answers. */
 /** `termination-protected`: DeleteStack's refusal of a stack with termination protection (moto never refuses). */
+/** `conflict`: S3's 409 ConditionalRequestConflict; `slow`: the request reaches moto after `delayMs`. */
 export type FaultKind =
-  'throttle' | 'server-error' | 'reset' | 'reset-after' | 'hang' | 'limit' | 'expired' | 'html-500' | 'termination-protected';
+  | 'throttle'
+  | 'server-error'
+  | 'reset'
+  | 'reset-after'
+  | 'hang'
+  | 'limit'
+  | 'expired'
+  | 'html-500'
+  | 'termination-protected'
+  | 'conflict'
+  | 'slow';
 
 export interface FaultRule {
   /** The operation (`Action=` or the X-Amz-Target operation), or `*`. */
@@ -37,6 +48,10 @@ export interface FaultRule {
   times?: number;
   /** For `hang`: how long before the socket is destroyed (default 60 s). */
   readonly hangMs?: number;
+  /** For `slow`: how long the request waits before it goes on to moto. */
+  readonly delayMs?: number;
+  /** For S3 operations: only requests whose key contains this. */
+  readonly keyContains?: string;
 }
 
 export type FinalState = 'UPDATE_ROLLBACK_COMPLETE' | 'ROLLBACK_COMPLETE' | 'UPDATE_ROLLBACK_FAILED';
@@ -91,6 +106,11 @@ export interface FaultProxy {
   stackResources(stackName: string, resources: readonly ProxyStackResource[]): void;
   /** How many requests of `action` reached the proxy. */
   count(action: string): number;
+  /**
+   * S3 checks ExpectedBucketOwner; moto does not. With an owner set here, an S3 request for
+   * `bucket` that expects another owner is answered 403 AccessDenied, as S3 does.
+   */
+  bucketOwner(bucket: string, account: string): void;
   reset(): void;
   close(): Promise<void>;
 }
@@ -110,7 +130,10 @@ function faultResponse(
       body: '<html><head><title>500 Internal Server Error</title></head>\n<body><h1>Internal Server Error</h1></body></html>\n',
     };
   }
-  const codes: Record<Exclude<FaultKind, 'reset' | 'reset-after' | 'hang' | 'html-500'>, [number, string, string, string]> = {
+  const codes: Record<
+    Exclude<FaultKind, 'reset' | 'reset-after' | 'hang' | 'html-500' | 'conflict' | 'slow'>,
+    [number, string, string, string]
+  > = {
     throttle: [400, 'Throttling', 'Rate exceeded', 'Sender'],
     limit: [400, 'LimitExceededException', 'Limit for stacks has been exceeded', 'Sender'],
     expired: [403, 'ExpiredToken', 'The security token included in the request is expired', 'Sender'],
@@ -308,9 +331,11 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
     return named.replace('<StackResources>', `<StackResources>${rows}`);
   };
 
+  const owners = new Map<string, string>();
   const { server, endpoint } = await serveOnLoopback('proxy', async (req, res) => {
     const body = await readBody(req);
-    const { operation: action, json, params } = awsOperationOf(req, body);
+    const s3 = s3OperationOf(req);
+    const { operation: action, json, params } = s3 ?? awsOperationOf(req, body);
     const stackName = stackNameOf(params.get('StackName'));
     const log = (status: ProxyRequestLog['status']) =>
       requests.push({
@@ -321,12 +346,46 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
         at: Date.now(),
       });
 
-    const rule = rules.find((r) => (r.action === action || r.action === '*') && (r.times ?? 1) > 0);
+    if (s3) {
+      const expected = req.headers['x-amz-expected-bucket-owner'];
+      const owner = owners.get(s3.bucket);
+      if (owner !== undefined && typeof expected === 'string' && expected !== owner) {
+        log(403);
+        res
+          .writeHead(403, { 'content-type': 'application/xml' })
+          .end(
+            s3.method === 'HEAD'
+              ? ''
+              : `<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>`,
+          );
+        return;
+      }
+    }
+    const rule = rules.find(
+      (r) =>
+        (r.action === action || r.action === '*') &&
+        (r.times ?? 1) > 0 &&
+        (r.keyContains === undefined || (s3?.key.includes(r.keyContains) ?? false)),
+    );
+    if (rule?.kind === 'slow') {
+      rule.times = (rule.times ?? 1) - 1;
+      await new Promise((r) => setTimeout(r, rule.delayMs ?? 1000));
+    }
+    if (rule?.kind === 'conflict') {
+      rule.times = (rule.times ?? 1) - 1;
+      log(409);
+      res
+        .writeHead(409, { 'content-type': 'application/xml' })
+        .end(
+          `<?xml version="1.0" encoding="UTF-8"?><Error><Code>ConditionalRequestConflict</Code><Message>A conflicting conditional operation is currently in progress against this resource.</Message></Error>`,
+        );
+      return;
+    }
     let resetAfter = false;
     if (rule?.kind === 'reset-after') {
       rule.times = (rule.times ?? 1) - 1;
       resetAfter = true;
-    } else if (rule) {
+    } else if (rule && rule.kind !== 'slow') {
       rule.times = (rule.times ?? 1) - 1;
       if (rule.kind === 'reset') {
         log('reset');
@@ -438,7 +497,9 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
     },
     stackResources: (stackName, list) => resources.set(stackName, [...list]),
     count: (action) => requests.filter((r) => r.action === action).length,
+    bucketOwner: (bucket, account) => owners.set(bucket, account),
     reset: () => {
+      owners.clear();
       rules.length = 0;
       scenarios.clear();
       resources.clear();
@@ -452,4 +513,36 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
         server.close(() => resolve());
       }),
   };
+}
+
+/**
+ * An S3 request (signed for service `s3`, path style): its operation by method and path, as the
+ * SDK names them, so rules can name PutObject, GetObject, DeleteObject, ListObjectsV2, HeadBucket.
+ */
+function s3OperationOf(
+  req: IncomingMessage,
+): { operation: string; json: boolean; params: URLSearchParams; bucket: string; key: string; method: string } | undefined {
+  const auth = req.headers['authorization'];
+  if (typeof auth !== 'string' || !/\/s3\/aws4_request/.test(auth)) return undefined;
+  const url = new URL(req.url ?? '/', 'http://proxy');
+  const [, bucket = '', ...rest] = url.pathname.split('/');
+  const key = decodeURIComponent(rest.join('/'));
+  const method = req.method ?? 'GET';
+  const operation =
+    key === ''
+      ? method === 'HEAD'
+        ? 'HeadBucket'
+        : method === 'GET'
+          ? 'ListObjectsV2'
+          : `S3 ${method} bucket`
+      : method === 'PUT'
+        ? 'PutObject'
+        : method === 'GET'
+          ? 'GetObject'
+          : method === 'DELETE'
+            ? 'DeleteObject'
+            : method === 'HEAD'
+              ? 'HeadObject'
+              : `S3 ${method}`;
+  return { operation, json: false, params: new URLSearchParams(), bucket, key, method };
 }

@@ -56,6 +56,12 @@ describe('package.json manifest', () => {
     }
   });
 
+  it('the team history location is a user setting a repository cannot set (machine scope, restricted)', () => {
+    const props = manifest.contributes.configuration.properties as Record<string, { scope?: string }>;
+    assert.equal(props['deployGuard.history']?.scope, 'machine');
+    assert.ok(manifest.capabilities.untrustedWorkspaces.restrictedConfigurations.includes('deployGuard.history'));
+  });
+
   it('contributes the Deployments view', () => {
     const ids = Object.values(manifest.contributes.views)
       .flat()

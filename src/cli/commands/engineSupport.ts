@@ -12,6 +12,7 @@ import type { EngineEvent } from '../../core/events';
 import { GitRepository } from '../../core/git';
 import { HistoryStore } from '../../core/history/store';
 import { deployGuardHome } from '../../core/history/paths';
+import { userHistoryChoice } from '../../core/history/location';
 import type { Logger } from '../../core/logger';
 import { loadPipeline, PIPELINE_FILE_NAME, requireEnvironment, type PipelineConfig } from '../../core/pipeline';
 import { formatCountdown } from '../../core/time';
@@ -25,12 +26,15 @@ export const TARGET_OPTIONS = {
   file: { type: 'string' },
   endpoint: { type: 'string' },
   profile: { type: 'string' },
+  history: { type: 'string' },
   json: { type: 'boolean' },
 } as const;
 
 export const TARGET_HELP = `  --file PATH       the pipeline file (default: ${PIPELINE_FILE_NAME} in the current folder)
   --endpoint URL    send AWS calls here (an emulator); AWS_ENDPOINT_URL works too
   --profile NAME    AWS profile when the environment names none (default: the SDK's chain)
+  --history WHERE   where history and the stack lock live: s3://BUCKET/PREFIX or local
+                    (DEPLOYGUARD_HISTORY works too; both win over history: in the file)
   --json            print one JSON object per line instead of text`;
 
 export interface LoadedTarget {
@@ -72,10 +76,12 @@ export async function loadTarget(io: CliIo, fileArg: string | undefined, environ
 export function selection(
   io: CliIo,
   target: LoadedTarget,
-  values: { endpoint?: string; profile?: string },
+  values: { endpoint?: string; profile?: string; history?: string },
   git?: AwsSelection['git'],
 ): AwsSelection {
+  const userHistory = userHistoryChoice(values.history, io.env);
   return {
+    ...(userHistory ? { userHistory } : {}),
     pipeline: target.config,
     environment: target.environment,
     processEnv: io.env,

@@ -4,11 +4,13 @@ import { currentVersion, verificationOf, verificationWords } from '../../core/hi
 import type { DeploymentRecord } from '../../core/history/record';
 import { ExitCode } from '../../core/model';
 import { jsonLineSafe, terminalSafe } from '../../core/text/terminalSafe';
-import type { CliCommand } from '../types';
+import type { CliCommand, CliIo } from '../types';
 import { parseCommandArgs } from '../usage';
 import { engineContext, loadTarget, oneEnvironment, selection, TARGET_HELP, TARGET_OPTIONS } from './engineSupport';
 
 const HELP = `Usage: deployguard history ENV [--limit N] [--json]
+       deployguard history push ENV
+
 
 Lists the deployments of environment ENV's stack, newest first: id, status, commit,
 start and finish time, how a stable one was verified, and why it ended that way. The
@@ -17,6 +19,11 @@ with *. A stable version is "verified by N alarms" (watched through the bake), "
 and verified", "deployed, not verified" (the environment has no health checks) or "as
 found (never verified)" (the stack before Deploy Guard first deployed it). Damaged history
 files are reported, never hidden.
+
+With a team store (history: s3://BUCKET/PREFIX, --history or DEPLOYGUARD_HISTORY), the
+newest N records are read from the bucket; when it cannot be reached, what this machine last
+read and wrote is shown instead and marked stale. "history push ENV" uploads this machine's
+local history of ENV's stack to the team store; a rerun uploads nothing new.
 
 Options:
   --limit N        show at most N records (default 20; 0 = all)
@@ -58,19 +65,30 @@ export const historyCommand: CliCommand = {
   help: HELP,
   async run(args, io) {
     const { values, positionals } = parseCommandArgs('history', args, { ...TARGET_OPTIONS, limit: { type: 'string' } });
+    if (positionals[0] === 'push' && positionals.length === 2) return pushHistory(io, positionals[1]!, values);
     const environment = oneEnvironment('history', positionals);
     const limit = values.limit === undefined ? 20 : Number(values.limit);
     if (!Number.isInteger(limit) || limit < 0) throw new DeployGuardError('Usage', `--limit takes a whole number (got "${values.limit}")`);
     const target = await loadTarget(io, values.file, environment);
     const ctx = engineContext(io, values.json === true);
     const { stackHistory, clients } = await openStackHistory(ctx, selection(io, target, values), io.signal);
-    clients.dispose();
-    const { records, damaged } = await stackHistory.list();
+    let listing;
+    try {
+      // A team store reads only the newest `limit` records; the local folder reads them all.
+      listing = await stackHistory.list({ ...(limit > 0 ? { limit } : {}), allowStale: true });
+    } finally {
+      clients.dispose();
+    }
+    const { records, damaged, stale } = listing;
     for (const d of damaged) io.stderr.write(`warning: ${d.problem}: ${d.path}${d.movedTo ? ` (moved to ${d.movedTo})` : ''}\n`);
+    if (stale) io.stderr.write(`warning: stale: ${terminalSafe(stale)}\n`);
     const shown = (limit === 0 ? records : records.slice(0, limit)).filter((r) => r.environment === environment || r.kind === 'baseline');
     const stableId = currentVersion(records)?.id;
     if (values.json) {
-      for (const r of shown) io.stdout.write(`${jsonLineSafe(JSON.stringify({ ...summarise(r), current: r.id === stableId }))}\n`);
+      for (const r of shown)
+        io.stdout.write(
+          `${jsonLineSafe(JSON.stringify({ ...summarise(r), current: r.id === stableId, ...(stale ? { stale: true } : {}) }))}\n`,
+        );
       return ExitCode.Ok;
     }
     if (shown.length === 0) {
@@ -80,7 +98,7 @@ export const historyCommand: CliCommand = {
       return ExitCode.Ok;
     }
     io.stdout.write(
-      `Deployments of ${stackHistory.key.stackName} (${stackHistory.key.region}, account ${stackHistory.key.account}), newest first:\n`,
+      `Deployments of ${stackHistory.key.stackName} (${stackHistory.key.region}, account ${stackHistory.key.account}), newest first${stale ? " (STALE: this machine's copy; the team store did not answer)" : ''}:\n`,
     );
     for (const r of shown) {
       const mark = r.id === stableId ? '*' : ' ';
@@ -97,3 +115,49 @@ export const historyCommand: CliCommand = {
     return ExitCode.Ok;
   },
 };
+
+/**
+ * `history push ENV`: this machine's local history of the stack → the team store. Each record is
+ * created only where it is missing (If-None-Match); one already there with the same content is
+ * counted, not written, so a rerun adds nothing. A record the team store holds differently is
+ * reported and left as the team has it.
+ */
+async function pushHistory(
+  io: CliIo,
+  environment: string,
+  values: { file?: string; endpoint?: string; profile?: string; history?: string; json?: boolean },
+) {
+  const target = await loadTarget(io, values.file, environment);
+  const ctx = engineContext(io, values.json === true);
+  const sel = selection(io, target, values);
+  const { stackHistory: remote, clients } = await openStackHistory(ctx, sel, io.signal, { check: true });
+  try {
+    if (remote.where === ctx.history.stack(remote.key).where) {
+      throw new DeployGuardError('Usage', `The history of ${environment} is the local folder: there is no team store to push to`, {
+        hint: 'set history: s3://BUCKET/PREFIX in deployguard.yaml, or pass --history s3://BUCKET/PREFIX',
+      });
+    }
+    const { records, damaged } = await ctx.history.stack(remote.key).list();
+    for (const d of damaged) io.stderr.write(`warning: ${d.problem}: ${d.path}\n`);
+    const counts = { uploaded: 0, present: 0, conflicting: 0 };
+    for (const record of [...records].reverse()) {
+      const there = await remote.get(record.id);
+      if (there && JSON.stringify(there) === JSON.stringify(record)) {
+        counts.present++;
+        continue;
+      }
+      if (there) {
+        counts.conflicting++;
+        io.stderr.write(`warning: ${record.id} is already in ${remote.where} with other content; left as the team store has it\n`);
+        continue;
+      }
+      await remote.write(record);
+      counts.uploaded++;
+    }
+    const line = `${counts.uploaded} uploaded, ${counts.present} already there, ${counts.conflicting} different (left alone) → ${remote.where}`;
+    io.stdout.write(values.json ? `${JSON.stringify({ type: 'history-pushed', ...counts, to: remote.where })}\n` : `${line}\n`);
+    return counts.conflicting > 0 ? ExitCode.Failed : ExitCode.Ok;
+  } finally {
+    clients.dispose();
+  }
+}

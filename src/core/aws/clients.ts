@@ -118,7 +118,8 @@ export async function createCloudWatchClient(target: AwsTarget, options: ClientO
 
 export async function createS3Client(target: AwsTarget, options: ClientOptions = {}): Promise<S3Client> {
   const { S3Client } = (await loadAwsSdk()).s3;
-  const client = new S3Client(baseConfig(target, options));
+  // A bucket (the team's history) may live in another region than the stack: follow S3's redirect.
+  const client = new S3Client({ ...baseConfig(target, options), followRegionRedirects: true });
   installRetryObserver(client, 'S3', options);
   return client;
 }

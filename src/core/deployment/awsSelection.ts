@@ -2,12 +2,13 @@
 import { AwsClients, type ClientOptions } from '../aws/clients';
 import { chooseEndpoint } from '../aws/endpoint';
 import { accountId } from '../aws/identity';
-import type { StackHistory } from '../history/store';
+import type { StackHistory } from '../history/backend';
 import { DeployGuardError } from '../errors';
 import { requireEnvironment } from '../pipeline/environments';
 import type { EnvironmentConfig, PipelineConfig } from '../pipeline/types';
 import { resolveVariables, type VariableContext } from '../pipeline/variables';
 import type { EngineContext } from './engineContext';
+import { openHistoryStore } from './historySelection';
 
 /** Where the environment's AWS calls go; shared by deploy, rollback, recover and history. */
 export interface AwsSelection {
@@ -17,6 +18,8 @@ export interface AwsSelection {
   readonly userEndpoint?: string;
   /** From user settings; the environment's own `profile:` wins. */
   readonly userProfile?: string;
+  /** Where history lives, from the CLI's --history, DEPLOYGUARD_HISTORY or the user setting: wins over the file. */
+  readonly userHistory?: string;
   /** For `${env:VAR}` and AWS_ENDPOINT_URL; default process.env. */
   readonly processEnv?: NodeJS.ProcessEnv;
   readonly git?: { readonly sha: string; readonly shortSha?: string; readonly branch?: string; readonly dirty?: boolean };
@@ -90,15 +93,18 @@ export async function openStackHistory(
   ctx: EngineContext,
   sel: AwsSelection,
   signal?: AbortSignal,
+  options: { readonly check?: boolean } = {},
 ): Promise<{ stackHistory: StackHistory; clients: AwsClients; env: EnvironmentConfig }> {
   const { env, clients } = selectEnvironment(ctx, sel);
+  let store;
   let account: string;
   try {
     account = await pinnedAccountId(clients, env, signal);
+    store = await openHistoryStore(ctx, sel, env, clients, account, { ...options, signal });
   } catch (err) {
     clients.dispose(); // nobody else holds them yet
     throw err;
   }
-  const stackHistory = ctx.history.stack({ account, region: env.region, stackName: stackNameFor(sel) });
+  const stackHistory = store.stack({ account, region: env.region, stackName: stackNameFor(sel) });
   return { stackHistory, clients, env };
 }

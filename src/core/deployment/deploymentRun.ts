@@ -13,7 +13,7 @@ import { DeployGuardError, errorMessage, isCancellation } from '../errors';
 import type { DeploymentStatusEvent, EngineEvent, EngineEventSink, StackEventFacts } from '../events';
 import { derivedVerification } from '../history/ledger';
 import { STACK_EVENTS_KEPT, type DeploymentRecord, type JournalPhase, type StepGroup } from '../history/record';
-import type { StackHistory } from '../history/store';
+import type { StackHistory } from '../history/backend';
 import type { Logger } from '../logger';
 import { canTransition, isFinal, statusRow, type DeploymentStatus, type ExitCode } from '../deploymentStatus';
 import type { Masker } from '../secrets';
@@ -234,6 +234,10 @@ export class DeploymentRun {
     // A version says how it was found good; a restore's check and a bake's alarms are already on the record.
     if (status === 'stable') this.record.verification ??= derivedVerification(this.record, this.record.finishedAt);
     await this.writeNarration().catch((err: unknown) => this.logger.warn(`could not write the run log: ${errorMessage(err)}`));
+    // A team store keeps the log where other machines read it; the record says how the run ended either way.
+    await this.stackHistory
+      .storeLog(this.record.id)
+      .catch((err: unknown) => this.logger.warn(`could not keep the run log: ${errorMessage(err)}`));
     await this.save();
     await this.journal('finished').catch((err: unknown) => this.logger.warn(`could not write the journal: ${errorMessage(err)}`));
     this.announceStatus(status, this.record.reason);

@@ -1,5 +1,6 @@
 /** What every deployment needs from its surroundings, and the tunables tests shorten. */
 import type { ClientOptions } from '../aws/clients';
+import type { RequestCounter } from '../aws/historyBucket';
 import type { StackPollers } from '../aws/stackPoller';
 import type { EngineEventSink } from '../events';
 import type { HistoryStore } from '../history/store';
@@ -19,6 +20,7 @@ export interface EngineTiming {
 
 /** What every deployment needs from its surroundings (the engine facade builds one). */
 export interface EngineContext {
+  /** The local folder: the default store, and where a team store keeps this machine's copy. */
   readonly history: HistoryStore;
   readonly pollers: StackPollers;
   readonly emit: EngineEventSink;
@@ -26,6 +28,8 @@ export interface EngineContext {
   readonly clock?: Clock;
   readonly timing?: EngineTiming;
   readonly clientOptions?: ClientOptions;
+  /** Counts the team history's S3 requests (the benchmark reads it). */
+  readonly s3Requests?: RequestCounter;
   /** The step runner; default the pipeline's runSteps (tests may inject another). */
   readonly runSteps?: (options: RunStepsOptions) => Promise<StepsResult>;
 }

@@ -39,7 +39,8 @@ export async function manualRollback(ctx: EngineContext, request: ManualRollback
     const { records } = await stackHistory.list();
     let target: DeploymentRecord | undefined;
     if (request.to) {
-      target = records.find((r) => r.id === request.to);
+      // A team store lists the newest records only: an older one is read by its id.
+      target = records.find((r) => r.id === request.to) ?? (await stackHistory.get(request.to));
       if (!target)
         throw new DeployGuardError('Usage', `No deployment ${request.to} in the history of ${stackHistory.key.stackName}`, {
           hint: `see "deployguard history ${request.environment}"`,

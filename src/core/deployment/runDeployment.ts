@@ -9,6 +9,7 @@ import type { DeploymentTrigger } from '../deploymentTrigger';
 import { DeployGuardError, errorMessage } from '../errors';
 import type { PlannedChange } from '../events';
 import type { AlarmReading } from '../health/types';
+import { holderIdentity } from '../history/holder';
 import { newDeploymentId } from '../history/paths';
 import type { DeploymentRecord, ParameterRecord } from '../history/record';
 import type { StackLock } from '../history/lock';
@@ -28,6 +29,7 @@ import { lockTiming, type EngineContext } from './engineContext';
 import { outcomeOf, type DeploymentOutcome } from './outcome';
 import { readPreviousVersion } from './previousVersion';
 import { resumeInterrupted } from './resumeInterrupted';
+import { openHistoryStore } from './historySelection';
 import { newRecord } from './stackRecords';
 import { unrecordedEnd } from './unrecordedEnd';
 import { runPipelineSteps } from './stepsPhase';
@@ -99,10 +101,14 @@ export async function runDeployment(ctx: EngineContext, request: DeployRequest):
     }
 
     const account = await pinnedAccountId(clients, env, signal);
-    const stackHistory = ctx.history.stack({ account, region: env.region, stackName });
+    // A team store that does not answer refuses the deploy here, before the lock and any stack change.
+    const store = await openHistoryStore(ctx, request, env, clients, account, { check: true, signal });
+    const stackHistory = store.stack({ account, region: env.region, stackName });
     lock = await stackHistory.acquireLock({
       deploymentId: id,
       holder: request.holder ?? 'deployguard',
+      environment: request.environment,
+      identity: holderIdentity(request.processEnv ?? process.env),
       ...lockTiming(ctx),
     });
 

@@ -1,6 +1,6 @@
 import type { AwsClients } from '../aws/clients';
 import type { StackLock, LockOptions } from '../history/lock';
-import type { StackHistory } from '../history/store';
+import type { StackHistory } from '../history/backend';
 import type { EnvironmentConfig } from '../pipeline/types';
 import { openStackHistory, type AwsSelection } from './awsSelection';
 import type { EngineContext } from './engineContext';
@@ -25,7 +25,7 @@ export async function withStackLock<T>(
   signal: AbortSignal,
   work: (locked: LockedStack) => Promise<T>,
 ): Promise<T> {
-  const { stackHistory, clients, env } = await openStackHistory(ctx, selection, signal);
+  const { stackHistory, clients, env } = await openStackHistory(ctx, selection, signal, { check: true });
   try {
     const lock = await stackHistory.acquireLock(lockOptions);
     try {

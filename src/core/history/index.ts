@@ -1,5 +1,9 @@
 export * from './record';
-export { HistoryStore, StackHistory, type HistoryListing } from './store';
+export { HistoryStore, LocalStackHistory } from './store';
+export type { HistoryBackend, HistoryJournal, HistoryListing, ListOptions, StackHistory } from './backend';
+export { S3HistoryStore, type S3HistoryOptions } from './s3Store';
+export { chooseHistoryLocation, parseHistoryLocation, userHistoryChoice, type HistoryLocation } from './location';
+export { holderIdentity, holderWords, type HolderIdentity } from './holder';
 export { Journal, ownerTag } from './journal';
 export { acquireStackLock, isStale, readLock, type LockInfo, type LockOptions, type StackLock } from './lock';
 export { deployGuardHome, newDeploymentId, isDeploymentId } from './paths';

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { errorMessage } from '../errors';
 import { appendLineDurable, writeFileAtomic } from './atomicFile';
 import { isStorageFailure } from './storageError';
+import type { HistoryJournal } from './backend';
 import { JOURNAL_SCHEMA_VERSION, type DamagedEntry, type JournalEntry } from './record';
 
 /** `pid@host`, written into journal entries and locks. */
@@ -21,7 +22,7 @@ export interface JournalReadResult {
  * line by line *before* every mutating AWS call, so a crash or a window reload can reattach to
  * the operation (stack ARN + ClientRequestToken) instead of starting a second one.
  */
-export class Journal {
+export class Journal implements HistoryJournal {
   constructor(
     readonly path: string,
     private readonly damagedDir: string,
@@ -83,16 +84,7 @@ export class Journal {
   /** The latest entry of every deployment whose journal does not say `finished`. */
   async openOperations(): Promise<{ open: JournalEntry[]; damaged: DamagedEntry[] }> {
     const { entries, damaged } = await this.read();
-    const latest = new Map<string, JournalEntry>();
-    const merged = new Map<string, JournalEntry>();
-    for (const entry of entries) {
-      // Later entries refine earlier ones (the stack ARN arrives after the token was chosen).
-      const prev = merged.get(entry.deploymentId);
-      merged.set(entry.deploymentId, { ...prev, ...stripUndefined(entry) } as JournalEntry);
-      latest.set(entry.deploymentId, entry);
-    }
-    const open = [...merged.values()].filter((e) => latest.get(e.deploymentId)?.phase !== 'finished');
-    return { open, damaged };
+    return { open: openOperationsOf(entries), damaged };
   }
 
   /** Drops the lines of finished deployments (their records hold the outcome). */
@@ -105,11 +97,27 @@ export class Journal {
   }
 }
 
+/**
+ * The deployments whose journal does not end with `finished`, each as its entries merged in order
+ * (later entries refine earlier ones: the stack ARN arrives after the token was chosen). Pure.
+ */
+export function openOperationsOf(entries: readonly JournalEntry[]): JournalEntry[] {
+  const latest = new Map<string, JournalEntry>();
+  const merged = new Map<string, JournalEntry>();
+  for (const entry of entries) {
+    const prev = merged.get(entry.deploymentId);
+    merged.set(entry.deploymentId, { ...prev, ...stripUndefined(entry) } as JournalEntry);
+    latest.set(entry.deploymentId, entry);
+  }
+  return [...merged.values()].filter((e) => latest.get(e.deploymentId)?.phase !== 'finished');
+}
+
 function stripUndefined<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
-function parseEntry(line: string): JournalEntry | undefined {
+/** One stored journal entry, or undefined when it is not one. */
+export function parseEntry(line: string): JournalEntry | undefined {
   try {
     const value = JSON.parse(line) as Partial<JournalEntry>;
     if (

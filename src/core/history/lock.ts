@@ -4,6 +4,7 @@ import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import { DeployGuardError } from '../errors';
 import { writeFileAtomic } from './atomicFile';
+import { holderIdentity, holderWords, type HolderIdentity } from './holder';
 import { storageFailure } from './storageError';
 
 /** What a lock file says about its holder. */
@@ -18,6 +19,12 @@ export interface LockInfo {
   heartbeatAt: string;
   /** Random per acquisition: a release or heartbeat never touches somebody else's lock. */
   readonly token: string;
+  /** Who: `ana@laptop` or `CI run 4711` (holder.ts); absent in locks written before it was kept. */
+  readonly by?: string;
+  /** The CI run's page, when a CI run holds it. */
+  readonly byUrl?: string;
+  /** The environment being deployed, so a refusal can say "prod is being deployed by …". */
+  readonly environment?: string;
 }
 
 export interface LockOptions {
@@ -27,6 +34,19 @@ export interface LockOptions {
   readonly heartbeatMs?: number;
   /** A lock whose heartbeat is older than this is stale and may be taken over. */
   readonly staleMs?: number;
+  readonly environment?: string;
+  /** Who is deploying; default: this process's (holder.ts). */
+  readonly identity?: HolderIdentity;
+}
+
+/** The who-fields of a new lock: the person or CI run, and the environment. */
+export function lockIdentity(options: LockOptions): Pick<LockInfo, 'by' | 'byUrl' | 'environment'> {
+  const who = options.identity ?? holderIdentity();
+  return {
+    by: who.name,
+    ...(who.url ? { byUrl: who.url } : {}),
+    ...(options.environment ? { environment: options.environment } : {}),
+  };
 }
 
 export interface StackLock {
@@ -68,6 +88,7 @@ async function acquire(path: string, options: LockOptions): Promise<StackLock> {
     acquiredAt: now,
     heartbeatAt: now,
     token: randomBytes(8).toString('hex'),
+    ...lockIdentity(options),
   };
 
   let tookOverFrom: LockInfo | undefined;
@@ -140,6 +161,13 @@ function processAlive(pid: number): boolean {
   }
 }
 
+/** "prod is being deployed by CI run 4711 (URL)", when the lock says who. */
+export function heldByWords(lock: LockInfo): string {
+  const who = holderWords(lock);
+  if (!who) return '';
+  return ` — ${lock.environment ?? 'the stack'} is being deployed by ${who}`;
+}
+
 function lockHeldError(lock: LockInfo): DeployGuardError {
   if (lock.pid === -1) {
     return new DeployGuardError('LockHeld', `The stack's lock is ${lock.holder}, written moments ago: another deployment may be starting`, {
@@ -148,7 +176,7 @@ function lockHeldError(lock: LockInfo): DeployGuardError {
   }
   return new DeployGuardError(
     'LockHeld',
-    `Another deployment (${lock.deploymentId}) is running on this stack: ${lock.holder}, pid ${lock.pid} on ${lock.host}, since ${lock.acquiredAt}`,
+    `Another deployment (${lock.deploymentId}) is running on this stack: ${lock.holder}, pid ${lock.pid} on ${lock.host}, since ${lock.acquiredAt}${heldByWords(lock)}`,
     { hint: 'wait for it to finish (or stop that process); a dead holder is taken over automatically' },
   );
 }

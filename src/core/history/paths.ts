@@ -17,6 +17,12 @@ const REGION = /^[a-z0-9-]{1,32}$/;
 const STACK_NAME = /^[A-Za-z][-A-Za-z0-9]{0,127}$/;
 
 export function stackDir(root: string, key: StackKey): string {
+  assertStackKey(key);
+  return join(root, 'stacks', key.account, key.region, key.stackName);
+}
+
+/** Refuses a stack key that could escape a folder or an S3 prefix (see above). */
+export function assertStackKey(key: StackKey): void {
   if (!ACCOUNT.test(key.account) || !REGION.test(key.region) || !STACK_NAME.test(key.stackName)) {
     throw new DeployGuardError(
       'ConfigInvalid',
@@ -24,7 +30,6 @@ export function stackDir(root: string, key: StackKey): string {
       { hint: 'stack names start with a letter and contain only letters, digits and hyphens' },
     );
   }
-  return join(root, 'stacks', key.account, key.region, key.stackName);
 }
 
 /** A record id that sorts by start time: `20261126T223000123Z-ab12cd`. */

@@ -5,20 +5,13 @@ import { writeFileAtomic } from './atomicFile';
 import { isStorageFailure } from './storageError';
 import { Journal } from './journal';
 import { currentVersion } from './ledger';
+import type { HistoryBackend, HistoryListing, ListOptions, StackHistory } from './backend';
 import { acquireStackLock, readLock, type LockInfo, type LockOptions, type StackLock } from './lock';
 import { deployGuardHome, isDeploymentId, stackDir } from './paths';
 import { migrateRecord } from './readRecord';
 import type { DamagedEntry, DeploymentRecord, StackKey } from './record';
 
-export interface HistoryListing {
-  /** Newest first (by start time, which the id encodes). */
-  readonly records: DeploymentRecord[];
-  /**
-   * Files that could not be read (already moved aside), and sections left out of records that were
-   * read (the file left as it is): show them to the user.
-   */
-  readonly damaged: DamagedEntry[];
-}
+export type { HistoryListing, StackHistory } from './backend';
 
 /**
  * All deployment history, under DEPLOYGUARD_HOME (default ~/.deployguard):
@@ -29,15 +22,15 @@ export interface HistoryListing {
  *   stacks/<account>/<region>/<stack>/logs/<id>.log       the run's log (masked)
  *   stacks/<account>/<region>/<stack>/damaged/            unreadable files, set aside
  */
-export class HistoryStore {
+export class HistoryStore implements HistoryBackend {
   readonly root: string;
 
   constructor(root: string = deployGuardHome()) {
     this.root = root;
   }
 
-  stack(key: StackKey): StackHistory {
-    return new StackHistory(key, stackDir(this.root, key));
+  stack(key: StackKey): LocalStackHistory {
+    return new LocalStackHistory(key, stackDir(this.root, key));
   }
 
   /** Every stack that has history, for views that list them all. */
@@ -53,7 +46,8 @@ export class HistoryStore {
   }
 }
 
-export class StackHistory {
+/** One stack's history in the local folder (see HistoryStore). */
+export class LocalStackHistory implements StackHistory {
   readonly journal: Journal;
   private readonly recordsDir: string;
   private readonly damagedDir: string;
@@ -65,6 +59,10 @@ export class StackHistory {
     this.recordsDir = join(dir, 'records');
     this.damagedDir = join(dir, 'damaged');
     this.journal = new Journal(join(dir, 'journal.jsonl'), this.damagedDir);
+  }
+
+  get where(): string {
+    return this.dir;
   }
 
   get lockPath(): string {
@@ -85,7 +83,9 @@ export class StackHistory {
    * Every readable record, newest first, validated and in the current shape (older versions are
    * migrated: readRecord.ts); unreadable ones are moved aside and reported.
    */
-  async list(): Promise<HistoryListing> {
+  async list(_options: ListOptions = {}): Promise<HistoryListing> {
+    // Every record is read whatever the limit: a local folder is cheap to read, and the ledger's
+    // current version is then always known.
     const records: DeploymentRecord[] = [];
     const damaged: DamagedEntry[] = [];
     let names: string[];
@@ -128,6 +128,18 @@ export class StackHistory {
 
   acquireLock(options: LockOptions): Promise<StackLock> {
     return acquireStackLock(this.lockPath, options);
+  }
+
+  /** The log already is where every reader on this machine looks: nothing to upload. */
+  async storeLog(_id: string): Promise<void> {}
+
+  async readLog(id: string): Promise<string | undefined> {
+    try {
+      return await readFile(this.logPath(id), 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw err;
+    }
   }
 
   /** Who holds the stack right now, if anyone (the file may be stale; see isStale). */

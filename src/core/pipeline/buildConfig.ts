@@ -58,6 +58,7 @@ export function buildPipelineConfig(value: Json): PipelineConfig {
       profile: env.profile as string | undefined,
       account: typeof env.account === 'string' ? env.account : undefined,
       endpoint: env.endpoint as string | undefined,
+      history: env.history as string | undefined,
       branch: env.branch as string | undefined,
       deployOn: Object.freeze([...((env.deployOn as DeployOnEvent[] | undefined) ?? [])]),
       confirm: isProdName(name) ? true : ((env.confirm as boolean | undefined) ?? false),
@@ -77,6 +78,7 @@ export function buildPipelineConfig(value: Json): PipelineConfig {
       tags: stringMap(stack.tags),
     }),
     environments: Object.freeze(environments),
+    ...(typeof value.history === 'string' ? { history: value.history } : {}),
   });
 }
 

@@ -84,6 +84,8 @@ export interface EnvironmentConfig {
   readonly account?: string;
   /** Only honoured when it is a loopback address (a repository must not redirect signed requests). */
   readonly endpoint?: string;
+  /** `s3://BUCKET/PREFIX` or `local`: where this environment's history lives (wins over the file's). */
+  readonly history?: string;
   readonly branch?: string;
   readonly deployOn: readonly DeployOnEvent[];
   /** Ask before deploying; always true for names starting with `prod`. */
@@ -96,6 +98,8 @@ export interface PipelineConfig {
   readonly name: string;
   readonly steps: readonly StepConfig[];
   readonly stack: StackConfig;
+  /** `s3://BUCKET/PREFIX` or `local`: where history lives for environments that name none. */
+  readonly history?: string;
   readonly environments: Readonly<Record<string, EnvironmentConfig>>;
 }
 

@@ -174,3 +174,26 @@ describe('environments.NAME.account', () => {
     }
   });
 });
+
+describe('history: (top level and per environment)', () => {
+  const text = (top: string, env: string) =>
+    `version: 1\nname: s\nstack: { name: s, template: t.yaml }\n${top}environments:\n  prod:\n    region: eu-west-1\n${env}`;
+  const check = (top: string, env: string) => validatePipelineText(text(top, env), { file: '/r/deployguard.yaml' });
+
+  it('s3://BUCKET/PREFIX at the top and in an environment are kept for the location choice', () => {
+    const result = check('history: s3://team-ledger/orders\n', '    history: s3://prod-ledger\n');
+    assert.deepEqual(result.problems, []);
+    assert.equal(result.config!.history, 's3://team-ledger/orders');
+    assert.equal(result.config!.environments.prod!.history, 's3://prod-ledger');
+    assert.equal(check('', '').config!.history, undefined);
+  });
+
+  it('anything else is refused at its position', () => {
+    const [top] = check('history: /tmp/ledger\n', '').problems;
+    assert.deepEqual([top!.line, top!.column], [4, 10]);
+    assert.match(top!.message, /history.*s3:\/\/BUCKET\/PREFIX/);
+    const [env] = check('', '    history: s3://Upper_Case\n').problems;
+    assert.equal(env!.line, 7);
+    assert.match(env!.message, /environments\.prod\.history/);
+  });
+});

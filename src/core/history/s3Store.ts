@@ -1,0 +1,557 @@
+/**
+ * The team's history in an S3 bucket (layout: s3Keys.ts), with the guarantees of the local folder:
+ *
+ * - a record is created with If-None-Match: * and updated with If-Match: <the ETag this process last
+ *   wrote or read>; a write that finds another writer's version is never overwritten: the same body
+ *   is adopted (a rerun), this process's own earlier write is followed, anything else is refused;
+ * - one journal object per entry (created If-None-Match), written before each mutating AWS call
+ *   like the local journal, so a run killed on one machine is finished by the next on any other;
+ * - the lock is s3Lock.ts; the run's log is uploaded at its end, capped;
+ * - listing reads keys newest first and GETs only records this machine has not already read at
+ *   that ETag (a local cache), so its cost follows what is shown, not the length of the history;
+ * - the cache is also what a view shows, marked stale, when the bucket cannot be reached. A
+ *   deployment never decides from it: a deploy fails closed instead.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { BucketFailure, type HistoryBucket, type ListedObject, type PutCondition } from '../aws/historyBucket';
+import { DeployGuardError, errorMessage } from '../errors';
+import type { HistoryBackend, HistoryJournal, HistoryListing, ListOptions, StackHistory } from './backend';
+import { openOperationsOf, ownerTag, parseEntry, type JournalReadResult } from './journal';
+import { currentVersion, isVerified } from './ledger';
+import type { LockInfo, LockOptions, StackLock } from './lock';
+import { isDeploymentId } from './paths';
+import { migrateRecord } from './readRecord';
+import { JOURNAL_SCHEMA_VERSION, type DamagedEntry, type DeploymentRecord, type JournalEntry, type StackKey } from './record';
+import { acquireS3Lock, readS3Lock } from './s3Lock';
+import {
+  deploymentOfJournalKey,
+  idOfRecordKey,
+  journalKey,
+  journalPrefix,
+  lockKey,
+  logKey,
+  recordKey,
+  stackOfKey,
+  stackPrefix,
+} from './s3Keys';
+
+/** A run's log is uploaded up to this size; the rest stays in the local file. */
+export const S3_LOG_MAX_BYTES = 5 * 1024 * 1024;
+
+/** Records read per page while looking for the ledger's newest verified version. */
+const LEDGER_PAGE = 10;
+
+/** How far back links are followed past that page (rollback targets, `previous`). */
+const LINK_HOPS = 3;
+
+/** GETs in flight at once while reading a listing. */
+const READ_CONCURRENCY = 16;
+
+/**
+ * Marks this process's record writes (S3 user metadata): a 412 on a write this process itself made
+ * through another handle is followed, one from anywhere else is a lost update and refused.
+ */
+const WRITER = `${ownerTag()}-${randomBytes(4).toString('hex')}`;
+
+export interface S3HistoryOptions {
+  readonly bucket: HistoryBucket;
+  readonly prefix: string;
+  /** Where this machine keeps its copy of what it read and wrote (under DEPLOYGUARD_HOME). */
+  readonly cacheRoot: string;
+}
+
+/** The stack histories of one bucket and prefix. */
+export class S3HistoryStore implements HistoryBackend {
+  private readonly stacks = new Map<string, S3StackHistory>();
+
+  constructor(private readonly options: S3HistoryOptions) {}
+
+  get url(): string {
+    return `s3://${this.options.bucket.bucket}${this.options.prefix ? `/${this.options.prefix}` : ''}`;
+  }
+
+  /** One handle per stack per store, so every writer in this process shares the ETags it knows. */
+  stack(key: StackKey): S3StackHistory {
+    const prefix = stackPrefix(this.options.prefix, key);
+    let found = this.stacks.get(prefix);
+    if (!found) {
+      const cacheDir = join(this.options.cacheRoot, this.options.bucket.bucket, this.options.prefix || '_', prefix);
+      found = new S3StackHistory(key, this.options.bucket, prefix, cacheDir);
+      this.stacks.set(prefix, found);
+    }
+    return found;
+  }
+
+  async listStacks(): Promise<StackKey[]> {
+    const base = stackPrefix(this.options.prefix, { account: 'x', region: 'x', stackName: 'x' }).replace(/x\/x\/x\/$/, '');
+    try {
+      const out: StackKey[] = [];
+      for (const account of await this.options.bucket.folders(base)) {
+        for (const region of await this.options.bucket.folders(`${base}${account}/`)) {
+          for (const stackName of await this.options.bucket.folders(`${base}${account}/${region}/`)) {
+            const key = stackOfKey(this.options.prefix, `${base}${account}/${region}/${stackName}/`);
+            if (key) out.push(key);
+          }
+        }
+      }
+      return out;
+    } catch (err) {
+      throw historyError(err, this.url, 'list the stacks');
+    }
+  }
+
+  /**
+   * Before a deployment changes anything: the bucket answers, for this account. A 403 is told
+   * apart: another account owns the bucket (it answers without ExpectedBucketOwner), or these
+   * credentials may not use it. Fails closed either way.
+   */
+  async check(signal?: AbortSignal): Promise<void> {
+    const b = this.options.bucket;
+    try {
+      await b.check(signal);
+    } catch (err) {
+      if (BucketFailure.is(err, 'denied') && (await b.answersWithoutOwner(signal))) {
+        throw new DeployGuardError(
+          'HistoryBucketForeign',
+          `The history bucket ${b.bucket} is not owned by account ${b.owner} (the account of your credentials): another account owns it, so nothing was written there and nothing was deployed`,
+          {
+            hint: `use a bucket account ${b.owner} owns (history: s3://BUCKET/PREFIX in deployguard.yaml, --history or DEPLOYGUARD_HISTORY), or credentials of the account that owns ${b.bucket}`,
+          },
+        );
+      }
+      if (BucketFailure.is(err, 'missing')) {
+        throw new DeployGuardError(
+          'HistoryUnreachable',
+          `The history bucket ${b.bucket} does not exist (or is in another partition); nothing was deployed`,
+          {
+            cause: err,
+            hint: `create it in account ${b.owner} (README: "Team history on S3"), or point history: at an existing bucket`,
+          },
+        );
+      }
+      throw historyError(err, this.url, 'reach the team history');
+    }
+  }
+}
+
+export class S3StackHistory implements StackHistory {
+  readonly journal: S3Journal;
+  /** ETags of the records this process wrote or read: the If-Match of their next write. */
+  private readonly etags = new Map<string, string>();
+  private readonly recordsCache: string;
+
+  constructor(
+    readonly key: StackKey,
+    private readonly bucket: HistoryBucket,
+    private readonly prefix: string,
+    private readonly cacheDir: string,
+  ) {
+    this.recordsCache = join(cacheDir, 'records');
+    this.journal = new S3Journal(bucket, prefix, this.where);
+  }
+
+  get where(): string {
+    return `s3://${this.bucket.bucket}/${this.prefix}`;
+  }
+
+  logPath(id: string): string {
+    return join(this.cacheDir, 'logs', `${id}.log`);
+  }
+
+  async write(record: DeploymentRecord): Promise<void> {
+    if (!isDeploymentId(record.id)) throw new DeployGuardError('Internal', `Refusing to write a record with a malformed id "${record.id}"`);
+    const key = recordKey(this.prefix, record.id);
+    const body = `${JSON.stringify(record, null, 2)}\n`;
+    const known = this.etags.get(record.id);
+    let condition: PutCondition = known ? { ifMatch: known } : { ifNoneMatch: '*' };
+    try {
+      for (let turn = 0; ; turn++) {
+        try {
+          const etag = await this.bucket.put(key, body, condition, { writer: WRITER });
+          this.etags.set(record.id, etag);
+          await this.cache(record.id, etag, body);
+          return;
+        } catch (err) {
+          if (!BucketFailure.is(err, 'precondition') || turn > 0) throw err;
+        }
+        // Someone's version is there: decide from it, never by overwriting it.
+        const current = await this.bucket.get(key);
+        if (!current) {
+          condition = { ifNoneMatch: '*' }; // removed meanwhile: create it again
+          continue;
+        }
+        if (current.body === body) {
+          // The same record already there (a rerun, a push): nothing to change.
+          this.etags.set(record.id, current.etag);
+          await this.cache(record.id, current.etag, body);
+          return;
+        }
+        if (current.metadata['writer'] !== WRITER) throw lostUpdate(record, this.where, current.metadata['writer']);
+        condition = { ifMatch: current.etag }; // this process's own write through another handle
+      }
+    } catch (err) {
+      throw historyError(err, this.where, `write deployment record ${record.id}`);
+    }
+  }
+
+  async list(options: ListOptions = {}): Promise<HistoryListing> {
+    try {
+      if (options.limit !== undefined && options.limit > 0)
+        return await this.readListed(await this.bucket.list(`${this.prefix}records/`, options.limit));
+      return await this.ledgerWindow();
+    } catch (err) {
+      if (options.allowStale && BucketFailure.is(err, 'unreachable', 'denied', 'missing')) {
+        const cached = await this.cachedListing(options.limit);
+        return {
+          ...cached,
+          stale: `the team history ${this.where} could not be read (${errorMessage(err)}); showing what this machine last read and wrote`,
+        };
+      }
+      throw historyError(err, this.where, 'read the deployment history');
+    }
+  }
+
+  async get(id: string): Promise<DeploymentRecord | undefined> {
+    if (!isDeploymentId(id)) return undefined;
+    let found;
+    try {
+      found = await this.bucket.get(recordKey(this.prefix, id));
+    } catch (err) {
+      throw historyError(err, this.where, `read deployment record ${id}`);
+    }
+    if (!found) return undefined;
+    const read = this.parse(id, found.body);
+    if (!('record' in read)) {
+      throw new DeployGuardError(
+        'HistoryDamaged',
+        `Deployment record ${id} in ${this.where} is damaged (${read.damaged.problem}); it was left in place`,
+      );
+    }
+    this.etags.set(id, found.etag);
+    await this.cache(id, found.etag, found.body);
+    return read.record;
+  }
+
+  async currentStable(): Promise<DeploymentRecord | undefined> {
+    return currentVersion((await this.list()).records);
+  }
+
+  async acquireLock(options: LockOptions): Promise<StackLock> {
+    try {
+      return await acquireS3Lock(this.bucket, lockKey(this.prefix), {
+        ...options,
+        where: `s3://${this.bucket.bucket}/${lockKey(this.prefix)}`,
+      });
+    } catch (err) {
+      throw historyError(err, this.where, 'take the stack lock');
+    }
+  }
+
+  async readLock(): Promise<LockInfo | undefined> {
+    try {
+      return await readS3Lock(this.bucket, lockKey(this.prefix));
+    } catch (err) {
+      throw historyError(err, this.where, 'read the stack lock');
+    }
+  }
+
+  async storeLog(id: string): Promise<void> {
+    let text: string;
+    try {
+      text = await readFile(this.logPath(id), 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw err;
+    }
+    try {
+      await this.bucket.put(logKey(this.prefix, id), capLog(text, this.logPath(id)));
+    } catch (err) {
+      throw historyError(err, this.where, `upload the log of ${id}`);
+    }
+  }
+
+  async readLog(id: string): Promise<string | undefined> {
+    try {
+      const found = await this.bucket.get(logKey(this.prefix, id));
+      if (found) return found.body;
+    } catch (err) {
+      if (!BucketFailure.is(err, 'unreachable', 'denied')) throw historyError(err, this.where, `read the log of ${id}`);
+    }
+    return readFile(this.logPath(id), 'utf8').catch(() => undefined);
+  }
+
+  /**
+   * What the ledger needs without reading the whole history: the newest records, a page at a time,
+   * until one verified version is among them (every later record is then read, and the ledger's
+   * current version is the newest unfollowed one; a walk back for a rollback target stops at it),
+   * then the records rollbacks among them name that are older still (a rollback's target, the
+   * deployment it undid), a few hops back. A deploy's cost so stays the same with ten records or a
+   * thousand.
+   */
+  private async ledgerWindow(): Promise<HistoryListing> {
+    const records: DeploymentRecord[] = [];
+    const damaged: DamagedEntry[] = [];
+    let token: string | undefined;
+    do {
+      const page = await this.bucket.listPage(`${this.prefix}records/`, LEDGER_PAGE, token);
+      const read = await this.readListed(page.objects);
+      records.push(...read.records);
+      damaged.push(...read.damaged);
+      token = page.next;
+    } while (token && !records.some(isVerified));
+    const have = new Set(records.map((r) => r.id));
+    for (let hop = 0; hop < LINK_HOPS; hop++) {
+      const missing = [
+        ...new Set(records.flatMap((r) => [r.rollbackTargetId, r.rollbackOf]).filter((id): id is string => !!id && !have.has(id))),
+      ];
+      if (missing.length === 0) break;
+      for (const id of missing) {
+        have.add(id);
+        const found = await this.get(id).catch(() => undefined);
+        if (found) records.push(found);
+      }
+    }
+    records.sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
+    return { records, damaged };
+  }
+
+  private async readListed(keys: readonly ListedObject[]): Promise<HistoryListing> {
+    const records: DeploymentRecord[] = [];
+    const damaged: DamagedEntry[] = [];
+    const listed = keys.flatMap((k) => {
+      const id = idOfRecordKey(k.key);
+      return id ? [{ id, ...k }] : [];
+    });
+    const bodies = await mapLimit(listed, READ_CONCURRENCY, async (k) => {
+      const cached = await this.cached(k.id);
+      if (cached && cached.etag === k.etag) return { ...k, body: cached.body };
+      const found = await this.bucket.get(k.key);
+      if (!found) return undefined; // deleted between the listing and the read
+      await this.cache(k.id, found.etag, found.body);
+      return { ...k, etag: found.etag, body: found.body };
+    });
+    for (const b of bodies) {
+      if (!b) continue;
+      const read = this.parse(b.id, b.body);
+      if ('record' in read) {
+        records.push(read.record);
+        damaged.push(...read.problems);
+        this.etags.set(b.id, b.etag);
+      } else damaged.push(read.damaged);
+    }
+    records.sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
+    return { records, damaged };
+  }
+
+  private parse(id: string, body: string): { record: DeploymentRecord; problems: DamagedEntry[] } | { damaged: DamagedEntry } {
+    const path = `s3://${this.bucket.bucket}/${recordKey(this.prefix, id)}`;
+    let value: unknown;
+    try {
+      value = JSON.parse(body);
+    } catch (err) {
+      return { damaged: { path, problem: `not valid JSON (${(err as Error).message}); left in place` } };
+    }
+    const read = migrateRecord(value);
+    switch (read.kind) {
+      case 'newer':
+        return { damaged: { path, problem: read.problem } };
+      case 'not-a-record':
+        return { damaged: { path, problem: `${read.problem}; left in place` } };
+      case 'record':
+        return {
+          record: read.record,
+          problems: read.problems.map((problem) => ({ path, problem: `record ${read.record.id}: ${problem}` })),
+        };
+    }
+  }
+
+  private async cached(id: string): Promise<{ etag: string; body: string } | undefined> {
+    try {
+      const value = JSON.parse(await readFile(join(this.recordsCache, `${id}.json`), 'utf8')) as { etag?: unknown; body?: unknown };
+      return typeof value.etag === 'string' && typeof value.body === 'string' ? { etag: value.etag, body: value.body } : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** This machine's copy; a failure to keep it costs only a re-read later, never the write itself. */
+  private async cache(id: string, etag: string, body: string): Promise<void> {
+    const path = join(this.recordsCache, `${id}.json`);
+    const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+    try {
+      await mkdir(this.recordsCache, { recursive: true });
+      await writeFile(temp, JSON.stringify({ etag, body }), { mode: 0o600 });
+      await rename(temp, path);
+    } catch {
+      /* see above */
+    }
+  }
+
+  private async cachedListing(limit: number | undefined): Promise<{ records: DeploymentRecord[]; damaged: DamagedEntry[] }> {
+    let names: string[];
+    try {
+      names = (await readdir(this.recordsCache)).filter((n) => n.endsWith('.json'));
+    } catch {
+      names = [];
+    }
+    const ids = names
+      .map((n) => n.slice(0, -'.json'.length))
+      .filter(isDeploymentId)
+      .sort()
+      .reverse();
+    const wanted = limit !== undefined && limit > 0 ? ids.slice(0, limit) : ids;
+    const records: DeploymentRecord[] = [];
+    const damaged: DamagedEntry[] = [];
+    for (const id of wanted) {
+      const cached = await this.cached(id);
+      if (!cached) continue;
+      const read = this.parse(id, cached.body);
+      if ('record' in read) records.push(read.record);
+      else damaged.push(read.damaged);
+    }
+    return { records, damaged };
+  }
+}
+
+/**
+ * The journal as one object per entry under journal/<deploymentId>/: an append is a create that
+ * never races another append, and it is in S3 before the AWS call it announces.
+ */
+export class S3Journal implements HistoryJournal {
+  constructor(
+    private readonly bucket: HistoryBucket,
+    private readonly prefix: string,
+    private readonly where: string,
+  ) {}
+
+  async append(entry: Omit<JournalEntry, 'schemaVersion' | 'at' | 'owner'> & { at?: string }): Promise<JournalEntry> {
+    const full: JournalEntry = {
+      schemaVersion: JOURNAL_SCHEMA_VERSION,
+      at: entry.at ?? new Date().toISOString(),
+      owner: ownerTag(),
+      ...entry,
+    };
+    try {
+      await this.bucket.put(journalKey(this.prefix, full.deploymentId, Date.parse(full.at) || Date.now()), JSON.stringify(full), {
+        ifNoneMatch: '*',
+      });
+    } catch (err) {
+      throw historyError(err, this.where, 'write the deployment journal');
+    }
+    // A finished deployment's entries say nothing its record does not: removed at once, so the
+    // journal every deploy reads holds only deployments in flight, however long the history.
+    if (full.phase === 'finished') await this.forget(full.deploymentId).catch(() => undefined);
+    return full;
+  }
+
+  private async forget(deploymentId: string): Promise<void> {
+    const keys = await this.bucket.list(`${journalPrefix(this.prefix)}${deploymentId}/`);
+    await Promise.all(keys.map((k) => this.bucket.delete(k.key)));
+  }
+
+  async read(): Promise<JournalReadResult> {
+    try {
+      const keys = await this.bucket.list(journalPrefix(this.prefix));
+      const entries: JournalEntry[] = [];
+      const damaged: DamagedEntry[] = [];
+      const bodies = await mapLimit(keys, READ_CONCURRENCY, async (k) => ({ key: k.key, found: await this.bucket.get(k.key) }));
+      for (const { key, found } of bodies) {
+        if (!found) continue;
+        const entry = parseEntry(found.body);
+        if (entry) entries.push(entry);
+        else damaged.push({ path: `s3://${this.bucket.bucket}/${key}`, problem: 'an unreadable journal entry, left in place' });
+      }
+      // Keys sort by deployment then time: the merge wants time order across deployments.
+      entries.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
+      return { entries, damaged };
+    } catch (err) {
+      throw historyError(err, this.where, 'read the deployment journal');
+    }
+  }
+
+  async openOperations(): Promise<{ open: JournalEntry[]; damaged: DamagedEntry[] }> {
+    const { entries, damaged } = await this.read();
+    return { open: openOperationsOf(entries), damaged };
+  }
+
+  async compact(): Promise<void> {
+    const keys = await this.bucket.list(journalPrefix(this.prefix));
+    const { entries } = await this.read();
+    const open = new Set(openOperationsOf(entries).map((e) => e.deploymentId));
+    for (const k of keys) {
+      const id = deploymentOfJournalKey(k.key);
+      if (id && !open.has(id)) await this.bucket.delete(k.key).catch(() => undefined);
+    }
+  }
+}
+
+function lostUpdate(record: DeploymentRecord, where: string, writer: string | undefined): DeployGuardError {
+  return new DeployGuardError(
+    'HistoryConflict',
+    `Deployment record ${record.id} in ${where} was changed by ${writer ? `another process (${writer})` : 'someone else'} since this one read it; it was not overwritten`,
+    {
+      hint: `see "deployguard history ${record.environment}": if that process finished the deployment, nothing is left to do; otherwise stop one of the two and run the command again`,
+    },
+  );
+}
+
+/** A history failure a person can act on; a BucketFailure becomes HistoryUnreachable with the fix. */
+export function historyError(err: unknown, where: string, doing: string): unknown {
+  if (!BucketFailure.is(err)) return err;
+  switch (err.kind) {
+    case 'denied':
+      return new DeployGuardError(
+        'HistoryUnreachable',
+        `Cannot ${doing}: S3 denied access to ${where} (${err.message}); nothing was changed on the stack`,
+        {
+          cause: err,
+          hint: 'give these credentials the history permissions (README: "Team history on S3"), or set --history/DEPLOYGUARD_HISTORY to a store you can use',
+        },
+      );
+    case 'unreachable':
+    case 'missing':
+    case 'other':
+      return new DeployGuardError(
+        'HistoryUnreachable',
+        `Cannot ${doing}: the team history ${where} did not answer (${err.message}); nothing was changed on the stack`,
+        {
+          cause: err,
+          hint: 'check the network and the bucket, then try again; a deploy never goes ahead without its history',
+        },
+      );
+    case 'precondition':
+    case 'conflict':
+      return new DeployGuardError(
+        'HistoryConflict',
+        `Cannot ${doing}: another writer changed ${where} at the same moment (${err.message})`,
+        {
+          cause: err,
+          hint: 'run the command again',
+        },
+      );
+  }
+}
+
+/** At most S3_LOG_MAX_BYTES, cut at a line, saying where the whole log is. */
+export function capLog(text: string, localPath: string, max = S3_LOG_MAX_BYTES): string {
+  const bytes = Buffer.from(text, 'utf8');
+  if (bytes.length <= max) return text;
+  const note = `\n… log cut at ${max} bytes for the team history; the whole log is ${localPath} on the machine that ran it\n`;
+  const head = bytes.subarray(0, max - Buffer.byteLength(note)).toString('utf8');
+  return `${head.slice(0, Math.max(0, head.lastIndexOf('\n')))}${note}`;
+}
+
+async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}

@@ -1,0 +1,371 @@
+/**
+ * The team's history on S3 (moto over HTTP, the fault proxy for what moto lacks: 409s, 5xx,
+ * ExpectedBucketOwner, slow answers). Two machines are two DEPLOYGUARD_HOME folders sharing one bucket.
+ */
+import assert from 'node:assert/strict';
+import { mkdtemp, readdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, beforeEach, describe, it } from 'node:test';
+import { CreateBucketCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { DescribeStacksCommand, type CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { AwsClients } from '../../src/core/aws/clients';
+import { HistoryBucket } from '../../src/core/aws/historyBucket';
+import { DeployGuardError } from '../../src/core/errors';
+import { ExitCode } from '../../src/core/model';
+import type { EngineEvent } from '../../src/core/events';
+import { HistoryStore } from '../../src/core/history/store';
+import { S3HistoryStore } from '../../src/core/history/s3Store';
+import type { StackLock } from '../../src/core/history/lock';
+import { newDeploymentId } from '../../src/core/history/paths';
+import type { HealthConfig } from '../../src/core/pipeline/types';
+import { cfnClient, cli, makeRepo, tempHome } from '../support/deployFixture';
+import {
+  ACCOUNT,
+  deployVersion,
+  engineContext,
+  health,
+  putAlarm,
+  rawCloudWatch,
+  record,
+  REGION,
+  restoreVerifying,
+  setAlarm,
+  useMotoCredentials,
+  versionedPipeline,
+  watchStarted,
+} from '../support/healthFixtures';
+import { startFaultProxy, type FaultProxy } from '../support/faultProxy';
+import { startMoto, type Moto } from '../support/moto';
+
+const BUCKET = 'team-history';
+const STACK = 'orders-dev';
+const KEY = { account: ACCOUNT, region: REGION, stackName: STACK };
+
+describe('team history on S3 (moto)', () => {
+  let moto: Moto;
+  let proxy: FaultProxy;
+  let s3: S3Client;
+  let cw: CloudWatchClient;
+  let cfn: CloudFormationClient;
+
+  before(async () => {
+    useMotoCredentials();
+    moto = await startMoto();
+    proxy = await startFaultProxy(moto.endpoint);
+    s3 = new S3Client({
+      region: REGION,
+      endpoint: moto.endpoint,
+      forcePathStyle: true,
+      credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+    });
+    cw = rawCloudWatch(moto.endpoint);
+    cfn = cfnClient(moto.endpoint);
+  });
+  after(async () => {
+    s3.destroy();
+    cw.destroy();
+    cfn.destroy();
+    await proxy.close();
+    await moto.stop();
+  });
+  beforeEach(async () => {
+    await moto.reset();
+    proxy.reset();
+    await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
+  });
+
+  async function keys(prefix: string): Promise<string[]> {
+    const out = await s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: prefix }));
+    return (out.Contents ?? []).map((o) => o.Key!);
+  }
+
+  /** A store on `endpoint` as a machine with DEPLOYGUARD_HOME `home` opens it. */
+  function storeOf(home: string, endpoint = moto.endpoint, prefix = 'team') {
+    const clients = new AwsClients({ region: REGION, endpoint }, { maxAttempts: 2 });
+    const bucket = new HistoryBucket(() => clients.s3(), BUCKET, ACCOUNT);
+    return { store: new S3HistoryStore({ bucket, prefix, cacheRoot: join(home, 'cache', 's3') }), clients };
+  }
+
+  it("machine B, which never saw v1, restores the v1 machine A verified; A's history shows B's rollback", async () => {
+    await putAlarm(cw, 'orders-5xx');
+    const repo = await mkdtemp(join(tmpdir(), 'dg-team-repo-'));
+    const [homeA, homeB] = [await tempHome(), await tempHome()];
+    const events: EngineEvent[] = [];
+    const pipeline = (version: string, h: Partial<HealthConfig> = {}) => ({
+      ...versionedPipeline({
+        stackName: STACK,
+        version,
+        endpoint: moto.endpoint,
+        health: health({ alarms: ['orders-5xx'], bakeMs: 1500, pollSeconds: 0.2, ...h }),
+      }),
+      history: `s3://${BUCKET}/team`,
+    });
+
+    const v1 = await deployVersion({ ctx: engineContext(homeA, (e) => events.push(e)), repo, pipeline: pipeline('v1'), version: 'v1' });
+    assert.equal(v1.record.status, 'stable', v1.record.reason);
+
+    const alarm = async () => {
+      await watchStarted(events);
+      await setAlarm(cw, 'orders-5xx', 'ALARM', 'Threshold Crossed: 12 errors');
+      if (await restoreVerifying(events)) await setAlarm(cw, 'orders-5xx', 'OK', 'recovered');
+    };
+    const v2 = await deployVersion({
+      ctx: engineContext(homeB, (e) => events.push(e)),
+      repo,
+      pipeline: pipeline('v2'),
+      version: 'v2',
+      during: alarm,
+    });
+    assert.equal(v2.record.status, 'rolled-back', v2.record.reason);
+
+    // A reads the team's ledger: B's rollback, restoring A's v1.
+    const { store, clients } = storeOf(homeA);
+    try {
+      const { records, stale } = await store.stack(KEY).list();
+      assert.equal(stale, undefined);
+      const rollback = records.find((r) => r.kind === 'rollback');
+      assert.ok(rollback, `a rollback record in ${records.map((r) => `${r.kind}:${r.status}`).join(', ')}`);
+      assert.equal(rollback.rollbackTargetId, v1.record.id, 'B restored the version A verified');
+      assert.equal(rollback.status, 'stable');
+      assert.equal(records.find((r) => r.id === v2.record.id)?.status, 'rolled-back');
+      // B's run log is readable from A, through the store.
+      const log = await store.stack(KEY).readLog(v2.record.id);
+      assert.match(log ?? '', /rolled-back/);
+      assert.equal((await store.stack(KEY).journal.openOperations()).open.length, 0, 'nothing left open in the journal');
+    } finally {
+      clients.dispose();
+    }
+    // Neither machine wrote records into its local folder: the bucket is the history.
+    for (const home of [homeA, homeB]) {
+      await assert.rejects(readdir(join(home, 'stacks', ACCOUNT, REGION, STACK, 'records')), /ENOENT/);
+    }
+  });
+
+  it('N machines deploying one stack at once: exactly one deploys, the others are refused naming its CI run', async () => {
+    const repo = await makeRepo({ steps: '\n  - name: Hold\n    run: sleep 1.5' });
+    const homes = await Promise.all(Array.from({ length: 5 }, () => tempHome()));
+    const runs = await Promise.all(
+      homes.map((home, i) =>
+        cli(['deploy', 'dev', '--endpoint', moto.endpoint, '--history', `s3://${BUCKET}/team`], {
+          cwd: repo,
+          home,
+          env: {
+            GITHUB_ACTIONS: 'true',
+            GITHUB_RUN_ID: String(4710 + i),
+            GITHUB_REPOSITORY: 'acme/orders',
+            GITHUB_SERVER_URL: 'https://github.com',
+          },
+        }),
+      ),
+    );
+    const winners = runs.flatMap((r, i) => (r.code === 0 ? [i] : []));
+    assert.equal(winners.length, 1, runs.map((r) => `${r.code}: ${r.stderr.slice(0, 300)}`).join('\n'));
+    const winnerRun = 4710 + winners[0]!;
+    for (const [i, r] of runs.entries()) {
+      if (i === winners[0]) continue;
+      assert.equal(r.code, ExitCode.NeedsPerson, r.stderr);
+      assert.match(
+        r.stderr,
+        new RegExp(`dev is being deployed by CI run ${winnerRun} \\(https://github\\.com/acme/orders/actions/runs/${winnerRun}\\)`),
+      );
+    }
+    assert.deepEqual(await keys('team/stacks/123456789012/us-east-1/orders-dev/lock.json'), [], 'the winner released the lock');
+  });
+
+  it("a killed holder's lock is taken over exactly once after its TTL; before it, it is refused", async () => {
+    const home = await tempHome();
+    const { store, clients } = storeOf(home);
+    try {
+      const stack = store.stack(KEY);
+      // A holder that never beats again: killed the moment it took the lock.
+      const dead = await stack.acquireLock({ deploymentId: 'dead-one', holder: 'cli', heartbeatMs: 3_600_000, staleMs: 1000 });
+      await assert.rejects(stack.acquireLock({ deploymentId: 'early', holder: 'cli', staleMs: 1000 }), (e) =>
+        DeployGuardError.is(e, 'LockHeld'),
+      );
+      await new Promise((r) => setTimeout(r, 2300));
+      const contenders = await Promise.allSettled(
+        Array.from({ length: 6 }, (_, i) =>
+          storeOf(home)
+            .store.stack(KEY)
+            .acquireLock({ deploymentId: `c${i}`, holder: 'cli', staleMs: 1000, heartbeatMs: 200 }),
+        ),
+      );
+      const won = contenders.flatMap((c) => (c.status === 'fulfilled' ? [c.value] : []));
+      assert.equal(won.length, 1, contenders.map((c) => (c.status === 'rejected' ? String(c.reason) : 'won')).join('\n'));
+      // The winner is the one whose delete of the expired version removed it, or one whose create came
+      // right after that delete: either way the dead holder's lock was replaced once, by one winner.
+      assert.ok([undefined, 'dead-one'].includes(won[0]!.tookOverFrom?.deploymentId), String(won[0]!.tookOverFrom?.deploymentId));
+      for (const c of contenders) {
+        if (c.status === 'rejected') {
+          assert.ok(DeployGuardError.is(c.reason, 'LockHeld'), String(c.reason));
+          assert.match(c.reason.message, new RegExp(`\\(${won[0]!.info.deploymentId}\\)`), 'names the winner');
+        }
+      }
+      await won[0]!.release();
+      await dead.release(); // its ETag is gone: the release leaves the (empty) slot alone
+      assert.deepEqual(await keys('team/stacks/123456789012/us-east-1/orders-dev/lock.json'), []);
+    } finally {
+      clients.dispose();
+    }
+  });
+
+  it('a live holder whose heartbeat answers slowly is not robbed; a 409 on its beat is retried', async () => {
+    const home = await tempHome();
+    const holder = storeOf(home, proxy.endpoint);
+    const contender = storeOf(home);
+    let lock: StackLock | undefined;
+    try {
+      lock = await holder.store.stack(KEY).acquireLock({ deploymentId: 'alive', holder: 'cli', heartbeatMs: 300, staleMs: 1500 });
+      proxy.fault({ action: 'PutObject', kind: 'conflict', keyContains: 'lock.json', times: 1 });
+      proxy.fault({ action: 'PutObject', kind: 'slow', delayMs: 700, keyContains: 'lock.json', times: 4 });
+      const deadline = Date.now() + 4000;
+      let refusals = 0;
+      while (Date.now() < deadline) {
+        await assert.rejects(
+          contender.store.stack(KEY).acquireLock({ deploymentId: 'robber', holder: 'cli', staleMs: 1500 }),
+          (e) => DeployGuardError.is(e, 'LockHeld') && /\(alive\)/.test((e as Error).message),
+        );
+        refusals++;
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      assert.ok(refusals > 5);
+      assert.ok(
+        proxy.requests.some((r) => r.action === 'PutObject' && r.status === 409),
+        'the 409 was injected',
+      );
+      await lock.release();
+      lock = undefined;
+      const next = await contender.store.stack(KEY).acquireLock({ deploymentId: 'next', holder: 'cli' });
+      assert.equal(next.tookOverFrom, undefined, 'released, not taken over');
+      await next.release();
+    } finally {
+      await lock?.release();
+      holder.clients.dispose();
+      contender.clients.dispose();
+    }
+  });
+
+  it('a record another machine changed is never overwritten: the update is refused, naming the record; an identical one is adopted', async () => {
+    const { store, clients } = storeOf(await tempHome());
+    try {
+      const stack = store.stack(KEY);
+      const mine = record({ status: 'watching' });
+      await stack.write(mine);
+      // Another machine (no writer mark of this process) finishes it meanwhile.
+      const key = `team/stacks/123456789012/us-east-1/orders-dev/records/`;
+      const [objectKey] = await keys(key);
+      await s3.send(
+        new PutObjectCommand({ Bucket: BUCKET, Key: objectKey!, Body: `${JSON.stringify({ ...mine, status: 'stable' }, null, 2)}\n` }),
+      );
+      await assert.rejects(
+        stack.write({ ...mine, status: 'failed' }),
+        (e) => DeployGuardError.is(e, 'HistoryConflict') && e.message.includes(mine.id) && /was not overwritten/.test(e.message),
+      );
+      assert.equal((await stack.get(mine.id))?.status, 'stable', "the other machine's update is kept");
+      // A fresh handle writing exactly what is there (a rerun, a push) changes nothing and succeeds.
+      // One that never read it cannot replace it.
+      const [fresh, blind] = [storeOf(await tempHome()), storeOf(await tempHome())];
+      try {
+        await fresh.store.stack(KEY).write({ ...mine, status: 'stable' });
+        await assert.rejects(blind.store.stack(KEY).write({ ...mine, status: 'cancelled' }), (e) =>
+          DeployGuardError.is(e, 'HistoryConflict'),
+        );
+      } finally {
+        fresh.clients.dispose();
+        blind.clients.dispose();
+      }
+    } finally {
+      clients.dispose();
+    }
+  });
+
+  it('a bucket owned by another account is refused, naming the bucket and the account, before any stack change', async () => {
+    proxy.bucketOwner(BUCKET, '999999999999');
+    const repo = await makeRepo();
+    const run = await cli(['deploy', 'dev', '--skip-steps', '--endpoint', proxy.endpoint, '--history', `s3://${BUCKET}/team`], {
+      cwd: repo,
+      home: await tempHome(),
+    });
+    assert.equal(run.code, 1);
+    assert.match(
+      run.stderr,
+      /history bucket team-history is not owned by account 123456789012 \(the account of your credentials\): another account owns it/,
+    );
+    assert.equal(proxy.count('CreateChangeSet'), 0);
+    assert.deepEqual(await keys('team/'), [], 'nothing written to the bucket');
+    await assert.rejects(cfn.send(new DescribeStacksCommand({ StackName: STACK })), /does not exist/);
+  });
+
+  it('S3 down: the deploy is refused before any stack change, with the reason and the fix', async () => {
+    proxy.fault({ action: 'HeadBucket', kind: 'server-error', times: 50 });
+    const repo = await makeRepo();
+    const run = await cli(['deploy', 'dev', '--skip-steps', '--endpoint', proxy.endpoint, '--history', `s3://${BUCKET}/team`], {
+      cwd: repo,
+      home: await tempHome(),
+    });
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /team history s3:\/\/team-history\/team did not answer .*nothing was changed on the stack/);
+    assert.match(run.stderr, /→ check the network and the bucket/);
+    assert.equal(proxy.count('CreateChangeSet'), 0);
+    await assert.rejects(cfn.send(new DescribeStacksCommand({ StackName: STACK })), /does not exist/);
+  });
+
+  it('history push uploads a local history once (a rerun adds nothing); history reads only what it shows, and falls back to a stale copy', async () => {
+    const home = await tempHome();
+    const local = new HistoryStore(home).stack(KEY);
+    const start = Date.parse('2026-11-01T10:00:00Z');
+    for (let i = 0; i < 25; i++) {
+      const at = new Date(start + i * 60_000).toISOString();
+      await local.write(
+        record({
+          id: newDeploymentId(start + i * 60_000),
+          status: 'stable',
+          startedAt: at,
+          finishedAt: at,
+          verification: { kind: 'unguarded', at },
+        }),
+      );
+    }
+    const repo = await makeRepo();
+    const push = (h = home) =>
+      cli(['history', 'push', 'dev', '--endpoint', moto.endpoint, '--history', `s3://${BUCKET}/team`], { cwd: repo, home: h });
+    const first = await push();
+    assert.equal(first.code, 0, first.stderr);
+    assert.match(first.stdout, /^25 uploaded, 0 already there, 0 different/);
+    const again = await push();
+    assert.match(again.stdout, /^0 uploaded, 25 already there, 0 different/);
+    assert.equal((await keys('team/stacks/123456789012/us-east-1/orders-dev/records/')).length, 25, 'no duplicates');
+
+    // Another machine, cold cache: five records shown = one listing and five reads.
+    const other = await tempHome();
+    const shown = await cli(
+      ['history', 'dev', '--limit', '5', '--json', '--endpoint', proxy.endpoint, '--history', `s3://${BUCKET}/team`],
+      { cwd: repo, home: other },
+    );
+    assert.equal(shown.code, 0, shown.stderr);
+    const lines = shown.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { id: string; stale?: boolean });
+    assert.equal(lines.length, 5);
+    assert.equal(proxy.count('ListObjectsV2'), 1);
+    assert.equal(proxy.count('GetObject'), 5);
+    assert.ok(lines.every((l) => l.stale === undefined));
+
+    // The bucket unreachable: the same view from this machine's copy, marked stale.
+    proxy.fault({ action: 'ListObjectsV2', kind: 'reset', times: 20 });
+    const offline = await cli(['history', 'dev', '--limit', '5', '--endpoint', proxy.endpoint, '--history', `s3://${BUCKET}/team`], {
+      cwd: repo,
+      home: other,
+    });
+    assert.equal(offline.code, 0, offline.stderr);
+    assert.match(offline.stdout, /newest first \(STALE: this machine's copy; the team store did not answer\)/);
+    assert.match(
+      offline.stderr,
+      /warning: stale: the team history s3:\/\/team-history\/team\/stacks\/123456789012\/us-east-1\/orders-dev\/ could not be read/,
+    );
+    for (const l of lines) assert.ok(offline.stdout.includes(l.id), `${l.id} shown from the copy`);
+  });
+});
