@@ -32,6 +32,11 @@ export interface FaultRule {
   times?: number;
   /** For `hang`: how long before the socket is destroyed (default 60 s). */
   readonly hangMs?: number;
+  /**
+   * Only once a request of this operation has reached the proxy (e.g. `ExecuteChangeSet`: the
+   * credentials expire while CloudFormation runs the update, not before it was asked to).
+   */
+  readonly afterAction?: string;
 }
 
 export type FinalState = 'UPDATE_ROLLBACK_COMPLETE' | 'ROLLBACK_COMPLETE' | 'UPDATE_ROLLBACK_FAILED';
@@ -272,7 +277,12 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
         at: Date.now(),
       });
 
-    const rule = rules.find((r) => (r.action === action || r.action === '*') && (r.times ?? 1) > 0);
+    const rule = rules.find(
+      (r) =>
+        (r.action === action || r.action === '*') &&
+        (r.times ?? 1) > 0 &&
+        (r.afterAction === undefined || requests.some((q) => q.action === r.afterAction)),
+    );
     let resetAfter = false;
     if (rule?.kind === 'reset-after') {
       rule.times = (rule.times ?? 1) - 1;

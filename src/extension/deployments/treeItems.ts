@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { blamedAlarm } from '../../core/health/recordedHealth';
 import { isVerified, verificationOf, verificationWords } from '../../core/history/ledger';
 import type { DeploymentRecord } from '../../core/history/record';
-import { statusRow } from '../../core/deploymentStatus';
+import { isOpenStatus, statusRow } from '../../core/deploymentStatus';
 import { needsConfirmation } from '../../core/pipeline/confirmation';
 import type { DeploymentStatus } from '../../core/model';
 import type { CommitDetails } from '../commitDetails';
@@ -14,19 +14,34 @@ import type { EnvironmentEntry, TreeNode } from './treeModel';
 
 /**
  * `contextValue`s the manifest's menus match (package.json `view/item/context`):
- *   environment [running] [hasAlarm] [updateRollbackFailed]
- *   deployment [current] [rollbackTarget] [running] [hasAlarm]
+ *   environment [running] [hasAlarm] [updateRollbackFailed] [unverified]
+ *   deployment [current] [rollbackTarget] [running] [hasAlarm] [unverified]
  * Space-separated flags after the kind, so `viewItem =~ /^deployment.*rollbackTarget/` works.
  */
 export function environmentContext(state: EnvironmentState): string {
-  return ['environment', state.running && 'running', state.alarm && 'hasAlarm', state.updateRollbackFailed && 'updateRollbackFailed']
+  return [
+    'environment',
+    state.running && 'running',
+    state.alarm && 'hasAlarm',
+    state.updateRollbackFailed && 'updateRollbackFailed',
+    !state.running && state.unverified && 'unverified',
+  ]
     .filter(Boolean)
     .join(' ');
 }
 
 export function deploymentContext(status: DeploymentStatus, isCurrent: boolean, running: boolean, alarm: string | undefined): string {
   const target = statusRow(status).rollbackTarget && !isCurrent;
-  return ['deployment', isCurrent && 'current', target && 'rollbackTarget', running && 'running', alarm && 'hasAlarm']
+  // In doubt or live and not verified, and not being watched here: `Watch the Live Version` applies.
+  const unwatched = !running && isOpenStatus(status);
+  return [
+    'deployment',
+    isCurrent && 'current',
+    target && 'rollbackTarget',
+    running && 'running',
+    alarm && 'hasAlarm',
+    unwatched && 'unverified',
+  ]
     .filter(Boolean)
     .join(' ');
 }
