@@ -172,6 +172,9 @@ describe('in doubt: a version that went out is watched, never "unchanged" unveri
     const stopped = await running;
     const id = await assertLeftInDoubt(stopped, 'unverified');
     assert.match(finishedOf(stopped.events).reason ?? '', /run the same deploy again to watch it/);
+    const history = await cli(['history', 'dev', '--endpoint', proxy.endpoint], { cwd: repo, home });
+    assert.equal(history.code, 0, history.stderr);
+    assert.match(history.stdout, new RegExp(`${id}\\s+deploy\\s+live, not verified .*\\(open: deploy again to watch it\\)`));
 
     proxy.reset();
     const rerun = await deploy(repo);
