@@ -7,6 +7,7 @@ import { statusRow } from '../deploymentStatus';
 import { DeployGuardError, errorMessage } from '../errors';
 import type { DeploymentRecord, JournalEntry } from '../history/record';
 import type { StackLock } from '../history/lock';
+import { writerGoneHere } from '../history/journal';
 import type { StackHistory } from '../history/store';
 import type { EnvironmentConfig } from '../pipeline/types';
 import { endRecordedProcessGroup, type GroupEnding } from '../process';
@@ -271,7 +272,7 @@ const LEFTOVER_GRACE_MS = 3_000;
  */
 async function endLeftoverSteps(run: DeploymentRun, entry: JournalEntry): Promise<void> {
   const { record } = run;
-  if (record.status !== 'running-steps' || !writerDeadHere(entry.owner)) return;
+  if (record.status !== 'running-steps' || !writerGoneHere(entry.owner)) return;
   const group = entry.stepGroup;
   let ending: GroupEnding | undefined;
   if (group && group.host === hostname()) {
@@ -309,19 +310,5 @@ function endingWords(ending: GroupEnding, pgid: number): string {
       return `its process group ${pgid} had already exited`;
     case 'not-same':
       return `pid ${pgid} now belongs to another process, left alone`;
-  }
-}
-
-/** Whether the journal's writer (`pid@host`) ran on this host and no longer runs. */
-function writerDeadHere(owner: string): boolean {
-  const at = owner.indexOf('@');
-  const pid = Number(owner.slice(0, at));
-  if (at < 0 || owner.slice(at + 1) !== hostname() || !Number.isInteger(pid) || pid <= 0) return false;
-  if (pid === process.pid) return false;
-  try {
-    process.kill(pid, 0);
-    return false;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'ESRCH';
   }
 }
