@@ -222,4 +222,37 @@ describe('in doubt: a version that went out is watched, never "unchanged" unveri
     const again = await deploy(repo);
     assert.equal(finishedOf(again.events).status, 'unchanged');
   });
+
+  it('a manual rollback of a version left live and unverified restores the verified one without baking it first; the next deploy closes it', async () => {
+    const repo = await verifiedV1();
+    const controller = new AbortController();
+    const running = deploy(repo, ['--bake', '60s'], { signal: controller.signal });
+    const deadline = Date.now() + 30_000;
+    while (!(await records(home).catch(() => [])).some((r) => r.kind === 'deploy' && r.status === 'watching' && r.healthWatch)) {
+      assert.ok(Date.now() < deadline, 'the bake started');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    controller.abort();
+    const id = await assertLeftInDoubt(await running, 'unverified');
+
+    const rolledBack = await cli(['rollback', 'dev', '--json', '--endpoint', proxy.endpoint], { cwd: repo, home });
+    assert.equal(rolledBack.code, 0, rolledBack.stderr + rolledBack.stdout.slice(-2000));
+    assert.ok(
+      !rolledBack.events.some((e) => e.type === 'watch-started' && e.deploymentId === id),
+      'the unverified version is not baked first',
+    );
+    assert.equal((await cfn.send(new GetTemplateCommand({ StackName: 'orders-dev' }))).TemplateBody, topicTemplate('v1'));
+    assert.equal((await record(home, id)).status, 'unverified', 'still open: nothing watched it');
+
+    const next = await deploy(repo);
+    assert.equal(next.code, 0, next.stderr + next.stdout.slice(-2000));
+    const closed = await record(home, id);
+    assert.equal(closed.status, 'cancelled');
+    assert.match(closed.reason ?? '', /no longer runs this version \(the template differs\)/);
+    const end = next.events.filter((e) => e.type === 'deployment-finished').at(-1);
+    assert.ok(
+      end && end.type === 'deployment-finished' && end.deploymentId !== id && end.status === 'stable',
+      'v2 deployed again and baked',
+    );
+  });
 });

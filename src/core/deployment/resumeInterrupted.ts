@@ -215,7 +215,7 @@ async function reattachInDoubt(
       return run.finish('cancelled', 'The change set was never executed; the stack was not changed');
     }
   }
-  return followAndBake(ctx, run, entry, env, request, signal, Date.parse(record.startedAt));
+  return followAndBake(ctx, run, entry, env, request, signal, Date.parse(record.startedAt), { onlyIfStillRunsIt: true });
 }
 
 /** Follows the deployment's operation by stack ARN and token to its end, then bakes (or verifies a restore). */
@@ -227,6 +227,14 @@ async function followAndBake(
   request: BakeRequest,
   signal: AbortSignal,
   since: number,
+  options: {
+    /**
+     * Bake only when the stack still runs this version: a deployment left in doubt may have been
+     * overtaken since (a manual rollback, a change outside Deploy Guard), and its operation's
+     * success then says nothing about what runs now.
+     */
+    readonly onlyIfStillRunsIt?: boolean;
+  } = {},
 ): Promise<DeploymentRecord> {
   const { record } = run;
   const token = entry.clientRequestToken ?? record.clientRequestToken;
@@ -257,6 +265,16 @@ async function followAndBake(
           signal,
         })
       : run.finish('rollback-failed', `${result.reason ?? result.status} (${result.status})`);
+  }
+  if (options.onlyIfStillRunsIt && result.outcome === 'succeeded') {
+    const now = await readAgainstTarget(await run.clients.cloudFormation(), stackId, record, signal);
+    if (!now.exists || !now.sameTemplate || !now.sameParameters) {
+      record.stackStatus = result.status;
+      return run.finish(
+        'cancelled',
+        `Not watched: its update completed, but the stack no longer runs this version (${describeDifference(now)})`,
+      );
+    }
   }
   return afterStackOperation(ctx, run, env, { kind: 'executed', stackId, changes: record.changes ?? [], ...result }, request, signal);
 }
