@@ -8,7 +8,9 @@
 
 /**
  * queued → running-steps → deploying → watching → stable, with the exits in TRANSITIONS below.
- * Only `stable` records may be rollback targets.
+ * Only `stable` records may be rollback targets. `in-doubt` and `unverified` are not final: a run
+ * that cannot know its stack operation's outcome, or is stopped during the bake, leaves its record
+ * open in them, and the next run of the stack reattaches to it and watches it.
  */
 export type DeploymentStatus =
   | 'queued'
@@ -25,7 +27,9 @@ export type DeploymentStatus =
   | 'rolled-back'
   | 'rolled-back-unhealthy'
   | 'rollback-failed'
-  | 'needs-attention';
+  | 'needs-attention'
+  | 'in-doubt'
+  | 'unverified';
 
 /** CLI exit codes, the same for the CLI and every view: 0 ok, 1 failed, 2 usage, 3 rolled back, 4 needs a person. */
 export const ExitCode = {
@@ -267,6 +271,37 @@ export const STATUS: Readonly<Record<DeploymentStatus, StatusRow>> = {
     rollbackTarget: false,
     canRollBack: false,
   },
+  // The stack operation went out but its outcome is unknown (credentials expired while following
+  // it, the execute's answer lost and the change set unreadable): the record stays open, and the
+  // next run of this stack reattaches by stack ARN and token, then bakes what went out.
+  'in-doubt': {
+    final: false,
+    busy: false,
+    words: 'in doubt',
+    label: 'In doubt',
+    icon: 'question',
+    iconColor: WARNING,
+    tone: 'warn',
+    outcome: 'needs-person',
+    exitCode: ExitCode.NeedsPerson,
+    rollbackTarget: false,
+    canRollBack: false,
+  },
+  // The version is live but its bake never ended (cancelled, or the run stopped during it): never
+  // `unchanged`, never a rollback target; the next run of this stack watches it.
+  unverified: {
+    final: false,
+    busy: false,
+    words: 'live, not verified',
+    label: 'Live, not verified',
+    icon: 'eye-closed',
+    iconColor: WARNING,
+    tone: 'warn',
+    outcome: 'needs-person',
+    exitCode: ExitCode.NeedsPerson,
+    rollbackTarget: false,
+    canRollBack: false,
+  },
 };
 
 export const DEPLOYMENT_STATUSES = Object.keys(STATUS) as readonly DeploymentStatus[];
@@ -276,6 +311,15 @@ export const FINAL_STATUSES: ReadonlySet<DeploymentStatus> = new Set(DEPLOYMENT_
 
 export function isFinal(status: DeploymentStatus): boolean {
   return FINAL_STATUSES.has(status);
+}
+
+/**
+ * A record left open by its run: `in-doubt` (its stack operation's outcome unknown) or
+ * `unverified` (live, its bake stopped). The next run of the stack reattaches to it and watches
+ * it; views offer "Watch the Live Version".
+ */
+export function isOpenStatus(status: DeploymentStatus): status is 'in-doubt' | 'unverified' {
+  return status === 'in-doubt' || status === 'unverified';
 }
 
 /** The row of a status; a value no row knows (a record from a newer version) reads as `needs-attention`. */
@@ -297,12 +341,16 @@ export const TRANSITIONS: Readonly<Record<DeploymentStatus, readonly DeploymentS
   queued: ['running-steps', 'deploying', 'rolling-back', ...ENDS_BADLY],
   'running-steps': ['deploying', ...ENDS_BADLY],
   // A stack operation ends in a final status or the watch; a resumed rollback record says `rolling-back`.
-  deploying: ['watching', 'rolling-back', 'verifying-restore', 'stable', 'unchanged', 'rollback-failed', ...ENDS_BADLY],
-  watching: ['unhealthy', 'stable', ...ENDS_BADLY],
+  deploying: ['watching', 'rolling-back', 'verifying-restore', 'stable', 'unchanged', 'rollback-failed', 'in-doubt', ...ENDS_BADLY],
+  watching: ['unhealthy', 'stable', 'unverified', ...ENDS_BADLY],
   // A resumed watch whose restore already ended goes from `unhealthy` straight to the outcome.
   unhealthy: ['rolling-back', 'rolled-back', 'rolled-back-unhealthy', 'rollback-failed', ...ENDS_BADLY],
   'rolling-back': ['verifying-restore', 'rolled-back', 'rolled-back-unhealthy', 'rollback-failed', 'stable', ...ENDS_BADLY],
   'verifying-restore': ['stable', 'rolled-back', 'rolled-back-unhealthy', 'rollback-failed', ...ENDS_BADLY],
+  // Reattached by the next run: followed to the end of its operation, then baked like a fresh deploy.
+  'in-doubt': ['deploying', 'watching', 'stable', 'unverified', ...ENDS_BADLY],
+  // Watched by the next run (a fresh bake), or closed when the stack no longer runs it.
+  unverified: ['watching', 'stable', ...ENDS_BADLY],
   stable: [],
   unchanged: [],
   failed: [],

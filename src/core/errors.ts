@@ -13,6 +13,8 @@ export type DeployGuardErrorCode =
   | 'StackFailed'
   | 'StackNeedsAttention'
   | 'StackNotFound'
+  /** A stack operation was requested, but whether CloudFormation started it cannot be known now. */
+  | 'OutcomeUnknown'
   | 'TemplateTooLarge'
   | 'InsufficientCapabilities'
   | 'CredentialsMissing'

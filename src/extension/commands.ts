@@ -8,6 +8,7 @@ export const Commands = {
   rollbackToThis: 'deployGuard.rollbackToThis',
   rollback: 'deployGuard.rollback',
   continueRollback: 'deployGuard.continueRollback',
+  watchLiveVersion: 'deployGuard.watchLiveVersion',
   showRun: 'deployGuard.showRun',
   openStackInConsole: 'deployGuard.openStackInConsole',
   openAlarm: 'deployGuard.openAlarm',

@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { errorMessage } from '../core/errors';
 import type { Logger } from '../core/logger';
 import { cancelCommand, continueRollbackCommand, rollbackCommand, rollbackToThisCommand } from './actions/rollbackCommands';
+import { watchLiveVersionCommand } from './actions/watchLiveVersion';
 import { deployCommand } from './actions/deployCommand';
 import { copyCommitCommand, openAlarmCommand, openStackCommand } from './actions/linkCommands';
 import { registerCommand } from './commandRunner';
@@ -65,6 +66,7 @@ export function registerEditorSurface(context: vscode.ExtensionContext, deps: { 
     registerCommand(Commands.rollbackToThis, logger, (arg?: unknown) => rollbackToThisCommand(host, arg)),
     registerCommand(Commands.rollback, logger, (arg?: unknown) => rollbackCommand(host, arg, (id) => notifications.answer(id, true))),
     registerCommand(Commands.continueRollback, logger, (arg?: unknown) => continueRollbackCommand(host, arg)),
+    registerCommand(Commands.watchLiveVersion, logger, (arg?: unknown) => watchLiveVersionCommand(host, arg)),
     registerCommand(Commands.openStackInConsole, logger, (arg?: unknown) => openStackCommand(host, arg)),
     registerCommand(Commands.openAlarm, logger, (arg?: unknown) => openAlarmCommand(host, arg)),
     registerCommand(Commands.copyCommit, logger, (arg?: unknown) => copyCommitCommand(arg)),

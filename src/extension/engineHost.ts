@@ -6,7 +6,7 @@ import { CancelledError, DeployGuardError, errorMessage, isCancellation } from '
 import type { StackHistory } from '../core/history/store';
 import { sleep } from '../core/time';
 import type { EngineEvent, PlannedChange } from '../core/events';
-import type { DeploymentRecord } from '../core/history/record';
+import type { DeploymentRecord, JournalEntry } from '../core/history/record';
 import type { Logger } from '../core/logger';
 import type { LoadedPipeline } from '../core/pipeline/load';
 import type { RollbackQuestion } from '../core/rollback/afterUnhealthy';
@@ -220,14 +220,20 @@ export class EngineHost implements vscode.Disposable {
    * flight — only those; nothing new is started. Environments without an open journal entry cost
    * a directory read, not an AWS call.
    */
-  async resumeInFlight(environment: string, stackName: string, region: string): Promise<void> {
-    if (!vscode.workspace.isTrusted || this.isBusy(environment)) return;
+  async resumeInFlight(environment: string, stackName: string, region: string, options: { inDoubtToo?: boolean } = {}): Promise<boolean> {
+    if (!vscode.workspace.isTrusted || this.isBusy(environment)) return false;
     const store = this.historyStore();
     const keys = (await store.listStacks()).filter((k) => k.stackName === stackName && k.region === region);
+    // Left in doubt or unverified by a run: reattached to by a person (inDoubtToo), not by a reload.
+    const wanted = (e: JournalEntry) => options.inDoubtToo === true || e.phase !== 'in-doubt';
     let open = 0;
-    for (const key of keys) open += (await store.stack(key).journal.openOperations()).open.length;
-    if (open === 0) return;
-    this.deps.logger.info(`${environment}: ${open} deployment(s) were interrupted (window reload or crash); reattaching`);
+    for (const key of keys) open += (await store.stack(key).journal.openOperations()).open.filter(wanted).length;
+    if (open === 0) return false;
+    this.deps.logger.info(
+      options.inDoubtToo
+        ? `${environment}: reattaching to ${open} deployment(s) in doubt or not verified`
+        : `${environment}: ${open} deployment(s) were interrupted (window reload or crash); reattaching`,
+    );
     const root = this.requireRoot();
     const pipeline = await this.validPipeline(root);
     const settings = readSettings();
@@ -248,7 +254,7 @@ export class EngineHost implements vscode.Disposable {
           // Views learn about a deployment from its `deployment-started`: announce the resumed
           // ones from their records, so the tree, status bar and panel show them live again.
           const { open: entries } = await stackHistory.journal.openOperations();
-          for (const entry of entries) {
+          for (const entry of entries.filter(wanted)) {
             const record = await stackHistory.get(entry.deploymentId).catch(() => undefined);
             if (record) this.announce(record);
           }
@@ -260,6 +266,7 @@ export class EngineHost implements vscode.Disposable {
             { confirmRollback: (q) => this.deps.confirmRollback(q) },
             signal,
             lock,
+            { leaveInDoubt: options.inDoubtToo !== true },
           );
           return { record: records[records.length - 1]!, exitCode: 0, resumed: records } satisfies DeploymentOutcome;
         } finally {
@@ -270,13 +277,28 @@ export class EngineHost implements vscode.Disposable {
       }
     }).catch((err: unknown) => {
       if (isCancellation(err)) return; // the user cancelled the reattached deployment
-      if (DeployGuardError.is(err, 'LockHeld')) {
+      if (DeployGuardError.is(err, 'LockHeld') && !options.inDoubtToo) {
         // Someone alive (a CLI, another window) is driving it: theirs to finish.
         this.deps.logger.info(`${environment}: not reattaching, ${errorMessage(err)}`);
         return;
       }
       throw err;
     });
+    return true;
+  }
+
+  /**
+   * "Watch the Live Version": the deploy's own first step alone — reattach to a deployment of this
+   * environment left in doubt (follow its operation by stack ARN and token) or live and not
+   * verified, and bake it. Starts no stack operation. False when there is nothing to watch.
+   */
+  async watchLiveVersion(environment: string): Promise<boolean> {
+    requireTrustedWorkspace('Watching the live version');
+    const pipeline = await this.validPipeline(this.requireRoot());
+    const env = Object.hasOwn(pipeline.environments, environment) ? pipeline.environments[environment] : undefined;
+    if (!env) throw new DeployGuardError('Usage', `No environment "${environment}" in deployguard.yaml`);
+    const stackName = loadEngine().stackNameFor({ pipeline, environment });
+    return this.resumeInFlight(environment, stackName, env.region, { inDoubtToo: true });
   }
 
   /**

@@ -6,7 +6,7 @@
 import { blamedAlarm } from '../core/health/recordedHealth';
 import { currentVersion, verificationOf } from '../core/history/ledger';
 import type { DeploymentRecord } from '../core/history/record';
-import { statusRow, type DeploymentStatus } from '../core/deploymentStatus';
+import { isOpenStatus, statusRow, type DeploymentStatus } from '../core/deploymentStatus';
 import { formatAge, formatCountdown, shortCommit, statusIcon, statusWords } from './format';
 import type { LiveDeployment } from './liveDeployments';
 
@@ -28,6 +28,8 @@ export interface EnvironmentState {
   readonly alarm?: string;
   /** The stack was left in UPDATE_ROLLBACK_FAILED: `Continue Rollback` applies. */
   readonly updateRollbackFailed: boolean;
+  /** The newest deployment was left in doubt or live and not verified: `Watch the Live Version` applies. */
+  readonly unverified?: true;
 }
 
 /** The current version (what the environment runs when all is well), by the ledger's links, not by list order. */
@@ -115,6 +117,18 @@ export function environmentState(live: LiveDeployment | undefined, records: read
     updateRollbackFailed: stackStatus === 'UPDATE_ROLLBACK_FAILED',
   };
   const stableText = stableWords(stable, now);
+  // Left open by its run: the version may be (in doubt) or is (unverified) live and nobody watched it.
+  if (isOpenStatus(status)) {
+    const words = statusWords(status);
+    return {
+      ...common,
+      status,
+      description: `${words}${stable ? ` · last verified ${stableText}` : ''}`,
+      short: words,
+      icon: statusRow(status).icon,
+      unverified: true,
+    };
+  }
   // The health watch put the last stable version back: the environment is fine, but say so.
   if (newest.kind === 'rollback' && status === 'stable' && newest.automatic) {
     return { ...common, status: 'rolled-back', description: `rolled back · ${stableText}`, short: 'rolled back', icon: 'warning' };

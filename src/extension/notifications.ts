@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { isVerified } from '../core/history/ledger';
 import { errorMessage } from '../core/errors';
-import { statusRow } from '../core/deploymentStatus';
+import { isOpenStatus, statusRow } from '../core/deploymentStatus';
 import type { Logger } from '../core/logger';
 import type { RollbackQuestion } from '../core/rollback/afterUnhealthy';
 import { Commands } from './commands';
@@ -20,6 +20,7 @@ export const Actions = {
   keepThisVersion: 'Keep This Version',
   openStack: 'Open Stack in AWS Console',
   continueRollback: 'Continue Rollback',
+  watchLiveVersion: 'Watch the Live Version',
 } as const;
 
 function version(d: { commit?: string; id: string }): string {
@@ -155,7 +156,14 @@ export class DeploymentNotifications implements vscode.Disposable {
         // may not be this deployment), and an unhealthy deployment left as it is.
         const child = d.rollbackDeploymentId ? this.host.live.get(d.rollbackDeploymentId) : undefined;
         const stuck = d.stackStatus === 'UPDATE_ROLLBACK_FAILED' || child?.stackStatus === 'UPDATE_ROLLBACK_FAILED';
-        const actions = [Actions.viewLogs, Actions.openStack, ...(stuck ? [Actions.continueRollback] : [])];
+        // Left in doubt or live and not verified: watching it is the next step (the next deploy would do it first).
+        const unwatched = isOpenStatus(d.status);
+        const actions = [
+          ...(unwatched ? [Actions.watchLiveVersion] : []),
+          Actions.viewLogs,
+          Actions.openStack,
+          ...(stuck ? [Actions.continueRollback] : []),
+        ];
         const choice = await vscode.window.showErrorMessage(
           `Deploy Guard: ${d.environment} — ${version(d)} needs a person (${statusWords(d.status)})${because(d.reason)}`,
           ...actions,
@@ -169,6 +177,8 @@ export class DeploymentNotifications implements vscode.Disposable {
           });
         if (choice === Actions.continueRollback)
           await vscode.commands.executeCommand(Commands.continueRollback, { environment: d.environment });
+        if (choice === Actions.watchLiveVersion)
+          await vscode.commands.executeCommand(Commands.watchLiveVersion, { environment: d.environment });
         return;
       }
     }

@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 
 /**
  * Whether any stack's write-ahead journal under the history folder has a deployment without a
- * `finished` line — one a window reload or a crash interrupted. Plain file reads, so activation
+ * `finished` (or `in-doubt`) line — one a window reload or a crash interrupted. Plain file reads, so activation
  * can ask without loading the engine (and the AWS SDK); only a `yes` makes it load the engine to
  * reattach. The engine's Journal stays the authority on what the entries mean.
  */
@@ -38,7 +38,9 @@ async function journalHasOpenEntry(path: string): Promise<boolean> {
       /* a torn line: the engine sets it aside when it reads the journal */
     }
   }
-  return [...lastPhase.values()].some((phase) => phase !== 'finished');
+  // `in-doubt`: a run left it open on purpose (outcome unknown, or live and not verified); a person
+  // reattaches to it (the next deploy, or "Watch the Live Version"), not the window on its own.
+  return [...lastPhase.values()].some((phase) => phase !== 'finished' && phase !== 'in-doubt');
 }
 
 async function dirs(path: string): Promise<string[]> {

@@ -223,13 +223,15 @@ describe('the editor surface in a real VS Code, trusted workspace, against moto'
       const row = await waitForEnvironmentRow(wb(), 'preview', /^watching \d+:\d\d left$/, 60_000);
       assert.ok(row && bar);
       await wb().screenshot('reload-after-still-watching');
-      // This window owns the reattached deployment: Cancel reaches it and ends that same record.
+      // This window owns the reattached deployment: Cancel reaches it and stops that same record's
+      // bake. The version is live and was never verified: the record stays open as such (the next
+      // deploy, or Watch the Live Version, watches it), never closed as if nothing had gone out.
       await wb().runCommand('Deploy Guard: Cancel Deployment');
-      await waitForStatusBar(wb(), 'preview', /^preview: cancelled$/, 60_000);
+      await waitForStatusBar(wb(), 'preview', /^preview: live, not verified$/, 60_000);
       const records = fixture().records('preview');
       assert.equal(records.length, 1, `one deployment, not two: ${records.map((r) => `${r.id} ${r.status}`).join(', ')}`);
       assert.equal(records[0]?.id, before?.id);
-      assert.equal(records[0]?.status, 'cancelled');
+      assert.equal(records[0]?.status, 'unverified');
       await wb().screenshot('reload-after-cancelled');
     }));
 });

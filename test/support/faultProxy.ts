@@ -52,6 +52,11 @@ export interface FaultRule {
   readonly delayMs?: number;
   /** For S3 operations: only requests whose key contains this. */
   readonly keyContains?: string;
+  /**
+   * Only once a request of this operation has reached the proxy (e.g. `ExecuteChangeSet`: the
+   * credentials expire while CloudFormation runs the update, not before it was asked to).
+   */
+  readonly afterAction?: string;
 }
 
 export type FinalState = 'UPDATE_ROLLBACK_COMPLETE' | 'ROLLBACK_COMPLETE' | 'UPDATE_ROLLBACK_FAILED';
@@ -365,7 +370,8 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
       (r) =>
         (r.action === action || r.action === '*') &&
         (r.times ?? 1) > 0 &&
-        (r.keyContains === undefined || (s3?.key.includes(r.keyContains) ?? false)),
+        (r.keyContains === undefined || (s3?.key.includes(r.keyContains) ?? false)) &&
+        (r.afterAction === undefined || requests.some((q) => q.action === r.afterAction)),
     );
     if (rule?.kind === 'slow') {
       rule.times = (rule.times ?? 1) - 1;

@@ -28,7 +28,8 @@ ${TARGET_HELP}
 
 Exit codes: 0 stable or unchanged, 1 failed, 2 usage or config error,
 3 unhealthy and rolled back (the restore verified), 4 needs a person (e.g. rolled back but
-still unhealthy, or UPDATE_ROLLBACK_FAILED: run "deployguard recover ENV").
+still unhealthy, or UPDATE_ROLLBACK_FAILED: run "deployguard recover ENV"; or left in doubt,
+or live but not verified after Ctrl+C during the bake: run the same deploy again to watch it).
 `;
 
 function duration(flag: string, text: string | undefined): number | undefined {

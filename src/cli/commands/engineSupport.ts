@@ -3,6 +3,7 @@
  * the engine context, reading the commit, flags for the AWS target, and printing engine events
  * (human lines, or one JSON object per line with --json).
  */
+import { isOpenStatus, statusRow } from '../../core/deploymentStatus';
 import { dirname, resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { StackPollers } from '../../core/aws/stackPoller';
@@ -166,7 +167,7 @@ function textPrinter(io: CliIo): (event: EngineEvent) => void {
         break;
       case 'deployment-finished':
         out(
-          `${event.exitCode === 0 ? '✔' : '✖'} ${event.status}${event.reason ? `: ${event.reason}` : ''} (${formatCountdown(event.durationMs)})`,
+          `${event.exitCode === 0 ? '✔' : '✖'} ${isOpenStatus(event.status) ? statusRow(event.status).words : event.status}${event.reason ? `: ${event.reason}` : ''} (${formatCountdown(event.durationMs)})`,
         );
         break;
       case 'step-started':

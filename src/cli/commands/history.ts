@@ -2,6 +2,7 @@ import { openStackHistory } from '../../core/deployment';
 import { DeployGuardError } from '../../core/errors';
 import { currentVersion, verificationOf, verificationWords } from '../../core/history/ledger';
 import type { DeploymentRecord } from '../../core/history/record';
+import { isOpenStatus, statusRow } from '../../core/deploymentStatus';
 import { ExitCode } from '../../core/model';
 import { jsonLineSafe, terminalSafe } from '../../core/text/terminalSafe';
 import type { CliCommand, CliIo } from '../types';
@@ -17,8 +18,10 @@ start and finish time, how a stable one was verified, and why it ended that way.
 version the stack runs as far as Deploy Guard knows (the last one found good) is marked
 with *. A stable version is "verified by N alarms" (watched through the bake), "restored
 and verified", "deployed, not verified" (the environment has no health checks) or "as
-found (never verified)" (the stack before Deploy Guard first deployed it). Damaged history
-files are reported, never hidden.
+found (never verified)" (the stack before Deploy Guard first deployed it). A deployment
+left "in doubt" (its outcome unknown) or "live, not verified" (its bake stopped) is still
+open: the next deploy reattaches to it and watches it. Damaged history files are reported,
+never hidden.
 
 With a team store (history: s3://BUCKET/PREFIX, --history or DEPLOYGUARD_HISTORY), the
 newest N records are read from the bucket; when it cannot be reached, what this machine last
@@ -106,10 +109,19 @@ export const historyCommand: CliCommand = {
       const verified = verificationWords(r);
       // "stable" is the word of a verified version: one nothing verified does not get it.
       const kind = verificationOf(r)?.kind;
-      const status = kind === 'unguarded' ? 'deployed' : kind === 'as-found' ? 'as found' : r.status;
+      // A record left open (in doubt, or live and not verified) is named in words: it is not over.
+      const status =
+        kind === 'unguarded'
+          ? 'deployed'
+          : kind === 'as-found'
+            ? 'as found'
+            : isOpenStatus(r.status)
+              ? statusRow(r.status).words
+              : r.status;
+      const finished = r.finishedAt ?? (isOpenStatus(r.status) ? '(open: deploy again to watch it)' : '(running)');
       const restores = r.rollbackTargetId ? ` (restores ${r.rollbackTargetId})` : '';
       io.stdout.write(
-        `${mark} ${r.id}  ${r.kind.padEnd(8)}  ${status.padEnd(15)}  ${commit.padEnd(8)}  ${r.startedAt}  ${r.finishedAt ?? '(running)'}${verified ? `\n      ${verified}${restores}` : ''}${r.reason ? `\n      ${terminalSafe(r.reason)}` : ''}\n`,
+        `${mark} ${r.id}  ${r.kind.padEnd(8)}  ${status.padEnd(15)}  ${commit.padEnd(8)}  ${r.startedAt}  ${finished}${verified ? `\n      ${verified}${restores}` : ''}${r.reason ? `\n      ${terminalSafe(r.reason)}` : ''}\n`,
       );
     }
     return ExitCode.Ok;

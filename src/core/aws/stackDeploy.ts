@@ -185,7 +185,17 @@ export async function deployStack(input: StackDeployInput): Promise<StackDeployR
   } catch (err) {
     // The answer was lost but the request may have landed (a reset after the body was sent):
     // the change set's own execution status says whether it did. Never execute something else.
-    if (!(await wasExecuted(cfn, changeSetId, stackId))) {
+    const executed = await wasExecuted(cfn, changeSetId, stackId);
+    if (executed === 'unknown') {
+      // Neither answer came back (credentials expired, the network gone): the update may be
+      // running. The run stays in doubt; the next one reads the change set again and follows it.
+      throw new DeployGuardError(
+        'OutcomeUnknown',
+        `Executing change set ${input.changeSetName} (${where}): the answer was lost (${classifyAwsError(err).name}) and the change set could not be read to tell whether CloudFormation started the update`,
+        { cause: err, hint: 'sign in again and run the same deploy to reattach (nothing is rolled back)' },
+      );
+    }
+    if (executed === 'no') {
       await deleteChangeSet(cfn, changeSetId, stackId);
       throw toDeployGuardError(err, `Executing change set ${input.changeSetName} (${where})`, { ...input.clients.target });
     }
@@ -408,13 +418,14 @@ async function waitForChangeSet(cfn: CloudFormationClient, id: string, stackId: 
   }
 }
 
-async function wasExecuted(cfn: CloudFormationClient, id: string, stackId: string): Promise<boolean> {
+/** Whether a change set was executed, by its own execution status: `unknown` when it cannot be read. */
+async function wasExecuted(cfn: CloudFormationClient, id: string, stackId: string): Promise<'yes' | 'no' | 'unknown'> {
   try {
     const state = await describeChangeSet(cfn, id, stackId);
-    return state.executionStatus !== undefined && state.executionStatus.startsWith('EXECUTE_');
+    return state.executionStatus !== undefined && state.executionStatus.startsWith('EXECUTE_') ? 'yes' : 'no';
   } catch (err) {
     // A change set that no longer exists was consumed by an execution.
-    return classifyAwsError(err).kind === 'changeSetNotFound';
+    return classifyAwsError(err).kind === 'changeSetNotFound' ? 'yes' : 'unknown';
   }
 }
 

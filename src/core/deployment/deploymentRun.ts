@@ -17,6 +17,7 @@ import type { StackHistory } from '../history/backend';
 import type { Logger } from '../logger';
 import { canTransition, isFinal, statusRow, type DeploymentStatus, type ExitCode } from '../deploymentStatus';
 import type { Masker } from '../secrets';
+import type { OpenStatus, StopFacts } from './inDoubt';
 
 /** Journal phases written just before a call that changes the stack. */
 const CHANGES_STACK: ReadonlySet<JournalPhase> = new Set<JournalPhase>([
@@ -53,6 +54,11 @@ export class DeploymentRun {
   private exitOverride?: ExitCode | undefined;
   /** The status views last heard (the record's, or a phase the record does not keep: see showStatus). */
   private shown: DeploymentStatus;
+  /**
+   * CloudFormation accepted this run's stack operation (journal `executing`, or reattached to it):
+   * from here a run that stops without its outcome leaves the record in doubt (inDoubt.ts).
+   */
+  operationSent = false;
 
   constructor(
     readonly record: DeploymentRecord,
@@ -202,6 +208,7 @@ export class DeploymentRun {
     if (facts.stackId) this.record.stackId = facts.stackId;
     if (facts.changeSetName) this.record.changeSetName = facts.changeSetName;
     if (facts.changeSetId) this.record.changeSetId = facts.changeSetId;
+    if (phase === 'executing') this.operationSent = true;
     await this.stackHistory.journal.append({
       deploymentId: this.record.id,
       phase,
@@ -245,6 +252,35 @@ export class DeploymentRun {
       type: 'deployment-finished',
       status,
       ...(this.record.reason ? { reason: this.record.reason } : {}),
+      exitCode: this.exitCode,
+      durationMs: Date.now() - this.startedAtMs,
+    });
+    return this.record;
+  }
+
+  /** What openEnding (inDoubt.ts) needs to know about this run when it stops. */
+  stopFacts(): StopFacts {
+    return { status: this.shown, operationSent: this.operationSent, verdictKnown: this.record.healthWatch?.verdict !== undefined };
+  }
+
+  /**
+   * Ends this run without closing its record: `in-doubt` (the operation's outcome is unknown) or
+   * `unverified` (live, its bake stopped). The journal says `in-doubt`, not `finished`, so the next
+   * run of the stack, on any machine sharing the history, reattaches to it and watches it.
+   */
+  async leaveOpen(status: OpenStatus, reason: string): Promise<DeploymentRecord> {
+    this.checkTransition(status);
+    this.record.status = status;
+    this.record.reason = this.masker.mask(reason);
+    await this.writeNarration().catch((err: unknown) => this.logger.warn(`could not write the run log: ${errorMessage(err)}`));
+    await this.save();
+    // Without this line the next run still finds the open record by its status (unverifiedLiveVersion).
+    await this.journal('in-doubt').catch((err: unknown) => this.logger.warn(`could not write the journal: ${errorMessage(err)}`));
+    this.announceStatus(status, this.record.reason);
+    this.emit({
+      type: 'deployment-finished',
+      status,
+      reason: this.record.reason,
       exitCode: this.exitCode,
       durationMs: Date.now() - this.startedAtMs,
     });

@@ -35,6 +35,9 @@ export async function manualRollback(ctx: EngineContext, request: ManualRollback
       request.verifyMs !== undefined ? { bakeMs: request.verifyMs } : {},
       signal,
       lock,
+      // A version left in doubt or unverified is what a person may be rolling back: it is not
+      // baked first. The next deploy finds it no longer running and closes it.
+      { leaveInDoubt: true },
     );
     const { records } = await stackHistory.list();
     let target: DeploymentRecord | undefined;

@@ -2,9 +2,12 @@ import { hostname } from 'node:os';
 import type { AwsClients } from '../aws/clients';
 import { deleteChangeSet, describeChangeSet, describeStack } from '../aws/stackApi';
 import { followStack } from '../aws/stackDeploy';
-import { errorMessage } from '../errors';
+import { classifyAwsError, toDeployGuardError } from '../aws/awsErrors';
+import { statusRow } from '../deploymentStatus';
+import { DeployGuardError, errorMessage } from '../errors';
 import type { DeploymentRecord, JournalEntry } from '../history/record';
 import type { StackLock } from '../history/lock';
+import { writerGoneHere } from '../history/journal';
 import type { StackHistory } from '../history/store';
 import type { EnvironmentConfig } from '../pipeline/types';
 import { endRecordedProcessGroup, type GroupEnding } from '../process';
@@ -12,14 +15,27 @@ import { createMasker } from '../secrets';
 import { afterStackOperation, type BakeRequest } from './bakePhase';
 import { DeploymentRun, statusForError } from './deploymentRun';
 import { followTiming, type EngineContext } from './engineContext';
+import { openEnding, openReason } from './inDoubt';
 import { finishRestore } from './restoreVerification';
+import { describeDifference, readAgainstTarget } from './targetMatch';
 import { reportDamagedHistory } from './stackRecords';
+
+export interface ResumeOptions {
+  /**
+   * Leave deployments a run left in doubt or unverified (journal `in-doubt`) for a person to
+   * reattach to: the editor's automatic reattach after a reload does, its "Watch" action does not.
+   */
+  readonly leaveInDoubt?: boolean;
+}
 
 /**
  * Finishes deployments of this stack that a crash or a reload left open (journal without
- * `finished`). The caller holds the lock, so their writer is gone. Never starts a new operation:
- * an unexecuted change set is dropped (nothing was deployed); an executing one is followed by
- * its stack ARN and token to its end, then watched like a fresh deploy.
+ * `finished`), and those a run left open on purpose (journal `in-doubt`: outcome unknown, or live
+ * and not verified). The caller holds the lock, so their writer is gone. Never starts a new
+ * operation: an unexecuted change set is dropped (nothing was deployed); an executing one is
+ * followed by its stack ARN and token to its end, then watched like a fresh deploy; a live,
+ * unverified one is watched (a new bake) while the stack still runs it. One that stops again
+ * without an outcome stays open (inDoubt.ts).
  */
 export async function resumeInterrupted(
   ctx: EngineContext,
@@ -29,8 +45,10 @@ export async function resumeInterrupted(
   request: BakeRequest,
   signal: AbortSignal,
   _lock: StackLock,
+  options: ResumeOptions = {},
 ): Promise<DeploymentRecord[]> {
-  const { open, damaged } = await stackHistory.journal.openOperations();
+  const { open: all, damaged } = await stackHistory.journal.openOperations();
+  const open = options.leaveInDoubt ? all.filter((e) => e.phase !== 'in-doubt') : all;
   reportDamagedHistory(ctx.emit, damaged);
   const finished: DeploymentRecord[] = [];
   const loaded = await Promise.all(
@@ -45,11 +63,26 @@ export async function resumeInterrupted(
       continue;
     }
     const run = new DeploymentRun(record, stackHistory, clients, ctx.pollers, ctx.emit, createMasker(), ctx.logger);
-    run.notice('warning', 'resuming', `Resuming deployment ${record.id}, interrupted while ${entry.phase} (by ${entry.owner})`);
+    run.notice(
+      'warning',
+      'resuming',
+      entry.phase === 'in-doubt'
+        ? `Reattaching to deployment ${record.id}, left ${statusRow(record.status).words} (by ${entry.owner})`
+        : `Resuming deployment ${record.id}, interrupted while ${entry.phase} (by ${entry.owner})`,
+    );
     await endLeftoverSteps(run, entry);
     try {
       finished.push(await resumeOne(ctx, run, entry, env, request, signal));
     } catch (err) {
+      const stillOpen = openEnding(err, run.stopFacts(), signal);
+      if (stillOpen) {
+        const cancelled = statusForError(err, signal) === 'cancelled';
+        const hint = DeployGuardError.is(err) && err.hint ? ` (${err.hint})` : '';
+        const record = await run.leaveOpen(stillOpen, openReason(stillOpen, `${errorMessage(err)}${hint}`, cancelled));
+        if (cancelled) throw err;
+        finished.push(record);
+        continue;
+      }
       if (statusForError(err, signal) === 'cancelled') {
         // Cancelled by the user while reattached (e.g. the editor's Cancel after a reload): the
         // record ends as cancelled, like any deployment, instead of staying open for a next resume.
@@ -85,8 +118,18 @@ async function resumeOne(
       signal,
     });
   }
-  // Already past the stack: only the watch was interrupted.
-  if (record.status === 'watching' && stackId && token) {
+  // Live and never verified: watched again from the start (a new bake), while the stack runs it.
+  if (record.status === 'unverified' && stackId) {
+    const now = await readAgainstTarget(cfn, stackId, record, signal);
+    if (!now.exists || !now.sameTemplate || !now.sameParameters)
+      return run.finish('cancelled', `Not watched: the stack no longer runs this version (${describeDifference(now)})`);
+    if (record.healthWatch?.verdict === undefined) delete record.healthWatch;
+    run.operationSent = true;
+  }
+  // In doubt: the change set may never have been executed; if it was (or that cannot be read), follow it.
+  if (record.status === 'in-doubt') return reattachInDoubt(ctx, run, entry, env, request, signal);
+  // Already past the stack: only the watch was interrupted (or it was never verified).
+  if ((record.status === 'watching' || record.status === 'unverified') && stackId && token) {
     const stack = await describeStack(cfn, stackId, signal);
     return afterStackOperation(
       ctx,
@@ -131,12 +174,75 @@ async function resumeOne(
       break;
     case 'delete-requested':
       return run.finish('cancelled', 'Interrupted while deleting the failed stack to recreate it; deploy again to create it');
+    case 'in-doubt':
+      // Left open but neither in doubt nor unverified (no stack ARN to watch by): follow what can be.
+      break;
     case 'finished':
       return record;
   }
+  return followAndBake(ctx, run, entry, env, request, signal, Date.parse(entry.at) - 5_000);
+}
+
+/**
+ * A deployment left in doubt: its change set is read again. Never executed: dropped, nothing
+ * changed. Executed, or still unreadable: followed by stack ARN and token from the deployment's
+ * start (the operation began before the run that left it), then baked.
+ */
+async function reattachInDoubt(
+  ctx: EngineContext,
+  run: DeploymentRun,
+  entry: JournalEntry,
+  env: EnvironmentConfig,
+  request: BakeRequest,
+  signal: AbortSignal,
+): Promise<DeploymentRecord> {
+  const { record } = run;
+  const stackId = entry.stackId ?? record.stackId;
+  const changeSetId = entry.changeSetId ?? record.changeSetId;
+  if (changeSetId && stackId) {
+    const cfn = await run.clients.cloudFormation();
+    let executed: boolean;
+    try {
+      const cs = await describeChangeSet(cfn, changeSetId, stackId, signal);
+      executed = cs.executionStatus?.startsWith('EXECUTE_') === true;
+    } catch (err) {
+      // Gone: consumed by its execution. Unreadable for another reason: this run cannot know either.
+      if (classifyAwsError(err).kind !== 'changeSetNotFound') throw toDeployGuardError(err, `Reading change set ${changeSetId}`);
+      executed = true;
+    }
+    if (!executed) {
+      await deleteChangeSet(cfn, changeSetId, stackId);
+      return run.finish('cancelled', 'The change set was never executed; the stack was not changed');
+    }
+  }
+  return followAndBake(ctx, run, entry, env, request, signal, Date.parse(record.startedAt), { onlyIfStillRunsIt: true });
+}
+
+/** Follows the deployment's operation by stack ARN and token to its end, then bakes (or verifies a restore). */
+async function followAndBake(
+  ctx: EngineContext,
+  run: DeploymentRun,
+  entry: JournalEntry,
+  env: EnvironmentConfig,
+  request: BakeRequest,
+  signal: AbortSignal,
+  since: number,
+  options: {
+    /**
+     * Bake only when the stack still runs this version: a deployment left in doubt may have been
+     * overtaken since (a manual rollback, a change outside Deploy Guard), and its operation's
+     * success then says nothing about what runs now.
+     */
+    readonly onlyIfStillRunsIt?: boolean;
+  } = {},
+): Promise<DeploymentRecord> {
+  const { record } = run;
+  const token = entry.clientRequestToken ?? record.clientRequestToken;
+  const stackId = entry.stackId ?? record.stackId;
   if (!stackId || !token)
     return run.finish('needs-attention', 'Interrupted mid-deploy, but the journal has no stack ARN or token to reattach with');
   await run.setStatus(record.kind === 'rollback' ? 'rolling-back' : 'deploying', `Reattached to ${token} after an interruption`);
+  run.operationSent = true;
   const result = await followStack(
     {
       poller: (sid) => run.poller(sid),
@@ -147,7 +253,7 @@ async function resumeOne(
       followTiming: followTiming(ctx),
     },
     stackId,
-    Date.parse(entry.at) - 5_000,
+    since,
   );
   if (record.kind === 'rollback') {
     record.stackStatus = result.status;
@@ -159,6 +265,16 @@ async function resumeOne(
           signal,
         })
       : run.finish('rollback-failed', `${result.reason ?? result.status} (${result.status})`);
+  }
+  if (options.onlyIfStillRunsIt && result.outcome === 'succeeded') {
+    const now = await readAgainstTarget(await run.clients.cloudFormation(), stackId, record, signal);
+    if (!now.exists || !now.sameTemplate || !now.sameParameters) {
+      record.stackStatus = result.status;
+      return run.finish(
+        'cancelled',
+        `Not watched: its update completed, but the stack no longer runs this version (${describeDifference(now)})`,
+      );
+    }
   }
   return afterStackOperation(ctx, run, env, { kind: 'executed', stackId, changes: record.changes ?? [], ...result }, request, signal);
 }
@@ -174,7 +290,7 @@ const LEFTOVER_GRACE_MS = 3_000;
  */
 async function endLeftoverSteps(run: DeploymentRun, entry: JournalEntry): Promise<void> {
   const { record } = run;
-  if (record.status !== 'running-steps' || !writerDeadHere(entry.owner)) return;
+  if (record.status !== 'running-steps' || !writerGoneHere(entry.owner)) return;
   const group = entry.stepGroup;
   let ending: GroupEnding | undefined;
   if (group && group.host === hostname()) {
@@ -212,19 +328,5 @@ function endingWords(ending: GroupEnding, pgid: number): string {
       return `its process group ${pgid} had already exited`;
     case 'not-same':
       return `pid ${pgid} now belongs to another process, left alone`;
-  }
-}
-
-/** Whether the journal's writer (`pid@host`) ran on this host and no longer runs. */
-function writerDeadHere(owner: string): boolean {
-  const at = owner.indexOf('@');
-  const pid = Number(owner.slice(0, at));
-  if (at < 0 || owner.slice(at + 1) !== hostname() || !Number.isInteger(pid) || pid <= 0) return false;
-  if (pid === process.pid) return false;
-  try {
-    process.kill(pid, 0);
-    return false;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'ESRCH';
   }
 }

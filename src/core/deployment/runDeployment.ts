@@ -4,14 +4,17 @@
  * change set → bake. Whatever ends the run early becomes the record's final status.
  */
 import { buildParameters, checkParameterValues } from '../aws/parameters';
+import { describeStack } from '../aws/stackApi';
+import type { StackDeployResult } from '../aws/stackDeploy';
 import { checkTemplateSize, describeTemplate, readTemplateFile } from '../aws/template';
+import { isOpenStatus, statusRow } from '../deploymentStatus';
 import type { DeploymentTrigger } from '../deploymentTrigger';
 import { DeployGuardError, errorMessage } from '../errors';
 import type { PlannedChange } from '../events';
 import type { AlarmReading } from '../health/types';
 import { holderIdentity } from '../history/holder';
 import { newDeploymentId } from '../history/paths';
-import type { DeploymentRecord, ParameterRecord } from '../history/record';
+import type { DeploymentRecord } from '../history/record';
 import type { StackLock } from '../history/lock';
 import type { StepRecord } from '../model';
 import type { EnvironmentConfig } from '../pipeline/types';
@@ -30,6 +33,7 @@ import { outcomeOf, type DeploymentOutcome } from './outcome';
 import { readPreviousVersion } from './previousVersion';
 import { resumeInterrupted } from './resumeInterrupted';
 import { openHistoryStore } from './historySelection';
+import { openEnding, openReason, sameParameters, unverifiedLiveVersion } from './inDoubt';
 import { newRecord } from './stackRecords';
 import { unrecordedEnd } from './unrecordedEnd';
 import { runPipelineSteps } from './stepsPhase';
@@ -115,10 +119,19 @@ export async function runDeployment(ctx: EngineContext, request: DeployRequest):
     // A deployment interrupted by a crash or a reload is finished first (reattached by stack ARN
     // and token), never started over.
     const resumed = await resumeInterrupted(ctx, stackHistory, clients, env, request, signal, lock);
+    // A deployment still in doubt after its reattach (credentials still refused, say) is what
+    // this run reports: deploying over a version nobody has watched would bury it.
+    const stillOpen = resumed.find((r) => isOpenStatus(r.status));
+    if (stillOpen) return outcomeOf(stillOpen, resumed);
     const sameAsResumed = resumed.find(
       (r) =>
         r.template.sha256 === template.sha256 &&
-        sameParameters(r.parameters, preview.record) &&
+        // The preview is built without the stack's keys: it leaves out what the resumed record
+        // kept as UsePreviousValue (keys deployguard.yaml does not set).
+        sameParameters(
+          r.parameters.filter((p) => p.usePreviousValue !== true),
+          preview.record,
+        ) &&
         r.commit === request.git?.sha &&
         r.status !== 'cancelled',
     );
@@ -169,8 +182,16 @@ export async function runDeployment(ctx: EngineContext, request: DeployRequest):
     return { record: final, exitCode: run.exitCode, resumed };
   } catch (err) {
     if (!run) throw err;
-    const status = statusForError(err, signal);
     const hint = DeployGuardError.is(err) && err.hint ? ` (${err.hint})` : '';
+    const open = openEnding(err, run.stopFacts(), signal);
+    if (open) {
+      const cancelled = statusForError(err, signal) === 'cancelled';
+      const reason = openReason(open, `${errorMessage(err)}${hint}`, cancelled);
+      run.notice('warning', 'deployment-in-doubt', reason);
+      const record = await run.leaveOpen(open, reason);
+      return { record, exitCode: run.exitCode, resumed: [] };
+    }
+    const status = statusForError(err, signal);
     run.notice(status === 'cancelled' ? 'info' : 'error', 'deployment-ended', `${errorMessage(err)}${hint}`);
     try {
       const record = await run.finish(status, `${errorMessage(err)}${hint}`);
@@ -184,12 +205,6 @@ export async function runDeployment(ctx: EngineContext, request: DeployRequest):
     await lock?.release().catch((err: unknown) => ctx.logger.warn(`could not release the stack lock: ${errorMessage(err)}`));
     clients.dispose();
   }
-}
-
-/** The same parameters, whatever their order. */
-function sameParameters(a: readonly ParameterRecord[], b: readonly ParameterRecord[]): boolean {
-  const key = (list: readonly ParameterRecord[]) => JSON.stringify([...list].sort((x, y) => x.key.localeCompare(y.key)));
-  return key(a) === key(b);
 }
 
 /** The phases in order; each may end the run (a failed step never touches the stack). */
@@ -210,5 +225,34 @@ async function driveDeployment(
     }
   }
   const result = await deployChangeSet(ctx, run, request, env, inputs, signal);
-  return afterStackOperation(ctx, run, env, result, request, signal);
+  return afterStackOperation(ctx, run, env, await watchIfUnverified(run, env, result, signal), request, signal);
+}
+
+/**
+ * Nothing to change is `unchanged` only when the version the stack runs was verified. When a
+ * record sent this same version out and its bake never ended, the stack runs a version nobody
+ * watched: this deployment watches it (the bake) instead, as if it had just gone out.
+ */
+async function watchIfUnverified(
+  run: DeploymentRun,
+  env: EnvironmentConfig,
+  result: StackDeployResult,
+  signal: AbortSignal,
+): Promise<StackDeployResult> {
+  if (result.kind !== 'unchanged' || !env.health) return result;
+  const { records } = await run.stackHistory.list();
+  const unwatched = unverifiedLiveVersion(
+    records.filter((r) => r.id !== run.id),
+    { templateSha256: run.record.template.sha256, parameters: run.record.parameters },
+  );
+  if (!unwatched) return result;
+  const stack = await describeStack(await run.clients.cloudFormation(), result.stackId || run.record.stackName, signal);
+  if (!stack) return result;
+  run.record.stackId = stack.stackId;
+  run.notice(
+    'warning',
+    'watching-live-version',
+    `The stack already runs this version, deployed by ${unwatched.id} (${statusRow(unwatched.status).words}) and never verified: watching it now`,
+  );
+  return { kind: 'executed', stackId: stack.stackId, changes: [], status: stack.status, outcome: 'succeeded', stack };
 }

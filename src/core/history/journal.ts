@@ -12,6 +12,24 @@ export function ownerTag(): string {
   return `${process.pid}@${hostname()}`;
 }
 
+/**
+ * Whether a journal's writer (`pid@host`) ran on this host and no longer runs. Only then may the
+ * process groups it recorded be ended: a live writer (a frozen window whose lock went stale, a
+ * concurrent run) still owns its steps, and another host's pids mean nothing here.
+ */
+export function writerGoneHere(owner: string): boolean {
+  const at = owner.indexOf('@');
+  const pid = Number(owner.slice(0, at));
+  if (at < 0 || owner.slice(at + 1) !== hostname() || !Number.isInteger(pid) || pid <= 0) return false;
+  if (pid === process.pid) return false;
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
 export interface JournalReadResult {
   readonly entries: JournalEntry[];
   readonly damaged: DamagedEntry[];

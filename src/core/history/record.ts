@@ -183,7 +183,11 @@ export interface RecoverSection {
 /** Stack events kept in a record: the newest ones (where a failure shows) when there are more. */
 export const STACK_EVENTS_KEPT = 500;
 
-/** Journal phases, written before (`*-requested`) and after each mutating AWS call. */
+/**
+ * Journal phases, written before (`*-requested`) and after each mutating AWS call. `in-doubt`:
+ * the run ended without knowing its outcome, or stopped during the bake; its record stays open
+ * (`in-doubt` or `unverified`) for the next run of the stack to reattach to and watch.
+ */
 export type JournalPhase =
   | 'started'
   | 'step-started'
@@ -194,6 +198,7 @@ export type JournalPhase =
   | 'delete-requested'
   | 'continue-rollback-requested'
   | 'cancel-requested'
+  | 'in-doubt'
   | 'finished';
 
 /** One write-ahead journal line: enough to reattach to the operation after a crash. */

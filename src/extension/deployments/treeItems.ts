@@ -2,35 +2,16 @@ import * as vscode from 'vscode';
 import { blamedAlarm } from '../../core/health/recordedHealth';
 import { isVerified, verificationOf, verificationWords } from '../../core/history/ledger';
 import type { DeploymentRecord } from '../../core/history/record';
-import { statusRow } from '../../core/deploymentStatus';
 import { needsConfirmation } from '../../core/pipeline/confirmation';
 import type { DeploymentStatus } from '../../core/model';
 import type { CommitDetails } from '../commitDetails';
 import { Commands } from '../commands';
-import { environmentState, type EnvironmentState } from '../environmentState';
+import { environmentState } from '../environmentState';
+import { deploymentContext, environmentContext } from './itemContext';
 import { formatAge, formatDuration, recordStatusWords, shortCommit, statusColor, statusIcon, statusWords, subjectLine } from '../format';
 import type { LiveDeployment } from '../liveDeployments';
 import { metricLines } from './metricLines';
 import type { EnvironmentEntry, TreeNode } from './treeModel';
-
-/**
- * `contextValue`s the manifest's menus match (package.json `view/item/context`):
- *   environment [running] [hasAlarm] [updateRollbackFailed]
- *   deployment [current] [rollbackTarget] [running] [hasAlarm]
- * Space-separated flags after the kind, so `viewItem =~ /^deployment.*rollbackTarget/` works.
- */
-export function environmentContext(state: EnvironmentState): string {
-  return ['environment', state.running && 'running', state.alarm && 'hasAlarm', state.updateRollbackFailed && 'updateRollbackFailed']
-    .filter(Boolean)
-    .join(' ');
-}
-
-export function deploymentContext(status: DeploymentStatus, isCurrent: boolean, running: boolean, alarm: string | undefined): string {
-  const target = statusRow(status).rollbackTarget && !isCurrent;
-  return ['deployment', isCurrent && 'current', target && 'rollbackTarget', running && 'running', alarm && 'hasAlarm']
-    .filter(Boolean)
-    .join(' ');
-}
 
 // Paragraph breaks as plain string literals: a template literal with a newline would be
 // minified into a raw line break, and the activation bundle is checked for being one line.

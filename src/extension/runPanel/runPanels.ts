@@ -4,6 +4,7 @@ import { errorMessage } from '../../core/errors';
 import type { EngineEvent } from '../../core/events';
 import type { DeploymentRecord } from '../../core/history/record';
 import type { Logger } from '../../core/logger';
+import { isOpenStatus } from '../../core/deploymentStatus';
 import { isFinal } from '../../core/model';
 import { LOG_WINDOW_LINES, readPanelUiState, type WebviewToHost } from '../../shared/protocol';
 import { runReported } from '../commandRunner';
@@ -135,7 +136,7 @@ export class RunPanels implements vscode.Disposable {
       this.deps.logger.warn(`run panel: cannot read the record of ${deploymentId}: ${errorMessage(err)}`);
     }
     if (!record) return undefined;
-    const model = this.models.get(deploymentId) ?? modelFromRecord(record, !isFinal(record.status));
+    const model = this.models.get(deploymentId) ?? modelFromRecord(record, !isFinal(record.status) && !isOpenStatus(record.status));
     this.models.set(deploymentId, model);
     if (record.logFile) {
       try {
@@ -246,7 +247,9 @@ export class RunPanels implements vscode.Disposable {
 
   /** Bounded memory: finished runs without an open panel are dropped beyond the newest few. */
   private forgetFinished(): void {
-    const finished = [...this.models.values()].filter((m) => isFinal(m.status) && !this.panels.has(m.deploymentId));
+    const finished = [...this.models.values()].filter(
+      (m) => (isFinal(m.status) || isOpenStatus(m.status)) && !this.panels.has(m.deploymentId),
+    );
     for (const model of finished.slice(0, Math.max(0, finished.length - KEEP_FINISHED))) this.models.delete(model.deploymentId);
   }
 }

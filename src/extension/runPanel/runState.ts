@@ -10,7 +10,7 @@
  */
 import type { EngineEvent } from '../../core/events';
 import type { HealthSection } from '../../core/health/recordedHealth';
-import { isFinal, statusRow } from '../../core/deploymentStatus';
+import { isFinal, isOpenStatus, statusRow } from '../../core/deploymentStatus';
 import { MetricCharts } from './metricCharts';
 import type { DeploymentKind, DeploymentStatus } from '../../core/model';
 import {
@@ -361,7 +361,8 @@ export class RunModel {
   actions(): RunActions {
     const { status, kind, live, region, stack } = this.header;
     return {
-      canCancel: live && !isFinal(status),
+      // A record left open (in doubt, live and not verified) has no run to cancel: its run ended.
+      canCancel: live && !isFinal(status) && !isOpenStatus(status),
       // "Roll back this deployment": while it is watched, when it went unhealthy, or once stable.
       canRollback: kind === 'deploy' && statusRow(status).canRollBack,
       canOpenConsole: Boolean(region && stack),

@@ -4,6 +4,7 @@ import type { EngineEvent } from '../../../src/core/events';
 import { HISTORY_SCHEMA_VERSION, type DeploymentRecord } from '../../../src/core/history/record';
 import type { DeploymentStatus } from '../../../src/core/model';
 import { changeSummary, needsConfirmation } from '../../../src/extension/actions/deployConfirmation';
+import { deploymentContext, environmentContext } from '../../../src/extension/deployments/itemContext';
 import { environmentState } from '../../../src/extension/environmentState';
 import { formatAge, formatDuration, statusIcon, statusWords, subjectLine } from '../../../src/extension/format';
 import { LiveDeployments } from '../../../src/extension/liveDeployments';
@@ -376,5 +377,40 @@ describe('deploy confirmation', () => {
       'Modify Fn (AWS::Lambda::Function)\nModify Table (AWS::DynamoDB::Table)  ⚠ REPLACED (deleted and recreated)\nAdd Queue (AWS::SQS::Queue)',
     );
     assert.equal(changeSummary([]), 'No resource changes.');
+  });
+});
+
+describe('environmentState: a deployment left in doubt or live and not verified', () => {
+  const now = T0 + 2 * 60_000;
+  const verified = record('20261126T200000000Z-aaaaaa', 'stable', 'a1b2c3d999');
+
+  it('says so beside the last verified version, and offers Watch the Live Version (tree context, status bar)', () => {
+    for (const [open, words] of [
+      ['unverified', 'live, not verified'],
+      ['in-doubt', 'in doubt'],
+    ] as const) {
+      const left = record('20261126T210000000Z-bbbbbb', open, 'ffff000');
+      const s = environmentState(undefined, [left, verified], now);
+      assert.equal(s.status, open);
+      assert.equal(s.description, `${words} · last verified stable a1b2c3d · 1h ago`);
+      assert.equal(s.short, words);
+      assert.equal(s.unverified, true);
+      assert.equal(s.currentStable?.id, verified.id, 'the ledger never takes it for the current version');
+      assert.match(environmentContext(s), /^environment.* unverified$/);
+      assert.match(deploymentContext(open, false, false, undefined), / unverified$/);
+      assert.doesNotMatch(deploymentContext(open, false, true, undefined), /unverified/, 'not while this window watches it');
+    }
+    const live = new LiveDeployments();
+    live.apply(started('d1'));
+    live.apply(status('d1', 'watching'));
+    live.apply(finished('d1', 'unverified', 'Live, not verified: the bake was stopped'));
+    assert.equal(statusBarText(live.forEnvironment('prod')!, now), '$(eye-closed) prod: live, not verified');
+  });
+
+  it('a stable environment offers nothing to watch', () => {
+    const s = environmentState(undefined, [verified], now);
+    assert.equal(s.unverified, undefined);
+    assert.doesNotMatch(environmentContext(s), /unverified/);
+    assert.doesNotMatch(deploymentContext('stable', true, false, undefined), /unverified/);
   });
 });

@@ -33,6 +33,18 @@ describe('hasOpenJournalEntries', () => {
     assert.equal(await hasOpenJournalEntries(root), false);
   });
 
+  it('leaves a deployment a run left in doubt to a person: no reattach on its own at activation', async () => {
+    const dir = join(root, 'stacks', '123456789012', 'us-east-1', 'orders-doubt');
+    const journal = new Journal(join(dir, 'journal.jsonl'), join(dir, 'damaged'));
+    await journal.append({ deploymentId: 'd5', phase: 'executing' });
+    await journal.append({ deploymentId: 'd5', phase: 'in-doubt', status: 'in-doubt' });
+    assert.equal(await hasOpenJournalEntries(root), false);
+    assert.equal((await journal.openOperations()).open.length, 1, 'while the engine still sees it open');
+    await journal.append({ deploymentId: 'd6', phase: 'started' });
+    assert.equal(await hasOpenJournalEntries(root), true);
+    await journal.append({ deploymentId: 'd6', phase: 'finished' });
+  });
+
   it('reads DEPLOYGUARD_HOME when no folder is set', async () => {
     const journal = new Journal(join(stackDir, 'journal.jsonl'), join(stackDir, 'damaged'));
     await journal.append({ deploymentId: 'd4', phase: 'started' });

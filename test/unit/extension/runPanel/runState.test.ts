@@ -161,6 +161,24 @@ describe('run panel state: a reducer over engine events', () => {
     assert.ok(snap.log.chunks.length <= Math.ceil(LOG_WINDOW_LINES / 10_000) + 1);
   });
 
+  it('a run that ends leaving its record live, not verified offers no Cancel (nothing runs), still the console', () => {
+    const model = new RunModel({ deploymentId: ID, live: true });
+    model.apply(started());
+    model.apply({ type: 'deployment-status', deploymentId: ID, at: at(), status: 'watching' });
+    assert.equal(model.actions().canCancel, true, 'while the bake runs');
+    model.apply({
+      type: 'deployment-finished',
+      deploymentId: ID,
+      at: at(),
+      status: 'unverified',
+      reason: 'Live, not verified: the bake was stopped before a verdict; run the same deploy again to watch it',
+      exitCode: 4,
+      durationMs: 10,
+    });
+    assert.equal(model.snapshot().header.status, 'unverified');
+    assert.equal(model.actions().canCancel, false);
+  });
+
   it('marks steps still running as cancelled when the run ends, and tracks health', () => {
     const model = new RunModel({ deploymentId: ID, live: true });
     model.apply(started());
