@@ -10,6 +10,7 @@ import type { DeploymentRecord } from '../core/history/record';
 import type { Logger } from '../core/logger';
 import type { LoadedPipeline } from '../core/pipeline/load';
 import type { RollbackQuestion } from '../core/rollback/afterUnhealthy';
+import type { RollbackRehearsal } from '../core/rollback/rehearsal';
 import { ContextKeys } from './commands';
 import { loadEngine } from './engineLoader';
 import type { DeploymentTrigger } from '../core/deploymentTrigger';
@@ -22,7 +23,7 @@ export interface DeployOptions {
   /** How the deployment was asked for (kept on the record). */
   readonly trigger: DeploymentTrigger;
   /** Asked after the change set is planned (prod / `confirm: true`). */
-  readonly confirmChanges?: (changes: readonly PlannedChange[]) => Promise<boolean>;
+  readonly confirmChanges?: (changes: readonly PlannedChange[], rehearsal?: RollbackRehearsal) => Promise<boolean>;
   /** A specific commit's checkout (the push trigger's temporary worktree); default the workspace. */
   readonly repoRoot?: string;
   readonly git?: { readonly sha: string; readonly shortSha?: string; readonly branch?: string; readonly dirty?: boolean };
@@ -134,6 +135,7 @@ export class EngineHost implements vscode.Disposable {
         holder: 'vscode',
         ...(options.skipSteps ? { skipSteps: true } : {}),
         ...(options.confirmChanges ? { confirmChanges: options.confirmChanges } : {}),
+        ...(settings.rehearseRollback ? {} : { rehearseRollback: false }),
         confirmAlarmsFiring: (alarms) =>
           confirmAlarmsFiring(
             environment,

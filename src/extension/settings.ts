@@ -22,6 +22,8 @@ export interface DeployGuardSettings {
   /** Notify when a deployment becomes stable (otherwise the status bar says it quietly). */
   readonly notifySuccess: boolean;
   readonly openRunPanel: boolean;
+  /** Rehearse the rollback before deploying guarded and `prod*` environments (false: never). */
+  readonly rehearseRollback: boolean;
 }
 
 const SECTION = 'deployGuard';
@@ -42,6 +44,7 @@ export function readSettings(): DeployGuardSettings {
     deployOnSave: config.get<boolean>('deployOnSave.enabled', true),
     notifySuccess: config.get<boolean>('notifications.success', false),
     openRunPanel: config.get<boolean>('openRunPanel', true),
+    rehearseRollback: config.get<boolean>('rehearseRollback', true),
   };
 }
 

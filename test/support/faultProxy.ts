@@ -16,7 +16,9 @@ import { awsOperationOf, forwardRequest, readBody, serveOnLoopback } from './htt
  *   adding the resource and stack events CloudFormation would have produced (carrying the
  *   operation's ClientRequestToken, as AWS does);
  * - ContinueUpdateRollback, answered here and played out as UPDATE_ROLLBACK_IN_PROGRESS →
- *   UPDATE_ROLLBACK_COMPLETE.
+ *   UPDATE_ROLLBACK_COMPLETE;
+ * - `Replacement: True` in DescribeChangeSet answers for chosen resources of chosen change sets
+ *   (moto never plans a replacement).
  *
  * Controlled in-process by the test through the returned object; `requests` logs every call.
  */
@@ -74,6 +76,8 @@ export interface FaultProxy {
   scenario(stackName: string, scenario: StackScenario): void;
   /** How many requests of `action` reached the proxy. */
   count(action: string): number;
+  /** DescribeChangeSet of change sets named `changeSetPrefix…` answers `Replacement: True` for `logicalId`. */
+  replacement(changeSetPrefix: string, logicalId: string): void;
   reset(): void;
   close(): Promise<void>;
 }
@@ -148,6 +152,21 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
   const scenarios = new Map<string, ActiveScenario>();
   const requests: ProxyRequestLog[] = [];
   const hung = new Set<ServerResponse>();
+  const replacements: { changeSetPrefix: string; logicalId: string }[] = [];
+  const withReplacements = (changeSetName: string | null, body: string): string => {
+    // By name or ARN (arn:…:changeSet/NAME/uuid).
+    const name = changeSetName?.startsWith('arn:') ? changeSetName.split('/')[1] : changeSetName;
+    const wanted = replacements.filter((r) => name?.startsWith(r.changeSetPrefix)).map((r) => r.logicalId);
+    if (wanted.length === 0) return body;
+    return body.replace(/<ResourceChange>([\s\S]*?)<\/ResourceChange>/g, (whole, inner: string) => {
+      const logical = /<LogicalResourceId>([^<]+)<\/LogicalResourceId>/.exec(inner)?.[1];
+      if (!logical || !wanted.includes(logical)) return whole;
+      const replaced = /<Replacement>[^<]*<\/Replacement>/.test(inner)
+        ? inner.replace(/<Replacement>[^<]*<\/Replacement>/, '<Replacement>True</Replacement>')
+        : `${inner}<Replacement>True</Replacement>`;
+      return `<ResourceChange>${replaced}</ResourceChange>`;
+    });
+  };
   /** Synthetic events per stack, created once per phase so EventIds stay stable across polls. */
   const synthetic = new Map<string, { key: string; xml: string[] }>();
 
@@ -369,6 +388,7 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
       req.socket.destroy();
       return;
     }
+    if (action === 'DescribeChangeSet' && status === 200) text = withReplacements(params.get('ChangeSetName'), text);
     text = rewrite(action, stackName, text);
     const headers = { ...upstreamRes.headers };
     delete headers['content-length'];
@@ -388,8 +408,10 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
       synthetic.delete(stackName);
     },
     count: (action) => requests.filter((r) => r.action === action).length,
+    replacement: (changeSetPrefix, logicalId) => replacements.push({ changeSetPrefix, logicalId }),
     reset: () => {
       rules.length = 0;
+      replacements.length = 0;
       scenarios.clear();
       synthetic.clear();
       requests.length = 0;

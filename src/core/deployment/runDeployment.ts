@@ -16,6 +16,7 @@ import type { StepRecord } from '../model';
 import type { EnvironmentConfig } from '../pipeline/types';
 import { pipelineSecrets, resolveVariables, resolveVariablesIn } from '../pipeline/variables';
 import type { ConfirmRollback } from '../rollback/afterUnhealthy';
+import type { RollbackRehearsal } from '../rollback/rehearsal';
 import { envSourcedValues } from '../secrets/envSourced';
 import { createMasker } from '../secrets';
 import { systemClock } from '../time';
@@ -49,8 +50,16 @@ export interface DeployRequest extends AwsSelection {
   readonly yes?: boolean;
   /** Asked when guarded alarms already fire before the deploy (absent and no --yes: the deploy is refused). */
   readonly confirmAlarmsFiring?: (alarms: readonly AlarmReading[]) => Promise<boolean>;
-  /** Asked after the change set is planned (prod `confirm: true`); absent = no question. */
-  readonly confirmChanges?: (changes: readonly PlannedChange[]) => Promise<boolean>;
+  /**
+   * Asked after the change set is planned (prod `confirm: true`); absent = no question. The rollback
+   * rehearsal comes with it when one was planned, so the question can say what a rollback would destroy.
+   */
+  readonly confirmChanges?: (changes: readonly PlannedChange[], rehearsal?: RollbackRehearsal) => Promise<boolean>;
+  /**
+   * Plan the change set a rollback would need before deploying (never executed): true always, false
+   * never; absent = for guarded and `prod*` environments (the `--rehearse-rollback` flags, the setting).
+   */
+  readonly rehearseRollback?: boolean;
   readonly confirmRollback?: ConfirmRollback;
   readonly signal?: AbortSignal;
 }
