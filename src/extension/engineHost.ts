@@ -339,6 +339,7 @@ export class EngineHost implements vscode.Disposable {
    */
   dispose(): void {
     this.disposed = true;
+    this.context?.notifier?.dispose();
     this.emitter.dispose();
     this.changes.dispose();
     this.credentialsChanged.dispose();
@@ -396,11 +397,19 @@ export class EngineHost implements vscode.Disposable {
     if (!this.context) {
       const engine = loadEngine();
       const logger = engine.tagged(this.deps.logger, 'engine');
+      const settings = readSettings();
       this.context = {
         history: this.historyStore(),
         pollers: new engine.StackPollers(logger),
         emit: (event) => this.fire(event),
         logger,
+        // Rebuilt with the context when the settings change; one being replaced finishes its own
+        // deliveries (each bounded), and the current one stops with the host.
+        notifier: new engine.Notifier({
+          ...(settings.notifyWebhook ? { webhookUrl: settings.notifyWebhook } : {}),
+          onStable: settings.notifyOnStable,
+          logger: engine.tagged(this.deps.logger, 'notify'),
+        }),
       };
     }
     return this.context;

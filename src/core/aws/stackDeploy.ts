@@ -62,6 +62,11 @@ export interface StackDeployInput {
   readonly tags: Readonly<Record<string, string>>;
   readonly capabilities: readonly string[];
   readonly rollbackTriggers?: readonly string[];
+  /**
+   * SNS topics for the stack's events (NotificationARNs). Absent: not sent, so CloudFormation keeps
+   * the topics the stack has (a rollback, which does not know the pipeline's, changes nothing).
+   */
+  readonly notificationArns?: readonly string[];
   /** ClientRequestToken of this deployment's operation (from the deployment id). */
   readonly token: string;
   readonly changeSetName: string;
@@ -126,6 +131,7 @@ export async function deployStack(input: StackDeployInput): Promise<StackDeployR
                 RollbackConfiguration: { RollbackTriggers: input.rollbackTriggers.map((Arn) => ({ Arn, Type: 'AWS::CloudWatch::Alarm' })) },
               }
             : {}),
+          ...(input.notificationArns ? { NotificationARNs: [...input.notificationArns] } : {}),
           ClientToken: input.token,
           Description: `Deploy Guard ${input.token}`,
         }),

@@ -60,6 +60,7 @@ export async function deployChangeSet(
     },
     tags,
     capabilities: stackConfig.capabilities,
+    ...(stackConfig.notificationArns ? { notificationArns: stackConfig.notificationArns } : {}),
     ...(triggers.length > 0 ? { rollbackTriggers: triggers } : {}),
     token: record.clientRequestToken!,
     changeSetName: `deployguard-${record.id}`,

@@ -29,6 +29,7 @@ import { lockTiming, type EngineContext } from './engineContext';
 import { outcomeOf, type DeploymentOutcome } from './outcome';
 import { readPreviousVersion } from './previousVersion';
 import { resumeInterrupted } from './resumeInterrupted';
+import { allowedTopics, tellTeam } from './notifyPhase';
 import { newRecord } from './stackRecords';
 import { runPipelineSteps } from './stepsPhase';
 
@@ -80,6 +81,7 @@ export async function runDeployment(ctx: EngineContext, request: DeployRequest):
     else earlyRetries.push([code, message]);
   });
   let lock: StackLock | undefined;
+  let topics: readonly string[] = [];
   try {
     // Everything that can be checked without AWS is checked first: a bad template or variable
     // must not cost a call, let alone a change set.
@@ -158,6 +160,7 @@ export async function runDeployment(ctx: EngineContext, request: DeployRequest):
     await run.journal('started');
     run.announce();
     for (const [code, message] of earlyRetries.splice(0)) run.notice('warning', code, message);
+    topics = allowedTopics(run, env);
     if (lock.tookOverFrom)
       run.notice(
         'warning',
@@ -168,6 +171,7 @@ export async function runDeployment(ctx: EngineContext, request: DeployRequest):
       );
 
     const final = await driveDeployment(ctx, run, request, env, { template, parameterValues, tags, parameterSources }, signal);
+    tellTeam(ctx, run, topics);
     return { record: final, exitCode: run.exitCode, resumed };
   } catch (err) {
     if (!run) throw err;
@@ -175,6 +179,7 @@ export async function runDeployment(ctx: EngineContext, request: DeployRequest):
     const hint = DeployGuardError.is(err) && err.hint ? ` (${err.hint})` : '';
     run.notice(status === 'cancelled' ? 'info' : 'error', 'deployment-ended', `${errorMessage(err)}${hint}`);
     const record = await run.finish(status, `${errorMessage(err)}${hint}`);
+    tellTeam(ctx, run, topics);
     return { record, exitCode: run.exitCode, resumed: [] };
   } finally {
     await lock?.release();
