@@ -3,6 +3,7 @@
  * proxy answers DescribeChangeSet with `Replacement: True` for the resources a test names):
  *  - the stack runs the verified version: no second change set, the deploy's own inverted;
  *  - the stack drifted from it: the live → verified change set is created, described, deleted, never executed;
+ *  - a deploy cancelled while both are planned: both change sets deleted;
  *  - `rehearseRollback: false`: nothing rehearsed.
  */
 import assert from 'node:assert/strict';
@@ -88,7 +89,7 @@ describe('rollback rehearsal (fault proxy in front of moto)', () => {
   });
 
   /** A `prod` environment guarded by one alarm, bake 0.3 s: rehearsed by default. */
-  async function deploy(version: string, body: string, rehearseRollback?: boolean): Promise<DeploymentOutcome> {
+  async function deploy(version: string, body: string, rehearseRollback?: boolean, signal?: AbortSignal): Promise<DeploymentOutcome> {
     const file = `template-${version}.yaml`;
     await writeFile(join(repo, file), body);
     const pipeline: PipelineConfig = {
@@ -117,6 +118,7 @@ describe('rollback rehearsal (fault proxy in front of moto)', () => {
         yes: true,
         git: { sha: `sha-${version}-0000000000000000000000000000000000` },
         ...(rehearseRollback !== undefined ? { rehearseRollback } : {}),
+        ...(signal ? { signal } : {}),
       },
     );
   }
@@ -185,6 +187,42 @@ describe('rollback rehearsal (fault proxy in front of moto)', () => {
       (left.Summaries ?? []).filter((s) => s.ChangeSetName?.includes('rehearsal')),
       [],
       'no rehearsal change set is left on the stack',
+    );
+  });
+
+  it('a deploy cancelled while both change sets are being planned deletes both', async () => {
+    assert.equal((await deploy('v1', template('a', false))).record.status, 'stable');
+    await cfn.send(
+      new UpdateStackCommand({
+        StackName: STACK,
+        TemplateBody: template('b', false),
+        Parameters: [{ ParameterKey: 'Version', ParameterValue: 'v1' }],
+      }),
+    );
+    // The next two DescribeChangeSet calls (the deploy's and the rehearsal's) never answer.
+    proxy.fault({ action: 'DescribeChangeSet', kind: 'hang', times: 2, hangMs: 30_000 });
+    const stop = new AbortController();
+    const start = Date.now();
+    const cancelled = deploy('v2', template('b', true), undefined, stop.signal);
+    const hanging = () => proxy.requests.filter((r) => r.at >= start && r.status === 'hang').length;
+    for (const deadline = Date.now() + 20_000; hanging() < 2;) {
+      if (Date.now() > deadline) throw new Error('the two change sets were never being planned at once');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    stop.abort();
+    const outcome = await cancelled;
+    assert.equal(outcome.record.status, 'cancelled', outcome.record.reason);
+    const left = await cfn.send(new ListChangeSetsCommand({ StackName: STACK }));
+    // v1's executed change set stays listed, as CloudFormation keeps it; none of v2's may.
+    assert.deepEqual(
+      (left.Summaries ?? []).map((s) => s.ChangeSetName).filter((name) => name?.includes(outcome.record.id)),
+      [],
+      "neither the deploy's change set nor the rehearsal's is left on the stack",
+    );
+    const deleted = since(start, 'DeleteChangeSet').map((r) => r.params?.['ChangeSetName'] ?? '');
+    assert.ok(
+      deleted.some((n) => n.includes('deployguard-rehearsal-')),
+      deleted.join(', '),
     );
   });
 
