@@ -16,6 +16,7 @@ import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { runDeployment, type DeploymentOutcome } from '../../src/core/deployment';
 import type { EngineEvent } from '../../src/core/events';
 import type { PipelineConfig } from '../../src/core/pipeline/types';
+import { cli, makeRepo } from '../support/deployFixture';
 import { startFaultProxy, type FaultProxy } from '../support/faultProxy';
 import { engineContext, health, putAlarm, rawCloudWatch, REGION, useMotoCredentials } from '../support/healthFixtures';
 import { startMoto, type Moto } from '../support/moto';
@@ -224,6 +225,17 @@ describe('rollback rehearsal (fault proxy in front of moto)', () => {
       deleted.some((n) => n.includes('deployguard-rehearsal-')),
       deleted.join(', '),
     );
+  });
+
+  it('deploy --rehearse-rollback --no-rehearse-rollback is a usage error, before any AWS call', async () => {
+    const cliRepo = await makeRepo();
+    const run = await cli(['deploy', 'dev', '--rehearse-rollback', '--no-rehearse-rollback', '--endpoint', proxy.endpoint], {
+      cwd: cliRepo,
+      home,
+    });
+    assert.equal(run.code, 2, run.stderr);
+    assert.match(run.stderr, /--rehearse-rollback and --no-rehearse-rollback contradict each other/);
+    assert.equal(proxy.requests.length, 0);
   });
 
   it('rehearseRollback: false rehearses nothing', async () => {
