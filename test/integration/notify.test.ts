@@ -93,7 +93,13 @@ async function until(what: string, check: () => boolean, timeoutMs = 10_000): Pr
   }
 }
 
+/** For receivers that never answer: short tries. */
 const FAST_RETRY = { attempts: 3, backoffMs: 50, attemptTimeoutMs: 400 };
+/**
+ * For receivers that answer: a try that times out may still have landed (delivery is at least once),
+ * so where exactly one message is asserted a loaded machine must not cut a slow try short.
+ */
+const PATIENT_RETRY = { attempts: 3, backoffMs: 50, attemptTimeoutMs: 10_000 };
 
 describe('telling the team (moto + a loopback webhook receiver)', () => {
   let moto: Moto;
@@ -145,7 +151,7 @@ describe('telling the team (moto + a loopback webhook receiver)', () => {
 
   it('an automatic rollback: exactly one message, naming the alarm and the restored commit', async () => {
     const logger = memoryLogger();
-    const notifier = new Notifier({ webhookUrl: `${receiver.url}${SECRET_PATH}`, logger, retry: FAST_RETRY });
+    const notifier = new Notifier({ webhookUrl: `${receiver.url}${SECRET_PATH}`, logger, retry: PATIENT_RETRY });
     const ctx = context(notifier);
     const v1 = await deployVersion({ ctx, repo, pipeline: pipeline('v1'), version: 'v1' });
     assert.equal(v1.record.status, 'stable', v1.record.reason);
@@ -162,7 +168,7 @@ describe('telling the team (moto + a loopback webhook receiver)', () => {
       },
     });
     assert.equal(v2.record.status, 'rolled-back', v2.record.reason);
-    assert.equal(await notifier.settle(5_000), true);
+    assert.equal(await notifier.settle(15_000), true);
     // Nothing more arrives later (the restore's own record is not told separately).
     await new Promise((r) => setTimeout(r, 300));
 
@@ -234,7 +240,7 @@ describe('telling the team (moto + a loopback webhook receiver)', () => {
     await sns.send(new SubscribeCommand({ TopicArn: arn, Protocol: 'http', Endpoint: `${receiver.url}/sns` }));
     const foreign = 'arn:aws:sns:us-east-1:999999999999:theirs';
     const logger = memoryLogger();
-    const notifier = new Notifier({ onStable: true, logger, retry: FAST_RETRY });
+    const notifier = new Notifier({ onStable: true, logger, retry: PATIENT_RETRY });
     const outcome = await deployVersion({
       ctx: context(notifier),
       repo,
@@ -245,7 +251,7 @@ describe('telling the team (moto + a loopback webhook receiver)', () => {
     const refused = events.flatMap((e) => (e.type === 'notice' && e.code === 'notify-topic-refused' ? [e.message] : []));
     assert.equal(refused.length, 1);
     assert.match(refused[0]!, /999999999999.*not the credentials' account 123456789012/);
-    assert.equal(await notifier.settle(5_000), true);
+    assert.equal(await notifier.settle(15_000), true);
     await until('the topic delivered to its subscription', () =>
       receiver.bodies.some((b) => b.path === '/sns' && /"Type":\s*"Notification"/.test(b.body)),
     );

@@ -160,6 +160,9 @@ export async function deployStack(input: StackDeployInput): Promise<StackDeployR
     input.rehearsal && stack && changeSetType === 'UPDATE'
       ? planLiveToTarget(cfn, stack, input.rehearsal, input.changeSetPollMs ?? 200, signal)
       : undefined;
+  // It rejects only when the run is cancelled, perhaps while the deploy's own wait is still going:
+  // handled at once, so that is never an unhandled rejection; it is awaited below.
+  rehearsal?.catch(() => undefined);
   let changeSet;
   let liveToTarget: LiveToTarget | undefined;
   try {
