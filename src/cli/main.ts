@@ -1,6 +1,7 @@
 import { terminalSafe } from '../core/text/terminalSafe';
 import { DeployGuardError, errorMessage, isCancellation } from '../core/errors';
 import { ExitCode } from '../core/model';
+import { settleNotifications } from './commands/engineSupport';
 import { cliCommands } from './registry';
 import type { CliIo } from './types';
 
@@ -84,5 +85,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     if (DeployGuardError.is(err, 'Usage', 'ConfigInvalid')) return ExitCode.Usage;
     if (DeployGuardError.is(err, 'StackNeedsAttention', 'RollbackFailed', 'LockHeld')) return ExitCode.NeedsPerson;
     return ExitCode.Failed;
+  } finally {
+    // The team's notifications are sent in the background; they get a bounded wait, never the exit code.
+    await settleNotifications();
   }
 }

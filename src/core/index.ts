@@ -28,6 +28,8 @@ export type * from './events';
 export { interpretStackStatus } from './aws/stackStatus';
 export type { StatusMeaning, StartAction, Outcome } from './aws/stackStatus';
 export { StackPollers } from './aws/stackPoller';
+export { Notifier } from './notify/notifier';
+export type { NotifyMessage } from './notify/message';
 export { isAwsSdkLoaded } from './aws/sdk';
 export { GitRepository, PushRejectedError, withTemporaryWorktree } from './git';
 export type { CommitInfo, FileChange, PlannedCommit, PushResult, RepositoryStatus } from './git';

@@ -10,6 +10,7 @@ import type { DeploymentRecord, JournalEntry } from '../core/history/record';
 import type { Logger } from '../core/logger';
 import type { LoadedPipeline } from '../core/pipeline/load';
 import type { RollbackQuestion } from '../core/rollback/afterUnhealthy';
+import type { RollbackRehearsal } from '../core/rollback/rehearsal';
 import { ContextKeys } from './commands';
 import { loadEngine } from './engineLoader';
 import type { DeploymentTrigger } from '../core/deploymentTrigger';
@@ -22,7 +23,7 @@ export interface DeployOptions {
   /** How the deployment was asked for (kept on the record). */
   readonly trigger: DeploymentTrigger;
   /** Asked after the change set is planned (prod / `confirm: true`). */
-  readonly confirmChanges?: (changes: readonly PlannedChange[]) => Promise<boolean>;
+  readonly confirmChanges?: (changes: readonly PlannedChange[], rehearsal?: RollbackRehearsal) => Promise<boolean>;
   /** A specific commit's checkout (the push trigger's temporary worktree); default the workspace. */
   readonly repoRoot?: string;
   readonly git?: { readonly sha: string; readonly shortSha?: string; readonly branch?: string; readonly dirty?: boolean };
@@ -135,6 +136,7 @@ export class EngineHost implements vscode.Disposable {
         holder: 'vscode',
         ...(options.skipSteps ? { skipSteps: true } : {}),
         ...(options.confirmChanges ? { confirmChanges: options.confirmChanges } : {}),
+        ...(settings.rehearseRollback ? {} : { rehearseRollback: false }),
         confirmAlarmsFiring: (alarms) =>
           confirmAlarmsFiring(
             environment,
@@ -363,6 +365,7 @@ export class EngineHost implements vscode.Disposable {
    */
   dispose(): void {
     this.disposed = true;
+    this.context?.notifier?.dispose();
     this.emitter.dispose();
     this.changes.dispose();
     this.credentialsChanged.dispose();
@@ -420,11 +423,19 @@ export class EngineHost implements vscode.Disposable {
     if (!this.context) {
       const engine = loadEngine();
       const logger = engine.tagged(this.deps.logger, 'engine');
+      const settings = readSettings();
       this.context = {
         history: this.historyStore(),
         pollers: new engine.StackPollers(logger),
         emit: (event) => this.fire(event),
         logger,
+        // Rebuilt with the context when the settings change; one being replaced finishes its own
+        // deliveries (each bounded), and the current one stops with the host.
+        notifier: new engine.Notifier({
+          ...(settings.notifyWebhook ? { webhookUrl: settings.notifyWebhook } : {}),
+          onStable: settings.notifyOnStable,
+          logger: engine.tagged(this.deps.logger, 'notify'),
+        }),
       };
     }
     return this.context;

@@ -5,8 +5,9 @@ import type { Disposable } from '../core/disposable';
  * The `deployGuard.*` settings, typed, in one place (mirrors `contributes.configuration`).
  *
  * The security-relevant ones — where signed AWS requests go (`endpoint`), whose credentials sign
- * them (`profile`) and where history is written (`historyFolder`, `history`) — are read from the *user's*
- * settings only. A cloned repository's `.vscode/settings.json` is attacker-controlled input, so
+ * them (`profile`), where history is written (`historyFolder`, `history`) and where deployment
+ * details are sent (`notify.webhook`) — are read from the *user's* settings only. A cloned
+ * repository's `.vscode/settings.json` is attacker-controlled input, so
  * its values for these keys are ignored even in a trusted workspace (the manifest also lists
  * them as `restrictedConfigurations` and scopes them `machine`).
  */
@@ -24,6 +25,12 @@ export interface DeployGuardSettings {
   /** Notify when a deployment becomes stable (otherwise the status bar says it quietly). */
   readonly notifySuccess: boolean;
   readonly openRunPanel: boolean;
+  /** Where the team is told how deployments ended (JSON POST); undefined = nowhere. User settings only. */
+  readonly notifyWebhook: string | undefined;
+  /** Tell the webhook and topics of stable deploys too, not only of rollbacks and failures. */
+  readonly notifyOnStable: boolean;
+  /** Rehearse the rollback before deploying guarded and `prod*` environments (false: never). */
+  readonly rehearseRollback: boolean;
 }
 
 const SECTION = 'deployGuard';
@@ -45,13 +52,16 @@ export function readSettings(): DeployGuardSettings {
     deployOnSave: config.get<boolean>('deployOnSave.enabled', true),
     notifySuccess: config.get<boolean>('notifications.success', false),
     openRunPanel: config.get<boolean>('openRunPanel', true),
+    rehearseRollback: config.get<boolean>('rehearseRollback', true),
+    notifyWebhook: userOnly(config, 'notify.webhook'),
+    notifyOnStable: config.get<boolean>('notify.onStable', false),
   };
 }
 
 /** Names a security setting whose workspace value is being ignored, for one log line. */
 export function ignoredWorkspaceValues(): string[] {
   const config = vscode.workspace.getConfiguration(SECTION);
-  return ['endpoint', 'profile', 'historyFolder', 'history'].filter((key) => {
+  return ['endpoint', 'profile', 'historyFolder', 'history', 'notify.webhook'].filter((key) => {
     const inspected = config.inspect<string>(key);
     return inspected?.workspaceValue !== undefined || inspected?.workspaceFolderValue !== undefined;
   });

@@ -20,6 +20,8 @@ import { awsOperationOf, forwardRequest, readBody, serveOnLoopback } from './htt
  * - resources moto does not create (it skips `AWS::CloudWatch::Alarm` silently and lists a
  *   nameless row): `stackResources` says what DescribeStackResources lists for them, as
  *   CloudFormation would once it created them.
+ * - `Replacement: True` in DescribeChangeSet answers for chosen resources of chosen change sets
+ *   (moto never plans a replacement).
  *
  * Controlled in-process by the test through the returned object; `requests` logs every call.
  */
@@ -116,6 +118,8 @@ export interface FaultProxy {
    * `bucket` that expects another owner is answered 403 AccessDenied, as S3 does.
    */
   bucketOwner(bucket: string, account: string): void;
+  /** DescribeChangeSet of change sets named `changeSetPrefix…` answers `Replacement: True` for `logicalId`. */
+  replacement(changeSetPrefix: string, logicalId: string): void;
   reset(): void;
   close(): Promise<void>;
 }
@@ -204,6 +208,21 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
   const resources = new Map<string, readonly ProxyStackResource[]>();
   const requests: ProxyRequestLog[] = [];
   const hung = new Set<ServerResponse>();
+  const replacements: { changeSetPrefix: string; logicalId: string }[] = [];
+  const withReplacements = (changeSetName: string | null, body: string): string => {
+    // By name or ARN (arn:…:changeSet/NAME/uuid).
+    const name = changeSetName?.startsWith('arn:') ? changeSetName.split('/')[1] : changeSetName;
+    const wanted = replacements.filter((r) => name?.startsWith(r.changeSetPrefix)).map((r) => r.logicalId);
+    if (wanted.length === 0) return body;
+    return body.replace(/<ResourceChange>([\s\S]*?)<\/ResourceChange>/g, (whole, inner: string) => {
+      const logical = /<LogicalResourceId>([^<]+)<\/LogicalResourceId>/.exec(inner)?.[1];
+      if (!logical || !wanted.includes(logical)) return whole;
+      const replaced = /<Replacement>[^<]*<\/Replacement>/.test(inner)
+        ? inner.replace(/<Replacement>[^<]*<\/Replacement>/, '<Replacement>True</Replacement>')
+        : `${inner}<Replacement>True</Replacement>`;
+      return `<ResourceChange>${replaced}</ResourceChange>`;
+    });
+  };
   /** Synthetic events per stack, created once per phase so EventIds stay stable across polls. */
   const synthetic = new Map<string, { key: string; xml: string[] }>();
 
@@ -483,6 +502,7 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
       req.socket.destroy();
       return;
     }
+    if (action === 'DescribeChangeSet' && status === 200) text = withReplacements(params.get('ChangeSetName'), text);
     text = rewrite(action, stackName, text);
     const headers = { ...upstreamRes.headers };
     delete headers['content-length'];
@@ -504,9 +524,11 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
     stackResources: (stackName, list) => resources.set(stackName, [...list]),
     count: (action) => requests.filter((r) => r.action === action).length,
     bucketOwner: (bucket, account) => owners.set(bucket, account),
+    replacement: (changeSetPrefix, logicalId) => replacements.push({ changeSetPrefix, logicalId }),
     reset: () => {
       owners.clear();
       rules.length = 0;
+      replacements.length = 0;
       scenarios.clear();
       resources.clear();
       synthetic.clear();

@@ -8,7 +8,7 @@ import type { CliCommand } from '../types';
 import { parseCommandArgs } from '../usage';
 import { askYesNo, engineContext, loadTarget, oneEnvironment, readGit, selection, TARGET_HELP, TARGET_OPTIONS } from './engineSupport';
 
-const HELP = `Usage: deployguard deploy ENV [--skip-steps] [--bake DURATION] [--yes] [--json]
+const HELP = `Usage: deployguard deploy ENV [--skip-steps] [--bake DURATION] [--yes] [--[no-]rehearse-rollback] [--json]
 
 Runs the pipeline's steps for environment ENV, then deploys its CloudFormation stack
 through a change set (showing what will change), follows the stack's events to the end,
@@ -23,6 +23,10 @@ Options:
   --replace-failed-stack    a stack left in ROLLBACK_COMPLETE by a failed create is deleted
                             and created again (only with this flag)
   --wait-if-busy DURATION   wait this long for another stack operation to finish (default: refuse)
+  --rehearse-rollback       plan (never run) the change set a rollback to the current version
+                            would need, and flag what it would replace or delete (default: on for
+                            guarded and prod* environments)
+  --no-rehearse-rollback    do not rehearse the rollback
 ${TARGET_HELP}
   -h, --help                show this help
 
@@ -51,7 +55,13 @@ export const deployCommand: CliCommand = {
       yes: { type: 'boolean' },
       'replace-failed-stack': { type: 'boolean' },
       'wait-if-busy': { type: 'string' },
+      'rehearse-rollback': { type: 'boolean' },
+      'no-rehearse-rollback': { type: 'boolean' },
     });
+    if (values['rehearse-rollback'] && values['no-rehearse-rollback'])
+      throw new DeployGuardError('Usage', '--rehearse-rollback and --no-rehearse-rollback contradict each other', {
+        hint: 'pass one of them (without either, guarded and prod* environments are rehearsed)',
+      });
     const environment = oneEnvironment('deploy', positionals);
     const bakeMs = duration('--bake', values.bake);
     const waitIfBusyMs = duration('--wait-if-busy', values['wait-if-busy']);
@@ -74,7 +84,16 @@ export const deployCommand: CliCommand = {
       ...(values.yes ? { yes: true } : {}),
       ...(values['replace-failed-stack'] ? { replaceFailedStack: true } : {}),
       ...(waitIfBusyMs !== undefined ? { waitIfBusyMs } : {}),
-      ...(mustConfirm && !values.yes ? { confirmChanges: () => askYesNo(io, `Deploy these changes to ${environment}?`) } : {}),
+      ...(values['rehearse-rollback'] ? { rehearseRollback: true } : values['no-rehearse-rollback'] ? { rehearseRollback: false } : {}),
+      ...(mustConfirm && !values.yes
+        ? {
+            confirmChanges: (_changes, rehearsal) => {
+              const n = rehearsal?.dangers.length ?? 0;
+              const warning = n > 0 ? ` A rollback would be destructive (${n} step${n === 1 ? '' : 's'}, listed above).` : '';
+              return askYesNo(io, `${warning.trim()}${warning ? ' ' : ''}Deploy these changes to ${environment}?`);
+            },
+          }
+        : {}),
       ...(io.isTty && !values.yes
         ? {
             confirmAlarmsFiring: (alarms) =>

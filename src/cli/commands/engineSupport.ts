@@ -15,6 +15,7 @@ import { HistoryStore } from '../../core/history/store';
 import { deployGuardHome } from '../../core/history/paths';
 import { userHistoryChoice } from '../../core/history/location';
 import type { Logger } from '../../core/logger';
+import { Notifier } from '../../core/notify/notifier';
 import { loadPipeline, PIPELINE_FILE_NAME, requireEnvironment, type PipelineConfig } from '../../core/pipeline';
 import { formatCountdown } from '../../core/time';
 import { jsonLineSafe, stepOutputSafe, terminalSafe } from '../../core/text/terminalSafe';
@@ -118,6 +119,38 @@ function pollersFor(io: CliIo, logger: Logger): StackPollers {
   return new StackPollers(logger);
 }
 
+/** The notifiers this process made: runCli waits for their deliveries, a bounded time, before it exits. */
+const notifiers = new Set<Notifier>();
+
+/** How long the CLI waits at exit for notifications still being delivered. */
+export const NOTIFY_EXIT_WAIT_MS = 5_000;
+
+/** Waits (at most `maxMs`) for every notification this process started, then gives up on the rest. */
+export async function settleNotifications(maxMs = NOTIFY_EXIT_WAIT_MS): Promise<void> {
+  const waiting = [...notifiers];
+  notifiers.clear();
+  await Promise.all(waiting.map((n) => n.settle(maxMs)));
+}
+
+/**
+ * The CLI's notifier: the webhook from DEPLOYGUARD_NOTIFY_WEBHOOK (the environment of the person
+ * running it, never the repository's file), stable deploys told too when DEPLOYGUARD_NOTIFY_STABLE=1.
+ * Delivery failures reach stderr even with --json (they are not events of the deployment).
+ */
+function notifierFor(io: CliIo): Notifier {
+  const warn = (message: string | Error) =>
+    io.stderr.write(`warning: ${terminalSafe(typeof message === 'string' ? message : message.message)}\n`);
+  const quiet = () => undefined;
+  const webhookUrl = io.env['DEPLOYGUARD_NOTIFY_WEBHOOK'];
+  const notifier = new Notifier({
+    ...(webhookUrl ? { webhookUrl } : {}),
+    onStable: /^(1|true|yes)$/i.test(io.env['DEPLOYGUARD_NOTIFY_STABLE'] ?? ''),
+    logger: { trace: quiet, debug: quiet, info: quiet, warn, error: warn },
+  });
+  notifiers.add(notifier);
+  return notifier;
+}
+
 export function engineContext(io: CliIo, json: boolean): EngineContext {
   const print = json ? jsonPrinter(io) : textPrinter(io);
   const fast = Number(io.env['DEPLOYGUARD_POLL_MS']);
@@ -127,6 +160,7 @@ export function engineContext(io: CliIo, json: boolean): EngineContext {
     pollers: pollersFor(io, logger),
     emit: print,
     logger,
+    notifier: notifierFor(io),
     ...(Number.isFinite(fast) && fast > 0
       ? {
           timing: { changeSetPollMs: fast, acceptWithoutEventsMs: 50 * fast, lockHeartbeatMs: 20 * fast, lockStaleMs: 100 * fast },

@@ -12,6 +12,7 @@
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { S3Client } from '@aws-sdk/client-s3';
+import type { SNSClient } from '@aws-sdk/client-sns';
 import type { STSClient } from '@aws-sdk/client-sts';
 import { DeployGuardError } from '../errors';
 import { classifyAwsError, type AwsErrorKind } from './awsErrors';
@@ -132,6 +133,17 @@ export async function createStsClient(target: AwsTarget, options: ClientOptions 
   return client;
 }
 
+/**
+ * SNS for the team's notifications. One attempt: the notifier's own loop retries with backoff, so a
+ * topic that cannot be reached costs a bounded number of tries, not tries times the SDK's.
+ */
+export async function createSnsClient(target: AwsTarget, options: ClientOptions = {}): Promise<SNSClient> {
+  const { SNSClient } = (await loadAwsSdk()).sns;
+  const client = new SNSClient({ ...baseConfig(target, options), maxAttempts: 1 });
+  installRetryObserver(client, 'SNS', options);
+  return client;
+}
+
 /** Lazily created, cached clients for one target; dispose() closes their sockets. */
 export class AwsClients {
   private cfn?: Promise<CloudFormationClient> | undefined;
@@ -155,6 +167,13 @@ export class AwsClients {
   }
   sts(): Promise<STSClient> {
     return (this.stsc ??= createStsClient(this.target, this.options));
+  }
+  /**
+   * An SNS client for a topic's region, not cached and not closed by dispose(): notifications are
+   * delivered after the deployment has ended and its clients are gone. The caller destroys it.
+   */
+  snsFor(region: string): Promise<SNSClient> {
+    return createSnsClient({ ...this.target, region }, this.options);
   }
 
   dispose(): void {

@@ -6,5 +6,6 @@
 export * as cloudFormation from '@aws-sdk/client-cloudformation';
 export * as cloudWatch from '@aws-sdk/client-cloudwatch';
 export * as s3 from '@aws-sdk/client-s3';
+export * as sns from '@aws-sdk/client-sns';
 export * as sts from '@aws-sdk/client-sts';
 export * as protocols from '@aws-sdk/core/protocols';

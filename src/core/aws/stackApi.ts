@@ -6,6 +6,7 @@ import type { CloudFormationClient, StackEvent } from '@aws-sdk/client-cloudform
 import type { PlannedChange, StackEventFacts } from '../events';
 import { classifyAwsError } from './awsErrors';
 import { loadAwsSdk } from './sdk';
+import { sleep } from '../time';
 
 export interface StackInfo {
   readonly stackId: string;
@@ -158,6 +159,29 @@ export async function describeChangeSet(
     ...(first?.StatusReason ? { reason: first.StatusReason } : {}),
     changes,
   };
+}
+
+/** Describes a change set until CloudFormation has finished planning it (pauses adaptive up to 2 s). */
+export async function waitForChangeSet(
+  cfn: CloudFormationClient,
+  id: string,
+  stackId: string,
+  pollMs: number,
+  signal: AbortSignal,
+): Promise<ChangeSetState> {
+  let pause = pollMs;
+  for (;;) {
+    const state = await describeChangeSet(cfn, id, stackId, signal);
+    if (
+      state.status === 'CREATE_COMPLETE' ||
+      state.status === 'FAILED' ||
+      state.status === 'DELETE_COMPLETE' ||
+      state.status === 'DELETE_FAILED'
+    )
+      return state;
+    await sleep(pause, signal);
+    pause = Math.min(2_000, pause * 1.5);
+  }
 }
 
 export async function deleteChangeSet(cfn: CloudFormationClient, changeSetId: string, stackId: string | undefined): Promise<void> {

@@ -8,12 +8,20 @@ import type { Capability, CloudFormationClient } from '@aws-sdk/client-cloudform
 import { DeployGuardError, isCancellation } from '../errors';
 import type { PlannedChange } from '../events';
 import type { JournalPhase } from '../history/record';
-import { sleep } from '../time';
 import { classifyAwsError, isTerminationProtectionRefusal, toDeployGuardError } from './awsErrors';
+import { planLiveToTarget, type LiveToTarget, type RehearsalPlan } from './rollbackRehearsal';
 import type { AwsClients } from './clients';
 import { followOperation, waitUntilSettled, type OperationResult } from './operation';
 import type { SdkParameter } from './parameters';
-import { deleteChangeSet, describeChangeSet, describeStack, isEmptyChangeSet, type StackEventInfo, type StackInfo } from './stackApi';
+import {
+  deleteChangeSet,
+  describeChangeSet,
+  describeStack,
+  isEmptyChangeSet,
+  waitForChangeSet,
+  type StackEventInfo,
+  type StackInfo,
+} from './stackApi';
 import type { StackPoller } from './stackPoller';
 import { interpretStackStatus } from './stackStatus';
 import { checkTemplateSize, sha256, type LoadedTemplate } from './template';
@@ -39,6 +47,8 @@ export interface StackDeployHooks {
   stackKnown?(stackId: string): void;
   /** The template was uploaded to S3 (over the inline limit) and is deployed from this URL. */
   templateUploaded?(url: string): void;
+  /** The rollback rehearsal's live → target plan, beside the deploy's planned changes (before `confirm`). */
+  rollbackRehearsed?(liveToTarget: LiveToTarget, deployChanges: readonly PlannedChange[]): void;
 }
 
 export interface StackDeployInput {
@@ -52,6 +62,11 @@ export interface StackDeployInput {
   readonly tags: Readonly<Record<string, string>>;
   readonly capabilities: readonly string[];
   readonly rollbackTriggers?: readonly string[];
+  /**
+   * SNS topics for the stack's events (NotificationARNs). Absent: not sent, so CloudFormation keeps
+   * the topics the stack has (a rollback, which does not know the pipeline's, changes nothing).
+   */
+  readonly notificationArns?: readonly string[];
   /** ClientRequestToken of this deployment's operation (from the deployment id). */
   readonly token: string;
   readonly changeSetName: string;
@@ -62,6 +77,8 @@ export interface StackDeployInput {
   /** Pause between DescribeChangeSet calls while it is being created (adaptive up to 2 s). */
   readonly changeSetPollMs?: number;
   readonly followTiming?: { readonly lostContactMs?: number; readonly acceptWithoutEventsMs?: number };
+  /** Plan the change set a rollback to this version would need, beside the deploy's (updates only). */
+  readonly rehearsal?: RehearsalPlan;
   readonly hooks: StackDeployHooks;
   readonly signal: AbortSignal;
 }
@@ -114,6 +131,7 @@ export async function deployStack(input: StackDeployInput): Promise<StackDeployR
                 RollbackConfiguration: { RollbackTriggers: input.rollbackTriggers.map((Arn) => ({ Arn, Type: 'AWS::CloudWatch::Alarm' })) },
               }
             : {}),
+          ...(input.notificationArns ? { NotificationARNs: [...input.notificationArns] } : {}),
           ClientToken: input.token,
           Description: `Deploy Guard ${input.token}`,
         }),
@@ -137,16 +155,29 @@ export async function deployStack(input: StackDeployInput): Promise<StackDeployR
   hooks.stackKnown?.(stackId);
   await hooks.journal('change-set-created', { stackId, changeSetName: input.changeSetName, changeSetId });
 
+  // Planned while CloudFormation plans the deploy's own change set: it adds calls, not wall time.
+  const rehearsal =
+    input.rehearsal && stack && changeSetType === 'UPDATE'
+      ? planLiveToTarget(cfn, stack, input.rehearsal, input.changeSetPollMs ?? 200, signal)
+      : undefined;
+  // It rejects only when the run is cancelled, perhaps while the deploy's own wait is still going:
+  // handled at once, so that is never an unhandled rejection; it is awaited below.
+  rehearsal?.catch(() => undefined);
   let changeSet;
+  let liveToTarget: LiveToTarget | undefined;
   try {
     changeSet = await waitForChangeSet(cfn, changeSetId, stackId, input.changeSetPollMs ?? 200, signal);
+    liveToTarget = await rehearsal;
   } catch (err) {
     await deleteChangeSet(cfn, changeSetId, stackId);
+    // The rehearsal deletes its own change set; the run does not end before it has.
+    await rehearsal?.catch(() => undefined);
     if (isCancellation(err)) throw err;
     throw toDeployGuardError(err, `Waiting for change set ${input.changeSetName} (${where})`);
   }
   const empty = isEmptyChangeSet(changeSet);
   hooks.changeSetPlanned({ changeSetName: input.changeSetName, changeSetId, changeSetType, changes: changeSet.changes, empty });
+  if (liveToTarget && !empty && changeSet.status !== 'FAILED') hooks.rollbackRehearsed?.(liveToTarget, changeSet.changes);
   if (empty) {
     await deleteChangeSet(cfn, changeSetId, stackId);
     return { kind: 'unchanged', stackId };
@@ -399,22 +430,6 @@ async function noopAsUndefined<T>(promise: Promise<T>): Promise<T | undefined> {
   } catch (err) {
     if (classifyAwsError(err).kind === 'noop') return undefined;
     throw err;
-  }
-}
-
-async function waitForChangeSet(cfn: CloudFormationClient, id: string, stackId: string, pollMs: number, signal: AbortSignal) {
-  let pause = pollMs;
-  for (;;) {
-    const state = await describeChangeSet(cfn, id, stackId, signal);
-    if (
-      state.status === 'CREATE_COMPLETE' ||
-      state.status === 'FAILED' ||
-      state.status === 'DELETE_COMPLETE' ||
-      state.status === 'DELETE_FAILED'
-    )
-      return state;
-    await sleep(pause, signal);
-    pause = Math.min(2_000, pause * 1.5);
   }
 }
 

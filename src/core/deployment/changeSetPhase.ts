@@ -1,7 +1,8 @@
 /**
  * The stack phase of a deploy: the health preflight (guarded alarms read before the deploy, the
- * watch's baseline, and CloudFormation's rollback triggers), then the change set, planned,
- * confirmed when the environment asks for it, executed and followed to its end.
+ * watch's baseline, and CloudFormation's rollback triggers), then the change set, planned (with the
+ * rollback rehearsal beside it: rehearsalPhase.ts), confirmed when the environment asks for it,
+ * executed and followed to its end.
  */
 import { buildParameters } from '../aws/parameters';
 import { deployStack, type StackDeployResult } from '../aws/stackDeploy';
@@ -11,7 +12,9 @@ import type { EnvSourced } from '../history/record';
 import type { EnvironmentConfig } from '../pipeline/types';
 import type { DeploymentRun } from './deploymentRun';
 import { changeSetTiming, followTiming, type EngineContext } from './engineContext';
+import { prepareRehearsal } from './rehearsalPhase';
 import type { DeployRequest } from './runDeployment';
+import type { RollbackRehearsal } from '../rollback/rehearsal';
 
 /** What the change set deploys, resolved and checked before any AWS call. */
 export interface ChangeSetInputs {
@@ -34,6 +37,11 @@ export async function deployChangeSet(
   const { template, parameterValues, tags, parameterSources } = inputs;
   const triggers = await healthPreflight(ctx, run, request, env, signal);
 
+  const rehearsal = await prepareRehearsal(run, request, env);
+  let rehearsed: RollbackRehearsal | undefined;
+  const confirmChanges = request.confirmChanges;
+  const hooks = run.stackHooks(confirmChanges ? (changes) => confirmChanges(changes, rehearsed) : undefined);
+
   await run.setStatus('deploying');
   const stackConfig = request.pipeline.stack;
   return deployStack({
@@ -52,6 +60,7 @@ export async function deployChangeSet(
     },
     tags,
     capabilities: stackConfig.capabilities,
+    ...(stackConfig.notificationArns ? { notificationArns: stackConfig.notificationArns } : {}),
     ...(triggers.length > 0 ? { rollbackTriggers: triggers } : {}),
     token: record.clientRequestToken!,
     changeSetName: `deployguard-${record.id}`,
@@ -59,7 +68,15 @@ export async function deployChangeSet(
     waitIfBusyMs: request.waitIfBusyMs ?? 0,
     ...changeSetTiming(ctx),
     followTiming: followTiming(ctx),
-    hooks: run.stackHooks(request.confirmChanges),
+    ...(rehearsal ? { rehearsal: rehearsal.plan } : {}),
+    hooks: rehearsal
+      ? {
+          ...hooks,
+          rollbackRehearsed: (live, changes) => {
+            rehearsed = rehearsal.report(live, changes);
+          },
+        }
+      : hooks,
     signal,
   });
 }

@@ -5,6 +5,7 @@ import type { StackPollers } from '../aws/stackPoller';
 import type { EngineEventSink } from '../events';
 import type { HistoryStore } from '../history/store';
 import type { Logger } from '../logger';
+import type { Notifier } from '../notify/notifier';
 import type { RunStepsOptions, StepsResult } from '../pipeline/runSteps';
 import type { Clock } from '../time';
 
@@ -32,6 +33,8 @@ export interface EngineContext {
   readonly s3Requests?: RequestCounter;
   /** The step runner; default the pipeline's runSteps (tests may inject another). */
   readonly runSteps?: (options: RunStepsOptions) => Promise<StepsResult>;
+  /** Tells the team how a deploy ended (webhook, SNS); absent = nobody is told. */
+  readonly notifier?: Notifier;
 }
 
 /** The timing for following a stack operation (only what the context overrides). */

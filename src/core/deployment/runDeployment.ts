@@ -20,6 +20,7 @@ import type { StepRecord } from '../model';
 import type { EnvironmentConfig } from '../pipeline/types';
 import { pipelineSecrets, resolveVariables, resolveVariablesIn } from '../pipeline/variables';
 import type { ConfirmRollback } from '../rollback/afterUnhealthy';
+import type { RollbackRehearsal } from '../rollback/rehearsal';
 import { envSourcedValues } from '../secrets/envSourced';
 import { createMasker } from '../secrets';
 import { systemClock } from '../time';
@@ -34,6 +35,7 @@ import { readPreviousVersion } from './previousVersion';
 import { resumeInterrupted } from './resumeInterrupted';
 import { openHistoryStore } from './historySelection';
 import { openEnding, openReason, sameParameters, unverifiedLiveVersion } from './inDoubt';
+import { allowedTopics, tellTeam } from './notifyPhase';
 import { newRecord } from './stackRecords';
 import { unrecordedEnd } from './unrecordedEnd';
 import { runPipelineSteps } from './stepsPhase';
@@ -56,8 +58,16 @@ export interface DeployRequest extends AwsSelection {
   readonly yes?: boolean;
   /** Asked when guarded alarms already fire before the deploy (absent and no --yes: the deploy is refused). */
   readonly confirmAlarmsFiring?: (alarms: readonly AlarmReading[]) => Promise<boolean>;
-  /** Asked after the change set is planned (prod `confirm: true`); absent = no question. */
-  readonly confirmChanges?: (changes: readonly PlannedChange[]) => Promise<boolean>;
+  /**
+   * Asked after the change set is planned (prod `confirm: true`); absent = no question. The rollback
+   * rehearsal comes with it when one was planned, so the question can say what a rollback would destroy.
+   */
+  readonly confirmChanges?: (changes: readonly PlannedChange[], rehearsal?: RollbackRehearsal) => Promise<boolean>;
+  /**
+   * Plan the change set a rollback would need before deploying (never executed): true always, false
+   * never; absent = for guarded and `prod*` environments (the `--rehearse-rollback` flags, the setting).
+   */
+  readonly rehearseRollback?: boolean;
   readonly confirmRollback?: ConfirmRollback;
   readonly signal?: AbortSignal;
 }
@@ -78,6 +88,7 @@ export async function runDeployment(ctx: EngineContext, request: DeployRequest):
     else earlyRetries.push([code, message]);
   });
   let lock: StackLock | undefined;
+  let topics: readonly string[] = [];
   try {
     // Everything that can be checked without AWS is checked first: a bad template or variable
     // must not cost a call, let alone a change set.
@@ -169,6 +180,7 @@ export async function runDeployment(ctx: EngineContext, request: DeployRequest):
     await run.journal('started');
     run.announce();
     for (const [code, message] of earlyRetries.splice(0)) run.notice('warning', code, message);
+    topics = allowedTopics(run, env);
     if (lock.tookOverFrom)
       run.notice(
         'warning',
@@ -179,6 +191,7 @@ export async function runDeployment(ctx: EngineContext, request: DeployRequest):
       );
 
     const final = await driveDeployment(ctx, run, request, env, { template, parameterValues, tags, parameterSources }, signal);
+    tellTeam(ctx, run, topics);
     return { record: final, exitCode: run.exitCode, resumed };
   } catch (err) {
     if (!run) throw err;
@@ -195,6 +208,7 @@ export async function runDeployment(ctx: EngineContext, request: DeployRequest):
     run.notice(status === 'cancelled' ? 'info' : 'error', 'deployment-ended', `${errorMessage(err)}${hint}`);
     try {
       const record = await run.finish(status, `${errorMessage(err)}${hint}`);
+      tellTeam(ctx, run, topics);
       return { record, exitCode: run.exitCode, resumed: [] };
     } catch (unwritten) {
       throw unrecordedEnd(run, unwritten);

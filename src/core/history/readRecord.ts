@@ -46,6 +46,7 @@ import {
   type Verification,
   type VerificationKind,
 } from './record';
+import type { RehearsedChange, RollbackRehearsal } from '../rollback/rehearsal';
 
 export type RecordRead =
   /** `problems`: what was left out of it, one sentence each (empty when it was read whole). */
@@ -63,6 +64,7 @@ const SECTION_KEYS = [
   'previous',
   'verification',
   'secretTags',
+  'rollbackRehearsal',
 ] as const;
 type SectionKey = (typeof SECTION_KEYS)[number];
 const isSectionKey = (key: string): key is SectionKey => (SECTION_KEYS as readonly string[]).includes(key);
@@ -148,7 +150,34 @@ function readSections(source: Obj, record: Obj, problems: string[]): Sections {
   if (verification) out.verification = verification;
   const secretTags = read('secretTags', readSecretTags);
   if (secretTags) out.secretTags = secretTags;
+  const rollbackRehearsal = read('rollbackRehearsal', readRehearsal);
+  if (rollbackRehearsal) out.rollbackRehearsal = rollbackRehearsal;
   return out;
+}
+
+const REHEARSED_ACTIONS = ['Add', 'Modify', 'Remove'] as const;
+const REPLACEMENTS = ['True', 'Conditional', 'False'] as const;
+
+function readRehearsal(v: unknown): RollbackRehearsal {
+  const o = object(v, 'rollbackRehearsal');
+  const optional = (key: 'targetCommit' | 'changeSetName' | 'failed') => (o[key] !== undefined ? { [key]: string(o, key) } : {});
+  return {
+    targetId: string(o, 'targetId'),
+    ...optional('targetCommit'),
+    ...optional('changeSetName'),
+    ...optional('failed'),
+    changes: list(o, 'changes', (item): RehearsedChange => {
+      const c = object(item, 'a rehearsed change');
+      return {
+        action: oneOf(c, 'action', REHEARSED_ACTIONS),
+        logicalId: string(c, 'logicalId'),
+        resourceType: string(c, 'resourceType'),
+        ...(c['replacement'] !== undefined ? { replacement: oneOf(c, 'replacement', REPLACEMENTS) } : {}),
+        exact: c['exact'] === true,
+      };
+    }),
+    dangers: strings(o, 'dangers'),
+  };
 }
 
 function readEnvSourced(v: unknown, what: string): EnvSourced {

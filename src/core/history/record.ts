@@ -8,6 +8,7 @@ import type { HealthPreflight } from '../health/beforeDeploy';
 import type { HealthSection } from '../health/recordedHealth';
 import type { DeploymentTrigger } from '../deploymentTrigger';
 import type { DeploymentKind, DeploymentStatus, StepRecord } from '../model';
+import type { RollbackRehearsal } from '../rollback/rehearsal';
 
 /**
  * Bump when a stored field changes meaning or place; readers refuse newer versions instead of
@@ -140,6 +141,8 @@ export interface DeploymentRecord {
   readonly previous?: PreviousVersion;
   /** For a stable record: how it was found good. */
   verification?: Verification;
+  /** For a deploy: what a rollback to the version before it would do, planned before it ran. */
+  rollbackRehearsal?: RollbackRehearsal;
 }
 
 /**

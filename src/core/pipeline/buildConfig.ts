@@ -8,6 +8,7 @@ import {
   type EnvironmentConfig,
   type GuardedMetric,
   type MetricSpec,
+  type NotifyConfig,
   type HealthConfig,
   type PipelineConfig,
   type RollbackPolicy,
@@ -63,6 +64,7 @@ export function buildPipelineConfig(value: Json): PipelineConfig {
       deployOn: Object.freeze([...((env.deployOn as DeployOnEvent[] | undefined) ?? [])]),
       confirm: isProdName(name) ? true : ((env.confirm as boolean | undefined) ?? false),
       health: env.health === undefined ? undefined : buildHealth(env.health as Json),
+      notify: buildNotify(env.notify),
     });
   }
   return Object.freeze({
@@ -76,10 +78,17 @@ export function buildPipelineConfig(value: Json): PipelineConfig {
       parameters: stringMap(stack.parameters),
       capabilities: Object.freeze([...((stack.capabilities as string[] | undefined) ?? [])]),
       tags: stringMap(stack.tags),
+      notificationArns: Array.isArray(stack.notificationArns) ? Object.freeze([...(stack.notificationArns as string[])]) : undefined,
     }),
     environments: Object.freeze(environments),
     ...(typeof value.history === 'string' ? { history: value.history } : {}),
   });
+}
+
+/** `notify:`, kept only when it names a topic. */
+function buildNotify(value: unknown): NotifyConfig | undefined {
+  const sns = (value as Json | undefined)?.sns;
+  return Array.isArray(sns) && sns.length > 0 ? Object.freeze({ sns: Object.freeze([...(sns as string[])]) }) : undefined;
 }
 
 function buildHealth(h: Json): HealthConfig {

@@ -28,6 +28,14 @@ export interface StackConfig {
   readonly parameters: Readonly<Record<string, string>>;
   readonly capabilities: readonly string[];
   readonly tags: Readonly<Record<string, string>>;
+  /** SNS topics CloudFormation sends the stack's events to (the change sets' NotificationARNs); absent = left as they are. */
+  readonly notificationArns?: readonly string[];
+}
+
+/** Who is told how a deployment of the environment ended, besides the user's own webhook. */
+export interface NotifyConfig {
+  /** SNS topic ARNs, of the account deployed to (others are refused when the deploy starts). */
+  readonly sns: readonly string[];
 }
 
 /** One CloudWatch metric, as GetMetricData's MetricStat names it. */
@@ -91,6 +99,7 @@ export interface EnvironmentConfig {
   /** Ask before deploying; always true for names starting with `prod`. */
   readonly confirm: boolean;
   readonly health?: HealthConfig;
+  readonly notify?: NotifyConfig;
 }
 
 export interface PipelineConfig {

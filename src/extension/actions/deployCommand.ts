@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { PlannedChange } from '../../core/events';
-import { changeSummary, needsConfirmation } from './deployConfirmation';
+import type { RollbackRehearsal } from '../../core/rollback/rehearsal';
+import { changeSummary, needsConfirmation, rehearsalLines } from './deployConfirmation';
 
 export { changeSummary, needsConfirmation };
 import type { DeploymentTrigger } from '../../core/deploymentTrigger';
@@ -24,7 +25,8 @@ export async function deployCommand(host: EngineHost, arg: unknown): Promise<voi
     trigger,
     ...(needsConfirmation(env)
       ? {
-          confirmChanges: async (changes: readonly PlannedChange[]) => {
+          confirmChanges: async (changes: readonly PlannedChange[], rehearsal?: RollbackRehearsal) => {
+            const rollback = rehearsalLines(rehearsal);
             const choice = await vscode.window.showWarningMessage(
               `Deploy to ${env.name}?`,
               {
@@ -33,6 +35,7 @@ export async function deployCommand(host: EngineHost, arg: unknown): Promise<voi
                   `${env.name} asks for confirmation before its stack changes (${env.region}).`,
                   'Planned changes:',
                   changeSummary(changes),
+                  ...(rollback ? [rollback] : []),
                 ].join('\n\n'),
               },
               DEPLOY,

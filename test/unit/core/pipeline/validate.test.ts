@@ -197,3 +197,34 @@ describe('history: (top level and per environment)', () => {
     assert.match(env!.message, /environments\.prod\.history/);
   });
 });
+
+describe('environments.NAME.notify and stack.notificationArns', () => {
+  const TOPIC = 'arn:aws:sns:eu-west-1:111111111111:deploys';
+  const check = (stackExtra: string, envExtra: string) =>
+    validatePipelineText(
+      `version: 1\nname: s\nstack: { name: s, template: t.yaml${stackExtra} }\nenvironments:\n  prod:\n    region: eu-west-1\n${envExtra}`,
+      { file: '/r/deployguard.yaml' },
+    );
+
+  it('SNS topic ARNs are taken into the model', () => {
+    const result = check(`, notificationArns: [${TOPIC}]`, `    notify:\n      sns: [${TOPIC}, ${TOPIC}.fifo]\n`);
+    assert.deepEqual(result.problems, []);
+    assert.deepEqual(result.config!.stack.notificationArns, [TOPIC]);
+    assert.deepEqual(result.config!.environments.prod!.notify, { sns: [TOPIC, `${TOPIC}.fifo`] });
+  });
+
+  it('absent: no notify section, no NotificationARNs', () => {
+    const result = check('', '');
+    assert.equal(result.config!.environments.prod!.notify, undefined);
+    assert.equal(result.config!.stack.notificationArns, undefined);
+  });
+
+  it('a webhook is not a key of the file, and anything but a topic ARN is refused', () => {
+    assert.equal(check('', '    notify:\n      webhook: https://hooks.example.com/x\n').config, undefined);
+    for (const bad of ['arn:aws:sqs:eu-west-1:111111111111:q', 'https://sns.example.com/topic', 'arn:aws:sns:eu-west-1:1111:t']) {
+      const result = check('', `    notify:\n      sns: ["${bad}"]\n`);
+      assert.equal(result.config, undefined, bad);
+      assert.match(result.problems[0]!.message, /an SNS topic ARN/, bad);
+    }
+  });
+});
