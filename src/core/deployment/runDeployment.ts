@@ -9,6 +9,8 @@ import type { DeploymentTrigger } from '../deploymentTrigger';
 import { DeployGuardError, errorMessage } from '../errors';
 import type { PlannedChange } from '../events';
 import type { AlarmReading } from '../health/types';
+import { GitRepository } from '../git/gitRepository';
+import { writeIncidentNote, type IncidentGit } from '../incident/writeIncident';
 import { newDeploymentId } from '../history/paths';
 import type { DeploymentRecord, ParameterRecord } from '../history/record';
 import type { StackLock } from '../history/lock';
@@ -52,6 +54,11 @@ export interface DeployRequest extends AwsSelection {
   /** Asked after the change set is planned (prod `confirm: true`); absent = no question. */
   readonly confirmChanges?: (changes: readonly PlannedChange[]) => Promise<boolean>;
   readonly confirmRollback?: ConfirmRollback;
+  /**
+   * Whether git may run in repoRoot (the editor passes its workspace trust); the incident note
+   * lists the commits between the good and the bad version with it. Default: trusted (the CLI).
+   */
+  readonly isTrusted?: () => boolean;
   readonly signal?: AbortSignal;
 }
 
@@ -159,6 +166,7 @@ export async function runDeployment(ctx: EngineContext, request: DeployRequest):
       );
 
     const final = await driveDeployment(ctx, run, request, env, { template, parameterValues, tags, parameterSources }, signal);
+    await writeIncidentNote(stackHistory, final, incidentGit(request), ctx.logger);
     return { record: final, exitCode: run.exitCode, resumed };
   } catch (err) {
     if (!run) throw err;
@@ -166,11 +174,22 @@ export async function runDeployment(ctx: EngineContext, request: DeployRequest):
     const hint = DeployGuardError.is(err) && err.hint ? ` (${err.hint})` : '';
     run.notice(status === 'cancelled' ? 'info' : 'error', 'deployment-ended', `${errorMessage(err)}${hint}`);
     const record = await run.finish(status, `${errorMessage(err)}${hint}`);
+    await writeIncidentNote(run.stackHistory, record, incidentGit(request), ctx.logger);
     return { record, exitCode: run.exitCode, resumed: [] };
   } finally {
     await lock?.release();
     clients.dispose();
   }
+}
+
+/** Git for the incident note's commit list, when the deploy came from a commit. */
+function incidentGit(request: DeployRequest): IncidentGit | undefined {
+  if (!request.git) return undefined;
+  return new GitRepository({
+    root: request.repoRoot,
+    isTrusted: request.isTrusted ?? (() => true),
+    ...(request.processEnv ? { env: request.processEnv } : {}),
+  });
 }
 
 /** The same parameters, whatever their order. */
