@@ -20,7 +20,12 @@ export const Actions = {
   keepThisVersion: 'Keep This Version',
   openStack: 'Open Stack in AWS Console',
   continueRollback: 'Continue Rollback',
+  openIncidentNote: 'Open Incident Note',
+  copyIncidentNote: 'Copy Incident Note',
 } as const;
+
+/** The buttons every bad ending has last: what happened, in one note, to read or to pass on. */
+const INCIDENT_ACTIONS = [Actions.openIncidentNote, Actions.copyIncidentNote] as const;
 
 function version(d: { commit?: string; id: string }): string {
   return d.commit ? shortCommit(d.commit) : d.id;
@@ -124,7 +129,9 @@ export class DeploymentNotifications implements vscode.Disposable {
           `Deploy Guard: ${d.environment} — ${what.toLowerCase()} of ${version(d)} failed${because(d.reason)}`,
           Actions.viewLogs,
           Actions.retry,
+          ...INCIDENT_ACTIONS,
         );
+        await this.incidentAction(choice, d.id);
         if (choice === Actions.viewLogs) await this.showRun(d.id);
         if (choice === Actions.retry)
           await vscode.commands.executeCommand(d.kind === 'rollback' ? Commands.rollback : Commands.deploy, {
@@ -134,7 +141,12 @@ export class DeploymentNotifications implements vscode.Disposable {
         return;
       }
       case 'rolled-back': {
-        const actions = [Actions.viewLogs, ...(d.alarm ? [Actions.openAlarm] : []), ...(d.rollbackDeploymentId ? [Actions.showRun] : [])];
+        const actions = [
+          Actions.viewLogs,
+          ...(d.alarm ? [Actions.openAlarm] : []),
+          ...(d.rollbackDeploymentId ? [Actions.showRun] : []),
+          ...INCIDENT_ACTIONS,
+        ];
         const restored = d.rollbackDeploymentId ? this.host.live.get(d.rollbackDeploymentId) : undefined;
         const to = restored?.commit ? ` to ${shortCommit(restored.commit)}` : '';
         // Why it was unhealthy; what was done about it is this message's own first half.
@@ -144,6 +156,7 @@ export class DeploymentNotifications implements vscode.Disposable {
           `Deploy Guard: ${d.environment} — ${version(d)} was unhealthy and was rolled back automatically${to}${alarm}${because(why)}`,
           ...actions,
         );
+        await this.incidentAction(choice, d.id);
         if (choice === Actions.viewLogs) await this.showRun(d.id);
         if (choice === Actions.openAlarm) await vscode.commands.executeCommand(Commands.openAlarm, { region: d.region, alarm: d.alarm });
         if (choice === Actions.showRun) await this.showRun(d.rollbackDeploymentId ?? d.id);
@@ -155,11 +168,12 @@ export class DeploymentNotifications implements vscode.Disposable {
         // may not be this deployment), and an unhealthy deployment left as it is.
         const child = d.rollbackDeploymentId ? this.host.live.get(d.rollbackDeploymentId) : undefined;
         const stuck = d.stackStatus === 'UPDATE_ROLLBACK_FAILED' || child?.stackStatus === 'UPDATE_ROLLBACK_FAILED';
-        const actions = [Actions.viewLogs, Actions.openStack, ...(stuck ? [Actions.continueRollback] : [])];
+        const actions = [Actions.viewLogs, Actions.openStack, ...(stuck ? [Actions.continueRollback] : []), ...INCIDENT_ACTIONS];
         const choice = await vscode.window.showErrorMessage(
           `Deploy Guard: ${d.environment} — ${version(d)} needs a person (${statusWords(d.status)})${because(d.reason)}`,
           ...actions,
         );
+        await this.incidentAction(choice, d.id);
         if (choice === Actions.viewLogs) await this.showRun(d.id);
         if (choice === Actions.openStack)
           await vscode.commands.executeCommand(Commands.openStackInConsole, {
@@ -172,6 +186,11 @@ export class DeploymentNotifications implements vscode.Disposable {
         return;
       }
     }
+  }
+
+  private async incidentAction(choice: string | undefined, deploymentId: string): Promise<void> {
+    if (choice === Actions.openIncidentNote) await vscode.commands.executeCommand(Commands.openIncidentNote, { deploymentId });
+    if (choice === Actions.copyIncidentNote) await vscode.commands.executeCommand(Commands.copyIncidentNote, { deploymentId });
   }
 
   private async showRun(deploymentId: string): Promise<void> {

@@ -202,7 +202,9 @@ function firedSignal(record: DeploymentRecord): IncidentSignal {
 
 /** The first resource that failed: the root cause, not the cascade of cancellations after it. */
 export function firstFailedEvent(events: readonly StackEventFacts[] | undefined): StackEventFacts | undefined {
-  const failed = (events ?? []).filter((e) => e.status.endsWith('_FAILED') && e.logicalId);
+  const failed = (Array.isArray(events) ? events : []).filter(
+    (e) => typeof e?.status === 'string' && typeof e.logicalId === 'string' && e.status.endsWith('_FAILED') && e.logicalId,
+  );
   const real = failed.find((e) => !/cancelled|Resource update cancelled/i.test(e.reason ?? ''));
   return real ?? failed[0];
 }

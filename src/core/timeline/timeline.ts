@@ -16,43 +16,10 @@ import type { AlarmState } from '../health/types';
 import type { DeploymentRecord } from '../history/record';
 import type { StepRecord, StepStatus } from '../model';
 
-export type TimelineKind = 'status' | 'step' | 'change-set' | 'stack-event' | 'alarm' | 'metric' | 'verdict' | 'rollback' | 'verification';
+import type { TimelineEntry, TimelineKind, TimelineTone } from './timelineTypes';
 
-/** Every kind, in the order a filter lists them. */
-export const TIMELINE_KINDS: readonly TimelineKind[] = [
-  'status',
-  'step',
-  'change-set',
-  'stack-event',
-  'alarm',
-  'metric',
-  'verdict',
-  'rollback',
-  'verification',
-];
-
-export type TimelineTone = 'good' | 'bad' | 'warn' | 'neutral';
-
-/** Which detail an entry stands for: a tab of the run's panel, and the row in it when there is one. */
-export interface TimelineLink {
-  /** The run that holds the detail (the rollback's entries live on the rollback's own run). */
-  readonly deploymentId: string;
-  readonly tab: 'log' | 'stack' | 'health';
-  /** The step's index (log), the stack event's id (stack), the alarm's or metric's name (health). */
-  readonly ref?: string;
-}
-
-export interface TimelineEntry {
-  /** Stable across updates of the same entry (a step's entry is replaced when it finishes). */
-  readonly id: string;
-  /** Epoch ms. */
-  readonly at: number;
-  readonly kind: TimelineKind;
-  readonly tone: TimelineTone;
-  readonly title: string;
-  readonly detail?: string;
-  readonly link?: TimelineLink;
-}
+export type { TimelineEntry, TimelineKind, TimelineLink, TimelineTone } from './timelineTypes';
+export { TIMELINE_KINDS } from './timelineTypes';
 
 /** A timeline keeps at most this many entries (the newest stack events go first when there are more). */
 export const TIMELINE_MAX_ENTRIES = 2_000;
@@ -395,7 +362,7 @@ function* recordEntries(record: DeploymentRecord): Generator<TimelineEntry> {
   yield* stepEntries(id, record.steps);
   if (record.changes) {
     // The change set is planned before the first stack event; the record keeps no time of its own for it.
-    const firstEvent = record.stackEvents?.[0];
+    const firstEvent = stackEventsOf(record)[0];
     const stepsEnd = Math.max(started, ...record.steps.map((s) => Date.parse(s.finishedAt ?? '')).filter(Number.isFinite));
     yield changeSetEntry(
       id,
@@ -403,7 +370,7 @@ function* recordEntries(record: DeploymentRecord): Generator<TimelineEntry> {
       record.changes,
     );
   }
-  for (const e of record.stackEvents ?? []) yield stackEventEntry(id, e);
+  for (const e of stackEventsOf(record)) yield stackEventEntry(id, e);
   const preflight = record.healthPreflight;
   if (preflight && preflight.alreadyInAlarm.length > 0) {
     yield {
@@ -482,6 +449,24 @@ function* stepEntries(deploymentId: string, steps: readonly StepRecord[]): Gener
 }
 
 // ───────────────────────────── helpers ─────────────────────────────
+
+/**
+ * The record's stack events that are stack events: the history store does not check this list,
+ * and a record written by another version may hold anything there.
+ */
+export function stackEventsOf(record: DeploymentRecord): StackEventFacts[] {
+  const events: unknown = record.stackEvents;
+  if (!Array.isArray(events)) return [];
+  return events.filter(
+    (e: unknown): e is StackEventFacts =>
+      typeof e === 'object' &&
+      e !== null &&
+      typeof (e as StackEventFacts).eventId === 'string' &&
+      typeof (e as StackEventFacts).logicalId === 'string' &&
+      typeof (e as StackEventFacts).status === 'string' &&
+      typeof (e as StackEventFacts).timestamp === 'string',
+  );
+}
 
 /**
  * By time; at the same millisecond in the order a deployment moves (a verdict before the

@@ -15,7 +15,7 @@ import type { EnvironmentEntry, TreeNode } from './treeModel';
 /**
  * `contextValue`s the manifest's menus match (package.json `view/item/context`):
  *   environment [running] [hasAlarm] [updateRollbackFailed]
- *   deployment [current] [rollbackTarget] [running] [hasAlarm]
+ *   deployment [current] [rollbackTarget] [running] [hasAlarm] [incident] [failedResource]
  * Space-separated flags after the kind, so `viewItem =~ /^deployment.*rollbackTarget/` works.
  */
 export function environmentContext(state: EnvironmentState): string {
@@ -24,9 +24,26 @@ export function environmentContext(state: EnvironmentState): string {
     .join(' ');
 }
 
-export function deploymentContext(status: DeploymentStatus, isCurrent: boolean, running: boolean, alarm: string | undefined): string {
-  const target = statusRow(status).rollbackTarget && !isCurrent;
-  return ['deployment', isCurrent && 'current', target && 'rollbackTarget', running && 'running', alarm && 'hasAlarm']
+export function deploymentContext(
+  status: DeploymentStatus,
+  isCurrent: boolean,
+  running: boolean,
+  alarm: string | undefined,
+  facts: { readonly failedResource?: boolean } = {},
+): string {
+  const row = statusRow(status);
+  const target = row.rollbackTarget && !isCurrent;
+  // A finished deployment that went wrong has an incident note (the same rule as the engine's needsIncidentNote).
+  const incident = row.final && (row.outcome === 'failed' || row.outcome === 'rolled-back' || row.outcome === 'needs-person');
+  return [
+    'deployment',
+    isCurrent && 'current',
+    target && 'rollbackTarget',
+    running && 'running',
+    alarm && 'hasAlarm',
+    incident && 'incident',
+    facts.failedResource && 'failedResource',
+  ]
     .filter(Boolean)
     .join(' ');
 }
@@ -117,7 +134,9 @@ export function deploymentItem({ env, record, live, currentStableId, commit, now
     .join(' · ');
   item.iconPath = icon(isCurrent ? 'star-full' : statusIcon(status), status);
   const alarm = live?.alarm ?? blamedAlarm(record);
-  item.contextValue = deploymentContext(status, isCurrent, running, alarm);
+  item.contextValue = deploymentContext(status, isCurrent, running, alarm, {
+    failedResource: (record.stackEvents ?? []).some((e) => e.status.endsWith('_FAILED')),
+  });
   item.tooltip = deploymentTooltip(env, record, status, {
     subject: commit?.message,
     who,

@@ -5,6 +5,7 @@
  */
 import { verificationOf, verificationWords } from '../../core/history/ledger';
 import type { DeploymentRecord } from '../../core/history/record';
+import { timelineFromRecords } from '../../core/timeline/timeline';
 import type { VerifiedView } from '../../shared/protocol';
 import { isFailedResourceStatus, RunModel } from './runState';
 
@@ -63,6 +64,8 @@ export function modelFromRecord(record: DeploymentRecord, live: boolean): RunMod
     model.applyHealth({ type: 'verdict', verdict: health.verdict });
     if (health.rollback) model.applyHealth({ type: 'rollback', rollback: health.rollback });
   }
+  // Without the rollback's record for now: the panel adds it once read (runPanels.ts).
+  model.setTimeline(timelineFromRecords(record));
   return model;
 }
 

@@ -11,6 +11,7 @@
 import type { EngineEvent } from '../../core/events';
 import { isFinal, statusRow } from '../../core/deploymentStatus';
 import type { DeploymentKind, DeploymentStatus } from '../../core/model';
+import { TimelineCollector, type TimelineEntry } from '../../core/timeline/timeline';
 import {
   EVENTS_WINDOW,
   LOG_WINDOW_LINES,
@@ -59,9 +60,10 @@ interface Dirty {
   changes: boolean;
   health: boolean;
   logFile: boolean;
+  timeline: boolean;
 }
 
-const NO_DIRT: Dirty = { header: false, steps: false, changes: false, health: false, logFile: false };
+const NO_DIRT: Dirty = { header: false, steps: false, changes: false, health: false, logFile: false, timeline: false };
 
 export class RunModel {
   private header: RunHeader;
@@ -69,6 +71,9 @@ export class RunModel {
   private changes: ChangeView[] = [];
   private health: HealthView | undefined;
   private logFile: string | undefined;
+  /** Built from this run's events as they come; replaced by the recorded one once the run is read back from history. */
+  private readonly timelineLive: TimelineCollector;
+  private timelineRecorded: TimelineEntry[] | undefined;
 
   /** Recent log chunks; trimmed to LOG_WINDOW_LINES lazily (at 125 %), so trimming is amortised O(1). */
   private log: LogChunk[] = [];
@@ -94,6 +99,30 @@ export class RunModel {
       status: seed.status ?? 'queued',
       live: seed.live,
     };
+    this.timelineLive = new TimelineCollector(seed.deploymentId);
+  }
+
+  /** The run's timeline: the recorded one when the run was read back from history, else the live one. */
+  timeline(): TimelineEntry[] {
+    return this.timelineRecorded ? [...this.timelineRecorded] : this.timelineLive.entries();
+  }
+
+  /** The timeline as read from the run's record (and its rollback's): it has what events of this run alone do not. */
+  setTimeline(entries: readonly TimelineEntry[]): void {
+    this.timelineRecorded = [...entries];
+    this.touch('timeline');
+  }
+
+  /** Runs the timeline links to besides this one (its rollback): the only other runs the panel may open. */
+  get linkedRuns(): readonly string[] {
+    const ids = new Set(this.timeline().flatMap((e) => (e.link ? [e.link.deploymentId] : [])));
+    ids.delete(this.deploymentId);
+    return [...ids];
+  }
+
+  /** Logical ids of this run's resources that failed (the only ones the panel may open in the template). */
+  get failedResources(): readonly string[] {
+    return [...new Set(this.events.filter((e) => e.failed && e.status.endsWith('_FAILED')).map((e) => e.logicalId))];
   }
 
   get deploymentId(): string {
@@ -126,6 +155,7 @@ export class RunModel {
   /** Applies one engine event. Events for other deployments are ignored. */
   apply(event: EngineEvent): void {
     if (event.deploymentId !== this.header.deploymentId) return;
+    if (this.timelineLive.apply(event) && !this.timelineRecorded) this.touch('timeline');
     const at = Date.parse(event.at);
     switch (event.type) {
       case 'deployment-started':
@@ -349,6 +379,7 @@ export class RunModel {
       canRollback: kind === 'deploy' && statusRow(status).canRollBack,
       canOpenConsole: Boolean(region && stack),
       canOpenLogFile: this.logFile !== undefined,
+      canOpenIncident: isFinal(status) && ['failed', 'rolled-back', 'needs-person'].includes(statusRow(status).outcome),
     };
   }
 
@@ -365,6 +396,7 @@ export class RunModel {
       events: [...this.events],
       changes: [...this.changes],
       ...(this.health ? { health: this.health } : {}),
+      timeline: this.timeline(),
     };
   }
 
@@ -412,7 +444,7 @@ export class RunModel {
     const d = this.dirty;
     const hasLog = this.pendingLog.length > 0;
     const hasEvents = this.pendingEvents.length > 0;
-    if (!d.header && !d.steps && !d.changes && !d.health && !d.logFile && !hasLog && !hasEvents) return undefined;
+    if (!d.header && !d.steps && !d.changes && !d.health && !d.logFile && !d.timeline && !hasLog && !hasEvents) return undefined;
     const delta: RunDelta = {
       ...(d.header ? { header: this.header, actions: this.actions() } : {}),
       ...(d.steps ? { steps: [...this.steps] } : {}),
@@ -421,6 +453,7 @@ export class RunModel {
       ...(d.logFile && this.logFile !== undefined ? { logFile: this.logFile } : {}),
       ...(hasLog ? { appendLog: windowOf(this.pendingLog, LOG_WINDOW_LINES), logTotal: this.logTotal } : {}),
       ...(hasEvents ? { appendEvents: this.pendingEvents } : {}),
+      ...(d.timeline ? { timeline: this.timeline() } : {}),
     };
     this.markSent();
     return delta;
