@@ -173,7 +173,19 @@ export class GitRepository {
       ['blame', '--porcelain', '-L', `${start},${end}`, ...(revision ? [revision] : []), '--', path],
       `find who last changed ${path} lines ${start}-${end}`,
     );
-    return newestBlamed(out);
+    const blamed = blamedCommits(out);
+    const newest = blamed[0];
+    if (!newest) return undefined;
+    // Commits in the same second (a rebase, a script) tie on time: the descendant is the newer one,
+    // and git lists descendants before their ancestors in topological order.
+    const ties = blamed.filter((c) => c.date === newest.date);
+    if (ties.length === 1) return newest;
+    const order = await this.run(
+      ['rev-list', '--topo-order', '--max-count=10000', '--end-of-options', ...ties.map((c) => c.sha)],
+      'order the commits that changed those lines',
+    );
+    const first = order.split('\n').find((sha) => ties.some((c) => c.sha === sha.trim()));
+    return ties.find((c) => c.sha === first?.trim()) ?? newest;
   }
 
   /** The full sha a revision names (`HEAD`, `origin/main`, a sha). */
@@ -363,8 +375,13 @@ function gitOutput(err: unknown): string {
     .replace(/\n{2,}/g, '\n');
 }
 
-/** The newest commit named in `git blame --porcelain` output; the all-zero id (not committed yet) is skipped. */
+/** The newest commit named in `git blame --porcelain` output (by author time); the all-zero id (not committed yet) is skipped. */
 export function newestBlamed(porcelain: string): CommitSummary | undefined {
+  return blamedCommits(porcelain)[0];
+}
+
+/** The commits named in `git blame --porcelain` output, newest author time first; not the all-zero id. */
+export function blamedCommits(porcelain: string): CommitSummary[] {
   const commits = new Map<string, { subject?: string; author?: string; mail?: string; time?: number }>();
   let current: { subject?: string; author?: string; mail?: string; time?: number } | undefined;
   for (const line of porcelain.split('\n')) {
@@ -384,19 +401,16 @@ export function newestBlamed(porcelain: string): CommitSummary | undefined {
     else if (key === 'author-mail') current.mail = value;
     else if (key === 'author-time') current.time = Number(value);
   }
-  let best: CommitSummary | undefined;
-  let bestTime = -Infinity;
+  const out: (CommitSummary & { time: number })[] = [];
   for (const [sha, c] of commits) {
     if (/^0+$/.test(sha) || c.time === undefined) continue;
-    if (c.time > bestTime) {
-      bestTime = c.time;
-      best = {
-        sha,
-        subject: c.subject ?? '',
-        author: `${c.author ?? ''}${c.mail ? ` ${c.mail}` : ''}`.trim(),
-        date: new Date(c.time * 1000).toISOString(),
-      };
-    }
+    out.push({
+      sha,
+      subject: c.subject ?? '',
+      author: `${c.author ?? ''}${c.mail ? ` ${c.mail}` : ''}`.trim(),
+      date: new Date(c.time * 1000).toISOString(),
+      time: c.time,
+    });
   }
-  return best;
+  return out.sort((a, b) => b.time - a.time).map(({ time: _t, ...c }) => c);
 }
