@@ -114,11 +114,14 @@ export interface IncidentGitFacts {
  * the version the stack ran before it (its `previous` link).
  */
 export function goodVersionId(record: DeploymentRecord): string | undefined {
+  // A rollback that went wrong is compared with the version it was to restore.
+  if (record.kind === 'rollback') return record.rollbackTargetId;
   return record.health?.rollback?.targetDeploymentId ?? record.healthWatch?.rollback?.targetId ?? record.previous?.deploymentId;
 }
 
 /** The rollback record that undid `record`, if any. */
 export function rollbackRecordOf(record: DeploymentRecord, records: readonly DeploymentRecord[]): DeploymentRecord | undefined {
+  if (record.kind === 'rollback') return record; // its own restore
   const id = record.health?.rollback?.rollbackDeploymentId;
   return records.find((r) => (id !== undefined && r.id === id) || (r.kind === 'rollback' && r.rollbackOf === record.id));
 }

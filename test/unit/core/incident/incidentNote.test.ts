@@ -136,3 +136,15 @@ describe('incident note', () => {
     assert.deepEqual(datapointsIn('Alarm set by hand'), []);
   });
 });
+
+describe('incident note of a rollback that went wrong', () => {
+  it('compares with the version it was to restore, and says the restore is still unhealthy', () => {
+    const restore = { ...rollbackRecord(), status: 'rolled-back-unhealthy' as const, previous: { deploymentId: 'bad' } };
+    const { verification: _v, ...unverified } = restore;
+    const note = composeIncidentNote({ record: unverified, good: goodRecord(), rollback: unverified, now: at(9) });
+    assert.equal(note.restore?.deploymentId, 'good');
+    assert.equal(note.restore?.restored, true);
+    assert.equal(note.restore?.verification, 'still-unhealthy');
+    assert.match(incidentMarkdown(note), /The restored version is still unhealthy/);
+  });
+});
