@@ -1,8 +1,10 @@
 import { deployCommand } from './commands/deploy';
 import { historyCommand } from './commands/history';
+import { incidentCommand } from './commands/incident';
 import { recoverCommand } from './commands/recover';
 import { rollbackCommand } from './commands/rollback';
 import { runCommand } from './commands/run';
+import { timelineCommand } from './commands/timeline';
 import { validateCommand } from './commands/validate';
 import { watchCommand } from './commands/watch';
 import type { CliCommand } from './types';
@@ -16,6 +18,8 @@ export const cliCommands: readonly CliCommand[] = [
   watchCommand,
   deployCommand,
   historyCommand,
+  timelineCommand,
+  incidentCommand,
   rollbackCommand,
   recoverCommand,
 ];

@@ -42,3 +42,11 @@ export { describeHealthEvent, isHealthEvent } from './health/describe';
 export type { HealthEvent } from './health/events';
 export type { ConfirmRollback, RollbackQuestion } from './rollback/afterUnhealthy';
 export type { AlarmReading, AlarmState } from './health/types';
+// The incident note, the timeline and template positions: the editor reaches them through loadEngine().
+export { buildIncidentNote } from './incident/writeIncident';
+export { firstFailedEvent, incidentMarkdown, needsIncidentNote } from './incident/incidentNote';
+export type { IncidentNote } from './incident/incidentNote';
+export { locateResource } from './template/templateText';
+export type { ResourceLocation } from './template/templateText';
+export { timelineFromRecords, TimelineCollector } from './timeline/timeline';
+export type { TimelineEntry, TimelineKind, TimelineLink } from './timeline/timeline';

@@ -11,6 +11,7 @@ import { registerDeploymentsTree } from './deployments/deploymentsTree';
 import { DeployProgress } from './deployProgress';
 import { EngineHost } from './engineHost';
 import { confirmPipelineRun } from './pipeline/approval';
+import { copyIncidentNoteCommand, openIncidentNoteCommand, openResourceInTemplateCommand } from './incident/incidentActions';
 import { DeploymentNotifications } from './notifications';
 import type { RunPanels } from './runPanel';
 import { ignoredWorkspaceValues, onSettingsChanged } from './settings';
@@ -70,6 +71,9 @@ export function registerEditorSurface(context: vscode.ExtensionContext, deps: { 
     registerCommand(Commands.openStackInConsole, logger, (arg?: unknown) => openStackCommand(host, arg)),
     registerCommand(Commands.openAlarm, logger, (arg?: unknown) => openAlarmCommand(host, arg)),
     registerCommand(Commands.copyCommit, logger, (arg?: unknown) => copyCommitCommand(arg)),
+    registerCommand(Commands.openIncidentNote, logger, (arg?: unknown) => openIncidentNoteCommand(host, arg)),
+    registerCommand(Commands.copyIncidentNote, logger, (arg?: unknown) => copyIncidentNoteCommand(host, arg)),
+    registerCommand(Commands.openResourceInTemplate, logger, (arg?: unknown) => openResourceInTemplateCommand(host, arg)),
     registerCommand(Commands.refresh, logger, refresh),
   );
   // Reconciliation, not new work: a deployment a reload or crash interrupted is reattached to

@@ -128,6 +128,7 @@ export class EngineHost implements vscode.Disposable {
         pipeline,
         environment,
         repoRoot: root,
+        isTrusted: () => vscode.workspace.isTrusted,
         ...(git ? { git } : {}),
         ...(settings.endpoint ? { userEndpoint: settings.endpoint } : {}),
         ...(settings.profile ? { userProfile: settings.profile } : {}),

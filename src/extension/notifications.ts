@@ -21,7 +21,12 @@ export const Actions = {
   openStack: 'Open Stack in AWS Console',
   continueRollback: 'Continue Rollback',
   watchLiveVersion: 'Watch the Live Version',
+  openIncidentNote: 'Open Incident Note',
+  copyIncidentNote: 'Copy Incident Note',
 } as const;
+
+/** The buttons every bad ending has last: what happened, in one note, to read or to pass on. */
+const INCIDENT_ACTIONS = [Actions.openIncidentNote, Actions.copyIncidentNote] as const;
 
 function version(d: { commit?: string; id: string }): string {
   return d.commit ? shortCommit(d.commit) : d.id;
@@ -125,7 +130,9 @@ export class DeploymentNotifications implements vscode.Disposable {
           `Deploy Guard: ${d.environment} — ${what.toLowerCase()} of ${version(d)} failed${because(d.reason)}`,
           Actions.viewLogs,
           Actions.retry,
+          ...INCIDENT_ACTIONS,
         );
+        await this.incidentAction(choice, d.id);
         if (choice === Actions.viewLogs) await this.showRun(d.id);
         if (choice === Actions.retry)
           await vscode.commands.executeCommand(d.kind === 'rollback' ? Commands.rollback : Commands.deploy, {
@@ -135,7 +142,12 @@ export class DeploymentNotifications implements vscode.Disposable {
         return;
       }
       case 'rolled-back': {
-        const actions = [Actions.viewLogs, ...(d.alarm ? [Actions.openAlarm] : []), ...(d.rollbackDeploymentId ? [Actions.showRun] : [])];
+        const actions = [
+          Actions.viewLogs,
+          ...(d.alarm ? [Actions.openAlarm] : []),
+          ...(d.rollbackDeploymentId ? [Actions.showRun] : []),
+          ...INCIDENT_ACTIONS,
+        ];
         const restored = d.rollbackDeploymentId ? this.host.live.get(d.rollbackDeploymentId) : undefined;
         const to = restored?.commit ? ` to ${shortCommit(restored.commit)}` : '';
         // Why it was unhealthy; what was done about it is this message's own first half.
@@ -145,6 +157,7 @@ export class DeploymentNotifications implements vscode.Disposable {
           `Deploy Guard: ${d.environment} — ${version(d)} was unhealthy and was rolled back automatically${to}${alarm}${because(why)}`,
           ...actions,
         );
+        await this.incidentAction(choice, d.id);
         if (choice === Actions.viewLogs) await this.showRun(d.id);
         if (choice === Actions.openAlarm) await vscode.commands.executeCommand(Commands.openAlarm, { region: d.region, alarm: d.alarm });
         if (choice === Actions.showRun) await this.showRun(d.rollbackDeploymentId ?? d.id);
@@ -163,11 +176,13 @@ export class DeploymentNotifications implements vscode.Disposable {
           Actions.viewLogs,
           Actions.openStack,
           ...(stuck ? [Actions.continueRollback] : []),
+          ...INCIDENT_ACTIONS,
         ];
         const choice = await vscode.window.showErrorMessage(
           `Deploy Guard: ${d.environment} — ${version(d)} needs a person (${statusWords(d.status)})${because(d.reason)}`,
           ...actions,
         );
+        await this.incidentAction(choice, d.id);
         if (choice === Actions.viewLogs) await this.showRun(d.id);
         if (choice === Actions.openStack)
           await vscode.commands.executeCommand(Commands.openStackInConsole, {
@@ -182,6 +197,11 @@ export class DeploymentNotifications implements vscode.Disposable {
         return;
       }
     }
+  }
+
+  private async incidentAction(choice: string | undefined, deploymentId: string): Promise<void> {
+    if (choice === Actions.openIncidentNote) await vscode.commands.executeCommand(Commands.openIncidentNote, { deploymentId });
+    if (choice === Actions.copyIncidentNote) await vscode.commands.executeCommand(Commands.copyIncidentNote, { deploymentId });
   }
 
   private async showRun(deploymentId: string): Promise<void> {

@@ -11,6 +11,7 @@
  * text: a step that prints "Deploy succeeded" changes nothing but the log.
  */
 import type { DeploymentKind, DeploymentStatus, StepStatus } from '../core/model';
+import type { TimelineEntry } from '../core/timeline/timelineTypes';
 import type { PackedLog } from './logWire';
 
 // ───────────────────────────── the run as the panel sees it ─────────────────────────────
@@ -208,6 +209,8 @@ export interface RunActions {
   readonly canRollback: boolean;
   readonly canOpenConsole: boolean;
   readonly canOpenLogFile: boolean;
+  /** The run ended badly: its incident note can be opened and copied. */
+  readonly canOpenIncident?: boolean;
 }
 
 export interface RunSnapshot {
@@ -220,6 +223,8 @@ export interface RunSnapshot {
   readonly health?: HealthView;
   /** The Health tab's charts; absent when no metric was read. */
   readonly metrics?: readonly MetricChartView[];
+  /** The run on one time axis (src/core/timeline/timeline.ts), oldest first. */
+  readonly timeline?: readonly TimelineEntry[];
 }
 
 /** The panel keeps this many recent lines; the rest are in the log file. */
@@ -256,6 +261,8 @@ export interface RunDelta {
   readonly health?: HealthView;
   /** The charts whose series or verdict changed, each whole (replacing the one of the same name). */
   readonly metrics?: readonly MetricChartView[];
+  /** The whole timeline, replaced (it is bounded, and entries change as steps end). */
+  readonly timeline?: readonly TimelineEntry[];
 }
 
 /**
@@ -295,12 +302,27 @@ export type WebviewToHost =
   | { readonly type: 'openConsole' }
   | { readonly type: 'openLogFile' }
   | { readonly type: 'openAlarm'; readonly alarm: string }
+  | { readonly type: 'openIncidentNote' }
+  | { readonly type: 'copyIncidentNote' }
+  /** Opens the template at a resource of this run that failed (the host checks it is one). */
+  | { readonly type: 'openInTemplate'; readonly logicalId: string }
+  /** Opens another run this run's timeline links to (its rollback; the host checks it is one). */
+  | { readonly type: 'openRun'; readonly deploymentId: string }
   /** Flow control: the webview applied the snapshot or delta of this revision (FlushScheduler). */
   | { readonly type: 'applied'; readonly rev: number }
   /** Log lines [from, to) of the window, which the webview has not got (at most LOG_FETCH_MAX_LINES). */
   | { readonly type: 'fetchLog'; readonly from: number; readonly to: number };
 
-const NO_PAYLOAD = new Set(['ready', 'requestSnapshot', 'cancel', 'rollback', 'openConsole', 'openLogFile']);
+const NO_PAYLOAD = new Set([
+  'ready',
+  'requestSnapshot',
+  'cancel',
+  'rollback',
+  'openConsole',
+  'openLogFile',
+  'openIncidentNote',
+  'copyIncidentNote',
+]);
 /** CloudWatch alarm names are at most 255 characters. */
 const MAX_ALARM_NAME = 255;
 
@@ -329,6 +351,15 @@ export function isWebviewMessage(value: unknown): value is WebviewToHost {
       to - from <= LOG_FETCH_MAX_LINES
     );
   }
+  if (type === 'openInTemplate') {
+    // CloudFormation logical ids are alphanumeric, at most 255 characters.
+    const logicalId = record.logicalId;
+    return keys.length === 2 && typeof logicalId === 'string' && /^[A-Za-z0-9]{1,255}$/.test(logicalId);
+  }
+  if (type === 'openRun') {
+    const deploymentId = record.deploymentId;
+    return keys.length === 2 && typeof deploymentId === 'string' && /^[A-Za-z0-9._:-]{1,128}$/.test(deploymentId);
+  }
   if (type === 'openAlarm') {
     const alarm = record.alarm;
     return (
@@ -350,6 +381,8 @@ export interface PanelUiState {
   readonly filter?: string | undefined;
   readonly follow?: boolean | undefined;
   readonly tab?: string | undefined;
+  /** Timeline kinds the user filtered out. */
+  readonly hiddenKinds?: readonly string[] | undefined;
 }
 
 /** Validates persisted state handed back by VS Code on restore (also untrusted). */
@@ -357,11 +390,14 @@ export function readPanelUiState(value: unknown): PanelUiState | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
   const id = (value as { deploymentId?: unknown }).deploymentId;
   if (typeof id !== 'string' || !/^[A-Za-z0-9._:-]{1,128}$/.test(id)) return undefined;
-  const { filter, follow, tab } = value as { filter?: unknown; follow?: unknown; tab?: unknown };
+  const { filter, follow, tab, hiddenKinds } = value as { filter?: unknown; follow?: unknown; tab?: unknown; hiddenKinds?: unknown };
   return {
     deploymentId: id,
     filter: typeof filter === 'string' ? filter.slice(0, 200) : undefined,
     follow: typeof follow === 'boolean' ? follow : undefined,
     tab: typeof tab === 'string' ? tab.slice(0, 40) : undefined,
+    ...(Array.isArray(hiddenKinds)
+      ? { hiddenKinds: hiddenKinds.filter((k): k is string => typeof k === 'string' && /^[a-z-]{1,20}$/.test(k)).slice(0, 20) }
+      : {}),
   };
 }

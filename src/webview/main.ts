@@ -22,6 +22,8 @@ import { HeaderView } from './views/header';
 import { HealthView } from './views/healthView';
 import { StackView } from './views/stackView';
 import { StepsView } from './views/steps';
+import { TimelineView } from './views/timelineView';
+import type { TimelineEntry, TimelineLink } from '../core/timeline/timelineTypes';
 
 interface VsCodeApi {
   postMessage(message: WebviewToHost): void;
@@ -46,6 +48,8 @@ const headerView = new HeaderView({
   cancel: () => send({ type: 'cancel' }),
   rollback: () => send({ type: 'rollback' }),
   openConsole: () => send({ type: 'openConsole' }),
+  openIncidentNote: () => send({ type: 'openIncidentNote' }),
+  copyIncidentNote: () => send({ type: 'copyIncidentNote' }),
 });
 const stepsView = new StepsView();
 const logView = new LogView({
@@ -55,13 +59,19 @@ const logView = new LogView({
   onOpenFile: () => send({ type: 'openLogFile' }),
   onFetch: (from, to) => send({ type: 'fetchLog', from, to }),
 });
-const stackView = new StackView();
+const stackView = new StackView((logicalId) => send({ type: 'openInTemplate', logicalId }));
+const timelineView = new TimelineView(
+  (link) => openLink(link),
+  ui?.hiddenKinds ?? [],
+  (hidden) => saveUi({ hiddenKinds: hidden }),
+);
 const healthView = new HealthView((alarm) => send({ type: 'openAlarm', alarm }));
 const tabs = createTabs(
   [
     { id: 'log', label: 'Log', content: logView.element },
     { id: 'stack', label: 'Stack', content: stackView.element },
     { id: 'health', label: 'Health', content: healthView.element },
+    { id: 'timeline', label: 'Timeline', content: timelineView.element },
   ],
   (tab) => {
     saveUi({ tab });
@@ -82,6 +92,24 @@ function saveUi(patch: Partial<Omit<PanelUiState, 'deploymentId'>>): void {
   vscode.setState(ui);
 }
 
+/** A timeline entry's detail: a tab of this panel (and the row in it), or another run's panel. */
+function openLink(link: TimelineLink): void {
+  if (header && link.deploymentId !== header.deploymentId) {
+    send({ type: 'openRun', deploymentId: link.deploymentId });
+    return;
+  }
+  tabs.select(link.tab);
+  saveUi({ tab: link.tab });
+  if (link.tab === 'stack') requestAnimationFrame(() => stackView.reveal(link.ref));
+  if (link.tab === 'log') requestAnimationFrame(() => logView.layout());
+}
+
+function updateTimeline(entries: readonly TimelineEntry[] | undefined): void {
+  if (!entries) return;
+  timelineView.update(entries);
+  tabs.setCount('timeline', entries.length > 0 ? entries.length : undefined);
+}
+
 function applySnapshot(snapshot: WireSnapshot): void {
   notice.hidden = true;
   header = snapshot.header;
@@ -96,6 +124,7 @@ function applySnapshot(snapshot: WireSnapshot): void {
   healthView.update(snapshot.health, now, false);
   healthView.setCharts(snapshot.metrics ?? [], true, header.startedAt);
   updateCounts(snapshot.health);
+  updateTimeline(snapshot.timeline ?? []);
   saveUi({});
   document.title = `${header.environment}: ${header.status}`;
 }
@@ -116,6 +145,7 @@ function applyDelta(delta: WireDelta): void {
   if (delta.health) healthView.update(delta.health, now);
   if (delta.metrics) healthView.setCharts(delta.metrics, false, header?.startedAt);
   updateCounts(delta.health);
+  updateTimeline(delta.timeline);
 }
 
 /** Tab badges: how many stack events; how many guarded alarms are in ALARM (none: no badge). */

@@ -147,7 +147,7 @@ export function createTabs(specs: readonly TabSpec[], onChange: (id: string) => 
 export interface Grid {
   readonly element: HTMLElement;
   /** Appends a row of plain-text cells; `className` marks it (e.g. `failed`). */
-  addRow(cells: readonly string[], className?: string): void;
+  addRow(cells: readonly string[], className?: string): HTMLElement;
   clear(): void;
 }
 
@@ -160,7 +160,11 @@ export function createGrid(columns: readonly string[], widths: string): Grid {
   grid.append(header);
   return {
     element: grid,
-    addRow: (cells, className) => grid.append(row(cells, 'default', className)),
+    addRow: (cells, className) => {
+      const added = row(cells, 'default', className);
+      grid.append(added);
+      return added;
+    },
     clear: () => {
       while (grid.lastChild && grid.lastChild !== header) grid.lastChild.remove();
     },

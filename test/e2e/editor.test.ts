@@ -145,7 +145,7 @@ describe('the editor surface in a real VS Code, trusted workspace, against moto'
       await fixture().setAlarm('dev', 'OK');
       assert.match(note.message, new RegExp(short(versions['v3'])));
       assert.match(note.message, /editor-dev-5xx/);
-      assert.deepEqual(note.actions, ['View Logs', 'Open Alarm', 'Show Run']);
+      assert.deepEqual(note.actions, ['View Logs', 'Open Alarm', 'Show Run', 'Open Incident Note', 'Copy Incident Note']);
       await waitForStatusBar(wb(), 'dev', /^dev: rolled back$/, 10_000);
       await waitForEnvironmentRow(wb(), 'dev', new RegExp(`^rolled back · stable ${short(versions['v2']!)}`), 20_000);
       await wb().screenshot('rollback-notification');

@@ -2,6 +2,7 @@ import type { AwsClients } from '../aws/clients';
 import { describeStack, getTemplateBody } from '../aws/stackApi';
 import { sha256 } from '../aws/template';
 import { DeployGuardError } from '../errors';
+import { writeIncidentNote } from '../incident/writeIncident';
 import { chooseRollbackTarget, currentVersion } from '../history/ledger';
 import type { DeploymentRecord } from '../history/record';
 import type { AwsSelection } from './awsSelection';
@@ -63,6 +64,8 @@ export async function manualRollback(ctx: EngineContext, request: ManualRollback
       ...(request.processEnv ? { processEnv: request.processEnv } : {}),
       signal,
     });
+    // A rollback that failed or left the stack unhealthy gets its note too (without commits: no repository is at hand here).
+    await writeIncidentNote(stackHistory, record, undefined, ctx.logger);
     return outcomeOf(record, resumed);
   });
 }

@@ -176,6 +176,7 @@ export async function rollbackToRecord(ctx: EngineContext, options: RollbackOpti
           // template at a successful status (a poller can report the previous operation's end).
           const now = await readAgainstTarget(cfn, record.stackName, target, signal);
           if (now.status && interpretStackStatus(now.status).outcome === 'succeeded' && now.sameTemplate) {
+            record.restoredAt = new Date().toISOString();
             return await finishRestore(ctx, run, {
               environment: options.environment,
               restored: `Restored deployment ${target.id} (${now.status})`,

@@ -13,6 +13,8 @@ import { DeployGuardError, errorMessage } from '../errors';
 import type { PlannedChange } from '../events';
 import type { AlarmReading } from '../health/types';
 import { holderIdentity } from '../history/holder';
+import { GitRepository } from '../git/gitRepository';
+import { writeIncidentNote, type IncidentGit } from '../incident/writeIncident';
 import { newDeploymentId } from '../history/paths';
 import type { DeploymentRecord } from '../history/record';
 import type { StackLock } from '../history/lock';
@@ -69,6 +71,11 @@ export interface DeployRequest extends AwsSelection {
    */
   readonly rehearseRollback?: boolean;
   readonly confirmRollback?: ConfirmRollback;
+  /**
+   * Whether git may run in repoRoot (the editor passes its workspace trust); the incident note
+   * lists the commits between the good and the bad version with it. Default: trusted (the CLI).
+   */
+  readonly isTrusted?: () => boolean;
   readonly signal?: AbortSignal;
 }
 
@@ -192,6 +199,7 @@ export async function runDeployment(ctx: EngineContext, request: DeployRequest):
 
     const final = await driveDeployment(ctx, run, request, env, { template, parameterValues, tags, parameterSources }, signal);
     tellTeam(ctx, run, topics);
+    await writeIncidentNote(stackHistory, final, incidentGit(request), ctx.logger);
     return { record: final, exitCode: run.exitCode, resumed };
   } catch (err) {
     if (!run) throw err;
@@ -208,6 +216,7 @@ export async function runDeployment(ctx: EngineContext, request: DeployRequest):
     run.notice(status === 'cancelled' ? 'info' : 'error', 'deployment-ended', `${errorMessage(err)}${hint}`);
     try {
       const record = await run.finish(status, `${errorMessage(err)}${hint}`);
+      await writeIncidentNote(run.stackHistory, record, incidentGit(request), ctx.logger);
       tellTeam(ctx, run, topics);
       return { record, exitCode: run.exitCode, resumed: [] };
     } catch (unwritten) {
@@ -219,6 +228,16 @@ export async function runDeployment(ctx: EngineContext, request: DeployRequest):
     await lock?.release().catch((err: unknown) => ctx.logger.warn(`could not release the stack lock: ${errorMessage(err)}`));
     clients.dispose();
   }
+}
+
+/** Git for the incident note's commit list, when the deploy came from a commit. */
+function incidentGit(request: DeployRequest): IncidentGit | undefined {
+  if (!request.git) return undefined;
+  return new GitRepository({
+    root: request.repoRoot,
+    isTrusted: request.isTrusted ?? (() => true),
+    ...(request.processEnv ? { env: request.processEnv } : {}),
+  });
 }
 
 /** The phases in order; each may end the run (a failed step never touches the stack). */

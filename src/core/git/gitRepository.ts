@@ -33,6 +33,16 @@ export interface CommitInfo {
   readonly dirty: boolean;
 }
 
+/** A commit as a person reads it in a list: hash, subject, author and date. */
+export interface CommitSummary {
+  readonly sha: string;
+  readonly subject: string;
+  /** `Name <email>`. */
+  readonly author: string;
+  /** ISO author date. */
+  readonly date: string;
+}
+
 export interface PlannedCommit {
   /** `staged`: only what is in the index (the user staged on purpose); `all`: every change. */
   readonly mode: 'staged' | 'all';
@@ -118,6 +128,64 @@ export class GitRepository {
       });
     }
     return commitInfo(status.sha, status.branch, status.changes.length > 0);
+  }
+
+  /**
+   * The commits reachable from `to` and not from `from` (`git log from..to`), newest first, at most
+   * `limit`: what a deployment of `to` added to a deployment of `from`. Both come from history
+   * records, so each is checked to be a commit id before git sees it.
+   */
+  async commitsBetween(from: string, to: string, limit = 50): Promise<CommitSummary[]> {
+    for (const sha of [from, to]) {
+      if (!/^[0-9a-f]{4,64}$/i.test(sha)) throw new DeployGuardError('GitFailed', `${JSON.stringify(sha)} is not a commit id.`);
+    }
+    const out = await this.run(
+      [
+        'log',
+        `--max-count=${limit}`,
+        '--no-show-signature',
+        '--format=%H%x1f%s%x1f%an <%ae>%x1f%aI%x1e',
+        '--end-of-options',
+        `${from}..${to}`,
+      ],
+      `list the commits between ${from.slice(0, 7)} and ${to.slice(0, 7)}`,
+    );
+    return out
+      .split('\x1e')
+      .map((line) => line.trim())
+      .filter((line) => line.length > 0)
+      .map((line) => {
+        const [sha = '', subject = '', author = '', date = ''] = line.split('\x1f');
+        return { sha, subject, author, date };
+      });
+  }
+
+  /**
+   * The commit that last changed lines `start`–`end` (1-based) of `path` (relative to the root)
+   * as it is in `revision` (default the working tree): of the commits `git blame` names for those
+   * lines, the newest. Undefined when the lines are not committed yet.
+   */
+  async lastChange(path: string, start: number, end: number, revision?: string): Promise<CommitSummary | undefined> {
+    if (revision !== undefined && !/^[0-9a-f]{4,64}$/i.test(revision)) {
+      throw new DeployGuardError('GitFailed', `${JSON.stringify(revision)} is not a commit id.`);
+    }
+    const out = await this.run(
+      ['blame', '--porcelain', '-L', `${start},${end}`, ...(revision ? [revision] : []), '--', path],
+      `find who last changed ${path} lines ${start}-${end}`,
+    );
+    const blamed = blamedCommits(out);
+    const newest = blamed[0];
+    if (!newest) return undefined;
+    // Commits in the same second (a rebase, a script) tie on time: the descendant is the newer one,
+    // and git lists descendants before their ancestors in topological order.
+    const ties = blamed.filter((c) => c.date === newest.date);
+    if (ties.length === 1) return newest;
+    const order = await this.run(
+      ['rev-list', '--topo-order', '--max-count=10000', '--end-of-options', ...ties.map((c) => c.sha)],
+      'order the commits that changed those lines',
+    );
+    const first = order.split('\n').find((sha) => ties.some((c) => c.sha === sha.trim()));
+    return ties.find((c) => c.sha === first?.trim()) ?? newest;
   }
 
   /** The full sha a revision names (`HEAD`, `origin/main`, a sha). */
@@ -305,4 +373,44 @@ function gitOutput(err: unknown): string {
   return errorMessage(err)
     .trim()
     .replace(/\n{2,}/g, '\n');
+}
+
+/** The newest commit named in `git blame --porcelain` output (by author time); the all-zero id (not committed yet) is skipped. */
+export function newestBlamed(porcelain: string): CommitSummary | undefined {
+  return blamedCommits(porcelain)[0];
+}
+
+/** The commits named in `git blame --porcelain` output, newest author time first; not the all-zero id. */
+export function blamedCommits(porcelain: string): CommitSummary[] {
+  const commits = new Map<string, { subject?: string; author?: string; mail?: string; time?: number }>();
+  let current: { subject?: string; author?: string; mail?: string; time?: number } | undefined;
+  for (const line of porcelain.split('\n')) {
+    const header = /^([0-9a-f]{40}|[0-9a-f]{64}) \d+ \d+/.exec(line);
+    if (header) {
+      const sha = header[1]!;
+      current = commits.get(sha) ?? {};
+      commits.set(sha, current);
+      continue;
+    }
+    if (!current || line.startsWith('\t')) continue;
+    const space = line.indexOf(' ');
+    const key = space < 0 ? line : line.slice(0, space);
+    const value = space < 0 ? '' : line.slice(space + 1);
+    if (key === 'summary') current.subject = value;
+    else if (key === 'author') current.author = value;
+    else if (key === 'author-mail') current.mail = value;
+    else if (key === 'author-time') current.time = Number(value);
+  }
+  const out: (CommitSummary & { time: number })[] = [];
+  for (const [sha, c] of commits) {
+    if (/^0+$/.test(sha) || c.time === undefined) continue;
+    out.push({
+      sha,
+      subject: c.subject ?? '',
+      author: `${c.author ?? ''}${c.mail ? ` ${c.mail}` : ''}`.trim(),
+      date: new Date(c.time * 1000).toISOString(),
+      time: c.time,
+    });
+  }
+  return out.sort((a, b) => b.time - a.time).map(({ time: _t, ...c }) => c);
 }

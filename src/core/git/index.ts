@@ -1,5 +1,5 @@
-export { GitRepository, commitInfo } from './gitRepository';
-export type { CommitInfo, GitRepositoryOptions, PlannedCommit, PushResult } from './gitRepository';
+export { GitRepository, commitInfo, newestBlamed } from './gitRepository';
+export type { CommitInfo, CommitSummary, GitRepositoryOptions, PlannedCommit, PushResult } from './gitRepository';
 export { PushRejectedError, parsePushRejection } from './pushRejected';
 export type { PushRejectionReason } from './pushRejected';
 export { parseStatusV2 } from './status';

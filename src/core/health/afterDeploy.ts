@@ -174,6 +174,7 @@ export async function watchAfterDeploy(ctx: AfterDeployContext): Promise<AfterDe
     const recorded = (rollback?: RecordedRollback) => ({
       ...recordedHealth({
         alarms: alarmStates.list(),
+        transitions: alarmStates.transitions(),
         bakeStartedAt,
         deadline,
         verdict: finalVerdict,

@@ -141,6 +141,7 @@ export async function verifyRestore(ctx: AfterRestoreContext): Promise<AfterRest
   });
   const section = recordedHealth({
     alarms: alarmStates.list(),
+    transitions: alarmStates.transitions(),
     bakeStartedAt: checkpoint.bakeStartedAt,
     deadline: checkpoint.deadline,
     verdict,

@@ -19,6 +19,23 @@ export interface RecordedAlarm {
   readonly reason?: string;
 }
 
+/**
+ * One change of a guarded alarm's state the watch saw, in order: the timeline and the incident
+ * note need when each alarm fired and cleared, not only its last state.
+ */
+export interface RecordedTransition {
+  readonly alarm: string;
+  readonly from?: AlarmState;
+  readonly to: AlarmState;
+  /** Epoch ms of the change (CloudWatch's time when known). */
+  readonly at: number;
+  /** CloudWatch's StateReason, which names the datapoints that crossed the threshold. */
+  readonly reason?: string;
+}
+
+/** A watch keeps at most this many transitions (a flapping alarm must not grow the record without bound). */
+export const TRANSITIONS_KEPT = 200;
+
 export interface RecordedVerdict {
   readonly kind: FinalVerdict['kind'];
   readonly reason: string;
@@ -82,11 +99,14 @@ export interface HealthSection {
   readonly metrics?: readonly RecordedMetric[];
   /** The series of alarms' metrics that were drawn but not judged; absent when none. */
   readonly charts?: readonly RecordedChart[];
+  /** Every alarm change the watch saw, oldest first; absent in records written before they were kept. */
+  readonly transitions?: readonly RecordedTransition[];
 }
 
 /** The guarded alarms' states during the watch: the baseline, then every change seen. */
 export class AlarmStates {
   private readonly alarms = new Map<string, RecordedAlarm>();
+  private readonly changes: RecordedTransition[] = [];
 
   constructor(names: readonly string[], baseline: Readonly<Record<string, AlarmState>>) {
     for (const name of names) this.alarms.set(name, { name, state: baseline[name] ?? 'MISSING' });
@@ -99,10 +119,23 @@ export class AlarmStates {
       changedAt: change.at,
       ...(change.reason ? { reason: change.reason } : {}),
     });
+    this.changes.push({
+      alarm: change.name,
+      ...(change.from !== undefined ? { from: change.from } : {}),
+      to: change.to,
+      at: change.at,
+      ...(change.reason ? { reason: change.reason } : {}),
+    });
+    // The first changes (what fired) and the newest are what a person reads; the middle of a flap is not.
+    if (this.changes.length > TRANSITIONS_KEPT) this.changes.splice(TRANSITIONS_KEPT / 2, 1);
   }
 
   list(): RecordedAlarm[] {
     return [...this.alarms.values()];
+  }
+
+  transitions(): RecordedTransition[] {
+    return [...this.changes];
   }
 }
 
@@ -113,6 +146,7 @@ export function recordedHealth(facts: {
   readonly verdict: FinalVerdict;
   readonly verdictAt: number;
   readonly rollback?: RecordedRollback;
+  readonly transitions?: readonly RecordedTransition[];
 }): HealthSection {
   const { verdict } = facts;
   return {
@@ -126,6 +160,7 @@ export function recordedHealth(facts: {
       ...(verdict.kind === 'unhealthy' ? { alarm: verdict.alarm } : {}),
     },
     ...(facts.rollback ? { rollback: facts.rollback } : {}),
+    ...(facts.transitions && facts.transitions.length > 0 ? { transitions: facts.transitions } : {}),
   };
 }
 

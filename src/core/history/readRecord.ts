@@ -29,10 +29,12 @@ import type {
   RecordedChart,
   RecordedMetric,
   RecordedRollback,
+  RecordedTransition,
   RecordedVerdict,
 } from '../health/recordedHealth';
 import type { RollbackTrigger } from '../health/resolve';
 import type { AlarmState, FinalVerdict } from '../health/types';
+import { INCIDENT_NOTE_VERSION, type IncidentNote, type IncidentResourceChange } from '../incident/incidentNote';
 import type { RollbackMark } from '../rollback/afterUnhealthy';
 import { readTrigger } from '../deploymentTrigger';
 import { derivedVerification } from './ledger';
@@ -65,6 +67,7 @@ const SECTION_KEYS = [
   'verification',
   'secretTags',
   'rollbackRehearsal',
+  'incident',
 ] as const;
 type SectionKey = (typeof SECTION_KEYS)[number];
 const isSectionKey = (key: string): key is SectionKey => (SECTION_KEYS as readonly string[]).includes(key);
@@ -152,6 +155,8 @@ function readSections(source: Obj, record: Obj, problems: string[]): Sections {
   if (secretTags) out.secretTags = secretTags;
   const rollbackRehearsal = read('rollbackRehearsal', readRehearsal);
   if (rollbackRehearsal) out.rollbackRehearsal = rollbackRehearsal;
+  const incident = read('incident', readIncident);
+  if (incident) out.incident = incident;
   return out;
 }
 
@@ -459,6 +464,23 @@ function readHealth(v: unknown, from: { readonly record: Obj; readonly checkpoin
       })
     : undefined;
   if (unreadableCharts > 0) problems.push(`${unreadableCharts} unreadable chart(s) were left out of its health section`);
+  // Transitions, too, are left out one by one.
+  let unreadableTransitions = 0;
+  const transitions = Array.isArray(o['transitions'])
+    ? o['transitions'].flatMap((entry: unknown): RecordedTransition[] => {
+        try {
+          return [recordedTransition(entry)];
+        } catch (err) {
+          if (!(err instanceof Malformed)) throw err;
+          unreadableTransitions += 1;
+          return [];
+        }
+      })
+    : o['transitions'] === undefined
+      ? undefined
+      : fail('its transitions are not a list');
+  if (unreadableTransitions > 0)
+    problems.push(`${unreadableTransitions} unreadable alarm transition(s) were left out of its health section`);
   const bakeStartedAt = o['bakeStartedAt'] !== undefined ? time(o, 'bakeStartedAt') : from.checkpoint?.bakeStartedAt;
   const bakeEndsAt =
     o['bakeEndsAt'] !== undefined ? time(o, 'bakeEndsAt') : from.checkpoint ? Date.parse(from.checkpoint.deadline) : undefined;
@@ -476,6 +498,105 @@ function readHealth(v: unknown, from: { readonly record: Obj; readonly checkpoin
     ...(rollback ? { rollback } : {}),
     ...(metrics ? { metrics } : {}),
     ...(charts && charts.length > 0 ? { charts } : {}),
+    ...(transitions ? { transitions } : {}),
+  };
+}
+
+function recordedTransition(v: unknown): RecordedTransition {
+  const o = object(v, 'an alarm transition');
+  return {
+    alarm: string(o, 'alarm'),
+    ...(o['from'] !== undefined ? { from: alarmState(o['from']) } : {}),
+    to: alarmState(o['to']),
+    at: number(o, 'at'),
+    ...(o['reason'] !== undefined ? { reason: string(o, 'reason') } : {}),
+  };
+}
+
+/**
+ * The incident note: its shape checked where readers rely on it (the lists and the times);
+ * strings stay strings. A note of another version is left out (it is written again on demand).
+ */
+function readIncident(v: unknown): IncidentNote {
+  const o = object(v, 'incident');
+  if (o['version'] !== INCIDENT_NOTE_VERSION) fail(`its version is ${String(o['version'])}, not ${INCIDENT_NOTE_VERSION}`);
+  const fired = object(o['fired'], 'what fired');
+  const times = object(o['times'], 'the times');
+  const changes = object(o['changes'], 'the changes');
+  const optionalString = (from: Obj, key: string) => (from[key] !== undefined ? { [key]: string(from, key) } : {});
+  const restore = o['restore'] !== undefined ? object(o['restore'], 'the restore') : undefined;
+  return {
+    version: INCIDENT_NOTE_VERSION,
+    deploymentId: string(o, 'deploymentId'),
+    environment: string(o, 'environment'),
+    stackName: string(o, 'stackName'),
+    region: string(o, 'region'),
+    account: string(o, 'account'),
+    status: string(o, 'status') as IncidentNote['status'],
+    headline: string(o, 'headline'),
+    ...optionalString(o, 'reason'),
+    ...optionalString(o, 'commit'),
+    fired: {
+      kind: oneOf(fired, 'kind', ['alarm', 'metric', 'stack', 'step', 'other'] as const),
+      reason: string(fired, 'reason'),
+      ...optionalString(fired, 'name'),
+      ...optionalString(fired, 'resourceType'),
+      ...optionalString(fired, 'eventId'),
+      ...(fired['datapoints'] !== undefined ? { datapoints: strings(fired, 'datapoints') } : {}),
+    },
+    times: {
+      deployStartedAt: string(times, 'deployStartedAt'),
+      ...optionalString(times, 'firstBadSignalAt'),
+      ...optionalString(times, 'decidedAt'),
+      ...optionalString(times, 'rollbackStartedAt'),
+      ...optionalString(times, 'restoredAt'),
+      ...optionalString(times, 'verifiedAt'),
+      ...optionalString(times, 'finishedAt'),
+    },
+    changes: {
+      resources: list(changes, 'resources', (r): IncidentResourceChange => {
+        const c = object(r, 'a changed resource');
+        return {
+          action: string(c, 'action') as IncidentResourceChange['action'],
+          logicalId: string(c, 'logicalId'),
+          resourceType: string(c, 'resourceType'),
+          ...optionalString(c, 'physicalId'),
+          ...(c['replacement'] !== undefined ? { replacement: oneOf(c, 'replacement', ['True', 'False', 'Conditional'] as const) } : {}),
+          ...(c['properties'] !== undefined
+            ? {
+                properties: list(c, 'properties', (p) => {
+                  const prop = object(p, 'a changed property');
+                  return { property: string(prop, 'property'), change: oneOf(prop, 'change', ['added', 'removed', 'modified'] as const) };
+                }),
+              }
+            : {}),
+        };
+      }),
+      ...(changes['commits'] !== undefined
+        ? {
+            commits: list(changes, 'commits', (x) => {
+              const c = object(x, 'a commit');
+              return { sha: string(c, 'sha'), subject: string(c, 'subject'), author: string(c, 'author') };
+            }),
+          }
+        : {}),
+      ...optionalString(changes, 'commitsUnavailable'),
+      ...optionalString(changes, 'templateDiff'),
+    },
+    ...(restore
+      ? {
+          restore: {
+            deploymentId: string(restore, 'deploymentId'),
+            ...optionalString(restore, 'commit'),
+            restored: restore['restored'] === true,
+            ...optionalString(restore, 'rollbackDeploymentId'),
+            verification: oneOf(restore, 'verification', ['verified', 'still-unhealthy', 'not-verified'] as const),
+            ...optionalString(restore, 'verificationReason'),
+          },
+        }
+      : {}),
+    next: strings(o, 'next'),
+    writtenAt: string(o, 'writtenAt'),
   };
 }
 

@@ -7,6 +7,7 @@ import type { WatchCheckpoint } from '../health/afterDeploy';
 import type { HealthPreflight } from '../health/beforeDeploy';
 import type { HealthSection } from '../health/recordedHealth';
 import type { DeploymentTrigger } from '../deploymentTrigger';
+import type { IncidentNote } from '../incident/incidentNote';
 import type { DeploymentKind, DeploymentStatus, StepRecord } from '../model';
 import type { RollbackRehearsal } from '../rollback/rehearsal';
 
@@ -143,6 +144,16 @@ export interface DeploymentRecord {
   verification?: Verification;
   /** For a deploy: what a rollback to the version before it would do, planned before it ran. */
   rollbackRehearsal?: RollbackRehearsal;
+  /**
+   * For a rollback: when the restored template and parameters were checked back on the stack
+   * (ISO), before its verification window began. The timeline's "restore complete".
+   */
+  restoredAt?: string;
+  /**
+   * For a deployment that was rolled back, failed or needs a person: what fired, when, what
+   * changed, what was restored and what to look at next, written when it finished.
+   */
+  incident?: IncidentNote;
 }
 
 /**

@@ -5,7 +5,7 @@ import type { EnvironmentState } from '../environmentState';
 /**
  * `contextValue`s the manifest's menus match (package.json `view/item/context`):
  *   environment [running] [hasAlarm] [updateRollbackFailed] [unverified]
- *   deployment [current] [rollbackTarget] [running] [hasAlarm] [unverified]
+ *   deployment [current] [rollbackTarget] [running] [hasAlarm] [unverified] [incident] [failedResource]
  * Space-separated flags after the kind, so `viewItem =~ /^deployment.*rollbackTarget/` works.
  */
 export function environmentContext(state: EnvironmentState): string {
@@ -20,8 +20,17 @@ export function environmentContext(state: EnvironmentState): string {
     .join(' ');
 }
 
-export function deploymentContext(status: DeploymentStatus, isCurrent: boolean, running: boolean, alarm: string | undefined): string {
-  const target = statusRow(status).rollbackTarget && !isCurrent;
+export function deploymentContext(
+  status: DeploymentStatus,
+  isCurrent: boolean,
+  running: boolean,
+  alarm: string | undefined,
+  facts: { readonly failedResource?: boolean } = {},
+): string {
+  const row = statusRow(status);
+  const target = row.rollbackTarget && !isCurrent;
+  // A finished deployment that went wrong has an incident note (the same rule as the engine's needsIncidentNote).
+  const incident = row.final && (row.outcome === 'failed' || row.outcome === 'rolled-back' || row.outcome === 'needs-person');
   // In doubt or live and not verified, and not being watched here: `Watch the Live Version` applies.
   const unwatched = !running && isOpenStatus(status);
   return [
@@ -31,6 +40,8 @@ export function deploymentContext(status: DeploymentStatus, isCurrent: boolean, 
     running && 'running',
     alarm && 'hasAlarm',
     unwatched && 'unverified',
+    incident && 'incident',
+    facts.failedResource && 'failedResource',
   ]
     .filter(Boolean)
     .join(' ');

@@ -99,7 +99,9 @@ export function deploymentItem({ env, record, live, currentStableId, commit, now
     .join(' · ');
   item.iconPath = icon(isCurrent ? 'star-full' : statusIcon(status), status);
   const alarm = live?.alarm ?? blamedAlarm(record);
-  item.contextValue = deploymentContext(status, isCurrent, running, alarm);
+  item.contextValue = deploymentContext(status, isCurrent, running, alarm, {
+    failedResource: (record.stackEvents ?? []).some((e) => e.status.endsWith('_FAILED')),
+  });
   item.tooltip = deploymentTooltip(env, record, status, {
     subject: commit?.message,
     who,

@@ -5,6 +5,7 @@
  */
 import { verificationOf, verificationWords } from '../../core/history/ledger';
 import type { DeploymentRecord } from '../../core/history/record';
+import { timelineFromRecords } from '../../core/timeline/timeline';
 import type { VerifiedView } from '../../shared/protocol';
 import { isFailedResourceStatus, RunModel } from './runState';
 
@@ -67,6 +68,8 @@ export function modelFromRecord(record: DeploymentRecord, live: boolean): RunMod
     }
     model.setMetricCharts(health);
   }
+  // Without the rollback's record for now: the panel adds it once read (runPanels.ts).
+  model.setTimeline(timelineFromRecords(record));
   return model;
 }
 

@@ -6,6 +6,7 @@ import type { DeploymentRecord } from '../../core/history/record';
 import type { Logger } from '../../core/logger';
 import { isOpenStatus } from '../../core/deploymentStatus';
 import { isFinal } from '../../core/model';
+import { timelineFromRecords } from '../../core/timeline/timeline';
 import { LOG_WINDOW_LINES, readPanelUiState, type WebviewToHost } from '../../shared/protocol';
 import { runReported } from '../commandRunner';
 import { Commands } from '../commands';
@@ -147,7 +148,25 @@ export class RunPanels implements vscode.Disposable {
       }
     }
     void this.fillCommitMessage(model);
+    void this.fillTimeline(model, record);
     return model;
+  }
+
+  /**
+   * A finished run's timeline from its record and, when it was rolled back, its rollback's record
+   * (the restore and its verification happen on that run): one time axis for both.
+   */
+  private async fillTimeline(model: RunModel, record: DeploymentRecord): Promise<void> {
+    if (!isFinal(record.status)) return;
+    const rollbackId = record.health?.rollback?.rollbackDeploymentId;
+    let rollback: DeploymentRecord | undefined;
+    try {
+      rollback = rollbackId ? await this.deps.loadRecord?.(rollbackId) : undefined;
+    } catch (err) {
+      this.deps.logger.debug(`run panel: rollback record ${rollbackId ?? ''} not readable: ${errorMessage(err)}`);
+    }
+    model.setTimeline(timelineFromRecords(record, rollback));
+    this.panels.get(model.deploymentId)?.changed();
   }
 
   private onEvent(event: EngineEvent): void {
@@ -182,6 +201,7 @@ export class RunPanels implements vscode.Disposable {
       const record = await this.deps.loadRecord?.(model.deploymentId);
       if (!record) return;
       if (record.logFile) model.setLogFile(record.logFile);
+      if (isFinal(record.status)) await this.fillTimeline(model, record);
       const verified = verifiedView(record);
       if (verified) model.setHeader({ verified });
       if (!model.currentHeader.environment) {
@@ -236,6 +256,24 @@ export class RunPanels implements vscode.Disposable {
           if (url) await vscode.env.openExternal(vscode.Uri.parse(url));
           return;
         }
+        case 'openIncidentNote':
+          if (!actions.canOpenIncident) return;
+          await vscode.commands.executeCommand(Commands.openIncidentNote, { deploymentId: id });
+          return;
+        case 'copyIncidentNote':
+          if (!actions.canOpenIncident) return;
+          await vscode.commands.executeCommand(Commands.copyIncidentNote, { deploymentId: id });
+          return;
+        case 'openInTemplate':
+          // Only a resource of this run that failed: the id came from the webview, which is untrusted.
+          if (!model.failedResources.includes(message.logicalId)) return;
+          await vscode.commands.executeCommand(Commands.openResourceInTemplate, { deploymentId: id, logicalId: message.logicalId });
+          return;
+        case 'openRun':
+          // Only a run this run's timeline links to (its rollback).
+          if (!model.linkedRuns.includes(message.deploymentId)) return;
+          await this.show(message.deploymentId);
+          return;
         case 'openLogFile': {
           const file = model.logFilePath;
           if (file) await vscode.window.showTextDocument(vscode.Uri.file(file), { preview: true });

@@ -13,6 +13,7 @@ import type { HealthSection } from '../../core/health/recordedHealth';
 import { isFinal, isOpenStatus, statusRow } from '../../core/deploymentStatus';
 import { MetricCharts } from './metricCharts';
 import type { DeploymentKind, DeploymentStatus } from '../../core/model';
+import { TimelineCollector, type TimelineEntry } from '../../core/timeline/timeline';
 import {
   EVENTS_WINDOW,
   LOG_WINDOW_LINES,
@@ -62,9 +63,10 @@ interface Dirty {
   health: boolean;
   logFile: boolean;
   metrics: boolean;
+  timeline: boolean;
 }
 
-const NO_DIRT: Dirty = { header: false, steps: false, changes: false, health: false, logFile: false, metrics: false };
+const NO_DIRT: Dirty = { header: false, steps: false, changes: false, health: false, logFile: false, metrics: false, timeline: false };
 
 export class RunModel {
   private header: RunHeader;
@@ -74,6 +76,9 @@ export class RunModel {
   private logFile: string | undefined;
   /** The Health tab's charts; only the ones that changed travel in a delta. */
   private readonly charts = new MetricCharts();
+  /** Built from this run's events as they come; replaced by the recorded one once the run is read back from history. */
+  private readonly timelineLive: TimelineCollector;
+  private timelineRecorded: TimelineEntry[] | undefined;
 
   /** Recent log chunks; trimmed to LOG_WINDOW_LINES lazily (at 125 %), so trimming is amortised O(1). */
   private log: LogChunk[] = [];
@@ -99,6 +104,30 @@ export class RunModel {
       status: seed.status ?? 'queued',
       live: seed.live,
     };
+    this.timelineLive = new TimelineCollector(seed.deploymentId);
+  }
+
+  /** The run's timeline: the recorded one when the run was read back from history, else the live one. */
+  timeline(): TimelineEntry[] {
+    return this.timelineRecorded ? [...this.timelineRecorded] : this.timelineLive.entries();
+  }
+
+  /** The timeline as read from the run's record (and its rollback's): it has what events of this run alone do not. */
+  setTimeline(entries: readonly TimelineEntry[]): void {
+    this.timelineRecorded = [...entries];
+    this.touch('timeline');
+  }
+
+  /** Runs the timeline links to besides this one (its rollback): the only other runs the panel may open. */
+  get linkedRuns(): readonly string[] {
+    const ids = new Set(this.timeline().flatMap((e) => (e.link ? [e.link.deploymentId] : [])));
+    ids.delete(this.deploymentId);
+    return [...ids];
+  }
+
+  /** Logical ids of this run's resources that failed (the only ones the panel may open in the template). */
+  get failedResources(): readonly string[] {
+    return [...new Set(this.events.filter((e) => e.failed && e.status.endsWith('_FAILED')).map((e) => e.logicalId))];
   }
 
   get deploymentId(): string {
@@ -131,6 +160,7 @@ export class RunModel {
   /** Applies one engine event. Events for other deployments are ignored. */
   apply(event: EngineEvent): void {
     if (event.deploymentId !== this.header.deploymentId) return;
+    if (this.timelineLive.apply(event) && !this.timelineRecorded) this.touch('timeline');
     const at = Date.parse(event.at);
     switch (event.type) {
       case 'deployment-started':
@@ -367,6 +397,7 @@ export class RunModel {
       canRollback: kind === 'deploy' && statusRow(status).canRollBack,
       canOpenConsole: Boolean(region && stack),
       canOpenLogFile: this.logFile !== undefined,
+      canOpenIncident: isFinal(status) && ['failed', 'rolled-back', 'needs-person'].includes(statusRow(status).outcome),
     };
   }
 
@@ -384,6 +415,7 @@ export class RunModel {
       changes: [...this.changes],
       ...(this.health ? { health: this.health } : {}),
       ...(this.charts.size > 0 ? { metrics: this.charts.list() } : {}),
+      timeline: this.timeline(),
     };
   }
 
@@ -432,7 +464,8 @@ export class RunModel {
     const d = this.dirty;
     const hasLog = this.pendingLog.length > 0;
     const hasEvents = this.pendingEvents.length > 0;
-    if (!d.header && !d.steps && !d.changes && !d.health && !d.logFile && !d.metrics && !hasLog && !hasEvents) return undefined;
+    if (!d.header && !d.steps && !d.changes && !d.health && !d.logFile && !d.metrics && !d.timeline && !hasLog && !hasEvents)
+      return undefined;
     const charts = d.metrics ? this.charts.takeChanged() : [];
     const delta: RunDelta = {
       ...(d.header ? { header: this.header, actions: this.actions() } : {}),
@@ -443,6 +476,7 @@ export class RunModel {
       ...(hasLog ? { appendLog: windowOf(this.pendingLog, LOG_WINDOW_LINES), logTotal: this.logTotal } : {}),
       ...(hasEvents ? { appendEvents: this.pendingEvents } : {}),
       ...(charts.length > 0 ? { metrics: charts } : {}),
+      ...(d.timeline ? { timeline: this.timeline() } : {}),
     };
     this.markSent();
     return delta;

@@ -9,6 +9,8 @@ export interface HeaderActions {
   cancel(): void;
   rollback(): void;
   openConsole(): void;
+  openIncidentNote(): void;
+  copyIncidentNote(): void;
 }
 
 export class HeaderView {
@@ -24,6 +26,8 @@ export class HeaderView {
   private readonly cancel: HTMLElement;
   private readonly rollback: HTMLElement;
   private readonly console: HTMLElement;
+  private readonly incident: HTMLElement;
+  private readonly copyIncident: HTMLElement;
   private header: RunHeader | undefined;
 
   constructor(actions: HeaderActions) {
@@ -33,13 +37,19 @@ export class HeaderView {
     this.rollback.id = 'action-rollback';
     this.console = createButton('Open in AWS Console', 'secondary', actions.openConsole);
     this.console.id = 'action-console';
+    this.incident = createButton('Incident Note', 'secondary', actions.openIncidentNote);
+    this.incident.id = 'action-incident';
+    this.incident.title = 'Open the incident note: what fired, when, what changed, what was restored, what to look at next';
+    this.copyIncident = createButton('Copy Note', 'secondary', actions.copyIncidentNote);
+    this.copyIncident.id = 'action-copy-incident';
+    this.copyIncident.title = 'Copy the incident note as Markdown';
     this.status.append(this.ring, this.statusText);
     const left = el('div', 'run-identity');
     left.append(this.title, this.subtitle, this.commit);
     const state = el('div', 'run-state');
     state.append(this.status, this.elapsed);
     const buttons = el('div', 'run-actions');
-    buttons.append(this.cancel, this.rollback, this.console);
+    buttons.append(this.cancel, this.rollback, this.console, this.incident, this.copyIncident);
     const top = el('div', 'run-header-top');
     top.append(left, state, buttons);
     this.element.append(top, this.reason);
@@ -70,6 +80,9 @@ export class HeaderView {
     setDisabled(this.cancel, !actions.canCancel);
     setDisabled(this.rollback, !actions.canRollback);
     setDisabled(this.console, !actions.canOpenConsole);
+    // Only a run that ended badly has a note; the buttons are not there before.
+    this.incident.hidden = actions.canOpenIncident !== true;
+    this.copyIncident.hidden = actions.canOpenIncident !== true;
     this.tick(Date.now());
   }
 

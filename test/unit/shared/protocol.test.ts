@@ -63,3 +63,32 @@ describe('webview → host messages are validated as untrusted input', () => {
     assert.equal(readPanelUiState(null), undefined);
   });
 });
+
+describe('the incident and timeline messages', () => {
+  it('accepts the incident note, a resource to open in the template and a linked run', () => {
+    assert.ok(isWebviewMessage({ type: 'openIncidentNote' }));
+    assert.ok(isWebviewMessage({ type: 'copyIncidentNote' }));
+    assert.ok(isWebviewMessage({ type: 'openInTemplate', logicalId: 'OrdersTable' }));
+    assert.ok(isWebviewMessage({ type: 'openRun', deploymentId: '20261204T215731967Z-351781' }));
+  });
+
+  it('refuses their near misses', () => {
+    const bad: unknown[] = [
+      { type: 'openIncidentNote', deploymentId: 'x' },
+      { type: 'openInTemplate' },
+      { type: 'openInTemplate', logicalId: '' },
+      { type: 'openInTemplate', logicalId: 'Orders-Table' },
+      { type: 'openInTemplate', logicalId: '../../etc/passwd' },
+      { type: 'openInTemplate', logicalId: 'A'.repeat(256) },
+      { type: 'openInTemplate', logicalId: 'A', line: 3 },
+      { type: 'openRun' },
+      { type: 'openRun', deploymentId: 'a b' },
+      { type: 'openRun', deploymentId: 'x'.repeat(129) },
+    ];
+    for (const message of bad) assert.equal(isWebviewMessage(message), false, JSON.stringify(message));
+  });
+
+  it('keeps the timeline kinds a person filtered out, and nothing odd', () => {
+    assert.deepEqual(readPanelUiState({ deploymentId: 'd1', hiddenKinds: ['stack-event', 7, '<b>'] })?.hiddenKinds, ['stack-event']);
+  });
+});

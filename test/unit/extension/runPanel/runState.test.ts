@@ -299,3 +299,49 @@ describe('run panel state: a reducer over engine events', () => {
     assert.deepEqual(windowOf(chunks, 0), []);
   });
 });
+
+describe('RunModel timeline', () => {
+  it('builds the timeline from events, sends it in deltas, then prefers the recorded one', () => {
+    const model = new RunModel({ deploymentId: 'tl-1', live: true });
+    model.apply({
+      type: 'deployment-started',
+      deploymentId: 'tl-1',
+      at: '2026-12-04T21:00:00.000Z',
+      kind: 'deploy',
+      environment: 'dev',
+      stackName: 's',
+      region: 'us-east-1',
+      account: '1',
+      steps: [],
+    });
+    model.markSent();
+    model.apply({
+      type: 'stack-event',
+      deploymentId: 'tl-1',
+      at: '2026-12-04T21:00:02.000Z',
+      eventId: 'e1',
+      timestamp: '2026-12-04T21:00:01.000Z',
+      logicalId: 'Queue',
+      resourceType: 'AWS::SQS::Queue',
+      status: 'UPDATE_FAILED',
+      reason: 'bad timeout',
+    });
+    const delta = model.takeDelta()!;
+    assert.deepEqual(
+      delta.timeline?.map((e) => [e.kind, e.title]),
+      [
+        ['status', 'Deploy started'],
+        ['stack-event', 'Queue UPDATE_FAILED'],
+      ],
+    );
+    assert.deepEqual(model.failedResources, ['Queue']);
+    model.setTimeline([
+      { id: 'x', at: 1, kind: 'rollback', tone: 'good', title: 'restored', link: { deploymentId: 'rb-1', tab: 'stack' } },
+    ]);
+    assert.deepEqual(
+      model.snapshot().timeline?.map((e) => e.title),
+      ['restored'],
+    );
+    assert.deepEqual(model.linkedRuns, ['rb-1']);
+  });
+});
