@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { WatchCheckpoint } from '../../../../src/core/health/afterDeploy';
+import type { CheckpointMetrics, WatchCheckpoint } from '../../../../src/core/health/afterDeploy';
+import type { MetricSource } from '../../../../src/core/health/metricSource';
+import type { WatchedMetric } from '../../../../src/core/health/metricWatch';
+import type { Datapoint } from '../../../../src/core/health/metrics/samples';
 import { judgeRestore, verifyRestore } from '../../../../src/core/health/afterRestore';
 import type { AlarmPoll, AlarmState } from '../../../../src/core/health/types';
 import { fakeClock, scriptedAlarms, StubClients, stackReads, stackAt, versions } from '../../../support/enginePorts';
@@ -89,5 +92,88 @@ describe('verifyRestore resumed after a reload', () => {
     // At 10 s less up to 20 % jitter: at most 46 polls for the 6 minutes left (a whole new window would take 60 or more).
     assert.ok(reads.length <= 46, `${reads.length} polls for the 6 minutes left`);
     assert.equal((await history.get(restore.id))?.healthWatch?.verdict?.kind, 'healthy', 'the verdict is kept on the record');
+  });
+});
+
+describe("the restore's metrics, judged against the baseline before the undone deployment", () => {
+  const SECOND = 1000;
+  /** Latency: about 100 before the bad deployment, about 140 during its bake. */
+  const noise = (i: number) => ((i * 37) % 11) - 5;
+  const latency: WatchedMetric = {
+    key: 'metric0',
+    name: 'Latency Average',
+    query: { kind: 'metric', namespace: 'Orders', metric: 'Latency', dimensions: {}, stat: 'Average' },
+    period: 1,
+    bad: 'increase',
+    tolerance: 0.1,
+    missing: 'gap',
+  };
+
+  /** Runs a verification whose window reads `level` (± noise) each second, the undone deployment's baseline at 100. */
+  async function verify(level: number): Promise<{ outcome: string; reason: string; baselineReads: number }> {
+    const clock = fakeClock();
+    const deployStart = clock.now() - 10 * MINUTE;
+    const baselineStart = deployStart - 2 * MINUTE;
+    const metrics: CheckpointMetrics = {
+      watched: [latency],
+      baseline: {
+        start: baselineStart,
+        end: deployStart,
+        series: { metric0: Array.from({ length: 120 }, (_, i) => [baselineStart + i * SECOND, 100 + noise(i)] as [number, number]) },
+      },
+    };
+    let baselineReads = 0;
+    const metricSource: MetricSource = {
+      read: async (reads, window) => {
+        if (window.start < deployStart) baselineReads += 1;
+        const out = new Map<string, Datapoint[]>();
+        for (const r of reads) {
+          const points: Datapoint[] = [];
+          for (let at = Math.ceil(window.start / SECOND) * SECOND, i = 0; at < window.end; at += SECOND, i++)
+            points.push({ at, value: level + noise(i) });
+          out.set(r.key, points);
+        }
+        return out;
+      },
+    };
+    const { v1 } = versions();
+    const restore = record({ kind: 'rollback', status: 'verifying-restore', rollbackTargetId: v1.id });
+    const history = await tempHistory('orders-dev');
+    await history.write(restore);
+    const clients = new StubClients(stackReads(stackAt(v1)).client);
+    const { source } = scriptedAlarms(clock, () => 'OK');
+    const result = await verifyRestore({
+      record: restore,
+      environment: environment('http://127.0.0.1:1', health({ alarms: ['orders-5xx'], bakeMs: MINUTE, pollSeconds: 5 })),
+      metrics,
+      clients,
+      history,
+      emit: eventLog().emit,
+      logger: memoryLogger(),
+      clock,
+      signal: new AbortController().signal,
+      alarmSource: source,
+      metricSource,
+    });
+    clients.dispose();
+    assert.ok(result.outcome !== 'no-watch');
+    assert.ok((await history.get(restore.id))?.healthWatch?.metrics, 'the window keeps the baseline it judges against, for a resumed run');
+    return { outcome: result.outcome, reason: result.reason, baselineReads };
+  }
+
+  it('a restore whose metric is back near the baseline is verified', async () => {
+    const { outcome, reason, baselineReads } = await verify(101);
+    assert.equal(outcome, 'verified', reason);
+    assert.match(reason, /1 guarded metric was back within tolerance of the baseline before the undone deployment/);
+    assert.equal(baselineReads, 0, 'the baseline is the one read before the deployment, not read again');
+  });
+
+  it('a restore whose metric stays where the bad bake put it is still unhealthy (against the bake it would have passed)', async () => {
+    const { outcome, reason } = await verify(140);
+    assert.equal(outcome, 'still-unhealthy');
+    assert.match(
+      reason,
+      /^metric Latency Average is still regressed against the baseline before the undone deployment .*: Latency Average rose (3\d|4\d) %/,
+    );
   });
 });
