@@ -1,6 +1,9 @@
 // Lint rules that hold the architecture in place (see ARCHITECTURE.md, 'Layers'):
 //  - src/core, src/shared, src/webview and the CLI never import `vscode`;
 //  - only src/core/process/ starts processes (child_process is banned elsewhere in src/);
+//  - the engine, the panel protocol and the CLI never import the editor layer or the webview;
+//  - the AWS SDK is imported as a value only by src/core/aws/sdkModules.ts (its own lazily loaded
+//    bundle); everywhere else `import type`;
 //  - no default exports.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
@@ -13,6 +16,16 @@ const noChildProcess = ['child_process', 'node:child_process'].map((name) => ({
   name,
   message: 'Start processes only through src/core/process/ (timeouts, process-group kill, masking).',
 }));
+
+const noEditorLayers = {
+  group: ['**/extension/**', '**/webview/**'],
+  message: 'The engine, the panel protocol and the CLI run without the editor: the editor layers depend on them, never the reverse.',
+};
+const noSdkValues = {
+  group: ['@aws-sdk/*'],
+  allowTypeImports: true,
+  message: 'Load the AWS SDK through loadAwsSdk() (src/core/aws/sdk.ts); import its types with `import type`.',
+};
 
 export default tseslint.config(
   { ignores: ['dist/**', 'dist-vsix/**', 'node_modules/**', '.vscode-test/**', 'test-artifacts/**', 'examples/**'] },
@@ -54,6 +67,20 @@ export default tseslint.config(
     ignores: ['src/core/process/**'],
     rules: {
       'no-restricted-imports': ['error', { paths: [noVscode, ...noChildProcess] }],
+    },
+  },
+  {
+    files: ['src/**/*.ts'],
+    ignores: ['src/core/aws/sdkModules.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', { patterns: [noSdkValues] }],
+    },
+  },
+  {
+    files: ['src/core/**/*.ts', 'src/shared/**/*.ts', 'src/cli.ts', 'src/cli/**/*.ts'],
+    ignores: ['src/core/aws/sdkModules.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', { patterns: [noSdkValues, noEditorLayers] }],
     },
   },
   {

@@ -6,6 +6,8 @@ import { CommitDetailsCache } from '../commitDetails';
 import { ContextKeys } from '../commands';
 import type { EngineHost } from '../engineHost';
 import { currentStable } from '../environmentState';
+import type { DeploymentRecord } from '../../core/history/record';
+import { SharedHistoryRefresher } from './sharedHistoryRefresher';
 import { deploymentItem, environmentItem, messageItem } from './treeItems';
 import { loadEnvironment, loadTreeContents, type EnvironmentEntry, type TreeContents, type TreeNode } from './treeModel';
 
@@ -15,8 +17,9 @@ export const DEPLOYMENTS_VIEW_ID = 'deployGuard.deployments';
  * The Deployments view: environments from deployguard.yaml, each with its history newest first.
  *
  * It reads files (the pipeline, the history folder) and listens to the engine's events; it never
- * calls AWS and never polls. History is re-read when a deployment starts or finishes; between
- * those, live status comes from the events. While something is being watched, a one-second
+ * calls AWS. History is re-read when a deployment starts or finishes; between those, live status
+ * comes from the events. What other windows, machines and CI add is picked up by the
+ * SharedHistoryRefresher (on showing, on focus, and every 30 s while something runs elsewhere). While something is being watched, a one-second
  * ticker re-renders only the environment rows, for the countdown.
  *
  * Nothing is read until the view is first shown (that is also when the engine is first loaded).
@@ -47,6 +50,11 @@ export class DeploymentsTreeProvider implements vscode.TreeDataProvider<TreeNode
     );
     this.subscriptions.add(vscode.workspace.onDidGrantWorkspaceTrust(() => this.refresh()));
     this.subscriptions.add(host.onCredentialsChanged(() => this.changed.fire(undefined)));
+  }
+
+  /** The records the view read last (every environment's), for deciding whether to re-read. */
+  *shownRecords(): Iterable<DeploymentRecord> {
+    for (const node of this.envNodes.values()) yield* node.env.records;
   }
 
   /** Re-reads everything (Refresh, the pipeline file changed, trust granted). */
@@ -207,6 +215,7 @@ export function registerDeploymentsTree(
   const subscriptions = new DisposableStore();
   subscriptions.add(view);
   subscriptions.add(provider);
+  subscriptions.add(new SharedHistoryRefresher(view, provider, host.live));
   subscriptions.add(watcher);
   subscriptions.add(watcher.onDidChange(() => provider.refresh()));
   subscriptions.add(watcher.onDidCreate(() => provider.refresh()));

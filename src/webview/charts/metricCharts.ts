@@ -113,6 +113,9 @@ export class MetricChartsView {
     if (charts.length === 0) return;
     // uPlot draws in a microtask after it is given data: this one runs after those.
     queueMicrotask(() => {
+      // Only the latest draw is kept: a live run draws again on every read, for hours.
+      performance.clearMeasures(CHARTS_DRAWN);
+      performance.clearMeasures(CHARTS_FRAME);
       performance.measure(CHARTS_DRAWN, { start: started, end: performance.now(), detail: { charts: charts.length, points } });
       requestAnimationFrame(() =>
         performance.measure(CHARTS_FRAME, { start: started, end: performance.now(), detail: { charts: charts.length, points } }),
