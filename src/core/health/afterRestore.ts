@@ -16,6 +16,8 @@
  * The undone deployment's guarded metrics are judged too, on the same one GetMetricData call per
  * poll: the window's samples against that deployment's baseline, the one read before it began. Not
  * against its bake: the bake is what went wrong, and a restore that merely matches it is not well.
+ * Each metric's verdict goes to views as a `metric-verdict` of phase `restore`, and the rollback
+ * record's health section keeps it with its series.
  */
 import type { AwsClients } from '../aws/clients';
 import { errorMessage } from '../errors';
@@ -29,9 +31,10 @@ import type { CheckpointMetrics, WatchCheckpoint } from './afterDeploy';
 import { cloudWatchAlarmSource, type AlarmSource } from './alarmSource';
 import { formatMs, type DecisionInput } from './decide';
 import { lazyCloudWatchMetricSource, type MetricSource } from './metricSource';
+import { metricVerdictEvents } from './metricVerdictEvents';
 import { judgedOnly } from './metricWatch';
 import type { Datapoint } from './metrics/samples';
-import { AlarmStates, recordedHealth, type HealthSection } from './recordedHealth';
+import { AlarmStates, recordedHealth, recordedMetrics, type HealthSection } from './recordedHealth';
 import { resolveGuardedAlarms } from './resolve';
 import type { Verdict } from './types';
 import { watchAlarms, type MetricWatchOptions } from './watcher';
@@ -101,6 +104,7 @@ export async function verifyRestore(ctx: AfterRestoreContext): Promise<AfterRest
     deploymentId: record.id,
     at: iso(ctx.clock.now()),
     alarms: checkpoint.alarms,
+    ...(checkpoint.metrics ? { metrics: checkpoint.metrics.watched.map((m) => m.name) } : {}),
     bakeMs: checkpoint.bakeMs,
     pollSeconds: checkpoint.pollMs / 1000,
     deadline: checkpoint.deadline,
@@ -157,13 +161,17 @@ export async function verifyRestore(ctx: AfterRestoreContext): Promise<AfterRest
     polls: result.polls,
     phase: 'restore',
   });
-  const section = recordedHealth({
-    alarms: alarmStates.list(),
-    bakeStartedAt: checkpoint.bakeStartedAt,
-    deadline: checkpoint.deadline,
-    verdict,
-    verdictAt,
-  });
+  const section: HealthSection = {
+    ...recordedHealth({
+      alarms: alarmStates.list(),
+      bakeStartedAt: checkpoint.bakeStartedAt,
+      deadline: checkpoint.deadline,
+      verdict,
+      verdictAt,
+    }),
+    // The window's metric verdicts and series, so the restore's record draws what was judged.
+    ...(result.metrics && result.metrics.length > 0 ? { metrics: recordedMetrics(result.metrics, thresholdsOf(checkpoint.metrics)) } : {}),
+  };
   switch (verdict.kind) {
     case 'healthy':
       return { outcome: 'verified', reason: verdict.reason, health: section };
@@ -173,7 +181,10 @@ export async function verifyRestore(ctx: AfterRestoreContext): Promise<AfterRest
   }
 }
 
-/** The watcher's metric options: the window judged against the undone deployment's pre-deploy baseline. */
+/**
+ * The watcher's metric options: the window judged against the undone deployment's pre-deploy
+ * baseline, each verdict told to views as a `metric-verdict` of the restore's phase.
+ */
 function restoreMetrics(ctx: AfterRestoreContext, metrics: CheckpointMetrics): MetricWatchOptions {
   const points = new Map<string, Datapoint[]>();
   for (const m of metrics.watched)
@@ -185,7 +196,18 @@ function restoreMetrics(ctx: AfterRestoreContext, metrics: CheckpointMetrics): M
     source: ctx.metricSource ?? lazyCloudWatchMetricSource(() => ctx.clients.cloudWatch()),
     watched: metrics.watched,
     baseline: { window: { start: metrics.baseline.start, end: metrics.baseline.end }, points },
+    onJudged: (judged) => {
+      const facts = { deploymentId: ctx.record.id, at: new Date(ctx.clock.now()).toISOString(), thresholds: thresholdsOf(metrics) };
+      for (const event of metricVerdictEvents(judged, { ...facts, phase: 'restore' })) ctx.emit(event);
+    },
   };
+}
+
+/** Each watched metric's alarm threshold, by key (for a metric behind a guarded alarm's chart). */
+function thresholdsOf(metrics: CheckpointMetrics | undefined): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const m of metrics?.watched ?? []) if (m.threshold !== undefined) out.set(m.key, m.threshold);
+  return out;
 }
 
 /**

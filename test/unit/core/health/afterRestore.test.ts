@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import type { EngineEvent } from '../../../../src/core/events';
 import type { CheckpointMetrics, WatchCheckpoint } from '../../../../src/core/health/afterDeploy';
 import type { MetricSource } from '../../../../src/core/health/metricSource';
 import type { WatchedMetric } from '../../../../src/core/health/metricWatch';
 import type { Datapoint } from '../../../../src/core/health/metrics/samples';
 import { judgeRestore, verifyRestore } from '../../../../src/core/health/afterRestore';
+import { describeHealthEvent } from '../../../../src/core/health/describe';
+import type { HealthSection } from '../../../../src/core/health/recordedHealth';
 import type { AlarmPoll, AlarmState } from '../../../../src/core/health/types';
 import { fakeClock, scriptedAlarms, StubClients, stackReads, stackAt, versions } from '../../../support/enginePorts';
 import { environment, eventLog, health, memoryLogger, record, tempHistory } from '../../../support/healthFixtures';
@@ -110,7 +113,9 @@ describe("the restore's metrics, judged against the baseline before the undone d
   };
 
   /** Runs a verification whose window reads `level` (± noise) each second, the undone deployment's baseline at 100. */
-  async function verify(level: number): Promise<{ outcome: string; reason: string; baselineReads: number }> {
+  async function verify(
+    level: number,
+  ): Promise<{ outcome: string; reason: string; baselineReads: number; events: EngineEvent[]; health: HealthSection | undefined }> {
     const clock = fakeClock();
     const deployStart = clock.now() - 10 * MINUTE;
     const baselineStart = deployStart - 2 * MINUTE;
@@ -142,13 +147,14 @@ describe("the restore's metrics, judged against the baseline before the undone d
     await history.write(restore);
     const clients = new StubClients(stackReads(stackAt(v1)).client);
     const { source } = scriptedAlarms(clock, () => 'OK');
+    const log = eventLog();
     const result = await verifyRestore({
       record: restore,
       environment: environment('http://127.0.0.1:1', health({ alarms: ['orders-5xx'], bakeMs: MINUTE, pollSeconds: 5 })),
       metrics,
       clients,
       history,
-      emit: eventLog().emit,
+      emit: log.emit,
       logger: memoryLogger(),
       clock,
       signal: new AbortController().signal,
@@ -158,7 +164,7 @@ describe("the restore's metrics, judged against the baseline before the undone d
     clients.dispose();
     assert.ok(result.outcome !== 'no-watch');
     assert.ok((await history.get(restore.id))?.healthWatch?.metrics, 'the window keeps the baseline it judges against, for a resumed run');
-    return { outcome: result.outcome, reason: result.reason, baselineReads };
+    return { outcome: result.outcome, reason: result.reason, baselineReads, events: log.events, health: result.health };
   }
 
   it('a restore whose metric is back near the baseline is verified', async () => {
@@ -168,9 +174,30 @@ describe("the restore's metrics, judged against the baseline before the undone d
     assert.equal(baselineReads, 0, 'the baseline is the one read before the deployment, not read again');
   });
 
+  it("tells views each metric's verdict as the restore's, and keeps it with its series in the record", async () => {
+    const { events, health } = await verify(101);
+    const verdicts = events.flatMap((e) => (e.type === 'metric-verdict' ? [e] : []));
+    assert.equal(verdicts.length, 1);
+    const [verdict] = verdicts;
+    assert.ok(verdict);
+    assert.equal(verdict.phase, 'restore');
+    assert.equal(verdict.metric, 'Latency Average');
+    assert.equal(verdict.verdict, 'pass');
+    assert.ok(verdict.bake.points.length >= 10, "the window's series, for a chart");
+    assert.match(describeHealthEvent(verdict), /^health: metric PASS after the restore: Latency Average /, "the CLI's line");
+    const started = events.find((e) => e.type === 'watch-started');
+    assert.deepEqual(started?.type === 'watch-started' && started.metrics, ['Latency Average']);
+    assert.equal(health?.metrics?.[0]?.name, 'Latency Average');
+    assert.equal(health?.metrics?.[0]?.verdict, 'pass');
+    assert.ok((health?.metrics?.[0]?.baseline.points.length ?? 0) >= 100, 'the baseline before the undone deployment');
+  });
+
   it('a restore whose metric stays where the bad bake put it is still unhealthy (against the bake it would have passed)', async () => {
-    const { outcome, reason } = await verify(140);
+    const { outcome, reason, events, health } = await verify(140);
     assert.equal(outcome, 'still-unhealthy');
+    const verdict = events.find((e) => e.type === 'metric-verdict');
+    assert.ok(verdict?.type === 'metric-verdict' && verdict.verdict === 'regressed' && verdict.phase === 'restore');
+    assert.equal(health?.metrics?.[0]?.verdict, 'regressed');
     assert.match(
       reason,
       /^metric Latency Average is still regressed against the baseline before the undone deployment .*: Latency Average rose (3\d|4\d) %/,
