@@ -1,9 +1,10 @@
 /**
- * Metric verdicts in the bake against a real moto_server: synthetic series put with PutMetricData
- * (past timestamps for the baseline, the bake's own seconds for the bake) and read back through
- * GetMetricData at 1 s periods while the guarded alarm stays OK. moto computes no percentiles and
- * answers metric math with empty series (even `a + b`), so pNN and the expression queries are
- * covered at unit level (test/unit/core/health/metricSource.test.ts).
+ * Metric verdicts in the bake, and in the verification after a rollback, against a real
+ * moto_server: synthetic series put with PutMetricData (past timestamps for the baseline, the
+ * bake's and the verification window's own seconds for those) and read back through GetMetricData
+ * at 1 s periods while the guarded alarm stays OK. moto computes no percentiles and answers metric
+ * math with empty series (even `a + b`), so pNN and the expression queries are covered at unit
+ * level (test/unit/core/health/metricSource.test.ts).
  */
 import assert from 'node:assert/strict';
 import { mkdtemp } from 'node:fs/promises';
@@ -33,6 +34,7 @@ import {
   rawCloudWatch,
   record,
   REGION,
+  restoreVerifying,
   tempHistory,
   useMotoCredentials,
   versionedPipeline,
@@ -161,7 +163,13 @@ describe('metric verdicts in the bake, on moto', () => {
     assert.ok(Object.values(stored?.healthWatch?.metrics?.baseline.series ?? {})[0]!.length >= 10);
   });
 
-  it('a +40 % shift while every alarm stays OK → rolled back, the reason naming the metric', async () => {
+  /**
+   * v1 verified, then v2 with Latency 40 % above its baseline through the bake while every alarm
+   * stays OK. Once the rollback to v1 is under way, the series is `afterRollback` × the same noise
+   * from the end of the bake through the restore's verification window (its seconds known from the
+   * restore's `watch-started`).
+   */
+  async function shiftThenRollBack(afterRollback: number) {
     const repo = await mkdtemp(join(tmpdir(), 'dg-metrics-repo-'));
     const home = await mkdtemp(join(tmpdir(), 'dg-metrics-home-'));
     const events: EngineEvent[] = [];
@@ -184,10 +192,23 @@ describe('metric verdicts in the bake, on moto', () => {
     await put('Latency', Date.now() - 30 * S, Date.now(), noise);
     const v2 = await deploy('v2', { bakeMs: BAKE_MS, pollSeconds: 1, metrics: [latency()] }, async () => {
       await watchStarted(events);
+      const verifying = restoreVerifying(events);
       const started = [...events].reverse().find((e) => e.type === 'watch-started');
       const deadline = started?.type === 'watch-started' ? Date.parse(started.deadline) : Date.now() + BAKE_MS;
-      await put('Latency', deadline - BAKE_MS, deadline + 2 * S, (s) => noise(s) * 1.4);
+      // The bake reads only its own seconds, so the shift ends with it.
+      await put('Latency', deadline - BAKE_MS, deadline, (s) => noise(s) * 1.4);
+      if (!(await verifying)) return;
+      const restore = [...events].reverse().find((e) => e.type === 'watch-started' && e.phase === 'restore');
+      const verified = restore?.type === 'watch-started' ? Date.parse(restore.deadline) : Date.now() + BAKE_MS;
+      await put('Latency', deadline, verified + 2 * S, (s) => noise(s) * afterRollback);
     });
+    const { records } = await new HistoryStore(home).stack({ account: ACCOUNT, region: REGION, stackName: 'orders-dev' }).list();
+    return { v1, v2, events, records };
+  }
+
+  it('a +40 % shift while every alarm stays OK → rolled back, the reason naming the metric', async () => {
+    // After the rollback the series is back at its level before v2: the restore is verified.
+    const { v2, events, records } = await shiftThenRollBack(1);
     assert.equal(v2.record.status, 'rolled-back', v2.record.reason);
     assert.equal(v2.exitCode, 3);
     assert.match(v2.record.reason ?? '', /Latency Average/);
@@ -196,11 +217,51 @@ describe('metric verdicts in the bake, on moto', () => {
     assert.match(verdict.reason, /^Latency Average rose (3\d|4\d) % \(98 % CI \+\d+ % … \+\d+ %\), allowed \+10 %$/);
     const alarmEvents = events.filter((e) => e.type === 'alarm-changed' && e.deploymentId === v2.record.id && e.to === 'ALARM');
     assert.deepEqual(alarmEvents, [], 'no alarm fired');
-    const { records } = await new HistoryStore(home).stack({ account: ACCOUNT, region: REGION, stackName: 'orders-dev' }).list();
     const stored = records.find((r) => r.id === v2.record.id)!;
     assert.equal(stored.health?.verdict.kind, 'unhealthy');
     assert.equal(stored.health?.metrics?.[0]?.verdict, 'regressed');
     assert.equal(stored.health?.rollback?.phase, 'succeeded');
+
+    // The restore was judged on the same metric against the baseline before v2, and passed.
+    const restore = records.find((r) => r.kind === 'rollback')!;
+    assert.equal(restore.status, 'stable', restore.reason);
+    assert.equal(restore.verification?.kind, 'restored');
+    const judged = metricVerdicts(events).filter((e) => e.deploymentId === restore.id);
+    assert.deepEqual(
+      judged.map((e) => [e.metric, e.verdict, e.phase]),
+      [['Latency Average', 'pass', 'restore']],
+    );
+    assert.equal(restore.health?.metrics?.[0]?.verdict, 'pass');
+  });
+
+  it('a regression after a rollback → rolled back, still unhealthy (exit 4), never a second rollback', async () => {
+    // The series stays 40 % up through the restore's verification window: v1 did not cure it.
+    const { v1, v2, events, records } = await shiftThenRollBack(1.4);
+    assert.equal(v2.record.status, 'rolled-back-unhealthy', v2.record.reason);
+    assert.equal(v2.exitCode, 4);
+    assert.match(
+      v2.record.reason ?? '',
+      /still unhealthy \(metric Latency Average is still regressed against the baseline before the undone deployment/,
+    );
+    assert.match(v2.record.reason ?? '', /cause may not be this deployment/);
+
+    const rollbacks = records.filter((r) => r.kind === 'rollback');
+    assert.equal(rollbacks.length, 1, 'never a second rollback');
+    assert.equal(events.filter((e) => e.type === 'rollback-started').length, 1);
+    const restore = rollbacks[0]!;
+    assert.equal(restore.rollbackTargetId, v1.record.id);
+    assert.equal(restore.status, 'rolled-back-unhealthy', restore.reason);
+    assert.match(restore.reason ?? '', /Latency Average/);
+    assert.equal(restore.verification, undefined, 'the restore is not a verified version');
+    assert.equal(restore.health?.verdict.kind, 'unhealthy');
+    assert.equal(restore.health?.metrics?.[0]?.verdict, 'regressed');
+    const judged = metricVerdicts(events).filter((e) => e.deploymentId === restore.id);
+    assert.equal(judged.length, 1);
+    assert.equal(judged[0]?.phase, 'restore');
+    assert.match(judged[0]?.reason ?? '', /^Latency Average rose (3\d|4\d) %/);
+    const watchVerdict = events.find((e) => e.type === 'watch-verdict' && e.deploymentId === restore.id);
+    assert.ok(watchVerdict?.type === 'watch-verdict' && watchVerdict.metric === 'Latency Average' && watchVerdict.alarm === undefined);
+    assert.equal(records.find((r) => r.id === v1.record.id)?.status, 'stable', 'v1 keeps its own verification');
   });
 
   it('no data → unknown (needs-attention), never stable', async () => {

@@ -95,6 +95,8 @@ export async function afterStackOperation(
         // The restore is verified as long as the bake (--bake sets both), under this deployment's alarms too.
         ...(request.bakeMs !== undefined ? { verifyMs: request.bakeMs } : {}),
         ...(req.rollbackOf.healthWatch ? { alarms: req.rollbackOf.healthWatch.alarms } : {}),
+        // ...and judged against the baseline read before this deployment, never against its bake.
+        ...(req.rollbackOf.healthWatch?.metrics ? { metrics: req.rollbackOf.healthWatch.metrics } : {}),
         ...(req.onVerifying ? { onVerifying: req.onVerifying } : {}),
         signal: req.signal ?? signal,
         ...(request.processEnv ? { processEnv: request.processEnv } : {}),

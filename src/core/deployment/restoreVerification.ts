@@ -6,6 +6,7 @@
  * never a verified version, and never rolled back again: a person decides, because the cause may
  * not be the deployment that was undone.
  */
+import type { CheckpointMetrics } from '../health/afterDeploy';
 import { verifyRestore } from '../health/afterRestore';
 import type { AlarmSource } from '../health/alarmSource';
 import type { DeploymentRecord } from '../history/record';
@@ -20,6 +21,8 @@ export interface RestoreVerificationOptions {
   readonly windowMs?: number;
   /** Alarms to watch besides the environment's guarded ones (the undone deployment's). */
   readonly alarms?: readonly string[];
+  /** The undone deployment's guarded metrics and their pre-deploy baseline, judged again over the window. */
+  readonly metrics?: CheckpointMetrics;
   /** What was restored, said first in the final reason (`Restored deployment X (UPDATE_COMPLETE)`). */
   readonly restored: string;
   /** Told as the window starts, so the deployment being undone can show `verifying-restore` too. */
@@ -45,6 +48,7 @@ export async function finishRestore(
     environment: options.environment,
     ...(options.windowMs !== undefined ? { windowMs: options.windowMs } : {}),
     ...(options.alarms ? { alarms: options.alarms } : {}),
+    ...(options.metrics ? { metrics: options.metrics } : {}),
     clients: run.clients,
     history: run.stackHistory,
     emit: ctx.emit,

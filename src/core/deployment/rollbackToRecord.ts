@@ -1,3 +1,4 @@
+import type { CheckpointMetrics } from '../health/afterDeploy';
 import type { AwsClients } from '../aws/clients';
 import { parametersForRedeploy, refuseSecrets, tagsForRedeploy } from '../aws/parameters';
 import { describeStack, getTemplateBody } from '../aws/stackApi';
@@ -39,6 +40,8 @@ export interface RollbackOptions {
   readonly verifyMs?: number;
   /** Alarms to verify the restore with besides the environment's (the undone deployment's). */
   readonly alarms?: readonly string[];
+  /** The undone deployment's guarded metrics and the baseline read before it: the restore is judged against that baseline. */
+  readonly metrics?: CheckpointMetrics;
   /** Told as the verification window starts. */
   readonly onVerifying?: () => void;
   readonly signal?: AbortSignal;
@@ -182,6 +185,7 @@ export async function rollbackToRecord(ctx: EngineContext, options: RollbackOpti
               restored: `Restored deployment ${target.id} (${now.status})`,
               ...(options.verifyMs !== undefined ? { windowMs: options.verifyMs } : {}),
               ...(options.alarms ? { alarms: options.alarms } : {}),
+              ...(options.metrics ? { metrics: options.metrics } : {}),
               ...(options.onVerifying ? { onVerifying: options.onVerifying } : {}),
               signal,
             });

@@ -25,6 +25,7 @@ import { cloudWatchAlarmSource, type AlarmSource } from './alarmSource';
 import type { HealthPreflight } from './beforeDeploy';
 import type { MetricPointsSeries } from './events';
 import { lazyCloudWatchMetricSource, type MetricSource } from './metricSource';
+import { metricVerdictEvents } from './metricVerdictEvents';
 import {
   baselineWindow,
   judgedOnly,
@@ -40,7 +41,6 @@ import type { Datapoint } from './metrics/samples';
 import { resolveGuardedAlarms } from './resolve';
 import {
   AlarmStates,
-  finiteInterval,
   recordedHealth,
   recordedMetrics,
   recordedRollback,
@@ -379,31 +379,8 @@ function metricOptions(ctx: AfterDeployContext, metrics: CheckpointMetrics, sour
     baseline: { window: { start: metrics.baseline.start, end: metrics.baseline.end }, points },
     onRead: (window, read) => charts.read(window, read),
     onJudged: (judged) => {
-      for (const j of judged) {
-        const v = j.verdict;
-        const threshold = charts.thresholds.get(j.key);
-        ctx.emit({
-          type: 'metric-verdict',
-          deploymentId: ctx.record.id,
-          at: iso(ctx.clock.now()),
-          metric: j.name,
-          ...(j.alarm !== undefined ? { alarm: j.alarm } : {}),
-          verdict: v.kind,
-          reason: v.reason,
-          bad: v.bad,
-          tolerance: v.tolerance,
-          relativeChange: v.relativeChange,
-          interval: finiteInterval(v.interval) ? [v.interval[0], v.interval[1]] : null,
-          scale: v.scale,
-          baselineN: v.baselineN,
-          candidateN: v.candidateN,
-          baselineMedian: Number.isFinite(v.baselineMedian) ? v.baselineMedian : null,
-          bakeMedian: Number.isFinite(v.candidateMedian) ? v.candidateMedian : null,
-          ...(threshold !== undefined ? { threshold } : {}),
-          baseline: j.baseline,
-          bake: j.bake,
-        });
-      }
+      const facts = { deploymentId: ctx.record.id, at: iso(ctx.clock.now()), thresholds: charts.thresholds };
+      for (const event of metricVerdictEvents(judged, facts)) ctx.emit(event);
     },
   };
 }

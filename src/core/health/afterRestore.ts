@@ -12,6 +12,12 @@
  * The window's start and deadline are written to the rollback record (`healthWatch`) before the
  * first poll, so a reload or a killed CLI resumes the same window instead of starting a new one.
  * One DescribeAlarms call per poll; alarm history is not read (only the end state counts).
+ *
+ * The undone deployment's guarded metrics are judged too, on the same one GetMetricData call per
+ * poll: the window's samples against that deployment's baseline, the one read before it began. Not
+ * against its bake: the bake is what went wrong, and a restore that merely matches it is not well.
+ * Each metric's verdict goes to views as a `metric-verdict` of phase `restore`, and the rollback
+ * record's health section keeps it with its series.
  */
 import type { AwsClients } from '../aws/clients';
 import { errorMessage } from '../errors';
@@ -21,13 +27,17 @@ import type { StackHistory } from '../history/store';
 import type { Logger } from '../logger';
 import type { EnvironmentConfig } from '../pipeline/types';
 import type { Clock } from '../time';
-import type { WatchCheckpoint } from './afterDeploy';
+import type { CheckpointMetrics, WatchCheckpoint } from './afterDeploy';
 import { cloudWatchAlarmSource, type AlarmSource } from './alarmSource';
 import { formatMs, type DecisionInput } from './decide';
-import { AlarmStates, recordedHealth, type HealthSection } from './recordedHealth';
+import { lazyCloudWatchMetricSource, type MetricSource } from './metricSource';
+import { metricVerdictEvents } from './metricVerdictEvents';
+import { judgedOnly } from './metricWatch';
+import type { Datapoint } from './metrics/samples';
+import { AlarmStates, recordedHealth, recordedMetrics, type HealthSection } from './recordedHealth';
 import { resolveGuardedAlarms } from './resolve';
 import type { Verdict } from './types';
-import { watchAlarms } from './watcher';
+import { watchAlarms, type MetricWatchOptions } from './watcher';
 
 export interface AfterRestoreContext {
   /** The rollback record whose restore is verified (its template and parameters already checked on the stack). */
@@ -43,8 +53,16 @@ export interface AfterRestoreContext {
   readonly logger: Logger;
   readonly clock: Clock;
   readonly signal: AbortSignal;
+  /**
+   * The undone deployment's judged metrics and the baseline read before it began (its
+   * `healthWatch.metrics`): the window is judged against that baseline. Kept in this window's
+   * checkpoint, so a resumed verification judges the same way.
+   */
+  readonly metrics?: CheckpointMetrics;
   /** Tests only: read alarms through this instead of the clients. */
   readonly alarmSource?: AlarmSource;
+  /** Tests only: read metrics through this instead of the clients. */
+  readonly metricSource?: MetricSource;
 }
 
 export type AfterRestoreResult =
@@ -71,8 +89,8 @@ export async function verifyRestore(ctx: AfterRestoreContext): Promise<AfterRest
   const found = record.healthWatch;
   const resumed = found !== undefined;
   const checkpoint = found ?? (await startWindow(ctx, source));
-  if (checkpoint.alarms.length === 0) {
-    logger.warn('no guarded alarm to verify the restore with: the restored template and parameters are the only check');
+  if (checkpoint.alarms.length === 0 && !checkpoint.metrics) {
+    logger.warn('no guarded alarm or metric to verify the restore with: the restored template and parameters are the only check');
     return { outcome: 'no-watch' };
   }
   if (!resumed) {
@@ -86,6 +104,7 @@ export async function verifyRestore(ctx: AfterRestoreContext): Promise<AfterRest
     deploymentId: record.id,
     at: iso(ctx.clock.now()),
     alarms: checkpoint.alarms,
+    ...(checkpoint.metrics ? { metrics: checkpoint.metrics.watched.map((m) => m.name) } : {}),
     bakeMs: checkpoint.bakeMs,
     pollSeconds: checkpoint.pollMs / 1000,
     deadline: checkpoint.deadline,
@@ -109,6 +128,7 @@ export async function verifyRestore(ctx: AfterRestoreContext): Promise<AfterRest
     clock: ctx.clock,
     readHistory: false,
     judge: judgeRestore,
+    ...(checkpoint.metrics ? { metrics: restoreMetrics(ctx, checkpoint.metrics) } : {}),
     onAlarmChanged: (c) => {
       alarmStates.changed(c);
       ctx.emit({
@@ -134,19 +154,25 @@ export async function verifyRestore(ctx: AfterRestoreContext): Promise<AfterRest
     deploymentId: record.id,
     at: iso(verdictAt),
     verdict: verdict.kind,
-    ...(verdict.kind === 'unhealthy' ? { alarm: verdict.alarm } : {}),
+    // A metric still regressed blames no alarm: views offer "Open Alarm" only for a real one.
+    ...(verdict.kind === 'unhealthy' && verdict.metric === undefined ? { alarm: verdict.alarm } : {}),
+    ...(verdict.kind === 'unhealthy' && verdict.metric !== undefined ? { metric: verdict.metric } : {}),
     reason: verdict.reason,
     polls: result.polls,
     phase: 'restore',
   });
-  const section = recordedHealth({
-    alarms: alarmStates.list(),
-    transitions: alarmStates.transitions(),
-    bakeStartedAt: checkpoint.bakeStartedAt,
-    deadline: checkpoint.deadline,
-    verdict,
-    verdictAt,
-  });
+  const section: HealthSection = {
+    ...recordedHealth({
+      alarms: alarmStates.list(),
+      transitions: alarmStates.transitions(),
+      bakeStartedAt: checkpoint.bakeStartedAt,
+      deadline: checkpoint.deadline,
+      verdict,
+      verdictAt,
+    }),
+    // The window's metric verdicts and series, so the restore's record draws what was judged.
+    ...(result.metrics && result.metrics.length > 0 ? { metrics: recordedMetrics(result.metrics, thresholdsOf(checkpoint.metrics)) } : {}),
+  };
   switch (verdict.kind) {
     case 'healthy':
       return { outcome: 'verified', reason: verdict.reason, health: section };
@@ -157,11 +183,77 @@ export async function verifyRestore(ctx: AfterRestoreContext): Promise<AfterRest
 }
 
 /**
+ * The watcher's metric options: the window judged against the undone deployment's pre-deploy
+ * baseline, each verdict told to views as a `metric-verdict` of the restore's phase.
+ */
+function restoreMetrics(ctx: AfterRestoreContext, metrics: CheckpointMetrics): MetricWatchOptions {
+  const points = new Map<string, Datapoint[]>();
+  for (const m of metrics.watched)
+    points.set(
+      m.key,
+      (metrics.baseline.series[m.key] ?? []).map(([at, value]) => ({ at, value })),
+    );
+  return {
+    source: ctx.metricSource ?? lazyCloudWatchMetricSource(() => ctx.clients.cloudWatch()),
+    watched: metrics.watched,
+    baseline: { window: { start: metrics.baseline.start, end: metrics.baseline.end }, points },
+    onJudged: (judged) => {
+      const facts = { deploymentId: ctx.record.id, at: new Date(ctx.clock.now()).toISOString(), thresholds: thresholdsOf(metrics) };
+      for (const event of metricVerdictEvents(judged, { ...facts, phase: 'restore' })) ctx.emit(event);
+    },
+  };
+}
+
+/** Each watched metric's alarm threshold, by key (for a metric behind a guarded alarm's chart). */
+function thresholdsOf(metrics: CheckpointMetrics | undefined): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const m of metrics?.watched ?? []) if (m.threshold !== undefined) out.set(m.key, m.threshold);
+  return out;
+}
+
+/**
  * The verification's rule, in the shape of `decide` (the watcher calls it after every poll):
  * nothing is final before the end of the window; then the first poll taken at or after it
  * decides. Polls that fail past the end are retried for a few intervals, then the answer is unknown.
+ * With guarded metrics, an alarm still in ALARM decides first; then a metric still regressed
+ * against the pre-deploy baseline is still unhealthy, one that could not be judged is unknown, and
+ * metrics not read by the limit are unknown too (fail closed).
  */
 export function judgeRestore(input: DecisionInput): Verdict {
+  const alarms = judgeRestoreAlarms(input);
+  if (!input.metrics || alarms.kind === 'continue' || alarms.kind === 'unhealthy') return alarms;
+  const window = formatMs(input.policy.bakeMs);
+  const judged = input.metrics.judged;
+  if (!judged) {
+    const end = input.bakeStartedAt + input.policy.bakeMs;
+    return input.now - end >= input.policy.unknownLimitMs
+      ? { kind: 'unknown', alarms: [], reason: `the guarded metrics could not be read at the end of the ${window} verification window` }
+      : { kind: 'continue', unknown: [] };
+  }
+  const regressed = judged.find((m) => m.verdict.kind === 'regressed');
+  if (regressed) {
+    return {
+      kind: 'unhealthy',
+      alarm: regressed.name,
+      metric: regressed.name,
+      at: input.now,
+      reason: `metric ${regressed.name} is still regressed against the baseline before the undone deployment at the end of the ${window} verification window: ${regressed.verdict.reason}`,
+    };
+  }
+  const unknown = judged.filter((m) => m.verdict.kind === 'unknown');
+  if (unknown.length > 0) {
+    return { kind: 'unknown', alarms: [], reason: unknown.map((m) => m.verdict.reason).join('; ') };
+  }
+  if (alarms.kind === 'unknown') return alarms;
+  const n = judged.length;
+  return {
+    kind: 'healthy',
+    reason: `${alarms.reason}; ${n} guarded metric${n === 1 ? ' was' : 's were'} back within tolerance of the baseline before the undone deployment`,
+  };
+}
+
+/** The guarded alarms' part of the verification's rule. */
+function judgeRestoreAlarms(input: DecisionInput): Verdict {
   const end = input.bakeStartedAt + input.policy.bakeMs;
   if (input.now < end) return { kind: 'continue', unknown: [] };
   const window = formatMs(input.policy.bakeMs);
@@ -223,6 +315,8 @@ async function startWindow(ctx: AfterRestoreContext, source: AlarmSource): Promi
     ctx.logger.warn(`could not resolve the guarded alarms for the restore's verification (${errorMessage(err)})`);
     alarms = [...new Set([...alarms, ...health.alarms])].sort();
   }
+  // Only the judged metrics: the alarms' metrics that were only drawn have no say here either.
+  const watched = judgedOnly(ctx.metrics?.watched ?? []);
   return {
     version: 1,
     deployStartedAt: now,
@@ -232,5 +326,6 @@ async function startWindow(ctx: AfterRestoreContext, source: AlarmSource): Promi
     pollMs: Math.max(100, Math.round(health.pollSeconds * 1000)),
     alarms,
     baseline: {},
+    ...(ctx.metrics && watched.length > 0 ? { metrics: { watched, baseline: ctx.metrics.baseline } } : {}),
   };
 }

@@ -22,7 +22,9 @@ export function describeHealthEvent(event: HealthEvent): string {
         event.baselineMedian != null && event.bakeMedian != null
           ? `median ${formatValue(event.baselineMedian)} → ${formatValue(event.bakeMedian)}; `
           : '';
-      return `health: metric ${event.verdict.toUpperCase()}: ${event.reason} (${medians}${event.baselineN} samples before, ${event.candidateN} after)`;
+      // A restore's verdict compares its window with the baseline before the undone deployment, not with that deployment's bake.
+      const which = event.phase === 'restore' ? ' after the restore' : '';
+      return `health: metric ${event.verdict.toUpperCase()}${which}: ${event.reason} (${medians}${event.baselineN} samples before, ${event.candidateN} after)`;
     }
     case 'metric-points':
       return `health: read ${event.series.length} metric(s): ${event.series.map((s) => `${s.metric} ${s.points.length} point(s)`).join(', ')}`;

@@ -12,7 +12,8 @@ interface HealthEventBase {
 
 /**
  * Which watch a watch event belongs to: absent for a deployment's bake; `restore` for a rollback
- * record's verification window (the restored version watched until its alarms are back out of ALARM).
+ * record's verification window (the restored version watched until its alarms are back out of
+ * ALARM and its metrics back near the baseline read before the undone deployment).
  */
 export type WatchPhase = 'restore';
 
@@ -78,7 +79,11 @@ export interface MetricSeriesWindow {
   readonly points: readonly (readonly [number, number])[];
 }
 
-/** One guarded metric judged at the end of the bake: the verdict, its numbers and the series it rests on. */
+/**
+ * One guarded metric judged at the end of the bake, or of a restore's verification window (then
+ * `bake` is that window, judged against the baseline read before the undone deployment): the
+ * verdict, its numbers and the series it rests on.
+ */
 export interface MetricVerdictEvent extends HealthEventBase {
   readonly type: 'metric-verdict';
   /** The metric's name as configured (or the alarm it stands behind, with the metric). */
@@ -105,6 +110,7 @@ export interface MetricVerdictEvent extends HealthEventBase {
   readonly threshold?: number;
   readonly baseline: MetricSeriesWindow;
   readonly bake: MetricSeriesWindow;
+  readonly phase?: WatchPhase;
 }
 
 /** One watched metric's new points, for a live chart. */

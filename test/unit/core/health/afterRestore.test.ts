@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { WatchCheckpoint } from '../../../../src/core/health/afterDeploy';
+import type { EngineEvent } from '../../../../src/core/events';
+import type { CheckpointMetrics, WatchCheckpoint } from '../../../../src/core/health/afterDeploy';
+import type { MetricSource } from '../../../../src/core/health/metricSource';
+import type { WatchedMetric } from '../../../../src/core/health/metricWatch';
+import type { Datapoint } from '../../../../src/core/health/metrics/samples';
 import { judgeRestore, verifyRestore } from '../../../../src/core/health/afterRestore';
+import { describeHealthEvent } from '../../../../src/core/health/describe';
+import type { HealthSection } from '../../../../src/core/health/recordedHealth';
 import type { AlarmPoll, AlarmState } from '../../../../src/core/health/types';
 import { fakeClock, scriptedAlarms, StubClients, stackReads, stackAt, versions } from '../../../support/enginePorts';
 import { environment, eventLog, health, memoryLogger, record, tempHistory } from '../../../support/healthFixtures';
@@ -89,5 +95,112 @@ describe('verifyRestore resumed after a reload', () => {
     // At 10 s less up to 20 % jitter: at most 46 polls for the 6 minutes left (a whole new window would take 60 or more).
     assert.ok(reads.length <= 46, `${reads.length} polls for the 6 minutes left`);
     assert.equal((await history.get(restore.id))?.healthWatch?.verdict?.kind, 'healthy', 'the verdict is kept on the record');
+  });
+});
+
+describe("the restore's metrics, judged against the baseline before the undone deployment", () => {
+  const SECOND = 1000;
+  /** Latency: about 100 before the bad deployment, about 140 during its bake. */
+  const noise = (i: number) => ((i * 37) % 11) - 5;
+  const latency: WatchedMetric = {
+    key: 'metric0',
+    name: 'Latency Average',
+    query: { kind: 'metric', namespace: 'Orders', metric: 'Latency', dimensions: {}, stat: 'Average' },
+    period: 1,
+    bad: 'increase',
+    tolerance: 0.1,
+    missing: 'gap',
+  };
+
+  /** Runs a verification whose window reads `level` (± noise) each second, the undone deployment's baseline at 100. */
+  async function verify(
+    level: number,
+  ): Promise<{ outcome: string; reason: string; baselineReads: number; events: EngineEvent[]; health: HealthSection | undefined }> {
+    const clock = fakeClock();
+    const deployStart = clock.now() - 10 * MINUTE;
+    const baselineStart = deployStart - 2 * MINUTE;
+    const metrics: CheckpointMetrics = {
+      watched: [latency],
+      baseline: {
+        start: baselineStart,
+        end: deployStart,
+        series: { metric0: Array.from({ length: 120 }, (_, i) => [baselineStart + i * SECOND, 100 + noise(i)] as [number, number]) },
+      },
+    };
+    let baselineReads = 0;
+    const metricSource: MetricSource = {
+      read: async (reads, window) => {
+        if (window.start < deployStart) baselineReads += 1;
+        const out = new Map<string, Datapoint[]>();
+        for (const r of reads) {
+          const points: Datapoint[] = [];
+          for (let at = Math.ceil(window.start / SECOND) * SECOND, i = 0; at < window.end; at += SECOND, i++)
+            points.push({ at, value: level + noise(i) });
+          out.set(r.key, points);
+        }
+        return out;
+      },
+    };
+    const { v1 } = versions();
+    const restore = record({ kind: 'rollback', status: 'verifying-restore', rollbackTargetId: v1.id });
+    const history = await tempHistory('orders-dev');
+    await history.write(restore);
+    const clients = new StubClients(stackReads(stackAt(v1)).client);
+    const { source } = scriptedAlarms(clock, () => 'OK');
+    const log = eventLog();
+    const result = await verifyRestore({
+      record: restore,
+      environment: environment('http://127.0.0.1:1', health({ alarms: ['orders-5xx'], bakeMs: MINUTE, pollSeconds: 5 })),
+      metrics,
+      clients,
+      history,
+      emit: log.emit,
+      logger: memoryLogger(),
+      clock,
+      signal: new AbortController().signal,
+      alarmSource: source,
+      metricSource,
+    });
+    clients.dispose();
+    assert.ok(result.outcome !== 'no-watch');
+    assert.ok((await history.get(restore.id))?.healthWatch?.metrics, 'the window keeps the baseline it judges against, for a resumed run');
+    return { outcome: result.outcome, reason: result.reason, baselineReads, events: log.events, health: result.health };
+  }
+
+  it('a restore whose metric is back near the baseline is verified', async () => {
+    const { outcome, reason, baselineReads } = await verify(101);
+    assert.equal(outcome, 'verified', reason);
+    assert.match(reason, /1 guarded metric was back within tolerance of the baseline before the undone deployment/);
+    assert.equal(baselineReads, 0, 'the baseline is the one read before the deployment, not read again');
+  });
+
+  it("tells views each metric's verdict as the restore's, and keeps it with its series in the record", async () => {
+    const { events, health } = await verify(101);
+    const verdicts = events.flatMap((e) => (e.type === 'metric-verdict' ? [e] : []));
+    assert.equal(verdicts.length, 1);
+    const [verdict] = verdicts;
+    assert.ok(verdict);
+    assert.equal(verdict.phase, 'restore');
+    assert.equal(verdict.metric, 'Latency Average');
+    assert.equal(verdict.verdict, 'pass');
+    assert.ok(verdict.bake.points.length >= 10, "the window's series, for a chart");
+    assert.match(describeHealthEvent(verdict), /^health: metric PASS after the restore: Latency Average /, "the CLI's line");
+    const started = events.find((e) => e.type === 'watch-started');
+    assert.deepEqual(started?.type === 'watch-started' && started.metrics, ['Latency Average']);
+    assert.equal(health?.metrics?.[0]?.name, 'Latency Average');
+    assert.equal(health?.metrics?.[0]?.verdict, 'pass');
+    assert.ok((health?.metrics?.[0]?.baseline.points.length ?? 0) >= 100, 'the baseline before the undone deployment');
+  });
+
+  it('a restore whose metric stays where the bad bake put it is still unhealthy (against the bake it would have passed)', async () => {
+    const { outcome, reason, events, health } = await verify(140);
+    assert.equal(outcome, 'still-unhealthy');
+    const verdict = events.find((e) => e.type === 'metric-verdict');
+    assert.ok(verdict?.type === 'metric-verdict' && verdict.verdict === 'regressed' && verdict.phase === 'restore');
+    assert.equal(health?.metrics?.[0]?.verdict, 'regressed');
+    assert.match(
+      reason,
+      /^metric Latency Average is still regressed against the baseline before the undone deployment .*: Latency Average rose (3\d|4\d) %/,
+    );
   });
 });
