@@ -34,6 +34,10 @@ export type DeployGuardErrorCode =
   | 'GitFailed'
   | 'PushRejected'
   | 'NotAvailableYet'
+  /** The project uses something Deploy Guard cannot deploy yet (a CDK container image asset). */
+  | 'NotSupported'
+  /** The CDK bootstrap resources the assembly needs (its assets bucket) are missing. */
+  | 'BootstrapMissing'
   | 'Internal';
 
 export interface DeployGuardErrorOptions {

@@ -3,17 +3,18 @@
  * deployments finished first, the baseline, a new record, then the phases in order: steps →
  * change set → bake. Whatever ends the run early becomes the record's final status.
  */
-import { buildParameters, checkParameterValues } from '../aws/parameters';
-import { checkTemplateSize, describeTemplate, readTemplateFile } from '../aws/template';
+import { buildParameters, checkParameterValues, type BuiltParameters } from '../aws/parameters';
+import { checkTemplateSize, describeTemplate, readTemplateFile, type LoadedTemplate } from '../aws/template';
+import { stepsToRun } from '../cdk/synthStep';
 import type { DeploymentTrigger } from '../deploymentTrigger';
 import { DeployGuardError, errorMessage } from '../errors';
 import type { PlannedChange } from '../events';
 import type { AlarmReading } from '../health/types';
 import { newDeploymentId } from '../history/paths';
-import type { DeploymentRecord, ParameterRecord } from '../history/record';
+import type { DeploymentRecord, EnvSourced, ParameterRecord } from '../history/record';
 import type { StackLock } from '../history/lock';
 import type { StepRecord } from '../model';
-import type { EnvironmentConfig } from '../pipeline/types';
+import type { EnvironmentConfig, StackConfig } from '../pipeline/types';
 import { pipelineSecrets, resolveVariables, resolveVariablesIn } from '../pipeline/variables';
 import type { ConfirmRollback } from '../rollback/afterUnhealthy';
 import { envSourcedValues } from '../secrets/envSourced';
@@ -22,6 +23,7 @@ import { systemClock } from '../time';
 import { pinnedAccountId, selectEnvironment, variableContext, type AwsSelection } from './awsSelection';
 import { afterStackOperation } from './bakePhase';
 import { captureBaselineIfFirst } from './baseline';
+import { prepareCdkStack } from './cdkPhase';
 import { deployChangeSet, type ChangeSetInputs } from './changeSetPhase';
 import { DeploymentRun, statusForError, tokenFor } from './deploymentRun';
 import { lockTiming, type EngineContext } from './engineContext';
@@ -78,24 +80,16 @@ export async function runDeployment(ctx: EngineContext, request: DeployRequest):
     const parameterValues = resolveVariablesIn(stackConfig.parameters, vars, 'stack.parameters');
     checkParameterValues(parameterValues);
     const tags = resolveVariablesIn(stackConfig.tags, vars, 'stack.tags');
-    const template = describeTemplate(await readTemplateFile(request.repoRoot, stackConfig.template));
-    checkTemplateSize(template, stackConfig.templateBucket);
+    // A CDK stack's template exists only once `cdk synth` (the last step) has run: it is read
+    // and checked then (cdkPhase.ts), never from an assembly an earlier synth left.
+    const template = stackConfig.cdk ? undefined : describeTemplate(await readTemplateFile(request.repoRoot, stackConfig.template));
     const masker = createMasker(pipelineSecrets(request.pipeline, request.processEnv ?? process.env));
     // A value built from ${env:VAR} is a secret: the record keeps where it came from and its
     // fingerprint, never the value (the log masks it; history must not keep it either).
     const parameterSources = envSourcedValues(stackConfig.parameters, parameterValues, vars);
     const tagSources = envSourcedValues(stackConfig.tags, tags, vars);
-    const preview = buildParameters(template.parameters, parameterValues, undefined, parameterSources);
-    for (const s of preview.secrets) masker.addSecret(s);
-    if (preview.undeclared.length > 0) {
-      throw new DeployGuardError(
-        'ConfigInvalid',
-        `stack.parameters sets ${preview.undeclared.join(', ')}, which the template ${stackConfig.template} does not declare`,
-        {
-          hint: 'remove them from deployguard.yaml or declare them under Parameters in the template',
-        },
-      );
-    }
+    const preview = template ? checkTemplateInputs(template, stackConfig, parameterValues, parameterSources) : undefined;
+    for (const s of preview?.secrets ?? []) masker.addSecret(s);
 
     const account = await pinnedAccountId(clients, env, signal);
     const stackHistory = ctx.history.stack({ account, region: env.region, stackName });
@@ -110,6 +104,8 @@ export async function runDeployment(ctx: EngineContext, request: DeployRequest):
     const resumed = await resumeInterrupted(ctx, stackHistory, clients, env, request, signal, lock);
     const sameAsResumed = resumed.find(
       (r) =>
+        template !== undefined &&
+        preview !== undefined &&
         r.template.sha256 === template.sha256 &&
         sameParameters(r.parameters, preview.record) &&
         r.commit === request.git?.sha &&
@@ -134,14 +130,15 @@ export async function runDeployment(ctx: EngineContext, request: DeployRequest):
         ? { commit: request.git.sha, ...(request.git.branch ? { branch: request.git.branch } : {}), dirty: request.git.dirty ?? false }
         : {}),
       trigger: request.trigger ?? 'cli',
-      template: { body: template.body, sha256: template.sha256 },
-      parameters: preview.record,
+      // A CDK stack's template and parameters are filled in once the synth has made them.
+      template: template ? { body: template.body, sha256: template.sha256 } : { body: '', sha256: '' },
+      parameters: preview?.record ?? [],
       tags: Object.fromEntries(Object.entries(tags).filter(([key]) => !tagSources.has(key))),
       ...(tagSources.size > 0 ? { secretTags: Object.fromEntries(tagSources) } : {}),
       capabilities: [...stackConfig.capabilities],
       clientRequestToken: tokenFor(id),
       previous,
-      steps: request.skipSteps ? [] : request.pipeline.steps.map((s): StepRecord => ({ name: s.name, status: 'pending' })),
+      steps: stepsToRun(request.pipeline, request.skipSteps).map((s): StepRecord => ({ name: s.name, status: 'pending' })),
       logFile: stackHistory.logPath(id),
     };
     run = new DeploymentRun(record, stackHistory, clients, ctx.pollers, ctx.emit, masker, ctx.logger);
@@ -158,7 +155,8 @@ export async function runDeployment(ctx: EngineContext, request: DeployRequest):
           : `Took over the stack lock from ${lock.tookOverFrom.holder} (pid ${lock.tookOverFrom.pid} on ${lock.tookOverFrom.host}), which stopped answering`,
       );
 
-    const final = await driveDeployment(ctx, run, request, env, { template, parameterValues, tags, parameterSources }, signal);
+    const inputs: ChangeSetInputs | undefined = template ? { template, parameterValues, tags, parameterSources } : undefined;
+    const final = await driveDeployment(ctx, run, request, env, inputs ?? { parameterValues, tags, parameterSources }, signal);
     return { record: final, exitCode: run.exitCode, resumed };
   } catch (err) {
     if (!run) throw err;
@@ -179,22 +177,58 @@ function sameParameters(a: readonly ParameterRecord[], b: readonly ParameterReco
   return key(a) === key(b);
 }
 
+/**
+ * Refuses, before any AWS call, a template that cannot be sent or parameters it does not declare;
+ * returns the parameters as they will be recorded.
+ */
+function checkTemplateInputs(
+  template: LoadedTemplate,
+  stackConfig: StackConfig,
+  parameterValues: Record<string, string>,
+  parameterSources: ReadonlyMap<string, EnvSourced>,
+): BuiltParameters {
+  checkTemplateSize(template, stackConfig.templateBucket);
+  const preview = buildParameters(template.parameters, parameterValues, undefined, parameterSources);
+  if (preview.undeclared.length > 0) {
+    throw new DeployGuardError(
+      'ConfigInvalid',
+      `stack.parameters sets ${preview.undeclared.join(', ')}, which the template ${stackConfig.template} does not declare`,
+      {
+        hint: 'remove them from deployguard.yaml or declare them under Parameters in the template',
+      },
+    );
+  }
+  return preview;
+}
+
 /** The phases in order; each may end the run (a failed step never touches the stack). */
 async function driveDeployment(
   ctx: EngineContext,
   run: DeploymentRun,
   request: DeployRequest,
   env: EnvironmentConfig,
-  inputs: ChangeSetInputs,
+  known: ChangeSetInputs | Omit<ChangeSetInputs, 'template'>,
   signal: AbortSignal,
 ): Promise<DeploymentRecord> {
-  if (!request.skipSteps && request.pipeline.steps.length > 0) {
+  if (stepsToRun(request.pipeline, request.skipSteps).length > 0) {
     await run.setStatus('running-steps');
     const result = await runPipelineSteps(ctx, run, request, signal);
     if (result.status !== 'succeeded') {
       const reason = result.status === 'cancelled' ? 'cancelled during the steps' : result.message;
       return run.finish(result.status === 'cancelled' ? 'cancelled' : 'failed', `${reason}; the stack was not touched`);
     }
+  }
+  let inputs: ChangeSetInputs;
+  if ('template' in known) inputs = known;
+  else {
+    const cdk = request.pipeline.stack.cdk;
+    if (!cdk) throw new DeployGuardError('Internal', 'a deploy without a template must be a CDK stack');
+    const prepared = await prepareCdkStack(run, request.repoRoot, cdk, env, signal);
+    const parameterValues = { ...prepared.parameterDefaults, ...known.parameterValues };
+    const preview = checkTemplateInputs(prepared.template, request.pipeline.stack, parameterValues, known.parameterSources);
+    for (const s of preview.secrets) run.masker.addSecret(s);
+    run.record.parameters = preview.record;
+    inputs = { ...known, template: prepared.template, parameterValues };
   }
   const result = await deployChangeSet(ctx, run, request, env, inputs, signal);
   return afterStackOperation(ctx, run, env, result, request, signal);

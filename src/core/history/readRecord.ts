@@ -31,6 +31,8 @@ import { readTrigger } from '../deploymentTrigger';
 import { derivedVerification } from './ledger';
 import {
   HISTORY_SCHEMA_VERSION,
+  type CdkAssetRecord,
+  type CdkSection,
   type DeploymentRecord,
   type EnvSourced,
   type ParameterRecord,
@@ -56,6 +58,7 @@ const SECTION_KEYS = [
   'previous',
   'verification',
   'secretTags',
+  'cdk',
 ] as const;
 type SectionKey = (typeof SECTION_KEYS)[number];
 const isSectionKey = (key: string): key is SectionKey => (SECTION_KEYS as readonly string[]).includes(key);
@@ -141,6 +144,8 @@ function readSections(source: Obj, record: Obj, problems: string[]): Sections {
   if (verification) out.verification = verification;
   const secretTags = read('secretTags', readSecretTags);
   if (secretTags) out.secretTags = secretTags;
+  const cdk = read('cdk', readCdk);
+  if (cdk) out.cdk = cdk;
   return out;
 }
 
@@ -169,6 +174,24 @@ function readEnvSourcedParameter(p: ParameterRecord, problems: string[]): Parame
     const { fromEnv: _f, source: _s, sha256: _h, ...rest } = p;
     return rest;
   }
+}
+
+function readCdk(v: unknown): CdkSection {
+  const o = object(v, 'cdk');
+  return {
+    stack: string(o, 'stack'),
+    assets: list(o, 'assets', (a): CdkAssetRecord => {
+      const asset = object(a, 'cdk asset');
+      if (typeof asset['uploaded'] !== 'boolean') fail('a cdk asset has no uploaded flag');
+      return {
+        id: string(asset, 'id'),
+        displayName: string(asset, 'displayName'),
+        bucket: string(asset, 'bucket'),
+        key: string(asset, 'key'),
+        uploaded: asset['uploaded'],
+      };
+    }),
+  };
 }
 
 function readPrevious(v: unknown): PreviousVersion {

@@ -140,6 +140,12 @@ export interface DeploymentRecord {
   readonly previous?: PreviousVersion;
   /** For a stable record: how it was found good. */
   verification?: Verification;
+  /**
+   * For a CDK app's stack (`stack.cdk`): the assembly stack it came from and the file assets its
+   * template names, with the exact bucket and key each went to, so a rollback can check the
+   * built version's code is still there (the template body above is the one that went out).
+   */
+  cdk?: CdkSection;
 }
 
 /**
@@ -237,4 +243,20 @@ export interface DamagedEntry {
   /** Where it was moved (for a whole file) or copied (for a bad journal line). */
   readonly movedTo?: string;
   readonly problem: string;
+}
+
+/** One file asset of a CDK deploy, where it went. */
+export interface CdkAssetRecord {
+  readonly id: string;
+  readonly displayName: string;
+  readonly bucket: string;
+  readonly key: string;
+  /** False when the object was already there (same key, same content): nothing was sent. */
+  readonly uploaded: boolean;
+}
+
+export interface CdkSection {
+  /** The stack in the cloud assembly (its display name). */
+  readonly stack: string;
+  readonly assets: readonly CdkAssetRecord[];
 }

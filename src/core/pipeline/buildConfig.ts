@@ -1,9 +1,11 @@
 import type { DeployOnEvent } from '../deploymentTrigger';
+import { posix } from 'node:path';
 import { parseDuration } from '../time';
 import { parseTolerance } from './metricRules';
 import { isProdName } from './confirmation';
 import {
   HEALTH_DEFAULTS,
+  type CdkConfig,
   type CompareWith,
   type EnvironmentConfig,
   type GuardedMetric,
@@ -70,7 +72,8 @@ export function buildPipelineConfig(value: Json): PipelineConfig {
     steps: Object.freeze(steps),
     stack: build<StackConfig>({
       name: stack.name as string,
-      template: stack.template as string,
+      template: (stack.template as string | undefined) ?? cdkTemplatePath(stack.cdk as Json),
+      cdk: stack.cdk === undefined ? undefined : buildCdk(stack.cdk as Json),
       templateBucket: stack.templateBucket as string | undefined,
       parameters: stringMap(stack.parameters),
       capabilities: Object.freeze([...((stack.capabilities as string[] | undefined) ?? [])]),
@@ -78,6 +81,15 @@ export function buildPipelineConfig(value: Json): PipelineConfig {
     }),
     environments: Object.freeze(environments),
   });
+}
+
+function buildCdk(c: Json): CdkConfig {
+  return build<CdkConfig>({ stack: c.stack as string, app: c.app as string | undefined, cwd: c.cwd as string | undefined });
+}
+
+/** Where `cdk synth --output cdk.out` writes a stack's template (the manifest names the real file). */
+function cdkTemplatePath(c: Json): string {
+  return posix.join((c.cwd as string | undefined) ?? '.', 'cdk.out', `${c.stack as string}.template.json`);
 }
 
 function buildHealth(h: Json): HealthConfig {

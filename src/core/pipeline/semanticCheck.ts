@@ -185,6 +185,7 @@ function checkSteps(steps: unknown, ctx: SemanticContext): void {
 function checkStack(value: Json, ctx: SemanticContext): void {
   const stack = value.stack;
   if (!isObject(stack)) return;
+  checkCdk(stack, ctx);
   if (typeof stack.template === 'string') {
     const real = checkRepoPath(ctx, ['stack', 'template'], stack.template, 'file', 'template');
     const size = real ? statSync(real).size : 0;
@@ -217,6 +218,28 @@ function checkStack(value: Json, ctx: SemanticContext): void {
     }
   }
   if (typeof stack.name === 'string') checkStackName(stack.name, value.environments, ctx);
+}
+
+/** A stack is a template file or a CDK app's stack: exactly one of the two. */
+function checkCdk(stack: Json, ctx: SemanticContext): void {
+  const hasTemplate = stack.template !== undefined;
+  const cdk = stack.cdk;
+  if (!hasTemplate && cdk === undefined) {
+    ctx.problems.add(
+      keyRangeAt(ctx, ['stack']),
+      "stack needs a template (a CloudFormation template file) or cdk (a CDK app's stack, e.g. cdk: { stack: OrdersStack })",
+      'missing-template',
+    );
+    return;
+  }
+  if (hasTemplate && cdk !== undefined) {
+    ctx.problems.add(
+      keyRangeAt(ctx, ['stack', 'cdk']),
+      "stack has both template and cdk: keep one (with cdk the template comes from cdk synth's cloud assembly)",
+      'template-and-cdk',
+    );
+  }
+  if (isObject(cdk) && typeof cdk.cwd === 'string') checkRepoPath(ctx, ['stack', 'cdk', 'cwd'], cdk.cwd, 'directory', 'stack.cdk.cwd');
 }
 
 /** Checks the stack name as each environment would produce it. */

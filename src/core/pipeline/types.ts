@@ -19,11 +19,25 @@ export interface StepConfig {
   readonly env: Readonly<Record<string, string>>;
 }
 
+/** A CDK app whose stack is synthesised, its file assets published, then deployed (`stack.cdk`). */
+export interface CdkConfig {
+  /** The stack in the cloud assembly: its artifact id or display name (`OrdersStack`, `Prod/OrdersStack`). */
+  readonly stack: string;
+  /** `--app` for `cdk synth` when it is not cdk.json's. */
+  readonly app?: string;
+  /** The folder with cdk.json and node_modules/.bin/cdk, relative to the repository root; default the root. */
+  readonly cwd?: string;
+}
+
 export interface StackConfig {
   /** May contain variables, e.g. `orders-${env.name}`. */
   readonly name: string;
-  /** Path relative to the repository root. */
+  /**
+   * Path relative to the repository root. With `cdk` it is where the synthesised template is
+   * written (`<cwd>/cdk.out/<stack>.template.json`): the assembly's manifest names the real file.
+   */
   readonly template: string;
+  readonly cdk?: CdkConfig;
   readonly templateBucket?: string;
   readonly parameters: Readonly<Record<string, string>>;
   readonly capabilities: readonly string[];
