@@ -114,6 +114,9 @@ export async function deployStack(input: StackDeployInput): Promise<StackDeployR
                 RollbackConfiguration: { RollbackTriggers: input.rollbackTriggers.map((Arn) => ({ Arn, Type: 'AWS::CloudWatch::Alarm' })) },
               }
             : {}),
+          // Nested stacks' own changes are planned too, so the plan shows (and the confirmation
+          // covers) what changes inside them, not only "Modify Database".
+          ...(hasNestedStacks(input.template.body) ? { IncludeNestedStacks: true } : {}),
           ClientToken: input.token,
           Description: `Deploy Guard ${input.token}`,
         }),
@@ -198,7 +201,11 @@ export async function deployStack(input: StackDeployInput): Promise<StackDeployR
   await hooks.journal('executing', { stackId, changeSetName: input.changeSetName, changeSetId });
   let result: OperationResult;
   try {
-    result = await followStack(input, stackId, since);
+    result = await followStack(
+      { ...input, ...(hasNestedStacks(input.template.body) ? { nested: { clients: input.clients } } : {}) },
+      stackId,
+      since,
+    );
   } catch (err) {
     // Cancelled by the user while CloudFormation updates: ask it to roll the update back (a
     // create cannot be cancelled; it runs to its end and the next deploy sees how it ended).
@@ -210,11 +217,15 @@ export async function deployStack(input: StackDeployInput): Promise<StackDeployR
 
 /** Follows this deployment's operation on the stack (also used when resuming after a crash). */
 export function followStack(
-  input: Pick<StackDeployInput, 'poller' | 'stackName' | 'token' | 'hooks' | 'signal' | 'followTiming'>,
+  input: Pick<StackDeployInput, 'poller' | 'stackName' | 'token' | 'hooks' | 'signal' | 'followTiming'> & {
+    /** Follow the nested stacks' events too (the template has nested stacks). */
+    readonly nested?: { readonly clients: AwsClients };
+  },
   stackId: string,
   since: number,
 ): Promise<OperationResult> {
   return followOperation({
+    ...(input.nested ? { nested: { cfn: () => input.nested!.clients.cloudFormation(), stackId } } : {}),
     poller: input.poller(stackId),
     stackName: input.stackName,
     token: input.token,
@@ -362,6 +373,11 @@ async function requestCancelUpdate(cfn: CloudFormationClient, stackId: string, t
       `Could not cancel the update (${classifyAwsError(err).name}: ${classifyAwsError(err).message}); it continues in CloudFormation`,
     );
   }
+}
+
+/** Whether a template declares nested stacks (a resource of type AWS::CloudFormation::Stack). */
+export function hasNestedStacks(body: string): boolean {
+  return /["']?Type["']?\s*:\s*["']?AWS::CloudFormation::Stack\b/.test(body);
 }
 
 /** The bucket of a template URL, virtual-hosted (`b.s3.region.amazonaws.com/k`) or path style. */
