@@ -3,25 +3,26 @@
  * deployments finished first, the baseline, a new record, then the phases in order: steps →
  * change set → bake. Whatever ends the run early becomes the record's final status.
  */
-import { buildParameters, checkParameterValues } from '../aws/parameters';
-import { checkTemplateSize, describeTemplate, readTemplateFile } from '../aws/template';
+import { buildParameters, checkParameterValues, type BuiltParameters } from '../aws/parameters';
+import { checkTemplateSize, type LoadedTemplate } from '../aws/template';
 import type { DeploymentTrigger } from '../deploymentTrigger';
 import { DeployGuardError, errorMessage } from '../errors';
 import type { PlannedChange } from '../events';
 import type { AlarmReading } from '../health/types';
 import { newDeploymentId } from '../history/paths';
-import type { DeploymentRecord, ParameterRecord } from '../history/record';
+import type { DeploymentRecord, EnvSourced, ParameterRecord } from '../history/record';
 import type { StackLock } from '../history/lock';
 import type { StepRecord } from '../model';
-import type { EnvironmentConfig } from '../pipeline/types';
+import type { EnvironmentConfig, StackConfig } from '../pipeline/types';
 import { pipelineSecrets, resolveVariables, resolveVariablesIn } from '../pipeline/variables';
 import type { ConfirmRollback } from '../rollback/afterUnhealthy';
 import { envSourcedValues } from '../secrets/envSourced';
-import { createMasker } from '../secrets';
+import { createMasker, type Masker } from '../secrets';
 import { systemClock } from '../time';
 import { pinnedAccountId, selectEnvironment, variableContext, type AwsSelection } from './awsSelection';
 import { afterStackOperation } from './bakePhase';
 import { captureBaselineIfFirst } from './baseline';
+import { recordTemplate, TEMPLATE_NOT_MADE, templateAfterSteps, templateAfterStepsRan, templateBeforeSteps } from './builtTemplate';
 import { deployChangeSet, type ChangeSetInputs } from './changeSetPhase';
 import { DeploymentRun, statusForError, tokenFor } from './deploymentRun';
 import { lockTiming, type EngineContext } from './engineContext';
@@ -78,24 +79,14 @@ export async function runDeployment(ctx: EngineContext, request: DeployRequest):
     const parameterValues = resolveVariablesIn(stackConfig.parameters, vars, 'stack.parameters');
     checkParameterValues(parameterValues);
     const tags = resolveVariablesIn(stackConfig.tags, vars, 'stack.tags');
-    const template = describeTemplate(await readTemplateFile(request.repoRoot, stackConfig.template));
-    checkTemplateSize(template, stackConfig.templateBucket);
+    // A template a step makes is read after the steps (templateBeforeSteps says undefined).
+    const template = await templateBeforeSteps(request.repoRoot, stackConfig.template, request.pipeline.steps, request.skipSteps);
     const masker = createMasker(pipelineSecrets(request.pipeline, request.processEnv ?? process.env));
     // A value built from ${env:VAR} is a secret: the record keeps where it came from and its
     // fingerprint, never the value (the log masks it; history must not keep it either).
     const parameterSources = envSourcedValues(stackConfig.parameters, parameterValues, vars);
     const tagSources = envSourcedValues(stackConfig.tags, tags, vars);
-    const preview = buildParameters(template.parameters, parameterValues, undefined, parameterSources);
-    for (const s of preview.secrets) masker.addSecret(s);
-    if (preview.undeclared.length > 0) {
-      throw new DeployGuardError(
-        'ConfigInvalid',
-        `stack.parameters sets ${preview.undeclared.join(', ')}, which the template ${stackConfig.template} does not declare`,
-        {
-          hint: 'remove them from deployguard.yaml or declare them under Parameters in the template',
-        },
-      );
-    }
+    const preview = template ? checkTemplateInputs(template, stackConfig, parameterValues, parameterSources, masker) : undefined;
 
     const account = await pinnedAccountId(clients, env, signal);
     const stackHistory = ctx.history.stack({ account, region: env.region, stackName });
@@ -108,8 +99,12 @@ export async function runDeployment(ctx: EngineContext, request: DeployRequest):
     // A deployment interrupted by a crash or a reload is finished first (reattached by stack ARN
     // and token), never started over.
     const resumed = await resumeInterrupted(ctx, stackHistory, clients, env, request, signal, lock);
+    // A template the steps make is not known yet: nothing to compare, the steps run again.
     const sameAsResumed = resumed.find(
       (r) =>
+        template !== undefined &&
+        preview !== undefined &&
+        !templateAfterSteps(request.pipeline.steps, request.skipSteps) &&
         r.template.sha256 === template.sha256 &&
         sameParameters(r.parameters, preview.record) &&
         r.commit === request.git?.sha &&
@@ -134,8 +129,8 @@ export async function runDeployment(ctx: EngineContext, request: DeployRequest):
         ? { commit: request.git.sha, ...(request.git.branch ? { branch: request.git.branch } : {}), dirty: request.git.dirty ?? false }
         : {}),
       trigger: request.trigger ?? 'cli',
-      template: { body: template.body, sha256: template.sha256 },
-      parameters: preview.record,
+      template: template ? { body: template.body, sha256: template.sha256 } : TEMPLATE_NOT_MADE,
+      parameters: preview?.record ?? [],
       tags: Object.fromEntries(Object.entries(tags).filter(([key]) => !tagSources.has(key))),
       ...(tagSources.size > 0 ? { secretTags: Object.fromEntries(tagSources) } : {}),
       capabilities: [...stackConfig.capabilities],
@@ -179,23 +174,61 @@ function sameParameters(a: readonly ParameterRecord[], b: readonly ParameterReco
   return key(a) === key(b);
 }
 
+/**
+ * The checks a template allows without AWS: its size (inline or through the bucket) and the
+ * parameters the file sets that it does not declare. NoEcho values join the masker.
+ */
+function checkTemplateInputs(
+  template: LoadedTemplate,
+  stackConfig: StackConfig,
+  parameterValues: Record<string, string>,
+  parameterSources: ReadonlyMap<string, EnvSourced>,
+  masker: Masker,
+): BuiltParameters {
+  checkTemplateSize(template, stackConfig.templateBucket);
+  const preview = buildParameters(template.parameters, parameterValues, undefined, parameterSources);
+  for (const s of preview.secrets) masker.addSecret(s);
+  if (preview.undeclared.length > 0) {
+    throw new DeployGuardError(
+      'ConfigInvalid',
+      `stack.parameters sets ${preview.undeclared.join(', ')}, which the template ${stackConfig.template} does not declare`,
+      {
+        hint: 'remove them from deployguard.yaml or declare them under Parameters in the template',
+      },
+    );
+  }
+  return preview;
+}
+
 /** The phases in order; each may end the run (a failed step never touches the stack). */
 async function driveDeployment(
   ctx: EngineContext,
   run: DeploymentRun,
   request: DeployRequest,
   env: EnvironmentConfig,
-  inputs: ChangeSetInputs,
+  inputs: Omit<ChangeSetInputs, 'template'> & { readonly template: LoadedTemplate | undefined },
   signal: AbortSignal,
 ): Promise<DeploymentRecord> {
-  if (!request.skipSteps && request.pipeline.steps.length > 0) {
+  let template = inputs.template;
+  const { steps, stack } = request.pipeline;
+  if (templateAfterSteps(steps, request.skipSteps)) {
     await run.setStatus('running-steps');
+    const stepsStartedAt = Date.now();
     const result = await runPipelineSteps(ctx, run, request, signal);
     if (result.status !== 'succeeded') {
       const reason = result.status === 'cancelled' ? 'cancelled during the steps' : result.message;
       return run.finish(result.status === 'cancelled' ? 'cancelled' : 'failed', `${reason}; the stack was not touched`);
     }
+    // What the steps left is what goes out, read from the tree they ran in.
+    template = await templateAfterStepsRan(request.repoRoot, stack.template, steps, stepsStartedAt, (message) =>
+      run.notice('warning', 'template-not-rewritten', message),
+    );
+    const preview = checkTemplateInputs(template, stack, inputs.parameterValues, inputs.parameterSources, run.masker);
+    recordTemplate(run.record, template);
+    run.record.parameters = preview.record;
+    await run.save();
   }
-  const result = await deployChangeSet(ctx, run, request, env, inputs, signal);
+  if (!template) throw new DeployGuardError('Internal', `The template ${stack.template} was never read`);
+  const result = await deployChangeSet(ctx, run, request, env, { ...inputs, template }, signal);
   return afterStackOperation(ctx, run, env, result, request, signal);
 }
