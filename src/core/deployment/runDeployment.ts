@@ -27,6 +27,7 @@ import { deployChangeSet, type ChangeSetInputs } from './changeSetPhase';
 import { DeploymentRun, statusForError, tokenFor } from './deploymentRun';
 import { lockTiming, type EngineContext } from './engineContext';
 import { outcomeOf, type DeploymentOutcome } from './outcome';
+import { checkPackaging, packageForDeploy } from './packagePhase';
 import { readPreviousVersion } from './previousVersion';
 import { resumeInterrupted } from './resumeInterrupted';
 import { newRecord } from './stackRecords';
@@ -186,6 +187,7 @@ function checkTemplateInputs(
   masker: Masker,
 ): BuiltParameters {
   checkTemplateSize(template, stackConfig.templateBucket);
+  checkPackaging(template, stackConfig);
   const preview = buildParameters(template.parameters, parameterValues, undefined, parameterSources);
   for (const s of preview.secrets) masker.addSecret(s);
   if (preview.undeclared.length > 0) {
@@ -229,6 +231,9 @@ async function driveDeployment(
     await run.save();
   }
   if (!template) throw new DeployGuardError('Internal', `The template ${stack.template} was never read`);
+  template = await packageForDeploy(run, request.repoRoot, stack, template, signal);
+  checkTemplateSize(template, stack.templateBucket);
+  await run.save();
   const result = await deployChangeSet(ctx, run, request, env, { ...inputs, template }, signal);
   return afterStackOperation(ctx, run, env, result, request, signal);
 }
