@@ -14,6 +14,8 @@ export type DeployGuardErrorCode =
   | 'StackNeedsAttention'
   | 'StackNotFound'
   | 'TemplateTooLarge'
+  /** The template a step was expected to make is not there once the steps have run. */
+  | 'TemplateNotBuilt'
   | 'InsufficientCapabilities'
   | 'CredentialsMissing'
   | 'AccountMismatch'

@@ -9,6 +9,7 @@ import { DeployGuardError, isCancellation } from '../errors';
 import type { PlannedChange } from '../events';
 import type { JournalPhase } from '../history/record';
 import { sleep } from '../time';
+import { objectUrl } from './artifactStore';
 import { classifyAwsError, toDeployGuardError } from './awsErrors';
 import type { AwsClients } from './clients';
 import { followOperation, waitUntilSettled, type OperationResult } from './operation';
@@ -436,10 +437,5 @@ async function uploadTemplate(input: StackDeployInput): Promise<string> {
   await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: input.template.body, ContentType: 'text/plain' }), {
     abortSignal: input.signal,
   });
-  const { endpoint, region } = input.clients.target;
-  if (!endpoint) return `https://${bucket}.s3.${region}.amazonaws.com/${key}`;
-  // Emulators read TemplateURL path-style, and moto only when the host is spelled "localhost".
-  const url = new URL(`${endpoint}/${bucket}/${key}`);
-  if (url.hostname === '127.0.0.1' || url.hostname === '[::1]') url.hostname = 'localhost';
-  return url.toString();
+  return objectUrl(input.clients.target, bucket, key);
 }

@@ -6,18 +6,19 @@
  */
 import { relative, resolve } from 'node:path';
 import { describeTemplate, readTemplateFile, type LoadedTemplate } from '../aws/template';
-import { readCdkStack } from '../cdk/assembly';
+import { readCdkStack, type CdkStackArtifact } from '../cdk/assembly';
 import { checkPublishable, publishFileAssets } from '../cdk/publishAssets';
 import { assemblyDir } from '../cdk/synthStep';
 import { DeployGuardError } from '../errors';
-import type { DeploymentRecord } from '../history/record';
 import type { CdkConfig, EnvironmentConfig } from '../pipeline/types';
 import type { DeploymentRun } from './deploymentRun';
 
 /** CDK templates read the bootstrap version from SSM through this parameter's default. */
 export const BOOTSTRAP_VERSION_PARAMETER = 'BootstrapVersion';
 
-export interface CdkPrepared {
+/** The stack read from the cloud assembly the synth just wrote. */
+export interface CdkAssembly {
+  readonly stack: CdkStackArtifact;
   readonly template: LoadedTemplate;
   /** Parameter values the deploy adds to deployguard.yaml's (the bootstrap version's SSM name). */
   readonly parameterDefaults: Readonly<Record<string, string>>;
@@ -29,13 +30,8 @@ export function partitionOf(region: string): string {
   return 'aws';
 }
 
-export async function prepareCdkStack(
-  run: DeploymentRun,
-  repoRoot: string,
-  cdk: CdkConfig,
-  env: EnvironmentConfig,
-  signal: AbortSignal,
-): Promise<CdkPrepared> {
+/** Reads the stack's template and assets from the assembly; refuses what cannot be deployed, before any call. */
+export async function readCdkAssembly(run: DeploymentRun, repoRoot: string, cdk: CdkConfig, env: EnvironmentConfig): Promise<CdkAssembly> {
   const { record } = run;
   const dir = resolve(repoRoot, assemblyDir(cdk));
   const stack = await readCdkStack(dir, cdk.stack);
@@ -58,22 +54,31 @@ export async function prepareCdkStack(
   run.log(
     `Cloud assembly: stack ${stack.displayName}, template ${relative(repoRoot, stack.templateFile)} (${template.bytes.toLocaleString('en-US')} bytes), ${stack.fileAssets.length} file asset(s)`,
   );
+  return { stack, template, parameterDefaults: bootstrapVersionDefault(template) };
+}
+
+/** Publishes the stack's file assets and keeps where each went on the record. */
+export async function publishCdkAssets(
+  run: DeploymentRun,
+  assembly: CdkAssembly,
+  env: EnvironmentConfig,
+  signal: AbortSignal,
+): Promise<void> {
+  const { record } = run;
   const assets = await publishFileAssets(
     run.clients,
-    stack,
+    assembly.stack,
     { account: record.account, region: env.region, partition: partitionOf(env.region) },
     signal,
     (line) => run.log(line),
   );
   const uploaded = assets.filter((a) => a.uploaded).length;
   run.log(`Assets: ${uploaded} uploaded, ${assets.length - uploaded} already published`);
-  (record as { template: DeploymentRecord['template'] }).template = { body: template.body, sha256: template.sha256 };
   record.cdk = {
-    stack: stack.displayName,
+    stack: assembly.stack.displayName,
     assets: assets.map((a) => ({ id: a.id, displayName: a.displayName, bucket: a.bucket, key: a.key, uploaded: a.uploaded })),
   };
   await run.save();
-  return { template, parameterDefaults: bootstrapVersionDefault(template) };
 }
 
 /**

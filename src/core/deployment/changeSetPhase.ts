@@ -51,7 +51,8 @@ export async function deployChangeSet(
       return built.sdk;
     },
     tags,
-    capabilities: stackConfig.capabilities,
+    // The record's: the configured ones plus what the template needs (packagePhase.ts).
+    capabilities: record.capabilities,
     ...(triggers.length > 0 ? { rollbackTriggers: triggers } : {}),
     token: record.clientRequestToken!,
     changeSetName: `deployguard-${record.id}`,

@@ -4,7 +4,7 @@
  * change set → bake. Whatever ends the run early becomes the record's final status.
  */
 import { buildParameters, checkParameterValues, type BuiltParameters } from '../aws/parameters';
-import { checkTemplateSize, describeTemplate, readTemplateFile, type LoadedTemplate } from '../aws/template';
+import { checkTemplateSize, type LoadedTemplate } from '../aws/template';
 import { stepsToRun } from '../cdk/synthStep';
 import type { DeploymentTrigger } from '../deploymentTrigger';
 import { DeployGuardError, errorMessage } from '../errors';
@@ -18,16 +18,18 @@ import type { EnvironmentConfig, StackConfig } from '../pipeline/types';
 import { pipelineSecrets, resolveVariables, resolveVariablesIn } from '../pipeline/variables';
 import type { ConfirmRollback } from '../rollback/afterUnhealthy';
 import { envSourcedValues } from '../secrets/envSourced';
-import { createMasker } from '../secrets';
+import { createMasker, type Masker } from '../secrets';
 import { systemClock } from '../time';
 import { pinnedAccountId, selectEnvironment, variableContext, type AwsSelection } from './awsSelection';
 import { afterStackOperation } from './bakePhase';
 import { captureBaselineIfFirst } from './baseline';
-import { prepareCdkStack } from './cdkPhase';
+import { recordTemplate, TEMPLATE_NOT_MADE, templateAfterSteps, templateAfterStepsRan, templateBeforeSteps } from './builtTemplate';
+import { publishCdkAssets, readCdkAssembly } from './cdkPhase';
 import { deployChangeSet, type ChangeSetInputs } from './changeSetPhase';
 import { DeploymentRun, statusForError, tokenFor } from './deploymentRun';
 import { lockTiming, type EngineContext } from './engineContext';
 import { outcomeOf, type DeploymentOutcome } from './outcome';
+import { checkPackaging, packageForDeploy } from './packagePhase';
 import { readPreviousVersion } from './previousVersion';
 import { resumeInterrupted } from './resumeInterrupted';
 import { newRecord } from './stackRecords';
@@ -80,16 +82,18 @@ export async function runDeployment(ctx: EngineContext, request: DeployRequest):
     const parameterValues = resolveVariablesIn(stackConfig.parameters, vars, 'stack.parameters');
     checkParameterValues(parameterValues);
     const tags = resolveVariablesIn(stackConfig.tags, vars, 'stack.tags');
-    // A CDK stack's template exists only once `cdk synth` (the last step) has run: it is read
-    // and checked then (cdkPhase.ts), never from an assembly an earlier synth left.
-    const template = stackConfig.cdk ? undefined : describeTemplate(await readTemplateFile(request.repoRoot, stackConfig.template));
+    // A template a step makes is read after the steps (templateBeforeSteps says undefined); a CDK
+    // stack's only once `cdk synth` (its last step) has run, never from an assembly an earlier
+    // synth left (cdkPhase.ts).
+    const template = stackConfig.cdk
+      ? undefined
+      : await templateBeforeSteps(request.repoRoot, stackConfig.template, request.pipeline.steps, request.skipSteps);
     const masker = createMasker(pipelineSecrets(request.pipeline, request.processEnv ?? process.env));
     // A value built from ${env:VAR} is a secret: the record keeps where it came from and its
     // fingerprint, never the value (the log masks it; history must not keep it either).
     const parameterSources = envSourcedValues(stackConfig.parameters, parameterValues, vars);
     const tagSources = envSourcedValues(stackConfig.tags, tags, vars);
-    const preview = template ? checkTemplateInputs(template, stackConfig, parameterValues, parameterSources) : undefined;
-    for (const s of preview?.secrets ?? []) masker.addSecret(s);
+    const preview = template ? checkTemplateInputs(template, stackConfig, parameterValues, parameterSources, masker) : undefined;
 
     const account = await pinnedAccountId(clients, env, signal);
     const stackHistory = ctx.history.stack({ account, region: env.region, stackName });
@@ -102,10 +106,12 @@ export async function runDeployment(ctx: EngineContext, request: DeployRequest):
     // A deployment interrupted by a crash or a reload is finished first (reattached by stack ARN
     // and token), never started over.
     const resumed = await resumeInterrupted(ctx, stackHistory, clients, env, request, signal, lock);
+    // A template the steps make is not known yet: nothing to compare, the steps run again.
     const sameAsResumed = resumed.find(
       (r) =>
         template !== undefined &&
         preview !== undefined &&
+        !templateAfterSteps(request.pipeline.steps, request.skipSteps) &&
         r.template.sha256 === template.sha256 &&
         sameParameters(r.parameters, preview.record) &&
         r.commit === request.git?.sha &&
@@ -130,8 +136,7 @@ export async function runDeployment(ctx: EngineContext, request: DeployRequest):
         ? { commit: request.git.sha, ...(request.git.branch ? { branch: request.git.branch } : {}), dirty: request.git.dirty ?? false }
         : {}),
       trigger: request.trigger ?? 'cli',
-      // A CDK stack's template and parameters are filled in once the synth has made them.
-      template: template ? { body: template.body, sha256: template.sha256 } : { body: '', sha256: '' },
+      template: template ? { body: template.body, sha256: template.sha256 } : TEMPLATE_NOT_MADE,
       parameters: preview?.record ?? [],
       tags: Object.fromEntries(Object.entries(tags).filter(([key]) => !tagSources.has(key))),
       ...(tagSources.size > 0 ? { secretTags: Object.fromEntries(tagSources) } : {}),
@@ -155,8 +160,7 @@ export async function runDeployment(ctx: EngineContext, request: DeployRequest):
           : `Took over the stack lock from ${lock.tookOverFrom.holder} (pid ${lock.tookOverFrom.pid} on ${lock.tookOverFrom.host}), which stopped answering`,
       );
 
-    const inputs: ChangeSetInputs | undefined = template ? { template, parameterValues, tags, parameterSources } : undefined;
-    const final = await driveDeployment(ctx, run, request, env, inputs ?? { parameterValues, tags, parameterSources }, signal);
+    const final = await driveDeployment(ctx, run, request, env, { template, parameterValues, tags, parameterSources }, signal);
     return { record: final, exitCode: run.exitCode, resumed };
   } catch (err) {
     if (!run) throw err;
@@ -178,17 +182,20 @@ function sameParameters(a: readonly ParameterRecord[], b: readonly ParameterReco
 }
 
 /**
- * Refuses, before any AWS call, a template that cannot be sent or parameters it does not declare;
- * returns the parameters as they will be recorded.
+ * The checks a template allows without AWS: its size (inline or through the bucket) and the
+ * parameters the file sets that it does not declare. NoEcho values join the masker.
  */
 function checkTemplateInputs(
   template: LoadedTemplate,
   stackConfig: StackConfig,
   parameterValues: Record<string, string>,
   parameterSources: ReadonlyMap<string, EnvSourced>,
+  masker: Masker,
 ): BuiltParameters {
   checkTemplateSize(template, stackConfig.templateBucket);
+  checkPackaging(template, stackConfig);
   const preview = buildParameters(template.parameters, parameterValues, undefined, parameterSources);
+  for (const s of preview.secrets) masker.addSecret(s);
   if (preview.undeclared.length > 0) {
     throw new DeployGuardError(
       'ConfigInvalid',
@@ -207,29 +214,40 @@ async function driveDeployment(
   run: DeploymentRun,
   request: DeployRequest,
   env: EnvironmentConfig,
-  known: ChangeSetInputs | Omit<ChangeSetInputs, 'template'>,
+  inputs: Omit<ChangeSetInputs, 'template'> & { readonly template: LoadedTemplate | undefined },
   signal: AbortSignal,
 ): Promise<DeploymentRecord> {
+  let template = inputs.template;
+  let parameterValues = inputs.parameterValues;
+  const { steps, stack } = request.pipeline;
+  // A CDK stack always has steps: `cdk synth` comes last (stepsToRun).
   if (stepsToRun(request.pipeline, request.skipSteps).length > 0) {
     await run.setStatus('running-steps');
+    const stepsStartedAt = Date.now();
     const result = await runPipelineSteps(ctx, run, request, signal);
     if (result.status !== 'succeeded') {
       const reason = result.status === 'cancelled' ? 'cancelled during the steps' : result.message;
       return run.finish(result.status === 'cancelled' ? 'cancelled' : 'failed', `${reason}; the stack was not touched`);
     }
-  }
-  let inputs: ChangeSetInputs;
-  if ('template' in known) inputs = known;
-  else {
-    const cdk = request.pipeline.stack.cdk;
-    if (!cdk) throw new DeployGuardError('Internal', 'a deploy without a template must be a CDK stack');
-    const prepared = await prepareCdkStack(run, request.repoRoot, cdk, env, signal);
-    const parameterValues = { ...prepared.parameterDefaults, ...known.parameterValues };
-    const preview = checkTemplateInputs(prepared.template, request.pipeline.stack, parameterValues, known.parameterSources);
-    for (const s of preview.secrets) run.masker.addSecret(s);
+    // What the steps left is what goes out, read from the tree they ran in.
+    const assembly = stack.cdk ? await readCdkAssembly(run, request.repoRoot, stack.cdk, env) : undefined;
+    template = assembly
+      ? assembly.template
+      : await templateAfterStepsRan(request.repoRoot, stack.template, steps, stepsStartedAt, (message) =>
+          run.notice('warning', 'template-not-rewritten', message),
+        );
+    if (assembly) parameterValues = { ...assembly.parameterDefaults, ...parameterValues };
+    const preview = checkTemplateInputs(template, stack, parameterValues, inputs.parameterSources, run.masker);
+    // Checked before anything is uploaded; deployed only once every asset is published.
+    if (assembly) await publishCdkAssets(run, assembly, env, signal);
+    recordTemplate(run.record, template);
     run.record.parameters = preview.record;
-    inputs = { ...known, template: prepared.template, parameterValues };
+    await run.save();
   }
-  const result = await deployChangeSet(ctx, run, request, env, inputs, signal);
+  if (!template) throw new DeployGuardError('Internal', `The template ${stack.template} was never read`);
+  template = await packageForDeploy(run, request.repoRoot, stack, template, signal);
+  checkTemplateSize(template, stack.templateBucket);
+  await run.save();
+  const result = await deployChangeSet(ctx, run, request, env, { ...inputs, template, parameterValues }, signal);
   return afterStackOperation(ctx, run, env, result, request, signal);
 }

@@ -64,6 +64,27 @@ export interface TemplateRecord {
   readonly sha256: string;
   /** The S3 URL it was deployed from, when it was over the inline size limit. */
   readonly url?: string;
+  /**
+   * The local code and nested templates packaged into the bucket for it (the body names their
+   * keys): the objects a rollback to this version needs, kept because they are content-addressed
+   * and never overwritten.
+   */
+  readonly artifacts?: readonly PackagedArtifact[];
+}
+
+/** One local path packaged into the bucket (`aws cloudformation package` style). */
+export interface PackagedArtifact {
+  /** The resource's logical id; a nested stack's resources as `Parent/Child`. */
+  readonly resource: string;
+  readonly property: string;
+  /** The packaged path, relative to the repository root. */
+  readonly path: string;
+  readonly key: string;
+  /** sha256 of the uploaded bytes, hex (the key is made of it). */
+  readonly sha256: string;
+  readonly bytes: number;
+  /** False when the bucket already held the same content: nothing was sent. */
+  readonly uploaded: boolean;
 }
 
 export interface DeploymentRecord {

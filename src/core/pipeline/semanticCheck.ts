@@ -10,6 +10,7 @@ import { HEALTH_DEFAULTS } from './types';
 import { expressionIds, isValidPeriod, METRIC_ID, parseStat, parseTolerance } from './metricRules';
 import { describePath, locate, rangeOf, type PathSegment } from './locate';
 import type { ProblemList, SourceRange } from './problems';
+import { stepMakingTemplate } from './templateMaker';
 import { BUILTIN_VARIABLES, findVariables } from './variables';
 
 /** CloudFormation's inline TemplateBody limit; bigger templates must go through S3. */
@@ -186,7 +187,9 @@ function checkStack(value: Json, ctx: SemanticContext): void {
   const stack = value.stack;
   if (!isObject(stack)) return;
   checkCdk(stack, ctx);
-  if (typeof stack.template === 'string') {
+  if (typeof stack.template === 'string' && templateMadeByStep(ctx, stack.template, value.steps)) {
+    // Nothing more to check until the steps have run: the deploy reads it after them.
+  } else if (typeof stack.template === 'string') {
     const real = checkRepoPath(ctx, ['stack', 'template'], stack.template, 'file', 'template');
     const size = real ? statSync(real).size : 0;
     if (size > CLOUDFORMATION_LIMITS.templateUrlBytes) {
@@ -240,6 +243,32 @@ function checkCdk(stack: Json, ctx: SemanticContext): void {
     );
   }
   if (isObject(cdk) && typeof cdk.cwd === 'string') checkRepoPath(ctx, ['stack', 'cdk', 'cwd'], cdk.cwd, 'directory', 'stack.cdk.cwd');
+}
+
+/**
+ * A template that does not exist yet is fine when steps run before the deploy: it is read after
+ * them (a `cdk synth`, a build script). Says which step is expected to make it, as a note.
+ */
+function templateMadeByStep(ctx: SemanticContext, template: string, rawSteps: unknown): boolean {
+  if (!ctx.repoRoot || template.includes('${') || isAbsolute(template)) return false;
+  const root = resolve(ctx.repoRoot);
+  const full = resolve(root, template);
+  if (escapes(root, full) || existsSync(full)) return false;
+  const steps = (Array.isArray(rawSteps) ? rawSteps : [])
+    .filter(isObject)
+    .filter((s) => typeof s.name === 'string' && typeof s.run === 'string')
+    .map((s) => ({ name: s.name as string, run: s.run as string, env: {}, ...(typeof s.cwd === 'string' ? { cwd: s.cwd } : {}) }));
+  if (steps.length === 0) return false;
+  const maker = stepMakingTemplate(steps, template);
+  ctx.problems.add(
+    rangeAt(ctx, ['stack', 'template']),
+    maker
+      ? `template "${template}" does not exist yet: step ${maker.name} is expected to make it (it is read after the steps)`
+      : `template "${template}" does not exist yet: it must be made by one of the steps (${steps.map((s) => s.name).join(', ')}), and is read after them`,
+    'template-made-by-step',
+    'info',
+  );
+  return true;
 }
 
 /** Checks the stack name as each environment would produce it. */

@@ -119,7 +119,8 @@ export const HEALTH_DEFAULTS = { bakeMs: 5 * 60_000, pollSeconds: 10, rollback: 
 /** The default per-step timeout when a step names none: long enough for any build, never forever. */
 export const DEFAULT_STEP_TIMEOUT_MS = 60 * 60_000;
 
-export type ProblemSeverity = 'error' | 'warning';
+/** `info`: a note that changes nothing (e.g. which step makes the template); never blocks a deploy. */
+export type ProblemSeverity = 'error' | 'warning' | 'info';
 
 /** One problem in the pipeline file, positioned for the Problems panel and `PATH:LINE:COL`. */
 export interface PipelineProblem {

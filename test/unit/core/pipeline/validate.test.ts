@@ -88,6 +88,30 @@ environments: { dev: { region: eu-west-1 } }
     assert.ok(validatePipelineText(text, { file: '/x/deployguard.yaml' }).config);
   });
 
+  it('a missing template is a note naming the step expected to make it when steps run, an error when none do', () => {
+    const text = (steps: string) =>
+      `version: 1\nname: svc\n${steps}stack: { name: svc, template: cdk.out/Orders.template.json }\nenvironments: { dev: { region: eu-west-1 } }\n`;
+    const withSynth = validatePipelineText(text('steps:\n  - { name: Synth, run: npx cdk synth }\n'), {
+      file: '/x/deployguard.yaml',
+      repoRoot: repo.root,
+    });
+    assert.ok(withSynth.config);
+    assert.deepEqual(
+      withSynth.problems.map((p) => [p.severity, p.code]),
+      [['info', 'template-made-by-step']],
+    );
+    assert.match(withSynth.problems[0]!.message, /does not exist yet: step Synth is expected to make it/);
+    const unnamed = validatePipelineText(text('steps:\n  - { name: Test, run: npm test }\n'), {
+      file: '/x/deployguard.yaml',
+      repoRoot: repo.root,
+    });
+    assert.ok(unnamed.config);
+    assert.match(unnamed.problems[0]!.message, /must be made by one of the steps \(Test\)/);
+    const none = validatePipelineText(text(''), { file: '/x/deployguard.yaml', repoRoot: repo.root });
+    assert.equal(none.config, undefined);
+    assert.equal(none.problems[0]!.code, 'file-not-found');
+  });
+
   it('reports a missing pipeline file at 1:1 without throwing', async () => {
     const result = await loadPipeline(repo.root, { file: 'nope.yaml' });
     assert.equal(result.config, undefined);
