@@ -7,7 +7,14 @@
  * that assembly any more. And the refusals: no bootstrap bucket, no CDK CLI in the project.
  */
 import { GetTemplateCommand, type CloudFormationClient } from '@aws-sdk/client-cloudformation';
-import { CreateBucketCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  CreateBucketCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -176,6 +183,15 @@ describe('a CDK app deployed from a fresh clone (real CDK, moto over HTTP)', () 
     assert.equal(r2.cdk?.assets.find((a) => a.key === key2)?.uploaded, true);
     assert.ok(await inBucket(key2));
     assert.equal(await liveTemplate(), r2.template.body, 'the new template is live, never a stale one');
+
+    // v1's code gone from the bucket: its template would deploy without it, so it is refused.
+    const v1Code = await (await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: key1 }))).Body!.transformToByteArray();
+    await s3.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: key1 }));
+    const refused = await cli(['rollback', 'dev', '--to', r1.id, '--json', '--endpoint', moto.endpoint], { cwd: clone, home });
+    assert.notEqual(refused.code, 0);
+    assert.match(refused.stdout + refused.stderr, new RegExp(`CDK assets are no longer in their bucket: .*${key1}`));
+    assert.equal(await liveTemplate(), r2.template.body, 'nothing was deployed');
+    await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key1, Body: v1Code }));
 
     // Back to v1: the recorded body (naming the v1 asset key) though the clone now builds v2.
     const back = await cli(['rollback', 'dev', '--to', r1.id, '--json', '--endpoint', moto.endpoint], { cwd: clone, home });

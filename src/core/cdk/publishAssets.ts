@@ -106,3 +106,25 @@ export async function publishFileAssets(
   }
   return published;
 }
+
+/**
+ * The recorded assets of a version that are no longer in their bucket (someone emptied it or a
+ * lifecycle rule expired them): restoring that version's template would point its functions at
+ * code that is gone, so a rollback refuses it instead.
+ */
+export async function missingAssets(
+  clients: AwsClients,
+  assets: readonly { readonly displayName: string; readonly bucket: string; readonly key: string }[],
+  signal?: AbortSignal,
+): Promise<string[]> {
+  const s3 = await clients.s3();
+  const missing: string[] = [];
+  for (const a of assets) {
+    try {
+      if (!(await objectExists(s3, a.bucket, a.key, signal))) missing.push(`${a.displayName} (s3://${a.bucket}/${a.key})`);
+    } catch (err) {
+      throw toDeployGuardError(err, `Checking asset ${a.displayName} in s3://${a.bucket}/${a.key}`, { ...clients.target });
+    }
+  }
+  return missing;
+}
