@@ -112,6 +112,8 @@ export async function rollbackToRecord(ctx: EngineContext, options: RollbackOpti
     tags: { ...target.tags },
     ...(target.secretTags ? { secretTags: { ...target.secretTags } } : {}),
     capabilities: [...target.capabilities],
+    // The role the restored version was deployed with: today's role may not manage what it made.
+    ...(target.roleArn ? { roleArn: target.roleArn } : {}),
     rollbackTargetId: target.id,
     automatic: options.automatic,
     clientRequestToken: options.token ?? tokenFor(id, 'rollback'),
@@ -144,6 +146,7 @@ export async function rollbackToRecord(ctx: EngineContext, options: RollbackOpti
       parameters: () => sdk,
       tags,
       capabilities: record.capabilities,
+      ...(record.roleArn ? { roleArn: record.roleArn } : {}),
       token: record.clientRequestToken!,
       changeSetName: `deployguard-${record.id}`,
       waitIfBusyMs: options.waitIfBusyMs ?? 0,

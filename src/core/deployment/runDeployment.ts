@@ -80,6 +80,7 @@ export async function runDeployment(ctx: EngineContext, request: DeployRequest):
     const parameterValues = resolveVariablesIn(stackConfig.parameters, vars, 'stack.parameters');
     checkParameterValues(parameterValues);
     const tags = resolveVariablesIn(stackConfig.tags, vars, 'stack.tags');
+    const roleArn = stackConfig.roleArn ? resolveVariables(stackConfig.roleArn, vars, 'stack.roleArn') : undefined;
     // A template a step makes is read after the steps (templateBeforeSteps says undefined).
     const template = await templateBeforeSteps(request.repoRoot, stackConfig.template, request.pipeline.steps, request.skipSteps);
     const masker = createMasker(pipelineSecrets(request.pipeline, request.processEnv ?? process.env));
@@ -135,6 +136,7 @@ export async function runDeployment(ctx: EngineContext, request: DeployRequest):
       tags: Object.fromEntries(Object.entries(tags).filter(([key]) => !tagSources.has(key))),
       ...(tagSources.size > 0 ? { secretTags: Object.fromEntries(tagSources) } : {}),
       capabilities: [...stackConfig.capabilities],
+      ...(roleArn ? { roleArn } : {}),
       clientRequestToken: tokenFor(id),
       previous,
       steps: request.skipSteps ? [] : request.pipeline.steps.map((s): StepRecord => ({ name: s.name, status: 'pending' })),

@@ -75,6 +75,7 @@ export function buildPipelineConfig(value: Json): PipelineConfig {
       parameters: stringMap(stack.parameters),
       capabilities: Object.freeze([...((stack.capabilities as string[] | undefined) ?? [])]),
       tags: stringMap(stack.tags),
+      roleArn: stack.roleArn as string | undefined,
     }),
     environments: Object.freeze(environments),
   });

@@ -17,6 +17,8 @@ import { BUILTIN_VARIABLES, findVariables } from './variables';
 export const TEMPLATE_BODY_LIMIT = CLOUDFORMATION_LIMITS.templateBodyBytes;
 const STACK_NAME = /^[A-Za-z][A-Za-z0-9-]*$/;
 const STACK_NAME_MAX = 128;
+/** An IAM role's ARN in any partition (aws, aws-cn, aws-us-gov), path allowed. */
+const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
 
 type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -26,7 +28,7 @@ function variablePolicy(path: readonly PathSegment[]): 'value' | 'shell' | 'none
   const [a, b, c] = path;
   if (a === 'steps' && c === 'run') return 'shell';
   if (a === 'steps' && c === 'env') return 'value';
-  if (a === 'stack' && (b === 'name' || b === 'templateBucket' || b === 'parameters' || b === 'tags')) return 'value';
+  if (a === 'stack' && (b === 'name' || b === 'templateBucket' || b === 'parameters' || b === 'tags' || b === 'roleArn')) return 'value';
   return 'none';
 }
 
@@ -220,6 +222,13 @@ function checkStack(value: Json, ctx: SemanticContext): void {
     }
   }
   if (typeof stack.name === 'string') checkStackName(stack.name, value.environments, ctx);
+  if (typeof stack.roleArn === 'string' && !stack.roleArn.includes('${') && !ROLE_ARN.test(stack.roleArn)) {
+    ctx.problems.add(
+      rangeAt(ctx, ['stack', 'roleArn']),
+      `stack.roleArn "${stack.roleArn}" is not an IAM role ARN: it looks like arn:aws:iam::123456789012:role/deploy-orders`,
+      'bad-role-arn',
+    );
+  }
 }
 
 /**

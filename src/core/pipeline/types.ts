@@ -28,6 +28,8 @@ export interface StackConfig {
   readonly parameters: Readonly<Record<string, string>>;
   readonly capabilities: readonly string[];
   readonly tags: Readonly<Record<string, string>>;
+  /** The service role CloudFormation acts as (RoleARN on every change set); may contain variables. */
+  readonly roleArn?: string;
 }
 
 /** One CloudWatch metric, as GetMetricData's MetricStat names it. */
