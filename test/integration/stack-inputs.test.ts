@@ -40,6 +40,60 @@ describe('stack inputs sent with the template, against moto', () => {
   const run = (repo: string, ...args: string[]) => cli([...args, '--json', '--endpoint', proxy.endpoint], { cwd: repo, home });
   const roleSent = () => proxy.requests.filter((r) => r.action === 'CreateChangeSet').map((r) => r.params?.['RoleARN']);
 
+  it('sends parameters as written, with the environment overriding the stack, and a literal ${…} through its escape', async () => {
+    const repo = await makeRepo({
+      template: `Parameters:
+  Name: { Type: String }
+  ClusterVersion: { Type: String }
+  TrustedAccount: { Type: String }
+  LogFormat: { Type: String }
+Resources:
+  Topic:
+    Type: AWS::SNS::Topic
+    Properties:
+      TopicName: !Ref Name
+`,
+    });
+    await writeFile(
+      join(repo, 'deployguard.yaml'),
+      `version: 1
+name: params
+stack:
+  name: orders-\${env.name}
+  template: infra/template.yaml
+  parameters:
+    Name: orders-\${env.name}
+    ClusterVersion: 1.29
+    TrustedAccount: 012345678901
+    LogFormat: $\${AWS::Region} \${env.name}
+  tags: { team: payments, tier: 1.0 }
+environments:
+  dev:
+    region: us-east-1
+    parameters: { ClusterVersion: 1.30 }
+    tags: { tier: 2.10 }
+`,
+    );
+    const deployed = await run(repo, 'deploy', 'dev');
+    assert.equal(deployed.code, 0, deployed.stderr + deployed.stdout);
+    const create = proxy.requests.find((r) => r.action === 'CreateChangeSet')!;
+    const pairs = (list: string, keyName: string, valueName: string) => {
+      const params = create.params ?? {};
+      const out: Record<string, string> = {};
+      for (let i = 1; params[`${list}.member.${i}.${keyName}`] !== undefined; i++) {
+        out[params[`${list}.member.${i}.${keyName}`]!] = params[`${list}.member.${i}.${valueName}`]!;
+      }
+      return out;
+    };
+    assert.deepEqual(pairs('Parameters', 'ParameterKey', 'ParameterValue'), {
+      Name: 'orders-dev',
+      ClusterVersion: '1.30',
+      TrustedAccount: '012345678901',
+      LogFormat: '${AWS::Region} dev',
+    });
+    assert.deepEqual(pairs('Tags', 'Key', 'Value'), { team: 'payments', tier: '2.10' });
+  });
+
   it('sends stack.roleArn on every change set, and a rollback sends the role the restored version used', async () => {
     const role = (name: string) => `arn:aws:iam::123456789012:role/${name}`;
     const repo = await makeRepo({ extraStack: `  roleArn: ${role('deploy-${env.name}')}\n` });

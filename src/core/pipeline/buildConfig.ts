@@ -62,6 +62,8 @@ export function buildPipelineConfig(value: Json): PipelineConfig {
       deployOn: Object.freeze([...((env.deployOn as DeployOnEvent[] | undefined) ?? [])]),
       confirm: isProdName(name) ? true : ((env.confirm as boolean | undefined) ?? false),
       health: env.health === undefined ? undefined : buildHealth(env.health as Json),
+      parameters: env.parameters === undefined ? undefined : Object.freeze(stringMap(env.parameters)),
+      tags: env.tags === undefined ? undefined : Object.freeze(stringMap(env.tags)),
     });
   }
   return Object.freeze({

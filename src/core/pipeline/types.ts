@@ -91,6 +91,10 @@ export interface EnvironmentConfig {
   /** Ask before deploying; always true for names starting with `prod`. */
   readonly confirm: boolean;
   readonly health?: HealthConfig;
+  /** Parameters for this environment only: each overrides the stack's of the same key. */
+  readonly parameters?: Readonly<Record<string, string>>;
+  /** Tags for this environment only: each overrides the stack's of the same key. */
+  readonly tags?: Readonly<Record<string, string>>;
 }
 
 export interface PipelineConfig {
