@@ -52,6 +52,8 @@ export interface StackDeployInput {
   readonly parameters: (existingKeys: ReadonlySet<string> | undefined) => SdkParameter[];
   readonly tags: Readonly<Record<string, string>>;
   readonly capabilities: readonly string[];
+  /** The service role CloudFormation acts as for this change set (RoleARN). */
+  readonly roleArn?: string;
   readonly rollbackTriggers?: readonly string[];
   /** ClientRequestToken of this deployment's operation (from the deployment id). */
   readonly token: string;
@@ -109,6 +111,7 @@ export async function deployStack(input: StackDeployInput): Promise<StackDeployR
           ...templateSource,
           Parameters: input.parameters(existingKeys),
           Capabilities: input.capabilities.length > 0 ? (input.capabilities as Capability[]) : undefined,
+          ...(input.roleArn ? { RoleARN: input.roleArn } : {}),
           Tags: Object.entries(input.tags).map(([Key, Value]) => ({ Key, Value })),
           ...(input.rollbackTriggers && input.rollbackTriggers.length > 0
             ? {

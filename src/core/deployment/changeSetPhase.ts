@@ -53,6 +53,7 @@ export async function deployChangeSet(
     tags,
     // The record's: the configured ones plus what the template needs (packagePhase.ts).
     capabilities: record.capabilities,
+    ...(record.roleArn ? { roleArn: record.roleArn } : {}),
     ...(triggers.length > 0 ? { rollbackTriggers: triggers } : {}),
     token: record.clientRequestToken!,
     changeSetName: `deployguard-${record.id}`,

@@ -125,6 +125,8 @@ export async function rollbackToRecord(ctx: EngineContext, options: RollbackOpti
     capabilities: [...target.capabilities],
     // The same assets, already in place: nothing is uploaded by a rollback.
     ...(target.cdk ? { cdk: { stack: target.cdk.stack, assets: target.cdk.assets.map((a) => ({ ...a, uploaded: false })) } } : {}),
+    // The role the restored version was deployed with: today's role may not manage what it made.
+    ...(target.roleArn ? { roleArn: target.roleArn } : {}),
     rollbackTargetId: target.id,
     automatic: options.automatic,
     clientRequestToken: options.token ?? tokenFor(id, 'rollback'),
@@ -157,6 +159,7 @@ export async function rollbackToRecord(ctx: EngineContext, options: RollbackOpti
       parameters: () => sdk,
       tags,
       capabilities: record.capabilities,
+      ...(record.roleArn ? { roleArn: record.roleArn } : {}),
       token: record.clientRequestToken!,
       changeSetName: `deployguard-${record.id}`,
       waitIfBusyMs: options.waitIfBusyMs ?? 0,

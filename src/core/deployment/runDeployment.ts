@@ -79,9 +79,13 @@ export async function runDeployment(ctx: EngineContext, request: DeployRequest):
     // Everything that can be checked without AWS is checked first: a bad template or variable
     // must not cost a call, let alone a change set.
     const stackName = resolveVariables(stackConfig.name, { ...vars, deploymentId: undefined }, 'stack.name');
-    const parameterValues = resolveVariablesIn(stackConfig.parameters, vars, 'stack.parameters');
+    // The environment's own parameters and tags override the stack's of the same key.
+    const rawParameters = { ...stackConfig.parameters, ...env.parameters };
+    const rawTags = { ...stackConfig.tags, ...env.tags };
+    const parameterValues = resolveVariablesIn(rawParameters, vars, 'stack.parameters');
     checkParameterValues(parameterValues);
-    const tags = resolveVariablesIn(stackConfig.tags, vars, 'stack.tags');
+    const tags = resolveVariablesIn(rawTags, vars, 'stack.tags');
+    const roleArn = stackConfig.roleArn ? resolveVariables(stackConfig.roleArn, vars, 'stack.roleArn') : undefined;
     // A template a step makes is read after the steps (templateBeforeSteps says undefined); a CDK
     // stack's only once `cdk synth` (its last step) has run, never from an assembly an earlier
     // synth left (cdkPhase.ts).
@@ -91,8 +95,8 @@ export async function runDeployment(ctx: EngineContext, request: DeployRequest):
     const masker = createMasker(pipelineSecrets(request.pipeline, request.processEnv ?? process.env));
     // A value built from ${env:VAR} is a secret: the record keeps where it came from and its
     // fingerprint, never the value (the log masks it; history must not keep it either).
-    const parameterSources = envSourcedValues(stackConfig.parameters, parameterValues, vars);
-    const tagSources = envSourcedValues(stackConfig.tags, tags, vars);
+    const parameterSources = envSourcedValues(rawParameters, parameterValues, vars);
+    const tagSources = envSourcedValues(rawTags, tags, vars);
     const preview = template ? checkTemplateInputs(template, stackConfig, parameterValues, parameterSources, masker) : undefined;
 
     const account = await pinnedAccountId(clients, env, signal);
@@ -141,6 +145,7 @@ export async function runDeployment(ctx: EngineContext, request: DeployRequest):
       tags: Object.fromEntries(Object.entries(tags).filter(([key]) => !tagSources.has(key))),
       ...(tagSources.size > 0 ? { secretTags: Object.fromEntries(tagSources) } : {}),
       capabilities: [...stackConfig.capabilities],
+      ...(roleArn ? { roleArn } : {}),
       clientRequestToken: tokenFor(id),
       previous,
       steps: stepsToRun(request.pipeline, request.skipSteps).map((s): StepRecord => ({ name: s.name, status: 'pending' })),

@@ -111,6 +111,8 @@ export interface DeploymentRecord {
   /** Tags whose values came from `${env:VAR}`: where from and a fingerprint, never the value. */
   readonly secretTags?: Readonly<Record<string, EnvSourced>>;
   readonly capabilities: readonly string[];
+  /** The service role CloudFormation acted as (RoleARN); a rollback to this version uses it again. */
+  readonly roleArn?: string;
   /** Alarm ARNs handed to CloudFormation as RollbackConfiguration triggers. */
   rollbackTriggers?: readonly string[];
   /** For kind `rollback`: the stable record restored. */

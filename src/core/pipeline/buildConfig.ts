@@ -64,6 +64,8 @@ export function buildPipelineConfig(value: Json): PipelineConfig {
       deployOn: Object.freeze([...((env.deployOn as DeployOnEvent[] | undefined) ?? [])]),
       confirm: isProdName(name) ? true : ((env.confirm as boolean | undefined) ?? false),
       health: env.health === undefined ? undefined : buildHealth(env.health as Json),
+      parameters: env.parameters === undefined ? undefined : Object.freeze(stringMap(env.parameters)),
+      tags: env.tags === undefined ? undefined : Object.freeze(stringMap(env.tags)),
     });
   }
   return Object.freeze({
@@ -78,6 +80,7 @@ export function buildPipelineConfig(value: Json): PipelineConfig {
       parameters: stringMap(stack.parameters),
       capabilities: Object.freeze([...((stack.capabilities as string[] | undefined) ?? [])]),
       tags: stringMap(stack.tags),
+      roleArn: stack.roleArn as string | undefined,
     }),
     environments: Object.freeze(environments),
   });

@@ -42,6 +42,8 @@ export interface StackConfig {
   readonly parameters: Readonly<Record<string, string>>;
   readonly capabilities: readonly string[];
   readonly tags: Readonly<Record<string, string>>;
+  /** The service role CloudFormation acts as (RoleARN on every change set); may contain variables. */
+  readonly roleArn?: string;
 }
 
 /** One CloudWatch metric, as GetMetricData's MetricStat names it. */
@@ -103,6 +105,10 @@ export interface EnvironmentConfig {
   /** Ask before deploying; always true for names starting with `prod`. */
   readonly confirm: boolean;
   readonly health?: HealthConfig;
+  /** Parameters for this environment only: each overrides the stack's of the same key. */
+  readonly parameters?: Readonly<Record<string, string>>;
+  /** Tags for this environment only: each overrides the stack's of the same key. */
+  readonly tags?: Readonly<Record<string, string>>;
 }
 
 export interface PipelineConfig {

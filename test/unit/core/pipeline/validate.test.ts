@@ -112,6 +112,20 @@ environments: { dev: { region: eu-west-1 } }
     assert.equal(none.problems[0]!.code, 'file-not-found');
   });
 
+  it('checks stack.roleArn is a role ARN, and lets it use variables', () => {
+    const text = (arn: string) =>
+      `version: 1\nname: svc\nstack: { name: svc, template: infra/template.yaml, roleArn: "${arn}" }\nenvironments: { dev: { region: eu-west-1 } }\n`;
+    const options = { file: '/x/deployguard.yaml', repoRoot: repo.root };
+    assert.deepEqual(validatePipelineText(text('arn:aws:iam::123456789012:role/deploy/orders'), options).problems, []);
+    assert.deepEqual(validatePipelineText(text('arn:aws:iam::123456789012:role/deploy-${env.name}'), options).problems, []);
+    const bad = validatePipelineText(text('deploy-role'), options);
+    assert.deepEqual(
+      bad.problems.map((p) => p.code),
+      ['bad-role-arn'],
+    );
+    assert.match(bad.problems[0]!.message, /is not an IAM role ARN: it looks like arn:aws:iam::123456789012:role\/deploy-orders/);
+  });
+
   it('reports a missing pipeline file at 1:1 without throwing', async () => {
     const result = await loadPipeline(repo.root, { file: 'nope.yaml' });
     assert.equal(result.config, undefined);
