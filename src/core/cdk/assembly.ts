@@ -97,7 +97,7 @@ export async function readCdkStack(dir: string, name: string): Promise<CdkStackA
   const found = stacks.find(([id, a]) => id === name || a.displayName === name);
   if (!found) {
     const names = stacks.map(([id, a]) => (typeof a.displayName === 'string' ? a.displayName : id));
-    const guess = closest(name, names);
+    const guess = closest(name, [...names, ...stacks.map(([id]) => id)]);
     throw new DeployGuardError(
       'ConfigInvalid',
       `The CDK app has no stack "${name}"${guess ? ` (did you mean "${guess}"?)` : ''}; it has ${names.length > 0 ? names.join(', ') : 'no stacks'}`,
