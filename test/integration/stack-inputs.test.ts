@@ -8,7 +8,8 @@ import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import type { DeploymentRecord } from '../../src/core/history/record';
-import { cli, makeRepo, tempHome, topicTemplate, useMotoCredentials, writeTemplate } from '../support/deployFixture';
+import { CreateStackCommand, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { cfnClient, cli, makeRepo, tempHome, topicTemplate, useMotoCredentials, writeTemplate } from '../support/deployFixture';
 import { startFaultProxy, type FaultProxy } from '../support/faultProxy';
 import { startMoto, type Moto } from '../support/moto';
 
@@ -92,6 +93,37 @@ environments:
       LogFormat: '${AWS::Region} dev',
     });
     assert.deepEqual(pairs('Tags', 'Key', 'Value'), { team: 'payments', tier: '2.10' });
+  });
+
+  it('shows the stack outputs at the end of deploy and keeps them in the record and history --json', async () => {
+    // moto reports outputs only for a stack made by CreateStack (not by a change set's CREATE).
+    const cfn = cfnClient(moto.endpoint);
+    await cfn.send(
+      new CreateStackCommand({
+        StackName: 'orders-dev',
+        TemplateBody: topicTemplate('v0'),
+        Parameters: [{ ParameterKey: 'Name', ParameterValue: 'orders-dev' }],
+      }),
+    );
+    const repo = await makeRepo();
+    const v2 = await cli(['deploy', 'dev', '--endpoint', proxy.endpoint], { cwd: repo, home });
+    assert.equal(v2.code, 0, v2.stderr + v2.stdout);
+    const described = (await cfn.send(new DescribeStacksCommand({ StackName: 'orders-dev' }))).Stacks![0]!.Outputs ?? [];
+    cfn.destroy();
+    const arn = described.find((o) => o.OutputKey === 'TopicArn')?.OutputValue ?? '';
+    assert.match(arn, /^arn:aws:sns:us-east-1:123456789012:orders-dev/);
+    assert.ok(v2.stdout.endsWith(`Outputs of orders-dev:\n  TopicArn = ${arn}\n`), v2.stdout);
+    const history = await run(repo, 'history', 'dev');
+    assert.equal(history.code, 0, history.stderr);
+    const lines = history.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { id: string; outputs: Record<string, string> | null });
+    const [newest] = lines;
+    assert.deepEqual(newest!.outputs, { TopicArn: arn });
+    const deployed = (await records(home)).find((r) => r.kind === 'deploy')!;
+    assert.equal(deployed.id, newest!.id);
+    assert.deepEqual(deployed.outputs, { TopicArn: arn });
   });
 
   it('sends stack.roleArn on every change set, and a rollback sends the role the restored version used', async () => {
