@@ -16,6 +16,8 @@ export type DeployGuardErrorCode =
   /** A stack operation was requested, but whether CloudFormation started it cannot be known now. */
   | 'OutcomeUnknown'
   | 'TemplateTooLarge'
+  /** The template a step was expected to make is not there once the steps have run. */
+  | 'TemplateNotBuilt'
   | 'InsufficientCapabilities'
   | 'CredentialsMissing'
   | 'AccountMismatch'
@@ -42,6 +44,10 @@ export type DeployGuardErrorCode =
   | 'GitFailed'
   | 'PushRejected'
   | 'NotAvailableYet'
+  /** The project uses something Deploy Guard cannot deploy yet (a CDK container image asset). */
+  | 'NotSupported'
+  /** The CDK bootstrap resources the assembly needs (its assets bucket) are missing. */
+  | 'BootstrapMissing'
   | 'Internal';
 
 export interface DeployGuardErrorOptions {

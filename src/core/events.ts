@@ -115,6 +115,11 @@ export interface StackEventFacts {
   readonly physicalId?: string;
   readonly status: string;
   readonly reason?: string;
+  /**
+   * For a resource of a nested stack: the stacks it lives in, from the root, by logical id
+   * (`orders-prod › Database`). Absent for the root stack's own resources.
+   */
+  readonly stackPath?: string;
 }
 
 /** One CloudFormation stack event of *this* operation (filtered by its ClientRequestToken). */

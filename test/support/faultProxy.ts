@@ -76,6 +76,11 @@ export interface StackScenario {
   readonly failedResource?: { readonly logicalId: string; readonly type: string; readonly reason: string };
   /** Token of an operation started by someone else (start: 'now'). */
   readonly token?: string;
+  /**
+   * Start with the next ExecuteChangeSet of this other stack, with its token: a nested stack's
+   * part of its parent's operation (its name is the nested stack's, the parent's is here).
+   */
+  readonly startsWith?: string;
 }
 
 interface ActiveScenario extends StackScenario {
@@ -491,6 +496,12 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
         if (token !== undefined) s.token = token;
         const arn = params.get('StackName');
         if (arn?.startsWith('arn:')) s.stackId = arn;
+      }
+      for (const nested of scenarios.values()) {
+        if (!name || nested.startsWith !== name || nested.startedAt !== undefined) continue;
+        nested.startedAt = Date.now();
+        const token = params.get('ClientRequestToken');
+        if (token !== null) nested.token = token;
       }
     }
     if (action === 'CreateChangeSet' && status === 200 && stackName) {

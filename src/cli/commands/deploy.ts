@@ -4,6 +4,7 @@ import { targetWords } from '../../core/history/ledger';
 import { needsConfirmation } from '../../core/pipeline/confirmation';
 import { requireEnvironment } from '../../core/pipeline';
 import { parseDuration } from '../../core/time';
+import { terminalSafe } from '../../core/text/terminalSafe';
 import type { CliCommand } from '../types';
 import { parseCommandArgs } from '../usage';
 import { askYesNo, engineContext, loadTarget, oneEnvironment, readGit, selection, TARGET_HELP, TARGET_OPTIONS } from './engineSupport';
@@ -105,6 +106,12 @@ export const deployCommand: CliCommand = {
         : {}),
       signal: io.signal,
     });
+    // The stack's outputs last, where a person looks for the URL they just deployed.
+    const outputs = Object.entries(outcome.record.outputs ?? {});
+    if (!values.json && outputs.length > 0) {
+      io.stdout.write(`Outputs of ${terminalSafe(outcome.record.stackName)}:\n`);
+      for (const [key, value] of outputs) io.stdout.write(`  ${terminalSafe(key)} = ${terminalSafe(value)}\n`);
+    }
     return outcome.exitCode;
   },
 };

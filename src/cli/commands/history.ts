@@ -59,6 +59,8 @@ export function summarise(r: DeploymentRecord) {
     verification: verificationOf(r) ?? null,
     verified: verificationWords(r) ?? null,
     previousId: r.previous?.deploymentId ?? null,
+    /** The stack's outputs after this deployment (masked), or null when none were read. */
+    outputs: r.outputs ?? null,
   };
 }
 

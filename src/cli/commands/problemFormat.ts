@@ -13,6 +13,6 @@ export function displayPath(file: string, cwd: string): string {
  * Messages quote the file, which a cloned repository controls: printed without its escapes.
  */
 export function formatProblem(problem: PipelineProblem, cwd: string): string {
-  const severity = problem.severity === 'warning' ? 'warning: ' : '';
+  const severity = problem.severity === 'warning' ? 'warning: ' : problem.severity === 'info' ? 'note: ' : '';
   return terminalSafe(`${displayPath(problem.file, cwd)}:${problem.line}:${problem.column}: ${severity}${problem.message}`);
 }

@@ -9,6 +9,7 @@ import { interpretStackStatus, type Outcome } from './stackStatus';
 import type { StackEventInfo, StackInfo } from './stackApi';
 import type { PollUpdate, StackPoller } from './stackPoller';
 import type { AwsErrorClass } from './awsErrors';
+import { NestedStackFollower, PATH_SEPARATOR } from './nestedStacks';
 
 export interface OperationResult {
   readonly status: string;
@@ -24,6 +25,8 @@ export interface FailedResource {
   readonly logicalId: string;
   readonly resourceType: string;
   readonly reason: string;
+  /** Set when it failed inside a nested stack: the path of stacks down to it. */
+  readonly stackPath?: string;
 }
 
 export interface FollowOptions {
@@ -45,6 +48,8 @@ export interface FollowOptions {
    * may not put tokens on events, and a real stack answers with events within seconds). Default 10 s.
    */
   readonly acceptWithoutEventsMs?: number;
+  /** The root stack has nested stacks: follow their events too (see nestedStacks.ts). */
+  readonly nested?: { readonly cfn: () => Promise<CloudFormationClient>; readonly stackId: string };
 }
 
 // Some emulators (moto) put no ClientRequestToken on events; then the event's time decides.
@@ -55,18 +60,44 @@ function isOurs(e: StackEventInfo, token: string, since: number): boolean {
 
 const SECONDARY_REASON = /cancelled|canceled/i;
 
-/** The first failed resource's reason; "Resource creation cancelled" only if nothing better. */
+/**
+ * The first failed resource's reason; "Resource creation cancelled" only if nothing better. A
+ * resource that failed inside a nested stack is named with its path and wins over the nested
+ * stack's own "embedded stack was not successfully updated" (the deepest one first):
+ * `orders-prod › Database › Table: reason`.
+ */
 export function firstFailureReason(events: readonly StackEventInfo[], stackName: string): string | undefined {
   const best = firstFailure(events, stackName);
-  return best ? `${best.logicalId} (${best.resourceType}): ${best.reason}` : undefined;
+  return best ? describeFailure(best) : undefined;
+}
+
+function describeFailure(failed: FailedResource): string {
+  return failed.stackPath
+    ? `${failed.stackPath}${PATH_SEPARATOR}${failed.logicalId}: ${failed.reason}`
+    : `${failed.logicalId} (${failed.resourceType}): ${failed.reason}`;
+}
+
+function failedResourceOf(e: StackEventInfo): FailedResource {
+  return {
+    logicalId: e.logicalId,
+    resourceType: e.resourceType,
+    reason: e.reason ?? '',
+    ...(e.stackPath ? { stackPath: e.stackPath } : {}),
+  };
 }
 
 /** The failed event `firstFailureReason` tells of. */
 function firstFailure(events: readonly StackEventInfo[], stackName: string): FailedResource | undefined {
   const failed = events.filter((e) => e.status.endsWith('_FAILED') && e.reason);
-  const resource = failed.filter((e) => e.logicalId !== stackName);
+  const depth = (e: StackEventInfo) => (e.stackPath ? e.stackPath.split(PATH_SEPARATOR).length : 0);
+  const inside = failed
+    .filter((e) => e.stackPath && e.resourceType !== 'AWS::CloudFormation::Stack' && !SECONDARY_REASON.test(e.reason!))
+    .sort((a, b) => depth(b) - depth(a));
+  const deepest = inside[0];
+  if (deepest) return failedResourceOf(deepest);
+  const resource = failed.filter((e) => e.logicalId !== stackName && !e.stackPath);
   const best = resource.find((e) => !SECONDARY_REASON.test(e.reason!)) ?? resource[0] ?? failed[0];
-  return best ? { logicalId: best.logicalId, resourceType: best.resourceType, reason: best.reason! } : undefined;
+  return best ? failedResourceOf(best) : undefined;
 }
 
 /** Ends a wait on a stack poller: the first call wins, later ones do nothing. */
@@ -132,12 +163,27 @@ export function followOperation(options: FollowOptions): Promise<OperationResult
   let sawRunning = false;
   let failingSince: number | undefined;
   let lastStatus: string | undefined;
+  let finishing = false;
+  const nested = options.nested
+    ? new NestedStackFollower({
+        cfn: options.nested.cfn,
+        rootId: options.nested.stackId,
+        rootName: options.stackName,
+        isOurs: (e) => isOurs(e, options.token, options.since),
+        onEvent: (e) => {
+          ours.push(e);
+          options.onEvent?.(e);
+        },
+        signal: options.signal,
+      })
+    : undefined;
 
   return untilSettled<OperationResult>({
     poller: options.poller,
     signal: options.signal,
     cancelled: 'Following the stack operation was cancelled',
     onUpdate: (update, settle) => {
+      if (finishing) return;
       if (update.error) {
         if (update.error.kind === 'aborted') return;
         failingSince ??= update.at;
@@ -182,6 +228,7 @@ export function followOperation(options: FollowOptions): Promise<OperationResult
         settle.resolve({ status: 'DELETE_COMPLETE', outcome: 'deleted', reason: 'The stack no longer exists' });
         return;
       }
+      nested?.poke(update.at);
       if (stack.status !== lastStatus) {
         lastStatus = stack.status;
         options.onStatus?.(stack);
@@ -194,16 +241,25 @@ export function followOperation(options: FollowOptions): Promise<OperationResult
       // Terminal — but is it ours, or the previous operation's end still showing?
       const confident = sawOurStackEvent || sawRunning || update.at - options.since > acceptAfter;
       if (!confident) return;
-      const failed = meaning.outcome === 'succeeded' ? undefined : firstFailure(ours, options.stackName);
-      const failure = failed ? `${failed.logicalId} (${failed.resourceType}): ${failed.reason}` : undefined;
-      const reason = meaning.outcome === 'succeeded' ? undefined : (failure ?? stack.reason ?? meaning.explain);
-      settle.resolve({
-        status: stack.status,
-        outcome: meaning.outcome,
-        ...(reason ? { reason } : {}),
-        ...(failed && failed.logicalId !== options.stackName ? { failedResource: failed } : {}),
-        stack,
-      });
+      const outcome: Exclude<Outcome, 'running'> = meaning.outcome;
+      const resolve = () => {
+        const failed = outcome === 'succeeded' ? undefined : firstFailure(ours, options.stackName);
+        const failure = failed ? describeFailure(failed) : undefined;
+        const reason = outcome === 'succeeded' ? undefined : (failure ?? stack.reason ?? meaning.explain);
+        settle.resolve({
+          status: stack.status,
+          outcome,
+          ...(reason ? { reason } : {}),
+          // A resource of this stack's own template (what a stack policy names, what a person edits).
+          ...(failed && failed.logicalId !== options.stackName && !failed.stackPath ? { failedResource: failed } : {}),
+          stack,
+        });
+      };
+      if (!nested) return resolve();
+      // The nested stacks' last events are read before the result is decided (a failure inside
+      // one is what the result names).
+      finishing = true;
+      void nested.settle().then(resolve);
     },
   });
 }

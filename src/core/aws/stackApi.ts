@@ -23,6 +23,8 @@ export interface StackInfo {
 
 export interface StackEventInfo extends StackEventFacts {
   readonly clientRequestToken?: string;
+  /** The stack the event belongs to (a nested stack's own status events name it as their resource). */
+  readonly stackName?: string;
 }
 
 /** The stack by name or ARN; undefined when it does not exist (or was deleted, by name). */
@@ -69,7 +71,21 @@ function toEventInfo(e: StackEvent): StackEventInfo {
     status: e.ResourceStatus ?? '',
     ...(e.ResourceStatusReason ? { reason: e.ResourceStatusReason } : {}),
     ...(e.ClientRequestToken ? { clientRequestToken: e.ClientRequestToken } : {}),
+    ...(e.StackName ? { stackName: e.StackName } : {}),
   };
+}
+
+/** The nested stacks of a stack (resources of type AWS::CloudFormation::Stack that exist): logical id and stack id. */
+export async function nestedStacksOf(
+  cfn: CloudFormationClient,
+  stackId: string,
+  signal?: AbortSignal,
+): Promise<{ logicalId: string; physicalId: string }[]> {
+  const { DescribeStackResourcesCommand } = (await loadAwsSdk()).cloudFormation;
+  const out = await cfn.send(new DescribeStackResourcesCommand({ StackName: stackId }), signal ? { abortSignal: signal } : {});
+  return (out.StackResources ?? [])
+    .filter((r) => r.ResourceType === 'AWS::CloudFormation::Stack' && r.LogicalResourceId && r.PhysicalResourceId)
+    .map((r) => ({ logicalId: r.LogicalResourceId!, physicalId: r.PhysicalResourceId! }));
 }
 
 /**

@@ -8,6 +8,7 @@ import type { Capability, CloudFormationClient } from '@aws-sdk/client-cloudform
 import { DeployGuardError, isCancellation } from '../errors';
 import type { PlannedChange } from '../events';
 import type { JournalPhase } from '../history/record';
+import { objectUrl } from './artifactStore';
 import { classifyAwsError, isTerminationProtectionRefusal, toDeployGuardError } from './awsErrors';
 import { planLiveToTarget, type LiveToTarget, type RehearsalPlan } from './rollbackRehearsal';
 import type { AwsClients } from './clients';
@@ -61,6 +62,8 @@ export interface StackDeployInput {
   readonly parameters: (existingKeys: ReadonlySet<string> | undefined) => SdkParameter[];
   readonly tags: Readonly<Record<string, string>>;
   readonly capabilities: readonly string[];
+  /** The service role CloudFormation acts as for this change set (RoleARN). */
+  readonly roleArn?: string;
   readonly rollbackTriggers?: readonly string[];
   /**
    * SNS topics for the stack's events (NotificationARNs). Absent: not sent, so CloudFormation keeps
@@ -125,6 +128,7 @@ export async function deployStack(input: StackDeployInput): Promise<StackDeployR
           ...templateSource,
           Parameters: input.parameters(existingKeys),
           Capabilities: input.capabilities.length > 0 ? (input.capabilities as Capability[]) : undefined,
+          ...(input.roleArn ? { RoleARN: input.roleArn } : {}),
           Tags: Object.entries(input.tags).map(([Key, Value]) => ({ Key, Value })),
           ...(input.rollbackTriggers && input.rollbackTriggers.length > 0
             ? {
@@ -132,6 +136,9 @@ export async function deployStack(input: StackDeployInput): Promise<StackDeployR
               }
             : {}),
           ...(input.notificationArns ? { NotificationARNs: [...input.notificationArns] } : {}),
+          // Nested stacks' own changes are planned too, so the plan shows (and the confirmation
+          // covers) what changes inside them, not only "Modify Database".
+          ...(hasNestedStacks(input.template.body) ? { IncludeNestedStacks: true } : {}),
           ClientToken: input.token,
           Description: `Deploy Guard ${input.token}`,
         }),
@@ -239,7 +246,11 @@ export async function deployStack(input: StackDeployInput): Promise<StackDeployR
   await hooks.journal('executing', { stackId, changeSetName: input.changeSetName, changeSetId });
   let result: OperationResult;
   try {
-    result = await followStack(input, stackId, since);
+    result = await followStack(
+      { ...input, ...(hasNestedStacks(input.template.body) ? { nested: { clients: input.clients } } : {}) },
+      stackId,
+      since,
+    );
   } catch (err) {
     // Cancelled by the user while CloudFormation updates: ask it to roll the update back (a
     // create cannot be cancelled; it runs to its end and the next deploy sees how it ended).
@@ -251,11 +262,15 @@ export async function deployStack(input: StackDeployInput): Promise<StackDeployR
 
 /** Follows this deployment's operation on the stack (also used when resuming after a crash). */
 export function followStack(
-  input: Pick<StackDeployInput, 'poller' | 'stackName' | 'token' | 'hooks' | 'signal' | 'followTiming'>,
+  input: Pick<StackDeployInput, 'poller' | 'stackName' | 'token' | 'hooks' | 'signal' | 'followTiming'> & {
+    /** Follow the nested stacks' events too (the template has nested stacks). */
+    readonly nested?: { readonly clients: AwsClients };
+  },
   stackId: string,
   since: number,
 ): Promise<OperationResult> {
   return followOperation({
+    ...(input.nested ? { nested: { cfn: () => input.nested!.clients.cloudFormation(), stackId } } : {}),
     poller: input.poller(stackId),
     stackName: input.stackName,
     token: input.token,
@@ -411,6 +426,11 @@ async function requestCancelUpdate(cfn: CloudFormationClient, stackId: string, t
   }
 }
 
+/** Whether a template declares nested stacks (a resource of type AWS::CloudFormation::Stack). */
+export function hasNestedStacks(body: string): boolean {
+  return /["']?Type["']?\s*:\s*["']?AWS::CloudFormation::Stack\b/.test(body);
+}
+
 /** The bucket of a template URL, virtual-hosted (`b.s3.region.amazonaws.com/k`) or path style. */
 export function bucketOfTemplateUrl(text: string): string | undefined {
   try {
@@ -452,10 +472,5 @@ async function uploadTemplate(input: StackDeployInput): Promise<string> {
   await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: input.template.body, ContentType: 'text/plain' }), {
     abortSignal: input.signal,
   });
-  const { endpoint, region } = input.clients.target;
-  if (!endpoint) return `https://${bucket}.s3.${region}.amazonaws.com/${key}`;
-  // Emulators read TemplateURL path-style, and moto only when the host is spelled "localhost".
-  const url = new URL(`${endpoint}/${bucket}/${key}`);
-  if (url.hostname === '127.0.0.1' || url.hostname === '[::1]') url.hostname = 'localhost';
-  return url.toString();
+  return objectUrl(input.clients.target, bucket, key);
 }

@@ -59,7 +59,9 @@ export async function deployChangeSet(
       return built.sdk;
     },
     tags,
-    capabilities: stackConfig.capabilities,
+    // The record's: the configured ones plus what the template needs (packagePhase.ts).
+    capabilities: record.capabilities,
+    ...(record.roleArn ? { roleArn: record.roleArn } : {}),
     ...(stackConfig.notificationArns ? { notificationArns: stackConfig.notificationArns } : {}),
     ...(triggers.length > 0 ? { rollbackTriggers: triggers } : {}),
     token: record.clientRequestToken!,

@@ -313,12 +313,14 @@ export class DeploymentRun {
           ...(e.physicalId ? { physicalId: e.physicalId } : {}),
           status: e.status,
           ...(e.reason ? { reason: this.masker.mask(e.reason) } : {}),
+          ...(e.stackPath ? { stackPath: e.stackPath } : {}),
         };
         const kept = (this.record.stackEvents ??= []);
         kept.push(event);
         if (kept.length > STACK_EVENTS_KEPT) kept.splice(0, kept.length - STACK_EVENTS_KEPT);
         this.emit({ type: 'stack-event', ...event });
-        this.log(`${e.timestamp}  ${e.logicalId} (${e.resourceType})  ${e.status}${e.reason ? `  ${e.reason}` : ''}`);
+        const where = e.stackPath ? `${e.stackPath} › ${e.logicalId}` : e.logicalId;
+        this.log(`${e.timestamp}  ${where} (${e.resourceType})  ${e.status}${e.reason ? `  ${e.reason}` : ''}`);
       },
       stackStatus: (s) => {
         this.record.stackStatus = s.status;

@@ -13,6 +13,7 @@ import type { DeploymentRecord } from '../history/record';
 import type { StackHistory } from '../history/store';
 import type { EnvironmentConfig } from '../pipeline/types';
 import { createMasker } from '../secrets';
+import { missingAssets } from '../cdk/publishAssets';
 import { DeploymentRun, tokenFor } from './deploymentRun';
 import { newRecord } from './stackRecords';
 import { changeSetTiming, followTiming, type EngineContext } from './engineContext';
@@ -83,6 +84,16 @@ export async function rollbackToRecord(ctx: EngineContext, options: RollbackOpti
     );
   }
 
+  // A CDK version's template names its code by bucket and key: restored only while that code is there.
+  const gone = target.cdk ? await missingAssets(clients, target.cdk.assets, signal) : [];
+  if (gone.length > 0) {
+    throw new DeployGuardError(
+      'RollbackRefused',
+      `Deployment ${target.id}'s CDK assets are no longer in their bucket: ${gone.join(', ')}; its template would deploy without its code`,
+      { hint: 'check the bucket (a lifecycle rule, or someone emptied it); redeploy that commit instead, which publishes them again' },
+    );
+  }
+
   const linkTo = options.rollbackOf ?? currentVersion((await stackHistory.list()).records)?.id;
   const id = newDeploymentId();
   const declared = declaredParameters(target.template.body);
@@ -116,6 +127,10 @@ export async function rollbackToRecord(ctx: EngineContext, options: RollbackOpti
     tags: { ...target.tags },
     ...(target.secretTags ? { secretTags: { ...target.secretTags } } : {}),
     capabilities: [...target.capabilities],
+    // The same assets, already in place: nothing is uploaded by a rollback.
+    ...(target.cdk ? { cdk: { stack: target.cdk.stack, assets: target.cdk.assets.map((a) => ({ ...a, uploaded: false })) } } : {}),
+    // The role the restored version was deployed with: today's role may not manage what it made.
+    ...(target.roleArn ? { roleArn: target.roleArn } : {}),
     rollbackTargetId: target.id,
     automatic: options.automatic,
     clientRequestToken: options.token ?? tokenFor(id, 'rollback'),
@@ -148,6 +163,7 @@ export async function rollbackToRecord(ctx: EngineContext, options: RollbackOpti
       parameters: () => sdk,
       tags,
       capabilities: record.capabilities,
+      ...(record.roleArn ? { roleArn: record.roleArn } : {}),
       token: record.clientRequestToken!,
       changeSetName: `deployguard-${record.id}`,
       waitIfBusyMs: options.waitIfBusyMs ?? 0,

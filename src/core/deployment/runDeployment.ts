@@ -3,10 +3,11 @@
  * deployments finished first, the baseline, a new record, then the phases in order: steps →
  * change set → bake. Whatever ends the run early becomes the record's final status.
  */
-import { buildParameters, checkParameterValues } from '../aws/parameters';
+import { buildParameters, checkParameterValues, type BuiltParameters } from '../aws/parameters';
 import { describeStack } from '../aws/stackApi';
 import type { StackDeployResult } from '../aws/stackDeploy';
-import { checkTemplateSize, describeTemplate, readTemplateFile } from '../aws/template';
+import { checkTemplateSize, type LoadedTemplate } from '../aws/template';
+import { stepsToRun } from '../cdk/synthStep';
 import { isOpenStatus, statusRow } from '../deploymentStatus';
 import type { DeploymentTrigger } from '../deploymentTrigger';
 import { DeployGuardError, errorMessage } from '../errors';
@@ -16,23 +17,26 @@ import { holderIdentity } from '../history/holder';
 import { GitRepository } from '../git/gitRepository';
 import { writeIncidentNote, type IncidentGit } from '../incident/writeIncident';
 import { newDeploymentId } from '../history/paths';
-import type { DeploymentRecord } from '../history/record';
+import type { DeploymentRecord, EnvSourced } from '../history/record';
 import type { StackLock } from '../history/lock';
 import type { StepRecord } from '../model';
-import type { EnvironmentConfig } from '../pipeline/types';
+import type { EnvironmentConfig, StackConfig } from '../pipeline/types';
 import { pipelineSecrets, resolveVariables, resolveVariablesIn } from '../pipeline/variables';
 import type { ConfirmRollback } from '../rollback/afterUnhealthy';
 import type { RollbackRehearsal } from '../rollback/rehearsal';
 import { envSourcedValues } from '../secrets/envSourced';
-import { createMasker } from '../secrets';
+import { createMasker, type Masker } from '../secrets';
 import { systemClock } from '../time';
 import { pinnedAccountId, selectEnvironment, variableContext, type AwsSelection } from './awsSelection';
 import { afterStackOperation } from './bakePhase';
 import { captureBaselineIfFirst } from './baseline';
+import { recordTemplate, TEMPLATE_NOT_MADE, templateAfterSteps, templateAfterStepsRan, templateBeforeSteps } from './builtTemplate';
+import { publishCdkAssets, readCdkAssembly } from './cdkPhase';
 import { deployChangeSet, type ChangeSetInputs } from './changeSetPhase';
 import { DeploymentRun, statusForError, tokenFor } from './deploymentRun';
 import { lockTiming, type EngineContext } from './engineContext';
 import { outcomeOf, type DeploymentOutcome } from './outcome';
+import { checkPackaging, packageForDeploy } from './packagePhase';
 import { readPreviousVersion } from './previousVersion';
 import { resumeInterrupted } from './resumeInterrupted';
 import { openHistoryStore } from './historySelection';
@@ -100,27 +104,25 @@ export async function runDeployment(ctx: EngineContext, request: DeployRequest):
     // Everything that can be checked without AWS is checked first: a bad template or variable
     // must not cost a call, let alone a change set.
     const stackName = resolveVariables(stackConfig.name, { ...vars, deploymentId: undefined }, 'stack.name');
-    const parameterValues = resolveVariablesIn(stackConfig.parameters, vars, 'stack.parameters');
+    // The environment's own parameters and tags override the stack's of the same key.
+    const rawParameters = { ...stackConfig.parameters, ...env.parameters };
+    const rawTags = { ...stackConfig.tags, ...env.tags };
+    const parameterValues = resolveVariablesIn(rawParameters, vars, 'stack.parameters');
     checkParameterValues(parameterValues);
-    const tags = resolveVariablesIn(stackConfig.tags, vars, 'stack.tags');
-    const template = describeTemplate(await readTemplateFile(request.repoRoot, stackConfig.template));
-    checkTemplateSize(template, stackConfig.templateBucket);
+    const tags = resolveVariablesIn(rawTags, vars, 'stack.tags');
+    const roleArn = stackConfig.roleArn ? resolveVariables(stackConfig.roleArn, vars, 'stack.roleArn') : undefined;
+    // A template a step makes is read after the steps (templateBeforeSteps says undefined); a CDK
+    // stack's only once `cdk synth` (its last step) has run, never from an assembly an earlier
+    // synth left (cdkPhase.ts).
+    const template = stackConfig.cdk
+      ? undefined
+      : await templateBeforeSteps(request.repoRoot, stackConfig.template, request.pipeline.steps, request.skipSteps);
     const masker = createMasker(pipelineSecrets(request.pipeline, request.processEnv ?? process.env));
     // A value built from ${env:VAR} is a secret: the record keeps where it came from and its
     // fingerprint, never the value (the log masks it; history must not keep it either).
-    const parameterSources = envSourcedValues(stackConfig.parameters, parameterValues, vars);
-    const tagSources = envSourcedValues(stackConfig.tags, tags, vars);
-    const preview = buildParameters(template.parameters, parameterValues, undefined, parameterSources);
-    for (const s of preview.secrets) masker.addSecret(s);
-    if (preview.undeclared.length > 0) {
-      throw new DeployGuardError(
-        'ConfigInvalid',
-        `stack.parameters sets ${preview.undeclared.join(', ')}, which the template ${stackConfig.template} does not declare`,
-        {
-          hint: 'remove them from deployguard.yaml or declare them under Parameters in the template',
-        },
-      );
-    }
+    const parameterSources = envSourcedValues(rawParameters, parameterValues, vars);
+    const tagSources = envSourcedValues(rawTags, tags, vars);
+    const preview = template ? checkTemplateInputs(template, stackConfig, parameterValues, parameterSources, masker) : undefined;
 
     const account = await pinnedAccountId(clients, env, signal);
     // A team store that does not answer refuses the deploy here, before the lock and any stack change.
@@ -141,8 +143,12 @@ export async function runDeployment(ctx: EngineContext, request: DeployRequest):
     // this run reports: deploying over a version nobody has watched would bury it.
     const stillOpen = resumed.find((r) => isOpenStatus(r.status));
     if (stillOpen) return outcomeOf(stillOpen, resumed);
+    // A template the steps make is not known yet: nothing to compare, the steps run again.
     const sameAsResumed = resumed.find(
       (r) =>
+        template !== undefined &&
+        preview !== undefined &&
+        !templateAfterSteps(request.pipeline.steps, request.skipSteps) &&
         r.template.sha256 === template.sha256 &&
         // The preview is built without the stack's keys: it leaves out what the resumed record
         // kept as UsePreviousValue (keys deployguard.yaml does not set).
@@ -172,14 +178,15 @@ export async function runDeployment(ctx: EngineContext, request: DeployRequest):
         ? { commit: request.git.sha, ...(request.git.branch ? { branch: request.git.branch } : {}), dirty: request.git.dirty ?? false }
         : {}),
       trigger: request.trigger ?? 'cli',
-      template: { body: template.body, sha256: template.sha256 },
-      parameters: preview.record,
+      template: template ? { body: template.body, sha256: template.sha256 } : TEMPLATE_NOT_MADE,
+      parameters: preview?.record ?? [],
       tags: Object.fromEntries(Object.entries(tags).filter(([key]) => !tagSources.has(key))),
       ...(tagSources.size > 0 ? { secretTags: Object.fromEntries(tagSources) } : {}),
       capabilities: [...stackConfig.capabilities],
+      ...(roleArn ? { roleArn } : {}),
       clientRequestToken: tokenFor(id),
       previous,
-      steps: request.skipSteps ? [] : request.pipeline.steps.map((s): StepRecord => ({ name: s.name, status: 'pending' })),
+      steps: stepsToRun(request.pipeline, request.skipSteps).map((s): StepRecord => ({ name: s.name, status: 'pending' })),
       logFile: stackHistory.logPath(id),
     };
     run = new DeploymentRun(record, stackHistory, clients, ctx.pollers, ctx.emit, masker, ctx.logger);
@@ -240,24 +247,74 @@ function incidentGit(request: DeployRequest): IncidentGit | undefined {
   });
 }
 
+/**
+ * The checks a template allows without AWS: its size (inline or through the bucket) and the
+ * parameters the file sets that it does not declare. NoEcho values join the masker.
+ */
+function checkTemplateInputs(
+  template: LoadedTemplate,
+  stackConfig: StackConfig,
+  parameterValues: Record<string, string>,
+  parameterSources: ReadonlyMap<string, EnvSourced>,
+  masker: Masker,
+): BuiltParameters {
+  checkTemplateSize(template, stackConfig.templateBucket);
+  checkPackaging(template, stackConfig);
+  const preview = buildParameters(template.parameters, parameterValues, undefined, parameterSources);
+  for (const s of preview.secrets) masker.addSecret(s);
+  if (preview.undeclared.length > 0) {
+    throw new DeployGuardError(
+      'ConfigInvalid',
+      `stack.parameters sets ${preview.undeclared.join(', ')}, which the template ${stackConfig.template} does not declare`,
+      {
+        hint: 'remove them from deployguard.yaml or declare them under Parameters in the template',
+      },
+    );
+  }
+  return preview;
+}
+
 /** The phases in order; each may end the run (a failed step never touches the stack). */
 async function driveDeployment(
   ctx: EngineContext,
   run: DeploymentRun,
   request: DeployRequest,
   env: EnvironmentConfig,
-  inputs: ChangeSetInputs,
+  inputs: Omit<ChangeSetInputs, 'template'> & { readonly template: LoadedTemplate | undefined },
   signal: AbortSignal,
 ): Promise<DeploymentRecord> {
-  if (!request.skipSteps && request.pipeline.steps.length > 0) {
+  let template = inputs.template;
+  let parameterValues = inputs.parameterValues;
+  const { steps, stack } = request.pipeline;
+  // A CDK stack always has steps: `cdk synth` comes last (stepsToRun).
+  if (stepsToRun(request.pipeline, request.skipSteps).length > 0) {
     await run.setStatus('running-steps');
+    const stepsStartedAt = Date.now();
     const result = await runPipelineSteps(ctx, run, request, signal);
     if (result.status !== 'succeeded') {
       const reason = result.status === 'cancelled' ? 'cancelled during the steps' : result.message;
       return run.finish(result.status === 'cancelled' ? 'cancelled' : 'failed', `${reason}; the stack was not touched`);
     }
+    // What the steps left is what goes out, read from the tree they ran in.
+    const assembly = stack.cdk ? await readCdkAssembly(run, request.repoRoot, stack.cdk, env) : undefined;
+    template = assembly
+      ? assembly.template
+      : await templateAfterStepsRan(request.repoRoot, stack.template, steps, stepsStartedAt, (message) =>
+          run.notice('warning', 'template-not-rewritten', message),
+        );
+    if (assembly) parameterValues = { ...assembly.parameterDefaults, ...parameterValues };
+    const preview = checkTemplateInputs(template, stack, parameterValues, inputs.parameterSources, run.masker);
+    // Checked before anything is uploaded; deployed only once every asset is published.
+    if (assembly) await publishCdkAssets(run, assembly, env, signal);
+    recordTemplate(run.record, template);
+    run.record.parameters = preview.record;
+    await run.save();
   }
-  const result = await deployChangeSet(ctx, run, request, env, inputs, signal);
+  if (!template) throw new DeployGuardError('Internal', `The template ${stack.template} was never read`);
+  template = await packageForDeploy(run, request.repoRoot, stack, template, signal);
+  checkTemplateSize(template, stack.templateBucket);
+  await run.save();
+  const result = await deployChangeSet(ctx, run, request, env, { ...inputs, template, parameterValues }, signal);
   return afterStackOperation(ctx, run, env, await watchIfUnverified(run, env, result, signal), request, signal);
 }
 

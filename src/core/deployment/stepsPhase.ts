@@ -4,6 +4,7 @@
  */
 import { hostname } from 'node:os';
 import { errorMessage } from '../errors';
+import { stepsToRun } from '../cdk/synthStep';
 import { runSteps as realRunSteps, type StepsResult } from '../pipeline/runSteps';
 import { variableContext } from './awsSelection';
 import type { DeploymentRun } from './deploymentRun';
@@ -32,7 +33,7 @@ export async function runPipelineSteps(
   };
   try {
     return await runner({
-      steps: request.pipeline.steps,
+      steps: stepsToRun(request.pipeline, request.skipSteps),
       repoRoot: request.repoRoot,
       env: request.processEnv ?? process.env,
       variables: variableContext(request, record.id),

@@ -40,6 +40,8 @@ import { readTrigger } from '../deploymentTrigger';
 import { derivedVerification } from './ledger';
 import {
   HISTORY_SCHEMA_VERSION,
+  type CdkAssetRecord,
+  type CdkSection,
   type DeploymentRecord,
   type EnvSourced,
   type ParameterRecord,
@@ -68,6 +70,7 @@ const SECTION_KEYS = [
   'secretTags',
   'rollbackRehearsal',
   'incident',
+  'cdk',
 ] as const;
 type SectionKey = (typeof SECTION_KEYS)[number];
 const isSectionKey = (key: string): key is SectionKey => (SECTION_KEYS as readonly string[]).includes(key);
@@ -157,6 +160,8 @@ function readSections(source: Obj, record: Obj, problems: string[]): Sections {
   if (rollbackRehearsal) out.rollbackRehearsal = rollbackRehearsal;
   const incident = read('incident', readIncident);
   if (incident) out.incident = incident;
+  const cdk = read('cdk', readCdk);
+  if (cdk) out.cdk = cdk;
   return out;
 }
 
@@ -210,6 +215,24 @@ function readEnvSourcedParameter(p: ParameterRecord, problems: string[]): Parame
     const { fromEnv: _f, source: _s, sha256: _h, ...rest } = p;
     return rest;
   }
+}
+
+function readCdk(v: unknown): CdkSection {
+  const o = object(v, 'cdk');
+  return {
+    stack: string(o, 'stack'),
+    assets: list(o, 'assets', (a): CdkAssetRecord => {
+      const asset = object(a, 'cdk asset');
+      if (typeof asset['uploaded'] !== 'boolean') fail('a cdk asset has no uploaded flag');
+      return {
+        id: string(asset, 'id'),
+        displayName: string(asset, 'displayName'),
+        bucket: string(asset, 'bucket'),
+        key: string(asset, 'key'),
+        uploaded: asset['uploaded'],
+      };
+    }),
+  };
 }
 
 function readPrevious(v: unknown): PreviousVersion {

@@ -66,6 +66,27 @@ export interface TemplateRecord {
   readonly sha256: string;
   /** The S3 URL it was deployed from, when it was over the inline size limit. */
   readonly url?: string;
+  /**
+   * The local code and nested templates packaged into the bucket for it (the body names their
+   * keys): the objects a rollback to this version needs, kept because they are content-addressed
+   * and never overwritten.
+   */
+  readonly artifacts?: readonly PackagedArtifact[];
+}
+
+/** One local path packaged into the bucket (`aws cloudformation package` style). */
+export interface PackagedArtifact {
+  /** The resource's logical id; a nested stack's resources as `Parent/Child`. */
+  readonly resource: string;
+  readonly property: string;
+  /** The packaged path, relative to the repository root. */
+  readonly path: string;
+  readonly key: string;
+  /** sha256 of the uploaded bytes, hex (the key is made of it). */
+  readonly sha256: string;
+  readonly bytes: number;
+  /** False when the bucket already held the same content: nothing was sent. */
+  readonly uploaded: boolean;
 }
 
 export interface DeploymentRecord {
@@ -92,6 +113,8 @@ export interface DeploymentRecord {
   /** Tags whose values came from `${env:VAR}`: where from and a fingerprint, never the value. */
   readonly secretTags?: Readonly<Record<string, EnvSourced>>;
   readonly capabilities: readonly string[];
+  /** The service role CloudFormation acted as (RoleARN); a rollback to this version uses it again. */
+  readonly roleArn?: string;
   /** Alarm ARNs handed to CloudFormation as RollbackConfiguration triggers. */
   rollbackTriggers?: readonly string[];
   /** For kind `rollback`: the stable record restored. */
@@ -154,6 +177,12 @@ export interface DeploymentRecord {
    * changed, what was restored and what to look at next, written when it finished.
    */
   incident?: IncidentNote;
+  /**
+   * For a CDK app's stack (`stack.cdk`): the assembly stack it came from and the file assets its
+   * template names, with the exact bucket and key each went to, so a rollback can check the
+   * built version's code is still there (the template body above is the one that went out).
+   */
+  cdk?: CdkSection;
 }
 
 /**
@@ -256,4 +285,20 @@ export interface DamagedEntry {
   /** Where it was moved (for a whole file) or copied (for a bad journal line). */
   readonly movedTo?: string;
   readonly problem: string;
+}
+
+/** One file asset of a CDK deploy, where it went. */
+export interface CdkAssetRecord {
+  readonly id: string;
+  readonly displayName: string;
+  readonly bucket: string;
+  readonly key: string;
+  /** False when the object was already there (same key, same content): nothing was sent. */
+  readonly uploaded: boolean;
+}
+
+export interface CdkSection {
+  /** The stack in the cloud assembly (its display name). */
+  readonly stack: string;
+  readonly assets: readonly CdkAssetRecord[];
 }

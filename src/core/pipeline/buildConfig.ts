@@ -1,9 +1,11 @@
 import type { DeployOnEvent } from '../deploymentTrigger';
+import { posix } from 'node:path';
 import { parseDuration } from '../time';
 import { parseTolerance } from './metricRules';
 import { isProdName } from './confirmation';
 import {
   HEALTH_DEFAULTS,
+  type CdkConfig,
   type CompareWith,
   type EnvironmentConfig,
   type GuardedMetric,
@@ -65,6 +67,8 @@ export function buildPipelineConfig(value: Json): PipelineConfig {
       confirm: isProdName(name) ? true : ((env.confirm as boolean | undefined) ?? false),
       health: env.health === undefined ? undefined : buildHealth(env.health as Json),
       notify: buildNotify(env.notify),
+      parameters: env.parameters === undefined ? undefined : Object.freeze(stringMap(env.parameters)),
+      tags: env.tags === undefined ? undefined : Object.freeze(stringMap(env.tags)),
     });
   }
   return Object.freeze({
@@ -73,12 +77,14 @@ export function buildPipelineConfig(value: Json): PipelineConfig {
     steps: Object.freeze(steps),
     stack: build<StackConfig>({
       name: stack.name as string,
-      template: stack.template as string,
+      template: (stack.template as string | undefined) ?? cdkTemplatePath(stack.cdk as Json),
+      cdk: stack.cdk === undefined ? undefined : buildCdk(stack.cdk as Json),
       templateBucket: stack.templateBucket as string | undefined,
       parameters: stringMap(stack.parameters),
       capabilities: Object.freeze([...((stack.capabilities as string[] | undefined) ?? [])]),
       tags: stringMap(stack.tags),
       notificationArns: Array.isArray(stack.notificationArns) ? Object.freeze([...(stack.notificationArns as string[])]) : undefined,
+      roleArn: stack.roleArn as string | undefined,
     }),
     environments: Object.freeze(environments),
     ...(typeof value.history === 'string' ? { history: value.history } : {}),
@@ -89,6 +95,15 @@ export function buildPipelineConfig(value: Json): PipelineConfig {
 function buildNotify(value: unknown): NotifyConfig | undefined {
   const sns = (value as Json | undefined)?.sns;
   return Array.isArray(sns) && sns.length > 0 ? Object.freeze({ sns: Object.freeze([...(sns as string[])]) }) : undefined;
+}
+
+function buildCdk(c: Json): CdkConfig {
+  return build<CdkConfig>({ stack: c.stack as string, app: c.app as string | undefined, cwd: c.cwd as string | undefined });
+}
+
+/** Where `cdk synth --output cdk.out` writes a stack's template (the manifest names the real file). */
+function cdkTemplatePath(c: Json): string {
+  return posix.join((c.cwd as string | undefined) ?? '.', 'cdk.out', `${c.stack as string}.template.json`);
 }
 
 function buildHealth(h: Json): HealthConfig {

@@ -1,4 +1,4 @@
-import { existsSync, realpathSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import type { Document, Node } from 'yaml';
 import { isProdName } from './confirmation';
@@ -10,12 +10,16 @@ import { HEALTH_DEFAULTS } from './types';
 import { expressionIds, isValidPeriod, METRIC_ID, parseStat, parseTolerance } from './metricRules';
 import { describePath, locate, rangeOf, type PathSegment } from './locate';
 import type { ProblemList, SourceRange } from './problems';
+import { declaredParameters, type DeclaredParameter } from '../aws/template';
+import { stepMakingTemplate } from './templateMaker';
 import { BUILTIN_VARIABLES, findVariables } from './variables';
 
 /** CloudFormation's inline TemplateBody limit; bigger templates must go through S3. */
 export const TEMPLATE_BODY_LIMIT = CLOUDFORMATION_LIMITS.templateBodyBytes;
 const STACK_NAME = /^[A-Za-z][A-Za-z0-9-]*$/;
 const STACK_NAME_MAX = 128;
+/** An IAM role's ARN in any partition (aws, aws-cn, aws-us-gov), path allowed. */
+const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
 
 type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -25,7 +29,8 @@ function variablePolicy(path: readonly PathSegment[]): 'value' | 'shell' | 'none
   const [a, b, c] = path;
   if (a === 'steps' && c === 'run') return 'shell';
   if (a === 'steps' && c === 'env') return 'value';
-  if (a === 'stack' && (b === 'name' || b === 'templateBucket' || b === 'parameters' || b === 'tags')) return 'value';
+  if (a === 'environments' && (c === 'parameters' || c === 'tags')) return 'value';
+  if (a === 'stack' && (b === 'name' || b === 'templateBucket' || b === 'parameters' || b === 'tags' || b === 'roleArn')) return 'value';
   return 'none';
 }
 
@@ -92,9 +97,11 @@ function checkVariables(value: unknown, path: PathSegment[], ctx: SemanticContex
         ctx.problems.add(at, `${describePath(path)}: variables are not allowed here (${ref.text})`, 'variable-not-allowed');
       } else if (ref.kind === 'unknown') {
         const suggestion = closest(ref.name, BUILTIN_VARIABLES);
+        // Text that is not trying to be ours (CloudFormation's `${AWS::Region}`) is told the escape.
+        const literal = /^(env|git|deployment)\b/.test(ref.name) ? '' : `; for the literal text write $${ref.text}`;
         ctx.problems.add(
           at,
-          `unknown variable ${ref.text}${suggestion ? ` (did you mean \${${suggestion}}?)` : ''}: use ${BUILTIN_VARIABLES.map((v) => `\${${v}}`).join(', ')} or \${env:NAME}`,
+          `unknown variable ${ref.text}${suggestion ? ` (did you mean \${${suggestion}}?)` : ''}: use ${BUILTIN_VARIABLES.map((v) => `\${${v}}`).join(', ')} or \${env:NAME}${literal}`,
           'unknown-variable',
         );
       }
@@ -185,7 +192,10 @@ function checkSteps(steps: unknown, ctx: SemanticContext): void {
 function checkStack(value: Json, ctx: SemanticContext): void {
   const stack = value.stack;
   if (!isObject(stack)) return;
-  if (typeof stack.template === 'string') {
+  checkCdk(stack, ctx);
+  if (typeof stack.template === 'string' && templateMadeByStep(ctx, stack.template, value.steps)) {
+    // Nothing more to check until the steps have run: the deploy reads it after them.
+  } else if (typeof stack.template === 'string') {
     const real = checkRepoPath(ctx, ['stack', 'template'], stack.template, 'file', 'template');
     const size = real ? statSync(real).size : 0;
     if (size > CLOUDFORMATION_LIMITS.templateUrlBytes) {
@@ -203,6 +213,7 @@ function checkStack(value: Json, ctx: SemanticContext): void {
         );
       }
     }
+    if (real && size <= CLOUDFORMATION_LIMITS.templateUrlBytes) checkTemplateParameters(ctx, value, stack.template, real);
   }
   if (isObject(stack.parameters)) {
     const limit = CLOUDFORMATION_LIMITS.parameterValueChars;
@@ -217,6 +228,123 @@ function checkStack(value: Json, ctx: SemanticContext): void {
     }
   }
   if (typeof stack.name === 'string') checkStackName(stack.name, value.environments, ctx);
+  if (typeof stack.roleArn === 'string' && !stack.roleArn.includes('${') && !ROLE_ARN.test(stack.roleArn)) {
+    ctx.problems.add(
+      rangeAt(ctx, ['stack', 'roleArn']),
+      `stack.roleArn "${stack.roleArn}" is not an IAM role ARN: it looks like arn:aws:iam::123456789012:role/deploy-orders`,
+      'bad-role-arn',
+    );
+  }
+}
+
+/** A stack is a template file or a CDK app's stack: exactly one of the two. */
+function checkCdk(stack: Json, ctx: SemanticContext): void {
+  const hasTemplate = stack.template !== undefined;
+  const cdk = stack.cdk;
+  if (!hasTemplate && cdk === undefined) {
+    ctx.problems.add(
+      keyRangeAt(ctx, ['stack']),
+      "stack needs a template (a CloudFormation template file) or cdk (a CDK app's stack, e.g. cdk: { stack: OrdersStack })",
+      'missing-template',
+    );
+    return;
+  }
+  if (hasTemplate && cdk !== undefined) {
+    ctx.problems.add(
+      keyRangeAt(ctx, ['stack', 'cdk']),
+      "stack has both template and cdk: keep one (with cdk the template comes from cdk synth's cloud assembly)",
+      'template-and-cdk',
+    );
+  }
+  if (isObject(cdk) && typeof cdk.cwd === 'string') checkRepoPath(ctx, ['stack', 'cdk', 'cwd'], cdk.cwd, 'directory', 'stack.cdk.cwd');
+}
+
+/**
+ * A template that does not exist yet is fine when steps run before the deploy: it is read after
+ * them (a `cdk synth`, a build script). Says which step is expected to make it, as a note.
+ */
+function templateMadeByStep(ctx: SemanticContext, template: string, rawSteps: unknown): boolean {
+  if (!ctx.repoRoot || template.includes('${') || isAbsolute(template)) return false;
+  const root = resolve(ctx.repoRoot);
+  const full = resolve(root, template);
+  if (escapes(root, full) || existsSync(full)) return false;
+  const steps = (Array.isArray(rawSteps) ? rawSteps : [])
+    .filter(isObject)
+    .filter((s) => typeof s.name === 'string' && typeof s.run === 'string')
+    .map((s) => ({ name: s.name as string, run: s.run as string, env: {}, ...(typeof s.cwd === 'string' ? { cwd: s.cwd } : {}) }));
+  if (steps.length === 0) return false;
+  const maker = stepMakingTemplate(steps, template);
+  ctx.problems.add(
+    rangeAt(ctx, ['stack', 'template']),
+    maker
+      ? `template "${template}" does not exist yet: step ${maker.name} is expected to make it (it is read after the steps)`
+      : `template "${template}" does not exist yet: it must be made by one of the steps (${steps.map((s) => s.name).join(', ')}), and is read after them`,
+    'template-made-by-step',
+    'info',
+  );
+  return true;
+}
+
+/**
+ * The parameters the file sets against those the template declares, per environment, before
+ * any AWS call: one the template does not declare is an error (CloudFormation refuses it), with
+ * the closest declared name; one with no Default that nothing sets is a warning (creating the
+ * stack fails; an existing stack keeps its value).
+ */
+function checkTemplateParameters(ctx: SemanticContext, value: Json, template: string, real: string): void {
+  const declared = templateParameters(real);
+  if (!declared) return; // unreadable or not YAML/JSON: the deploy says so with the parser's words
+  const names = declared.map((p) => p.key);
+  const stack = value.stack as Json;
+  const environments = isObject(value.environments) ? value.environments : {};
+  const sets: { path: PathSegment[]; keys: string[] }[] = [
+    { path: ['stack', 'parameters'], keys: isObject(stack.parameters) ? Object.keys(stack.parameters) : [] },
+    ...Object.entries(environments).map(([name, env]) => ({
+      path: ['environments', name, 'parameters'] as PathSegment[],
+      keys: isObject(env) && isObject(env.parameters) ? Object.keys(env.parameters) : [],
+    })),
+  ];
+  for (const { path, keys } of sets) {
+    for (const key of keys) {
+      if (names.includes(key)) continue;
+      const suggestion = closest(key, names);
+      ctx.problems.add(
+        keyRangeAt(ctx, [...path, key]),
+        `${describePath([...path, key])}: the template ${template} declares no parameter ${key}${suggestion ? ` (did you mean ${suggestion}?)` : names.length > 0 ? ` (it declares ${names.join(', ')})` : ''}; CloudFormation would refuse it`,
+        'undeclared-parameter',
+      );
+    }
+  }
+  const stackKeys = sets[0]!.keys;
+  for (const p of declared) {
+    if (p.hasDefault || stackKeys.includes(p.key)) continue;
+    const unset = Object.keys(environments).filter((name) => !sets.some((s) => s.path[1] === name && s.keys.includes(p.key)));
+    if (unset.length === 0) continue;
+    ctx.problems.add(
+      rangeAt(ctx, isObject(stack.parameters) ? ['stack', 'parameters'] : ['stack', 'template']),
+      `parameter ${p.key} has no Default in ${template} and nothing sets it for ${unset.length === 1 ? 'environment' : 'environments'} ${unset.join(', ')}: creating the stack there fails (an existing stack keeps its value); set it under stack.parameters or the environment's parameters`,
+      'parameter-not-set',
+      'warning',
+    );
+  }
+}
+
+/** The template's declared parameters, cached by path, size and mtime (validation runs as the user types). */
+const templateCache = new Map<string, { stamp: string; params: DeclaredParameter[] | undefined }>();
+function templateParameters(real: string): DeclaredParameter[] | undefined {
+  const info = statSync(real);
+  const stamp = `${info.size}:${info.mtimeMs}`;
+  const cached = templateCache.get(real);
+  if (cached?.stamp === stamp) return cached.params;
+  let params: DeclaredParameter[] | undefined;
+  try {
+    params = declaredParameters(readFileSync(real, 'utf8'));
+  } catch {
+    params = undefined;
+  }
+  if (templateCache.size > 20) templateCache.clear();
+  templateCache.set(real, { stamp, params });
+  return params;
 }
 
 /** Checks the stack name as each environment would produce it. */

@@ -19,15 +19,31 @@ export interface StepConfig {
   readonly env: Readonly<Record<string, string>>;
 }
 
+/** A CDK app whose stack is synthesised, its file assets published, then deployed (`stack.cdk`). */
+export interface CdkConfig {
+  /** The stack in the cloud assembly: its artifact id or display name (`OrdersStack`, `Prod/OrdersStack`). */
+  readonly stack: string;
+  /** `--app` for `cdk synth` when it is not cdk.json's. */
+  readonly app?: string;
+  /** The folder with cdk.json and node_modules/.bin/cdk, relative to the repository root; default the root. */
+  readonly cwd?: string;
+}
+
 export interface StackConfig {
   /** May contain variables, e.g. `orders-${env.name}`. */
   readonly name: string;
-  /** Path relative to the repository root. */
+  /**
+   * Path relative to the repository root. With `cdk` it is where the synthesised template is
+   * written (`<cwd>/cdk.out/<stack>.template.json`): the assembly's manifest names the real file.
+   */
   readonly template: string;
+  readonly cdk?: CdkConfig;
   readonly templateBucket?: string;
   readonly parameters: Readonly<Record<string, string>>;
   readonly capabilities: readonly string[];
   readonly tags: Readonly<Record<string, string>>;
+  /** The service role CloudFormation acts as (RoleARN on every change set); may contain variables. */
+  readonly roleArn?: string;
   /** SNS topics CloudFormation sends the stack's events to (the change sets' NotificationARNs); absent = left as they are. */
   readonly notificationArns?: readonly string[];
 }
@@ -100,6 +116,10 @@ export interface EnvironmentConfig {
   readonly confirm: boolean;
   readonly health?: HealthConfig;
   readonly notify?: NotifyConfig;
+  /** Parameters for this environment only: each overrides the stack's of the same key. */
+  readonly parameters?: Readonly<Record<string, string>>;
+  /** Tags for this environment only: each overrides the stack's of the same key. */
+  readonly tags?: Readonly<Record<string, string>>;
 }
 
 export interface PipelineConfig {
@@ -118,7 +138,8 @@ export const HEALTH_DEFAULTS = { bakeMs: 5 * 60_000, pollSeconds: 10, rollback: 
 /** The default per-step timeout when a step names none: long enough for any build, never forever. */
 export const DEFAULT_STEP_TIMEOUT_MS = 60 * 60_000;
 
-export type ProblemSeverity = 'error' | 'warning';
+/** `info`: a note that changes nothing (e.g. which step makes the template); never blocks a deploy. */
+export type ProblemSeverity = 'error' | 'warning' | 'info';
 
 /** One problem in the pipeline file, positioned for the Problems panel and `PATH:LINE:COL`. */
 export interface PipelineProblem {

@@ -5,6 +5,7 @@ import type { PipelineConfig, PipelineProblem } from './types';
 import { parsePipelineYaml } from './yamlSource';
 import { PIPELINE_LIMITS } from './limits';
 import { ProblemList } from './problems';
+import { keepWrittenText } from './writtenValues';
 
 export interface PipelineValidation {
   /** Present only when there are no errors (warnings allowed). */
@@ -54,5 +55,6 @@ export function validatePipelineText(text: string, options: ValidateTextOptions)
   checkAgainstSchema(parsed.doc, value, problems);
   checkSemantics(value, { doc: parsed.doc, text, problems, ...(options.repoRoot !== undefined ? { repoRoot: options.repoRoot } : {}) });
   if (problems.hasErrors) return { problems: problems.finish() };
+  keepWrittenText(parsed.doc, value as Record<string, unknown>);
   return { config: buildPipelineConfig(value as Record<string, unknown>), problems: problems.finish() };
 }

@@ -47,7 +47,13 @@ function classify(expr: string, text: string, index: number): VariableReference 
 }
 
 /**
- * The `${...}` references in `text`. In `shell` mode only references that look like ours
+ * `$${…}` is the literal text `${…}` in a value (CloudFormation's own `${AWS::Region}`, a log
+ * format): never a variable, and written with one `$` when the value is resolved.
+ */
+const ESCAPED = '$${';
+
+/**
+ * The `${...}` references in `text` (an escaped `$${…}` is none). In `shell` mode only references that look like ours
  * (`${env.x}`, `${git.x}`, `${deployment.x}`, `${env:X}`, anything with a dot) are returned:
  * `${HOME}` or `${1:-x}` in a step is bash's own business.
  */
@@ -55,6 +61,7 @@ export function findVariables(text: string, mode: 'value' | 'shell' = 'value'): 
   const refs: VariableReference[] = [];
   for (const match of text.matchAll(REFERENCE)) {
     const expr = match[1]!;
+    if (mode === 'value' && (match.index ?? 0) > 0 && text[(match.index ?? 0) - 1] === '$') continue;
     if (mode === 'shell' && !/^\s*(?:env[.:]|git\.|deployment\.)/.test(expr) && !/^[A-Za-z_][\w]*\.[\w.]*$/.test(expr.trim())) {
       continue;
     }
@@ -111,10 +118,15 @@ export function resolveVariables(text: string, ctx: VariableContext, where = 'de
     if (ref.kind === 'builtin') value = builtinValue(ref.name, ctx);
     else if (ref.kind === 'process-env') value = ctx.processEnv[ref.name];
     if (value === undefined) throw missing(ref, where);
-    out += text.slice(last, ref.index) + value;
+    out += unescape(text.slice(last, ref.index)) + value;
     last = ref.index + ref.text.length;
   }
-  return out + text.slice(last);
+  return out + unescape(text.slice(last));
+}
+
+/** The text between variables, with every `$${` written as the literal `${` it stands for. */
+function unescape(text: string): string {
+  return text.replaceAll(ESCAPED, '${');
 }
 
 /** Resolves every value of a map (parameters, tags, step env). */
@@ -181,6 +193,9 @@ export function pipelineSecrets(
       readonly parameters: Readonly<Record<string, string>>;
       readonly tags: Readonly<Record<string, string>>;
     };
+    readonly environments?: Readonly<
+      Record<string, { readonly parameters?: Readonly<Record<string, string>>; readonly tags?: Readonly<Record<string, string>> }>
+    >;
   },
   processEnv: NodeJS.ProcessEnv,
 ): string[] {
@@ -190,6 +205,7 @@ export function pipelineSecrets(
     config.stack.templateBucket ?? '',
     ...Object.values(config.stack.parameters),
     ...Object.values(config.stack.tags),
+    ...Object.values(config.environments ?? {}).flatMap((e) => [...Object.values(e.parameters ?? {}), ...Object.values(e.tags ?? {})]),
   ];
   return processEnvReferences(texts)
     .map((name) => processEnv[name])

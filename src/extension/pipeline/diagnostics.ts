@@ -46,7 +46,7 @@ export function registerPipelineDiagnostics(logger: Logger): PipelineDiagnostics
     });
     collection.set(document.uri, result.problems.map(toDiagnostic));
     const errors = result.problems.filter((p) => p.severity === 'error').length;
-    const warnings = result.problems.length - errors;
+    const warnings = result.problems.filter((p) => p.severity === 'warning').length;
     logger.debug(
       `validated ${document.uri.fsPath}: ${errors} errors, ${warnings} warnings in ${(performance.now() - started).toFixed(1)} ms`,
     );

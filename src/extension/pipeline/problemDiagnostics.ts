@@ -8,7 +8,11 @@ export function toDiagnostic(problem: PipelineProblem): vscode.Diagnostic {
   const diagnostic = new vscode.Diagnostic(
     new vscode.Range(start, end.isAfter(start) ? end : start.translate(0, 1)),
     problem.message,
-    problem.severity === 'warning' ? vscode.DiagnosticSeverity.Warning : vscode.DiagnosticSeverity.Error,
+    problem.severity === 'warning'
+      ? vscode.DiagnosticSeverity.Warning
+      : problem.severity === 'info'
+        ? vscode.DiagnosticSeverity.Information
+        : vscode.DiagnosticSeverity.Error,
   );
   diagnostic.source = 'Deploy Guard';
   diagnostic.code = problem.code;

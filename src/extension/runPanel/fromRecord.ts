@@ -50,7 +50,7 @@ export function modelFromRecord(record: DeploymentRecord, live: boolean): RunMod
     model.addStackEvent({
       id: e.eventId,
       timestamp: Date.parse(e.timestamp),
-      logicalId: e.logicalId,
+      logicalId: typeof e.stackPath === 'string' ? `${e.stackPath} › ${e.logicalId}` : e.logicalId,
       resourceType: typeof e.resourceType === 'string' ? e.resourceType : '',
       status: e.status,
       ...(typeof e.reason === 'string' ? { reason: e.reason } : {}),

@@ -216,7 +216,8 @@ export class RunModel {
         this.addStackEvent({
           id: event.eventId,
           timestamp: Date.parse(event.timestamp),
-          logicalId: event.logicalId,
+          // A nested stack's resource is shown with the stacks it lives in: "orders-prod › Database › Table".
+          logicalId: event.stackPath ? `${event.stackPath} › ${event.logicalId}` : event.logicalId,
           resourceType: event.resourceType,
           status: event.status,
           ...(event.reason !== undefined ? { reason: event.reason } : {}),

@@ -168,7 +168,8 @@ describe('deployguard.yaml bad-file corpus (exact line:column and message)', () 
     assert.deepEqual(lines, [
       `5:15 unknown variable \${git.commit}: ${VARS}`,
       `6:14 steps[0].timeout: bad duration "soon": ${SCALE}`,
-      '9:13 template "infra/nope.yaml" does not exist (looked for <repo>/infra/nope.yaml)',
+      // With steps, a missing template is one a step must make: a note, not an error.
+      '9:13 template "infra/nope.yaml" does not exist yet: it must be made by one of the steps (Build), and is read after them',
       '10:3 unknown key "colour" in stack',
       '12:3 missing required key "region" in environment "dev" (e.g. region: eu-west-1)',
     ]);

@@ -88,6 +88,44 @@ environments: { dev: { region: eu-west-1 } }
     assert.ok(validatePipelineText(text, { file: '/x/deployguard.yaml' }).config);
   });
 
+  it('a missing template is a note naming the step expected to make it when steps run, an error when none do', () => {
+    const text = (steps: string) =>
+      `version: 1\nname: svc\n${steps}stack: { name: svc, template: cdk.out/Orders.template.json }\nenvironments: { dev: { region: eu-west-1 } }\n`;
+    const withSynth = validatePipelineText(text('steps:\n  - { name: Synth, run: npx cdk synth }\n'), {
+      file: '/x/deployguard.yaml',
+      repoRoot: repo.root,
+    });
+    assert.ok(withSynth.config);
+    assert.deepEqual(
+      withSynth.problems.map((p) => [p.severity, p.code]),
+      [['info', 'template-made-by-step']],
+    );
+    assert.match(withSynth.problems[0]!.message, /does not exist yet: step Synth is expected to make it/);
+    const unnamed = validatePipelineText(text('steps:\n  - { name: Test, run: npm test }\n'), {
+      file: '/x/deployguard.yaml',
+      repoRoot: repo.root,
+    });
+    assert.ok(unnamed.config);
+    assert.match(unnamed.problems[0]!.message, /must be made by one of the steps \(Test\)/);
+    const none = validatePipelineText(text(''), { file: '/x/deployguard.yaml', repoRoot: repo.root });
+    assert.equal(none.config, undefined);
+    assert.equal(none.problems[0]!.code, 'file-not-found');
+  });
+
+  it('checks stack.roleArn is a role ARN, and lets it use variables', () => {
+    const text = (arn: string) =>
+      `version: 1\nname: svc\nstack: { name: svc, template: infra/template.yaml, roleArn: "${arn}" }\nenvironments: { dev: { region: eu-west-1 } }\n`;
+    const options = { file: '/x/deployguard.yaml', repoRoot: repo.root };
+    assert.deepEqual(validatePipelineText(text('arn:aws:iam::123456789012:role/deploy/orders'), options).problems, []);
+    assert.deepEqual(validatePipelineText(text('arn:aws:iam::123456789012:role/deploy-${env.name}'), options).problems, []);
+    const bad = validatePipelineText(text('deploy-role'), options);
+    assert.deepEqual(
+      bad.problems.map((p) => p.code),
+      ['bad-role-arn'],
+    );
+    assert.match(bad.problems[0]!.message, /is not an IAM role ARN: it looks like arn:aws:iam::123456789012:role\/deploy-orders/);
+  });
+
   it('reports a missing pipeline file at 1:1 without throwing', async () => {
     const result = await loadPipeline(repo.root, { file: 'nope.yaml' });
     assert.equal(result.config, undefined);
