@@ -12,6 +12,8 @@ export const Commands = {
   openStackInConsole: 'deployGuard.openStackInConsole',
   openAlarm: 'deployGuard.openAlarm',
   copyCommit: 'deployGuard.copyCommit',
+  /** A stack output's row in the tree: copies its value (the row's click, hidden from the palette). */
+  copyOutput: 'deployGuard.copyOutput',
   refresh: 'deployGuard.refresh',
   createPipelineFile: 'deployGuard.createPipelineFile',
   validatePipelineFile: 'deployGuard.validatePipelineFile',

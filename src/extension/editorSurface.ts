@@ -3,7 +3,7 @@ import { errorMessage } from '../core/errors';
 import type { Logger } from '../core/logger';
 import { cancelCommand, continueRollbackCommand, rollbackCommand, rollbackToThisCommand } from './actions/rollbackCommands';
 import { deployCommand } from './actions/deployCommand';
-import { copyCommitCommand, openAlarmCommand, openStackCommand } from './actions/linkCommands';
+import { copyCommitCommand, copyOutputCommand, openAlarmCommand, openStackCommand } from './actions/linkCommands';
 import { registerCommand } from './commandRunner';
 import { Commands } from './commands';
 import { registerDeploymentsTree } from './deployments/deploymentsTree';
@@ -68,6 +68,7 @@ export function registerEditorSurface(context: vscode.ExtensionContext, deps: { 
     registerCommand(Commands.openStackInConsole, logger, (arg?: unknown) => openStackCommand(host, arg)),
     registerCommand(Commands.openAlarm, logger, (arg?: unknown) => openAlarmCommand(host, arg)),
     registerCommand(Commands.copyCommit, logger, (arg?: unknown) => copyCommitCommand(arg)),
+    registerCommand(Commands.copyOutput, logger, (key?: unknown, value?: unknown) => copyOutputCommand(key, value)),
     registerCommand(Commands.refresh, logger, refresh),
   );
   // Reconciliation, not new work: a deployment a reload or crash interrupted is reattached to
