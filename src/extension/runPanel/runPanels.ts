@@ -183,6 +183,7 @@ export class RunPanels implements vscode.Disposable {
       if (record.logFile) model.setLogFile(record.logFile);
       const verified = verifiedView(record);
       if (verified) model.setHeader({ verified });
+      if (record.outputs && Object.keys(record.outputs).length > 0) model.setHeader({ outputs: record.outputs });
       if (!model.currentHeader.environment) {
         model.setHeader({
           environment: record.environment,
