@@ -16,6 +16,8 @@ export const Commands = {
   openIncidentNote: 'deployGuard.openIncidentNote',
   copyIncidentNote: 'deployGuard.copyIncidentNote',
   openResourceInTemplate: 'deployGuard.openResourceInTemplate',
+  /** A stack output's row in the tree: copies its value (the row's click, hidden from the palette). */
+  copyOutput: 'deployGuard.copyOutput',
   refresh: 'deployGuard.refresh',
   createPipelineFile: 'deployGuard.createPipelineFile',
   validatePipelineFile: 'deployGuard.validatePipelineFile',

@@ -4,7 +4,7 @@ import type { Logger } from '../core/logger';
 import { cancelCommand, continueRollbackCommand, rollbackCommand, rollbackToThisCommand } from './actions/rollbackCommands';
 import { watchLiveVersionCommand } from './actions/watchLiveVersion';
 import { deployCommand } from './actions/deployCommand';
-import { copyCommitCommand, openAlarmCommand, openStackCommand } from './actions/linkCommands';
+import { copyCommitCommand, copyOutputCommand, openAlarmCommand, openStackCommand } from './actions/linkCommands';
 import { registerCommand } from './commandRunner';
 import { Commands } from './commands';
 import { registerDeploymentsTree } from './deployments/deploymentsTree';
@@ -74,6 +74,7 @@ export function registerEditorSurface(context: vscode.ExtensionContext, deps: { 
     registerCommand(Commands.openIncidentNote, logger, (arg?: unknown) => openIncidentNoteCommand(host, arg)),
     registerCommand(Commands.copyIncidentNote, logger, (arg?: unknown) => copyIncidentNoteCommand(host, arg)),
     registerCommand(Commands.openResourceInTemplate, logger, (arg?: unknown) => openResourceInTemplateCommand(host, arg)),
+    registerCommand(Commands.copyOutput, logger, (key?: unknown, value?: unknown) => copyOutputCommand(key, value)),
     registerCommand(Commands.refresh, logger, refresh),
   );
   // Reconciliation, not new work: a deployment a reload or crash interrupted is reattached to

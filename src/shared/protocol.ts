@@ -194,6 +194,8 @@ export interface RunHeader {
   readonly live: boolean;
   /** For a stable record: how it was verified, in the words the tree and the CLI use. */
   readonly verified?: VerifiedView;
+  /** The stack's outputs after the run (masked), from its record. */
+  readonly outputs?: Readonly<Record<string, string>> | undefined;
 }
 
 export interface VerifiedView {

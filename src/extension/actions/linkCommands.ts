@@ -45,6 +45,14 @@ export async function openAlarmCommand(host: EngineHost, arg: unknown): Promise<
   await openExternal(alarmConsoleUrl(region, alarm), `alarm ${alarm}`);
 }
 
+/** A stack output's row: copies its value. */
+export async function copyOutputCommand(key: unknown, value: unknown): Promise<void> {
+  if (typeof key !== 'string' || typeof value !== 'string')
+    throw new DeployGuardError('Usage', 'Click an output under an environment to copy it');
+  await vscode.env.clipboard.writeText(value);
+  void vscode.window.setStatusBarMessage(`$(copy) Copied output ${key}`, 3000);
+}
+
 /** `Copy Commit` on a history row: the full sha. */
 export async function copyCommitCommand(arg: unknown): Promise<void> {
   const record = targetOf(arg).record;

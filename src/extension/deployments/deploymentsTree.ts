@@ -8,8 +8,8 @@ import type { EngineHost } from '../engineHost';
 import { currentStable } from '../environmentState';
 import type { DeploymentRecord } from '../../core/history/record';
 import { SharedHistoryRefresher } from './sharedHistoryRefresher';
-import { deploymentItem, environmentItem, messageItem } from './treeItems';
-import { loadEnvironment, loadTreeContents, type EnvironmentEntry, type TreeContents, type TreeNode } from './treeModel';
+import { deploymentItem, environmentItem, messageItem, outputItem } from './treeItems';
+import { loadEnvironment, loadTreeContents, outputRows, type EnvironmentEntry, type TreeContents, type TreeNode } from './treeModel';
 
 export const DEPLOYMENTS_VIEW_ID = 'deployGuard.deployments';
 
@@ -81,6 +81,8 @@ export class DeploymentsTreeProvider implements vscode.TreeDataProvider<TreeNode
       }
       case 'message':
         return messageItem(node);
+      case 'output':
+        return outputItem(node);
     }
   }
 
@@ -119,6 +121,7 @@ export class DeploymentsTreeProvider implements vscode.TreeDataProvider<TreeNode
         hint: `pin the environment to one account with environments.${env.name}.account in deployguard.yaml`,
       });
     }
+    rows.push(...outputRows(env));
     rows.push(...env.records.map((record): TreeNode => ({ kind: 'deployment', id: `dep:${record.id}`, env, record })));
     if (rows.length === 0)
       rows.push({
@@ -132,7 +135,7 @@ export class DeploymentsTreeProvider implements vscode.TreeDataProvider<TreeNode
   }
 
   getParent(node: TreeNode): TreeNode | undefined {
-    return node.kind === 'deployment' ? this.envNodes.get(node.env.name) : undefined;
+    return node.kind === 'deployment' || node.kind === 'output' ? this.envNodes.get(node.env.name) : undefined;
   }
 
   dispose(): void {

@@ -171,6 +171,20 @@ function deploymentTooltip(
   return md;
 }
 
+/** A stack output: its key, the value beside it; a click copies the value. */
+export function outputItem(node: Extract<TreeNode, { kind: 'output' }>): vscode.TreeItem {
+  const item = new vscode.TreeItem(node.key, vscode.TreeItemCollapsibleState.None);
+  item.id = node.id;
+  item.description = node.value;
+  item.iconPath = new vscode.ThemeIcon('symbol-constant');
+  item.tooltip = new vscode.MarkdownString().appendText(
+    `Output ${node.key} of ${node.env.stackName}\n\n${node.value}\n\nClick to copy the value.`,
+  );
+  item.contextValue = 'output';
+  item.command = { command: Commands.copyOutput, title: 'Copy Output Value', arguments: [node.key, node.value] };
+  return item;
+}
+
 export function messageItem(node: Extract<TreeNode, { kind: 'message' }>): vscode.TreeItem {
   const item = new vscode.TreeItem(node.label, vscode.TreeItemCollapsibleState.None);
   item.id = node.id;

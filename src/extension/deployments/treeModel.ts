@@ -1,5 +1,6 @@
 import type { DamagedEntry, DeploymentRecord } from '../../core/history/record';
 import { errorMessage, DeployGuardError } from '../../core/errors';
+import { currentVersion } from '../../core/history/ledger';
 import type { EnvironmentConfig, PipelineConfig } from '../../core/pipeline/types';
 import { loadEngine } from '../engineLoader';
 import type { EngineHost } from '../engineHost';
@@ -24,6 +25,8 @@ export interface EnvironmentEntry {
 export type TreeNode =
   | { readonly kind: 'environment'; readonly id: string; readonly env: EnvironmentEntry }
   | { readonly kind: 'deployment'; readonly id: string; readonly env: EnvironmentEntry; readonly record: DeploymentRecord }
+  /** One output of the stack's current version (click copies the value). */
+  | { readonly kind: 'output'; readonly id: string; readonly env: EnvironmentEntry; readonly key: string; readonly value: string }
   | {
       readonly kind: 'message';
       readonly id: string;
@@ -32,6 +35,15 @@ export type TreeNode =
       readonly detail?: string;
       readonly hint?: string;
     };
+
+/**
+ * The outputs of the version the stack runs (the ledger's current one), shown above its history:
+ * where people look for the URL they deployed. One row per output, in the record's order.
+ */
+export function outputRows(env: EnvironmentEntry): TreeNode[] {
+  const outputs = currentVersion(env.records)?.outputs ?? {};
+  return Object.entries(outputs).map(([key, value]) => ({ kind: 'output', id: `out:${env.name}:${key}`, env, key, value }));
+}
 
 /** What the view shows at the top level. */
 export type TreeContents =

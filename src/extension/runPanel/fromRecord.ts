@@ -30,6 +30,7 @@ export function modelFromRecord(record: DeploymentRecord, live: boolean): RunMod
   });
   const verified = verifiedView(record);
   if (verified) model.setHeader({ verified });
+  if (record.outputs && Object.keys(record.outputs).length > 0) model.setHeader({ outputs: record.outputs });
   model.setSteps(
     record.steps.map((s) => {
       const startedAt = time(s.startedAt);

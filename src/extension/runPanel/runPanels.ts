@@ -204,6 +204,7 @@ export class RunPanels implements vscode.Disposable {
       if (isFinal(record.status)) await this.fillTimeline(model, record);
       const verified = verifiedView(record);
       if (verified) model.setHeader({ verified });
+      if (record.outputs && Object.keys(record.outputs).length > 0) model.setHeader({ outputs: record.outputs });
       if (!model.currentHeader.environment) {
         model.setHeader({
           environment: record.environment,

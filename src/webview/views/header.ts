@@ -23,6 +23,7 @@ export class HeaderView {
   private readonly ring = createProgressRing();
   private readonly elapsed = el('span', 'run-elapsed');
   private readonly reason = el('div', 'run-reason');
+  private readonly outputs = el('div', 'run-outputs');
   private readonly cancel: HTMLElement;
   private readonly rollback: HTMLElement;
   private readonly console: HTMLElement;
@@ -52,7 +53,7 @@ export class HeaderView {
     buttons.append(this.cancel, this.rollback, this.console, this.incident, this.copyIncident);
     const top = el('div', 'run-header-top');
     top.append(left, state, buttons);
-    this.element.append(top, this.reason);
+    this.element.append(top, this.reason, this.outputs);
   }
 
   update(header: RunHeader, actions: RunActions): void {
@@ -77,6 +78,7 @@ export class HeaderView {
     this.reason.hidden = !header.reason;
     // The reason reads in the status's tone: a stable run's reason is good news, not an error.
     this.reason.className = `run-reason tone-${tone}`;
+    this.showOutputs(header.outputs ?? {});
     setDisabled(this.cancel, !actions.canCancel);
     setDisabled(this.rollback, !actions.canRollback);
     setDisabled(this.console, !actions.canOpenConsole);
@@ -84,6 +86,32 @@ export class HeaderView {
     this.incident.hidden = actions.canOpenIncident !== true;
     this.copyIncident.hidden = actions.canOpenIncident !== true;
     this.tick(Date.now());
+  }
+
+  /** The stack's outputs, each `Key = value`; a click copies the value. */
+  private showOutputs(outputs: Readonly<Record<string, string>>): void {
+    const entries = Object.entries(outputs);
+    this.outputs.hidden = entries.length === 0;
+    this.outputs.replaceChildren();
+    if (entries.length === 0) return;
+    const label = el('span', 'run-outputs-label');
+    setText(label, 'Outputs');
+    this.outputs.append(label);
+    for (const [key, value] of entries) {
+      const item = el('button', 'run-output');
+      item.title = `Copy the value of ${key}`;
+      const name = el('span', 'run-output-key');
+      setText(name, key);
+      const text = el('code', 'run-output-value');
+      setText(text, value);
+      item.append(name, text);
+      item.addEventListener('click', () => {
+        void navigator.clipboard.writeText(value).then(() => {
+          item.title = `Copied ${key}`;
+        });
+      });
+      this.outputs.append(item);
+    }
   }
 
   /** Called every second while the run is going. */

@@ -7,7 +7,7 @@ import { HistoryStore } from '../../../../src/core/history/store';
 import { HISTORY_SCHEMA_VERSION, type DeploymentRecord } from '../../../../src/core/history/record';
 import type { EnvironmentConfig, PipelineConfig } from '../../../../src/core/pipeline/types';
 import type { EngineHost } from '../../../../src/extension/engineHost';
-import { loadEnvironment } from '../../../../src/extension/deployments/treeModel';
+import { loadEnvironment, outputRows } from '../../../../src/extension/deployments/treeModel';
 
 const REGION = 'eu-west-1';
 const STACK = 'orders-dev';
@@ -101,5 +101,34 @@ describe('deployments tree: one stack name in two accounts', () => {
     assert.equal(entry.account, '333333333333');
     assert.deepEqual(entry.records, []);
     assert.deepEqual(entry.otherAccounts, ['111111111111', '222222222222']);
+  });
+});
+
+describe('deployments tree: the outputs under an environment', () => {
+  it("lists the outputs of the version the stack runs, not of a newer failed deploy's", () => {
+    const stable = {
+      ...record('111111111111', '20261201T100000000Z-aaaaaa', '2026-12-01T10:00:00.000Z'),
+      outputs: { Url: 'https://v1', Arn: 'arn:1' },
+    };
+    const failed = {
+      ...record('111111111111', '20261202T100000000Z-bbbbbb', '2026-12-02T10:00:00.000Z'),
+      status: 'failed' as const,
+      outputs: { Url: 'https://v2' },
+    };
+    const env = {
+      name: 'dev',
+      config: { name: 'dev', region: REGION, deployOn: [], confirm: false },
+      stackName: STACK,
+      records: [failed, stable],
+      damaged: [],
+    };
+    assert.deepEqual(
+      outputRows(env).map((n) => (n.kind === 'output' ? [n.id, n.key, n.value] : n.kind)),
+      [
+        ['out:dev:Url', 'Url', 'https://v1'],
+        ['out:dev:Arn', 'Arn', 'arn:1'],
+      ],
+    );
+    assert.deepEqual(outputRows({ ...env, records: [failed] }), [], 'no version runs: no outputs');
   });
 });

@@ -103,4 +103,10 @@ describe('the header of a stable run read back from its record', () => {
     });
     assert.equal(modelFromRecord(record({}), false).snapshot().header.verified, undefined, 'a failed run has no verification');
   });
+
+  it("puts the stack's outputs in the header, and none when the record has none", () => {
+    const outputs = { Url: 'https://orders.example.com', TopicArn: 'arn:aws:sns:us-east-1:123456789012:orders' };
+    assert.deepEqual(modelFromRecord(record({ status: 'stable', outputs }), false).snapshot().header.outputs, outputs);
+    assert.equal(modelFromRecord(record({}), false).snapshot().header.outputs, undefined);
+  });
 });
