@@ -21,6 +21,8 @@ export interface LiveDeployment {
   /** Set while watching (or verifying a restore): when the bake (or the verification window) ends (epoch ms). */
   watchDeadlineMs?: number | undefined;
   rollbackPolicy?: 'auto' | 'prompt' | 'off';
+  /** Set once its bake began: a deploy that ends `stable` without one was deployed, not verified. */
+  watched?: boolean;
   /** The alarm an unhealthy verdict blamed. */
   alarm?: string;
   /** Why the health watch found it unhealthy (the final `reason` then says what was done about it). */
@@ -107,7 +109,10 @@ export class LiveDeployments {
         // A restore's verification is shown through the deployment it undoes too: its countdown.
         const parent = event.phase === 'restore' && d.parentId ? this.byId.get(d.parentId) : undefined;
         if (parent) parent.watchDeadlineMs = d.watchDeadlineMs;
-        else d.rollbackPolicy = event.rollback;
+        else {
+          d.rollbackPolicy = event.rollback;
+          d.watched = true;
+        }
         // The status itself comes only from `deployment-status` (the engine states `watching` first).
         return { deployment: parent ?? d, event, finishedNow: false };
       }

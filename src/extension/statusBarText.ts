@@ -4,7 +4,7 @@ import type { LiveDeployment } from './liveDeployments';
 
 /**
  * The status bar's words for a deployment: `$(eye) prod: watching 3:12`, `$(eye) prod: verifying
- * restore 2:31`, `$(check) prod: stable a1b2c3d`.
+ * restore 2:31`, `$(check) prod: stable a1b2c3d` (`deployed, not verified` when no bake watched it).
  */
 export function statusBarText(d: LiveDeployment, now: number): string {
   const env = d.environment;
@@ -17,10 +17,12 @@ export function statusBarText(d: LiveDeployment, now: number): string {
     if (d.status === 'unhealthy') return `$(warning) ${env}: unhealthy`;
     return `$(sync~spin) ${env}: deploying`;
   }
-  if (d.status === 'stable')
-    return d.kind === 'rollback'
-      ? `$(check) ${env}: rolled back to ${shortCommit(d.commit)}`
-      : `$(check) ${env}: stable ${shortCommit(d.commit)}`;
+  if (d.status === 'stable') {
+    if (d.kind === 'rollback') return `$(check) ${env}: rolled back to ${shortCommit(d.commit)}`;
+    // Without a bake (no `health`), nothing verified it: not the word a verified version gets.
+    if (d.kind === 'deploy' && !d.watched) return `$(pass) ${env}: deployed, not verified ${shortCommit(d.commit)}`;
+    return `$(check) ${env}: stable ${shortCommit(d.commit)}`;
+  }
   // Nothing to deploy reads as a success here, not with the tree's circle-slash.
   if (d.status === 'unchanged') return `$(check) ${env}: unchanged`;
   const row = statusRow(d.status);

@@ -31,8 +31,11 @@ export function derivedVerification(record: DeploymentRecord, at: string = recor
   if (record.kind === 'baseline') return { kind: 'as-found', at };
   if (record.kind === 'rollback') return { kind: 'restored', at };
   const alarms = record.health?.alarms.map((a) => a.name) ?? record.healthWatch?.alarms ?? [];
-  // A watch over no alarms watched nothing: the version is as unverified as one without health.
-  return alarms.length > 0 ? { kind: 'alarms', alarms: [...alarms], at } : { kind: 'unguarded', at };
+  // Metrics judged against their baseline verify a version as alarms do (a metric-only `health`).
+  const metrics = (record.health?.metrics ?? []).filter((m) => m.alarm === undefined).map((m) => m.name);
+  // A watch over no alarms and no metrics watched nothing: as unverified as one without health.
+  if (alarms.length === 0 && metrics.length === 0) return { kind: 'unguarded', at };
+  return { kind: 'alarms', alarms: [...alarms], ...(metrics.length > 0 ? { metrics } : {}), at };
 }
 
 const STRENGTH: Readonly<Record<VerificationKind, number>> = { alarms: 2, restored: 2, unguarded: 1, 'as-found': 0 };
@@ -50,7 +53,9 @@ export function verificationWords(record: DeploymentRecord): string | undefined 
   switch (v.kind) {
     case 'alarms': {
       const n = v.alarms?.length ?? 0;
-      return `stable · verified by ${n} alarm${n === 1 ? '' : 's'}`;
+      const m = v.metrics?.length ?? 0;
+      const by = [n > 0 && `${n} alarm${n === 1 ? '' : 's'}`, m > 0 && `${m} metric${m === 1 ? '' : 's'}`].filter(Boolean).join(' and ');
+      return `stable · verified by ${by || '0 alarms'}`;
     }
     case 'restored':
       return 'stable · restored and verified';

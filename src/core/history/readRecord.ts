@@ -250,6 +250,7 @@ function readVerification(v: unknown): Verification {
   return {
     kind: kind as VerificationKind,
     ...(o['alarms'] !== undefined ? { alarms: strings(o, 'alarms') } : {}),
+    ...(o['metrics'] !== undefined ? { metrics: strings(o, 'metrics') } : {}),
     at: string(o, 'at'),
   };
 }

@@ -215,6 +215,8 @@ export interface Verification {
   readonly kind: VerificationKind;
   /** For `alarms`: the guarded alarms that were watched. */
   readonly alarms?: readonly string[];
+  /** For `alarms`: the guarded metrics judged against their baseline through the bake (absent: none). */
+  readonly metrics?: readonly string[];
   /** When it was verified (or found). */
   readonly at: string;
 }

@@ -322,6 +322,10 @@ describe('statusBarText', () => {
     live.apply(started('d2'));
     live.apply(finished('d2', 'rolled-back'));
     assert.equal(statusBarText(live.get('d2')!, T0), '$(warning) prod: rolled back');
+    // No bake (an environment without health): deployed, never verified.
+    live.apply(started('d3'));
+    live.apply(finished('d3', 'stable'));
+    assert.equal(statusBarText(live.get('d3')!, T0), '$(pass) prod: deployed, not verified a1b2c3d');
   });
 });
 

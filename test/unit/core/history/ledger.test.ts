@@ -308,6 +308,43 @@ describe('how a version was verified', () => {
     assert.equal(verificationWords(baseline('b', 1)), 'as found (never verified)');
     assert.equal(verificationWords(restore('r', 'v1', 'd', 'stable', 1)), 'stable · restored and verified');
     assert.equal(verificationWords(deploy('d', 'v1', 'failed', 1)), undefined);
+    assert.equal(
+      verificationWords({
+        ...verified('v1', null, 1),
+        verification: { kind: 'alarms', alarms: ['a'], metrics: ['Latency p99'], at: at(1) },
+      }),
+      'stable · verified by 1 alarm and 1 metric',
+    );
+  });
+
+  it('a bake that judged only metrics verifies the version (the metrics behind alarms count as those alarms)', () => {
+    const metric = (name: string, alarm?: string) =>
+      ({
+        name,
+        ...(alarm ? { alarm } : {}),
+        verdict: 'pass',
+        reason: 'no change',
+        bad: 'increase',
+        tolerance: 0.05,
+        relativeChange: 0,
+      }) as const;
+    const base = { ...deploy('m', null, 'stable', 1), healthWatch: undefined };
+    const onlyMetrics = {
+      ...base,
+      health: { alarms: [], verdict: 'healthy', metrics: [metric('Latency p99')] },
+    } as unknown as DeploymentRecord;
+    assert.deepEqual(derivedVerification(onlyMetrics, at(1)), { kind: 'alarms', alarms: [], metrics: ['Latency p99'], at: at(1) });
+    assert.equal(
+      verificationWords({ ...onlyMetrics, verification: derivedVerification(onlyMetrics, at(1)) }),
+      'stable · verified by 1 metric',
+    );
+    const fromAlarm = {
+      ...base,
+      health: { alarms: [{ name: 'errors' }], verdict: 'healthy', metrics: [metric('Errors Sum', 'errors')] },
+    } as unknown as DeploymentRecord;
+    assert.deepEqual(derivedVerification(fromAlarm, at(1)), { kind: 'alarms', alarms: ['errors'], at: at(1) });
+    const nothing = { ...base, health: { alarms: [], verdict: 'healthy' } } as unknown as DeploymentRecord;
+    assert.deepEqual(derivedVerification(nothing, at(1)), { kind: 'unguarded', at: at(1) });
   });
 
   it('a malformed verification or link is left out and reported, the record kept', () => {
