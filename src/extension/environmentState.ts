@@ -59,7 +59,16 @@ function stableWords(stable: DeploymentRecord | undefined, now: number): string 
   return `${versionShort(stable)}${unverified} · ${formatAge(when, now)}`;
 }
 
-export function environmentState(live: LiveDeployment | undefined, records: readonly DeploymentRecord[], now: number): EnvironmentState {
+/**
+ * `here` names this machine as records do (`ana@laptop`): an unfinished record started elsewhere
+ * (another machine, a CI runner) is running there, not interrupted here.
+ */
+export function environmentState(
+  live: LiveDeployment | undefined,
+  records: readonly DeploymentRecord[],
+  now: number,
+  here?: string,
+): EnvironmentState {
   const stable = currentStable(records);
   const stableShort = stable ? versionShort(stable) : 'stable';
   const base = { ...(stable ? { currentStable: stable } : {}) };
@@ -145,8 +154,13 @@ export function environmentState(live: LiveDeployment | undefined, records: read
       return { ...common, status, description: `last deploy failed${stable ? ` · ${stableText}` : ''}`, short: 'failed', icon: 'error' };
     case 'needs-person':
       return { ...common, status, description: 'needs attention', short: 'needs attention', icon: 'report' };
-    case 'in-progress':
+    case 'in-progress': {
+      const elsewhere = newest.startedBy && here !== undefined && newest.startedBy.name !== here ? newest.startedBy.name : undefined;
+      // Started on another machine or a CI runner: it runs there (the view re-reads it while it does).
+      if (elsewhere)
+        return { ...common, status, description: `${statusWords(status)} — ${elsewhere}`, short: statusWords(status), icon: 'sync~spin' };
       // A record left mid-flight by a process that is gone (a reload resumes it).
       return { ...common, status, description: `${statusWords(status)} (interrupted)`, short: statusWords(status), icon: 'debug-pause' };
+    }
   }
 }

@@ -1,3 +1,4 @@
+import { holderIdentity } from '../history/holder';
 import type { CheckpointMetrics } from '../health/afterDeploy';
 import type { AwsClients } from '../aws/clients';
 import { parametersForRedeploy, refuseSecrets, tagsForRedeploy } from '../aws/parameters';
@@ -120,6 +121,7 @@ export async function rollbackToRecord(ctx: EngineContext, options: RollbackOpti
     ...(target.commit ? { commit: target.commit } : {}),
     ...(target.branch ? { branch: target.branch } : {}),
     trigger: options.trigger ?? (options.automatic ? 'health' : 'rollback'),
+    startedBy: holderIdentity(),
     template: { ...target.template },
     parameters: target.parameters.map((p) =>
       previousValueKeys.includes(p.key) ? { key: p.key, usePreviousValue: true, ...(p.noEcho ? { noEcho: true } : {}) } : p,

@@ -128,11 +128,12 @@ export async function runDeployment(ctx: EngineContext, request: DeployRequest):
     // A team store that does not answer refuses the deploy here, before the lock and any stack change.
     const store = await openHistoryStore(ctx, request, env, clients, account, { check: true, signal });
     const stackHistory = store.stack({ account, region: env.region, stackName });
+    const startedBy = holderIdentity(request.processEnv ?? process.env);
     lock = await stackHistory.acquireLock({
       deploymentId: id,
       holder: request.holder ?? 'deployguard',
       environment: request.environment,
-      identity: holderIdentity(request.processEnv ?? process.env),
+      identity: startedBy,
       ...lockTiming(ctx),
     });
 
@@ -178,6 +179,7 @@ export async function runDeployment(ctx: EngineContext, request: DeployRequest):
         ? { commit: request.git.sha, ...(request.git.branch ? { branch: request.git.branch } : {}), dirty: request.git.dirty ?? false }
         : {}),
       trigger: request.trigger ?? 'cli',
+      startedBy,
       template: template ? { body: template.body, sha256: template.sha256 } : TEMPLATE_NOT_MADE,
       parameters: preview?.record ?? [],
       tags: Object.fromEntries(Object.entries(tags).filter(([key]) => !tagSources.has(key))),

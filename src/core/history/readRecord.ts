@@ -18,6 +18,7 @@
  * - A value from the environment (a parameter's fromEnv/source/sha256, `secretTags`) is kept only
  *   whole and well formed: a malformed one is left out and reported, never read as a value.
  */
+import type { HolderIdentity } from './holder';
 import type { CheckpointMetrics, WatchCheckpoint } from '../health/afterDeploy';
 import type { MetricSeriesWindow } from '../health/events';
 import type { WatchedMetric } from '../health/metricWatch';
@@ -71,6 +72,7 @@ const SECTION_KEYS = [
   'rollbackRehearsal',
   'incident',
   'cdk',
+  'startedBy',
 ] as const;
 type SectionKey = (typeof SECTION_KEYS)[number];
 const isSectionKey = (key: string): key is SectionKey => (SECTION_KEYS as readonly string[]).includes(key);
@@ -162,6 +164,8 @@ function readSections(source: Obj, record: Obj, problems: string[]): Sections {
   if (incident) out.incident = incident;
   const cdk = read('cdk', readCdk);
   if (cdk) out.cdk = cdk;
+  const startedBy = read('startedBy', readStartedBy);
+  if (startedBy) out.startedBy = startedBy;
   return out;
 }
 
@@ -242,6 +246,16 @@ function readPrevious(v: unknown): PreviousVersion {
 }
 
 const VERIFICATION_KINDS = new Set<unknown>(['alarms', 'restored', 'unguarded', 'as-found'] satisfies VerificationKind[]);
+
+/** Who ran it: text other machines wrote, shown in views as plain text (never markup). */
+function readStartedBy(v: unknown): HolderIdentity {
+  const o = object(v, 'startedBy');
+  return {
+    name: string(o, 'name'),
+    ...(o['url'] !== undefined ? { url: string(o, 'url') } : {}),
+    ...(o['ci'] !== undefined ? { ci: string(o, 'ci') } : {}),
+  };
+}
 
 function readVerification(v: unknown): Verification {
   const o = object(v, 'verification');

@@ -2,6 +2,7 @@
  * One deployment record (see ARCHITECTURE.md, 'Record schema'): everything needed to know what was deployed
  * and to deploy exactly that again. Stored as one JSON file per record, schema-versioned.
  */
+import type { HolderIdentity } from './holder';
 import type { PlannedChange, StackEventFacts } from '../events';
 import type { WatchCheckpoint } from '../health/afterDeploy';
 import type { HealthPreflight } from '../health/beforeDeploy';
@@ -106,6 +107,8 @@ export interface DeploymentRecord {
   readonly dirty?: boolean;
   /** Who started it: `cli`, `command`, `push`, `save`, `health` (automatic rollback)… */
   readonly trigger?: DeploymentTrigger;
+  /** Where it ran: `ana@laptop`, or `CI run 4711` with its URL (a team's history mixes machines). */
+  readonly startedBy?: HolderIdentity;
   readonly template: TemplateRecord;
   parameters: readonly ParameterRecord[];
   /** The tags whose values are not secret; those from the environment are in `secretTags`. */

@@ -1,3 +1,4 @@
+import { holderIdentity } from '../../core/history/holder';
 import * as vscode from 'vscode';
 import { blamedAlarm } from '../../core/health/recordedHealth';
 import { isVerified, verificationOf, verificationWords } from '../../core/history/ledger';
@@ -17,6 +18,12 @@ import type { EnvironmentEntry, TreeNode } from './treeModel';
 // minified into a raw line break, and the activation bundle is checked for being one line.
 const PARAGRAPH = '\n\n';
 
+let machine: string | undefined;
+/** This machine as records name it (`ana@laptop`), computed once. */
+function thisMachine(): string {
+  return (machine ??= holderIdentity().name);
+}
+
 function para(md: vscode.MarkdownString, text: string): void {
   md.appendMarkdown(text + PARAGRAPH);
 }
@@ -27,7 +34,7 @@ function icon(id: string, status?: DeploymentStatus): vscode.ThemeIcon {
 }
 
 export function environmentItem(env: EnvironmentEntry, live: LiveDeployment | undefined, now: number): vscode.TreeItem {
-  const state = environmentState(live, env.records, now);
+  const state = environmentState(live, env.records, now, thisMachine());
   const item = new vscode.TreeItem(env.name, vscode.TreeItemCollapsibleState.Expanded);
   item.id = `env:${env.name}`;
   item.description = state.description;
@@ -157,6 +164,10 @@ function deploymentTooltip(
   if (record.finishedAt) md.appendMarkdown(`, finished ${new Date(record.finishedAt).toLocaleTimeString()}`);
   if (more.duration) md.appendMarkdown(` (${more.duration})`);
   md.appendMarkdown(PARAGRAPH);
+  if (record.startedBy) {
+    const { name, ci, url } = record.startedBy;
+    para(md, `Ran on ${escape(name)}${ci ? ` (${escape(ci)})` : ''}${url ? ` · ${escape(url)}` : ''}`);
+  }
   const steps = record.steps.filter((s) => s.startedAt && s.finishedAt);
   if (steps.length > 0) {
     para(

@@ -238,6 +238,17 @@ describe('environmentState (tree description and status-bar words)', () => {
     assert.equal(s.icon, 'eye');
   });
 
+  it('a deployment running on another machine or CI is named, not called interrupted', () => {
+    const { finishedAt: _finished, ...running } = record('20261126T210000000Z-cccccc', 'deploying', 'ffff000');
+    const ci = [{ ...running, startedBy: { name: 'CI run 4711', ci: 'GitHub Actions' } }, ...history];
+    const there = environmentState(undefined, ci, now, 'ana@laptop');
+    assert.equal(there.description, 'deploying — CI run 4711');
+    assert.equal(there.running, false, 'nothing in this window can cancel it');
+    const mine = [{ ...running, startedBy: { name: 'ana@laptop' } }, ...history];
+    assert.equal(environmentState(undefined, mine, now, 'ana@laptop').description, 'deploying (interrupted)');
+    assert.equal(environmentState(undefined, [running, ...history], now, 'ana@laptop').description, 'deploying (interrupted)');
+  });
+
   it('says rolled back, failed and needs attention from the newest record', () => {
     const rolled = [record('20261126T210000000Z-bbbbbb', 'rolled-back', 'ffff000'), ...history];
     assert.equal(environmentState(undefined, rolled, now).description, 'rolled back · stable a1b2c3d · 1h ago');
