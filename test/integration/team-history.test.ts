@@ -20,7 +20,8 @@ import { S3HistoryStore } from '../../src/core/history/s3Store';
 import type { StackLock } from '../../src/core/history/lock';
 import { newDeploymentId } from '../../src/core/history/paths';
 import type { HealthConfig } from '../../src/core/pipeline/types';
-import { cfnClient, cli, makeRepo, tempHome } from '../support/deployFixture';
+import { spawnCli } from '../support/cliProcess';
+import { cfnClient, cli, makeRepo, tempHome, topicTemplate, writeTemplate } from '../support/deployFixture';
 import {
   ACCOUNT,
   deployVersion,
@@ -367,5 +368,57 @@ describe('team history on S3 (moto)', () => {
       /warning: stale: the team history s3:\/\/team-history\/team\/stacks\/123456789012\/us-east-1\/orders-dev\/ could not be read/,
     );
     for (const l of lines) assert.ok(offline.stdout.includes(l.id), `${l.id} shown from the copy`);
+  });
+  it("a deploy killed on machine A while CloudFormation updates is reattached by machine B from the team's journal: no second update, the record finished", async () => {
+    const repo = await makeRepo({ extraStack: `history: s3://${BUCKET}/team\n` });
+    const [homeA, homeB] = [await tempHome(), await tempHome()];
+    const v1 = await cli(['deploy', 'dev', '--skip-steps', '--endpoint', moto.endpoint], { cwd: repo, home: homeA });
+    assert.equal(v1.code, 0, v1.stderr);
+    await writeTemplate(repo, topicTemplate('v2'));
+    proxy.scenario(STACK, { holdMs: 9000 });
+
+    const first = spawnCli(['deploy', 'dev', '--skip-steps', '--yes', '--json', '--endpoint', proxy.endpoint], { cwd: repo, home: homeA });
+    const id = (await first.waitFor('deployment-started'))['deploymentId'] as string;
+    await first.waitFor('stack-status', (e) => e['status'] === 'UPDATE_IN_PROGRESS');
+    assert.equal((await first.kill()).signal, 'SIGKILL');
+    assert.equal(proxy.count('ExecuteChangeSet'), 1);
+
+    const { store, clients } = storeOf(homeB);
+    try {
+      const stack = store.stack(KEY);
+      assert.equal((await stack.get(id))?.status, 'deploying', "the killed run's record is open in the bucket");
+      assert.deepEqual(
+        (await stack.journal.openOperations()).open.map((e) => e.deploymentId),
+        [id],
+        "the team's journal says what to finish",
+      );
+      // A's lock stops being renewed at the kill; B may take it over once it is older than its TTL.
+      await new Promise((r) => setTimeout(r, 2600));
+
+      const again = await cli(['deploy', 'dev', '--skip-steps', '--yes', '--json', '--endpoint', proxy.endpoint], {
+        cwd: repo,
+        home: homeB,
+      });
+      assert.equal(again.code, 0, again.stderr + again.stdout.slice(-1500));
+      assert.ok(
+        again.events.some((e) => e.type === 'notice' && e.code === 'resuming' && e.deploymentId === id),
+        "B says it resumed A's interrupted deployment",
+      );
+      assert.equal(proxy.count('CreateChangeSet'), 1, 'no second change set');
+      assert.equal(proxy.count('ExecuteChangeSet'), 1, 'no second update');
+      const statuses = again.events.flatMap((e) => (e.type === 'stack-status' && e.deploymentId === id ? [e.status] : []));
+      assert.deepEqual(statuses, ['UPDATE_IN_PROGRESS', 'UPDATE_COMPLETE'], 'B reattached while the update was still running');
+
+      const v2 = await stack.get(id);
+      assert.equal(v2?.status, 'stable', v2?.reason);
+      assert.equal(v2?.stackStatus, 'UPDATE_COMPLETE');
+      assert.ok(v2?.finishedAt, 'finished');
+      const { records } = await stack.list();
+      assert.equal(records.length, 2, 'v1 and the interrupted v2: B started no deployment of its own');
+      assert.equal((await stack.journal.openOperations()).open.length, 0, 'nothing left open in the journal');
+      assert.equal((await cfn.send(new DescribeStacksCommand({ StackName: STACK }))).Stacks?.[0]?.StackStatus, 'UPDATE_COMPLETE');
+    } finally {
+      clients.dispose();
+    }
   });
 });
