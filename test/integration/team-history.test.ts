@@ -20,13 +20,17 @@ import { S3HistoryStore } from '../../src/core/history/s3Store';
 import type { StackLock } from '../../src/core/history/lock';
 import { newDeploymentId } from '../../src/core/history/paths';
 import type { HealthConfig } from '../../src/core/pipeline/types';
-import { spawnCli } from '../support/cliProcess';
+import { spawnCli, until } from '../support/cliProcess';
+import { StackPollers } from '../../src/core/aws/stackPoller';
+import { DeploymentRun, statusForError } from '../../src/core/deployment/deploymentRun';
+import { createMasker } from '../../src/core/secrets';
 import { cfnClient, cli, makeRepo, tempHome, topicTemplate, writeTemplate } from '../support/deployFixture';
 import {
   ACCOUNT,
   deployVersion,
   engineContext,
   health,
+  memoryLogger,
   putAlarm,
   rawCloudWatch,
   record,
@@ -419,6 +423,66 @@ describe('team history on S3 (moto)', () => {
       assert.equal((await cfn.send(new DescribeStacksCommand({ StackName: STACK }))).Stacks?.[0]?.StackStatus, 'UPDATE_COMPLETE');
     } finally {
       clients.dispose();
+    }
+  });
+  it('a holder whose heartbeats failed past the TTL and whose lock another machine took learns it from the 412 and stops before its next stack change, ending needs-attention', async () => {
+    const [homeA, homeB] = [await tempHome(), await tempHome()];
+    const a = storeOf(homeA, proxy.endpoint);
+    const b = storeOf(homeB);
+    try {
+      const stackA = a.store.stack(KEY);
+      const id = newDeploymentId();
+      const lockA = await stackA.acquireLock({ deploymentId: id, holder: 'cli', heartbeatMs: 300, staleMs: 1000 });
+      const logger = memoryLogger();
+      const run = new DeploymentRun(
+        record({ id, status: 'deploying' }),
+        stackA,
+        a.clients,
+        new StackPollers(logger),
+        () => undefined,
+        createMasker(),
+        logger,
+      );
+      run.holdsLock(lockA);
+      await run.save();
+      await run.journal('change-set-created');
+
+      // A's beats stop reaching the bucket; past the TTL, machine B takes the lock over.
+      proxy.fault({ action: 'PutObject', kind: 'reset', times: 1000, keyContains: 'lock.json' });
+      await new Promise((r) => setTimeout(r, 2600));
+      const lockB = await b.store.stack(KEY).acquireLock({ deploymentId: 'machine-b', holder: 'ci', heartbeatMs: 300, staleMs: 1000 });
+      assert.equal(lockB.tookOverFrom?.deploymentId, id);
+      // The network comes back: A's next beat (If-Match its old ETag) is answered 412.
+      proxy.reset();
+      await until('A learns its lock was taken', () => {
+        try {
+          lockA.assertHeld?.();
+          return undefined;
+        } catch {
+          return true;
+        }
+      });
+      const lost: unknown = await run.journal('execute-requested').then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+      assert.ok(DeployGuardError.is(lost, 'LockLost'), String(lost));
+      assert.match(lost.message, /taken over by ci \(machine-b, pid \d+ on /);
+      assert.deepEqual(
+        (await stackA.journal.read()).entries.filter((e) => e.deploymentId === id).map((e) => e.phase),
+        ['change-set-created'],
+        'no execute-requested: it stopped before the change',
+      );
+      assert.equal(statusForError(lost), 'needs-attention');
+      const ended = await run.finish(statusForError(lost), lost.message);
+      assert.equal((await stackA.get(id))?.status, 'needs-attention');
+      assert.match(ended.reason ?? '', /taken over by ci/);
+      await lockA.release(); // no longer A's: B's lock stays
+      assert.equal((await b.store.stack(KEY).readLock())?.deploymentId, 'machine-b');
+      await lockB.release();
+    } finally {
+      a.clients.dispose();
+      b.clients.dispose();
     }
   });
 });
