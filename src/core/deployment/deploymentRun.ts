@@ -226,6 +226,11 @@ export class DeploymentRun {
     this.lock = lock;
   }
 
+  /** The lock set by holdsLock (a restore this run starts works under it too). */
+  get heldLock(): StackLock | undefined {
+    return this.lock;
+  }
+
   /** Overrides the exit code the final status would map to (the health watch's `prompt` case). */
   setExitCode(code: ExitCode | undefined): void {
     this.exitOverride = code;

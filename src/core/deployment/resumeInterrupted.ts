@@ -28,7 +28,7 @@ export async function resumeInterrupted(
   env: EnvironmentConfig,
   request: BakeRequest,
   signal: AbortSignal,
-  _lock: StackLock,
+  lock: StackLock,
 ): Promise<DeploymentRecord[]> {
   const { open, damaged } = await stackHistory.journal.openOperations();
   reportDamagedHistory(ctx.emit, damaged);
@@ -45,6 +45,7 @@ export async function resumeInterrupted(
       continue;
     }
     const run = new DeploymentRun(record, stackHistory, clients, ctx.pollers, ctx.emit, createMasker(), ctx.logger);
+    run.holdsLock(lock);
     run.notice('warning', 'resuming', `Resuming deployment ${record.id}, interrupted while ${entry.phase} (by ${entry.owner})`);
     await endLeftoverSteps(run, entry);
     try {
