@@ -30,6 +30,8 @@ export type DeployGuardErrorCode =
   | 'AlarmNotFound'
   | 'AlarmsFiring'
   | 'LockHeld'
+  /** Another holder took the stack lock over while this deployment ran (its heartbeat was refused). */
+  | 'LockLost'
   | 'HistoryDamaged'
   | 'HistoryUnwritable'
   /** The team's history store (S3) did not answer or refused these credentials. */

@@ -9,6 +9,7 @@ import type { EngineEvent, PlannedChange } from '../core/events';
 import type { DeploymentRecord, JournalEntry } from '../core/history/record';
 import type { Logger } from '../core/logger';
 import type { LoadedPipeline } from '../core/pipeline/load';
+import type { EnvironmentConfig, PipelineConfig } from '../core/pipeline/types';
 import type { RollbackQuestion } from '../core/rollback/afterUnhealthy';
 import type { RollbackRehearsal } from '../core/rollback/rehearsal';
 import { ContextKeys } from './commands';
@@ -39,6 +40,14 @@ export interface EngineHostDeps {
    * pipeline file (or script) that changed since they last approved it (pipeline/approval.ts).
    */
   readonly approvePipeline?: (repoRoot: string, approvalRoot: string) => Promise<boolean>;
+}
+
+/** An environment's team history, open: dispose() closes its AWS clients. */
+export interface TeamHistory {
+  readonly stackHistory: StackHistory;
+  /** `s3://BUCKET/PREFIX`. */
+  readonly where: string;
+  dispose(): void;
 }
 
 /** One operation this window started (or reattached to), with what cancels it. */
@@ -91,6 +100,63 @@ export class EngineHost implements vscode.Disposable {
     const { HistoryStore } = loadEngine();
     const folder = readSettings().historyFolder;
     return folder ? new HistoryStore(folder) : new HistoryStore();
+  }
+
+  /**
+   * The team history an environment's deploys use (the setting, else the environment's, else the
+   * file's `history:`), opened through the engine as the CLI's `history` opens it: one STS call for
+   * the account, then the bucket. Undefined when the environment's history is the local folder.
+   * The caller disposes the result (it holds the AWS clients).
+   */
+  async teamHistory(pipeline: PipelineConfig, environment: EnvironmentConfig, signal?: AbortSignal): Promise<TeamHistory | undefined> {
+    const engine = loadEngine();
+    const settings = readSettings();
+    const { location } = engine.chooseHistoryLocation({
+      user: settings.history,
+      environment: environment.history,
+      pipeline: pipeline.history,
+    });
+    if (location.kind === 'local') return undefined;
+    const sel = {
+      pipeline,
+      environment: environment.name,
+      ...(settings.endpoint ? { userEndpoint: settings.endpoint } : {}),
+      ...(settings.profile ? { userProfile: settings.profile } : {}),
+      ...(settings.history ? { userHistory: settings.history } : {}),
+    };
+    const { stackHistory, clients } = await engine.openStackHistory(this.engineContext(), sel, signal);
+    return { stackHistory, where: location.url, dispose: () => clients.dispose() };
+  }
+
+  /**
+   * A record another machine wrote, from the team history of the workspace's environments (the
+   * local folder is read first by the caller). Its log, read from the same store.
+   */
+  async findTeamRecord(deploymentId: string): Promise<{ record: DeploymentRecord; log: () => Promise<string | undefined> } | undefined> {
+    const loaded = await this.loadPipeline();
+    const pipeline = loaded?.config;
+    if (!pipeline) return undefined;
+    for (const env of Object.values(pipeline.environments)) {
+      const team = await this.teamHistory(pipeline, env);
+      if (!team) continue;
+      try {
+        const record = await team.stackHistory.get(deploymentId);
+        if (record) return { record, log: () => this.teamLog(pipeline, env, deploymentId) };
+      } finally {
+        team.dispose();
+      }
+    }
+    return undefined;
+  }
+
+  private async teamLog(pipeline: PipelineConfig, env: EnvironmentConfig, deploymentId: string): Promise<string | undefined> {
+    const team = await this.teamHistory(pipeline, env);
+    if (!team) return undefined;
+    try {
+      return await team.stackHistory.readLog(deploymentId);
+    } finally {
+      team.dispose();
+    }
   }
 
   /**

@@ -24,6 +24,8 @@ export function activate(context: vscode.ExtensionContext): void {
   const runPanels = registerRunPanels(context, { logger });
   // Tree, status bar, notifications and the deployment commands.
   const surface = registerEditorSurface(context, { logger, runPanels });
+  // Runs of other machines and CI: read from the team history through the engine host.
+  runPanels.useTeamHistory((id) => surface.host.findTeamRecord(id));
 
   context.subscriptions.push(
     registerCommand(Commands.viewLogs, logger, () => channel.show(true)),

@@ -20,12 +20,17 @@ import { S3HistoryStore } from '../../src/core/history/s3Store';
 import type { StackLock } from '../../src/core/history/lock';
 import { newDeploymentId } from '../../src/core/history/paths';
 import type { HealthConfig } from '../../src/core/pipeline/types';
-import { cfnClient, cli, makeRepo, tempHome } from '../support/deployFixture';
+import { spawnCli, until } from '../support/cliProcess';
+import { StackPollers } from '../../src/core/aws/stackPoller';
+import { DeploymentRun, statusForError } from '../../src/core/deployment/deploymentRun';
+import { createMasker } from '../../src/core/secrets';
+import { cfnClient, cli, makeRepo, tempHome, topicTemplate, writeTemplate } from '../support/deployFixture';
 import {
   ACCOUNT,
   deployVersion,
   engineContext,
   health,
+  memoryLogger,
   putAlarm,
   rawCloudWatch,
   record,
@@ -367,5 +372,117 @@ describe('team history on S3 (moto)', () => {
       /warning: stale: the team history s3:\/\/team-history\/team\/stacks\/123456789012\/us-east-1\/orders-dev\/ could not be read/,
     );
     for (const l of lines) assert.ok(offline.stdout.includes(l.id), `${l.id} shown from the copy`);
+  });
+  it("a deploy killed on machine A while CloudFormation updates is reattached by machine B from the team's journal: no second update, the record finished", async () => {
+    const repo = await makeRepo({ extraStack: `history: s3://${BUCKET}/team\n` });
+    const [homeA, homeB] = [await tempHome(), await tempHome()];
+    const v1 = await cli(['deploy', 'dev', '--skip-steps', '--endpoint', moto.endpoint], { cwd: repo, home: homeA });
+    assert.equal(v1.code, 0, v1.stderr);
+    await writeTemplate(repo, topicTemplate('v2'));
+    proxy.scenario(STACK, { holdMs: 9000 });
+
+    const first = spawnCli(['deploy', 'dev', '--skip-steps', '--yes', '--json', '--endpoint', proxy.endpoint], { cwd: repo, home: homeA });
+    const id = (await first.waitFor('deployment-started'))['deploymentId'] as string;
+    await first.waitFor('stack-status', (e) => e['status'] === 'UPDATE_IN_PROGRESS');
+    assert.equal((await first.kill()).signal, 'SIGKILL');
+    assert.equal(proxy.count('ExecuteChangeSet'), 1);
+
+    const { store, clients } = storeOf(homeB);
+    try {
+      const stack = store.stack(KEY);
+      assert.equal((await stack.get(id))?.status, 'deploying', "the killed run's record is open in the bucket");
+      assert.deepEqual(
+        (await stack.journal.openOperations()).open.map((e) => e.deploymentId),
+        [id],
+        "the team's journal says what to finish",
+      );
+      // A's lock stops being renewed at the kill; B may take it over once it is older than its TTL.
+      await new Promise((r) => setTimeout(r, 2600));
+
+      const again = await cli(['deploy', 'dev', '--skip-steps', '--yes', '--json', '--endpoint', proxy.endpoint], {
+        cwd: repo,
+        home: homeB,
+      });
+      assert.equal(again.code, 0, again.stderr + again.stdout.slice(-1500));
+      assert.ok(
+        again.events.some((e) => e.type === 'notice' && e.code === 'resuming' && e.deploymentId === id),
+        "B says it resumed A's interrupted deployment",
+      );
+      assert.equal(proxy.count('CreateChangeSet'), 1, 'no second change set');
+      assert.equal(proxy.count('ExecuteChangeSet'), 1, 'no second update');
+      const statuses = again.events.flatMap((e) => (e.type === 'stack-status' && e.deploymentId === id ? [e.status] : []));
+      assert.deepEqual(statuses, ['UPDATE_IN_PROGRESS', 'UPDATE_COMPLETE'], 'B reattached while the update was still running');
+
+      const v2 = await stack.get(id);
+      assert.equal(v2?.status, 'stable', v2?.reason);
+      assert.equal(v2?.stackStatus, 'UPDATE_COMPLETE');
+      assert.ok(v2?.finishedAt, 'finished');
+      const { records } = await stack.list();
+      assert.equal(records.length, 2, 'v1 and the interrupted v2: B started no deployment of its own');
+      assert.equal((await stack.journal.openOperations()).open.length, 0, 'nothing left open in the journal');
+      assert.equal((await cfn.send(new DescribeStacksCommand({ StackName: STACK }))).Stacks?.[0]?.StackStatus, 'UPDATE_COMPLETE');
+    } finally {
+      clients.dispose();
+    }
+  });
+  it('a holder whose heartbeats failed past the TTL and whose lock another machine took learns it from the 412 and stops before its next stack change, ending needs-attention', async () => {
+    const [homeA, homeB] = [await tempHome(), await tempHome()];
+    const a = storeOf(homeA, proxy.endpoint);
+    const b = storeOf(homeB);
+    try {
+      const stackA = a.store.stack(KEY);
+      const id = newDeploymentId();
+      const lockA = await stackA.acquireLock({ deploymentId: id, holder: 'cli', heartbeatMs: 300, staleMs: 1000 });
+      const logger = memoryLogger();
+      const run = new DeploymentRun(
+        record({ id, status: 'deploying' }),
+        stackA,
+        a.clients,
+        new StackPollers(logger),
+        () => undefined,
+        createMasker(),
+        logger,
+      );
+      run.holdsLock(lockA);
+      await run.save();
+      await run.journal('change-set-created');
+
+      // A's beats stop reaching the bucket; past the TTL, machine B takes the lock over.
+      proxy.fault({ action: 'PutObject', kind: 'reset', times: 1000, keyContains: 'lock.json' });
+      await new Promise((r) => setTimeout(r, 2600));
+      const lockB = await b.store.stack(KEY).acquireLock({ deploymentId: 'machine-b', holder: 'ci', heartbeatMs: 300, staleMs: 1000 });
+      assert.equal(lockB.tookOverFrom?.deploymentId, id);
+      // The network comes back: A's next beat (If-Match its old ETag) is answered 412.
+      proxy.reset();
+      await until('A learns its lock was taken', () => {
+        try {
+          lockA.assertHeld?.();
+          return undefined;
+        } catch {
+          return true;
+        }
+      });
+      const lost: unknown = await run.journal('execute-requested').then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+      assert.ok(DeployGuardError.is(lost, 'LockLost'), String(lost));
+      assert.match(lost.message, /taken over by ci \(machine-b, pid \d+ on /);
+      assert.deepEqual(
+        (await stackA.journal.read()).entries.filter((e) => e.deploymentId === id).map((e) => e.phase),
+        ['change-set-created'],
+        'no execute-requested: it stopped before the change',
+      );
+      assert.equal(statusForError(lost), 'needs-attention');
+      const ended = await run.finish(statusForError(lost), lost.message);
+      assert.equal((await stackA.get(id))?.status, 'needs-attention');
+      assert.match(ended.reason ?? '', /taken over by ci/);
+      await lockA.release(); // no longer A's: B's lock stays
+      assert.equal((await b.store.stack(KEY).readLock())?.deploymentId, 'machine-b');
+      await lockB.release();
+    } finally {
+      a.clients.dispose();
+      b.clients.dispose();
+    }
   });
 });

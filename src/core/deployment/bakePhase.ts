@@ -90,6 +90,7 @@ export async function afterStackOperation(
         target: req.target,
         reason: req.reason,
         automatic: true,
+        lock: run.heldLock,
         rollbackOf: req.rollbackOf.id,
         token: req.clientRequestToken,
         // The restore is verified as long as the bake (--bake sets both), under this deployment's alarms too.

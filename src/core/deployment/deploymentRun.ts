@@ -14,6 +14,7 @@ import type { DeploymentStatusEvent, EngineEvent, EngineEventSink, StackEventFac
 import { derivedVerification } from '../history/ledger';
 import { STACK_EVENTS_KEPT, type DeploymentRecord, type JournalPhase, type StepGroup } from '../history/record';
 import type { StackHistory } from '../history/backend';
+import type { StackLock } from '../history/lock';
 import type { Logger } from '../logger';
 import { canTransition, isFinal, statusRow, type DeploymentStatus, type ExitCode } from '../deploymentStatus';
 import type { Masker } from '../secrets';
@@ -41,7 +42,7 @@ export function exitCodeFor(status: DeploymentStatus): ExitCode {
  */
 export function statusForError(err: unknown, signal?: AbortSignal): DeploymentStatus {
   if (isCancellation(err) || signal?.aborted === true) return 'cancelled';
-  if (DeployGuardError.is(err, 'StackNeedsAttention', 'CredentialsExpired', 'RollbackFailed')) return 'needs-attention';
+  if (DeployGuardError.is(err, 'StackNeedsAttention', 'CredentialsExpired', 'RollbackFailed', 'LockLost')) return 'needs-attention';
   return 'failed';
 }
 
@@ -59,6 +60,8 @@ export class DeploymentRun {
    * from here a run that stops without its outcome leaves the record in doubt (inDoubt.ts).
    */
   operationSent = false;
+  /** The stack lock this run holds, checked before each journal entry (holdsLock). */
+  private lock: StackLock | undefined;
 
   constructor(
     readonly record: DeploymentRecord,
@@ -205,6 +208,9 @@ export class DeploymentRun {
     phase: JournalPhase,
     facts: { stackId?: string; changeSetName?: string; changeSetId?: string; stepGroup?: StepGroup } = {},
   ): Promise<void> {
+    // The journal entry precedes every change to the stack: a run whose lock another machine took
+    // over stops here, before that change (its end is still written: `finished` is not checked).
+    if (phase !== 'finished') this.lock?.assertHeld?.();
     if (facts.stackId) this.record.stackId = facts.stackId;
     if (facts.changeSetName) this.record.changeSetName = facts.changeSetName;
     if (facts.changeSetId) this.record.changeSetId = facts.changeSetId;
@@ -220,6 +226,16 @@ export class DeploymentRun {
       ...(facts.stepGroup ? { stepGroup: facts.stepGroup } : {}),
     });
     if (CHANGES_STACK.has(phase)) this.changeRequested = true;
+  }
+
+  /** The lock the run works under: once it is lost, the next journal entry throws LockLost. */
+  holdsLock(lock: StackLock): void {
+    this.lock = lock;
+  }
+
+  /** The lock set by holdsLock (a restore this run starts works under it too). */
+  get heldLock(): StackLock | undefined {
+    return this.lock;
   }
 
   /** Overrides the exit code the final status would map to (the health watch's `prompt` case). */

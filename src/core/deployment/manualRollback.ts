@@ -59,6 +59,7 @@ export async function manualRollback(ctx: EngineContext, request: ManualRollback
       target,
       reason: `Manual rollback to ${target.id}${target.commit ? ` (commit ${target.commit.slice(0, 7)})` : ''}`,
       automatic: false,
+      lock,
       ...(request.verifyMs !== undefined ? { verifyMs: request.verifyMs } : {}),
       ...(request.waitIfBusyMs !== undefined ? { waitIfBusyMs: request.waitIfBusyMs } : {}),
       ...(request.processEnv ? { processEnv: request.processEnv } : {}),

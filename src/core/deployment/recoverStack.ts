@@ -29,7 +29,7 @@ export async function recoverStack(ctx: EngineContext, request: RecoverRequest):
     request,
     { deploymentId: id, holder: request.holder ?? 'deployguard recover', ...lockTiming(ctx) },
     signal,
-    async ({ stackHistory, clients, env }) => {
+    async ({ stackHistory, clients, env, lock }) => {
       const cfn = await clients.cloudFormation();
       const stackName = stackHistory.key.stackName;
       const stack = await describeStack(cfn, stackName, signal);
@@ -59,6 +59,7 @@ export async function recoverStack(ctx: EngineContext, request: RecoverRequest):
         recover: { resourcesToSkip: request.resourcesToSkip ?? [] },
       };
       const run = new DeploymentRun(record, stackHistory, clients, ctx.pollers, ctx.emit, createMasker(), ctx.logger);
+      run.holdsLock(lock);
       await run.save();
       run.announce();
       const skip = request.resourcesToSkip ?? [];

@@ -44,7 +44,7 @@ export async function resumeInterrupted(
   env: EnvironmentConfig,
   request: BakeRequest,
   signal: AbortSignal,
-  _lock: StackLock,
+  lock: StackLock,
   options: ResumeOptions = {},
 ): Promise<DeploymentRecord[]> {
   const { open: all, damaged } = await stackHistory.journal.openOperations();
@@ -63,6 +63,7 @@ export async function resumeInterrupted(
       continue;
     }
     const run = new DeploymentRun(record, stackHistory, clients, ctx.pollers, ctx.emit, createMasker(), ctx.logger);
+    run.holdsLock(lock);
     run.notice(
       'warning',
       'resuming',

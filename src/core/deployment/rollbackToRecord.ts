@@ -1,5 +1,6 @@
 import { holderIdentity } from '../history/holder';
 import type { CheckpointMetrics } from '../health/afterDeploy';
+import type { StackLock } from '../history/lock';
 import type { AwsClients } from '../aws/clients';
 import { parametersForRedeploy, refuseSecrets, tagsForRedeploy } from '../aws/parameters';
 import { describeStack, getTemplateBody } from '../aws/stackApi';
@@ -47,6 +48,8 @@ export interface RollbackOptions {
   /** Told as the verification window starts. */
   readonly onVerifying?: () => void;
   readonly signal?: AbortSignal;
+  /** The stack lock the caller holds: once it is lost, the restore stops before its next stack change. */
+  readonly lock?: StackLock | undefined;
   /** Where values the target took from `${env:VAR}` are read again (default process.env). */
   readonly processEnv?: NodeJS.ProcessEnv;
 }
@@ -142,6 +145,7 @@ export async function rollbackToRecord(ctx: EngineContext, options: RollbackOpti
     ...(options.rollbackOf ? { rollbackOf: options.rollbackOf } : {}),
   };
   const run = new DeploymentRun(record, stackHistory, clients, ctx.pollers, ctx.emit, createMasker(), ctx.logger);
+  if (options.lock) run.holdsLock(options.lock);
   await run.save();
   await run.journal('started');
   run.announce();

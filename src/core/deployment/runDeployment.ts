@@ -192,6 +192,7 @@ export async function runDeployment(ctx: EngineContext, request: DeployRequest):
       logFile: stackHistory.logPath(id),
     };
     run = new DeploymentRun(record, stackHistory, clients, ctx.pollers, ctx.emit, masker, ctx.logger);
+    run.holdsLock(lock);
     await run.save();
     await run.journal('started');
     run.announce();

@@ -19,6 +19,8 @@ export interface HistoryListing {
    * what it last read and wrote: why, for the views to say the listing may be out of date.
    */
   readonly stale?: string;
+  /** With `stale`: the store's own words for why it could not be read (for a view's one-line row). */
+  readonly staleReason?: string;
 }
 
 export interface ListOptions {

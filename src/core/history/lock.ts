@@ -54,6 +54,12 @@ export interface StackLock {
   /** Set when the lock was taken over from a dead or silent holder. */
   readonly tookOverFrom?: LockInfo;
   release(): Promise<void>;
+  /**
+   * Throws LockLost once the lock is no longer this holder's (a shared lock taken over after its
+   * heartbeats failed past the TTL): the holder must stop before its next change to the stack.
+   * Absent on a lock that is never taken from a live holder.
+   */
+  assertHeld?(): void;
 }
 
 const DEFAULT_HEARTBEAT_MS = 5_000;

@@ -87,7 +87,7 @@ export async function acquireS3Lock(bucket: HistoryBucket, key: string, options:
   for (let turn = 0; turn < 5; turn++) {
     try {
       const etag = await bucket.put(key, JSON.stringify({ ...info, ttlMs }, null, 2), { ifNoneMatch: '*' }, {}, options.signal);
-      return heartbeat(bucket, key, info, etag, heartbeatMs, ttlMs, tookOverFrom);
+      return heartbeat(bucket, key, info, etag, { heartbeatMs, ttlMs, where: options.where }, tookOverFrom);
     } catch (err) {
       if (!BucketFailure.is(err, 'precondition')) throw err;
     }
@@ -119,13 +119,15 @@ function heartbeat(
   key: string,
   info: LockInfo,
   firstEtag: string,
-  heartbeatMs: number,
-  ttlMs: number,
+  timing: { readonly heartbeatMs: number; readonly ttlMs: number; readonly where: string },
   tookOverFrom: LockInfo | undefined,
 ): StackLock {
+  const { heartbeatMs, ttlMs } = timing;
   let etag = firstEtag;
   let released = false;
   let lost = false;
+  /** Who holds the lock now that it is not ours (read once, when the beat learned it). */
+  let takenBy: LockInfo | undefined;
   let timer: NodeJS.Timeout | undefined;
   // release() waits for a beat in flight: its If-Match write must not land after our delete.
   let beating: Promise<void> | undefined;
@@ -137,7 +139,13 @@ function heartbeat(
       info.heartbeatAt = next.heartbeatAt;
     } catch (err) {
       // 412: taken over after we went silent past the TTL; stop beating, never write it back.
-      if (BucketFailure.is(err, 'precondition', 'missing')) lost = true;
+      // The new holder is read first, so the refusal names who has the stack now; one GET later than
+      // the 412, well inside the beat interval the loss could anyway go unnoticed for.
+      if (BucketFailure.is(err, 'precondition', 'missing')) {
+        const current = await bucket.get(key).catch(() => undefined);
+        takenBy = current ? (parseLockBody(current.body) ?? unreadable(current.lastModified)) : undefined;
+        lost = true;
+      }
       // Anything else (S3 slow or unreachable for a moment): the next beat tries again, well within the TTL.
     }
     schedule();
@@ -153,6 +161,15 @@ function heartbeat(
   return {
     info,
     ...(tookOverFrom ? { tookOverFrom } : {}),
+    assertHeld: () => {
+      if (!lost) return;
+      const who = takenBy ? `${takenBy.holder} (${takenBy.deploymentId}, pid ${takenBy.pid} on ${takenBy.host})` : 'another deployment';
+      throw new DeployGuardError(
+        'LockLost',
+        `The stack lock ${timing.where} was taken over by ${who} while deployment ${info.deploymentId} ran: its heartbeats did not reach the bucket for longer than ${Math.round(ttlMs / 1000)} s, so it stopped before changing the stack any further`,
+        { hint: 'see what the other deployment did (deployguard history), then check the stack and deploy again if needed' },
+      );
+    },
     release: async () => {
       if (released) return;
       released = true;

@@ -207,6 +207,7 @@ export class S3StackHistory implements StackHistory {
         return {
           ...cached,
           stale: `the team history ${this.where} could not be read (${errorMessage(err)}); showing what this machine last read and wrote`,
+          staleReason: errorMessage(err),
         };
       }
       throw historyError(err, this.where, 'read the deployment history');

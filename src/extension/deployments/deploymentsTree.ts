@@ -101,6 +101,15 @@ export class DeploymentsTreeProvider implements vscode.TreeDataProvider<TreeNode
         ...(env.error.hint ? { hint: env.error.hint } : {}),
       });
     }
+    if (env.stale !== undefined) {
+      rows.push({
+        kind: 'message',
+        id: `msg:${env.name}:stale`,
+        severity: 'warning',
+        label: env.stale,
+        hint: 'these rows may be out of date; check the network, the credentials and the bucket, then refresh',
+      });
+    }
     if (env.damaged.length > 0) {
       rows.push({
         kind: 'message',

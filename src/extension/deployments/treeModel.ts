@@ -5,7 +5,7 @@ import type { EnvironmentConfig, PipelineConfig } from '../../core/pipeline/type
 import { loadEngine } from '../engineLoader';
 import type { EngineHost } from '../engineHost';
 
-/** One environment of deployguard.yaml with its stack's history as read from disk. */
+/** One environment of deployguard.yaml with its stack's history (local folder or team store). */
 export interface EnvironmentEntry {
   readonly name: string;
   readonly config: EnvironmentConfig;
@@ -17,6 +17,10 @@ export interface EnvironmentEntry {
   readonly account?: string;
   /** Other accounts with a stack of this name in this region: their histories are never merged in. */
   readonly otherAccounts?: readonly string[];
+  /** The team history's `s3://BUCKET/PREFIX` when the environment's history lives there (absent: the local folder). */
+  readonly teamHistory?: string;
+  /** Set when the team history could not be read and the records are this machine's copy: the row that says so. */
+  readonly stale?: string;
   /** Set when the history could not be read: the tree shows an error row, never throws. */
   readonly error?: { readonly message: string; readonly hint?: string };
 }
@@ -53,7 +57,10 @@ export type TreeContents =
 /** How many records each environment lists (the newest; older ones stay in history for the CLI). */
 export const HISTORY_ROWS = 50;
 
-/** Reads deployguard.yaml and every environment's history. Filesystem only: no AWS call. */
+/**
+ * Reads deployguard.yaml and every environment's history: the local folder without any AWS call,
+ * a team store through the engine (STS for the account, then S3).
+ */
 export async function loadTreeContents(host: EngineHost): Promise<TreeContents> {
   const loaded = await host.loadPipeline();
   if (!loaded) return { kind: 'empty', why: 'no-workspace' };
@@ -74,6 +81,26 @@ export async function loadEnvironment(host: EngineHost, pipeline: PipelineConfig
     /* a name that needs a commit (${git.sha}): shown as written */
   }
   try {
+    // The history the deploy would use: a team store is read as the CLI's `history` reads it (the
+    // newest rows only; this machine's copy, marked stale, when the bucket does not answer).
+    const team = await host.teamHistory(pipeline, config);
+    if (team) {
+      try {
+        const listing = await team.stackHistory.list({ limit: HISTORY_ROWS, allowStale: true });
+        return {
+          name: config.name,
+          config,
+          stackName,
+          records: listing.records.slice(0, HISTORY_ROWS),
+          damaged: listing.damaged,
+          account: team.stackHistory.key.account,
+          teamHistory: team.where,
+          ...(listing.stale ? { stale: staleRow(team.where, listing.staleReason ?? listing.stale) } : {}),
+        };
+      } finally {
+        team.dispose();
+      }
+    }
     const store = host.historyStore();
     // History is keyed by account too, which only AWS can tell; the tree reads the folders on disk
     // instead of calling STS. Two accounts' stacks of one name are different stacks: one account's
@@ -133,4 +160,9 @@ async function accountShown(
 function otherAccountsOf(accounts: readonly string[], shown: string | undefined): { otherAccounts?: readonly string[] } {
   const others = accounts.filter((a) => a !== shown);
   return others.length > 0 ? { otherAccounts: others } : {};
+}
+
+/** The tree's row for a listing from this machine's copy because the team history did not answer. */
+export function staleRow(where: string, reason: string): string {
+  return `showing this machine's copy: the team history at ${where} could not be read — ${reason}`;
 }

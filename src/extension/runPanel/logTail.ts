@@ -37,3 +37,10 @@ export async function readLogTail(path: string, maxLines: number): Promise<LogTa
   for (let k = total - kept; k < total; k++) lines.push(ring[k % maxLines]!);
   return { lines, total };
 }
+
+/** The same window of a log already in memory (one read from the team history, capped there). */
+export function tailOfText(text: string, maxLines: number): LogTail {
+  const lines = text.split('\n');
+  if (lines[lines.length - 1] === '') lines.pop();
+  return { lines: lines.slice(Math.max(0, lines.length - maxLines)), total: lines.length };
+}

@@ -13,7 +13,7 @@ import { Commands } from '../commands';
 import { setCommitSubject, type CommitMessageLookup } from './commitMessage';
 import { alarmConsoleUrl, stackConsoleUrl } from './consoleUrls';
 import { modelFromRecord, verifiedView } from './fromRecord';
-import { readLogTail } from './logTail';
+import { readLogTail, tailOfText } from './logTail';
 import { RUN_PANEL_VIEW_TYPE, RunPanel, webviewOptions } from './runPanel';
 import { RunModel } from './runState';
 
@@ -35,6 +35,11 @@ export interface RunPanelDeps {
   readonly openOnStart?: () => boolean;
 }
 
+/** A record another machine wrote (the team history), and how to read its log from there. */
+export type TeamRecordLookup = (
+  deploymentId: string,
+) => Promise<{ readonly record: DeploymentRecord; readonly log: () => Promise<string | undefined> } | undefined>;
+
 /** Finished runs kept in memory after their panel closed (live runs are always kept). */
 const KEEP_FINISHED = 3;
 
@@ -50,6 +55,7 @@ export class RunPanels implements vscode.Disposable {
   private readonly models = new Map<string, RunModel>();
   private readonly panels = new Map<string, RunPanel>();
   private readonly subscriptions = new DisposableStore();
+  private teamRecord: TeamRecordLookup | undefined;
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -82,6 +88,14 @@ export class RunPanels implements vscode.Disposable {
       { ...webviewOptions(this.extensionUri), retainContextWhenHidden: false },
     );
     await this.adopt(panel, deploymentId);
+  }
+
+  /**
+   * Where runs of other machines are found once the engine host exists (it is created after the
+   * panels): the team history the environments' deploys use.
+   */
+  useTeamHistory(lookup: TeamRecordLookup): void {
+    this.teamRecord = lookup;
   }
 
   /** Runs this window has seen, newest first (for a quick pick). */
@@ -136,10 +150,31 @@ export class RunPanels implements vscode.Disposable {
     } catch (err) {
       this.deps.logger.warn(`run panel: cannot read the record of ${deploymentId}: ${errorMessage(err)}`);
     }
+    // Not on this machine: another machine's (or CI's) run, from the team history, log included.
+    let teamLog: (() => Promise<string | undefined>) | undefined;
+    if (!record && this.teamRecord) {
+      try {
+        const found = await this.teamRecord(deploymentId);
+        record = found?.record;
+        teamLog = found?.log;
+      } catch (err) {
+        this.deps.logger.warn(`run panel: cannot read the record of ${deploymentId} from the team history: ${errorMessage(err)}`);
+      }
+    }
     if (!record) return undefined;
     const model = this.models.get(deploymentId) ?? modelFromRecord(record, !isFinal(record.status) && !isOpenStatus(record.status));
     this.models.set(deploymentId, model);
-    if (record.logFile) {
+    if (teamLog) {
+      try {
+        const text = await teamLog();
+        if (text !== undefined) {
+          const tail = tailOfText(text, LOG_WINDOW_LINES);
+          model.seedLog(tail.lines, tail.total, undefined); // its file is on the machine that ran it
+        }
+      } catch (err) {
+        this.deps.logger.warn(`run panel: cannot read the log of ${deploymentId} from the team history: ${errorMessage(err)}`);
+      }
+    } else if (record.logFile) {
       try {
         const tail = await readLogTail(record.logFile, LOG_WINDOW_LINES);
         model.seedLog(tail.lines, tail.total, record.logFile);

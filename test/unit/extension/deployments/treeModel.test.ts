@@ -3,6 +3,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import type { StackHistory } from '../../../../src/core/history/backend';
+import { DeployGuardError } from '../../../../src/core/errors';
 import { HistoryStore } from '../../../../src/core/history/store';
 import { HISTORY_SCHEMA_VERSION, type DeploymentRecord } from '../../../../src/core/history/record';
 import type { EnvironmentConfig, PipelineConfig } from '../../../../src/core/pipeline/types';
@@ -58,7 +60,7 @@ describe('deployments tree: one stack name in two accounts', () => {
     await store
       .stack({ account: '222222222222', region: REGION, stackName: STACK })
       .write(record('222222222222', '20261202T100000000Z-cccccc', '2026-12-04T10:00:00.000Z'));
-    host = { historyStore: () => store } as unknown as EngineHost;
+    host = { historyStore: () => store, teamHistory: async () => undefined } as unknown as EngineHost;
   });
   after(() => rm(home, { recursive: true, force: true }));
 
@@ -130,5 +132,77 @@ describe('deployments tree: the outputs under an environment', () => {
       ],
     );
     assert.deepEqual(outputRows({ ...env, records: [failed] }), [], 'no version runs: no outputs');
+  });
+});
+
+describe('deployments tree: an environment whose history is the team store', () => {
+  let home: string;
+  let teamHome: string;
+  let local: HistoryStore;
+  let team: HistoryStore;
+  const key = { account: '111111111111', region: REGION, stackName: STACK };
+  const env: EnvironmentConfig = { name: 'dev', region: REGION, deployOn: [], confirm: false, history: 's3://team-history/team' };
+  before(async () => {
+    home = await mkdtemp(join(tmpdir(), 'dg-tree-local-'));
+    teamHome = await mkdtemp(join(tmpdir(), 'dg-tree-team-'));
+    local = new HistoryStore(home);
+    team = new HistoryStore(teamHome);
+    await local.stack(key).write(record('111111111111', '20261201T100000000Z-aaaaaa', '2026-12-01T10:00:00.000Z'));
+    await team.stack(key).write(record('111111111111', '20261203T100000000Z-bbbbbb', '2026-12-03T10:00:00.000Z'));
+  });
+  after(async () => {
+    await rm(home, { recursive: true, force: true });
+    await rm(teamHome, { recursive: true, force: true });
+  });
+
+  // The engine host opens the store the deploy would use; here a second folder stands in for the bucket.
+  function hostWith(stackHistory: StackHistory, disposed: string[]): EngineHost {
+    return {
+      historyStore: () => local,
+      teamHistory: async () => ({ stackHistory, where: 's3://team-history/team', dispose: () => disposed.push('clients') }),
+    } as unknown as EngineHost;
+  }
+
+  it('shows the team store, not this machine folder, and closes what it opened', async () => {
+    const disposed: string[] = [];
+    const entry = await loadEnvironment(hostWith(team.stack(key), disposed), pipeline(env), env);
+    assert.deepEqual(
+      entry.records.map((r) => r.id),
+      ['20261203T100000000Z-bbbbbb'],
+    );
+    assert.equal(entry.teamHistory, 's3://team-history/team');
+    assert.equal(entry.stale, undefined);
+    assert.deepEqual(disposed, ['clients']);
+  });
+
+  it("a listing from this machine's copy is marked with the row that says why", async () => {
+    const copy = team.stack(key);
+    const stale: StackHistory = Object.assign(Object.create(copy) as StackHistory, {
+      list: async () => ({ ...(await copy.list()), stale: 'long words', staleReason: 'connect ECONNREFUSED 127.0.0.1:1' }),
+    });
+    const entry = await loadEnvironment(hostWith(stale, []), pipeline(env), env);
+    assert.equal(
+      entry.stale,
+      "showing this machine's copy: the team history at s3://team-history/team could not be read — connect ECONNREFUSED 127.0.0.1:1",
+    );
+    assert.deepEqual(
+      entry.records.map((r) => r.id),
+      ['20261203T100000000Z-bbbbbb'],
+    );
+  });
+
+  it('a team store that cannot be opened is an error row, never a throw', async () => {
+    const host = {
+      historyStore: () => local,
+      teamHistory: async () => {
+        throw new DeployGuardError('HistoryUnreachable', 'The team history s3://team-history/team could not be reached', {
+          hint: 'check the network',
+        });
+      },
+    } as unknown as EngineHost;
+    const entry = await loadEnvironment(host, pipeline(env), env);
+    assert.match(entry.error?.message ?? '', /could not be reached/);
+    assert.equal(entry.error?.hint, 'check the network');
+    assert.deepEqual(entry.records, []);
   });
 });
