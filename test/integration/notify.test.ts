@@ -1,6 +1,7 @@
 /**
  * Telling the team, against moto and a loopback webhook receiver (a node http server in the test):
  *  - after an automatic rollback the webhook gets exactly one message, naming the alarm and the restored commit;
+ *  - a manual rollback (`deployguard rollback`) sends exactly one message, marked manual, naming the restored commit;
  *  - a webhook that hangs or is down never delays the deployment; the CLI waits for it a bounded time at exit;
  *  - the URL's secret parts never reach the log;
  *  - `notify.sns` publishes to a moto topic (seen through the topic's HTTP subscription to the same
@@ -17,7 +18,7 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { NOTIFY_EXIT_WAIT_MS } from '../../src/cli/commands/engineSupport';
-import type { EngineContext } from '../../src/core/deployment';
+import { manualRollback, type EngineContext } from '../../src/core/deployment';
 import type { EngineEvent } from '../../src/core/events';
 import type { NotifyMessage } from '../../src/core/notify/message';
 import { Notifier } from '../../src/core/notify/notifier';
@@ -186,6 +187,38 @@ describe('telling the team (moto + a loopback webhook receiver)', () => {
     assert.match(m.text, /orders-5xx/);
     assert.match(m.text, /restored sha-v1/);
     assert.match(m.links.alarm ?? '', /alarmsV2:alarm\/orders-5xx$/);
+    notifier.dispose();
+  });
+
+  it('a manual rollback: exactly one message, marked manual, naming the restored commit', async () => {
+    const notifier = new Notifier({ webhookUrl: `${receiver.url}${SECRET_PATH}`, logger: memoryLogger(), retry: PATIENT_RETRY });
+    const ctx = context(notifier);
+    const v1 = await deployVersion({ ctx, repo, pipeline: pipeline('v1'), version: 'v1' });
+    assert.equal(v1.record.status, 'stable', v1.record.reason);
+    const v2 = await deployVersion({ ctx, repo, pipeline: pipeline('v2'), version: 'v2' });
+    assert.equal(v2.record.status, 'stable', v2.record.reason);
+    assert.equal(notifier.inFlight, 0, 'stable deploys are not told unless asked');
+
+    const rollback = await manualRollback(ctx, { pipeline: pipeline('v2'), environment: 'dev', verifyMs: 500 });
+    assert.equal(rollback.record.status, 'stable', rollback.record.reason);
+    assert.equal(rollback.record.rollbackTargetId, v1.record.id);
+    assert.equal(await notifier.settle(15_000), true);
+    await new Promise((r) => setTimeout(r, 300));
+
+    const messages = webhookMessages();
+    assert.equal(messages.length, 1, JSON.stringify(messages));
+    const m = messages[0]!;
+    assert.equal(m.kind, 'manual-rollback');
+    assert.equal(m.verdict, 'rolled-back');
+    assert.equal(m.status, 'stable');
+    assert.equal(m.deploymentId, rollback.record.id);
+    assert.equal(m.restoredCommit, 'sha-v1');
+    assert.equal(m.restoredDeploymentId, v1.record.id);
+    assert.equal(m.rollbackDeploymentId, rollback.record.id);
+    // The rollback's commit is the restored one, never reported as a bad commit.
+    assert.equal(m.badCommit, undefined);
+    assert.match(m.text, /manual rollback/);
+    assert.match(m.text, /restored sha-v1/);
     notifier.dispose();
   });
 

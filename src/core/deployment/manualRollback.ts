@@ -7,6 +7,7 @@ import { chooseRollbackTarget, currentVersion } from '../history/ledger';
 import type { DeploymentRecord } from '../history/record';
 import type { AwsSelection } from './awsSelection';
 import { lockTiming, type EngineContext } from './engineContext';
+import { tellTeamOfRecord } from './notifyPhase';
 import { outcomeOf, type DeploymentOutcome } from './outcome';
 import { resumeInterrupted } from './resumeInterrupted';
 import { rollbackToRecord } from './rollbackToRecord';
@@ -65,6 +66,8 @@ export async function manualRollback(ctx: EngineContext, request: ManualRollback
       ...(request.processEnv ? { processEnv: request.processEnv } : {}),
       signal,
     });
+    // The team hears of every manual rollback that ran: restored, failed or still unhealthy.
+    tellTeamOfRecord(ctx, record, clients, env);
     // A rollback that failed or left the stack unhealthy gets its note too (without commits: no repository is at hand here).
     await writeIncidentNote(stackHistory, record, undefined, ctx.logger);
     return outcomeOf(record, resumed);

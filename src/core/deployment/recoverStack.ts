@@ -9,6 +9,7 @@ import { createMasker } from '../secrets';
 import type { AwsSelection } from './awsSelection';
 import { DeploymentRun, exitCodeFor, statusForError, tokenFor } from './deploymentRun';
 import { followTiming, lockTiming, type EngineContext } from './engineContext';
+import { allowedTopics, tellTeam } from './notifyPhase';
 import { outcomeOf, type DeploymentOutcome } from './outcome';
 import { withStackLock } from './stackLock';
 import { newRecord, parameterRecordsOfStack } from './stackRecords';
@@ -62,6 +63,7 @@ export async function recoverStack(ctx: EngineContext, request: RecoverRequest):
       run.holdsLock(lock);
       await run.save();
       run.announce();
+      const topics = allowedTopics(run, env);
       const skip = request.resourcesToSkip ?? [];
       if (skip.length > 0) {
         run.notice(
@@ -95,10 +97,12 @@ export async function recoverStack(ctx: EngineContext, request: RecoverRequest):
                 'The rollback was completed; the stack is back at its previous version (UPDATE_ROLLBACK_COMPLETE)',
               )
             : await run.finish('needs-attention', `The continued rollback ended in ${result.status}: ${result.reason ?? ''}`);
+        tellTeam(ctx, run, topics);
         // A completed recover is what the person asked for: exit 0, not the "rolled back" 3.
         return { record: final, exitCode: final.status === 'rolled-back' ? 0 : exitCodeFor(final.status), resumed: [] };
       } catch (err) {
         const final = await run.finish(statusForError(err, signal) === 'cancelled' ? 'cancelled' : 'needs-attention', errorMessage(err));
+        tellTeam(ctx, run, topics);
         return outcomeOf(final);
       }
     },

@@ -16,6 +16,7 @@ import { afterStackOperation, type BakeRequest } from './bakePhase';
 import { DeploymentRun, statusForError } from './deploymentRun';
 import { followTiming, type EngineContext } from './engineContext';
 import { openEnding, openReason } from './inDoubt';
+import { allowedTopics, tellTeam } from './notifyPhase';
 import { finishRestore } from './restoreVerification';
 import { describeDifference, readAgainstTarget } from './targetMatch';
 import { reportDamagedHistory } from './stackRecords';
@@ -72,8 +73,17 @@ export async function resumeInterrupted(
         : `Resuming deployment ${record.id}, interrupted while ${entry.phase} (by ${entry.owner})`,
     );
     await endLeftoverSteps(run, entry);
+    // A resumed restore the health watch started is told as part of the deployment it undoes, which
+    // resumes after it: told on its own it would be a second message about one rollback.
+    const tells = !(record.kind === 'rollback' && record.automatic === true);
+    const topics = tells ? allowedTopics(run, env) : [];
+    // Only an end is told: a record left open again is resumed (and told) by a later run.
+    const tell = () => {
+      if (tells && statusRow(run.record.status).final) tellTeam(ctx, run, topics, { resumed: true });
+    };
     try {
       finished.push(await resumeOne(ctx, run, entry, env, request, signal));
+      tell();
     } catch (err) {
       const stillOpen = openEnding(err, run.stopFacts(), signal);
       if (stillOpen) {
@@ -91,6 +101,7 @@ export async function resumeInterrupted(
         throw err;
       }
       finished.push(await run.finish(statusForError(err), `Resuming after an interruption failed: ${errorMessage(err)}`));
+      tell();
     }
   }
   if (open.length > 0) await stackHistory.journal.compact().catch(() => undefined);

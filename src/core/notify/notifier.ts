@@ -16,7 +16,7 @@ import { errorMessage } from '../errors';
 import type { Logger } from '../logger';
 import { DEFAULT_RETRY, maskUrl, postWebhook, webhookProblem, withRetries, type RetryPolicy } from './delivery';
 import { isNotified, type NotifyMessage } from './message';
-import type { DeploymentStatus } from '../deploymentStatus';
+import type { DeploymentStatus, StatusOutcome } from '../deploymentStatus';
 
 export interface NotifierOptions {
   /** Where the JSON message is POSTed; absent or blank = no webhook. */
@@ -47,9 +47,9 @@ export class Notifier implements Disposable {
     this.retry = { ...DEFAULT_RETRY, ...options.retry };
   }
 
-  /** Whether a deployment that ended in `status` is told to anyone. */
-  wants(status: DeploymentStatus, topics: number): boolean {
-    return (this.webhook !== undefined || topics > 0) && isNotified(status, this.options.onStable === true);
+  /** Whether a deployment that ended in `status` (meaning `outcome`, default the status's) is told to anyone. */
+  wants(status: DeploymentStatus, topics: number, outcome?: StatusOutcome): boolean {
+    return (this.webhook !== undefined || topics > 0) && isNotified(status, this.options.onStable === true, outcome);
   }
 
   /** Deliveries still being tried. */

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { DeploymentStatus } from '../../../../src/core/deploymentStatus';
-import { isNotified, notifyMessage } from '../../../../src/core/notify/message';
+import { isNotified, notifyMessage, notifyOutcome } from '../../../../src/core/notify/message';
 import { record } from '../../../support/healthFixtures';
 
 describe('isNotified', () => {
@@ -43,5 +43,34 @@ describe('notifyMessage', () => {
     assert.equal(m.restoredCommit, undefined);
     assert.equal(m.links.alarm, undefined);
     assert.equal(m.verdict, 'failed');
+  });
+  it('a deploy is marked as one', () => {
+    assert.equal(notifyMessage(record({ status: 'failed' })).kind, 'deploy');
+  });
+  it('a manual rollback: marked manual; a verified restore is told as rolled back; its commit is the restored one', () => {
+    const r = record({ status: 'stable', kind: 'rollback', automatic: false, rollbackTargetId: 'v1-id', commit: 'aaaaaaaaaa' });
+    assert.equal(notifyOutcome(r), 'rolled-back');
+    assert.equal(isNotified(r.status, false, notifyOutcome(r)), true);
+    const m = notifyMessage(r);
+    assert.equal(m.kind, 'manual-rollback');
+    assert.equal(m.verdict, 'rolled-back');
+    assert.equal(m.restoredCommit, 'aaaaaaaaaa');
+    assert.equal(m.restoredDeploymentId, 'v1-id');
+    assert.equal(m.rollbackDeploymentId, r.id);
+    assert.equal(m.badCommit, undefined);
+    assert.match(m.text, /manual rollback rolled back and verified\./);
+    const failed = record({ status: 'rollback-failed', kind: 'rollback', automatic: false, rollbackTargetId: 'v1-id' });
+    assert.equal(notifyMessage(failed).verdict, 'needs-person');
+  });
+  it('a recover: a completed one is good news, one that needs a person is told; a resumed end says so', () => {
+    const done = record({ status: 'rolled-back', kind: 'rollback', recover: { resourcesToSkip: [] } });
+    assert.equal(notifyOutcome(done), 'good');
+    assert.equal(isNotified(done.status, false, notifyOutcome(done)), false);
+    const stuck = record({ status: 'needs-attention', kind: 'rollback', recover: { resourcesToSkip: [] } });
+    const m = notifyMessage(stuck, { resumed: true });
+    assert.equal(m.kind, 'recover');
+    assert.equal(m.verdict, 'needs-person');
+    assert.equal(m.resumed, true);
+    assert.match(m.text, /recover resumed, needs attention\./);
   });
 });
