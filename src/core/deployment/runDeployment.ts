@@ -219,8 +219,13 @@ export async function runDeployment(ctx: EngineContext, request: DeployRequest):
       const cancelled = statusForError(err, signal) === 'cancelled';
       const reason = openReason(open, `${errorMessage(err)}${hint}`, cancelled);
       run.notice('warning', 'deployment-in-doubt', reason);
-      const record = await run.leaveOpen(open, reason);
-      return { record, exitCode: run.exitCode, resumed: [] };
+      try {
+        const record = await run.leaveOpen(open, reason);
+        return { record, exitCode: run.exitCode, resumed: [] };
+      } catch (unwritten) {
+        // Left open needs a write too: a history that refuses it must still say what the stack did.
+        throw unrecordedEnd(run, unwritten);
+      }
     }
     const status = statusForError(err, signal);
     run.notice(status === 'cancelled' ? 'info' : 'error', 'deployment-ended', `${errorMessage(err)}${hint}`);

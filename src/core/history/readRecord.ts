@@ -332,6 +332,9 @@ function watchedMetric(v: unknown): WatchedMetric {
     bad: oneOf(o, 'bad', ['increase', 'decrease'] as const),
     ...(tolerance !== undefined ? { tolerance: number(o, 'tolerance') } : {}),
     missing: oneOf(o, 'missing', ['gap', 'zero'] as const),
+    ...(o['threshold'] !== undefined ? { threshold: number(o, 'threshold') } : {}),
+    // Read back exactly: a metric that was only drawn must never become judged after a resume.
+    ...(o['chartOnly'] === true ? { chartOnly: true as const } : {}),
   };
 }
 

@@ -98,6 +98,18 @@ describe('the health section keeps metric verdicts', () => {
             tolerance: 0.1,
             missing: 'zero',
           },
+          // The metric behind a guarded alarm, only drawn: a resumed watch must not start judging it.
+          {
+            key: 'alarm0',
+            name: 'orders-5xx (Errors Sum)',
+            alarm: 'orders-5xx',
+            query: { kind: 'metric', namespace: 'O', metric: 'Errors', dimensions: {}, stat: 'Sum' },
+            period: 60,
+            bad: 'increase',
+            missing: 'zero',
+            threshold: 5,
+            chartOnly: true,
+          },
         ],
         baseline: { start: 0, end: 2000, series: { metric0: [[0, 0.01]] } },
       },
