@@ -4,6 +4,7 @@ import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import { DeployGuardError } from '../errors';
 import { writeFileAtomic } from './atomicFile';
+import { startHeartbeat } from './heartbeat';
 import { holderIdentity, holderWords, type HolderIdentity } from './holder';
 import { storageFailure } from './storageError';
 
@@ -103,7 +104,7 @@ async function acquire(path: string, options: LockOptions): Promise<StackLock> {
     if (current && !isStale(current, staleMs)) throw lockHeldError(current);
     tookOverFrom = await takeOver(path, info, staleMs);
   }
-  return startHeartbeat(path, info, heartbeatMs, tookOverFrom);
+  return heldLock(path, info, heartbeatMs, tookOverFrom);
 }
 
 /**
@@ -243,36 +244,23 @@ async function takeOver(path: string, info: LockInfo, staleMs: number): Promise<
   }
 }
 
-function startHeartbeat(path: string, info: LockInfo, heartbeatMs: number, tookOverFrom: LockInfo | undefined): StackLock {
+function heldLock(path: string, info: LockInfo, heartbeatMs: number, tookOverFrom: LockInfo | undefined): StackLock {
   let released = false;
-  let timer: NodeJS.Timeout | undefined;
-  // The beat in progress, if any: release() waits for it, because a beat that read the lock just
-  // before release() removed it would otherwise write it back (a lock left behind for nobody).
-  let beating: Promise<void> | undefined;
-  const beat = async () => {
-    if (released) return;
+  const beats = startHeartbeat(async () => {
+    if (released) return false;
     const current = await readLock(path);
-    if (current?.token !== info.token || released) return; // lost it (taken over after we froze): stop beating
+    if (current?.token !== info.token || released) return false; // lost it (taken over after we froze): stop beating
     info.heartbeatAt = new Date().toISOString();
     await writeFileAtomic(path, JSON.stringify(info, null, 2)).catch(() => undefined);
-    schedule();
-  };
-  const schedule = () => {
-    if (released) return;
-    timer = setTimeout(() => {
-      beating = beat().finally(() => (beating = undefined));
-    }, heartbeatMs);
-    timer.unref();
-  };
-  schedule();
+    return true;
+  }, heartbeatMs);
   return {
     info,
     ...(tookOverFrom ? { tookOverFrom } : {}),
     release: async () => {
       if (released) return;
       released = true;
-      if (timer) clearTimeout(timer);
-      await beating;
+      await beats.stop();
       const current = await readLock(path);
       if (current?.token === info.token) await rm(path, { force: true });
     },

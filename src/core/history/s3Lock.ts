@@ -15,6 +15,7 @@
  * The TTL must outlast several missed beats (a slow network, a laptop lid closed for a minute):
  * default beat 60 s, TTL 5 min, and a bake of hours just keeps beating.
  */
+import { startHeartbeat } from './heartbeat';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { BucketFailure, type HistoryBucket } from '../aws/historyBucket';
@@ -128,11 +129,8 @@ function heartbeat(
   let lost = false;
   /** Who holds the lock now that it is not ours (read once, when the beat learned it). */
   let takenBy: LockInfo | undefined;
-  let timer: NodeJS.Timeout | undefined;
-  // release() waits for a beat in flight: its If-Match write must not land after our delete.
-  let beating: Promise<void> | undefined;
-  const beat = async () => {
-    if (released || lost) return;
+  const beats = startHeartbeat(async () => {
+    if (released || lost) return false;
     const next: LockInfo = { ...info, heartbeatAt: new Date().toISOString() };
     try {
       etag = await bucket.put(key, JSON.stringify({ ...next, ttlMs }, null, 2), { ifMatch: etag });
@@ -148,16 +146,8 @@ function heartbeat(
       }
       // Anything else (S3 slow or unreachable for a moment): the next beat tries again, well within the TTL.
     }
-    schedule();
-  };
-  const schedule = () => {
-    if (released || lost) return;
-    timer = setTimeout(() => {
-      beating = beat().finally(() => (beating = undefined));
-    }, heartbeatMs);
-    timer.unref();
-  };
-  schedule();
+    return !lost;
+  }, heartbeatMs);
   return {
     info,
     ...(tookOverFrom ? { tookOverFrom } : {}),
@@ -173,8 +163,8 @@ function heartbeat(
     release: async () => {
       if (released) return;
       released = true;
-      if (timer) clearTimeout(timer);
-      await beating;
+      // Waits for a beat in flight: its If-Match write must not land after our delete.
+      await beats.stop();
       if (lost) return;
       try {
         await bucket.delete(key, etag);
