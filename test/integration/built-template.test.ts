@@ -3,16 +3,16 @@
  * by a plain shell step, read after the steps from the tree they ran in. Against moto over HTTP,
  * through the CLI.
  */
-import { GetTemplateCommand, type CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { GetTemplateCommand } from '@aws-sdk/client-cloudformation';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { beforeEach, describe, it } from 'node:test';
 import type { DeploymentRecord } from '../../src/core/history/record';
-import { cfnClient, cli, tempHome, topicTemplate, useMotoCredentials } from '../support/deployFixture';
-import { startMoto, type Moto } from '../support/moto';
+import { cli, tempHome, topicTemplate } from '../support/deployFixture';
+import { useMotoRig } from '../support/motoRig';
 
 /** A repository whose template exists only once the step `Build` has written build/stack.yaml. */
 async function buildRepo(step: string): Promise<string> {
@@ -50,20 +50,9 @@ async function records(home: string): Promise<DeploymentRecord[]> {
 }
 
 describe('a template made by a step, deployed against moto', () => {
-  let moto: Moto;
-  let cfn: CloudFormationClient;
+  const { moto, cfn } = useMotoRig();
   let home: string;
-  before(async () => {
-    useMotoCredentials();
-    moto = await startMoto();
-    cfn = cfnClient(moto.endpoint);
-  });
-  after(async () => {
-    cfn.destroy();
-    await moto.stop();
-  });
   beforeEach(async () => {
-    await moto.reset();
     home = await tempHome();
   });
 

@@ -1,12 +1,12 @@
-import { DescribeStacksCommand, GetTemplateCommand, type CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { DescribeStacksCommand, GetTemplateCommand } from '@aws-sdk/client-cloudformation';
 import assert from 'node:assert/strict';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { beforeEach, describe, it } from 'node:test';
 import type { DeploymentRecord } from '../../src/core/history/record';
-import { cfnClient, cli, makeRepo, tempHome, topicTemplate, useMotoCredentials, writeTemplate } from '../support/deployFixture';
+import { cli, makeRepo, tempHome, topicTemplate, writeTemplate } from '../support/deployFixture';
 import { putAlarm, rawCloudWatch, setAlarm } from '../support/healthFixtures';
-import { startMoto, type Moto } from '../support/moto';
+import { useMotoRig } from '../support/motoRig';
 
 async function records(home: string, stack = 'orders-dev'): Promise<DeploymentRecord[]> {
   const dir = join(home, 'stacks', '123456789012', 'us-east-1', stack, 'records');
@@ -18,20 +18,9 @@ async function records(home: string, stack = 'orders-dev'): Promise<DeploymentRe
 }
 
 describe('deploy against moto through the real SDK', () => {
-  let moto: Moto;
-  let cfn: CloudFormationClient;
+  const { moto, cfn } = useMotoRig();
   let home: string;
-  before(async () => {
-    useMotoCredentials();
-    moto = await startMoto();
-    cfn = cfnClient(moto.endpoint);
-  });
-  after(async () => {
-    cfn.destroy();
-    await moto.stop();
-  });
   beforeEach(async () => {
-    await moto.reset();
     home = await tempHome();
   });
 

@@ -11,7 +11,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { PutMetricAlarmCommand, PutMetricDataCommand, type CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { PutMetricAlarmCommand, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { AwsClients } from '../../src/core/aws/clients';
 import { watchAfterDeploy, type AfterDeployContext } from '../../src/core/health/afterDeploy';
 import { cloudWatchMetricSource, type MetricSource } from '../../src/core/health/metricSource';
@@ -31,16 +31,14 @@ import {
   health,
   memoryLogger,
   putAlarm,
-  rawCloudWatch,
   record,
   REGION,
   restoreVerifying,
   tempHistory,
-  useMotoCredentials,
   versionedPipeline,
   watchStarted,
 } from '../support/healthFixtures';
-import { startMoto, type Moto } from '../support/moto';
+import { useMotoRig } from '../support/motoRig';
 
 const S = 1000;
 const BAKE_MS = 12 * S;
@@ -62,23 +60,16 @@ function latency(over: Partial<GuardedMetric> = {}): GuardedMetric {
 }
 
 describe('metric verdicts in the bake, on moto', () => {
-  let moto: Moto;
-  let cw: CloudWatchClient;
+  const { moto, cw } = useMotoRig();
   let clients: AwsClients;
 
   before(async () => {
-    useMotoCredentials();
-    moto = await startMoto();
-    cw = rawCloudWatch(moto.endpoint);
     clients = new AwsClients({ region: REGION, endpoint: moto.endpoint });
   });
   after(async () => {
     clients.dispose();
-    cw.destroy();
-    await moto.stop();
   });
   beforeEach(async () => {
-    await moto.reset();
     await putAlarm(cw, 'orders-5xx');
   });
 

@@ -8,29 +8,20 @@ import assert from 'node:assert/strict';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { CloudFormationClient, GetTemplateCommand } from '@aws-sdk/client-cloudformation';
-import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { putAlarm, rawCloudWatch, REGION, setAlarm, useMotoCredentials, versionedTemplate as template } from '../support/healthFixtures';
+import { putAlarm, REGION, setAlarm, versionedTemplate as template } from '../support/healthFixtures';
 import { spawnCli } from '../support/cliProcess';
-import { startMoto, type Moto } from '../support/moto';
+import { useMotoRig } from '../support/motoRig';
 
 describe('deployguard deploy: the watch resumes after the CLI is killed', () => {
-  let moto: Moto;
-  let cw: CloudWatchClient;
+  const { moto, cw } = useMotoRig();
   let repo: string;
   let home: string;
 
   before(async () => {
-    useMotoCredentials();
-    moto = await startMoto();
-    cw = rawCloudWatch(moto.endpoint);
     repo = await mkdtemp(join(tmpdir(), 'dg-resume-repo-'));
     home = await mkdtemp(join(tmpdir(), 'dg-resume-home-'));
-  });
-  after(async () => {
-    cw.destroy();
-    await moto.stop();
   });
 
   async function writeRepo(version: string): Promise<void> {

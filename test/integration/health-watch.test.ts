@@ -3,8 +3,7 @@
  * SetAlarmState while watchAfterDeploy polls them through the engine's own AWS clients.
  */
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, it } from 'node:test';
-import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { after, before, describe, it } from 'node:test';
 import { AwsClients } from '../../src/core/aws/clients';
 import { DeployGuardError } from '../../src/core/errors';
 import { cloudWatchAlarmSource, type AlarmSource } from '../../src/core/health/alarmSource';
@@ -22,27 +21,19 @@ import {
   record,
   setAlarm,
   tempHistory,
-  useMotoCredentials,
 } from '../support/healthFixtures';
-import { startMoto, type Moto } from '../support/moto';
+import { useMotoRig } from '../support/motoRig';
 
 describe('health watch against moto', () => {
-  let moto: Moto;
-  let cw: CloudWatchClient;
+  const { moto, cw } = useMotoRig();
   let clients: AwsClients;
 
   before(async () => {
-    useMotoCredentials();
-    moto = await startMoto();
-    cw = rawCloudWatch(moto.endpoint);
     clients = new AwsClients({ region: 'us-east-1', endpoint: moto.endpoint });
   });
   after(async () => {
     clients.dispose();
-    cw.destroy();
-    await moto.stop();
   });
-  beforeEach(() => moto.reset());
 
   async function run(
     h: HealthConfig,

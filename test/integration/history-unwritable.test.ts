@@ -10,18 +10,17 @@
  * the immutable attribute (test/support/unwritable.ts).
  */
 import assert from 'node:assert/strict';
-import { GetTemplateCommand, type CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { GetTemplateCommand } from '@aws-sdk/client-cloudformation';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, afterEach, before, beforeEach, describe, it, type TestContext } from 'node:test';
+import { afterEach, beforeEach, describe, it, type TestContext } from 'node:test';
 import type { EngineEvent } from '../../src/core/events';
 import { HistoryStore } from '../../src/core/history/store';
 import { spawnCli, until } from '../support/cliProcess';
-import { cfnClient, cli, makeRepo, tempHome, topicTemplate, useMotoCredentials, writeTemplate } from '../support/deployFixture';
-import { startFaultProxy, type FaultProxy } from '../support/faultProxy';
-import { startMoto, type Moto } from '../support/moto';
+import { cli, makeRepo, tempHome, topicTemplate, writeTemplate } from '../support/deployFixture';
 import { makeUnwritable, type Unwritable } from '../support/unwritable';
+import { useMotoRig } from '../support/motoRig';
 
 const STACK = 'orders-dev';
 const WHY = { EPERM: /the operation was not permitted \(EPERM\)/, EACCES: /permission was denied \(EACCES\)/ };
@@ -31,28 +30,13 @@ function finished(events: EngineEvent[]) {
 }
 
 describe('a history that cannot be written: refused before any stack change, never a false success', () => {
-  let moto: Moto;
-  let proxy: FaultProxy;
-  let cfn: CloudFormationClient;
+  const { moto, proxy, cfn } = useMotoRig({ proxy: true });
   let home: string;
   let repo: string;
   let stackDir: string;
   let locked: Unwritable | undefined;
 
-  before(async () => {
-    useMotoCredentials();
-    moto = await startMoto();
-    proxy = await startFaultProxy(moto.endpoint);
-    cfn = cfnClient(moto.endpoint);
-  });
-  after(async () => {
-    cfn.destroy();
-    await proxy.close();
-    await moto.stop();
-  });
   beforeEach(async () => {
-    await moto.reset();
-    proxy.reset();
     home = await tempHome();
     stackDir = join(home, 'stacks', '123456789012', 'us-east-1', STACK);
     repo = await makeRepo();

@@ -5,18 +5,16 @@
  * reattaches to it by stack ARN and token and bakes it instead of saying "unchanged". Real SDK →
  * fault proxy → moto, the CLI in-process.
  */
-import { GetTemplateCommand, type CloudFormationClient } from '@aws-sdk/client-cloudformation';
-import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { GetTemplateCommand } from '@aws-sdk/client-cloudformation';
 import assert from 'node:assert/strict';
 import { appendFile, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { beforeEach, describe, it } from 'node:test';
 import type { EngineEvent } from '../../src/core/events';
 import type { DeploymentRecord, JournalEntry } from '../../src/core/history/record';
-import { cfnClient, cli, makeRepo, tempHome, topicTemplate, useMotoCredentials, writeTemplate } from '../support/deployFixture';
-import { startFaultProxy, type FaultProxy } from '../support/faultProxy';
-import { putAlarm, rawCloudWatch } from '../support/healthFixtures';
-import { startMoto, type Moto } from '../support/moto';
+import { cli, makeRepo, tempHome, topicTemplate, writeTemplate } from '../support/deployFixture';
+import { putAlarm } from '../support/healthFixtures';
+import { useMotoRig } from '../support/motoRig';
 
 const STACK_DIR = ['stacks', '123456789012', 'us-east-1', 'orders-dev'];
 
@@ -52,27 +50,9 @@ function finishedOf(events: readonly EngineEvent[], id?: string) {
 }
 
 describe('in doubt: a version that went out is watched, never "unchanged" unverified', () => {
-  let moto: Moto;
-  let proxy: FaultProxy;
-  let cfn: CloudFormationClient;
-  let cw: CloudWatchClient;
+  const { moto, proxy, cfn, cw } = useMotoRig({ proxy: true });
   let home: string;
-  before(async () => {
-    useMotoCredentials();
-    moto = await startMoto();
-    proxy = await startFaultProxy(moto.endpoint);
-    cfn = cfnClient(moto.endpoint);
-    cw = rawCloudWatch(moto.endpoint);
-  });
-  after(async () => {
-    cfn.destroy();
-    cw.destroy();
-    await proxy.close();
-    await moto.stop();
-  });
   beforeEach(async () => {
-    await moto.reset();
-    proxy.reset();
     home = await tempHome();
     await putAlarm(cw, 'orders-5xx');
   });

@@ -7,25 +7,14 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { runDeployment } from '../../src/core/deployment';
 import type { EngineEvent } from '../../src/core/events';
 import { HistoryStore } from '../../src/core/history/store';
 import { loadPipeline } from '../../src/core/pipeline';
 import { cli } from '../support/deployFixture';
 import { createGitSandbox, type GitSandbox } from '../support/gitRepos';
-import {
-  ACCOUNT,
-  engineContext,
-  putAlarm,
-  rawCloudWatch,
-  REGION,
-  restoreVerifying,
-  setAlarm,
-  useMotoCredentials,
-  watchStarted,
-} from '../support/healthFixtures';
-import { startMoto, type Moto } from '../support/moto';
+import { ACCOUNT, engineContext, putAlarm, REGION, restoreVerifying, setAlarm, watchStarted } from '../support/healthFixtures';
+import { useMotoRig } from '../support/motoRig';
 
 const template = (value: string) => `Description: orders service
 Parameters:
@@ -41,8 +30,7 @@ Resources:
 `;
 
 describe('incident note and timeline after an automatic rollback (moto, real git)', () => {
-  let moto: Moto;
-  let cw: CloudWatchClient;
+  const { moto, cw } = useMotoRig({ resetBeforeEachTest: false });
   let git: GitSandbox;
   let home: string;
   const events: EngineEvent[] = [];
@@ -51,9 +39,6 @@ describe('incident note and timeline after an automatic rollback (moto, real git
   let v2Id: string;
 
   before(async () => {
-    useMotoCredentials();
-    moto = await startMoto();
-    cw = rawCloudWatch(moto.endpoint);
     await putAlarm(cw, 'orders-5xx');
     git = createGitSandbox();
     home = git.dir + '/home-dg';

@@ -5,16 +5,15 @@
  * so the fault proxy plays the failed update: the parent ends UPDATE_ROLLBACK_COMPLETE blaming its
  * Database resource, and the nested stack's events carry the table's failure and its reason.
  */
-import { DescribeStackResourcesCommand, type CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { DescribeStackResourcesCommand } from '@aws-sdk/client-cloudformation';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import assert from 'node:assert/strict';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { beforeEach, describe, it } from 'node:test';
 import type { DeploymentRecord } from '../../src/core/history/record';
-import { cfnClient, cli, makeRepo, tempHome, useMotoCredentials, writeTemplate } from '../support/deployFixture';
-import { startFaultProxy, type FaultProxy } from '../support/faultProxy';
-import { startMoto, type Moto } from '../support/moto';
+import { cli, makeRepo, tempHome, writeTemplate } from '../support/deployFixture';
+import { useMotoRig } from '../support/motoRig';
 
 const DATABASE = `Resources:
   Table:
@@ -46,24 +45,9 @@ Resources:
 const TABLE_REASON = 'Resource handler returned message: "Table orders-dev-table already exists" (HandlerErrorCode: AlreadyExists)';
 
 describe('nested stacks (moto, the fault proxy for the failure)', () => {
-  let moto: Moto;
-  let proxy: FaultProxy;
-  let cfn: CloudFormationClient;
+  const { moto, proxy, cfn } = useMotoRig({ proxy: true });
   let home: string;
-  before(async () => {
-    useMotoCredentials();
-    moto = await startMoto();
-    proxy = await startFaultProxy(moto.endpoint);
-    cfn = cfnClient(moto.endpoint);
-  });
-  after(async () => {
-    cfn.destroy();
-    await proxy.close();
-    await moto.stop();
-  });
   beforeEach(async () => {
-    await moto.reset();
-    proxy.reset();
     home = await tempHome();
     const s3 = new S3Client({
       region: 'us-east-1',

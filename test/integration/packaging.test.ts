@@ -3,7 +3,7 @@
  * Code name a local folder are zipped, uploaded to the bucket and deployed by key; unchanged code
  * is not uploaded again, changed code is.
  */
-import { GetTemplateCommand, type CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { GetTemplateCommand } from '@aws-sdk/client-cloudformation';
 import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { randomBytes } from 'node:crypto';
 import assert from 'node:assert/strict';
@@ -12,9 +12,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import type { DeploymentRecord } from '../../src/core/history/record';
-import { cfnClient, cli, tempHome, useMotoCredentials } from '../support/deployFixture';
-import { startMoto, type Moto } from '../support/moto';
+import { cli, tempHome } from '../support/deployFixture';
 import { readZip } from '../support/zip';
+import { useMotoRig } from '../support/motoRig';
 
 const TEMPLATE = `AWSTemplateFormatVersion: '2010-09-09'
 Transform: AWS::Serverless-2016-10-31
@@ -76,14 +76,10 @@ async function records(home: string): Promise<DeploymentRecord[]> {
 }
 
 describe('packaged code deployed against moto', () => {
-  let moto: Moto;
-  let cfn: CloudFormationClient;
+  const { moto, cfn } = useMotoRig();
   let s3: S3Client;
   let home: string;
   before(async () => {
-    useMotoCredentials();
-    moto = await startMoto();
-    cfn = cfnClient(moto.endpoint);
     s3 = new S3Client({
       region: 'us-east-1',
       endpoint: moto.endpoint,
@@ -92,12 +88,9 @@ describe('packaged code deployed against moto', () => {
     });
   });
   after(async () => {
-    cfn.destroy();
     s3.destroy();
-    await moto.stop();
   });
   beforeEach(async () => {
-    await moto.reset();
     home = await tempHome();
   });
 

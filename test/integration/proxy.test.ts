@@ -1,13 +1,12 @@
-import { DescribeStacksCommand, GetTemplateCommand, type CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { DescribeStacksCommand, GetTemplateCommand } from '@aws-sdk/client-cloudformation';
 import assert from 'node:assert/strict';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { beforeEach, describe, it } from 'node:test';
 import type { EngineEvent } from '../../src/core/events';
 import type { DeploymentRecord } from '../../src/core/history/record';
-import { cfnClient, cli, makeRepo, tempHome, topicTemplate, useMotoCredentials, writeTemplate } from '../support/deployFixture';
-import { startFaultProxy, type FaultProxy } from '../support/faultProxy';
-import { startMoto, type Moto } from '../support/moto';
+import { cli, makeRepo, tempHome, topicTemplate, writeTemplate } from '../support/deployFixture';
+import { useMotoRig } from '../support/motoRig';
 
 async function latestRecord(home: string, stack = 'orders-dev'): Promise<DeploymentRecord> {
   const dir = join(home, 'stacks', '123456789012', 'us-east-1', stack, 'records');
@@ -22,24 +21,9 @@ function finished(events: EngineEvent[]) {
 }
 
 describe('faults and stack states through the fault proxy (real SDK → proxy → moto)', () => {
-  let moto: Moto;
-  let proxy: FaultProxy;
-  let cfn: CloudFormationClient;
+  const { moto, proxy, cfn } = useMotoRig({ proxy: true });
   let home: string;
-  before(async () => {
-    useMotoCredentials();
-    moto = await startMoto();
-    proxy = await startFaultProxy(moto.endpoint);
-    cfn = cfnClient(moto.endpoint);
-  });
-  after(async () => {
-    cfn.destroy();
-    await proxy.close();
-    await moto.stop();
-  });
   beforeEach(async () => {
-    await moto.reset();
-    proxy.reset();
     home = await tempHome();
   });
 

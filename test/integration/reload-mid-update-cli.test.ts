@@ -6,37 +6,21 @@
  * real outcome. The CLI runs from source against moto behind the fault proxy.
  */
 import assert from 'node:assert/strict';
-import { DescribeStacksCommand, GetTemplateCommand, type CloudFormationClient } from '@aws-sdk/client-cloudformation';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { DescribeStacksCommand, GetTemplateCommand } from '@aws-sdk/client-cloudformation';
+import { beforeEach, describe, it } from 'node:test';
 import { HistoryStore } from '../../src/core/history/store';
 import { spawnCli } from '../support/cliProcess';
-import { cfnClient, cli, makeRepo, tempHome, topicTemplate, useMotoCredentials, writeTemplate } from '../support/deployFixture';
-import { startFaultProxy, type FaultProxy } from '../support/faultProxy';
-import { startMoto, type Moto } from '../support/moto';
+import { cli, makeRepo, tempHome, topicTemplate, writeTemplate } from '../support/deployFixture';
+import { useMotoRig } from '../support/motoRig';
 
 const STACK = 'orders-dev';
 
 describe('deployguard deploy: killed while CloudFormation updates, the next run reattaches', () => {
-  let moto: Moto;
-  let proxy: FaultProxy;
-  let cfn: CloudFormationClient;
+  const { moto, proxy, cfn } = useMotoRig({ proxy: true });
   let home: string;
   let repo: string;
 
-  before(async () => {
-    useMotoCredentials();
-    moto = await startMoto();
-    proxy = await startFaultProxy(moto.endpoint);
-    cfn = cfnClient(moto.endpoint);
-  });
-  after(async () => {
-    cfn.destroy();
-    await proxy.close();
-    await moto.stop();
-  });
   beforeEach(async () => {
-    await moto.reset();
-    proxy.reset();
     home = await tempHome();
     repo = await makeRepo();
     const v1 = await cli(['deploy', 'dev', '--skip-steps', '--endpoint', moto.endpoint], { cwd: repo, home });

@@ -10,63 +10,41 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { CloudFormationClient, GetTemplateCommand } from '@aws-sdk/client-cloudformation';
-import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { GetTemplateCommand } from '@aws-sdk/client-cloudformation';
 import type { EngineEvent } from '../../src/core/events';
 import { HistoryStore } from '../../src/core/history/store';
 import type { HealthConfig } from '../../src/core/pipeline/types';
 import { startAlarmHistoryShim, type AlarmHistoryShim } from '../support/alarmHistoryShim';
-import { startFaultProxy, type FaultProxy } from '../support/faultProxy';
 import {
   ACCOUNT,
   deployVersion,
   engineContext,
   health,
   putAlarm,
-  rawCloudWatch,
   REGION,
   setAlarm,
-  useMotoCredentials,
   versionedPipeline,
   versionedTemplate as template,
   watchStarted,
 } from '../support/healthFixtures';
-import { startMoto, type Moto } from '../support/moto';
+import { useMotoRig } from '../support/motoRig';
 
 const STACK = 'orders-dev';
 
 describe('rollback faults (fault proxy + alarm history shim in front of moto)', () => {
-  let moto: Moto;
-  let proxy: FaultProxy;
+  const { proxy, cfn, cw } = useMotoRig({ proxy: true });
   let shim: AlarmHistoryShim;
-  let cw: CloudWatchClient;
-  let cfn: CloudFormationClient;
   let repo: string;
   let home: string;
   let events: EngineEvent[];
 
   before(async () => {
-    useMotoCredentials();
-    moto = await startMoto();
-    proxy = await startFaultProxy(moto.endpoint);
     shim = await startAlarmHistoryShim(proxy.endpoint);
-    cw = rawCloudWatch(moto.endpoint);
-    cfn = new CloudFormationClient({
-      region: REGION,
-      endpoint: moto.endpoint,
-      credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
-    });
   });
   after(async () => {
-    cw.destroy();
-    cfn.destroy();
     await shim.close();
-    await proxy.close();
-    await moto.stop();
   });
   beforeEach(async () => {
-    await moto.reset();
-    proxy.reset();
     shim.reset();
     repo = await mkdtemp(join(tmpdir(), 'dg-rbf-repo-'));
     home = await mkdtemp(join(tmpdir(), 'dg-rbf-home-'));

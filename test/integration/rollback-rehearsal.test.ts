@@ -10,16 +10,14 @@ import assert from 'node:assert/strict';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, beforeEach, describe, it } from 'node:test';
-import { CloudFormationClient, ListChangeSetsCommand, UpdateStackCommand } from '@aws-sdk/client-cloudformation';
-import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { beforeEach, describe, it } from 'node:test';
+import { ListChangeSetsCommand, UpdateStackCommand } from '@aws-sdk/client-cloudformation';
 import { runDeployment, type DeploymentOutcome } from '../../src/core/deployment';
 import type { EngineEvent } from '../../src/core/events';
 import type { PipelineConfig } from '../../src/core/pipeline/types';
 import { cli, makeRepo } from '../support/deployFixture';
-import { startFaultProxy, type FaultProxy } from '../support/faultProxy';
-import { engineContext, health, putAlarm, rawCloudWatch, REGION, useMotoCredentials } from '../support/healthFixtures';
-import { startMoto, type Moto } from '../support/moto';
+import { engineContext, health, putAlarm, REGION } from '../support/healthFixtures';
+import { useMotoRig } from '../support/motoRig';
 
 const STACK = 'orders-prod';
 
@@ -55,34 +53,12 @@ ${
 }
 
 describe('rollback rehearsal (fault proxy in front of moto)', () => {
-  let moto: Moto;
-  let proxy: FaultProxy;
-  let cw: CloudWatchClient;
-  let cfn: CloudFormationClient;
+  const { proxy, cfn, cw } = useMotoRig({ proxy: true });
   let repo: string;
   let home: string;
   let events: EngineEvent[];
 
-  before(async () => {
-    useMotoCredentials();
-    moto = await startMoto();
-    proxy = await startFaultProxy(moto.endpoint);
-    cw = rawCloudWatch(moto.endpoint);
-    cfn = new CloudFormationClient({
-      region: REGION,
-      endpoint: moto.endpoint,
-      credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
-    });
-  });
-  after(async () => {
-    cw.destroy();
-    cfn.destroy();
-    await proxy.close();
-    await moto.stop();
-  });
   beforeEach(async () => {
-    await moto.reset();
-    proxy.reset();
     repo = await mkdtemp(join(tmpdir(), 'dg-rehearse-repo-'));
     home = await mkdtemp(join(tmpdir(), 'dg-rehearse-home-'));
     events = [];

@@ -8,16 +8,14 @@ import assert from 'node:assert/strict';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { beforeEach, describe, it } from 'node:test';
 import {
-  CloudFormationClient,
   CreateStackCommand,
   DescribeStacksCommand,
   GetTemplateCommand,
   UpdateStackCommand,
   waitUntilStackCreateComplete,
 } from '@aws-sdk/client-cloudformation';
-import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { AwsClients } from '../../src/core/aws/clients';
 import { watchAfterDeploy } from '../../src/core/health/afterDeploy';
 import { systemClock } from '../../src/core/time';
@@ -32,45 +30,25 @@ import {
   health,
   memoryLogger,
   putAlarm,
-  rawCloudWatch,
   REGION,
   restoreVerifying,
   setAlarm,
-  useMotoCredentials,
   versionedPipeline,
   versionedTemplate as template,
   watchStarted,
 } from '../support/healthFixtures';
 import { cli } from '../support/deployFixture';
-import { startMoto, type Moto } from '../support/moto';
+import { useMotoRig } from '../support/motoRig';
 
 const STACK = 'orders-dev';
 
 describe('automatic rollback through the deploy engine, on moto', () => {
-  let moto: Moto;
-  let cw: CloudWatchClient;
-  let cfn: CloudFormationClient;
+  const { moto, cfn, cw } = useMotoRig();
   let repo: string;
   let home: string;
   let events: EngineEvent[];
 
-  before(async () => {
-    useMotoCredentials();
-    moto = await startMoto();
-    cw = rawCloudWatch(moto.endpoint);
-    cfn = new CloudFormationClient({
-      region: REGION,
-      endpoint: moto.endpoint,
-      credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
-    });
-  });
-  after(async () => {
-    cw.destroy();
-    cfn.destroy();
-    await moto.stop();
-  });
   beforeEach(async () => {
-    await moto.reset();
     repo = await mkdtemp(join(tmpdir(), 'dg-rb-repo-'));
     home = await mkdtemp(join(tmpdir(), 'dg-rb-home-'));
     events = [];

@@ -4,14 +4,14 @@
  * that deployment reads the value again from the environment: refused, naming the variable, when it
  * is unset or holds another value; restored exactly when it holds the value it had.
  */
-import { DescribeStacksCommand, type CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import assert from 'node:assert/strict';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { DeploymentRecord } from '../../src/core/history/record';
-import { cfnClient, cli, makeRepo, tempHome, topicTemplate, useMotoCredentials, writeTemplate } from '../support/deployFixture';
-import { startMoto, type Moto } from '../support/moto';
+import { cli, makeRepo, tempHome, topicTemplate, writeTemplate } from '../support/deployFixture';
+import { useMotoRig } from '../support/motoRig';
 
 const SECRET = 'Sekrit-Value-7781';
 
@@ -25,17 +25,7 @@ async function everyFile(dir: string): Promise<{ path: string; text: string }[]>
 }
 
 describe('values from ${env:VAR} never reach history in clear', () => {
-  let moto: Moto;
-  let cfn: CloudFormationClient;
-  before(async () => {
-    useMotoCredentials();
-    moto = await startMoto();
-    cfn = cfnClient(moto.endpoint);
-  });
-  after(async () => {
-    cfn.destroy();
-    await moto.stop();
-  });
+  const { moto, cfn } = useMotoRig({ resetBeforeEachTest: false });
 
   it('records a reference and a fingerprint; a rollback needs the variable set to the value it had', async () => {
     const home = await tempHome();

@@ -16,28 +16,25 @@ import assert from 'node:assert/strict';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, beforeEach, describe, it } from 'node:test';
-import { GetTemplateCommand, type CloudFormationClient } from '@aws-sdk/client-cloudformation';
-import { DescribeAlarmsCommand, type CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { beforeEach, describe, it } from 'node:test';
+import { GetTemplateCommand } from '@aws-sdk/client-cloudformation';
+import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import type { EngineEvent } from '../../src/core/events';
 import type { HealthConfig } from '../../src/core/pipeline/types';
 import { until } from '../support/cliProcess';
-import { cfnClient } from '../support/deployFixture';
-import { startFaultProxy, type FaultProxy, type StackScenario } from '../support/faultProxy';
+import { type StackScenario } from '../support/faultProxy';
 import {
   deleteAlarm,
   deployVersion,
   engineContext,
   health,
   putAlarm,
-  rawCloudWatch,
   setAlarm,
-  useMotoCredentials,
   versionedPipeline,
   versionedTemplate,
   watchStarted,
 } from '../support/healthFixtures';
-import { startMoto, type Moto } from '../support/moto';
+import { useMotoRig } from '../support/motoRig';
 
 const STACK = 'orders-dev';
 const OWN = 'orders-dev-errors';
@@ -59,30 +56,12 @@ function withOwnAlarm(version: string, threshold: number): string {
 }
 
 describe('the stack’s own alarms guarding it (stackAlarms), through the fault proxy', () => {
-  let moto: Moto;
-  let proxy: FaultProxy;
-  let cw: CloudWatchClient;
-  let cfn: CloudFormationClient;
+  const { proxy, cfn, cw } = useMotoRig({ proxy: true });
   let repo: string;
   let home: string;
   let events: EngineEvent[];
 
-  before(async () => {
-    useMotoCredentials();
-    moto = await startMoto();
-    proxy = await startFaultProxy(moto.endpoint);
-    cw = rawCloudWatch(moto.endpoint);
-    cfn = cfnClient(moto.endpoint);
-  });
-  after(async () => {
-    cw.destroy();
-    cfn.destroy();
-    await proxy.close();
-    await moto.stop();
-  });
   beforeEach(async () => {
-    await moto.reset();
-    proxy.reset();
     repo = await mkdtemp(join(tmpdir(), 'dg-own-repo-'));
     home = await mkdtemp(join(tmpdir(), 'dg-own-home-'));
     events = [];

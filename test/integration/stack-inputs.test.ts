@@ -6,12 +6,11 @@
 import assert from 'node:assert/strict';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { beforeEach, describe, it } from 'node:test';
 import type { DeploymentRecord } from '../../src/core/history/record';
 import { CreateStackCommand, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
-import { cfnClient, cli, makeRepo, tempHome, topicTemplate, useMotoCredentials, writeTemplate } from '../support/deployFixture';
-import { startFaultProxy, type FaultProxy } from '../support/faultProxy';
-import { startMoto, type Moto } from '../support/moto';
+import { cfnClient, cli, makeRepo, tempHome, topicTemplate, writeTemplate } from '../support/deployFixture';
+import { useMotoRig } from '../support/motoRig';
 
 async function records(home: string): Promise<DeploymentRecord[]> {
   const dir = join(home, 'stacks', '123456789012', 'us-east-1', 'orders-dev', 'records');
@@ -20,21 +19,9 @@ async function records(home: string): Promise<DeploymentRecord[]> {
 }
 
 describe('stack inputs sent with the template, against moto', () => {
-  let moto: Moto;
-  let proxy: FaultProxy;
+  const { moto, proxy } = useMotoRig({ proxy: true });
   let home: string;
-  before(async () => {
-    useMotoCredentials();
-    moto = await startMoto();
-    proxy = await startFaultProxy(moto.endpoint);
-  });
-  after(async () => {
-    await proxy.close();
-    await moto.stop();
-  });
   beforeEach(async () => {
-    await moto.reset();
-    proxy.reset();
     home = await tempHome();
   });
 

@@ -9,18 +9,11 @@
  *    refuses to delete it and says to turn the protection off, which it never does itself.
  */
 import assert from 'node:assert/strict';
-import {
-  CreateStackCommand,
-  DescribeStacksCommand,
-  GetStackPolicyCommand,
-  SetStackPolicyCommand,
-  type CloudFormationClient,
-} from '@aws-sdk/client-cloudformation';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { CreateStackCommand, DescribeStacksCommand, GetStackPolicyCommand, SetStackPolicyCommand } from '@aws-sdk/client-cloudformation';
+import { beforeEach, describe, it } from 'node:test';
 import type { EngineEvent } from '../../src/core/events';
 import { HistoryStore } from '../../src/core/history/store';
-import { cfnClient, cli, makeRepo, tempHome, topicTemplate, useMotoCredentials, writeTemplate } from '../support/deployFixture';
-import { startFaultProxy, type FaultProxy } from '../support/faultProxy';
+import { cli, makeRepo, tempHome, topicTemplate, writeTemplate } from '../support/deployFixture';
 import {
   deployVersion,
   engineContext,
@@ -31,7 +24,7 @@ import {
   versionedPipeline,
   watchStarted,
 } from '../support/healthFixtures';
-import { startMoto, type Moto } from '../support/moto';
+import { useMotoRig } from '../support/motoRig';
 
 const STACK = 'orders-dev';
 const DENY_TOPIC = JSON.stringify({
@@ -50,25 +43,10 @@ function finished(events: EngineEvent[]) {
 }
 
 describe('stack policy and termination protection are never Deploy Guard’s to change', () => {
-  let moto: Moto;
-  let proxy: FaultProxy;
-  let cfn: CloudFormationClient;
+  const { moto, proxy, cfn } = useMotoRig({ proxy: true });
   let home: string;
 
-  before(async () => {
-    useMotoCredentials();
-    moto = await startMoto();
-    proxy = await startFaultProxy(moto.endpoint);
-    cfn = cfnClient(moto.endpoint);
-  });
-  after(async () => {
-    cfn.destroy();
-    await proxy.close();
-    await moto.stop();
-  });
   beforeEach(async () => {
-    await moto.reset();
-    proxy.reset();
     home = await tempHome();
   });
 

@@ -12,7 +12,7 @@ import { killProcessGroup, processGroupAlive } from '../../src/core/process';
 import type { DeploymentRecord, JournalEntry } from '../../src/core/history/record';
 import { makeRepo, tempHome } from '../support/deployFixture';
 import { spawnCli, until } from '../support/cliProcess';
-import { startMoto, type Moto } from '../support/moto';
+import { useMotoRig } from '../support/motoRig';
 
 async function filesUnder(dir: string, name: (file: string) => boolean): Promise<string[]> {
   const all = await readdir(dir, { recursive: true });
@@ -20,13 +20,12 @@ async function filesUnder(dir: string, name: (file: string) => boolean): Promise
 }
 
 describe('deployguard deploy: a killed CLI leaves no step running', { skip: process.platform !== 'linux' && 'needs /proc' }, () => {
-  let moto: Moto;
+  const { moto } = useMotoRig({ resetBeforeEachTest: false });
   let repo: string;
   let home: string;
   let pgid: number | undefined;
 
   before(async () => {
-    moto = await startMoto();
     home = await tempHome();
     repo = await makeRepo({
       steps: '\n  - name: Wait\n    run: sleep 300 & wait',
@@ -35,7 +34,6 @@ describe('deployguard deploy: a killed CLI leaves no step running', { skip: proc
   });
   after(async () => {
     if (pgid !== undefined) killProcessGroup(pgid, 'SIGKILL');
-    await moto.stop();
   });
 
   const cli = (args: string[]) => spawnCli(args, { cwd: repo, home });
