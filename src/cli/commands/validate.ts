@@ -1,7 +1,7 @@
 import { dirname, resolve } from 'node:path';
 import { DeployGuardError } from '../../core/errors';
 import { ExitCode } from '../../core/model';
-import { loadPipeline, PIPELINE_FILE_NAME } from '../../core/pipeline';
+import { describePipeline, loadPipeline, PIPELINE_FILE_NAME } from '../../core/pipeline';
 import type { CliCommand } from '../types';
 import { parseCommandArgs } from '../usage';
 import { displayPath, formatProblem } from './problemFormat';
@@ -37,9 +37,7 @@ export const validateCommand: CliCommand = {
       io.stderr.write(`${displayPath(file, io.cwd)}: ${errors} problem${errors === 1 ? '' : 's'}\n`);
       return ExitCode.Failed;
     }
-    const envs = Object.keys(result.config.environments).join(', ');
-    const steps = result.config.steps.length;
-    io.stdout.write(`${displayPath(file, io.cwd)} is valid: ${steps} step${steps === 1 ? '' : 's'}, environments ${envs}\n`);
+    io.stdout.write(`${displayPath(file, io.cwd)} is valid: ${describePipeline(result.config)}\n`);
     return ExitCode.Ok;
   },
 };

@@ -29,4 +29,5 @@ export { pipelineSchema } from './schemaCheck';
 export { pipelineFingerprint, referencedScripts } from './fingerprint';
 export type { PipelineFingerprint, FingerprintedFile } from './fingerprint';
 export { starterPipeline, stackSafeName } from './starter';
+export { describePipeline } from './summary';
 export type { StarterOptions } from './starter';

@@ -54,9 +54,7 @@ export function registerPipelineDiagnostics(logger: Logger): PipelineDiagnostics
       void vscode.commands.executeCommand('setContext', ContextKeys.pipelineInvalid, errors > 0);
     }
     const config = result.config;
-    const summary = config
-      ? `${config.steps.length} step${config.steps.length === 1 ? '' : 's'}, environments ${Object.keys(config.environments).join(', ')}`
-      : undefined;
+    const summary = config ? loadPipelineTools().describePipeline(config) : undefined;
     return { errors, warnings, ...(summary !== undefined ? { summary } : {}) };
   };
 

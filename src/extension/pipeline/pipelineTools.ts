@@ -7,3 +7,4 @@ export { validatePipelineText } from '../../core/pipeline/validate';
 export { loadPipeline, PIPELINE_FILE_NAME } from '../../core/pipeline/load';
 export { pipelineFingerprint } from '../../core/pipeline/fingerprint';
 export { starterPipeline } from '../../core/pipeline/starter';
+export { describePipeline } from '../../core/pipeline/summary';
