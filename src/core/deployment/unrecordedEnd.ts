@@ -1,6 +1,6 @@
 /**
  * The report of a deployment whose end could not be written to history (a full or read-only
- * disk). It says what the stack did, because the person cannot read it from a record, and never
+ * disk, a team history bucket that stopped answering or denies the write). It says what the stack did, because the person cannot read it from a record, and never
  * that the deployment succeeded: once a stack change was requested, the change may be live,
  * unrecorded and unwatched. The journal line written before that change stays open, so the next
  * run of the same deploy finds the deployment and finishes recording (and watching) it.
@@ -11,7 +11,7 @@ import type { DeploymentRun } from './deploymentRun';
 
 /** `err` (from finishing `run`) as an error saying what happened to the stack; other errors are returned as they are. */
 export function unrecordedEnd(run: Pick<DeploymentRun, 'record' | 'stackChangeRequested'>, err: unknown): unknown {
-  if (!isStorageFailure(err)) return err;
+  if (!isStorageFailure(err) && !DeployGuardError.is(err, 'HistoryUnreachable')) return err;
   const { record } = run;
   const fix = DeployGuardError.is(err) && err.hint ? err.hint : 'make the history folder writable';
   if (!run.stackChangeRequested) {

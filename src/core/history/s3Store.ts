@@ -131,7 +131,7 @@ export class S3HistoryStore implements HistoryBackend {
           },
         );
       }
-      throw historyError(err, this.url, 'reach the team history');
+      throw historyError(err, this.url, 'reach the team history', 'nothing was changed on the stack');
     }
   }
 }
@@ -498,28 +498,31 @@ function lostUpdate(record: DeploymentRecord, where: string, writer: string | un
   );
 }
 
-/** A history failure a person can act on; a BucketFailure becomes HistoryUnreachable with the fix. */
-export function historyError(err: unknown, where: string, doing: string): unknown {
+/**
+ * A history failure a person can act on; a BucketFailure becomes HistoryUnreachable with the fix.
+ * The store cannot know whether the stack was changed before the write failed, so only a caller
+ * that does (the check before a deploy) adds that as `consequence`.
+ */
+export function historyError(err: unknown, where: string, doing: string, consequence?: string): unknown {
+  const then = consequence ? `; ${consequence}` : '';
   if (!BucketFailure.is(err)) return err;
   switch (err.kind) {
     case 'denied':
-      return new DeployGuardError(
-        'HistoryUnreachable',
-        `Cannot ${doing}: S3 denied access to ${where} (${err.message}); nothing was changed on the stack`,
-        {
-          cause: err,
-          hint: 'give these credentials the history permissions (README: "Team history on S3"), or set --history/DEPLOYGUARD_HISTORY to a store you can use',
-        },
-      );
+      return new DeployGuardError('HistoryUnreachable', `Cannot ${doing}: S3 denied access to ${where} (${err.message})${then}`, {
+        cause: err,
+        hint: 'give these credentials the history permissions (README: "Team history on S3"), or set --history/DEPLOYGUARD_HISTORY to a store you can use',
+      });
     case 'unreachable':
     case 'missing':
     case 'other':
       return new DeployGuardError(
         'HistoryUnreachable',
-        `Cannot ${doing}: the team history ${where} did not answer (${err.message}); nothing was changed on the stack`,
+        `Cannot ${doing}: the team history ${where} did not answer (${err.message})${then}`,
         {
           cause: err,
-          hint: 'check the network and the bucket, then try again; a deploy never goes ahead without its history',
+          hint: consequence
+            ? 'check the network and the bucket, then try again; a deploy never goes ahead without its history'
+            : 'check the network and the bucket',
         },
       );
     case 'precondition':
