@@ -186,6 +186,7 @@ describe('team history on S3 (moto)', () => {
       const stack = store.stack(KEY);
       // A holder that never beats again: killed the moment it took the lock.
       const dead = await stack.acquireLock({ deploymentId: 'dead-one', holder: 'cli', heartbeatMs: 3_600_000, staleMs: 1000 });
+      assert.equal((await stack.readLock())?.ttlMs, 1000, 'a reader learns the TTL the holder is judged by');
       await assert.rejects(stack.acquireLock({ deploymentId: 'early', holder: 'cli', staleMs: 1000 }), (e) =>
         DeployGuardError.is(e, 'LockHeld'),
       );
