@@ -37,6 +37,8 @@ export interface ReadEnvironment {
   readonly name: string;
   readonly stackName: string;
   readonly records: readonly DeploymentRecord[];
+  /** Set when these records are this machine's copy because the team history did not answer. */
+  readonly stale?: string;
 }
 
 /** A deployment of one of the workspace's environments that runs on another machine or a CI runner. */
@@ -46,6 +48,8 @@ export interface ElsewhereDeployment {
   readonly record: DeploymentRecord;
   /** Where it runs: `CI run 4711` (with its system and URL) or `ana@laptop`. */
   readonly by: HolderIdentity;
+  /** Read from this machine's copy (the team history did not answer): it may have ended since. */
+  readonly stale?: true;
 }
 
 /**
@@ -67,7 +71,13 @@ export function runningElsewhere(
     const by = startedElsewhere(newest, here);
     if (!by) continue;
     if (!found || newest.startedAt > found.record.startedAt)
-      found = { environment: env.name, stackName: env.stackName, record: newest, by };
+      found = {
+        environment: env.name,
+        stackName: env.stackName,
+        record: newest,
+        by,
+        ...(env.stale !== undefined ? { stale: true as const } : {}),
+      };
   }
   return found;
 }
@@ -111,6 +121,7 @@ export function elsewhereTooltip(d: ElsewhereDeployment, now: number): string {
   return [
     `Deploy Guard: ${d.environment} (${d.stackName}) — ${words} on ${d.by.name}${d.by.ci ? ` (${d.by.ci})` : ''}`,
     d.by.url,
+    d.stale ? "As last read: the team history did not answer, so it may have ended since (this machine's copy)" : undefined,
     `Started ${formatAge(Date.parse(d.record.startedAt), now)}${d.record.commit ? ` from ${shortCommit(d.record.commit)}` : ''}, deployment ${d.record.id}`,
     'Click to show the run',
   ]

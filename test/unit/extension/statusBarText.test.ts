@@ -63,6 +63,15 @@ describe('runningElsewhere (what the status bar names from the team history)', (
     assert.match(tooltip, /^Started 2m ago from a1b2c3d, deployment p2$/m);
   });
 
+  it("says so when it was read from this machine's copy because the team history did not answer", () => {
+    const stale = runningElsewhere([{ ...env('prod', record('p2', 'deploying', CI)), stale: 'bucket unreachable' }], HERE, new Set());
+    assert.ok(stale);
+    assert.equal(elsewhereStatusBarText(stale), '$(sync~spin) prod: deploying — CI run 4711');
+    assert.match(elsewhereTooltip(stale, T0), /^As last read: the team history did not answer, so it may have ended since/m);
+    const fresh = runningElsewhere([env('prod', record('p2', 'deploying', CI))], HERE, new Set());
+    assert.doesNotMatch(elsewhereTooltip(fresh!, T0), /As last read/);
+  });
+
   it('names a person at another machine, without a URL line', () => {
     const found = runningElsewhere([env('prod', record('p2', 'watching', { name: 'ben@desktop' }))], HERE, new Set());
     assert.ok(found);
