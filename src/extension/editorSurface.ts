@@ -55,7 +55,7 @@ export function registerEditorSurface(context: vscode.ExtensionContext, deps: { 
     host,
     notifications,
     tree,
-    new DeploymentStatusBar(host),
+    new DeploymentStatusBar(host, tree.provider),
     new DeployProgress(host),
     runPanels.attach(host.onEvent),
     onSettingsChanged(() => {

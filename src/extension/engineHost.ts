@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import * as vscode from 'vscode';
 import type { DeploymentOutcome, EngineContext } from '../core/deployment';
 import type { Disposable } from '../core/disposable';
@@ -16,7 +17,8 @@ import { ContextKeys } from './commands';
 import { loadEngine } from './engineLoader';
 import type { DeploymentTrigger } from '../core/deploymentTrigger';
 import { LiveDeployments, type LiveChange } from './liveDeployments';
-import { hasOpenJournalEntries } from './openJournals';
+import { hasOpenJournalEntries, mayUseTeamHistory } from './openJournals';
+import { reattachDecision, resumeLockWait, type ReattachDecision } from './reattachDecision';
 import { readSettings } from './settings';
 import { requireTrustedWorkspace } from './workspaceState';
 
@@ -263,8 +265,11 @@ export class EngineHost implements vscode.Disposable {
   }
 
   private async resumeAll(): Promise<void> {
-    if (!vscode.workspace.isTrusted || !this.repoRoot()) return;
-    if (!(await hasOpenJournalEntries(readSettings().historyFolder))) return;
+    const root = this.repoRoot();
+    if (!vscode.workspace.isTrusted || !root) return;
+    const settings = readSettings();
+    // A team bucket's journal is read through the engine (an AWS call): only when one may be in use.
+    if (!(await hasOpenJournalEntries(settings.historyFolder)) && !(await mayUseTeamHistory(settings.history, root))) return;
     const loaded = await this.loadPipeline();
     if (!loaded?.config) return;
     const pipeline = loaded.config;
@@ -286,25 +291,28 @@ export class EngineHost implements vscode.Disposable {
 
   /**
    * After a window reload or a crash: reattaches to deployments the journal says are still in
-   * flight — only those; nothing new is started. Environments without an open journal entry cost
-   * a directory read, not an AWS call.
+   * flight — only those; nothing new is started. The journal read is the one of the store the
+   * environment's deploys use: this machine's folder (a directory read, no AWS call), or the team's
+   * bucket, where a run killed on another machine or a CI runner is found too (reattachDecision.ts).
    */
   async resumeInFlight(environment: string, stackName: string, region: string, options: { inDoubtToo?: boolean } = {}): Promise<boolean> {
     if (!vscode.workspace.isTrusted || this.isBusy(environment)) return false;
-    const store = this.historyStore();
-    const keys = (await store.listStacks()).filter((k) => k.stackName === stackName && k.region === region);
     // Left in doubt or unverified by a run: reattached to by a person (inDoubtToo), not by a reload.
     const wanted = (e: JournalEntry) => options.inDoubtToo === true || e.phase !== 'in-doubt';
-    let open = 0;
-    for (const key of keys) open += (await store.stack(key).journal.openOperations()).open.filter(wanted).length;
-    if (open === 0) return false;
+    const root = this.requireRoot();
+    const pipeline = await this.validPipeline(root);
+    const decision = await this.reattachDecisionFor(pipeline, environment, stackName, region, options.inDoubtToo === true);
+    if (decision.kind === 'nothing') return false;
+    if (decision.kind === 'held') {
+      this.deps.logger.info(`${environment}: not reattaching, ${decision.by} holds the stack and is driving its open deployment`);
+      return false;
+    }
+    const { open } = decision;
     this.deps.logger.info(
       options.inDoubtToo
         ? `${environment}: reattaching to ${open} deployment(s) in doubt or not verified`
-        : `${environment}: ${open} deployment(s) were interrupted (window reload or crash); reattaching`,
+        : `${environment}: ${open} deployment(s) were interrupted (window reload, crash, or a run stopped elsewhere); reattaching`,
     );
-    const root = this.requireRoot();
-    const pipeline = await this.validPipeline(root);
     const settings = readSettings();
     const engine = loadEngine();
     await this.own(environment, async (signal) => {
@@ -370,22 +378,56 @@ export class EngineHost implements vscode.Disposable {
     return this.resumeInFlight(environment, stackName, env.region, { inDoubtToo: true });
   }
 
+  /** The open deployments of the environment's stack in the store its deploys use, and what to do about them. */
+  private async reattachDecisionFor(
+    pipeline: PipelineConfig,
+    environment: string,
+    stackName: string,
+    region: string,
+    inDoubtToo: boolean,
+  ): Promise<ReattachDecision> {
+    const env = Object.hasOwn(pipeline.environments, environment) ? pipeline.environments[environment] : undefined;
+    const context = { inDoubtToo, host: hostname(), now: Date.now() };
+    const team = env ? await this.teamHistory(pipeline, env) : undefined;
+    if (team) {
+      try {
+        const { open } = await team.stackHistory.journal.openOperations();
+        const lock = open.length > 0 ? await team.stackHistory.readLock() : undefined;
+        return reattachDecision(open, lock, context);
+      } finally {
+        team.dispose();
+      }
+    }
+    const store = this.historyStore();
+    const keys = (await store.listStacks()).filter((k) => k.stackName === stackName && k.region === region);
+    const open: JournalEntry[] = [];
+    for (const key of keys) open.push(...(await store.stack(key).journal.openOperations()).open);
+    // A local lock is left to the resume's own attempt, as before: a live CLI's refusal ends it.
+    return reattachDecision(open, undefined, context);
+  }
+
   /**
    * The stack lock for a resume. Right after a reload the previous extension host may still be
-   * shutting down and hold it; its lock goes stale within seconds once it is gone, so wait a
-   * bounded time rather than giving up on the live view.
+   * shutting down, or gone without releasing it: its lock can be taken over within seconds (this
+   * machine's folder) or after its TTL (a team bucket), so wait that bounded time rather than
+   * giving up on the live view (resumeLockWait).
    */
   private async lockForResume(stackHistory: StackHistory, signal: AbortSignal) {
-    const deadline = Date.now() + 45_000;
+    let deadline: number | undefined;
     for (;;) {
       try {
         return await stackHistory.acquireLock({ deploymentId: 'resume', holder: 'vscode (resuming after a reload)' });
       } catch (err) {
-        if (!DeployGuardError.is(err, 'LockHeld') || Date.now() > deadline) throw err;
-        // Only a previous editor window is worth waiting for; a CLI or another window is alive and driving it.
-        const holder = (await stackHistory.readLock())?.holder ?? '';
-        if (!holder.startsWith('vscode')) throw err;
-        await sleep(1_000, signal);
+        if (!DeployGuardError.is(err, 'LockHeld')) throw err;
+        // Only a previous editor window of this machine is worth waiting for; anyone else is alive and driving it.
+        const wait = resumeLockWait(await stackHistory.readLock(), hostname());
+        if (!wait) throw err;
+        if (deadline === undefined) {
+          deadline = Date.now() + wait.waitMs;
+          this.deps.logger.info(`waiting up to ${Math.round(wait.waitMs / 1000)} s for the previous window's stack lock to expire`);
+        }
+        if (Date.now() > deadline) throw err;
+        await sleep(wait.everyMs, signal);
       }
     }
   }

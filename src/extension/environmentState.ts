@@ -5,6 +5,7 @@
  */
 import { blamedAlarm } from '../core/health/recordedHealth';
 import { currentVersion, verificationOf } from '../core/history/ledger';
+import type { HolderIdentity } from '../core/history/holder';
 import type { DeploymentRecord } from '../core/history/record';
 import { isOpenStatus, statusRow, type DeploymentStatus } from '../core/deploymentStatus';
 import { formatAge, formatCountdown, shortCommit, statusIcon, statusWords } from './format';
@@ -57,6 +58,15 @@ function stableWords(stable: DeploymentRecord | undefined, now: number): string 
   const kind = verificationOf(stable)?.kind;
   const unverified = kind === 'unguarded' ? ' (not verified)' : kind === 'as-found' ? ' (never verified)' : '';
   return `${versionShort(stable)}${unverified} · ${formatAge(when, now)}`;
+}
+
+/**
+ * Who runs a record when that is another machine or a CI runner: the record names where it
+ * started (`startedBy`) and it is not `here` (this machine, named as records name it). Undefined
+ * for this machine's records, for records that name nobody, and when `here` is unknown.
+ */
+export function startedElsewhere(record: DeploymentRecord, here: string | undefined): HolderIdentity | undefined {
+  return record.startedBy && here !== undefined && record.startedBy.name !== here ? record.startedBy : undefined;
 }
 
 /**
@@ -155,7 +165,7 @@ export function environmentState(
     case 'needs-person':
       return { ...common, status, description: 'needs attention', short: 'needs attention', icon: 'report' };
     case 'in-progress': {
-      const elsewhere = newest.startedBy && here !== undefined && newest.startedBy.name !== here ? newest.startedBy.name : undefined;
+      const elsewhere = startedElsewhere(newest, here)?.name;
       // Started on another machine or a CI runner: it runs there (the view re-reads it while it does).
       if (elsewhere)
         return { ...common, status, description: `${statusWords(status)} — ${elsewhere}`, short: statusWords(status), icon: 'sync~spin' };

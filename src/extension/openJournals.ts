@@ -22,6 +22,29 @@ export async function hasOpenJournalEntries(historyFolder: string | undefined, e
   return false;
 }
 
+/**
+ * Whether the workspace's deploys may keep their history in a team bucket: the user setting names
+ * one, or deployguard.yaml has a `history: s3://…` (top level or an environment's). Only a yes
+ * makes activation load the engine to read the team's journal (an AWS call); the engine decides
+ * which store each environment really uses. A setting of `local` wins over the file.
+ */
+export async function mayUseTeamHistory(userHistory: string | undefined, repoRoot: string): Promise<boolean> {
+  let text: string | undefined;
+  try {
+    text = await readFile(join(repoRoot, 'deployguard.yaml'), 'utf8');
+  } catch {
+    text = undefined;
+  }
+  return namesTeamHistory(userHistory, text);
+}
+
+/** The rule of `mayUseTeamHistory`, on the setting's value and the file's text. Pure. */
+export function namesTeamHistory(userHistory: string | undefined, pipelineText: string | undefined): boolean {
+  const chosen = userHistory?.trim();
+  if (chosen) return chosen.startsWith('s3://');
+  return pipelineText !== undefined && /^[ \t]*history:[ \t]*["']?s3:\/\//m.test(pipelineText);
+}
+
 async function journalHasOpenEntry(path: string): Promise<boolean> {
   let text: string;
   try {

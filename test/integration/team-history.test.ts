@@ -186,6 +186,7 @@ describe('team history on S3 (moto)', () => {
       const stack = store.stack(KEY);
       // A holder that never beats again: killed the moment it took the lock.
       const dead = await stack.acquireLock({ deploymentId: 'dead-one', holder: 'cli', heartbeatMs: 3_600_000, staleMs: 1000 });
+      assert.equal((await stack.readLock())?.ttlMs, 1000, 'a reader learns the TTL the holder is judged by');
       await assert.rejects(stack.acquireLock({ deploymentId: 'early', holder: 'cli', staleMs: 1000 }), (e) =>
         DeployGuardError.is(e, 'LockHeld'),
       );
@@ -296,8 +297,9 @@ describe('team history on S3 (moto)', () => {
     assert.equal(run.code, 1);
     assert.match(
       run.stderr,
-      /history bucket team-history is not owned by account 123456789012 \(the account of your credentials\): another account owns it/,
+      /history bucket team-history belongs to an account other than 123456789012, the account of your credentials \(S3 does not say which account owns it\)/,
     );
+    assert.match(run.stderr, /use a bucket in account 123456789012 .*or the credentials of the account that owns team-history/);
     assert.equal(proxy.count('CreateChangeSet'), 0);
     assert.deepEqual(await keys('team/'), [], 'nothing written to the bucket');
     await assert.rejects(cfn.send(new DescribeStacksCommand({ StackName: STACK })), /does not exist/);

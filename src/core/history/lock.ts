@@ -26,6 +26,11 @@ export interface LockInfo {
   readonly byUrl?: string;
   /** The environment being deployed, so a refusal can say "prod is being deployed by …". */
   readonly environment?: string;
+  /**
+   * How long after its last beat the lock may be taken over, written by the S3 lock so a reader
+   * can tell a live holder from a gone one; absent in local lock files (they go stale sooner).
+   */
+  readonly ttlMs?: number;
 }
 
 export interface LockOptions {

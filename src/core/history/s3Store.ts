@@ -115,9 +115,11 @@ export class S3HistoryStore implements HistoryBackend {
       if (BucketFailure.is(err, 'denied') && (await b.answersWithoutOwner(signal))) {
         throw new DeployGuardError(
           'HistoryBucketForeign',
-          `The history bucket ${b.bucket} is not owned by account ${b.owner} (the account of your credentials): another account owns it, so nothing was written there and nothing was deployed`,
+          // S3 never tells which account owns a bucket (HeadBucket answers no owner; GetBucketAcl's
+          // owner is a canonical user ID, not an account, and needs READ_ACP): only ours is named.
+          `The history bucket ${b.bucket} belongs to an account other than ${b.owner}, the account of your credentials (S3 does not say which account owns it): nothing was written there and nothing was deployed`,
           {
-            hint: `use a bucket account ${b.owner} owns (history: s3://BUCKET/PREFIX in deployguard.yaml, --history or DEPLOYGUARD_HISTORY), or credentials of the account that owns ${b.bucket}`,
+            hint: `use a bucket in account ${b.owner} (history: s3://BUCKET/PREFIX in deployguard.yaml, --history or DEPLOYGUARD_HISTORY), or the credentials of the account that owns ${b.bucket}`,
           },
         );
       }

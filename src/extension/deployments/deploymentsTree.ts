@@ -7,6 +7,8 @@ import { ContextKeys } from '../commands';
 import type { EngineHost } from '../engineHost';
 import { currentStable } from '../environmentState';
 import type { DeploymentRecord } from '../../core/history/record';
+import { holderIdentity } from '../../core/history/holder';
+import { runningElsewhere, type ReadEnvironment } from '../statusBarText';
 import { SharedHistoryRefresher } from './sharedHistoryRefresher';
 import { deploymentItem, environmentItem, messageItem, outputItem } from './treeItems';
 import { loadEnvironment, loadTreeContents, outputRows, type EnvironmentEntry, type TreeContents, type TreeNode } from './treeModel';
@@ -19,14 +21,19 @@ export const DEPLOYMENTS_VIEW_ID = 'deployGuard.deployments';
  * It reads files (the pipeline, the history folder) and listens to the engine's events; it never
  * calls AWS. History is re-read when a deployment starts or finishes; between those, live status
  * comes from the events. What other windows, machines and CI add is picked up by the
- * SharedHistoryRefresher (on showing, on focus, and every 30 s while something runs elsewhere). While something is being watched, a one-second
- * ticker re-renders only the environment rows, for the countdown.
+ * SharedHistoryRefresher (on showing, on focus, and every 30 s while something runs elsewhere;
+ * with the view hidden, only while the status bar names a deployment running elsewhere, which it
+ * reads from this view's histories). While something is being watched, a one-second ticker
+ * re-renders only the environment rows, for the countdown.
  *
  * Nothing is read until the view is first shown (that is also when the engine is first loaded).
  */
 export class DeploymentsTreeProvider implements vscode.TreeDataProvider<TreeNode>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<TreeNode | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
+  private readonly historyRead = new vscode.EventEmitter<void>();
+  /** Fires after the view read histories (every environment's, or one's): the status bar follows it. */
+  readonly onDidReadHistory = this.historyRead.event;
   private contents: Promise<TreeContents> | undefined;
   private envNodes = new Map<string, Extract<TreeNode, { kind: 'environment' }>>();
   private readonly commits = new CommitDetailsCache();
@@ -38,6 +45,7 @@ export class DeploymentsTreeProvider implements vscode.TreeDataProvider<TreeNode
     private readonly logger: Logger,
   ) {
     this.subscriptions.add(this.changed);
+    this.subscriptions.add(this.historyRead);
     this.subscriptions.add(
       host.onChange((change) => {
         const { event, deployment } = change;
@@ -55,6 +63,26 @@ export class DeploymentsTreeProvider implements vscode.TreeDataProvider<TreeNode
   /** The records the view read last (every environment's), for deciding whether to re-read. */
   *shownRecords(): Iterable<DeploymentRecord> {
     for (const node of this.envNodes.values()) yield* node.env.records;
+  }
+
+  /** Every environment as read last, with its records (the status bar names what runs elsewhere from them). */
+  *readEnvironments(): Iterable<ReadEnvironment> {
+    for (const node of this.envNodes.values()) yield node.env;
+  }
+
+  /**
+   * Re-reads everything now, whether or not the view is visible (VS Code asks a hidden view for
+   * nothing): while the status bar names a deployment running elsewhere, it must learn when it ends.
+   */
+  readNow(): void {
+    if (!vscode.workspace.isTrusted || this.host.credentialsMissing) return;
+    this.contents = undefined;
+    const reading = this.load();
+    reading.catch((err: unknown) => {
+      if (this.contents === reading) this.contents = undefined;
+      this.logger.warn(`Deployments view: ${errorMessage(err)}`);
+    });
+    this.changed.fire(undefined);
   }
 
   /** Re-reads everything (Refresh, the pipeline file changed, trust granted). */
@@ -160,7 +188,7 @@ export class DeploymentsTreeProvider implements vscode.TreeDataProvider<TreeNode
     if (this.host.credentialsMissing) return [];
     let contents: TreeContents;
     try {
-      contents = await (this.contents ??= loadTreeContents(this.host));
+      contents = await this.load();
     } catch (err) {
       this.contents = undefined;
       this.logger.error(`Deployments view: ${errorMessage(err)}`);
@@ -172,10 +200,22 @@ export class DeploymentsTreeProvider implements vscode.TreeDataProvider<TreeNode
       contents.kind === 'empty' && contents.why === 'invalid-pipeline',
     );
     if (contents.kind === 'empty') return [];
-    this.envNodes = new Map(contents.environments.map((env) => [env.name, { kind: 'environment', id: `env:${env.name}`, env } as const]));
     // Normally done at activation already; a no-op then.
     void this.host.resumeInterruptedDeployments();
     return [...this.envNodes.values()];
+  }
+
+  /** The contents being read or read last; a new read makes the environment nodes afresh. */
+  private load(): Promise<TreeContents> {
+    return (this.contents ??= loadTreeContents(this.host).then((contents) => {
+      this.envNodes = new Map(
+        contents.kind === 'environments'
+          ? contents.environments.map((env) => [env.name, { kind: 'environment', id: `env:${env.name}`, env } as const])
+          : [],
+      );
+      this.historyRead.fire();
+      return contents;
+    }));
   }
 
   private async reloadEnvironment(name: string): Promise<void> {
@@ -191,6 +231,7 @@ export class DeploymentsTreeProvider implements vscode.TreeDataProvider<TreeNode
     // Same object, new data: the id is unchanged, so VS Code keeps its expansion and selection.
     (node as { env: EnvironmentEntry }).env = fresh;
     this.changed.fire(node);
+    this.historyRead.fire();
   }
 
   private rerenderEnvironment(name: string): void {
@@ -227,7 +268,11 @@ export function registerDeploymentsTree(
   const subscriptions = new DisposableStore();
   subscriptions.add(view);
   subscriptions.add(provider);
-  subscriptions.add(new SharedHistoryRefresher(view, provider, host.live));
+  const here = holderIdentity().name;
+  // The status bar's own rule (statusBarText.ts), so the loop runs exactly while it names one.
+  const statusBarNamesOne = () =>
+    runningElsewhere(provider.readEnvironments(), here, new Set(host.live.running().map((d) => d.id))) !== undefined;
+  subscriptions.add(new SharedHistoryRefresher(view, provider, host.live, statusBarNamesOne));
   subscriptions.add(watcher);
   subscriptions.add(watcher.onDidChange(() => provider.refresh()));
   subscriptions.add(watcher.onDidCreate(() => provider.refresh()));

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { Journal } from '../../../src/core/history/journal';
-import { hasOpenJournalEntries } from '../../../src/extension/openJournals';
+import { hasOpenJournalEntries, namesTeamHistory } from '../../../src/extension/openJournals';
 
 // The activation-time check that decides whether the engine must load to reattach to an
 // interrupted deployment, against journals written by the engine's own Journal.
@@ -49,5 +49,24 @@ describe('hasOpenJournalEntries', () => {
     const journal = new Journal(join(stackDir, 'journal.jsonl'), join(stackDir, 'damaged'));
     await journal.append({ deploymentId: 'd4', phase: 'started' });
     assert.equal(await hasOpenJournalEntries(undefined, { DEPLOYGUARD_HOME: root }), true);
+  });
+});
+
+// Whether activation loads the engine to read a team bucket's journal: a cheap look at the
+// setting and the pipeline file's text; the engine decides which store each environment uses.
+describe('namesTeamHistory', () => {
+  const file = (history: string) => `stack:\n  name: orders\nenvironments:\n  prod:\n    region: eu-west-1\n    ${history}\n`;
+
+  it("is true for an s3:// setting, or an s3:// history in deployguard.yaml (an environment's or the file's)", () => {
+    assert.equal(namesTeamHistory('s3://acme-ledger/orders', undefined), true);
+    assert.equal(namesTeamHistory(undefined, file('history: s3://acme-ledger/orders')), true);
+    assert.equal(namesTeamHistory(undefined, `history: "s3://acme-ledger"\n${file('')}`), true);
+  });
+
+  it('is false for the local folder: no setting and no s3 history, or a setting of local over the file', () => {
+    assert.equal(namesTeamHistory(undefined, undefined), false);
+    assert.equal(namesTeamHistory(undefined, file('# history: s3://acme-ledger/orders')), false);
+    assert.equal(namesTeamHistory('', file('')), false);
+    assert.equal(namesTeamHistory('local', file('history: s3://acme-ledger/orders')), false);
   });
 });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { DeploymentRecord } from '../../../../src/core/history/record';
-import { mayRefreshNow, runsElsewhere, SHARED_HISTORY_REFRESH } from '../../../../src/extension/deployments/refreshPolicy';
+import { loopTurn, mayRefreshNow, runsElsewhere, SHARED_HISTORY_REFRESH } from '../../../../src/extension/deployments/refreshPolicy';
 
 function rec(id: string, status: DeploymentRecord['status']): DeploymentRecord {
   return { id, status } as DeploymentRecord;
@@ -20,5 +20,15 @@ describe('shared history refresh policy', () => {
     assert.equal(mayRefreshNow(undefined, 1_000), true);
     assert.equal(mayRefreshNow(1_000, 1_000 + SHARED_HISTORY_REFRESH.minGapMs - 1), false);
     assert.equal(mayRefreshNow(1_000, 1_000 + SHARED_HISTORY_REFRESH.minGapMs), true);
+  });
+});
+
+describe('shared history refresh loop', () => {
+  it('re-reads through a visible view while something runs elsewhere, and for the status bar alone while hidden', () => {
+    assert.equal(loopTurn(true, true, true), 'refresh-view');
+    assert.equal(loopTurn(true, false, false), 'wait', 'visible and quiet: the loop waits, nothing is read');
+    assert.equal(loopTurn(false, true, true), 'read-for-status-bar');
+    assert.equal(loopTurn(false, true, false), 'stop', 'hidden, and the status bar names nothing: no reads');
+    assert.equal(loopTurn(false, false, false), 'stop');
   });
 });
