@@ -3,7 +3,8 @@
  * proxy for the stack states moto lacks) and a loopback webhook receiver:
  *  - `recover` (ContinueUpdateRollback) sends exactly one message, kind `recover`, whatever its end:
  *    the continued rollback refused, the continued rollback failing again, or the stack restored
- *    (good news, told when stable ends are asked for);
+ *    (good news, told when stable ends are asked for); a recover whose CLI was killed mid-way and
+ *    that the next run finishes ends as one run to its end would (restored, not "rollback failed");
  *  - a deployment reattached by the next run (its CLI killed mid-bake, or killed during the
  *    restore's verification window, or stopped with Ctrl+C) that ends rolled back sends exactly
  *    one message, marked resumed, naming the alarm and the restored commit: the interrupted run
@@ -16,7 +17,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { recoverStack, runDeployment, type DeploymentOutcome, type EngineContext } from '../../src/core/deployment';
+import { recoverStack, resumeInterrupted, runDeployment, type DeploymentOutcome, type EngineContext } from '../../src/core/deployment';
+import { withStackLock } from '../../src/core/deployment/stackLock';
 import type { EngineEvent } from '../../src/core/events';
 import type { NotifyMessage } from '../../src/core/notify/message';
 import { Notifier } from '../../src/core/notify/notifier';
@@ -39,7 +41,7 @@ import {
   watchStarted,
 } from '../support/healthFixtures';
 import { startMoto, type Moto } from '../support/moto';
-import { closedPort, FAST_RETRY, PATIENT_RETRY, startReceiver, type Receiver } from '../support/webhookReceiver';
+import { closedPort, FAST_RETRY, PATIENT_RETRY, startReceiver, until, type Receiver } from '../support/webhookReceiver';
 
 const HOOK_PATH = '/services/T0001/B0002/s3cr3t-t0ken';
 
@@ -95,13 +97,43 @@ describe('telling the team of recovers and reattached deployments (moto + a loop
     await new Promise((r) => setTimeout(r, 300));
   }
 
+  /** The deployguard.yaml of `pipeline(version)`, for the CLI that gets killed. */
+  async function writeCliRepo(version: string, bake: string, endpoint = moto.endpoint): Promise<void> {
+    await writeFile(join(repo, `template-${version}.yaml`), versionedTemplate(version));
+    await writeFile(
+      join(repo, 'deployguard.yaml'),
+      `version: 1
+name: orders
+stack:
+  name: orders-dev
+  template: template-${version}.yaml
+  parameters:
+    Version: ${version}
+environments:
+  dev:
+    region: ${REGION}
+    endpoint: ${endpoint}
+    health:
+      alarms: [orders-5xx]
+      bake: ${bake}
+      pollSeconds: 1
+      rollback: auto
+`,
+    );
+  }
+
   describe('recover', () => {
     /** v1 stable, then v2 whose update fails and whose rollback fails too: UPDATE_ROLLBACK_FAILED, told as needs-attention. */
-    async function stuckStack(ctx: EngineContext, notifier: Notifier, continuedRollback?: 'UPDATE_ROLLBACK_FAILED'): Promise<void> {
+    async function stuckStack(
+      ctx: EngineContext,
+      notifier: Notifier,
+      continuedRollback?: 'UPDATE_ROLLBACK_FAILED',
+      holdMs = 200,
+    ): Promise<void> {
       const v1 = await deployVersion({ ctx, repo, pipeline: pipeline('v1', proxy.endpoint), version: 'v1' });
       assert.equal(v1.record.status, 'stable', v1.record.reason);
       proxy.scenario('orders-dev', {
-        holdMs: 200,
+        holdMs,
         final: 'UPDATE_ROLLBACK_FAILED',
         ...(continuedRollback ? { continuedRollback } : {}),
       });
@@ -190,6 +222,40 @@ describe('telling the team of recovers and reattached deployments (moto + a loop
       notifier.dispose();
     });
 
+    it('its CLI killed during ContinueUpdateRollback, the next run finishes it: one message, restored, marked resumed', async () => {
+      const notifier = new Notifier({ webhookUrl: hook(), onStable: true, logger: memoryLogger(), retry: PATIENT_RETRY });
+      const ctx = context(notifier);
+      // The continued rollback takes 4 s: long enough to kill the CLI while CloudFormation runs it.
+      await stuckStack(ctx, notifier, undefined, 4_000);
+      await writeCliRepo('v2', '2s', proxy.endpoint);
+      const first = spawnCli(['recover', 'dev', '--json'], { cwd: repo, home, env: { DEPLOYGUARD_NOTIFY_WEBHOOK: hook() } });
+      const started = await first.waitFor('deployment-started');
+      await until('ContinueUpdateRollback reached CloudFormation', () => proxy.count('ContinueUpdateRollback') === 1);
+      assert.equal((await first.kill()).signal, 'SIGKILL');
+
+      // The editor's reattach after a reload (a new process: its own stack pollers): finish what is open, deploy nothing.
+      const reloaded = context(notifier);
+      const signal = new AbortController().signal;
+      const finished = await withStackLock(
+        reloaded,
+        { pipeline: pipeline('v2', proxy.endpoint), environment: 'dev' },
+        { deploymentId: 'resume', holder: 'vscode (resuming after a reload)' },
+        signal,
+        ({ stackHistory, clients, env, lock }) => resumeInterrupted(reloaded, stackHistory, clients, env, {}, signal, lock),
+      );
+      assert.equal(finished.length, 1);
+      const recovered = finished[0]!;
+      assert.equal(recovered.id, started['deploymentId']);
+      // The continued rollback completed: the stack is back at its previous version, as a recover run to its end says.
+      assert.equal(recovered.status, 'rolled-back', recovered.reason);
+      assert.equal(recovered.stackStatus, 'UPDATE_ROLLBACK_COMPLETE');
+      await settled(notifier);
+      const m = theOneMessage({ record: recovered, exitCode: 0, resumed: [] });
+      assert.equal(m.resumed, true);
+      assert.equal(m.verdict, 'good');
+      assert.match(m.text, /recover resumed, /);
+    });
+
     it('a webhook that is down never delays it', async () => {
       const logger = memoryLogger();
       const notifier = new Notifier({ webhookUrl: `http://127.0.0.1:${await closedPort()}${HOOK_PATH}`, logger, retry: FAST_RETRY });
@@ -211,31 +277,6 @@ describe('telling the team of recovers and reattached deployments (moto + a loop
   });
 
   describe('a reattached deployment', () => {
-    /** The deployguard.yaml of `pipeline(version)`, for the CLI that gets killed. */
-    async function writeCliRepo(version: string, bake: string): Promise<void> {
-      await writeFile(join(repo, `template-${version}.yaml`), versionedTemplate(version));
-      await writeFile(
-        join(repo, 'deployguard.yaml'),
-        `version: 1
-name: orders
-stack:
-  name: orders-dev
-  template: template-${version}.yaml
-  parameters:
-    Version: ${version}
-environments:
-  dev:
-    region: ${REGION}
-    endpoint: ${moto.endpoint}
-    health:
-      alarms: [orders-5xx]
-      bake: ${bake}
-      pollSeconds: 1
-      rollback: auto
-`,
-      );
-    }
-
     /** The next deploy of the same version in this process: it finishes the open one first, and deploys nothing new. */
     function nextRun(ctx: EngineContext, version: string, signal?: AbortSignal): Promise<DeploymentOutcome> {
       return runDeployment(ctx, {
