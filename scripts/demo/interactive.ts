@@ -7,6 +7,7 @@ import { BAD_RELEASE_REASON, cloudWatch, GUARDED_ALARMS, setAlarmState } from '.
 import { freePort } from './emulator';
 import { bold, cyan, dim, green, yellow } from './narrator';
 import type { ProcessGroups } from './processes';
+import { rolledBackActions } from '../../src/extension/notificationActions';
 
 export interface InteractiveSetup {
   readonly groups: ProcessGroups;
@@ -109,7 +110,9 @@ export async function startInteractive(setup: InteractiveSetup): Promise<void> {
   say('     Watch the run panel: steps, stack events, the bake. It ends stable (v1).');
   say(`  3. Change src/orders.js, then F1 → ${bold('Deploy Guard: Save, Commit, Push and Deploy')}.`);
   say(`  4. While v2 bakes, type ${bold('alarm')} + Enter here: the demo sets ${GUARDED_ALARMS[0]} to ALARM.`);
-  say('     Deploy Guard rolls prod back to v1 by itself and tells you in a notification (View Logs, Open Alarm).');
+  // The editor's buttons for an automatic rollback blamed on an alarm, from the table its notification reads.
+  const buttons = rolledBackActions({ alarm: GUARDED_ALARMS[0], rollbackDeploymentId: 'the restore' }).join(', ');
+  say(`     Deploy Guard rolls prod back to v1 by itself and tells you in a notification (${buttons}).`);
   say(`  5. Once v1 is back it is verified under the same alarms: type ${bold('ok')} + Enter while it says "verifying restore"`);
   say('     (errors stop with v1) and the rollback ends verified; leave the alarm on and it ends "rolled back, still unhealthy".');
   say('');

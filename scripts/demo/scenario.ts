@@ -6,6 +6,7 @@ import { EMULATOR_CREDENTIALS } from './emulator';
 import { bold, cyan, dim, green, yellow } from './narrator';
 import { commitAndPush, headSha, readTemplate, writeV2Code, writeV2Template } from './sampleRepo';
 import type { ProcessGroups } from './processes';
+import { rolledBackActions } from '../../src/extension/notificationActions';
 
 /** How long each deploy of the scripted story bakes (the sample says 2m; nobody wants to watch that). */
 const V1_BAKE = '10s';
@@ -24,6 +25,17 @@ export interface ScenarioSetup {
 function chapter(say: (line: string) => void, n: number, title: string): void {
   say('');
   say(bold(cyan(`── ${n}/5  ${title} `.padEnd(78, '─'))));
+}
+
+/** The buttons as `[Word]`, as many to a row as fit in `width` columns. */
+function buttonRows(actions: readonly string[], width: number): string[] {
+  const rows: string[] = [];
+  for (const button of actions.map((a) => `[${a}]`)) {
+    const last = rows.at(-1);
+    if (last !== undefined && last.length + 2 + button.length <= width) rows[rows.length - 1] = `${last}  ${button}`;
+    else rows.push(button);
+  }
+  return rows;
 }
 
 function expect(condition: boolean, what: string, run?: RunResult): void {
@@ -123,13 +135,19 @@ export async function playScenario({ groups, target, endpoint, say }: ScenarioSe
 
   chapter(say, 5, 'The notification');
   const restored = v2.facts.restoredCommit ?? v1Sha;
+  const width = 78;
+  // The editor's buttons for this ending, from the table the editor's notification reads.
+  const actions = rolledBackActions({ alarm: v2.facts.alarm, rollbackDeploymentId: v2.facts.rollbackDeploymentId });
+  expect(
+    actions.includes('Open Incident Note') && actions.includes('Copy Incident Note'),
+    `a rollback's notification should offer its incident note, it offers ${actions.join(', ')}`,
+  );
   const lines = [
     `${yellow('⚠')}  Deploy Guard: prod — ${v2Sha.slice(0, 7)} was unhealthy and was ${bold('rolled back')} automatically`,
     `    alarm:    ${bold(ALARM)} (${v2.facts.alarmReason ?? BAD_RELEASE_REASON})`,
     `    restored: v1 ${bold(restored.slice(0, 7))} (stable deployment ${v2.facts.rollbackTargetId})`,
-    `    [View Logs]  [Open Alarm]  [Show Run]`,
+    ...buttonRows(actions, width - 6).map((row) => `    ${row}`),
   ];
-  const width = 78;
   say(`┌${'─'.repeat(width)}┐`);
   for (const line of lines) say(`  ${line}`);
   say(`└${'─'.repeat(width)}┘`);

@@ -8,25 +8,8 @@ import { Commands } from './commands';
 import type { EngineHost } from './engineHost';
 import { recordStatusWords, shortCommit, statusWords } from './format';
 import type { LiveChange, LiveDeployment } from './liveDeployments';
+import { Actions, failedActions, needsPersonActions, rolledBackActions } from './notificationActions';
 import { readSettings } from './settings';
-
-/** Notification buttons: the words on them are what the tests and the README name. */
-export const Actions = {
-  viewLogs: 'View Logs',
-  retry: 'Retry',
-  openAlarm: 'Open Alarm',
-  showRun: 'Show Run',
-  rollBackNow: 'Roll Back Now',
-  keepThisVersion: 'Keep This Version',
-  openStack: 'Open Stack in AWS Console',
-  continueRollback: 'Continue Rollback',
-  watchLiveVersion: 'Watch the Live Version',
-  openIncidentNote: 'Open Incident Note',
-  copyIncidentNote: 'Copy Incident Note',
-} as const;
-
-/** The buttons every bad ending has last: what happened, in one note, to read or to pass on. */
-const INCIDENT_ACTIONS = [Actions.openIncidentNote, Actions.copyIncidentNote] as const;
 
 function version(d: { commit?: string; id: string }): string {
   return d.commit ? shortCommit(d.commit) : d.id;
@@ -128,9 +111,7 @@ export class DeploymentNotifications implements vscode.Disposable {
       case 'failed': {
         const choice = await vscode.window.showErrorMessage(
           `Deploy Guard: ${d.environment} — ${what.toLowerCase()} of ${version(d)} failed${because(d.reason)}`,
-          Actions.viewLogs,
-          Actions.retry,
-          ...INCIDENT_ACTIONS,
+          ...failedActions(),
         );
         await this.incidentAction(choice, d.id);
         if (choice === Actions.viewLogs) await this.showRun(d.id);
@@ -142,12 +123,7 @@ export class DeploymentNotifications implements vscode.Disposable {
         return;
       }
       case 'rolled-back': {
-        const actions = [
-          Actions.viewLogs,
-          ...(d.alarm ? [Actions.openAlarm] : []),
-          ...(d.rollbackDeploymentId ? [Actions.showRun] : []),
-          ...INCIDENT_ACTIONS,
-        ];
+        const actions = rolledBackActions(d);
         const restored = d.rollbackDeploymentId ? this.host.live.get(d.rollbackDeploymentId) : undefined;
         const to = restored?.commit ? ` to ${shortCommit(restored.commit)}` : '';
         // Why it was unhealthy; what was done about it is this message's own first half.
@@ -171,13 +147,7 @@ export class DeploymentNotifications implements vscode.Disposable {
         const stuck = d.stackStatus === 'UPDATE_ROLLBACK_FAILED' || child?.stackStatus === 'UPDATE_ROLLBACK_FAILED';
         // Left in doubt or live and not verified: watching it is the next step (the next deploy would do it first).
         const unwatched = isOpenStatus(d.status);
-        const actions = [
-          ...(unwatched ? [Actions.watchLiveVersion] : []),
-          Actions.viewLogs,
-          Actions.openStack,
-          ...(stuck ? [Actions.continueRollback] : []),
-          ...INCIDENT_ACTIONS,
-        ];
+        const actions = needsPersonActions({ unwatched, stuck });
         const choice = await vscode.window.showErrorMessage(
           `Deploy Guard: ${d.environment} — ${version(d)} needs a person (${statusWords(d.status)})${because(d.reason)}`,
           ...actions,

@@ -2,9 +2,10 @@
  * Metric verdicts in the bake, and in the verification after a rollback, against a real
  * moto_server: synthetic series put with PutMetricData (past timestamps for the baseline, the
  * bake's and the verification window's own seconds for those) and read back through GetMetricData
- * at 1 s periods while the guarded alarm stays OK. moto computes no percentiles and answers metric
- * math with empty series (even `a + b`), so pNN and the expression queries are covered at unit
- * level (test/unit/core/health/metricSource.test.ts).
+ * at 1 s periods while the guarded alarm stays OK. moto computes no percentiles, so pNN queries
+ * are covered at unit level (test/unit/core/health/metricSource.test.ts). moto answers metric math
+ * with empty series (even `a + b`): a metric-math ratio is read through a shim that does only the
+ * arithmetic over the series moto computed (test/support/metricMathShim.ts).
  */
 import assert from 'node:assert/strict';
 import { mkdtemp } from 'node:fs/promises';
@@ -38,6 +39,7 @@ import {
   versionedPipeline,
   watchStarted,
 } from '../support/healthFixtures';
+import { startMetricMathShim } from '../support/metricMathShim';
 import { useMotoRig } from '../support/motoRig';
 
 const S = 1000;
@@ -281,6 +283,64 @@ describe('metric verdicts in the bake, on moto', () => {
     assert.equal(result.outcome === 'finished' && result.status, 'needs-attention');
   });
 
+  it('a metric-math ratio (errors / requests) is judged as the ratio, not as its parts', async () => {
+    const shim = await startMetricMathShim(moto.endpoint);
+    const viaShim = new AwsClients({ region: REGION, endpoint: shim.endpoint });
+    try {
+      const metricSource = cloudWatchMetricSource(await viaShim.cloudWatch());
+      /** 2.0 … 2.8 errors a second. */
+      const errors = (second: number) => 2 + ((second * 13) % 5) / 5;
+      const judge = async (stage: string, traffic: number, errorsBy: number) => {
+        const start = Date.now();
+        const dims = { Stage: stage };
+        await put('Requests', start - 30 * S, start, noise, dims);
+        await put('Errors', start - 30 * S, start, errors, dims);
+        await put('Requests', start, start + BAKE_MS + 5 * S, (s) => noise(s) * traffic, dims);
+        await put('Errors', start, start + BAKE_MS + 5 * S, (s) => errors(s) * errorsBy, dims);
+        const rate = latency({
+          name: 'Error rate',
+          query: {
+            kind: 'expression',
+            expression: 'errors / requests',
+            using: {
+              errors: { namespace: 'Orders', metric: 'Errors', dimensions: dims, stat: 'Sum' },
+              requests: { namespace: 'Orders', metric: 'Requests', dimensions: dims, stat: 'Sum' },
+            },
+          },
+        });
+        return watch(health({ alarms: ['orders-5xx'], bakeMs: BAKE_MS, pollSeconds: 1, metrics: [rate] }), start, { metricSource });
+      };
+      // Twice the traffic with twice the errors is the same error rate (either part alone doubled);
+      // the same traffic with twice the errors is a doubled rate.
+      const [busier, worse] = await Promise.all([judge('busier', 2, 2), judge('worse', 1, 2)]);
+
+      assert.ok(busier.result.outcome === 'finished');
+      assert.equal(busier.result.status, 'stable', busier.result.reason);
+      const [same] = metricVerdicts(busier.log.events);
+      assert.equal(same?.verdict, 'pass', same?.reason);
+      assert.ok(same.baselineN >= 10 && same.candidateN >= 10, `${same.baselineN} / ${same.candidateN} samples`);
+      assert.ok(
+        same.bake.points.every(([, value]) => value > 0.015 && value < 0.035),
+        'the samples are the ratio, not a count',
+      );
+
+      const [doubled] = metricVerdicts(worse.log.events);
+      assert.equal(doubled?.verdict, 'regressed', doubled?.reason);
+      const verdict = worse.log.events.find((e) => e.type === 'watch-verdict');
+      assert.ok(verdict?.type === 'watch-verdict' && verdict.verdict === 'unhealthy', JSON.stringify(verdict));
+      assert.equal(verdict.metric, 'Error rate');
+      assert.match(verdict.reason, /^Error rate rose (9\d|1\d\d) % \(98 % CI \+\d+ % … \+\d+ %\), allowed \+10 %$/);
+      // The engine asked CloudWatch for the expression over its two metrics.
+      assert.ok(
+        shim.expressions.length > 0 && shim.expressions.every((e) => /^\s*\w+_errors \/ \w+_requests\s*$/.test(e)),
+        shim.expressions.join(', '),
+      );
+    } finally {
+      viaShim.dispose();
+      await shim.close();
+    }
+  });
+
   it('metricsFromAlarms judges the metric behind a guarded alarm that never fires', async () => {
     await cw.send(
       new PutMetricAlarmCommand({
@@ -344,15 +404,22 @@ describe('metric verdicts in the bake, on moto', () => {
 
   it('a seasonal baseline (previous-day) compares with the same hours a day earlier, not with just before', async () => {
     const start = Date.now();
-    // A day ago at this hour traffic looked like the bake; just before the deploy it was 40 % higher.
+    // A day ago at this hour latency looked like the bake; just before the deploy it was 40 % lower
+    // (a quiet hour), so against just before the bake would look like a regression.
     await put('Latency', start - DAY_MS - 5 * S, start - DAY_MS + BAKE_MS + 10 * S, noise);
-    await put('Latency', start - 30 * S, start, (s) => noise(s) * 1.4);
+    await put('Latency', start - 30 * S, start, (s) => noise(s) * 0.6);
     await put('Latency', start, start + BAKE_MS + 5 * S, noise);
-    const h = health({ alarms: ['orders-5xx'], bakeMs: BAKE_MS, pollSeconds: 1, compareWith: 'previous-day', metrics: [latency()] });
-    const { result, log } = await watch(h, start);
+    const judged = (compareWith: 'previous-day' | 'before') =>
+      watch(health({ alarms: ['orders-5xx'], bakeMs: BAKE_MS, pollSeconds: 1, compareWith, metrics: [latency()] }), start);
+    const [{ result, log }, justBefore] = await Promise.all([judged('previous-day'), judged('before')]);
     assert.equal(result.outcome === 'finished' && result.status, 'stable', result.outcome === 'finished' ? result.reason : '');
     const [verdict] = metricVerdicts(log.events);
     assert.equal(verdict?.verdict, 'pass');
     assert.ok(verdict.baseline.start < start - DAY_MS + 5 * S, 'the baseline is a day back');
+    // The same series against the window just before the deploy is a regression: the seasonal
+    // baseline is what judged it stable.
+    const [unseasonal] = metricVerdicts(justBefore.log.events);
+    assert.equal(unseasonal?.verdict, 'regressed', unseasonal?.reason);
+    assert.ok(unseasonal.baseline.start >= start - 60 * S, 'that baseline is just before the deploy');
   });
 });

@@ -3,18 +3,31 @@
  * repository: v1 committed and deployed (verified), v2 committed ("Make the marker fast", which
  * changes the marker's Value) and deployed; its alarm fires during the bake, v1 is restored and
  * verified. The note kept on v2's record and printed by `deployguard incident` names the alarm,
- * both commits, the bad commit's subject and the property the change set changed.
+ * both commits, the bad commit's subject and the property the change set changed; and the same
+ * rollback's one webhook message (to a loopback receiver) names the alarm and the restored commit.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { runDeployment } from '../../src/core/deployment';
 import type { EngineEvent } from '../../src/core/events';
 import { HistoryStore } from '../../src/core/history/store';
+import type { NotifyMessage } from '../../src/core/notify/message';
+import { Notifier } from '../../src/core/notify/notifier';
 import { loadPipeline } from '../../src/core/pipeline';
 import { cli } from '../support/deployFixture';
 import { createGitSandbox, type GitSandbox } from '../support/gitRepos';
-import { ACCOUNT, engineContext, putAlarm, REGION, restoreVerifying, setAlarm, watchStarted } from '../support/healthFixtures';
+import {
+  ACCOUNT,
+  engineContext,
+  memoryLogger,
+  putAlarm,
+  REGION,
+  restoreVerifying,
+  setAlarm,
+  watchStarted,
+} from '../support/healthFixtures';
 import { useMotoRig } from '../support/motoRig';
+import { PATIENT_RETRY, startReceiver, type Receiver } from '../support/webhookReceiver';
 
 const template = (value: string) => `Description: orders service
 Parameters:
@@ -37,8 +50,13 @@ describe('incident note and timeline after an automatic rollback (moto, real git
   let v1Sha: string;
   let v2Sha: string;
   let v2Id: string;
+  let v1Id: string;
+  let receiver: Receiver;
+  let notifier: Notifier;
 
   before(async () => {
+    receiver = await startReceiver();
+    notifier = new Notifier({ webhookUrl: `${receiver.url}/hook`, logger: memoryLogger(), retry: PATIENT_RETRY });
     await putAlarm(cw, 'orders-5xx');
     git = createGitSandbox();
     home = git.dir + '/home-dg';
@@ -69,7 +87,7 @@ environments:
       const loaded = await loadPipeline(git.work);
       assert.ok(loaded.config, JSON.stringify(loaded.problems));
       return runDeployment(
-        engineContext(home, (e) => events.push(e)),
+        { ...engineContext(home, (e) => events.push(e)), notifier },
         {
           pipeline: loaded.config,
           environment: 'dev',
@@ -83,6 +101,7 @@ environments:
     };
     const v1 = await deploy(v1Sha);
     assert.equal(v1.record.status, 'stable', v1.record.reason);
+    v1Id = v1.record.id;
 
     git.git(
       git.work,
@@ -117,8 +136,8 @@ environments:
     v2Id = v2.record.id;
   });
   after(async () => {
-    cw.destroy();
-    await moto.stop();
+    notifier.dispose();
+    await receiver.close();
     git.cleanup();
   });
 
@@ -148,6 +167,21 @@ environments:
       assert.ok(t[key], `${key} is known`);
     assert.ok(t.deployStartedAt <= t.firstBadSignalAt! && t.decidedAt! <= t.rollbackStartedAt! && t.rollbackStartedAt! <= t.restoredAt!);
     assert.ok(t.restoredAt! <= t.verifiedAt!);
+  });
+
+  it('the webhook got one message about the rollback, naming the alarm and the restored commit', async () => {
+    assert.equal(await notifier.settle(15_000), true);
+    const messages = receiver.bodies.filter((b) => b.path === '/hook').map((b) => JSON.parse(b.body) as NotifyMessage);
+    assert.equal(messages.length, 1, JSON.stringify(messages));
+    const m = messages[0]!;
+    assert.equal(m.deploymentId, v2Id);
+    assert.equal(m.verdict, 'rolled-back');
+    assert.equal(m.alarm, 'orders-5xx');
+    assert.equal(m.badCommit, v2Sha);
+    assert.equal(m.restoredCommit, v1Sha);
+    assert.equal(m.restoredDeploymentId, v1Id);
+    assert.match(m.text, /alarm orders-5xx/);
+    assert.match(m.text, new RegExp(`restored ${v1Sha.slice(0, 7)}`));
   });
 
   it('deployguard incident prints it as Markdown, and as JSON with --json', async () => {

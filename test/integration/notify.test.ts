@@ -1,5 +1,5 @@
 /**
- * Telling the team, against moto and a loopback webhook receiver (a node http server in the test):
+ * Telling the team, against moto and a loopback webhook receiver (test/support/webhookReceiver.ts):
  *  - after an automatic rollback the webhook gets exactly one message, naming the alarm and the restored commit;
  *  - a manual rollback (`deployguard rollback`) sends exactly one message, marked manual, naming the restored commit;
  *  - a webhook that hangs or is down never delays the deployment; the CLI waits for it a bounded time at exit;
@@ -9,8 +9,6 @@
  *  - `stack.notificationArns` reaches CloudFormation as the change set's NotificationARNs.
  */
 import assert from 'node:assert/strict';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -40,67 +38,9 @@ import {
   watchStarted,
 } from '../support/healthFixtures';
 import { startMoto, type Moto } from '../support/moto';
+import { closedPort, FAST_RETRY, PATIENT_RETRY, startReceiver, until, type Receiver } from '../support/webhookReceiver';
 
 const SECRET_PATH = '/services/T0001/B0002/s3cr3t-t0ken';
-
-/** A loopback HTTP receiver: records every POST; answers, hangs or refuses as told. */
-interface Receiver {
-  readonly url: string;
-  readonly bodies: { path: string; body: string }[];
-  mode: 'ok' | 'hang';
-  close(): Promise<void>;
-}
-
-async function startReceiver(): Promise<Receiver> {
-  const bodies: { path: string; body: string }[] = [];
-  const hung = new Set<ServerResponse>();
-  const receiver = { bodies, mode: 'ok' as Receiver['mode'] };
-  const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      bodies.push({ path: req.url ?? '', body: Buffer.concat(chunks).toString('utf8') });
-      if (receiver.mode === 'hang') hung.add(res);
-      else res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return Object.assign(receiver, {
-    url: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const res of hung) res.destroy();
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  });
-}
-
-/** A port nothing listens on: a webhook that is down. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-async function until(what: string, check: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-/** For receivers that never answer: short tries. */
-const FAST_RETRY = { attempts: 3, backoffMs: 50, attemptTimeoutMs: 400 };
-/**
- * For receivers that answer: a try that times out may still have landed (delivery is at least once),
- * so where exactly one message is asserted a loaded machine must not cut a slow try short.
- */
-const PATIENT_RETRY = { attempts: 3, backoffMs: 50, attemptTimeoutMs: 10_000 };
 
 describe('telling the team (moto + a loopback webhook receiver)', () => {
   let moto: Moto;

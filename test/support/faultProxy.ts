@@ -16,7 +16,7 @@ import { awsOperationOf, forwardRequest, readBody, serveOnLoopback } from './htt
  *   adding the resource and stack events CloudFormation would have produced (carrying the
  *   operation's ClientRequestToken, as AWS does);
  * - ContinueUpdateRollback, answered here and played out as UPDATE_ROLLBACK_IN_PROGRESS →
- *   UPDATE_ROLLBACK_COMPLETE;
+ *   UPDATE_ROLLBACK_COMPLETE (or UPDATE_ROLLBACK_FAILED again, as the scenario says);
  * - resources moto does not create (it skips `AWS::CloudWatch::Alarm` silently and lists a
  *   nameless row): `stackResources` says what DescribeStackResources lists for them, as
  *   CloudFormation would once it created them.
@@ -81,6 +81,8 @@ export interface StackScenario {
    * part of its parent's operation (its name is the nested stack's, the parent's is here).
    */
   readonly startsWith?: string;
+  /** How a ContinueUpdateRollback of this stack ends (default UPDATE_ROLLBACK_COMPLETE): a resource that fails to roll back again. */
+  readonly continuedRollback?: 'UPDATE_ROLLBACK_COMPLETE' | 'UPDATE_ROLLBACK_FAILED';
 }
 
 interface ActiveScenario extends StackScenario {
@@ -446,7 +448,7 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
         startedAt: Date.now(),
         holdMs: prev?.holdMs ?? 200,
         holdStatus: 'UPDATE_ROLLBACK_IN_PROGRESS',
-        final: 'UPDATE_ROLLBACK_COMPLETE',
+        final: prev?.continuedRollback ?? 'UPDATE_ROLLBACK_COMPLETE',
         ...(token !== null ? { token } : {}),
         stackId: prev?.stackId,
         ...(prev?.failedResource ? { failedResource: prev.failedResource } : {}),

@@ -89,14 +89,7 @@ export async function recoverStack(ctx: EngineContext, request: RecoverRequest):
           stack.stackId,
           since,
         );
-        record.stackStatus = result.status;
-        const final =
-          result.status === 'UPDATE_ROLLBACK_COMPLETE'
-            ? await run.finish(
-                'rolled-back',
-                'The rollback was completed; the stack is back at its previous version (UPDATE_ROLLBACK_COMPLETE)',
-              )
-            : await run.finish('needs-attention', `The continued rollback ended in ${result.status}: ${result.reason ?? ''}`);
+        const final = await finishRecover(run, result);
         tellTeam(ctx, run, topics);
         // A completed recover is what the person asked for: exit 0, not the "rolled back" 3.
         return { record: final, exitCode: final.status === 'rolled-back' ? 0 : exitCodeFor(final.status), resumed: [] };
@@ -107,4 +100,19 @@ export async function recoverStack(ctx: EngineContext, request: RecoverRequest):
       }
     },
   );
+}
+
+/**
+ * How a continued rollback ends, whether this run followed it from the start or a later run
+ * reattached to it: UPDATE_ROLLBACK_COMPLETE is the stack back at its previous version (what the
+ * person asked for, `rolled-back`); any other end leaves the stack for a person.
+ */
+export function finishRecover(
+  run: DeploymentRun,
+  result: { readonly status: string; readonly reason?: string },
+): Promise<DeploymentRecord> {
+  run.record.stackStatus = result.status;
+  return result.status === 'UPDATE_ROLLBACK_COMPLETE'
+    ? run.finish('rolled-back', 'The rollback was completed; the stack is back at its previous version (UPDATE_ROLLBACK_COMPLETE)')
+    : run.finish('needs-attention', `The continued rollback ended in ${result.status}: ${result.reason ?? ''}`);
 }

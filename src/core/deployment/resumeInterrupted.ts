@@ -17,6 +17,7 @@ import { DeploymentRun, statusForError } from './deploymentRun';
 import { followTiming, type EngineContext } from './engineContext';
 import { openEnding, openReason } from './inDoubt';
 import { allowedTopics, tellTeam } from './notifyPhase';
+import { finishRecover } from './recoverStack';
 import { finishRestore } from './restoreVerification';
 import { describeDifference, readAgainstTarget } from './targetMatch';
 import { reportDamagedHistory } from './stackRecords';
@@ -267,6 +268,9 @@ async function followAndBake(
     stackId,
     since,
   );
+  // A recover continues a failed rollback: its success is UPDATE_ROLLBACK_COMPLETE, which for a
+  // restore (an update to the stable version) would be a failure.
+  if (record.recover) return finishRecover(run, result);
   if (record.kind === 'rollback') {
     record.stackStatus = result.status;
     return result.outcome === 'succeeded'

@@ -49,8 +49,10 @@ export interface NotifyMessage {
 }
 
 /**
- * Which outcomes are told: the bad ones always, a stable deploy only when asked. `outcome` is the
- * record's own reading (notifyOutcome) where it differs from its status's.
+ * Which outcomes are told: the bad ones always, a good end only when asked — a stable deploy, or a
+ * completed recover (`rolled-back`, read as good by notifyOutcome) — never an `unchanged` one,
+ * which changed nothing. `outcome` is the record's own reading (notifyOutcome) where it differs
+ * from its status's.
  */
 export function isNotified(status: DeploymentStatus, onStable: boolean, outcome: StatusOutcome = statusRow(status).outcome): boolean {
   switch (outcome) {
@@ -59,7 +61,7 @@ export function isNotified(status: DeploymentStatus, onStable: boolean, outcome:
     case 'needs-person':
       return true;
     case 'good':
-      return onStable && status === 'stable';
+      return onStable && status !== 'unchanged';
     case 'quiet':
     case 'in-progress':
       return false;

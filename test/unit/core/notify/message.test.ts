@@ -66,6 +66,8 @@ describe('notifyMessage', () => {
     const done = record({ status: 'rolled-back', kind: 'rollback', recover: { resourcesToSkip: [] } });
     assert.equal(notifyOutcome(done), 'good');
     assert.equal(isNotified(done.status, false, notifyOutcome(done)), false);
+    // Good news is told where good ends are asked for, like a stable deploy.
+    assert.equal(isNotified(done.status, true, notifyOutcome(done)), true);
     const stuck = record({ status: 'needs-attention', kind: 'rollback', recover: { resourcesToSkip: [] } });
     const m = notifyMessage(stuck, { resumed: true });
     assert.equal(m.kind, 'recover');
