@@ -56,10 +56,10 @@ describe('CDK: a failed resource back to the line of the app that made it (real 
     synth(git.work, 'OrdersStack');
     const fn = await cdkResourceSource(git.work, { stack: 'OrdersStack' }, 'Handler886CB40B');
     assert.equal(fn.constructPath, 'OrdersStack/Handler/Resource');
-    assert.deepEqual(fn.source, { path: 'app.mjs', line: 11, column: 1 });
+    assert.deepEqual(fn.source, { path: 'app.mjs', line: 11, column: 1, endLine: 16 });
     const role = await cdkResourceSource(git.work, { stack: 'OrdersStack' }, 'HandlerServiceRoleFCDC14AE');
     assert.equal(role.source?.line, 11);
-    assert.equal((await repo.lastChange('app.mjs', 11, 11))?.subject, 'The orders app');
+    assert.equal((await repo.lastChange('app.mjs', 11, 16))?.subject, 'The orders app');
   });
 
   it('an app in TypeScript compiled by tsc: the .ts line, through the source map', async () => {
@@ -67,8 +67,8 @@ describe('CDK: a failed resource back to the line of the app that made it (real 
     execFileSync(TSC, ['-p', '.'], { cwd: git.work, stdio: ['ignore', 'pipe', 'pipe'], timeout: 180_000 });
     synth(git.work, 'OrdersStack');
     const queue = await cdkResourceSource(git.work, { stack: 'OrdersStack' }, 'OrdersA9B65338');
-    assert.deepEqual(queue.source, { path: 'bin/app.ts', line: 10, column: 10, compiled: 'lib/app.js' });
-    const blamed = await repo.lastChange('bin/app.ts', 10, 10);
+    assert.deepEqual(queue.source, { path: 'bin/app.ts', line: 10, column: 10, endLine: 12, compiled: 'lib/app.js' });
+    const blamed = await repo.lastChange('bin/app.ts', 10, 12);
     assert.equal(blamed?.author, 'Ada Lovelace <ada@example.com>');
   });
 });

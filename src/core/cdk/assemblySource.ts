@@ -10,6 +10,7 @@ import { dirname, join, resolve, sep } from 'node:path';
 import type { CdkConfig } from '../pipeline/types';
 import { locateResource, type ResourceLocation } from '../template/templateText';
 import {
+  callEndLine,
   constructSourceOf,
   firstRepoFrame,
   inRepository,
@@ -102,17 +103,23 @@ export function cdkPathOf(body: string, logicalId: string): string | undefined {
 /**
  * A frame in compiled JavaScript is taken back to its source (the .ts) when the file names a
  * source map (inline or beside it) whose source is in the repository; otherwise the compiled
- * line itself, which is still the right line of the file that ran.
+ * line itself, which is still the right line of the file that ran. The range runs to the end of
+ * the call that starts there, in whichever file is shown.
  */
 async function throughSourceMap(
   repoRoot: string,
   frame: { file: string; line: number; column?: number },
 ): Promise<CdkResourceSource['source']> {
   const path = inRepository(frame.file, repoRoot)!;
-  const asIs = { path, line: frame.line, ...(frame.column ? { column: frame.column } : {}) };
-  if (!/\.[cm]?js$/.test(frame.file)) return asIs;
   const code = await readFile(frame.file, 'utf8').catch(() => undefined);
-  const named = code ? sourceMappingUrl(code) : undefined;
+  const asIs = {
+    path,
+    line: frame.line,
+    ...(frame.column ? { column: frame.column } : {}),
+    endLine: code ? callEndLine(code, frame.line, frame.column) : frame.line,
+  };
+  if (!/\.[cm]?js$/.test(frame.file) || !code) return asIs;
+  const named = sourceMappingUrl(code);
   let map: RawSourceMap | undefined;
   let mapDir = dirname(frame.file);
   if (named && 'inline' in named) map = named.inline;
@@ -125,10 +132,13 @@ async function throughSourceMap(
   const original = map ? originalPosition(map, frame.line, frame.column) : undefined;
   const file = original ? resolve(mapDir, original.source.replace(/^file:\/\//, '')) : undefined;
   const mapped = file ? inRepository(file, repoRoot) : undefined;
-  if (!original || !mapped) return asIs;
-  const exists = await readFile(file!, 'utf8').then(
-    () => true,
-    () => false,
-  );
-  return exists ? { path: mapped, line: original.line, column: original.column, compiled: path } : asIs;
+  const source = mapped ? await readFile(file!, 'utf8').catch(() => undefined) : undefined;
+  if (!original || !mapped || source === undefined) return asIs;
+  return {
+    path: mapped,
+    line: original.line,
+    column: original.column,
+    endLine: callEndLine(source, original.line, original.column),
+    compiled: path,
+  };
 }

@@ -28,6 +28,8 @@ export interface RepoFrame {
   readonly path: string;
   readonly line: number;
   readonly column?: number;
+  /** The last line of the call that starts there (its props), `line` when it is one line. */
+  readonly endLine: number;
 }
 
 /** What the assembly says about one logical id. */
@@ -115,6 +117,50 @@ export function firstRepoFrame(traces: readonly (readonly string[])[], repoRoot:
     }
   }
   return undefined;
+}
+
+/**
+ * The last line of the call that starts at `line`:`column` (1-based) of `text`: from the first `(`
+ * after that position to its matching `)`, skipping strings, template literals and comments. A
+ * construct's props usually span lines (`new Function(this, 'Fn', {…})`), and the change that
+ * broke a deploy is as likely in them as on the first line. `line` itself when no call starts
+ * there or it does not close within `maxLines`.
+ */
+export function callEndLine(text: string, line: number, column = 1, maxLines = 200): number {
+  const lines = text.split('\n');
+  if (line < 1 || line > lines.length) return line;
+  let offset = lines.slice(0, line - 1).reduce((n, l) => n + l.length + 1, 0) + Math.max(0, column - 1);
+  const limit = lines.slice(0, Math.min(lines.length, line - 1 + maxLines)).reduce((n, l) => n + l.length + 1, 0);
+  const open = text.indexOf('(', offset);
+  const firstLineEnd = offset - Math.max(0, column - 1) + lines[line - 1]!.length;
+  if (open < 0 || open > firstLineEnd) return line; // the call must start on the frame's line
+  let depth = 0;
+  let endLine = line;
+  for (offset = open; offset < limit; offset++) {
+    const ch = text[offset]!;
+    if (ch === '\n') endLine++;
+    else if (ch === '"' || ch === "'" || ch === '`') {
+      // A string: to its closing quote (a template literal may span lines).
+      for (offset++; offset < limit && text[offset] !== ch; offset++) {
+        if (text[offset] === '\\') offset++;
+        else if (text[offset] === '\n') {
+          if (ch !== '`') return line;
+          endLine++;
+        }
+      }
+    } else if (ch === '/' && text[offset + 1] === '/') {
+      while (offset + 1 < limit && text[offset + 1] !== '\n') offset++;
+    } else if (ch === '/' && text[offset + 1] === '*') {
+      for (offset += 2; offset < limit && !(text[offset] === '*' && text[offset + 1] === '/'); offset++)
+        if (text[offset] === '\n') endLine++;
+      offset++;
+    } else if (ch === '(' || ch === '{' || ch === '[') depth++;
+    else if (ch === ')' || ch === '}' || ch === ']') {
+      depth--;
+      if (depth === 0) return endLine;
+    }
+  }
+  return line;
 }
 
 /** A source map (version 3) as a `.map` file or an inline `data:` URL holds it; only the fields read here. */

@@ -148,11 +148,12 @@ async function openCdkResource(root: string, cdk: CdkConfig, logicalId: string, 
       ? ` (${relative(root, found.template.file)} was synthesised again since deployment ${record.id}: lines may have moved)`
       : '';
   if (found.source) {
-    const { path, line, column } = found.source;
+    const { path, line, column, endLine } = found.source;
     const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(resolve(root, path)));
-    await showRange(doc, line, column ?? 1, line);
+    await showRange(doc, line, column ?? 1, endLine);
     const mapped = found.source.compiled ? `, mapped from ${found.source.compiled}` : '';
-    await showLastChange(root, path, line, line, `${logicalId} (${construct}, made at ${path}:${line}${mapped})${stale}`, logicalId);
+    const lines = endLine > line ? `${line}-${endLine}` : `${line}`;
+    await showLastChange(root, path, line, endLine, `${logicalId} (${construct}, made at ${path}:${lines}${mapped})${stale}`, logicalId);
     return;
   }
   const why = `the CDK kept no trace of the line in your app that made ${logicalId}`;

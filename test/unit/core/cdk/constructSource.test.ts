@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { cdkPathOf, cdkResourceSource } from '../../../../src/core/cdk/assemblySource';
 import {
+  callEndLine,
   constructSourceOf,
   firstRepoFrame,
   inRepository,
@@ -90,6 +91,32 @@ describe('CDK: a logical id back to the line of the app that made it', () => {
     assert.equal(constructSourceOf(metadata, 'Missing'), undefined);
   });
 
+  it("runs to the end of the call that starts on the frame's line: a construct's props are part of it", () => {
+    const app = [
+      "const queue = new Queue(stack, 'Orders');", // 1
+      'const fn = new Function(stack, "Handler", {', // 2
+      '  code: Code.fromInline(\'exports.handler = () => "("\'), // a ( in a string', // 3
+      '  /* { */ timeout: Duration.seconds(3),', // 4
+      '  environment: { QUEUE: `${queue.queueUrl})`,', // 5
+      '  },', // 6
+      '});', // 7
+      'orders(stack);', // 8
+      'const x = 1;', // 9
+      'new Topic(stack,', // 10
+    ].join('\n');
+    const table: [number, number | undefined, number][] = [
+      [1, 1, 1],
+      [2, 12, 7],
+      [2, undefined, 7],
+      [8, 1, 8],
+      [9, 1, 9], // no call on the line
+      [10, 1, 10], // never closes
+      [99, 1, 99],
+    ];
+    for (const [line, column, end] of table) assert.equal(callEndLine(app, line, column), end, `line ${line}`);
+    assert.equal(callEndLine(app, 2, 1, 3), 2, 'not closed within maxLines');
+  });
+
   it("maps a compiled line back through tsc's source map", () => {
     const code = readFileSync(join(FIXTURES, 'ts-compiled', 'lib', 'app.js'), 'utf8');
     assert.deepEqual(sourceMappingUrl(code), { file: 'app.js.map' });
@@ -110,14 +137,19 @@ describe('CDK: a logical id back to the line of the app that made it', () => {
     const root = fixtureRepo('mjs', '/tmp/dg-cdk-fixture');
     const cdk = { stack: 'OrdersStack' };
     const handler = await cdkResourceSource(root, cdk, 'Handler886CB40B');
-    assert.deepEqual(handler.source, { path: 'app.mjs', line: 11, column: 1 });
+    assert.deepEqual(handler.source, { path: 'app.mjs', line: 11, column: 1, endLine: 16 });
     assert.equal(handler.constructPath, 'OrdersStack/Handler/Resource');
     assert.equal(handler.template?.file, join(root, 'cdk.out', 'OrdersStack.template.json'));
     assert.equal(handler.template?.at?.logicalId, 'Handler886CB40B');
     // The role the function makes for itself: the function's line.
-    assert.deepEqual((await cdkResourceSource(root, cdk, 'HandlerServiceRoleFCDC14AE')).source, { path: 'app.mjs', line: 11, column: 1 });
-    assert.deepEqual((await cdkResourceSource(root, cdk, 'OrdersA9B65338')).source, { path: 'app.mjs', line: 10, column: 1 });
-    assert.deepEqual((await cdkResourceSource(root, cdk, 'FunctionName')).source, { path: 'app.mjs', line: 17 });
+    assert.deepEqual((await cdkResourceSource(root, cdk, 'HandlerServiceRoleFCDC14AE')).source, {
+      path: 'app.mjs',
+      line: 11,
+      column: 1,
+      endLine: 16,
+    });
+    assert.deepEqual((await cdkResourceSource(root, cdk, 'OrdersA9B65338')).source, { path: 'app.mjs', line: 10, column: 1, endLine: 10 });
+    assert.deepEqual((await cdkResourceSource(root, cdk, 'FunctionName')).source, { path: 'app.mjs', line: 17, endLine: 17 });
     // What the CDK adds by itself has no line in the app: the construct path and the built template.
     const metadata = await cdkResourceSource(root, cdk, 'CDKMetadata');
     assert.equal(metadata.source, undefined);
@@ -132,17 +164,24 @@ describe('CDK: a logical id back to the line of the app that made it', () => {
       path: 'bin/app.ts',
       line: 10,
       column: 10,
+      endLine: 12,
       compiled: 'lib/app.js',
     });
     assert.deepEqual((await cdkResourceSource(root, cdk, 'Alerts91F83244')).source, {
       path: 'bin/app.ts',
       line: 16,
       column: 1,
+      endLine: 16,
       compiled: 'lib/app.js',
     });
     // Without its map (compiled without sourceMap), the compiled line is still the line that ran.
     rmSync(join(root, 'lib', 'app.js.map'));
-    assert.deepEqual((await cdkResourceSource(root, cdk, 'Alerts91F83244')).source, { path: 'lib/app.js', line: 15, column: 1 });
+    assert.deepEqual((await cdkResourceSource(root, cdk, 'Alerts91F83244')).source, {
+      path: 'lib/app.js',
+      line: 15,
+      column: 1,
+      endLine: 15,
+    });
   });
 
   it('without traces in this repository, or without an assembly, it says what it can', async () => {
