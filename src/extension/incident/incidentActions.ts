@@ -167,20 +167,22 @@ async function openCdkResource(root: string, cdk: CdkConfig, logicalId: string, 
     );
     return;
   }
-  // No assembly in the workspace (not synthesised here, or cleaned): the template as it was deployed.
+  // No assembly in the workspace (not synthesised here, or cleaned), or one that no longer has the
+  // resource: the template as it was deployed.
+  const missing = found.template
+    ? `${relative(root, found.template.file)} no longer defines it`
+    : `there is no cloud assembly (${assemblyWords(cdk)}) in the workspace`;
   const at = engine.locateResource(record.template.body, logicalId);
   if (!at) {
-    throw new DeployGuardError(
-      'Usage',
-      `${logicalId} is not in the template deployment ${record.id} sent, and there is no cloud assembly (${assemblyWords(cdk)}) to look it up in`,
-      { hint: 'run the deploy (or cdk synth) in this workspace, then Open in Template again' },
-    );
+    throw new DeployGuardError('Usage', `${logicalId} is not in the template deployment ${record.id} sent, and ${missing}`, {
+      hint: 'run the deploy (or cdk synth) in this workspace, then Open in Template again',
+    });
   }
   const doc = await vscode.workspace.openTextDocument({ language: 'json', content: record.template.body });
   await showRange(doc, at.line, at.column, at.endLine);
   const path = found.constructPath ?? engine.cdkPathOf(record.template.body, logicalId);
   void vscode.window.showInformationMessage(
-    `Deploy Guard: ${logicalId}${path ? ` is construct ${path},` : ''} shown in the template deployment ${record.id} sent: there is no cloud assembly (${assemblyWords(cdk)}) in the workspace to find the line of your app that made it. Synthesise the app to get it.`,
+    `Deploy Guard: ${logicalId}${path ? ` is construct ${path},` : ''} shown in the template deployment ${record.id} sent: ${missing}, so the line of your app that made it is not known. Synthesise the app to get it.`,
   );
 }
 
