@@ -13,8 +13,11 @@ import { startWorkbench, waitFor, type Workbench } from './support/workbench';
 
 // From a failed stack event to its cause, in a real VS Code (code-server + Chromium): a failed
 // deployment's run panel lists the resource that failed; "Open in Template" opens the workspace's
-// template at that resource's definition and names the commit that last changed those lines.
+// template at that resource's definition and names the commit that last changed those lines. The
+// template is a SAM template (its Transform last, so the queue keeps its lines): a resource SAM
+// generated opens the function it came from.
 const SHOW_RUN_KEY = 'ctrl+alt+shift+f9';
+const OPEN_GENERATED_KEY = 'ctrl+alt+shift+f10';
 const START_TIMEOUT = 5 * 60_000;
 
 const template = (timeout: number) => `AWSTemplateFormatVersion: '2010-09-09'
@@ -26,9 +29,16 @@ Resources:
     Type: AWS::SQS::Queue
     Properties:
       VisibilityTimeout: ${timeout}
+  Orders:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: index.handler
+      Runtime: nodejs22.x
+      InlineCode: exports.handler = async () => ({})
 Outputs:
   QueueUrl:
     Value: !Ref Queue
+Transform: AWS::Serverless-2016-10-31
 `;
 
 const PIPELINE = `version: 1
@@ -127,7 +137,14 @@ describe('from a failed stack event to its cause, in a real VS Code', { timeout:
         name: 'incident',
         env: { DEPLOYGUARD_HOME: story.home },
         settings: { 'deployGuard.openRunPanel': false },
-        keybindings: [{ key: SHOW_RUN_KEY, command: 'deployGuard.showRun', args: story.id }],
+        keybindings: [
+          { key: SHOW_RUN_KEY, command: 'deployGuard.showRun', args: story.id },
+          {
+            key: OPEN_GENERATED_KEY,
+            command: 'deployGuard.openResourceInTemplate',
+            args: { deploymentId: story.id, logicalId: 'OrdersRole' },
+          },
+        ],
       });
     },
     { timeout: START_TIMEOUT },
@@ -210,5 +227,23 @@ describe('from a failed stack event to its cause, in a real VS Code', { timeout:
       10_000,
     );
     assert.match(cursor, /Ln 6, Col 3/);
+  });
+
+  it('a resource SAM generated opens the resource it came from, and the message names both', async () => {
+    await wb().page.keyboard.press('Control+Alt+Shift+F10');
+    const note = await wb().waitForNotification(
+      /OrdersRole, made by SAM from Orders \(infra\/template\.yaml:10-15\), last changed in/,
+      30_000,
+    );
+    assert.match(note.message, /last changed in [0-9a-f]{7} "Add the orders queue" by Test User <test@example\.com>/);
+    const cursor = await waitFor(
+      'the cursor on the function',
+      async () => {
+        const texts = await wb().page.locator('.part.statusbar .statusbar-item').allTextContents();
+        return texts.find((t) => /Ln 10, Col 3/.test(t));
+      },
+      10_000,
+    );
+    assert.match(cursor, /Ln 10, Col 3/);
   });
 });

@@ -33,6 +33,29 @@ export function locateResource(body: string, logicalId: string): ResourceLocatio
   return { logicalId, line: start.line, column: start.col, endLine: Math.max(start.line, end.line) };
 }
 
+/**
+ * Where the node at `path` (map keys from the document's top: `['Globals', 'Api']`,
+ * `['Resources', 'Fn', 'Properties', 'Events', 'Get']`) is defined, as `locateResource` reports a
+ * resource; `logicalId` is the path's last key. Undefined when a key is missing or the body does not parse.
+ */
+export function locatePath(body: string, path: readonly string[]): ResourceLocation | undefined {
+  const lineCounter = new LineCounter();
+  let node: unknown = parse(body, lineCounter)?.contents;
+  let pair: Pair | undefined;
+  for (const key of path) {
+    pair = isMap(node) ? node.items.find((p) => isScalar(p.key) && String(p.key.value) === key) : undefined;
+    if (!pair) return undefined;
+    node = pair.value;
+  }
+  const keyRange = (pair?.key as Node | null | undefined)?.range;
+  if (!pair || !keyRange) return undefined;
+  const start = lineCounter.linePos(keyRange[0]);
+  const valueRange = (pair.value as Node | null)?.range;
+  const endOffset = valueRange ? Math.max(keyRange[0], valueRange[1] - 1) : keyRange[1];
+  const end = lineCounter.linePos(endTrimmed(body, endOffset));
+  return { logicalId: path.at(-1)!, line: start.line, column: start.col, endLine: Math.max(start.line, end.line) };
+}
+
 /** One resource property whose value differs between two templates. */
 export interface PropertyChange {
   readonly property: string;

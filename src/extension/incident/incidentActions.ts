@@ -9,6 +9,8 @@ import { isAbsolute, relative, resolve } from 'node:path';
 import * as vscode from 'vscode';
 import { DeployGuardError } from '../../core/errors';
 import type { DeploymentRecord } from '../../core/history/record';
+import type { CdkConfig } from '../../core/pipeline/types';
+import type { SamSource } from '../../core/template/samSource';
 import type { EngineHost } from '../engineHost';
 import { loadEngine } from '../engineLoader';
 import { shortCommit } from '../format';
@@ -93,6 +95,9 @@ export async function copyIncidentNoteCommand(host: EngineHost, arg: unknown): P
 /**
  * `Open in Template`: the resource's definition (the failed one unless one is named) in the
  * workspace's template, selected, and the commit that last changed those lines, in a message.
+ * A built template is followed back to its source: a SAM template's generated resource to the
+ * resource (or event, or Globals section) it came from; a CDK stack's resource to the line of the
+ * app that made it when the cloud assembly kept a trace of it, else to the built template.
  */
 export async function openResourceInTemplateCommand(host: EngineHost, arg: unknown): Promise<void> {
   const target = incidentTargetOf(arg);
@@ -103,37 +108,116 @@ export async function openResourceInTemplateCommand(host: EngineHost, arg: unkno
   const root = host.repoRoot();
   if (!root) throw new DeployGuardError('Usage', 'Open the folder that contains deployguard.yaml first');
   const pipeline = await requirePipeline(host);
-  const file = resolve(root, pipeline.stack.template);
-  const path = relative(root, file);
-  if (path.startsWith('..') || isAbsolute(path)) {
-    throw new DeployGuardError('ConfigInvalid', `stack.template ${pipeline.stack.template} is outside the workspace`);
-  }
+  if (pipeline.stack.cdk) return openCdkResource(root, pipeline.stack.cdk, logicalId, record);
+  const { file, path } = inWorkspace(root, pipeline.stack.template, 'stack.template');
   const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(file));
-  const at = engine.locateResource(doc.getText(), logicalId);
+  const text = doc.getText();
+  const sam = engine.samSourceOf(text, logicalId);
+  const at = sam?.generated ? engine.locatePath(text, sam.path) : engine.locateResource(text, logicalId);
   if (!at) {
     throw new DeployGuardError(
       'Usage',
-      `${logicalId} is not defined under Resources in ${path} (the workspace's template may have moved on since deployment ${record.id})`,
+      `${logicalId} is not defined under Resources in ${path}${sam ? ', nor made by SAM from a resource there' : ''} (the workspace's template may have moved on since deployment ${record.id})`,
       {
         hint: 'check out the deployed commit to see the template as it was deployed',
       },
     );
   }
-  const start = new vscode.Position(at.line - 1, Math.max(0, at.column - 1));
-  const editor = await vscode.window.showTextDocument(doc, { preview: false, selection: new vscode.Range(start, start) });
-  editor.revealRange(
-    new vscode.Range(start, new vscode.Position(at.endLine - 1, 0)),
-    vscode.TextEditorRevealType.InCenterIfOutsideViewport,
+  await showRange(doc, at.line, at.column, at.endLine);
+  const where = sam?.generated
+    ? `${logicalId}, made by SAM from ${samSourceWords(sam)} (${path}:${at.line}-${at.endLine}),`
+    : `${logicalId} (${path}:${at.line}-${at.endLine})`;
+  await showLastChange(root, path, at.line, at.endLine, where, logicalId);
+}
+
+/** `MyFunction`, `MyFunction's event GetOrders`, `Globals.Api`: what a SAM source path names. */
+function samSourceWords(sam: SamSource): string {
+  if (sam.path[0] === 'Globals') return sam.path.join('.');
+  const event = sam.path.length === 5 ? sam.path[4] : undefined;
+  return event ? `${sam.sourceId}'s event ${event}` : (sam.sourceId ?? sam.path.join('.'));
+}
+
+/** A CDK stack's resource: the app's line when a trace names it, else the resource in the built template. */
+async function openCdkResource(root: string, cdk: CdkConfig, logicalId: string, record: DeploymentRecord): Promise<void> {
+  const engine = loadEngine();
+  const found = await engine.cdkResourceSource(root, cdk, logicalId);
+  const construct = found.constructPath ? `construct ${found.constructPath}` : 'its construct';
+  // The assembly is whatever the last synth left; a later synth may have moved lines since this deployment.
+  const stale =
+    found.template && record.template.body && found.template.body !== record.template.body
+      ? ` (${relative(root, found.template.file)} was synthesised again since deployment ${record.id}: lines may have moved)`
+      : '';
+  if (found.source) {
+    const { path, line, column, endLine } = found.source;
+    const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(resolve(root, path)));
+    await showRange(doc, line, column ?? 1, endLine);
+    const mapped = found.source.compiled ? `, mapped from ${found.source.compiled}` : '';
+    const lines = endLine > line ? `${line}-${endLine}` : `${line}`;
+    await showLastChange(root, path, line, endLine, `${logicalId} (${construct}, made at ${path}:${lines}${mapped})${stale}`, logicalId);
+    return;
+  }
+  const why = `the CDK kept no trace of the line in your app that made ${logicalId}`;
+  const hint = 'aws-cdk-lib records one unless the app sets aws:cdk:disable-creation-stack-traces; synthesise again to refresh cdk.out';
+  if (found.template?.at) {
+    const { at } = found.template;
+    const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(found.template.file));
+    await showRange(doc, at.line, at.column, at.endLine);
+    void vscode.window.showInformationMessage(
+      `Deploy Guard: ${logicalId} is ${construct}, shown in the built template ${relative(root, found.template.file)}:${at.line}: ${why}${stale}. ${hint}.`,
+    );
+    return;
+  }
+  // No assembly in the workspace (not synthesised here, or cleaned), or one that no longer has the
+  // resource: the template as it was deployed.
+  const missing = found.template
+    ? `${relative(root, found.template.file)} no longer defines it`
+    : `there is no cloud assembly (${assemblyWords(cdk)}) in the workspace`;
+  const at = engine.locateResource(record.template.body, logicalId);
+  if (!at) {
+    throw new DeployGuardError('Usage', `${logicalId} is not in the template deployment ${record.id} sent, and ${missing}`, {
+      hint: 'run the deploy (or cdk synth) in this workspace, then Open in Template again',
+    });
+  }
+  const doc = await vscode.workspace.openTextDocument({ language: 'json', content: record.template.body });
+  await showRange(doc, at.line, at.column, at.endLine);
+  const path = found.constructPath ?? engine.cdkPathOf(record.template.body, logicalId);
+  void vscode.window.showInformationMessage(
+    `Deploy Guard: ${logicalId}${path ? ` is construct ${path},` : ''} shown in the template deployment ${record.id} sent: ${missing}, so the line of your app that made it is not known. Synthesise the app to get it.`,
   );
+}
+
+function assemblyWords(cdk: CdkConfig): string {
+  return `${cdk.cwd ? `${cdk.cwd}/` : ''}cdk.out`;
+}
+
+/** A file the pipeline names, absolute and relative to the root; refused outside the workspace. */
+function inWorkspace(root: string, name: string, setting: string): { file: string; path: string } {
+  const file = resolve(root, name);
+  const path = relative(root, file);
+  if (path.startsWith('..') || isAbsolute(path)) {
+    throw new DeployGuardError('ConfigInvalid', `${setting} ${name} is outside the workspace`);
+  }
+  return { file, path };
+}
+
+/** Opens `doc` with the cursor at line:column (1-based) and lines line..endLine in view. */
+async function showRange(doc: vscode.TextDocument, line: number, column: number, endLine: number): Promise<void> {
+  const start = new vscode.Position(line - 1, Math.max(0, column - 1));
+  const editor = await vscode.window.showTextDocument(doc, { preview: false, selection: new vscode.Range(start, start) });
+  editor.revealRange(new vscode.Range(start, new vscode.Position(endLine - 1, 0)), vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+}
+
+/** The commit that last changed lines start..end of `path`, in a message naming `where`; none in an untrusted workspace. */
+async function showLastChange(root: string, path: string, start: number, end: number, where: string, logicalId: string): Promise<void> {
   if (!vscode.workspace.isTrusted) return; // git reads .git/config, which can name programs: not in an untrusted workspace
+  const engine = loadEngine();
   const git = new engine.GitRepository({ root, isTrusted: () => vscode.workspace.isTrusted });
-  const blamed = await git.lastChange(path, at.line, at.endLine).catch((err: unknown) => {
+  const blamed = await git.lastChange(path, start, end).catch((err: unknown) => {
     throw new DeployGuardError(
       'GitFailed',
       `Opened ${logicalId} in ${path}, but git could not say who last changed it: ${err instanceof Error ? err.message : String(err)}`,
     );
   });
-  const where = `${logicalId} (${path}:${at.line}-${at.endLine})`;
   if (!blamed) {
     void vscode.window.showInformationMessage(`Deploy Guard: ${where} has uncommitted changes only`);
     return;
