@@ -6,7 +6,7 @@
  * Database resource, and the nested stack's events carry the table's failure and its reason.
  */
 import { DescribeStackResourcesCommand } from '@aws-sdk/client-cloudformation';
-import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import assert from 'node:assert/strict';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -45,19 +45,12 @@ Resources:
 const TABLE_REASON = 'Resource handler returned message: "Table orders-dev-table already exists" (HandlerErrorCode: AlreadyExists)';
 
 describe('nested stacks (moto, the fault proxy for the failure)', () => {
-  const { moto, proxy, cfn } = useMotoRig({ proxy: true });
+  const { proxy, cfn, s3 } = useMotoRig({ proxy: true });
   let home: string;
   beforeEach(async () => {
     home = await tempHome();
-    const s3 = new S3Client({
-      region: 'us-east-1',
-      endpoint: moto.endpoint,
-      forcePathStyle: true,
-      credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
-    });
     await s3.send(new CreateBucketCommand({ Bucket: 'nested-templates' }));
     await s3.send(new PutObjectCommand({ Bucket: 'nested-templates', Key: 'database.yaml', Body: DATABASE }));
-    s3.destroy();
   });
 
   it('plans with IncludeNestedStacks, follows the nested stack, and names a failure inside it with its path', async () => {

@@ -16,7 +16,6 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { recoverStack, resumeInterrupted, runDeployment, type DeploymentOutcome, type EngineContext } from '../../src/core/deployment';
 import { withStackLock } from '../../src/core/deployment/stackLock';
 import type { EngineEvent } from '../../src/core/events';
@@ -24,52 +23,38 @@ import type { NotifyMessage } from '../../src/core/notify/message';
 import { Notifier } from '../../src/core/notify/notifier';
 import type { PipelineConfig } from '../../src/core/pipeline/types';
 import { spawnCli } from '../support/cliProcess';
-import { startFaultProxy, type FaultProxy } from '../support/faultProxy';
 import {
   deployVersion,
   engineContext,
   health,
   memoryLogger,
   putAlarm,
-  rawCloudWatch,
   REGION,
   restoreVerifying,
   setAlarm,
-  useMotoCredentials,
   versionedPipeline,
   versionedTemplate,
   watchStarted,
 } from '../support/healthFixtures';
-import { startMoto, type Moto } from '../support/moto';
 import { closedPort, FAST_RETRY, PATIENT_RETRY, startReceiver, until, type Receiver } from '../support/webhookReceiver';
+import { useMotoRig } from '../support/motoRig';
 
 const HOOK_PATH = '/services/T0001/B0002/s3cr3t-t0ken';
 
 describe('telling the team of recovers and reattached deployments (moto + a loopback webhook receiver)', () => {
-  let moto: Moto;
-  let proxy: FaultProxy;
+  const { moto, proxy, cw } = useMotoRig({ proxy: true });
   let receiver: Receiver;
-  let cw: CloudWatchClient;
   let repo: string;
   let home: string;
   let events: EngineEvent[];
 
   before(async () => {
-    useMotoCredentials();
-    moto = await startMoto();
-    proxy = await startFaultProxy(moto.endpoint);
     receiver = await startReceiver();
-    cw = rawCloudWatch(moto.endpoint);
   });
   after(async () => {
-    cw.destroy();
     await receiver.close();
-    await proxy.close();
-    await moto.stop();
   });
   beforeEach(async () => {
-    await moto.reset();
-    proxy.reset();
     receiver.bodies.length = 0;
     receiver.mode = 'ok';
     repo = await mkdtemp(join(tmpdir(), 'dg-notify-resume-repo-'));

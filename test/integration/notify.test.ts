@@ -14,7 +14,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
-import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { NOTIFY_EXIT_WAIT_MS } from '../../src/cli/commands/engineSupport';
 import { manualRollback, type EngineContext } from '../../src/core/deployment';
 import type { EngineEvent } from '../../src/core/events';
@@ -29,43 +28,34 @@ import {
   health,
   memoryLogger,
   putAlarm,
-  rawCloudWatch,
   REGION,
   restoreVerifying,
   setAlarm,
-  useMotoCredentials,
   versionedPipeline,
   watchStarted,
 } from '../support/healthFixtures';
-import { startMoto, type Moto } from '../support/moto';
 import { closedPort, FAST_RETRY, PATIENT_RETRY, startReceiver, until, type Receiver } from '../support/webhookReceiver';
+import { useMotoRig } from '../support/motoRig';
 
 const SECRET_PATH = '/services/T0001/B0002/s3cr3t-t0ken';
 
 describe('telling the team (moto + a loopback webhook receiver)', () => {
-  let moto: Moto;
+  const { moto, cw } = useMotoRig();
   let receiver: Receiver;
-  let cw: CloudWatchClient;
   let sns: SNSClient;
   let repo: string;
   let home: string;
   let events: EngineEvent[];
 
   before(async () => {
-    useMotoCredentials();
-    moto = await startMoto();
     receiver = await startReceiver();
-    cw = rawCloudWatch(moto.endpoint);
     sns = new SNSClient({ region: REGION, endpoint: moto.endpoint, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
   });
   after(async () => {
-    cw.destroy();
     sns.destroy();
     await receiver.close();
-    await moto.stop();
   });
   beforeEach(async () => {
-    await moto.reset();
     receiver.bodies.length = 0;
     receiver.mode = 'ok';
     repo = await mkdtemp(join(tmpdir(), 'dg-notify-repo-'));

@@ -4,13 +4,13 @@
  * is not uploaded again, changed code is.
  */
 import { GetTemplateCommand } from '@aws-sdk/client-cloudformation';
-import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { randomBytes } from 'node:crypto';
 import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { beforeEach, describe, it } from 'node:test';
 import type { DeploymentRecord } from '../../src/core/history/record';
 import { cli, tempHome } from '../support/deployFixture';
 import { readZip } from '../support/zip';
@@ -76,20 +76,8 @@ async function records(home: string): Promise<DeploymentRecord[]> {
 }
 
 describe('packaged code deployed against moto', () => {
-  const { moto, cfn } = useMotoRig();
-  let s3: S3Client;
+  const { moto, cfn, s3 } = useMotoRig();
   let home: string;
-  before(async () => {
-    s3 = new S3Client({
-      region: 'us-east-1',
-      endpoint: moto.endpoint,
-      forcePathStyle: true,
-      credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
-    });
-  });
-  after(async () => {
-    s3.destroy();
-  });
   beforeEach(async () => {
     home = await tempHome();
   });

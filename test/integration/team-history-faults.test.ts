@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { beforeEach, describe, it } from 'node:test';
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { GetTemplateCommand } from '@aws-sdk/client-cloudformation';
 import { AwsClients } from '../../src/core/aws/clients';
 import { HistoryBucket } from '../../src/core/aws/historyBucket';
@@ -23,17 +23,10 @@ const BUCKET = 'team-history';
 const STACK = 'orders-dev';
 
 describe('team history on S3 failing halfway through a deploy (fault proxy + moto)', () => {
-  const { moto, proxy, cfn } = useMotoRig({ proxy: true });
+  const { moto, proxy, cfn, s3 } = useMotoRig({ proxy: true });
 
   beforeEach(async () => {
-    const s3 = new S3Client({
-      region: REGION,
-      endpoint: moto.endpoint,
-      forcePathStyle: true,
-      credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
-    });
     await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
-    s3.destroy();
   });
 
   async function teamRecords(home: string) {

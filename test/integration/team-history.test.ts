@@ -6,10 +6,9 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, beforeEach, describe, it } from 'node:test';
-import { CreateBucketCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { DescribeStacksCommand, type CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { beforeEach, describe, it } from 'node:test';
+import { CreateBucketCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import { DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { AwsClients } from '../../src/core/aws/clients';
 import { HistoryBucket } from '../../src/core/aws/historyBucket';
 import { DeployGuardError } from '../../src/core/errors';
@@ -24,7 +23,7 @@ import { spawnCli, until } from '../support/cliProcess';
 import { StackPollers } from '../../src/core/aws/stackPoller';
 import { DeploymentRun, statusForError } from '../../src/core/deployment/deploymentRun';
 import { createMasker } from '../../src/core/secrets';
-import { cfnClient, cli, makeRepo, tempHome, topicTemplate, writeTemplate } from '../support/deployFixture';
+import { cli, makeRepo, tempHome, topicTemplate, writeTemplate } from '../support/deployFixture';
 import {
   ACCOUNT,
   deployVersion,
@@ -32,52 +31,23 @@ import {
   health,
   memoryLogger,
   putAlarm,
-  rawCloudWatch,
   record,
   REGION,
   restoreVerifying,
   setAlarm,
-  useMotoCredentials,
   versionedPipeline,
   watchStarted,
 } from '../support/healthFixtures';
-import { startFaultProxy, type FaultProxy } from '../support/faultProxy';
-import { startMoto, type Moto } from '../support/moto';
+import { useMotoRig } from '../support/motoRig';
 
 const BUCKET = 'team-history';
 const STACK = 'orders-dev';
 const KEY = { account: ACCOUNT, region: REGION, stackName: STACK };
 
 describe('team history on S3 (moto)', () => {
-  let moto: Moto;
-  let proxy: FaultProxy;
-  let s3: S3Client;
-  let cw: CloudWatchClient;
-  let cfn: CloudFormationClient;
+  const { moto, proxy, cfn, cw, s3 } = useMotoRig({ proxy: true });
 
-  before(async () => {
-    useMotoCredentials();
-    moto = await startMoto();
-    proxy = await startFaultProxy(moto.endpoint);
-    s3 = new S3Client({
-      region: REGION,
-      endpoint: moto.endpoint,
-      forcePathStyle: true,
-      credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
-    });
-    cw = rawCloudWatch(moto.endpoint);
-    cfn = cfnClient(moto.endpoint);
-  });
-  after(async () => {
-    s3.destroy();
-    cw.destroy();
-    cfn.destroy();
-    await proxy.close();
-    await moto.stop();
-  });
   beforeEach(async () => {
-    await moto.reset();
-    proxy.reset();
     await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
   });
 

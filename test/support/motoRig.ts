@@ -1,5 +1,6 @@
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { S3Client } from '@aws-sdk/client-s3';
 import { after, before, beforeEach } from 'node:test';
 import { rawCloudWatch } from './healthFixtures';
 import { cfnClient, useMotoCredentials } from './deployFixture';
@@ -20,6 +21,8 @@ export interface MotoRig {
   readonly cfn: CloudFormationClient;
   /** CloudWatch straight to moto, for alarms and metric data the tests set up. */
   readonly cw: CloudWatchClient;
+  /** S3 straight to moto (path-style, as moto serves buckets), for buckets and objects the tests set up. */
+  readonly s3: S3Client;
 }
 
 export interface MotoRigOptions {
@@ -43,6 +46,7 @@ export function useMotoRig(options: MotoRigOptions = {}): MotoRig {
   let proxy: FaultProxy | undefined;
   let cfn: CloudFormationClient | undefined;
   let cw: CloudWatchClient | undefined;
+  let s3: S3Client | undefined;
 
   before(async () => {
     useMotoCredentials();
@@ -52,6 +56,7 @@ export function useMotoRig(options: MotoRigOptions = {}): MotoRig {
   after(async () => {
     cfn?.destroy();
     cw?.destroy();
+    s3?.destroy();
     await proxy?.close();
     await moto?.stop();
   });
@@ -65,7 +70,17 @@ export function useMotoRig(options: MotoRigOptions = {}): MotoRig {
     proxy: forwardTo(() => started('the fault proxy (useMotoRig({ proxy: true }))', proxy)),
     cfn: forwardTo(() => (cfn ??= cfnClient(started('moto', moto).endpoint))),
     cw: forwardTo(() => (cw ??= rawCloudWatch(started('moto', moto).endpoint))),
+    s3: forwardTo(() => (s3 ??= s3Client(started('moto', moto).endpoint))),
   };
+}
+
+function s3Client(endpoint: string): S3Client {
+  return new S3Client({
+    region: 'us-east-1',
+    endpoint,
+    forcePathStyle: true,
+    credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+  });
 }
 
 function started<T>(what: string, part: T | undefined): T {
