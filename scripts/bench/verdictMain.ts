@@ -1,11 +1,14 @@
 // The metric-verdict benchmark: seeded synthetic series judged by judgeMetric and by a reference
 // implementation of Kayenta's classifier, side by side on the same series. Prints figures only.
 //   false positives: no change between baseline and candidate (the share called a regression)
-//   detection: a +30 % mean shift after the deploy (the share called a regression)
+//   detection: a +30 % mean shift after the deploy (the share called a regression), beside the
+//     power of the most powerful classical test for each family at 1 % false positives
+//     (verdictOracle.ts): whether the target is reachable at all at that noise
 //   analysis time: 100 metrics of 1,440 points per window
 import { cpus, loadavg } from 'node:os';
 import { judgeMetric, DEFAULT_TOLERANCE } from '../../src/core/health/metrics/verdict';
 import { kayentaClassify } from './kayentaReference';
+import { calibratedPower, LOG_T_TEST, POISSON_SCORE, RANK_SUM, T_TEST, type OracleTest } from './verdictOracle';
 import { benchSettings } from './support/settings';
 
 const settings = benchSettings({ series: 'number', timingRuns: 'number' });
@@ -64,22 +67,26 @@ interface Family {
   readonly name: string;
   /** n values at `level` × the family's usual mean (level 1.3 = a +30 % mean shift). */
   readonly sample: (rng: Random, n: number, level: number) => number[];
+  /** The most powerful classical test(s) of a rise for this family: the yardstick for detection. */
+  readonly oracle: readonly OracleTest[];
 }
 
 const times = (n: number, f: () => number): number[] => Array.from({ length: n }, f);
 const lognormal = (sigma: number) => (rng: Random, n: number, level: number) =>
   times(n, () => 100 * level * Math.exp(sigma * rng.normal() - (sigma * sigma) / 2));
 
+// The oracle of the spiky mixture is the best of three (none is the likelihood-ratio test of the mixture).
 const FAMILIES: readonly Family[] = [
-  { name: 'normal, CV 10 %', sample: (rng, n, level) => times(n, () => 100 * level + 10 * rng.normal()) },
-  { name: 'normal, CV 25 %', sample: (rng, n, level) => times(n, () => 100 * level + 25 * rng.normal()) },
-  { name: 'log-normal, CV 15 %', sample: lognormal(0.15) },
-  { name: 'log-normal, CV 50 %', sample: lognormal(0.47) },
-  { name: 'Poisson, mean 50', sample: (rng, n, level) => times(n, () => rng.poisson(50 * level)) },
-  { name: 'Poisson, mean 2', sample: (rng, n, level) => times(n, () => rng.poisson(2 * level)) },
+  { name: 'normal, CV 10 %', sample: (rng, n, level) => times(n, () => 100 * level + 10 * rng.normal()), oracle: [T_TEST] },
+  { name: 'normal, CV 25 %', sample: (rng, n, level) => times(n, () => 100 * level + 25 * rng.normal()), oracle: [T_TEST] },
+  { name: 'log-normal, CV 15 %', sample: lognormal(0.15), oracle: [LOG_T_TEST] },
+  { name: 'log-normal, CV 50 %', sample: lognormal(0.47), oracle: [LOG_T_TEST] },
+  { name: 'Poisson, mean 50', sample: (rng, n, level) => times(n, () => rng.poisson(50 * level)), oracle: [POISSON_SCORE] },
+  { name: 'Poisson, mean 2', sample: (rng, n, level) => times(n, () => rng.poisson(2 * level)), oracle: [POISSON_SCORE] },
   {
     name: 'spiky: CV 10 %, 5 % × 2–5',
     sample: (rng, n, level) => times(n, () => level * (100 + 10 * rng.normal()) * (rng.uniform() < 0.05 ? 2 + 3 * rng.uniform() : 1)),
+    oracle: [T_TEST, LOG_T_TEST, RANK_SUM],
   },
 ];
 
@@ -97,13 +104,21 @@ const kayenta = (confidence: number): Judge => ({
   regressed: (b, c) => kayentaClassify(b, c, { direction: 'increase', confidence }) === 'High',
 });
 
-/** The share of `SERIES` seeded series (baseline at level 1, candidate at `level`) each judge calls a regression. */
-function rates(family: Family, familyIndex: number, n: number, level: number, judges: readonly Judge[]): number[] {
+/** The `SERIES` seeded series of a case (baseline at level 1, candidate at `level`), the same on every run and for every judge. */
+function* seriesOf(familyIndex: number, n: number, level: number): Generator<{ baseline: number[]; candidate: number[] }> {
+  const family = FAMILIES[familyIndex] as Family;
   const rng = new Random(SEED + familyIndex * 7919 + n * 104729 + Math.round(level * 1000));
-  const hits = judges.map(() => 0);
   for (let s = 0; s < SERIES; s++) {
     const baseline = family.sample(rng, n, 1);
     const candidate = family.sample(rng, n, level);
+    yield { baseline, candidate };
+  }
+}
+
+/** The share of a case's series each judge calls a regression. */
+function rates(familyIndex: number, n: number, level: number, judges: readonly Judge[]): number[] {
+  const hits = judges.map(() => 0);
+  for (const { baseline, candidate } of seriesOf(familyIndex, n, level)) {
     judges.forEach((judge, j) => {
       if (judge.regressed(baseline, candidate)) hits[j] = (hits[j] as number) + 1;
     });
@@ -127,10 +142,58 @@ function comparison(): void {
   console.log(`${''.padEnd(28)}${'20|20 samples'.padStart(21)}${'60|60 samples'.padStart(21)}${'20|20 samples'.padStart(21)}`);
   console.log(`${'series'.padEnd(28)}${columns(['ours', 'Kayenta', 'ours', 'Kayenta', 'ours', 'Kayenta'])}`);
   FAMILIES.forEach((family, i) => {
-    const [fpOurs, fpKayenta] = rates(family, i, 20, 1, pair) as [number, number];
-    const [fp60Ours, fp60Kayenta] = rates(family, i, 60, 1, pair) as [number, number];
-    const [detOurs, detKayenta] = rates(family, i, 20, 1.3, pair) as [number, number];
+    const [fpOurs, fpKayenta] = rates(i, 20, 1, pair) as [number, number];
+    const [fp60Ours, fp60Kayenta] = rates(i, 60, 1, pair) as [number, number];
+    const [detOurs, detKayenta] = rates(i, 20, 1.3, pair) as [number, number];
     console.log(`${family.name.padEnd(28)}${columns([fpOurs, fpKayenta, fp60Ours, fp60Kayenta, detOurs, detKayenta].map(pct))}`);
+  });
+}
+
+/** The one-sided false-positive rate the oracle tests are held to: the verdict's own ceiling. */
+const ORACLE_ALPHA = 0.01;
+
+/**
+ * Detection of the +30 % shift at 20|20 beside the best a test could do: each family's oracle
+ * test, calibrated on that family's no-change series and run on the same +30 % series the judges
+ * saw. Where the oracle stays under 95 %, no judge can meet that target at that noise with 20
+ * samples a side.
+ */
+function oracleDetection(): void {
+  const pair = [ours(DEFAULT_TOLERANCE), kayenta(0.98)];
+  console.log('');
+  console.log(
+    `Detection, +30 % mean, 20|20, beside the most powerful test for the family (one-sided, its threshold the ${100 - ORACLE_ALPHA * 100}th percentile`,
+  );
+  console.log(
+    `of its statistic on the family's no-change series, so at most ${ORACLE_ALPHA * 100} % false positives there; it knows the family and the direction):`,
+  );
+  console.log(`${''.padEnd(49)}${''.padEnd(20)}${'at most 1 % FP'.padStart(18)}${'at our FP'.padStart(18)}`);
+  console.log(
+    `${'series'.padEnd(28)}${'ours'.padStart(9)}${'Kayenta'.padStart(9)}   ${'best test'.padEnd(20)}${['power', 'its FP', 'power', 'its FP'].map((c) => c.padStart(9)).join('')}`,
+  );
+  FAMILIES.forEach((family, i) => {
+    const statistics = (level: number): number[][] => {
+      const byTest: number[][] = family.oracle.map(() => []);
+      for (const { baseline, candidate } of seriesOf(i, 20, level))
+        family.oracle.forEach((test, t) => (byTest[t] as number[]).push(test.statistic(baseline, candidate)));
+      return byTest;
+    };
+    const noChange = statistics(1);
+    const changed = statistics(1.3);
+    const results = family.oracle.map((test, t) => ({
+      test,
+      ...calibratedPower(noChange[t] as number[], changed[t] as number[], ORACLE_ALPHA),
+    }));
+    const best = results.reduce((a, b) => (b.power > a.power ? b : a));
+    const [detOurs, detKayenta] = rates(i, 20, 1.3, pair) as [number, number];
+    // The same test held to the false-positive rate ours showed on these no-change series.
+    const [fpOurs] = rates(i, 20, 1, [pair[0] as Judge]) as [number];
+    const t = family.oracle.indexOf(best.test);
+    const atOurs = calibratedPower(noChange[t] as number[], changed[t] as number[], fpOurs);
+    const cells = [best.power, best.falsePositives, atOurs.power, atOurs.falsePositives].map((x) => pct(x).padStart(9)).join('');
+    console.log(
+      `${family.name.padEnd(28)}${pct(detOurs).padStart(9)}${pct(detKayenta).padStart(9)}   ${best.test.name.padEnd(20)}${cells}`,
+    );
   });
 }
 
@@ -138,9 +201,9 @@ function operatingPoints(): void {
   const judges = [ours(0), ours(0.05), ours(0.1), ours(0.15), kayenta(0.95), kayenta(0.98), kayenta(0.99)];
   const fp = judges.map(() => 0);
   const detection = judges.map(() => 0);
-  FAMILIES.forEach((family, i) => {
-    rates(family, i, 20, 1, judges).forEach((r, j) => (fp[j] = (fp[j] as number) + r / FAMILIES.length));
-    rates(family, i, 20, 1.3, judges).forEach((r, j) => (detection[j] = (detection[j] as number) + r / FAMILIES.length));
+  FAMILIES.forEach((_family, i) => {
+    rates(i, 20, 1, judges).forEach((r, j) => (fp[j] = (fp[j] as number) + r / FAMILIES.length));
+    rates(i, 20, 1.3, judges).forEach((r, j) => (detection[j] = (detection[j] as number) + r / FAMILIES.length));
   });
   console.log('');
   console.log('Operating points, 20|20, averaged over the series families above (compare detection at similar false positives):');
@@ -200,6 +263,7 @@ function calibration(): number {
 function main(): void {
   const started = performance.now();
   comparison();
+  oracleDetection();
   operatingPoints();
   console.log('');
   const [load1] = loadavg();

@@ -23,7 +23,7 @@ import { readStack } from '../rollback/stackSnapshot';
 import type { Clock } from '../time';
 import { cloudWatchAlarmSource, type AlarmSource } from './alarmSource';
 import type { HealthPreflight } from './beforeDeploy';
-import type { MetricPointsSeries } from './events';
+import type { MetricPointsSeries, WatchPhase } from './events';
 import { lazyCloudWatchMetricSource, type MetricSource } from './metricSource';
 import { metricVerdictEvents } from './metricVerdictEvents';
 import {
@@ -385,13 +385,23 @@ function metricOptions(ctx: AfterDeployContext, metrics: CheckpointMetrics, sour
   };
 }
 
+/** What a ChartFeed needs of its watch: where its events go, whose they are, and which watch it is. */
+export interface ChartFeedContext {
+  readonly record: { readonly id: string };
+  readonly emit: (event: Exclude<EngineEvent, DeploymentStatusEvent>) => void;
+  readonly clock: Clock;
+  /** Absent for a bake; `restore` for a restore's verification window, so views can tell its points from the bake's. */
+  readonly phase?: WatchPhase;
+}
+
 /**
- * The watched metrics' series as the bake reads them: each read told to views as `metric-points`
- * (the baseline with the first, then only the points from the last one sent on, so a live chart
- * costs the message channel its new points, not the whole series again), and the last read kept
- * for the record's charts of metrics that are only drawn.
+ * The watched metrics' series as a watch reads them (the bake, or a restore's verification
+ * window): each read told to views as `metric-points` (the baseline with the first, then only the
+ * points from the last one sent on, so a live chart costs the message channel its new points, not
+ * the whole series again), and the last read kept for the record's charts of metrics that are only
+ * drawn.
  */
-class ChartFeed {
+export class ChartFeed {
   /** Each watched metric's alarm threshold, by key. */
   readonly thresholds = new Map<string, number>();
   private readonly lastSent = new Map<string, number>();
@@ -399,7 +409,7 @@ class ChartFeed {
   private baselineSent = false;
 
   constructor(
-    private readonly ctx: AfterDeployContext,
+    private readonly ctx: ChartFeedContext,
     private readonly metrics: CheckpointMetrics | undefined,
   ) {
     for (const m of metrics?.watched ?? []) if (m.threshold !== undefined) this.thresholds.set(m.key, m.threshold);
@@ -429,7 +439,8 @@ class ChartFeed {
         points: fresh,
       };
     });
-    this.ctx.emit({ type: 'metric-points', deploymentId: this.ctx.record.id, at: iso(this.ctx.clock.now()), series });
+    const phase = this.ctx.phase !== undefined ? { phase: this.ctx.phase } : {};
+    this.ctx.emit({ type: 'metric-points', deploymentId: this.ctx.record.id, at: iso(this.ctx.clock.now()), series, ...phase });
   }
 
   /** The record's charts: the metrics only drawn, with their baseline and the bake as last read. */

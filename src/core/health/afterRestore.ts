@@ -16,8 +16,9 @@
  * The undone deployment's guarded metrics are judged too, on the same one GetMetricData call per
  * poll: the window's samples against that deployment's baseline, the one read before it began. Not
  * against its bake: the bake is what went wrong, and a restore that merely matches it is not well.
- * Each metric's verdict goes to views as a `metric-verdict` of phase `restore`, and the rollback
- * record's health section keeps it with its series.
+ * Each read goes to views as a `metric-points` of phase `restore` (live charts, as in the bake),
+ * each metric's verdict as a `metric-verdict` of that phase, and the rollback record's health
+ * section keeps it with its series.
  */
 import type { AwsClients } from '../aws/clients';
 import { errorMessage } from '../errors';
@@ -27,7 +28,7 @@ import type { StackHistory } from '../history/store';
 import type { Logger } from '../logger';
 import type { EnvironmentConfig } from '../pipeline/types';
 import type { Clock } from '../time';
-import type { CheckpointMetrics, WatchCheckpoint } from './afterDeploy';
+import { ChartFeed, type CheckpointMetrics, type WatchCheckpoint } from './afterDeploy';
 import { cloudWatchAlarmSource, type AlarmSource } from './alarmSource';
 import { formatMs, type DecisionInput } from './decide';
 import { lazyCloudWatchMetricSource, type MetricSource } from './metricSource';
@@ -184,9 +185,11 @@ export async function verifyRestore(ctx: AfterRestoreContext): Promise<AfterRest
 
 /**
  * The watcher's metric options: the window judged against the undone deployment's pre-deploy
- * baseline, each verdict told to views as a `metric-verdict` of the restore's phase.
+ * baseline, each read and each verdict told to views as events of the restore's phase.
  */
 function restoreMetrics(ctx: AfterRestoreContext, metrics: CheckpointMetrics): MetricWatchOptions {
+  // Each read goes to views as it arrives, as the bake's do: the charts follow the window live.
+  const charts = new ChartFeed({ record: ctx.record, emit: ctx.emit, clock: ctx.clock, phase: 'restore' }, metrics);
   const points = new Map<string, Datapoint[]>();
   for (const m of metrics.watched)
     points.set(
@@ -197,6 +200,7 @@ function restoreMetrics(ctx: AfterRestoreContext, metrics: CheckpointMetrics): M
     source: ctx.metricSource ?? lazyCloudWatchMetricSource(() => ctx.clients.cloudWatch()),
     watched: metrics.watched,
     baseline: { window: { start: metrics.baseline.start, end: metrics.baseline.end }, points },
+    onRead: (window, read) => charts.read(window, read),
     onJudged: (judged) => {
       const facts = { deploymentId: ctx.record.id, at: new Date(ctx.clock.now()).toISOString(), thresholds: thresholdsOf(metrics) };
       for (const event of metricVerdictEvents(judged, { ...facts, phase: 'restore' })) ctx.emit(event);

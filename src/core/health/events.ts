@@ -131,10 +131,12 @@ export interface MetricPointsSeries {
   readonly points: readonly (readonly [number, number])[];
 }
 
-/** The guarded metrics as just read during the bake (one GetMetricData call), for live charts. */
+/** The guarded metrics as just read (one GetMetricData call), for live charts. */
 export interface MetricPointsEvent extends HealthEventBase {
   readonly type: 'metric-points';
   readonly series: readonly MetricPointsSeries[];
+  /** Absent for the bake's reads; `restore` for a restore's verification window (its deploymentId is the rollback record's). */
+  readonly phase?: WatchPhase;
 }
 
 /** An automatic (or confirmed) rollback to the last stable deployment began. */

@@ -53,7 +53,42 @@ interface RankSums {
   readonly tieSum: number;
 }
 
+/** U and the tie sum; continuous metrics (no value repeated) take the quick path, which only counts. */
 function rankSums(base: Float64Array, cand: Float64Array): RankSums {
+  const u = untiedU(base, cand);
+  return u === undefined ? tiedRankSums(base, cand) : { u, tieSum: 0 };
+}
+
+/**
+ * U when no value occurs twice in either sample or in both: then it is the number of baseline
+ * values below each candidate value, summed, found in one merge (stepped by arithmetic, as in
+ * countUpTo). Undefined when any value is tied.
+ */
+function untiedU(base: Float64Array, cand: Float64Array): number | undefined {
+  const m = base.length;
+  const n = cand.length;
+  for (let i = 1; i < m; i++) if (base[i] === base[i - 1]) return undefined;
+  for (let j = 1; j < n; j++) if (cand[j] === cand[j - 1]) return undefined;
+  let u = 0;
+  let tied = 0;
+  let i = 0;
+  let j = 0;
+  while (j < n) {
+    const b = base[Math.min(i, m - 1)] as number;
+    const c = cand[j] as number;
+    const inBase = +(i < m);
+    // 1: base[i] < cand[j], one more baseline value below it; 0: cand[j] is counted.
+    const below = inBase & +(b < c);
+    tied |= inBase & +(b === c);
+    u += (1 - below) * i;
+    i += below;
+    j += 1 - below;
+  }
+  return tied ? undefined : u;
+}
+
+/** U from the average ranks of tied groups, and Σ (t³ − t) over the groups for the variance. */
+function tiedRankSums(base: Float64Array, cand: Float64Array): RankSums {
   const m = base.length;
   const n = cand.length;
   let i = 0;
@@ -161,6 +196,9 @@ function sampleSource(): () => number {
 
 /** Up to this many differences in question, they are listed and the rank picked from the list. */
 const LIST_LIMIT = 1024;
+/** An end this many differences from the rank counts as close, and probes then aim this far past the rank. */
+const AIM_FROM = (3 * LIST_LIMIT) / 4;
+const AIM_PAST = LIST_LIMIT / 8;
 /** Random differences drawn to place the first two probes around the wanted rank. */
 const SAMPLE_SIZE = 64;
 
@@ -199,81 +237,148 @@ function selectRank(values: Float64Array, k: number, from = 0, to = values.lengt
 }
 
 /**
- * The number of differences ≤ v, row by row into `upTo`. Row i's count lies in [left[i], right[i]]
- * (the counts at the bracket's ends), and is non-decreasing in i (cand[j] − base[i] falls as base[i]
- * rises), so one pointer sweeps all rows: O(m + n), less as the bracket narrows.
+ * A value range (low, high] known to hold the difference of rank `rank` (0-based), with the number
+ * of differences ≤ each end, in total and per row: row i's differences inside the range are
+ * cand[left[i]..right[i]) − base[i].
  */
-function countUpTo(base: Float64Array, cand: Float64Array, left: Int32Array, right: Int32Array, v: number, upTo: Int32Array): number {
+interface Bracket {
+  readonly rank: number;
+  low: number;
+  high: number;
+  atLow: number;
+  atHigh: number;
+  readonly left: Int32Array;
+  readonly right: Int32Array;
+}
+
+/**
+ * Row counts for the brackets of one selection, reused from call to call: a verdict selects
+ * several ranks for every metric of every poll, and the rows are the whole of its memory.
+ */
+let rowPool = new Int32Array(0);
+
+/** Brackets for `ranks`, all opening on every difference, and one more row array for the probe in progress. */
+function openBrackets(m: number, n: number, high: number, ranks: readonly number[]): { brackets: Bracket[]; probeRows: Int32Array } {
+  const size = m * (2 * ranks.length + 1);
+  if (rowPool.length < size) rowPool = new Int32Array(size);
+  const rows = (slot: number): Int32Array => rowPool.subarray(slot * m, (slot + 1) * m);
+  const brackets = ranks.map((rank, r) => {
+    const left = rows(2 * r).fill(0);
+    const right = rows(2 * r + 1).fill(n);
+    return { rank, low: -Infinity, high, atLow: 0, atHigh: m * n, left, right };
+  });
+  return { brackets, probeRows: rows(2 * ranks.length) };
+}
+
+/**
+ * The number of differences ≤ v, row by row into `upTo`, for a v inside `within`. Row i's count
+ * lies in [left[i], right[i]] (the counts at the bracket's ends), and is non-decreasing in i
+ * (cand[j] − base[i] falls as base[i] rises), so one pointer sweeps all rows: O(m + n), less as
+ * the bracket narrows. Written as a merge whose every step either counts one more candidate
+ * value for the row or closes the row, chosen by arithmetic rather than a branch: which way a
+ * step goes depends on the data, and a mispredicted branch per row cost more than the count.
+ */
+function countUpTo(base: Float64Array, cand: Float64Array, within: Bracket, v: number, upTo: Int32Array): number {
+  const left = within.left;
+  const right = within.right;
+  const m = base.length;
+  const last = cand.length - 1;
   let total = 0;
+  let i = 0;
   let j = 0;
-  for (let i = 0; i < base.length; i++) {
-    const b = base[i] as number;
-    const to = right[i] as number;
-    if (j < (left[i] as number)) j = left[i] as number;
-    while (j < to && (cand[j] as number) - b <= v) j++;
+  while (i < m) {
+    j = Math.max(j, left[i] as number);
+    // 1: cand[j] − base[i] ≤ v, row i counts it; 0: row i is done (j is clamped to read in bounds when j = right[i] = n).
+    const step = +(j < (right[i] as number)) & +((cand[Math.min(j, last)] as number) - (base[i] as number) <= v);
     upTo[i] = j;
-    total += j;
+    total += (1 - step) * j;
+    j += step;
+    i += 1 - step;
   }
   return total;
 }
 
 /**
- * The k-th smallest (0-based) of the m·n differences cand[j] − base[i], both arrays sorted, without
- * forming them (a day of minute points per side is 2 million). It keeps a bracket of values
- * (low, high] known to hold the answer, with each row's count of differences at both ends: two
- * probes from a small random sample of differences open it; then each probe, placed by
- * interpolating the count between the ends (Illinois false position, with a halving step when
- * that stalls), costs one O(m + n) count. Once the bracket holds few differences they are listed
- * and the rank picked. Exact, ties included.
+ * Gives every bracket that v falls strictly inside its count as a new end: the low end when no
+ * more than the bracket's rank of differences are ≤ v. The count is exact whichever bracket
+ * bounded the sweep, so one probe narrows every rank it lands near.
  */
-export function kthDifference(base: Float64Array, cand: Float64Array, k: number): number {
-  const m = base.length;
-  const n = cand.length;
-  if (m === 0 || n === 0 || !Number.isInteger(k) || k < 0 || k >= m * n)
-    throw new RangeError(`kthDifference: rank ${k} of ${m}×${n} differences`);
-  const left = new Int32Array(m); // per row, differences ≤ low
-  const right = new Int32Array(m).fill(n); // per row, differences ≤ high
-  const probe = new Int32Array(m);
-  let low = -Infinity;
-  let high = (cand[n - 1] as number) - (base[0] as number);
-  let atLow = 0;
-  let atHigh = m * n;
-  // Counts at v and moves the end of the bracket that v replaces.
-  const narrow = (v: number): void => {
-    const count = countUpTo(base, cand, left, right, v, probe);
-    if (count <= k) {
-      low = v;
-      atLow = count;
-      left.set(probe);
+function offerProbe(brackets: readonly Bracket[], v: number, count: number, rows: Int32Array): void {
+  for (const bracket of brackets) {
+    if (!(v > bracket.low && v < bracket.high)) continue;
+    if (count <= bracket.rank) {
+      bracket.low = v;
+      bracket.atLow = count;
+      bracket.left.set(rows);
     } else {
-      high = v;
-      atHigh = count;
-      right.set(probe);
+      bracket.high = v;
+      bracket.atHigh = count;
+      bracket.right.set(rows);
     }
-  };
-
-  if (m * n > LIST_LIMIT) {
-    const random = sampleSource();
-    const sample = new Float64Array(SAMPLE_SIZE);
-    for (let s = 0; s < SAMPLE_SIZE; s++)
-      sample[s] = (cand[Math.floor(random() * n)] as number) - (base[Math.floor(random() * m)] as number);
-    // The wanted rank's place in the sample, give or take two standard deviations of where it lands.
-    const q = (k + 0.5) / (m * n);
-    const spread = 2 * Math.sqrt(SAMPLE_SIZE * q * (1 - q)) + 1;
-    const lowRank = Math.max(0, Math.floor(q * SAMPLE_SIZE - spread));
-    const highRank = Math.min(SAMPLE_SIZE - 1, Math.ceil(q * SAMPLE_SIZE + spread));
-    const first = selectRank(sample, lowRank);
-    const second = selectRank(sample, highRank, lowRank);
-    narrow(first);
-    if (atHigh - atLow > LIST_LIMIT && second > low && second < high) narrow(second);
   }
+}
+
+/**
+ * The differences of the last bracket listed, kept for the next rank of the same selection: the
+ * median of an even count is two neighbouring ranks, nearly always inside one bracket. After a
+ * pick, `values[0..count)` is partitioned at `picked` (nothing larger before, nothing smaller
+ * after), so a later rank needs only the part on its side.
+ */
+interface Listing {
+  low: number;
+  high: number;
+  count: number;
+  picked: number;
+  readonly values: Float64Array;
+}
+
+const listingValues = new Float64Array(LIST_LIMIT);
+
+/** The rank of a bracket holding at most LIST_LIMIT differences, listing them unless the last listing was of this bracket. */
+function pickListed(base: Float64Array, cand: Float64Array, bracket: Bracket, listing: Listing): number {
+  const index = bracket.rank - bracket.atLow;
+  if (listing.low === bracket.low && listing.high === bracket.high) {
+    const { picked, count, values } = listing;
+    return index > picked ? selectRank(values, index, picked + 1, count) : selectRank(values, index, 0, picked + 1);
+  }
+  const values = listing.values;
+  let at = 0;
+  for (let i = 0; i < base.length; i++) {
+    const b = base[i] as number;
+    for (let j = bracket.left[i] as number; j < (bracket.right[i] as number); j++) values[at++] = (cand[j] as number) - b;
+  }
+  listing.low = bracket.low;
+  listing.high = bracket.high;
+  listing.count = at;
+  listing.picked = index;
+  return selectRank(values, index, 0, at);
+}
+
+/**
+ * The difference of `bracket`'s rank. Each probe, placed by interpolating the count between the
+ * bracket's ends (Illinois false position, with a halving step when that stalls), costs one
+ * O(m + n) count and is offered to every bracket of the selection. Once the bracket holds few
+ * differences they are listed and the rank picked. Exact, ties included.
+ */
+function settle(
+  base: Float64Array,
+  cand: Float64Array,
+  bracket: Bracket,
+  brackets: readonly Bracket[],
+  probeRows: Int32Array,
+  listing: Listing,
+): number {
+  const m = base.length;
+  const k = bracket.rank;
+  const probe = (v: number): void => offerProbe(brackets, v, countUpTo(base, cand, bracket, v, probeRows), probeRows);
   let lastMoved = 0; // the end the last probe moved: −1 low, +1 high
   let weightLow = 1;
   let weightHigh = 1;
-  let before = atHigh - atLow;
+  let before = bracket.atHigh - bracket.atLow;
   let slow = 0;
   let tieProbe = true;
-  while (atHigh - atLow > LIST_LIMIT) {
+  while (bracket.atHigh - bracket.atLow > LIST_LIMIT) {
+    const { low, high, atLow, atHigh, left, right } = bracket;
     let v: number;
     if (low === -Infinity) {
       v = (cand[0] as number) - (base[m - 1] as number); // the smallest difference
@@ -286,24 +391,30 @@ export function kthDifference(base: Float64Array, cand: Float64Array, k: number)
       v = Infinity;
       for (let i = 0; i < m; i++)
         if ((left[i] as number) < (right[i] as number)) v = Math.min(v, (cand[left[i] as number] as number) - (base[i] as number));
-      narrow(v);
-      if (high === v) return v;
+      if (v === high) return v;
+      probe(v);
+      if (bracket.high === v) return v;
       slow = 0;
-      before = atHigh - atLow;
+      before = bracket.atHigh - bracket.atLow;
       continue;
     } else {
-      // False position on count(v) − (k + ½), each end's residual halved while that end is stale.
-      const fLow = (atLow - (k + 0.5)) * weightLow;
-      const fHigh = (atHigh - (k + 0.5)) * weightHigh;
+      // Once one end is close, aim a little past the rank towards the far end: a probe aimed at
+      // the rank itself lands on either side by chance and often leaves the far end where it was.
+      const toLow = k + 0.5 - atLow;
+      const toHigh = atHigh - (k + 0.5);
+      const aim = Math.min(toLow, toHigh) < AIM_FROM ? (toLow > toHigh ? -AIM_PAST : AIM_PAST) : 0;
+      const target = k + 0.5 + aim;
+      // False position on count(v) − target, each end's residual halved while that end is stale.
+      const fLow = (atLow - target) * weightLow;
+      const fHigh = (atHigh - target) * weightHigh;
       v = slow >= 2 ? low + (high - low) / 2 : (low * fHigh - high * fLow) / (fHigh - fLow);
       if (slow >= 2) tieProbe = true;
       if (!(v > low && v < high)) v = low + (high - low) / 2;
       // No value strictly inside: every difference in the bracket equals `high`.
       if (!(v > low && v < high)) return high;
     }
-    const wasLow = low;
-    narrow(v);
-    const moved = low !== wasLow ? -1 : 1;
+    probe(v);
+    const moved = bracket.low !== low ? -1 : 1;
     if (moved === lastMoved) {
       if (moved < 0) weightHigh /= 2;
       else weightLow /= 2;
@@ -312,17 +423,61 @@ export function kthDifference(base: Float64Array, cand: Float64Array, k: number)
       weightHigh = 1;
     }
     lastMoved = moved;
-    const width = atHigh - atLow;
+    const width = bracket.atHigh - bracket.atLow;
     slow = width > before / 2 ? slow + 1 : 0;
     before = width;
   }
-  const list = new Float64Array(atHigh - atLow);
-  let at = 0;
-  for (let i = 0; i < m; i++) {
-    const b = base[i] as number;
-    for (let j = left[i] as number; j < (right[i] as number); j++) list[at++] = (cand[j] as number) - b;
-  }
-  return selectRank(list, k - atLow);
+  return pickListed(base, cand, bracket, listing);
+}
+
+/**
+ * The differences cand[j] − base[i] of several ranks (0-based), both arrays sorted, without forming
+ * the m·n of them (a day of minute points per side is 2 million). Each rank keeps a bracket of
+ * values known to hold it; two probes from a small random sample of differences open it, then
+ * `settle` narrows it. The ranks are settled in the order given, and every probe narrows every
+ * bracket it falls in: asked for the median first, the interval's ends (a few percent of the
+ * differences either side of it) start within a few probes of their answers.
+ */
+export function differencesAtRanks(base: Float64Array, cand: Float64Array, ranks: readonly number[]): number[] {
+  const m = base.length;
+  const n = cand.length;
+  for (const k of ranks)
+    if (m === 0 || n === 0 || !Number.isInteger(k) || k < 0 || k >= m * n)
+      throw new RangeError(`differencesAtRanks: rank ${k} of ${m}×${n} differences`);
+  const { brackets, probeRows } = openBrackets(m, n, (cand[n - 1] as number) - (base[0] as number), ranks);
+  const sample = m * n > LIST_LIMIT ? sampleDifferences(base, cand) : undefined;
+  const listing: Listing = { low: NaN, high: NaN, count: 0, picked: -1, values: listingValues };
+  return brackets.map((bracket) => {
+    if (sample && bracket.atHigh - bracket.atLow > LIST_LIMIT) {
+      // The wanted rank's place in the sample, give or take two standard deviations of where it lands.
+      const q = (bracket.rank + 0.5) / (m * n);
+      const spread = 2 * Math.sqrt(SAMPLE_SIZE * q * (1 - q)) + 1;
+      const lowRank = Math.max(0, Math.floor(q * SAMPLE_SIZE - spread));
+      const highRank = Math.min(SAMPLE_SIZE - 1, Math.ceil(q * SAMPLE_SIZE + spread));
+      const first = selectRank(sample, lowRank);
+      const second = selectRank(sample, highRank, lowRank);
+      for (const v of [first, second])
+        if (bracket.atHigh - bracket.atLow > LIST_LIMIT && v > bracket.low && v < bracket.high)
+          offerProbe(brackets, v, countUpTo(base, cand, bracket, v, probeRows), probeRows);
+    }
+    return settle(base, cand, bracket, brackets, probeRows, listing);
+  });
+}
+
+/** SAMPLE_SIZE differences at random (row and column drawn from a fixed seed). */
+function sampleDifferences(base: Float64Array, cand: Float64Array): Float64Array {
+  const random = sampleSource();
+  const sample = new Float64Array(SAMPLE_SIZE);
+  for (let s = 0; s < SAMPLE_SIZE; s++)
+    sample[s] = (cand[Math.floor(random() * cand.length)] as number) - (base[Math.floor(random() * base.length)] as number);
+  return sample;
+}
+
+/** The k-th smallest (0-based) of the m·n differences cand[j] − base[i], both arrays sorted. */
+export function kthDifference(base: Float64Array, cand: Float64Array, k: number): number {
+  if (base.length === 0 || cand.length === 0 || !Number.isInteger(k) || k < 0 || k >= base.length * cand.length)
+    throw new RangeError(`kthDifference: rank ${k} of ${base.length}×${cand.length} differences`);
+  return differencesAtRanks(base, cand, [k])[0] as number;
 }
 
 /** Every difference cand[j] − base[i], sorted. */
@@ -331,27 +486,6 @@ function allDifferences(base: Float64Array, cand: Float64Array): Float64Array {
   let at = 0;
   for (const b of base) for (const c of cand) list[at++] = c - b;
   return list.sort();
-}
-
-/**
- * The median of the m·n differences: the k-th, or for an even count the mean of the two middle
- * ones, the second found from the first with one more count rather than a second search.
- */
-function medianDifference(base: Float64Array, cand: Float64Array): number {
-  const m = base.length;
-  const n = cand.length;
-  const mn = m * n;
-  const k = Math.floor((mn - 1) / 2);
-  const first = kthDifference(base, cand, k);
-  if (mn % 2 === 1) return first;
-  const upTo = new Int32Array(m);
-  if (countUpTo(base, cand, new Int32Array(m), new Int32Array(m).fill(n), first, upTo) > k + 1) return first;
-  let next = Infinity;
-  for (let i = 0; i < m; i++) {
-    const j = upTo[i] as number;
-    if (j < n) next = Math.min(next, (cand[j] as number) - (base[i] as number));
-  }
-  return (first + next) / 2;
 }
 
 /**
@@ -381,12 +515,16 @@ function shiftFromSorted(base: Float64Array, cand: Float64Array, tieSum: number,
   const n = cand.length;
   const mn = m * n;
   const { k, achieved } = intervalRank(m, n, tieSum, confidence);
-  // Few enough differences to sort outright (20 per side is 400): one list serves all three ranks.
-  const listed = mn <= LIST_LIMIT ? allDifferences(base, cand) : undefined;
-  const at = (rank: number): number => (listed ? (listed[rank] as number) : kthDifference(base, cand, rank));
-  const middle = listed ? (mn % 2 === 1 ? at((mn - 1) / 2) : (at(mn / 2 - 1) + at(mn / 2)) / 2) : medianDifference(base, cand);
-  if (k < 1) return { estimate: middle, lower: -Infinity, upper: Infinity, confidence: 1 };
-  return { estimate: middle, lower: at(k - 1), upper: at(mn - k), confidence: achieved };
+  // The median's rank(s), then the interval's ends, which start from the median's probes.
+  const middle = mn % 2 === 1 ? [(mn - 1) / 2] : [mn / 2 - 1, mn / 2];
+  const ranks = k < 1 ? middle : [...middle, k - 1, mn - k];
+  // Few enough differences to sort outright (20 per side is 400): one list serves every rank.
+  const sorted = mn <= LIST_LIMIT ? allDifferences(base, cand) : undefined;
+  const found = sorted ? ranks.map((rank) => sorted[rank] as number) : differencesAtRanks(base, cand, ranks);
+  const at = (index: number): number => found[index] as number;
+  const estimate = middle.length === 1 ? at(0) : (at(0) + at(1)) / 2;
+  if (k < 1) return { estimate, lower: -Infinity, upper: Infinity, confidence: 1 };
+  return { estimate, lower: at(middle.length), upper: at(middle.length + 1), confidence: achieved };
 }
 
 /** The Hodges–Lehmann shift (candidate − baseline) and its distribution-free interval at `confidence` (e.g. 0.98). */

@@ -25,6 +25,7 @@
  */
 import { compareSorted } from './mannWhitney';
 import { DEFAULT_OUTLIER_FACTOR, fenceSorted, quantileOfSorted } from './outliers';
+import { sortedFinite } from './sortFinite';
 
 /**
  * The change allowed before it counts, as a fraction of the baseline (0.05 = 5 %). At 98 %
@@ -95,14 +96,13 @@ export interface MetricVerdict {
 
 function mean(values: Float64Array): number {
   let sum = 0;
-  for (const v of values) sum += v;
+  for (let i = 0; i < values.length; i++) sum += values[i] as number;
   return values.length === 0 ? NaN : sum / values.length;
 }
 
 /** The finite values, sorted once (fence, median and ranks all read the sorted copy), inside the fence. */
 function fence(values: readonly number[], factor: number): { kept: Float64Array; removed: number } {
-  const sorted = Float64Array.from(values.filter((v) => Number.isFinite(v))).sort();
-  return fenceSorted(sorted, factor);
+  return fenceSorted(sortedFinite(values), factor);
 }
 
 /** Judges the candidate samples (after the deploy) against the baseline samples. */

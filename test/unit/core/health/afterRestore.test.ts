@@ -192,6 +192,35 @@ describe("the restore's metrics, judged against the baseline before the undone d
     assert.ok((health?.metrics?.[0]?.baseline.points.length ?? 0) >= 100, 'the baseline before the undone deployment');
   });
 
+  it("sends each read of the window to views as it arrives, as the restore's, with the baseline once", async () => {
+    const { events } = await verify(101);
+    const reads = events.flatMap((e) => (e.type === 'metric-points' ? [e] : []));
+    const verdictAt = events.findIndex((e) => e.type === 'metric-verdict');
+    // A 1-minute window polled every 5 s: a read per poll, all before the verdict (live, not only at the end).
+    assert.ok(reads.length >= 10, `${reads.length} reads`);
+    const types = events.map((e) => e.type);
+    assert.ok(verdictAt >= 0 && types.lastIndexOf('metric-points') < verdictAt, 'every read arrives before the verdict');
+    for (const read of reads) {
+      assert.equal(read.phase, 'restore');
+      assert.equal(read.series.length, 1);
+      assert.equal(read.series[0]?.metric, 'Latency Average');
+      assert.equal(read.series[0]?.judged, true);
+    }
+    assert.equal(reads[0]?.series[0]?.baseline?.points.length, 120, 'the baseline before the undone deployment, in the first read');
+    assert.ok(
+      reads.slice(1).every((r) => r.series[0]?.baseline === undefined),
+      'and only there',
+    );
+    // Only the new points after the first read (the newest period again, as CloudWatch may revise it).
+    const sent = reads.reduce((sum, r) => sum + (r.series[0]?.points.length ?? 0), 0);
+    const judged = events.find((e) => e.type === 'metric-verdict');
+    assert.ok(judged?.type === 'metric-verdict');
+    assert.ok(sent < 2 * judged.bake.points.length + reads.length, `${sent} points sent for a window of ${judged.bake.points.length}`);
+    const [first] = reads;
+    assert.ok(first);
+    assert.match(describeHealthEvent(first), /^health: read 1 metric\(s\): Latency Average \d+ point\(s\)/);
+  });
+
   it('a restore whose metric stays where the bad bake put it is still unhealthy (against the bake it would have passed)', async () => {
     const { outcome, reason, events, health } = await verify(140);
     assert.equal(outcome, 'still-unhealthy');

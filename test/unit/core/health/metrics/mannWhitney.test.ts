@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { compareSamples, hodgesLehmann, kthDifference, mannWhitneyU, sortedCopy } from '../../../../../src/core/health/metrics/mannWhitney';
+import {
+  compareSamples,
+  differencesAtRanks,
+  hodgesLehmann,
+  kthDifference,
+  mannWhitneyU,
+  sortedCopy,
+} from '../../../../../src/core/health/metrics/mannWhitney';
 
 /** A seeded generator (mulberry32), so every run judges the same numbers. */
 function seeded(seed: number): () => number {
@@ -123,6 +130,30 @@ describe('Hodges–Lehmann shift and interval', () => {
         assert.equal(kthDifference(base, cand, k), d[k], `rank ${k} of ${m}×${n}`);
       assert.equal(kthDifference(base, cand, d.length - 1), d[d.length - 1]);
     }
+  });
+
+  it('selects several ranks in one search exactly as sorting all differences would, ties included', () => {
+    const random = seeded(13);
+    for (let trial = 0; trial < 40; trial++) {
+      // 40–120 a side: 1,600–14,400 differences, past the size where they are simply listed.
+      const m = 40 + Math.floor(random() * 81);
+      const n = 40 + Math.floor(random() * 81);
+      const spread = [3, 20, 1000, 1e6][trial % 4] as number; // small spreads give many tied differences
+      const baseline = Array.from({ length: m }, () => Math.round(random() * spread));
+      const candidate = Array.from({ length: n }, () => Math.round(random() * spread + (trial % 3) * 0.1 * spread));
+      const d = sortedDifferences(baseline, candidate);
+      const middle = Math.floor((d.length - 1) / 2);
+      const edge = Math.floor(random() * d.length * 0.05);
+      // The verdict's order (the median, its neighbour, the interval's ends), then ranks in no order, repeated ones and the extremes.
+      const ranks = [middle, middle + 1, edge, d.length - 1 - edge, Math.floor(random() * d.length), middle, 0, d.length - 1];
+      const found = differencesAtRanks(sortedCopy(baseline), sortedCopy(candidate), ranks);
+      assert.deepEqual(
+        found,
+        ranks.map((k) => d[k]),
+        `${m}×${n}, spread ${spread}`,
+      );
+    }
+    assert.throws(() => differencesAtRanks(sortedCopy([1, 2]), sortedCopy([3]), [0, 2]), RangeError);
   });
 
   it('selects from large samples (many rounds before the final list) exactly', () => {
