@@ -8,6 +8,7 @@
 // Flags: --production (minify, no source maps), --watch.
 import * as esbuild from 'esbuild';
 import { chmod, copyFile, mkdir, readFile } from 'node:fs/promises';
+import { schemaValidatorPlugin } from './schemaValidatorPlugin.mjs';
 
 const production = process.argv.includes('--production');
 const { version } = JSON.parse(await readFile('package.json', 'utf8'));
@@ -21,7 +22,9 @@ const common = {
   legalComments: 'none',
 };
 
-const node = { ...common, platform: 'node', format: 'cjs', target: 'node20' };
+// The pipeline schema's validator is compiled here, once, not by every command that reads a
+// deployguard.yaml (schemaValidatorPlugin.mjs).
+const node = { ...common, platform: 'node', format: 'cjs', target: 'node20', plugins: [schemaValidatorPlugin] };
 
 // Node bundles that may reach AWS load the SDK from its own bundle, dist/aws-sdk.js, on the
 // first AWS call (src/core/aws/sdk.ts); the define lets esbuild drop the from-source branch.

@@ -1,4 +1,11 @@
+import * as nodeModule from 'node:module';
 import { isSdkNodeVersionWarning, runCli } from './cli/main';
+
+// On Node 22.1 and later, V8's code for what loads next (the AWS SDK bundle, over 800 KB) is kept
+// between runs in Node's own cache (the system temp folder; NODE_DISABLE_COMPILE_CACHE=1 turns it
+// off): a CLI run is short and would otherwise compile that bundle every time. Older Node has no
+// such cache and loads as before.
+(nodeModule as { enableCompileCache?: () => unknown }).enableCompileCache?.();
 
 // The headless entry point: wires the real process to runCli and turns signals into an abort,
 // so a Ctrl+C stops steps and pollers cleanly instead of killing them mid-write.

@@ -97,7 +97,12 @@ async function main(): Promise<void> {
   const cliJs = join(work, 'deployguard.cjs');
   // Our own bundles of the CLI, built as scripts/build.mjs builds dist/cli.js (the AWS SDK its
   // own bundle beside it), so what runs is what users run.
-  const node = { bundle: true, platform: 'node', format: 'cjs', target: 'node20', logLevel: 'warning' } as const;
+  // The pipeline schema's validator compiled at build time, as scripts/build.mjs builds dist/cli.js.
+  const { schemaValidatorPlugin } = await import('../schemaValidatorPlugin.mjs');
+  const node = {
+    ...({ bundle: true, platform: 'node', format: 'cjs', target: 'node20', logLevel: 'warning' } as const),
+    plugins: [schemaValidatorPlugin],
+  };
   await build({
     ...node,
     entryPoints: ['src/cli.ts'],

@@ -63,7 +63,12 @@ async function main(): Promise<void> {
   // Our own bundles of the CLI (dist/ may be rebuilt by others meanwhile), built the way
   // scripts/build.mjs builds dist/cli.js, so what runs is what users run: the AWS SDK is its
   // own bundle beside the CLI, required on the first AWS call (src/core/aws/sdk.ts).
-  const node = { bundle: true, platform: 'node', format: 'cjs', target: 'node20', logLevel: 'warning' } as const;
+  // The pipeline schema's validator compiled at build time, as scripts/build.mjs builds dist/cli.js.
+  const { schemaValidatorPlugin } = await import('../schemaValidatorPlugin.mjs');
+  const node = {
+    ...({ bundle: true, platform: 'node', format: 'cjs', target: 'node20', logLevel: 'warning' } as const),
+    plugins: [schemaValidatorPlugin],
+  };
   await build({
     ...node,
     entryPoints: ['src/cli.ts'],

@@ -23,7 +23,7 @@ const settings = benchSettings({ pairs: 'number', seedLarge: 'number', contender
 const BUCKET = 'bench-ledger';
 const ACCOUNT = '123456789012';
 const REGION = 'us-east-1';
-const S3_ACTIONS = new Set(['PutObject', 'GetObject', 'DeleteObject', 'HeadObject', 'ListObjectsV2', 'HeadBucket']);
+const S3_ACTIONS = new Set(['PutObject', 'GetObject', 'DeleteObject', 'DeleteObjects', 'HeadObject', 'ListObjectsV2', 'HeadBucket']);
 
 const TEMPLATE = `Parameters:
   Name:
@@ -106,8 +106,22 @@ async function main(): Promise<void> {
   Object.assign(process.env, MOTO_ENV);
   const work = await mkdtemp(join(tmpdir(), 'dg-bench-team-'));
   const cliJs = join(work, 'deployguard.cjs');
-  // Our own bundles of the CLI, built the way scripts/build.mjs builds dist/cli.js.
-  const node = { bundle: true, platform: 'node', format: 'cjs', target: 'node20', logLevel: 'warning' } as const;
+  // Our own bundles of the CLI, built the way `npm run package` builds dist/cli.js (scripts/build.mjs
+  // --production: minified, the pipeline schema's validator compiled at build time): the CLI a
+  // runner installs, whose load time is part of every figure here.
+  const { schemaValidatorPlugin } = await import('../schemaValidatorPlugin.mjs');
+  const node = {
+    ...({
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      target: 'node20',
+      logLevel: 'warning',
+      minify: true,
+      legalComments: 'none',
+    } as const),
+    plugins: [schemaValidatorPlugin],
+  };
   await build({
     ...node,
     entryPoints: ['src/cli.ts'],
@@ -192,6 +206,16 @@ async function main(): Promise<void> {
       console.log(
         `  S3 requests of one deploy with ${count} records: ${requests[count]} (${[...byAction].map(([a, c]) => `${a} ${c}`).join(', ')})`,
       );
+      // What each request was for, in the order sent (keys relative to the stack's folder): the
+      // figure to cut from, and the proof that it does not grow with the history.
+      if (count === 10) {
+        const sent = proxy.requests.filter((r) => S3_ACTIONS.has(r.action));
+        const base = `seeded/stacks/${ACCOUNT}/${REGION}/${stackName}/`;
+        for (const [i, r] of sent.entries())
+          console.log(
+            `    ${String(i + 1).padStart(2)}. ${r.action.padEnd(13)} ${(r.s3Key ?? '').replace(base, '').replace(/\.json$/, '')}`,
+          );
+      }
     }
 
     // (b) history of the large stack, cold cache (a fresh home), default --limit 20.

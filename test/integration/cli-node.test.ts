@@ -100,7 +100,7 @@ describe('dist/cli.js prints no AWS SDK Node-version warning', () => {
     { skip: Number(process.versions.node.split('.')[0]) >= 22 },
     () => {
       // The CLI's own bundle of the SDK, with a client made the way the engine makes one.
-      const script = `const sdk = require(${JSON.stringify(resolve('dist', 'aws-sdk.js'))}); new sdk.sts.STSClient({ region: 'us-east-1' });`;
+      const script = `const { sdk } = require(${JSON.stringify(resolve('dist', 'aws-sdk.js'))}); new sdk.sts.STSClient({ region: 'us-east-1' });`;
       const result = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 60_000, env: { PATH: process.env.PATH } });
       assert.match(result.stderr, SDK_WARNING);
     },

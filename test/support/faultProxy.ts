@@ -104,6 +104,8 @@ export interface ProxyRequestLog {
   /** The query parameters of a CloudFormation (query protocol) request. */
   readonly params?: Readonly<Record<string, string>>;
   readonly stackName?: string;
+  /** An S3 request's object key, or for a listing `?prefix=…` (what it was for, in a benchmark's breakdown). */
+  readonly s3Key?: string;
   readonly status: number | 'reset' | 'hang';
   readonly at: number;
 }
@@ -373,6 +375,7 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
         action,
         ...(json ? {} : { params: Object.fromEntries(params) }),
         ...(stackName ? { stackName } : {}),
+        ...(s3 ? { s3Key: s3.listed } : {}),
         status,
         at: Date.now(),
       });
@@ -562,7 +565,7 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
  */
 function s3OperationOf(
   req: IncomingMessage,
-): { operation: string; json: boolean; params: URLSearchParams; bucket: string; key: string; method: string } | undefined {
+): { operation: string; json: boolean; params: URLSearchParams; bucket: string; key: string; method: string; listed: string } | undefined {
   const auth = req.headers['authorization'];
   if (typeof auth !== 'string' || !/\/s3\/aws4_request/.test(auth)) return undefined;
   const url = new URL(req.url ?? '/', 'http://proxy');
@@ -575,7 +578,9 @@ function s3OperationOf(
         ? 'HeadBucket'
         : method === 'GET'
           ? 'ListObjectsV2'
-          : `S3 ${method} bucket`
+          : method === 'POST' && url.searchParams.has('delete')
+            ? 'DeleteObjects'
+            : `S3 ${method} bucket`
       : method === 'PUT'
         ? 'PutObject'
         : method === 'GET'
@@ -585,5 +590,6 @@ function s3OperationOf(
             : method === 'HEAD'
               ? 'HeadObject'
               : `S3 ${method}`;
-  return { operation, json: false, params: new URLSearchParams(), bucket, key, method };
+  const listed = key === '' ? `?prefix=${url.searchParams.get('prefix') ?? ''}` : key;
+  return { operation, json: false, params: new URLSearchParams(), bucket, key, method, listed };
 }

@@ -156,6 +156,38 @@ export class HistoryBucket {
   }
 
   /**
+   * Deletes `keys` (unconditionally), up to 1,000 in one DeleteObjects request: what a per-key
+   * DeleteObject would cost in requests, one round trip. A key S3 could not delete fails the call.
+   */
+  async deleteMany(keys: readonly string[], signal?: AbortSignal): Promise<void> {
+    if (keys.length === 0) return;
+    const { DeleteObjectsCommand } = (await loadAwsSdk()).s3;
+    for (let i = 0; i < keys.length; i += 1000) {
+      const batch = keys.slice(i, i + 1000);
+      const out = await this.call('DeleteObjects', batch[0]!, (c) =>
+        c.send(
+          new DeleteObjectsCommand({
+            Bucket: this.bucket,
+            ExpectedBucketOwner: this.owner,
+            Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true },
+          }),
+          opts(signal),
+        ),
+      );
+      const failed = out.Errors ?? [];
+      if (failed.length > 0) {
+        const first = failed[0]!;
+        throw new BucketFailure(
+          'other',
+          'DeleteObjects',
+          first.Key ?? batch[0]!,
+          `S3 DeleteObjects s3://${this.bucket}: ${failed.length} of ${batch.length} keys not deleted (${first.Key ?? '?'}: ${first.Code ?? '?'} ${first.Message ?? ''})`.trim(),
+        );
+      }
+    }
+  }
+
+  /**
    * Keys under `prefix` in key order, at most `limit` (all when undefined), one request per 1,000:
    * a caller that needs the newest few of a newest-first layout pays for those few.
    */

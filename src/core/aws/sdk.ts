@@ -1,6 +1,6 @@
-import type * as SdkModules from './sdkModules';
+import type { AwsSdkModules } from './sdkModules';
 
-export type AwsSdk = typeof SdkModules;
+export type AwsSdk = AwsSdkModules;
 
 let sdk: Promise<AwsSdk> | undefined;
 let loaded = false;
@@ -13,7 +13,8 @@ let loaded = false;
 export function loadAwsSdk(): Promise<AwsSdk> {
   sdk ??= Promise.resolve().then(() => {
     /* eslint-disable @typescript-eslint/no-require-imports */
-    const modules = (process.env.DEPLOYGUARD_BUNDLED_SDK === 'yes' ? require('./aws-sdk.js') : require('./sdkModules')) as AwsSdk;
+    const modules = ((process.env.DEPLOYGUARD_BUNDLED_SDK === 'yes' ? require('./aws-sdk.js') : require('./sdkModules')) as { sdk: AwsSdk })
+      .sdk;
     /* eslint-enable @typescript-eslint/no-require-imports */
     loaded = true;
     return modules;

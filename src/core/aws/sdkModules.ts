@@ -2,10 +2,46 @@
  * The AWS SDK modules the engine uses, gathered in one place. esbuild turns this file into its
  * own bundle, dist/aws-sdk.js, so the SDK is neither parsed nor run until the first AWS call
  * (showing history or validating the pipeline never pays for it). Load it through loadAwsSdk().
+ *
+ * Each service's module runs on the first use of its getter, not when the bundle loads: a command
+ * pays for the clients it uses (a deploy refused at the stack lock runs STS and S3, never
+ * CloudFormation, CloudWatch or SNS). esbuild keeps every `require` below a lazy call into the
+ * same bundle.
  */
-export * as cloudFormation from '@aws-sdk/client-cloudformation';
-export * as cloudWatch from '@aws-sdk/client-cloudwatch';
-export * as s3 from '@aws-sdk/client-s3';
-export * as sns from '@aws-sdk/client-sns';
-export * as sts from '@aws-sdk/client-sts';
-export * as protocols from '@aws-sdk/core/protocols';
+/* eslint-disable @typescript-eslint/no-require-imports */
+import type * as CloudFormation from '@aws-sdk/client-cloudformation';
+import type * as CloudWatch from '@aws-sdk/client-cloudwatch';
+import type * as S3 from '@aws-sdk/client-s3';
+import type * as Sns from '@aws-sdk/client-sns';
+import type * as Sts from '@aws-sdk/client-sts';
+import type * as Protocols from '@aws-sdk/core/protocols';
+
+export interface AwsSdkModules {
+  readonly cloudFormation: typeof CloudFormation;
+  readonly cloudWatch: typeof CloudWatch;
+  readonly s3: typeof S3;
+  readonly sns: typeof Sns;
+  readonly sts: typeof Sts;
+  readonly protocols: typeof Protocols;
+}
+
+export const sdk: AwsSdkModules = {
+  get cloudFormation() {
+    return require('@aws-sdk/client-cloudformation') as typeof CloudFormation;
+  },
+  get cloudWatch() {
+    return require('@aws-sdk/client-cloudwatch') as typeof CloudWatch;
+  },
+  get s3() {
+    return require('@aws-sdk/client-s3') as typeof S3;
+  },
+  get sns() {
+    return require('@aws-sdk/client-sns') as typeof Sns;
+  },
+  get sts() {
+    return require('@aws-sdk/client-sts') as typeof Sts;
+  },
+  get protocols() {
+    return require('@aws-sdk/core/protocols') as typeof Protocols;
+  },
+};

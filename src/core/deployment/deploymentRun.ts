@@ -257,11 +257,15 @@ export class DeploymentRun {
     // A version says how it was found good; a restore's check and a bake's alarms are already on the record.
     if (status === 'stable') this.record.verification ??= derivedVerification(this.record, this.record.finishedAt);
     await this.writeNarration().catch((err: unknown) => this.logger.warn(`could not write the run log: ${errorMessage(err)}`));
-    // A team store keeps the log where other machines read it; the record says how the run ended either way.
-    await this.stackHistory
-      .storeLog(this.record.id)
-      .catch((err: unknown) => this.logger.warn(`could not keep the run log: ${errorMessage(err)}`));
-    await this.save();
+    // A team store keeps the log where other machines read it, sent beside the record (neither
+    // waits for the other); the record says how the run ended either way. `finished` comes after
+    // the record: a journal that says finished over a record that does not would hide the run.
+    await Promise.all([
+      this.stackHistory
+        .storeLog(this.record.id)
+        .catch((err: unknown) => this.logger.warn(`could not keep the run log: ${errorMessage(err)}`)),
+      this.save(),
+    ]);
     await this.journal('finished').catch((err: unknown) => this.logger.warn(`could not write the journal: ${errorMessage(err)}`));
     this.announceStatus(status, this.record.reason);
     this.emit({

@@ -193,8 +193,12 @@ export async function runDeployment(ctx: EngineContext, request: DeployRequest):
     };
     run = new DeploymentRun(record, stackHistory, clients, ctx.pollers, ctx.emit, masker, ctx.logger);
     run.holdsLock(lock);
-    await run.save();
-    await run.journal('started');
+    // The record and the journal's first entry go out together: a run that stops between them
+    // leaves a record with no journal (it changed nothing) or an entry with no record (the next
+    // run closes it, resumeInterrupted.ts); both are written before anything changes. Both are
+    // waited for, so a failure of one never races the other's landing with the run's end.
+    for (const written of await Promise.allSettled([run.save(), run.journal('started')]))
+      if (written.status === 'rejected') throw written.reason;
     run.announce();
     for (const [code, message] of earlyRetries.splice(0)) run.notice('warning', code, message);
     topics = allowedTopics(run, env);

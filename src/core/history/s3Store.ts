@@ -10,7 +10,11 @@
  * - listing reads keys newest first and GETs only records this machine has not already read at
  *   that ETag (a local cache), so its cost follows what is shown, not the length of the history;
  * - the cache is also what a view shows, marked stale, when the bucket cannot be reached. A
- *   deployment never decides from it: a deploy fails closed instead.
+ *   deployment never decides from it: a deploy fails closed instead;
+ * - a deploy's cost is a handful of round trips on top of the local store's: a write that would
+ *   store the body already there is not sent, the ledger is read once while the run starts under
+ *   its lock (rule at `window`), and a finished deployment's journal entries are removed in one
+ *   request while the lock is released.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
@@ -48,6 +52,13 @@ const LINK_HOPS = 3;
 
 /** GETs in flight at once while reading a listing. */
 const READ_CONCURRENCY = 16;
+
+/**
+ * How long the ledger read when the lock was taken stands in for a new read (rule at `window`):
+ * the phases that open a run read it within a few seconds of each other; a later reader (a
+ * rollback after an hour's bake) reads again.
+ */
+const WINDOW_REUSE_MS = 30_000;
 
 /**
  * Marks this process's record writes (S3 user metadata): a 412 on a write this process itself made
@@ -140,9 +151,20 @@ export class S3HistoryStore implements HistoryBackend {
 
 export class S3StackHistory implements StackHistory {
   readonly journal: S3Journal;
-  /** ETags of the records this process wrote or read: the If-Match of their next write. */
-  private readonly etags = new Map<string, string>();
+  /**
+   * The ETag and body of each record as this process last wrote or read it: the ETag is the
+   * If-Match of its next write, and a write of that same body is not sent (it would change nothing).
+   */
+  private readonly known = new Map<string, { readonly etag: string; readonly body: string }>();
   private readonly recordsCache: string;
+  /**
+   * The ledger window, read as soon as this process takes the stack lock (beside the journal read
+   * that follows it) and answered to every unlimited list() for WINDOW_REUSE_MS while the lock is
+   * held: under the lock no other deployment writes the stack's records, so the phases that open a
+   * run (the baseline, the previous version, the rehearsal) need one read, not one each. Any record
+   * write through this handle drops it, and so do the lock's release and loss.
+   */
+  private window: { readonly read: Promise<HistoryListing>; readonly at: number; readonly lock: StackLock } | undefined;
 
   constructor(
     readonly key: StackKey,
@@ -166,13 +188,18 @@ export class S3StackHistory implements StackHistory {
     if (!isDeploymentId(record.id)) throw new DeployGuardError('Internal', `Refusing to write a record with a malformed id "${record.id}"`);
     const key = recordKey(this.prefix, record.id);
     const body = `${JSON.stringify(record, null, 2)}\n`;
-    const known = this.etags.get(record.id);
-    let condition: PutCondition = known ? { ifMatch: known } : { ifNoneMatch: '*' };
+    const known = this.known.get(record.id);
+    // A save that changes nothing (the same status, the same facts) is not sent: the object already
+    // holds this body at the ETag this process knows. Another writer's change since is still found,
+    // by the If-Match of the next write that changes something.
+    if (known?.body === body) return;
+    this.window = undefined;
+    let condition: PutCondition = known ? { ifMatch: known.etag } : { ifNoneMatch: '*' };
     try {
       for (let turn = 0; ; turn++) {
         try {
           const etag = await this.bucket.put(key, body, condition, { writer: WRITER });
-          this.etags.set(record.id, etag);
+          this.known.set(record.id, { etag, body });
           await this.cache(record.id, etag, body);
           return;
         } catch (err) {
@@ -186,7 +213,7 @@ export class S3StackHistory implements StackHistory {
         }
         if (current.body === body) {
           // The same record already there (a rerun, a push): nothing to change.
-          this.etags.set(record.id, current.etag);
+          this.known.set(record.id, { etag: current.etag, body });
           await this.cache(record.id, current.etag, body);
           return;
         }
@@ -202,7 +229,8 @@ export class S3StackHistory implements StackHistory {
     try {
       if (options.limit !== undefined && options.limit > 0)
         return await this.readListed(await this.bucket.list(`${this.prefix}records/`, options.limit));
-      return await this.ledgerWindow();
+      const reused = await this.reusedWindow();
+      return reused ?? (await this.ledgerWindow());
     } catch (err) {
       if (options.allowStale && BucketFailure.is(err, 'unreachable', 'denied', 'missing')) {
         const cached = await this.cachedListing(options.limit);
@@ -232,7 +260,7 @@ export class S3StackHistory implements StackHistory {
         `Deployment record ${id} in ${this.where} is damaged (${read.damaged.problem}); it was left in place`,
       );
     }
-    this.etags.set(id, found.etag);
+    this.known.set(id, { etag: found.etag, body: found.body });
     await this.cache(id, found.etag, found.body);
     return read.record;
   }
@@ -242,13 +270,44 @@ export class S3StackHistory implements StackHistory {
   }
 
   async acquireLock(options: LockOptions): Promise<StackLock> {
+    let lock: StackLock;
     try {
-      return await acquireS3Lock(this.bucket, lockKey(this.prefix), {
+      lock = await acquireS3Lock(this.bucket, lockKey(this.prefix), {
         ...options,
         where: `s3://${this.bucket.bucket}/${lockKey(this.prefix)}`,
       });
     } catch (err) {
       throw historyError(err, this.where, 'take the stack lock');
+    }
+    const read = this.ledgerWindow();
+    read.catch(() => undefined); // a failed read is read again by list() (reusedWindow)
+    const window = { read, at: Date.now(), lock };
+    this.window = window;
+    return {
+      ...lock,
+      // The finished deployments' journal entries go while the lock is removed: neither waits for the other.
+      release: async () => {
+        if (this.window === window) this.window = undefined;
+        await Promise.all([lock.release(), this.journal.settled()]);
+      },
+    };
+  }
+
+  /** The window read when the lock was taken, while it may stand in for a new read (rule at `window`). */
+  private async reusedWindow(): Promise<HistoryListing | undefined> {
+    const window = this.window;
+    if (!window || Date.now() - window.at > WINDOW_REUSE_MS) return undefined;
+    try {
+      window.lock.assertHeld?.();
+    } catch {
+      return undefined;
+    }
+    try {
+      // A copy: callers may change what they were given.
+      return structuredClone(await window.read);
+    } catch {
+      if (this.window === window) this.window = undefined;
+      return undefined;
     }
   }
 
@@ -341,7 +400,7 @@ export class S3StackHistory implements StackHistory {
       if ('record' in read) {
         records.push(read.record);
         damaged.push(...read.problems);
-        this.etags.set(b.id, b.etag);
+        this.known.set(b.id, { etag: b.etag, body: b.body });
       } else damaged.push(read.damaged);
     }
     records.sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
@@ -423,6 +482,9 @@ export class S3StackHistory implements StackHistory {
  * never races another append, and it is in S3 before the AWS call it announces.
  */
 export class S3Journal implements HistoryJournal {
+  /** Removals of finished deployments' entries still under way (settled() waits for them). */
+  private readonly cleaning = new Set<Promise<void>>();
+
   constructor(
     private readonly bucket: HistoryBucket,
     private readonly prefix: string,
@@ -443,15 +505,26 @@ export class S3Journal implements HistoryJournal {
     } catch (err) {
       throw historyError(err, this.where, 'write the deployment journal');
     }
-    // A finished deployment's entries say nothing its record does not: removed at once, so the
-    // journal every deploy reads holds only deployments in flight, however long the history.
-    if (full.phase === 'finished') await this.forget(full.deploymentId).catch(() => undefined);
+    // A finished deployment's entries say nothing its record does not: removed now, so the journal
+    // every deploy reads holds only deployments in flight, however long the history. Nothing waits
+    // for it but the lock's release (settled): an entry left behind by a failed removal belongs
+    // to a finished deployment, which compact() removes later.
+    if (full.phase === 'finished') {
+      const removal = this.forget(full.deploymentId).catch(() => undefined);
+      this.cleaning.add(removal);
+      void removal.finally(() => this.cleaning.delete(removal));
+    }
     return full;
+  }
+
+  /** Waits for the removals of finished deployments' entries under way. */
+  async settled(): Promise<void> {
+    await Promise.all([...this.cleaning]);
   }
 
   private async forget(deploymentId: string): Promise<void> {
     const keys = await this.bucket.list(`${journalPrefix(this.prefix)}${deploymentId}/`);
-    await Promise.all(keys.map((k) => this.bucket.delete(k.key)));
+    await this.bucket.deleteMany(keys.map((k) => k.key));
   }
 
   async read(): Promise<JournalReadResult> {
@@ -483,10 +556,11 @@ export class S3Journal implements HistoryJournal {
     const keys = await this.bucket.list(journalPrefix(this.prefix));
     const { entries } = await this.read();
     const open = new Set(openOperationsOf(entries).map((e) => e.deploymentId));
-    for (const k of keys) {
+    const done = keys.filter((k) => {
       const id = deploymentOfJournalKey(k.key);
-      if (id && !open.has(id)) await this.bucket.delete(k.key).catch(() => undefined);
-    }
+      return id !== undefined && !open.has(id);
+    });
+    await this.bucket.deleteMany(done.map((k) => k.key)).catch(() => undefined);
   }
 }
 

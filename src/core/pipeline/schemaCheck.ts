@@ -1,24 +1,13 @@
-import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
+import type { ErrorObject } from 'ajv';
 import type { Document } from 'yaml';
 import { didYouMean } from './didYouMean';
 import { describePath, locate, parseInstancePath, rangeOf, type PathSegment } from './locate';
 import type { ProblemList } from './problems';
 import schema from './deployguard.schema.json';
+import { schemaValidator } from './schemaValidator';
 
 /** The JSON Schema that also ships to editors as dist/deployguard.schema.json. */
 export const pipelineSchema: unknown = schema;
-
-let compiled: ValidateFunction | undefined;
-
-function validator(): ValidateFunction {
-  if (!compiled) {
-    const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true, verbose: true });
-    // VS Code's JSON-schema extension keyword: editors show it, and so do we.
-    ajv.addKeyword({ keyword: 'patternErrorMessage', schemaType: 'string' });
-    compiled = ajv.compile(schema);
-  }
-  return compiled;
-}
 
 type Json = Record<string, unknown>;
 
@@ -53,7 +42,7 @@ function what(path: readonly PathSegment[]): string {
 
 /** Checks the plain value against the schema and reports each error at its YAML position. */
 export function checkAgainstSchema(doc: Document, value: unknown, problems: ProblemList): void {
-  const validate = validator();
+  const validate = schemaValidator();
   if (validate(value)) return;
   const errors = validate.errors ?? [];
   for (let i = 0; i < errors.length; i++) {
