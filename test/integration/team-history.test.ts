@@ -368,8 +368,10 @@ describe('team history on S3 (moto)', () => {
         [id],
         "the team's journal says what to finish",
       );
-      // A's lock stops being renewed at the kill; B may take it over once it is older than its TTL.
-      await new Promise((r) => setTimeout(r, 2600));
+      // A's lock stops being renewed at the kill; B takes it over once S3's LastModified of A's last
+      // beat is older than B's TTL (2 s under the test timing) plus LastModified's one-second grain:
+      // waiting less makes B's verdict depend on where in its second A's last beat fell.
+      await new Promise((r) => setTimeout(r, 3600));
 
       const again = await cli(['deploy', 'dev', '--skip-steps', '--yes', '--json', '--endpoint', proxy.endpoint], {
         cwd: repo,
