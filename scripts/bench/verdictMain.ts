@@ -10,28 +10,17 @@ import { judgeMetric, DEFAULT_TOLERANCE } from '../../src/core/health/metrics/ve
 import { kayentaClassify } from './kayentaReference';
 import { calibratedPower, LOG_T_TEST, POISSON_SCORE, RANK_SUM, T_TEST, type OracleTest } from './verdictOracle';
 import { benchSettings } from './support/settings';
+import { seeded } from '../../test/support/seeded';
 
 const settings = benchSettings({ series: 'number', timingRuns: 'number' });
 const SERIES = settings.series;
 const SEED = 20261204;
 
-/** mulberry32: a small, well-mixed 32-bit generator; the same seed gives the same series everywhere. */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 class Random {
   private readonly next: () => number;
   private spare: number | undefined;
   constructor(seed: number) {
-    this.next = mulberry32(seed);
+    this.next = seeded(seed);
   }
   uniform(): number {
     return this.next();

@@ -8,18 +8,7 @@ import {
   mannWhitneyU,
   sortedCopy,
 } from '../../../../../src/core/health/metrics/mannWhitney';
-
-/** A seeded generator (mulberry32), so every run judges the same numbers. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seeded } from '../../../../support/seeded';
 
 function normals(random: () => number, n: number, mean: number, sd: number): number[] {
   return Array.from({ length: n }, () => mean + sd * Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random()));

@@ -1,18 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { sortedFinite } from '../../../../../src/core/health/metrics/sortFinite';
-
-/** A seeded generator (mulberry32), so every run sorts the same numbers. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seeded } from '../../../../support/seeded';
 
 /** The reference: the finite values through the built-in typed-array sort. */
 function builtIn(values: readonly number[]): Float64Array {
