@@ -7,9 +7,14 @@
  */
 import { holderWords } from '../core/history/holder';
 import type { LockInfo } from '../core/history/lock';
+import { holderTtlMs } from '../core/history/lockTtl';
 import type { JournalEntry } from '../core/history/record';
 
-/** A local lock file goes stale this long after its last beat (its writer's default). */
+/**
+ * A lock is judged by the TTL its holder wrote into it, as the locks' own contenders judge it
+ * (`holderTtlMs`); one that records none believable (a local lock file written before they kept
+ * it) goes stale this long after its last beat: the local lock's default.
+ */
 const LOCAL_LOCK_STALE_MS = 30_000;
 
 export type ReattachDecision =
@@ -46,7 +51,8 @@ export function reattachDecision(
   // The holder's clock wrote heartbeatAt: a guess good enough to choose whether to try; the
   // lock's own takeover rule decides when the resume takes it.
   const lastBeat = Date.parse(lock.heartbeatAt);
-  if (Number.isFinite(lastBeat) && context.now - lastBeat > (lock.ttlMs ?? LOCAL_LOCK_STALE_MS)) return { kind: 'reattach', open: wanted };
+  if (Number.isFinite(lastBeat) && context.now - lastBeat > holderTtlMs(lock, LOCAL_LOCK_STALE_MS))
+    return { kind: 'reattach', open: wanted };
   return { kind: 'held', by: holderWords(lock) ?? `${lock.holder} on ${lock.host}` };
 }
 
@@ -61,7 +67,7 @@ export function resumeLockWait(
   host: string,
 ): { readonly waitMs: number; readonly everyMs: number } | undefined {
   if (!lock || !isPreviousWindow(lock, host)) return undefined;
-  const ttlMs = lock.ttlMs ?? LOCAL_LOCK_STALE_MS;
+  const ttlMs = holderTtlMs(lock, LOCAL_LOCK_STALE_MS);
   return { waitMs: Math.max(45_000, ttlMs + 15_000), everyMs: Math.max(1_000, Math.round(ttlMs / 60)) };
 }
 

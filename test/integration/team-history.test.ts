@@ -353,7 +353,13 @@ describe('team history on S3 (moto)', () => {
     await writeTemplate(repo, topicTemplate('v2'));
     proxy.scenario(STACK, { holdMs: 9000 });
 
-    const first = spawnCli(['deploy', 'dev', '--skip-steps', '--yes', '--json', '--endpoint', proxy.endpoint], { cwd: repo, home: homeA });
+    // A runs with B's test timing (`cli` sets DEPLOYGUARD_POLL_MS 20: a 2 s lock TTL); B judges A's
+    // lock by the TTL A wrote into it, so with spawnCli's default (5 s) B would have to wait 6 s.
+    const first = spawnCli(['deploy', 'dev', '--skip-steps', '--yes', '--json', '--endpoint', proxy.endpoint], {
+      cwd: repo,
+      home: homeA,
+      env: { DEPLOYGUARD_POLL_MS: '20' },
+    });
     const id = (await first.waitFor('deployment-started'))['deploymentId'] as string;
     await first.waitFor('stack-status', (e) => e['status'] === 'UPDATE_IN_PROGRESS');
     assert.equal((await first.kill()).signal, 'SIGKILL');
@@ -369,8 +375,8 @@ describe('team history on S3 (moto)', () => {
         "the team's journal says what to finish",
       );
       // A's lock stops being renewed at the kill; B takes it over once S3's LastModified of A's last
-      // beat is older than B's TTL (2 s under the test timing) plus LastModified's one-second grain:
-      // waiting less makes B's verdict depend on where in its second A's last beat fell.
+      // beat is older than the TTL A wrote into it (2 s under the test timing) plus LastModified's
+      // one-second grain: waiting less makes B's verdict depend on where in its second A's last beat fell.
       await new Promise((r) => setTimeout(r, 3600));
 
       const again = await cli(['deploy', 'dev', '--skip-steps', '--yes', '--json', '--endpoint', proxy.endpoint], {

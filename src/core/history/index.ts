@@ -6,5 +6,6 @@ export { chooseHistoryLocation, parseHistoryLocation, userHistoryChoice, type Hi
 export { holderIdentity, holderWords, type HolderIdentity } from './holder';
 export { Journal, ownerTag } from './journal';
 export { acquireStackLock, isStale, readLock, type LockInfo, type LockOptions, type StackLock } from './lock';
+export { holderTtlMs, HOLDER_TTL_MAX_MS, HOLDER_TTL_MIN_MS } from './lockTtl';
 export { deployGuardHome, newDeploymentId, isDeploymentId } from './paths';
 export { writeFileAtomic } from './atomicFile';

@@ -6,6 +6,7 @@ import { DeployGuardError } from '../errors';
 import { writeFileAtomic } from './atomicFile';
 import { startHeartbeat } from './heartbeat';
 import { holderIdentity, holderWords, type HolderIdentity } from './holder';
+import { holderTtlMs } from './lockTtl';
 import { storageFailure } from './storageError';
 
 /** What a lock file says about its holder. */
@@ -27,8 +28,9 @@ export interface LockInfo {
   /** The environment being deployed, so a refusal can say "prod is being deployed by …". */
   readonly environment?: string;
   /**
-   * How long after its last beat the lock may be taken over, written by the S3 lock so a reader
-   * can tell a live holder from a gone one; absent in local lock files (they go stale sooner).
+   * How long after its last beat the lock may be taken over: the holder's promise to beat within
+   * it, written by both locks. Contenders and readers judge the lock by it (lockTtl.ts: believed
+   * within 1 s – 24 h); absent in locks written before it was kept, then the contender's own TTL.
    */
   readonly ttlMs?: number;
 }
@@ -38,7 +40,10 @@ export interface LockOptions {
   readonly holder: string;
   /** How often the holder refreshes `heartbeatAt`. */
   readonly heartbeatMs?: number;
-  /** A lock whose heartbeat is older than this is stale and may be taken over. */
+  /**
+   * This holder's TTL, written into the lock: its heartbeat promises to refresh the lock within it.
+   * As a contender, the TTL a lock that records none (or none believable) is judged by.
+   */
   readonly staleMs?: number;
   readonly environment?: string;
   /** Who is deploying; default: this process's (holder.ts). */
@@ -75,7 +80,7 @@ const DEFAULT_STALE_MS = 30_000;
  * A per-stack lock shared by the CLI and every editor window on this machine (and any other
  * machine sharing DEPLOYGUARD_HOME): `lock.json` created with O_EXCL, refreshed by a heartbeat.
  * A lock is stale when its holder is a dead process on this host, or when its heartbeat is older
- * than `staleMs` (a crashed host or a frozen window). Taking over a stale lock happens under a
+ * than the TTL its holder wrote into it (a crashed host or a frozen window; `isStale`). Taking over a stale lock happens under a
  * short-lived `takeover` mutex, so two contenders cannot both decide the same lock is stale and
  * then delete each other's fresh one.
  */
@@ -101,12 +106,13 @@ async function acquire(path: string, options: LockOptions): Promise<StackLock> {
     heartbeatAt: now,
     token: randomBytes(8).toString('hex'),
     ...lockIdentity(options),
+    ttlMs: staleMs,
   };
 
   let tookOverFrom: LockInfo | undefined;
   if (!(await createExclusive(path, info))) {
     const current = await readLock(path);
-    if (current && !isStale(current, staleMs)) throw lockHeldError(current);
+    if (current && !isStale(current, staleMs)) throw lockHeldError(current, staleMs);
     tookOverFrom = await takeOver(path, info, staleMs);
   }
   return heldLock(path, info, heartbeatMs, tookOverFrom);
@@ -157,10 +163,15 @@ function staleStub(): LockInfo {
   };
 }
 
+/**
+ * Whether a contender whose own TTL is `staleMs` may take `lock` over. A live holder is judged by the
+ * TTL it wrote into the lock (its promise to beat within it; lockTtl.ts), so a contender with a
+ * shorter TTL never robs it; `staleMs` only for a lock that records none believable.
+ */
 export function isStale(lock: LockInfo, staleMs: number, now = Date.now()): boolean {
   if (lock.pid === -1) return now - Date.parse(lock.heartbeatAt) > DAMAGED_LOCK_GRACE_MS;
   if (lock.host === hostname() && !processAlive(lock.pid)) return true;
-  return now - Date.parse(lock.heartbeatAt) > staleMs;
+  return now - Date.parse(lock.heartbeatAt) > holderTtlMs(lock, staleMs);
 }
 
 function processAlive(pid: number): boolean {
@@ -180,7 +191,8 @@ export function heldByWords(lock: LockInfo): string {
   return ` — ${lock.environment ?? 'the stack'} is being deployed by ${who}`;
 }
 
-function lockHeldError(lock: LockInfo): DeployGuardError {
+/** `staleMs`: the contender's own TTL, for a lock that records none believable. */
+function lockHeldError(lock: LockInfo, staleMs: number): DeployGuardError {
   if (lock.pid === -1) {
     return new DeployGuardError('LockHeld', `The stack's lock is ${lock.holder}, written moments ago: another deployment may be starting`, {
       hint: 'try again in a few seconds; a damaged lock file is replaced once it is older than 2 s',
@@ -189,7 +201,9 @@ function lockHeldError(lock: LockInfo): DeployGuardError {
   return new DeployGuardError(
     'LockHeld',
     `Another deployment (${lock.deploymentId}) is running on this stack: ${lock.holder}, pid ${lock.pid} on ${lock.host}, since ${lock.acquiredAt}${heldByWords(lock)}`,
-    { hint: 'wait for it to finish (or stop that process); a dead holder is taken over automatically' },
+    {
+      hint: `wait for it to finish (or stop that process); a dead holder is taken over automatically, a silent one ${Math.round(holderTtlMs(lock, staleMs) / 1000)} s after its last beat`,
+    },
   );
 }
 
@@ -229,18 +243,18 @@ async function takeOver(path: string, info: LockInfo, staleMs: number): Promise<
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') {
       const current = await readLock(path);
-      throw lockHeldError(current ?? staleStub());
+      throw lockHeldError(current ?? staleStub(), staleMs);
     }
     throw err;
   }
   try {
     // Re-check under the mutex: the holder may have refreshed or released in the meantime.
     const current = await readLock(path);
-    if (current && !isStale(current, staleMs)) throw lockHeldError(current);
+    if (current && !isStale(current, staleMs)) throw lockHeldError(current, staleMs);
     if (current) await rm(path, { force: true });
     if (!(await createExclusive(path, info))) {
       const winner = await readLock(path);
-      throw lockHeldError(winner ?? staleStub());
+      throw lockHeldError(winner ?? staleStub(), staleMs);
     }
     return current ?? staleStub();
   } finally {

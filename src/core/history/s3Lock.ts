@@ -7,9 +7,12 @@
  *   was taken over (we stopped answering for longer than the TTL) and the beat stops;
  * - release: DeleteObject If-Match: <our ETag>, so a release never removes somebody else's lock;
  * - takeover: a lock is expired when S3's own LastModified (the last heartbeat, by S3's clock,
- *   never a holder's) is older than the TTL; it is removed only by a DeleteObject If-Match of the
- *   exact ETag judged expired, then created again If-None-Match — two contenders can never both
- *   win, and a holder whose beat landed in between is never robbed (its ETag changed);
+ *   never a holder's) is older than the TTL the holder wrote into it (`ttlMs`, believed within
+ *   1 s – 24 h: lockTtl.ts; otherwise, or when the body is unreadable, the contender's own TTL), so a
+ *   contender with a shorter TTL never robs a holder that beats on a longer one; it is removed only
+ *   by a DeleteObject If-Match of the exact ETag judged expired, then created again If-None-Match —
+ *   two contenders can never both win, and a holder whose beat landed in between is never robbed
+ *   (its ETag changed);
  * - 409 ConditionalRequestConflict is retried (historyBucket.ts); 412 means someone else won.
  *
  * The TTL must outlast several missed beats (a slow network, a laptop lid closed for a minute):
@@ -21,13 +24,17 @@ import { randomBytes } from 'node:crypto';
 import { BucketFailure, type HistoryBucket } from '../aws/historyBucket';
 import { DeployGuardError } from '../errors';
 import { heldByWords, lockIdentity, type LockInfo, type LockOptions, type StackLock } from './lock';
+import { holderTtlMs } from './lockTtl';
 
 export const S3_LOCK_DEFAULTS = { heartbeatMs: 60_000, ttlMs: 5 * 60_000 } as const;
 
 /** LastModified has one-second precision: a lock is judged expired only past the TTL plus that second. */
 const CLOCK_GRAIN_MS = 1_000;
 
-/** Whether a lock last written at `lastModified` (S3's clock) is past its TTL at `now`. Pure. */
+/**
+ * Whether a lock last written at `lastModified` (S3's clock) is past `ttlMs` at `now`. Pure. The
+ * TTL is the holder's (`lockTtlMs`), never only the contender's own.
+ */
 export function isLockExpired(lastModified: number, now: number, ttlMs: number): boolean {
   return now - lastModified > ttlMs + CLOCK_GRAIN_MS;
 }
@@ -45,11 +52,20 @@ export function parseLockBody(text: string): LockInfo | undefined {
   return undefined;
 }
 
+/**
+ * The TTL a contended lock is judged by: the one its holder recorded, when sane; an unreadable lock
+ * object recorded none it could be trusted with, so the contender's own.
+ */
+export function lockTtlMs(holder: LockInfo | undefined, ownTtlMs: number): number {
+  return holder ? holderTtlMs(holder, ownTtlMs) : ownTtlMs;
+}
+
 function unreadable(lastModified: number): LockInfo {
   const at = new Date(lastModified).toISOString();
   return { pid: -1, host: '?', deploymentId: '?', holder: 'an unreadable lock object', acquiredAt: at, heartbeatAt: at, token: '' };
 }
 
+/** `ttlMs`: the TTL the lock is judged by (the holder's, `lockTtlMs`), so the hint says when it may be taken over. */
 export function s3LockHeldError(lock: LockInfo, where: string, ttlMs: number): DeployGuardError {
   const who = heldByWords(lock);
   return new DeployGuardError(
@@ -83,6 +99,7 @@ export async function acquireS3Lock(bucket: HistoryBucket, key: string, options:
   };
   let tookOverFrom: LockInfo | undefined;
   let lastSeen: LockInfo | undefined;
+  let lastSeenTtlMs = ttlMs;
   // Each turn either wins, refuses, or saw the lock change under it (released, taken over,
   // deleted by a contender): a few turns settle any race.
   for (let turn = 0; turn < 5; turn++) {
@@ -94,9 +111,13 @@ export async function acquireS3Lock(bucket: HistoryBucket, key: string, options:
     }
     const current = await bucket.get(key, options.signal);
     if (!current) continue; // released between our put and our read
-    const holder = parseLockBody(current.body) ?? unreadable(current.lastModified);
+    const parsed = parseLockBody(current.body);
+    const holder = parsed ?? unreadable(current.lastModified);
+    // Judged by the holder's promise, not ours: our TTL may be shorter than the one it beats within.
+    const holderTtl = lockTtlMs(parsed, ttlMs);
     lastSeen = holder;
-    if (!isLockExpired(current.lastModified, Date.now(), ttlMs)) throw s3LockHeldError(holder, options.where, ttlMs);
+    lastSeenTtlMs = holderTtl;
+    if (!isLockExpired(current.lastModified, Date.now(), holderTtl)) throw s3LockHeldError(holder, options.where, holderTtl);
     try {
       await bucket.delete(key, current.etag, options.signal);
       tookOverFrom = holder;
@@ -106,7 +127,7 @@ export async function acquireS3Lock(bucket: HistoryBucket, key: string, options:
       if (!BucketFailure.is(err, 'precondition', 'missing')) throw err;
     }
   }
-  throw s3LockHeldError(lastSeen ?? unreadable(Date.now()), options.where, ttlMs);
+  throw s3LockHeldError(lastSeen ?? unreadable(Date.now()), options.where, lastSeenTtlMs);
 }
 
 export async function readS3Lock(bucket: HistoryBucket, key: string): Promise<LockInfo | undefined> {

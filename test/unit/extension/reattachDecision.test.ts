@@ -50,6 +50,22 @@ describe('reattachDecision', () => {
     const colleague = lock({ holder: 'vscode', host: 'desktop', by: 'ben@desktop', ttlMs: 300_000, beatAgoMs: 5_000 });
     assert.deepEqual(reattachDecision(open, colleague, auto), { kind: 'held', by: 'ben@desktop' });
   });
+
+  it("judges a lock by the TTL its holder recorded, as the lock's contenders do; a TTL out of 1 s – 24 h as if none were recorded", () => {
+    const open = [entry('executing')];
+    assert.deepEqual(reattachDecision(open, lock({ ttlMs: 60_000, beatAgoMs: 45_000 }), auto), { kind: 'held', by: 'cli on runner-7' });
+    assert.deepEqual(reattachDecision(open, lock({ ttlMs: 10_000, beatAgoMs: 15_000 }), auto), { kind: 'reattach', open: 1 });
+    assert.deepEqual(
+      reattachDecision(open, lock({ ttlMs: 0, beatAgoMs: 15_000 }), auto),
+      { kind: 'held', by: 'cli on runner-7' },
+      '0: 30 s',
+    );
+    assert.deepEqual(reattachDecision(open, lock({ ttlMs: 365 * 24 * 3_600_000, beatAgoMs: 31_000 }), auto), { kind: 'reattach', open: 1 });
+    assert.deepEqual(resumeLockWait(lock({ beatAgoMs: 0, holder: 'vscode', host: HOST, ttlMs: -1 }), HOST), {
+      waitMs: 45_000,
+      everyMs: 1_000,
+    });
+  });
 });
 
 describe('resumeLockWait', () => {
