@@ -187,6 +187,53 @@ describe('team history on S3 (moto)', () => {
     }
   });
 
+  it('a contender judges the lock by the TTL its holder wrote, never its own: a short-TTL contender does not rob a long-TTL holder', async () => {
+    const home = await tempHome();
+    const { store, clients } = storeOf(home);
+    let holder: StackLock | undefined;
+    try {
+      // The holder promises to beat within 10 s and beats slowly; 3.6 s after its last beat a contender
+      // whose own TTL is 2 s would call it expired (past 2 s plus LastModified's grain), its holder's says not.
+      holder = await store.stack(KEY).acquireLock({ deploymentId: 'slow-beater', holder: 'cli', heartbeatMs: 3_600_000, staleMs: 10_000 });
+      await new Promise((r) => setTimeout(r, 3600));
+      await assert.rejects(storeOf(home).store.stack(KEY).acquireLock({ deploymentId: 'hasty', holder: 'cli', staleMs: 2000 }), (e) => {
+        assert.ok(DeployGuardError.is(e, 'LockHeld'), String(e));
+        assert.match(e.message, /\(slow-beater\)/);
+        assert.match(e.hint ?? '', /taken over 10 s after its last beat/, "the hint names the holder's TTL");
+        return true;
+      });
+      assert.equal((await store.stack(KEY).readLock())?.deploymentId, 'slow-beater', 'the holder keeps its lock');
+      await holder.release();
+      holder = undefined;
+      assert.deepEqual(await keys('team/stacks/123456789012/us-east-1/orders-dev/lock.json'), [], 'released: it was still the holder');
+    } finally {
+      await holder?.release();
+      clients.dispose();
+    }
+  });
+
+  it("a holder with a short TTL that stopped beating is taken over by a contender whose own TTL is long, once the holder's TTL passed", async () => {
+    const home = await tempHome();
+    const { store, clients } = storeOf(home);
+    try {
+      // Killed the moment it took the lock, having promised to beat within 2 s.
+      const dead = await store.stack(KEY).acquireLock({ deploymentId: 'short-ttl', holder: 'cli', heartbeatMs: 3_600_000, staleMs: 2000 });
+      // Its TTL plus S3's one-second LastModified grain, and margin for where in its second the write fell.
+      await new Promise((r) => setTimeout(r, 3600));
+      const next = await storeOf(home)
+        .store.stack(KEY)
+        .acquireLock({ deploymentId: 'patient', holder: 'cli', staleMs: 10_000, heartbeatMs: 3_600_000 });
+      assert.equal(next.tookOverFrom?.deploymentId, 'short-ttl');
+      const now = await store.stack(KEY).readLock();
+      assert.equal(now?.deploymentId, 'patient');
+      assert.equal(now?.ttlMs, 10_000, 'the new holder records its own TTL');
+      await next.release();
+      await dead.release(); // its ETag is gone: leaves the slot alone
+    } finally {
+      clients.dispose();
+    }
+  });
+
   it('a live holder whose heartbeat answers slowly is not robbed; a 409 on its beat is retried', async () => {
     const home = await tempHome();
     const holder = storeOf(home, proxy.endpoint);
