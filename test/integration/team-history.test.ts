@@ -323,7 +323,8 @@ describe('team history on S3 (moto)', () => {
   });
 
   it('S3 down: the deploy is refused before any stack change, with the reason and the fix', async () => {
-    proxy.fault({ action: 'HeadBucket', kind: 'server-error', times: 50 });
+    // The deploy's first S3 call is the lock's create: S3 failing there refuses it.
+    proxy.fault({ action: 'PutObject', kind: 'server-error', times: 50 });
     const repo = await makeRepo();
     const run = await cli(['deploy', 'dev', '--skip-steps', '--endpoint', proxy.endpoint, '--history', `s3://${BUCKET}/team`], {
       cwd: repo,

@@ -67,7 +67,7 @@ export async function afterStackOperation(
   }
 
   // The watch.
-  await run.setStatus('watching');
+  await run.setStatus('watching', undefined, { soon: true });
   const watch: AfterDeployResult = await watchAfterDeploy({
     record,
     environment: env,

@@ -42,7 +42,7 @@ export async function deployChangeSet(
   const confirmChanges = request.confirmChanges;
   const hooks = run.stackHooks(confirmChanges ? (changes) => confirmChanges(changes, rehearsed) : undefined);
 
-  await run.setStatus('deploying');
+  await run.setStatus('deploying', undefined, { soon: true });
   const stackConfig = request.pipeline.stack;
   return deployStack({
     clients: run.clients,

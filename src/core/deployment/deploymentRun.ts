@@ -28,6 +28,17 @@ const CHANGES_STACK: ReadonlySet<JournalPhase> = new Set<JournalPhase>([
   'cancel-requested',
 ]);
 
+/** How long a status set with `soon` may wait for its save (setStatus). */
+const SAVE_SOON_MS = 1_000;
+
+/**
+ * Journal phases written just after a call, saying what it answered. The run does not wait for
+ * them (the stack is followed meanwhile): a resumed run finds the same facts from the entry
+ * before the call and CloudFormation itself (the change set by name, the operation by token), as
+ * it must when a run dies between the answer and its entry. A failed one is only logged.
+ */
+const AFTER_CALL: ReadonlySet<JournalPhase> = new Set<JournalPhase>(['change-set-created', 'executing']);
+
 type Payload<E> = E extends EngineEvent ? Omit<E, 'deploymentId' | 'at'> : never;
 
 /** The exit code a final status maps to (the same for the CLI and every view). */
@@ -153,22 +164,50 @@ export class DeploymentRun {
   }
 
   private saving: Promise<void> = Promise.resolve();
+  /** A save promised by setStatus(…, { soon: true }) and not yet made (rule at `setStatus`). */
+  private saveSoonTimer: NodeJS.Timeout | undefined;
 
   /** Writes the record; writes are queued so a late one never overwrites a newer state. */
   save(): Promise<void> {
+    this.cancelSaveSoon();
     const snapshot = JSON.parse(JSON.stringify(this.record)) as DeploymentRecord;
     const next = this.saving.then(() => this.stackHistory.write(snapshot));
     this.saving = next.catch(() => undefined);
     return next;
   }
 
-  /** Moves the record to `status`, saves it, then tells views. */
-  async setStatus(status: DeploymentStatus, reason?: string): Promise<void> {
+  /**
+   * Moves the record to `status`, saves it, then tells views.
+   *
+   * `soon`: the status is what other windows and machines show, not what a resumed run decides
+   * from (the journal entries before each change to the stack carry that), so it is saved with the
+   * next save, the next journal entry before a change to the stack, or after SAVE_SOON_MS,
+   * whichever comes first. A status another follows at once (a deploy with nothing to watch goes
+   * `watching` then `stable`) so costs one write, not two. A failed deferred save is made again by
+   * the next.
+   */
+  async setStatus(status: DeploymentStatus, reason?: string, options: { readonly soon?: boolean } = {}): Promise<void> {
     this.checkTransition(status);
     this.record.status = status;
     if (reason !== undefined) this.record.reason = this.masker.mask(reason);
-    await this.save();
+    if (options.soon === true) this.saveSoon();
+    else await this.save();
     this.announceStatus(status, reason !== undefined ? this.masker.mask(reason) : undefined);
+  }
+
+  private saveSoon(): void {
+    if (this.saveSoonTimer) return;
+    this.saveSoonTimer = setTimeout(() => {
+      this.saveSoonTimer = undefined;
+      this.save().catch(() => undefined);
+    }, SAVE_SOON_MS);
+    // A run that ends saves its record itself; a pending status never keeps a process alive.
+    this.saveSoonTimer.unref();
+  }
+
+  private cancelSaveSoon(): void {
+    if (this.saveSoonTimer) clearTimeout(this.saveSoonTimer);
+    this.saveSoonTimer = undefined;
   }
 
   /**
@@ -211,11 +250,16 @@ export class DeploymentRun {
     // The journal entry precedes every change to the stack: a run whose lock another machine took
     // over stops here, before that change (its end is still written: `finished` is not checked).
     if (phase !== 'finished') this.lock?.assertHeld?.();
+    // Entries stay in order: an entry after a call is out before the next one is written.
+    await this.afterCallEntry;
     if (facts.stackId) this.record.stackId = facts.stackId;
     if (facts.changeSetName) this.record.changeSetName = facts.changeSetName;
     if (facts.changeSetId) this.record.changeSetId = facts.changeSetId;
     if (phase === 'executing') this.operationSent = true;
-    await this.stackHistory.journal.append({
+    // Before a call that changes the stack, a status still waiting for its save goes out beside
+    // the entry: a run killed during the change leaves its record saying it was deploying.
+    const pendingSave = CHANGES_STACK.has(phase) && this.saveSoonTimer ? this.save() : undefined;
+    const appended = this.stackHistory.journal.append({
       deploymentId: this.record.id,
       phase,
       ...(this.record.stackId ? { stackId: this.record.stackId } : {}),
@@ -225,8 +269,19 @@ export class DeploymentRun {
       status: this.record.status,
       ...(facts.stepGroup ? { stepGroup: facts.stepGroup } : {}),
     });
+    if (AFTER_CALL.has(phase)) {
+      this.afterCallEntry = appended.then(
+        () => undefined,
+        (err: unknown) => this.logger.warn(`could not write the journal after the call (${phase}): ${errorMessage(err)}`),
+      );
+      return;
+    }
+    for (const written of await Promise.allSettled([appended, pendingSave])) if (written.status === 'rejected') throw written.reason;
     if (CHANGES_STACK.has(phase)) this.changeRequested = true;
   }
+
+  /** The last entry written after a call (AFTER_CALL), which the next entry waits for. */
+  private afterCallEntry: Promise<void> = Promise.resolve();
 
   /** The lock the run works under: once it is lost, the next journal entry throws LockLost. */
   holdsLock(lock: StackLock): void {

@@ -3,7 +3,7 @@ import type { AwsClients } from '../aws/clients';
 import { deleteChangeSet, describeChangeSet, describeStack } from '../aws/stackApi';
 import { followStack } from '../aws/stackDeploy';
 import { classifyAwsError, toDeployGuardError } from '../aws/awsErrors';
-import { statusRow } from '../deploymentStatus';
+import { isFinal, statusRow } from '../deploymentStatus';
 import { DeployGuardError, errorMessage } from '../errors';
 import type { DeploymentRecord, JournalEntry } from '../history/record';
 import type { StackLock } from '../history/lock';
@@ -60,7 +60,10 @@ export async function resumeInterrupted(
   // restore's (restored and verified, still unhealthy, or failed), never from one left half-way.
   loaded.sort((a, b) => Number(a.record?.kind !== 'rollback') - Number(b.record?.kind !== 'rollback'));
   for (const { entry, record } of loaded) {
-    if (!record) {
+    // No record (it stopped before writing one: it changed nothing), or a record that already
+    // says how it ended (it stopped after writing that, before closing its journal): the journal
+    // is closed and nothing is resumed.
+    if (!record || isFinal(record.status)) {
       await stackHistory.journal.append({ deploymentId: entry.deploymentId, phase: 'finished' });
       continue;
     }

@@ -125,8 +125,8 @@ export async function runDeployment(ctx: EngineContext, request: DeployRequest):
     const preview = template ? checkTemplateInputs(template, stackConfig, parameterValues, parameterSources, masker) : undefined;
 
     const account = await pinnedAccountId(clients, env, signal);
-    // A team store that does not answer refuses the deploy here, before the lock and any stack change.
-    const store = await openHistoryStore(ctx, request, env, clients, account, { check: true, signal });
+    // A team store that does not answer refuses the deploy at the lock, its first call, before any stack change.
+    const store = await openHistoryStore(ctx, request, env, clients, account);
     const stackHistory = store.stack({ account, region: env.region, stackName });
     const startedBy = holderIdentity(request.processEnv ?? process.env);
     lock = await stackHistory.acquireLock({
@@ -300,7 +300,7 @@ async function driveDeployment(
   const { steps, stack } = request.pipeline;
   // A CDK stack always has steps: `cdk synth` comes last (stepsToRun).
   if (stepsToRun(request.pipeline, request.skipSteps).length > 0) {
-    await run.setStatus('running-steps');
+    await run.setStatus('running-steps', undefined, { soon: true });
     const stepsStartedAt = Date.now();
     const result = await runPipelineSteps(ctx, run, request, signal);
     if (result.status !== 'succeeded') {

@@ -25,7 +25,7 @@ export async function withStackLock<T>(
   signal: AbortSignal,
   work: (locked: LockedStack) => Promise<T>,
 ): Promise<T> {
-  const { stackHistory, clients, env } = await openStackHistory(ctx, selection, signal, { check: true });
+  const { stackHistory, clients, env } = await openStackHistory(ctx, selection, signal);
   try {
     const lock = await stackHistory.acquireLock(lockOptions);
     try {

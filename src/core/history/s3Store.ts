@@ -89,7 +89,7 @@ export class S3HistoryStore implements HistoryBackend {
     let found = this.stacks.get(prefix);
     if (!found) {
       const cacheDir = join(this.options.cacheRoot, this.options.bucket.bucket, this.options.prefix || '_', prefix);
-      found = new S3StackHistory(key, this.options.bucket, prefix, cacheDir);
+      found = new S3StackHistory(key, this.options.bucket, prefix, cacheDir, (err) => this.refusal(err));
       this.stacks.set(prefix, found);
     }
     return found;
@@ -114,38 +114,63 @@ export class S3HistoryStore implements HistoryBackend {
   }
 
   /**
-   * Before a deployment changes anything: the bucket answers, for this account. A 403 is told
-   * apart: another account owns the bucket (it answers without ExpectedBucketOwner), or these
-   * credentials may not use it. Fails closed either way.
+   * The bucket answers, for this account (`history push`, before it writes anything). A
+   * deployment does not ask first: taking the stack lock is its first call, and a refusal of it
+   * is explained the same way (`refusal`), one round trip fewer.
    */
   async check(signal?: AbortSignal): Promise<void> {
-    const b = this.options.bucket;
     try {
-      await b.check(signal);
+      await this.options.bucket.check(signal);
     } catch (err) {
-      if (BucketFailure.is(err, 'denied') && (await b.answersWithoutOwner(signal))) {
-        throw new DeployGuardError(
-          'HistoryBucketForeign',
-          // S3 never tells which account owns a bucket (HeadBucket answers no owner; GetBucketAcl's
-          // owner is a canonical user ID, not an account, and needs READ_ACP): only ours is named.
-          `The history bucket ${b.bucket} belongs to an account other than ${b.owner}, the account of your credentials (S3 does not say which account owns it): nothing was written there and nothing was deployed`,
-          {
-            hint: `use a bucket in account ${b.owner} (history: s3://BUCKET/PREFIX in deployguard.yaml, --history or DEPLOYGUARD_HISTORY), or the credentials of the account that owns ${b.bucket}`,
-          },
-        );
-      }
-      if (BucketFailure.is(err, 'missing')) {
-        throw new DeployGuardError(
-          'HistoryUnreachable',
-          `The history bucket ${b.bucket} does not exist (or is in another partition); nothing was deployed`,
-          {
-            cause: err,
-            hint: `create it in account ${b.owner} (README: "Team history on S3"), or point history: at an existing bucket`,
-          },
-        );
-      }
-      throw historyError(err, this.url, 'reach the team history', 'nothing was changed on the stack');
+      throw await this.refusal(err, { checked: true, ...(signal ? { signal } : {}) });
     }
+  }
+
+  /**
+   * What a person is told when the bucket refuses the first call of a command about to change a
+   * stack; fails closed either way. A 403 is told apart: another account owns the bucket (it
+   * refuses HeadBucket with our account as ExpectedBucketOwner and answers it without), or these
+   * credentials may not do what was asked. `checked`: the refused call was that HeadBucket.
+   */
+  async refusal(err: unknown, options: { readonly checked?: boolean; readonly signal?: AbortSignal } = {}): Promise<unknown> {
+    const b = this.options.bucket;
+    if (BucketFailure.is(err, 'denied') && (await this.ownedElsewhere(options))) {
+      return new DeployGuardError(
+        'HistoryBucketForeign',
+        // S3 never tells which account owns a bucket (HeadBucket answers no owner; GetBucketAcl's
+        // owner is a canonical user ID, not an account, and needs READ_ACP): only ours is named.
+        `The history bucket ${b.bucket} belongs to an account other than ${b.owner}, the account of your credentials (S3 does not say which account owns it): nothing was written there and nothing was deployed`,
+        {
+          hint: `use a bucket in account ${b.owner} (history: s3://BUCKET/PREFIX in deployguard.yaml, --history or DEPLOYGUARD_HISTORY), or the credentials of the account that owns ${b.bucket}`,
+        },
+      );
+    }
+    // Refused on a write or HeadBucket, a 404 is the bucket's.
+    if (BucketFailure.is(err, 'missing')) {
+      return new DeployGuardError(
+        'HistoryUnreachable',
+        `The history bucket ${b.bucket} does not exist (or is in another partition); nothing was deployed`,
+        {
+          cause: err,
+          hint: `create it in account ${b.owner} (README: "Team history on S3"), or point history: at an existing bucket`,
+        },
+      );
+    }
+    return historyError(err, this.url, 'reach the team history', 'nothing was changed on the stack');
+  }
+
+  /** After a 403: the bucket refuses our account as its owner, yet answers without an owner named. */
+  private async ownedElsewhere(options: { readonly checked?: boolean; readonly signal?: AbortSignal }): Promise<boolean> {
+    const b = this.options.bucket;
+    if (options.checked !== true) {
+      try {
+        await b.check(options.signal);
+        return false; // ours: the refused call needs a permission these credentials lack
+      } catch (err) {
+        if (!BucketFailure.is(err, 'denied')) return false;
+      }
+    }
+    return b.answersWithoutOwner(options.signal);
   }
 }
 
@@ -171,6 +196,8 @@ export class S3StackHistory implements StackHistory {
     private readonly bucket: HistoryBucket,
     private readonly prefix: string,
     private readonly cacheDir: string,
+    /** Explains a bucket that refuses the lock, the first call of a command about to change the stack. */
+    private readonly refusal: (err: unknown) => Promise<unknown>,
   ) {
     this.recordsCache = join(cacheDir, 'records');
     this.journal = new S3Journal(bucket, prefix, this.where);
@@ -277,7 +304,11 @@ export class S3StackHistory implements StackHistory {
         where: `s3://${this.bucket.bucket}/${lockKey(this.prefix)}`,
       });
     } catch (err) {
-      throw historyError(err, this.where, 'take the stack lock');
+      // Taking the lock is the bucket's first test (there is no HeadBucket before it): a bucket
+      // that is missing, foreign, denied or down refuses the command here, before any stack change.
+      throw BucketFailure.is(err, 'missing', 'denied', 'unreachable', 'other')
+        ? await this.refusal(err)
+        : historyError(err, this.where, 'take the stack lock');
     }
     const read = this.ledgerWindow();
     read.catch(() => undefined); // a failed read is read again by list() (reusedWindow)
@@ -480,10 +511,22 @@ export class S3StackHistory implements StackHistory {
 /**
  * The journal as one object per entry under journal/<deploymentId>/: an append is a create that
  * never races another append, and it is in S3 before the AWS call it announces.
+ *
+ * `finished` is not stored: it removes the deployment's entries instead (a deployment with no
+ * entries is not open, and its record, written final before, holds the outcome). So the journal
+ * every deploy reads holds only deployments in flight, however long the history, and closing one
+ * costs one request. A removal that fails, or a run killed before it, leaves entries beside a
+ * final record: the next run closes them without resuming anything (resumeInterrupted.ts).
  */
 export class S3Journal implements HistoryJournal {
   /** Removals of finished deployments' entries still under way (settled() waits for them). */
   private readonly cleaning = new Set<Promise<void>>();
+  /**
+   * The entry keys of each deployment this process wrote or read: a deployment's entries are
+   * written only under its stack's lock, so the holder knows them all and removes them without
+   * listing them first.
+   */
+  private readonly keysOf = new Map<string, Set<string>>();
 
   constructor(
     private readonly bucket: HistoryBucket,
@@ -498,23 +541,28 @@ export class S3Journal implements HistoryJournal {
       owner: ownerTag(),
       ...entry,
     };
-    try {
-      await this.bucket.put(journalKey(this.prefix, full.deploymentId, Date.parse(full.at) || Date.now()), JSON.stringify(full), {
-        ifNoneMatch: '*',
-      });
-    } catch (err) {
-      throw historyError(err, this.where, 'write the deployment journal');
-    }
-    // A finished deployment's entries say nothing its record does not: removed now, so the journal
-    // every deploy reads holds only deployments in flight, however long the history. Nothing waits
-    // for it but the lock's release (settled): an entry left behind by a failed removal belongs
-    // to a finished deployment, which compact() removes later.
     if (full.phase === 'finished') {
+      // Nothing waits for the removal but the lock's release (settled): its failure is closed by
+      // a later run (see the class comment).
       const removal = this.forget(full.deploymentId).catch(() => undefined);
       this.cleaning.add(removal);
       void removal.finally(() => this.cleaning.delete(removal));
+      return full;
     }
+    const key = journalKey(this.prefix, full.deploymentId, Date.parse(full.at) || Date.now());
+    try {
+      await this.bucket.put(key, JSON.stringify(full), { ifNoneMatch: '*' });
+    } catch (err) {
+      throw historyError(err, this.where, 'write the deployment journal');
+    }
+    this.remember(full.deploymentId, key);
     return full;
+  }
+
+  private remember(deploymentId: string, key: string): void {
+    let keys = this.keysOf.get(deploymentId);
+    if (!keys) this.keysOf.set(deploymentId, (keys = new Set()));
+    keys.add(key);
   }
 
   /** Waits for the removals of finished deployments' entries under way. */
@@ -523,8 +571,10 @@ export class S3Journal implements HistoryJournal {
   }
 
   private async forget(deploymentId: string): Promise<void> {
-    const keys = await this.bucket.list(`${journalPrefix(this.prefix)}${deploymentId}/`);
-    await this.bucket.deleteMany(keys.map((k) => k.key));
+    const known = this.keysOf.get(deploymentId);
+    const keys = known ? [...known] : (await this.bucket.list(`${journalPrefix(this.prefix)}${deploymentId}/`)).map((k) => k.key);
+    await this.bucket.deleteMany(keys);
+    this.keysOf.delete(deploymentId);
   }
 
   async read(): Promise<JournalReadResult> {
@@ -536,8 +586,10 @@ export class S3Journal implements HistoryJournal {
       for (const { key, found } of bodies) {
         if (!found) continue;
         const entry = parseEntry(found.body);
-        if (entry) entries.push(entry);
-        else damaged.push({ path: `s3://${this.bucket.bucket}/${key}`, problem: 'an unreadable journal entry, left in place' });
+        if (entry) {
+          entries.push(entry);
+          this.remember(entry.deploymentId, key);
+        } else damaged.push({ path: `s3://${this.bucket.bucket}/${key}`, problem: 'an unreadable journal entry, left in place' });
       }
       // Keys sort by deployment then time: the merge wants time order across deployments.
       entries.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
