@@ -68,7 +68,7 @@ export interface EnvironmentRead {
  * Where the environments' history lives, as the engine resolved it on the last read: `team` when
  * any environment's is a team store; `unknown` when one could not be read (no credentials, offline:
  * it may be a team store, so reads go on, quietly); `local` when every one was read from this
- * machine's folder (nobody else writes there: reads for the status bar would learn nothing).
+ * machine's folder (no other machine's run reaches it: reads for the status bar would learn nothing).
  */
 export function historyKind(environments: Iterable<EnvironmentRead>): HistoryKind {
   let unknown = false;

@@ -51,8 +51,8 @@ export class TeamHistoryWatch implements vscode.Disposable {
   private firstRead: NodeJS.Timeout | undefined;
   private lastReadAt: number | undefined;
   private kind: HistoryKind = 'unknown';
-  /** The deployguard.yaml text `kind` was learned under: a changed file is asked again. */
-  private kindFor: string | undefined;
+  /** deployguard.yaml as the last check read it: a changed file makes `kind` unknown again. */
+  private pipelineSeen: { readonly text: string | undefined } | undefined;
   private reading = false;
   private failureLogged = false;
 
@@ -98,10 +98,8 @@ export class TeamHistoryWatch implements vscode.Disposable {
     this.reading = true;
     try {
       const text = await this.pipelineText();
-      if (text !== this.kindFor) {
-        this.kindFor = text;
-        this.kind = 'unknown';
-      }
+      if (this.pipelineSeen && this.pipelineSeen.text !== text) this.kind = 'unknown';
+      this.pipelineSeen = { text };
       const due = backgroundReadDue({
         trusted: vscode.workspace.isTrusted,
         namesTeamStore: namesTeamHistory(readSettings().history, text),
