@@ -23,8 +23,8 @@ export interface ReadHistories {
  * One status-bar item with the state of the deployment most recently active in this window, or,
  * when none runs here, of one of the workspace's environments running on another machine or a CI
  * runner (`prod: deploying — CI run 4711`), as the Deployments view's last read of the team
- * history says; that read's refresher keeps it current and the item returns to this window's state
- * when it ends. It follows the engine's events and those reads; a one-second ticker runs only
+ * history says (read even while the view was never shown: TeamHistoryWatch); that read's
+ * refresher keeps it current and the item returns to this window's state when it ends. It follows the engine's events and those reads; a one-second ticker runs only
  * while the bake countdown is on screen. Clicking it shows the run.
  */
 export class DeploymentStatusBar implements vscode.Disposable {

@@ -8,8 +8,9 @@ import type { EngineHost } from '../engineHost';
 import { currentStable } from '../environmentState';
 import type { DeploymentRecord } from '../../core/history/record';
 import { holderIdentity } from '../../core/history/holder';
-import { runningElsewhere, type ReadEnvironment } from '../statusBarText';
+import { runningElsewhere } from '../statusBarText';
 import { SharedHistoryRefresher } from './sharedHistoryRefresher';
+import { TeamHistoryWatch } from './teamHistoryWatch';
 import { deploymentItem, environmentItem, messageItem, outputItem } from './treeItems';
 import { loadEnvironment, loadTreeContents, outputRows, type EnvironmentEntry, type TreeContents, type TreeNode } from './treeModel';
 
@@ -26,7 +27,9 @@ export const DEPLOYMENTS_VIEW_ID = 'deployGuard.deployments';
  * reads from this view's histories). While something is being watched, a one-second ticker
  * re-renders only the environment rows, for the countdown.
  *
- * Nothing is read until the view is first shown (that is also when the engine is first loaded).
+ * Nothing is read until the view is first shown (that is also when the engine is first loaded),
+ * except in a trusted workspace whose history is a team store: there the TeamHistoryWatch reads
+ * a few seconds after activation and on focus, so the status bar names a run elsewhere.
  */
 export class DeploymentsTreeProvider implements vscode.TreeDataProvider<TreeNode>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<TreeNode | undefined>();
@@ -65,8 +68,11 @@ export class DeploymentsTreeProvider implements vscode.TreeDataProvider<TreeNode
     for (const node of this.envNodes.values()) yield* node.env.records;
   }
 
-  /** Every environment as read last, with its records (the status bar names what runs elsewhere from them). */
-  *readEnvironments(): Iterable<ReadEnvironment> {
+  /**
+   * Every environment as read last, with its records (the status bar names what runs elsewhere
+   * from them), where its history lives and whether it answered.
+   */
+  *readEnvironments(): Iterable<EnvironmentEntry> {
     for (const node of this.envNodes.values()) yield node.env;
   }
 
@@ -75,14 +81,28 @@ export class DeploymentsTreeProvider implements vscode.TreeDataProvider<TreeNode
    * nothing): while the status bar names a deployment running elsewhere, it must learn when it ends.
    */
   readNow(): void {
-    if (!vscode.workspace.isTrusted || this.host.credentialsMissing) return;
+    void this.readQuietly().then((failure) => {
+      if (failure !== undefined) this.logger.warn(`Deployments view: ${failure}`);
+    });
+  }
+
+  /**
+   * readNow for a caller that decides itself what a failure is worth in the log (a background
+   * read for the status bar writes one line per outage, not one per read): resolves when the read
+   * ended, to the failure's words, or undefined when it read (or had nothing it may read).
+   */
+  readQuietly(): Promise<string | undefined> {
+    if (!vscode.workspace.isTrusted || this.host.credentialsMissing) return Promise.resolve(undefined);
     this.contents = undefined;
     const reading = this.load();
-    reading.catch((err: unknown) => {
-      if (this.contents === reading) this.contents = undefined;
-      this.logger.warn(`Deployments view: ${errorMessage(err)}`);
-    });
     this.changed.fire(undefined);
+    return reading.then(
+      () => undefined,
+      (err: unknown) => {
+        if (this.contents === reading) this.contents = undefined;
+        return errorMessage(err);
+      },
+    );
   }
 
   /** Re-reads everything (Refresh, the pipeline file changed, trust granted). */
@@ -273,6 +293,8 @@ export function registerDeploymentsTree(
   const statusBarNamesOne = () =>
     runningElsewhere(provider.readEnvironments(), here, new Set(host.live.running().map((d) => d.id))) !== undefined;
   subscriptions.add(new SharedHistoryRefresher(view, provider, host.live, statusBarNamesOne));
+  // With the view never shown, the status bar still learns of runs elsewhere in a team store.
+  subscriptions.add(new TeamHistoryWatch({ history: provider, view, statusBarNamesOne, repoRoot: () => host.repoRoot(), logger }));
   subscriptions.add(watcher);
   subscriptions.add(watcher.onDidChange(() => provider.refresh()));
   subscriptions.add(watcher.onDidCreate(() => provider.refresh()));
