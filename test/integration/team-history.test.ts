@@ -337,6 +337,25 @@ describe('team history on S3 (moto)', () => {
     await assert.rejects(cfn.send(new DescribeStacksCommand({ StackName: STACK })), /does not exist/);
   });
 
+  it('credentials that may not write the bucket: the deploy is refused at the lock, before any stack change, as denied (not as a foreign bucket)', async () => {
+    proxy.fault({ action: 'PutObject', kind: 'denied', times: 50 });
+    const repo = await makeRepo();
+    const run = await cli(['deploy', 'dev', '--skip-steps', '--endpoint', proxy.endpoint, '--history', `s3://${BUCKET}/team`], {
+      cwd: repo,
+      home: await tempHome(),
+    });
+    assert.equal(run.code, 1);
+    assert.match(
+      run.stderr,
+      /Cannot reach the team history: S3 denied access to s3:\/\/team-history\/team .*nothing was changed on the stack/,
+    );
+    assert.match(run.stderr, /→ give these credentials the history permissions/);
+    assert.doesNotMatch(run.stderr, /belongs to an account other than/);
+    assert.equal(proxy.count('HeadBucket'), 1, 'HeadBucket only to tell a foreign bucket from missing permissions');
+    assert.equal(proxy.count('CreateChangeSet'), 0);
+    await assert.rejects(cfn.send(new DescribeStacksCommand({ StackName: STACK })), /does not exist/);
+  });
+
   it('history push uploads a local history once (a rerun adds nothing); history reads only what it shows, and falls back to a stale copy', async () => {
     const home = await tempHome();
     const local = new HistoryStore(home).stack(KEY);
@@ -393,6 +412,59 @@ describe('team history on S3 (moto)', () => {
     );
     for (const l of lines) assert.ok(offline.stdout.includes(l.id), `${l.id} shown from the copy`);
   });
+  it('a deploy asks S3 only what its guarantees need: the lock is the bucket check, a status nobody decides from shares a write, the journal is closed by removing it', async () => {
+    const repo = await makeRepo({ extraStack: `history: s3://${BUCKET}/team\n` });
+    const deploy = await cli(['deploy', 'dev', '--skip-steps', '--endpoint', proxy.endpoint], { cwd: repo, home: await tempHome() });
+    assert.equal(deploy.code, 0, deploy.stderr);
+    const s3Sent = proxy.requests.filter((r) => r.s3Key !== undefined);
+    const sent = (action: string, keyPart = '') => s3Sent.filter((r) => r.action === action && r.s3Key!.includes(keyPart)).length;
+    assert.equal(sent('HeadBucket'), 0, 'no HeadBucket before the lock');
+    assert.equal(s3Sent[0]?.action, 'PutObject', 'the lock is the first S3 call');
+    assert.match(s3Sent[0]?.s3Key ?? '', /lock\.json$/);
+    // Created, then `deploying` beside the entry before the execute, then final: `watching` (no
+    // alarms to watch) is saved with `stable`, not on its own.
+    assert.equal(sent('PutObject', '/records/'), 3, 'three record writes');
+    // started, change-set-requested, change-set-created, execute-requested, executing; `finished` is not written.
+    assert.equal(sent('PutObject', '/journal/'), 5, 'five journal entries');
+    assert.equal(
+      sent('ListObjectsV2', '/journal/'),
+      1,
+      'the journal listed once, at the start: its entries are removed by the keys the run wrote',
+    );
+    assert.equal(sent('DeleteObjects'), 1);
+    assert.deepEqual(await keys('team/stacks/123456789012/us-east-1/orders-dev/journal/'), [], 'the finished deployment left no journal');
+    assert.deepEqual(await keys('team/stacks/123456789012/us-east-1/orders-dev/lock.json'), [], 'the lock released');
+  });
+
+  it('a run killed after its record said how it ended, before its journal was closed: the next deploy closes the journal and resumes nothing', async () => {
+    const repo = await makeRepo({ extraStack: `history: s3://${BUCKET}/team\n` });
+    const home = await tempHome();
+    const v1 = await cli(['deploy', 'dev', '--skip-steps', '--json', '--endpoint', moto.endpoint], { cwd: repo, home });
+    assert.equal(v1.code, 0, v1.stderr);
+    const { store, clients } = storeOf(await tempHome());
+    try {
+      const stack = store.stack(KEY);
+      const done = (await stack.list()).records[0]!;
+      assert.equal(done.status, 'stable');
+      // What a run killed between its final record and its journal's removal leaves behind.
+      for (const phase of ['started', 'execute-requested', 'executing'] as const)
+        await stack.journal.append({ deploymentId: done.id, phase, ...(done.stackId ? { stackId: done.stackId } : {}) });
+      assert.deepEqual(
+        (await stack.journal.openOperations()).open.map((e) => e.deploymentId),
+        [done.id],
+      );
+      proxy.reset();
+      const again = await cli(['deploy', 'dev', '--skip-steps', '--json', '--endpoint', proxy.endpoint], { cwd: repo, home });
+      assert.equal(again.code, 0, again.stderr);
+      assert.ok(!again.events.some((e) => e.type === 'notice' && e.code === 'resuming'), 'nothing resumed');
+      assert.equal(proxy.count('ExecuteChangeSet'), 0, 'the same version: nothing to execute');
+      assert.equal((await stack.get(done.id))?.status, 'stable', 'the ended record left as it was');
+      assert.deepEqual(await keys('team/stacks/123456789012/us-east-1/orders-dev/journal/'), [], 'the journal closed');
+    } finally {
+      clients.dispose();
+    }
+  });
+
   it("a deploy killed on machine A while CloudFormation updates is reattached by machine B from the team's journal: no second update, the record finished", async () => {
     const repo = await makeRepo({ extraStack: `history: s3://${BUCKET}/team\n` });
     const [homeA, homeB] = [await tempHome(), await tempHome()];

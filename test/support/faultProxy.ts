@@ -40,6 +40,7 @@ export type FaultKind =
   | 'html-500'
   | 'termination-protected'
   | 'conflict'
+  | 'denied'
   | 'slow';
 
 export interface FaultRule {
@@ -155,6 +156,7 @@ function faultResponse(
     throttle: [400, 'Throttling', 'Rate exceeded', 'Sender'],
     limit: [400, 'LimitExceededException', 'Limit for stacks has been exceeded', 'Sender'],
     expired: [403, 'ExpiredToken', 'The security token included in the request is expired', 'Sender'],
+    denied: [403, 'AccessDenied', 'Access Denied', 'Sender'],
     'server-error': [503, 'ServiceUnavailable', 'Service is unavailable', 'Receiver'],
     'termination-protected': [
       400,
