@@ -9,6 +9,7 @@
 import * as esbuild from 'esbuild';
 import { chmod, copyFile, mkdir, readFile } from 'node:fs/promises';
 import { schemaValidatorPlugin } from './schemaValidatorPlugin.mjs';
+import { sdkBundleOptions } from './sdkBundle.mjs';
 
 const production = process.argv.includes('--production');
 const { version } = JSON.parse(await readFile('package.json', 'utf8'));
@@ -46,7 +47,7 @@ const builds = [
     metafile: true,
   },
   { ...node, ...lazySdk, entryPoints: { engine: 'src/core/index.ts' }, outdir: 'dist' },
-  { ...node, entryPoints: { 'aws-sdk': 'src/core/aws/sdkModules.ts' }, outdir: 'dist' },
+  { ...node, ...sdkBundleOptions, entryPoints: { 'aws-sdk': sdkBundleOptions.entryPoints[0] }, outdir: 'dist' },
   { ...node, entryPoints: { pipeline: 'src/extension/pipeline/pipelineTools.ts' }, outdir: 'dist', external: ['vscode'] },
   {
     ...node,

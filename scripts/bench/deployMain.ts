@@ -76,7 +76,8 @@ async function main(): Promise<void> {
     external: ['./aws-sdk.js'],
     define: { DEPLOYGUARD_VERSION: '"bench"', 'process.env.DEPLOYGUARD_BUNDLED_SDK': '"yes"' },
   });
-  await build({ ...node, entryPoints: ['src/core/aws/sdkModules.ts'], outfile: join(work, 'aws-sdk.js') });
+  const { sdkBundleOptions } = await import('../sdkBundle.mjs');
+  await build({ ...node, ...sdkBundleOptions, outfile: join(work, 'aws-sdk.js') });
   await writeFile(join(work, 'template.yaml'), TEMPLATE);
   await writeFile(
     join(work, 'deployguard.yaml'),

@@ -129,7 +129,8 @@ async function main(): Promise<void> {
     external: ['./aws-sdk.js'],
     define: { DEPLOYGUARD_VERSION: '"bench"', 'process.env.DEPLOYGUARD_BUNDLED_SDK': '"yes"' },
   });
-  await build({ ...node, entryPoints: ['src/core/aws/sdkModules.ts'], outfile: join(work, 'aws-sdk.js') });
+  const { sdkBundleOptions } = await import('../sdkBundle.mjs');
+  await build({ ...node, ...sdkBundleOptions, outfile: join(work, 'aws-sdk.js') });
   await writeFile(join(work, 'template.yaml'), TEMPLATE);
   const pipeline = (steps: string) =>
     `version: 1\nname: bench\nsteps:\n  - name: Build\n    run: ${steps}\nstack:\n  name: \${env:BENCH_STACK}\n  template: template.yaml\n  parameters: { Name: "\${env:BENCH_STACK}" }\nenvironments:\n  dev:\n    region: us-east-1\n`;

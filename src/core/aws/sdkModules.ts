@@ -9,12 +9,12 @@
  * same bundle.
  */
 /* eslint-disable @typescript-eslint/no-require-imports */
-import type * as CloudFormation from '@aws-sdk/client-cloudformation';
-import type * as CloudWatch from '@aws-sdk/client-cloudwatch';
-import type * as S3 from '@aws-sdk/client-s3';
-import type * as Sns from '@aws-sdk/client-sns';
-import type * as Sts from '@aws-sdk/client-sts';
-import type * as Protocols from '@aws-sdk/core/protocols';
+import type * as CloudFormation from './sdkServices/cloudFormation';
+import type * as CloudWatch from './sdkServices/cloudWatch';
+import type * as S3 from './sdkServices/s3';
+import type * as Sns from './sdkServices/sns';
+import type * as Sts from './sdkServices/sts';
+import type * as Protocols from './sdkServices/protocols';
 
 export interface AwsSdkModules {
   readonly cloudFormation: typeof CloudFormation;
@@ -27,21 +27,21 @@ export interface AwsSdkModules {
 
 export const sdk: AwsSdkModules = {
   get cloudFormation() {
-    return require('@aws-sdk/client-cloudformation') as typeof CloudFormation;
+    return require('./sdkServices/cloudFormation') as typeof CloudFormation;
   },
   get cloudWatch() {
-    return require('@aws-sdk/client-cloudwatch') as typeof CloudWatch;
+    return require('./sdkServices/cloudWatch') as typeof CloudWatch;
   },
   get s3() {
-    return require('@aws-sdk/client-s3') as typeof S3;
+    return require('./sdkServices/s3') as typeof S3;
   },
   get sns() {
-    return require('@aws-sdk/client-sns') as typeof Sns;
+    return require('./sdkServices/sns') as typeof Sns;
   },
   get sts() {
-    return require('@aws-sdk/client-sts') as typeof Sts;
+    return require('./sdkServices/sts') as typeof Sts;
   },
   get protocols() {
-    return require('@aws-sdk/core/protocols') as typeof Protocols;
+    return require('./sdkServices/protocols') as typeof Protocols;
   },
 };
