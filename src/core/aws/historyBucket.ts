@@ -72,26 +72,37 @@ export class HistoryBucket {
     private readonly counter?: RequestCounter,
   ) {}
 
-  /** Whether the bucket answers for this owner; a failure is a BucketFailure. */
-  async check(signal?: AbortSignal): Promise<void> {
-    const { HeadBucketCommand } = (await loadAwsSdk()).s3;
-    await this.call('HeadBucket', '', (c) =>
-      c.send(new HeadBucketCommand({ Bucket: this.bucket, ExpectedBucketOwner: this.owner }), opts(signal)),
-    );
+  /**
+   * Whether the bucket answers for this owner under `prefix`; a failure is a BucketFailure. A
+   * listing of one key, not HeadBucket: a least-privilege policy grants s3:ListBucket only under
+   * the history's prefix (`s3:prefix`), and HeadBucket names no prefix, so such a policy denies it.
+   */
+  async check(prefix: string, signal?: AbortSignal): Promise<void> {
+    await this.probe(prefix, this.owner, signal);
   }
 
   /**
-   * Whether the bucket answers when no owner is expected: told apart from `check`, it says a 403
-   * came from another account owning the bucket, not from missing permissions. A read, never a write.
+   * Whether the bucket answers under `prefix` when no owner is expected: told apart from `check`,
+   * it says a 403 came from another account owning the bucket, not from missing permissions. A
+   * read, never a write.
    */
-  async answersWithoutOwner(signal?: AbortSignal): Promise<boolean> {
-    const { HeadBucketCommand } = (await loadAwsSdk()).s3;
+  async answersWithoutOwner(prefix: string, signal?: AbortSignal): Promise<boolean> {
     try {
-      await this.call('HeadBucket', '', (c) => c.send(new HeadBucketCommand({ Bucket: this.bucket }), opts(signal)));
+      await this.probe(prefix, undefined, signal);
       return true;
     } catch {
       return false;
     }
+  }
+
+  private async probe(prefix: string, owner: string | undefined, signal?: AbortSignal): Promise<void> {
+    const { ListObjectsV2Command } = (await loadAwsSdk()).s3;
+    await this.call('ListObjectsV2', prefix, (c) =>
+      c.send(
+        new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, MaxKeys: 1, ...(owner ? { ExpectedBucketOwner: owner } : {}) }),
+        opts(signal),
+      ),
+    );
   }
 
   async get(key: string, signal?: AbortSignal): Promise<StoredObject | undefined> {

@@ -95,8 +95,13 @@ export class S3HistoryStore implements HistoryBackend {
     return found;
   }
 
+  /** Where every stack's folder is: `PREFIX/stacks/`. */
+  private get stacksPrefix(): string {
+    return stackPrefix(this.options.prefix, { account: 'x', region: 'x', stackName: 'x' }).replace(/x\/x\/x\/$/, '');
+  }
+
   async listStacks(): Promise<StackKey[]> {
-    const base = stackPrefix(this.options.prefix, { account: 'x', region: 'x', stackName: 'x' }).replace(/x\/x\/x\/$/, '');
+    const base = this.stacksPrefix;
     try {
       const out: StackKey[] = [];
       for (const account of await this.options.bucket.folders(base)) {
@@ -120,7 +125,7 @@ export class S3HistoryStore implements HistoryBackend {
    */
   async check(signal?: AbortSignal): Promise<void> {
     try {
-      await this.options.bucket.check(signal);
+      await this.options.bucket.check(this.stacksPrefix, signal);
     } catch (err) {
       throw await this.refusal(err, { checked: true, ...(signal ? { signal } : {}) });
     }
@@ -129,15 +134,16 @@ export class S3HistoryStore implements HistoryBackend {
   /**
    * What a person is told when the bucket refuses the first call of a command about to change a
    * stack; fails closed either way. A 403 is told apart: another account owns the bucket (it
-   * refuses HeadBucket with our account as ExpectedBucketOwner and answers it without), or these
-   * credentials may not do what was asked. `checked`: the refused call was that HeadBucket.
+   * refuses a listing under the prefix with our account as ExpectedBucketOwner and answers it
+   * without), or these credentials may not do what was asked. `checked`: the refused call was
+   * that listing (`check`).
    */
   async refusal(err: unknown, options: { readonly checked?: boolean; readonly signal?: AbortSignal } = {}): Promise<unknown> {
     const b = this.options.bucket;
     if (BucketFailure.is(err, 'denied') && (await this.ownedElsewhere(options))) {
       return new DeployGuardError(
         'HistoryBucketForeign',
-        // S3 never tells which account owns a bucket (HeadBucket answers no owner; GetBucketAcl's
+        // S3 never tells which account owns a bucket (no read-only call answers an owner account; GetBucketAcl's
         // owner is a canonical user ID, not an account, and needs READ_ACP): only ours is named.
         `The history bucket ${b.bucket} belongs to an account other than ${b.owner}, the account of your credentials (S3 does not say which account owns it): nothing was written there and nothing was deployed`,
         {
@@ -145,7 +151,7 @@ export class S3HistoryStore implements HistoryBackend {
         },
       );
     }
-    // Refused on a write or HeadBucket, a 404 is the bucket's.
+    // Refused on a write or a listing, a 404 is the bucket's.
     if (BucketFailure.is(err, 'missing')) {
       return new DeployGuardError(
         'HistoryUnreachable',
@@ -164,13 +170,13 @@ export class S3HistoryStore implements HistoryBackend {
     const b = this.options.bucket;
     if (options.checked !== true) {
       try {
-        await b.check(options.signal);
+        await b.check(this.stacksPrefix, options.signal);
         return false; // ours: the refused call needs a permission these credentials lack
       } catch (err) {
         if (!BucketFailure.is(err, 'denied')) return false;
       }
     }
-    return b.answersWithoutOwner(options.signal);
+    return b.answersWithoutOwner(this.stacksPrefix, options.signal);
   }
 }
 
@@ -304,7 +310,7 @@ export class S3StackHistory implements StackHistory {
         where: `s3://${this.bucket.bucket}/${lockKey(this.prefix)}`,
       });
     } catch (err) {
-      // Taking the lock is the bucket's first test (there is no HeadBucket before it): a bucket
+      // Taking the lock is the bucket's first test (nothing is asked before it): a bucket
       // that is missing, foreign, denied or down refuses the command here, before any stack change.
       throw BucketFailure.is(err, 'missing', 'denied', 'unreachable', 'other')
         ? await this.refusal(err)
