@@ -322,41 +322,35 @@ describe('team history on S3 (moto)', () => {
     await assert.rejects(cfn.send(new DescribeStacksCommand({ StackName: STACK })), /does not exist/);
   });
 
-  it('S3 down: the deploy is refused before any stack change, with the reason and the fix', async () => {
+  /** A deploy through the proxy with `fault` on every PutObject: refused, nothing created. Its stderr. */
+  async function refusedAtTheLock(kind: 'server-error' | 'denied'): Promise<string> {
     // The deploy's first S3 call is the lock's create: S3 failing there refuses it.
-    proxy.fault({ action: 'PutObject', kind: 'server-error', times: 50 });
-    const repo = await makeRepo();
+    proxy.fault({ action: 'PutObject', kind, times: 50 });
     const run = await cli(['deploy', 'dev', '--skip-steps', '--endpoint', proxy.endpoint, '--history', `s3://${BUCKET}/team`], {
-      cwd: repo,
+      cwd: await makeRepo(),
       home: await tempHome(),
     });
     assert.equal(run.code, 1);
-    assert.match(run.stderr, /team history s3:\/\/team-history\/team did not answer .*nothing was changed on the stack/);
-    assert.match(run.stderr, /→ check the network and the bucket/);
     assert.equal(proxy.count('CreateChangeSet'), 0);
     await assert.rejects(cfn.send(new DescribeStacksCommand({ StackName: STACK })), /does not exist/);
+    return run.stderr;
+  }
+
+  it('S3 down: the deploy is refused before any stack change, with the reason and the fix', async () => {
+    const stderr = await refusedAtTheLock('server-error');
+    assert.match(stderr, /team history s3:\/\/team-history\/team did not answer .*nothing was changed on the stack/);
+    assert.match(stderr, /→ check the network and the bucket/);
   });
 
   it('credentials that may not write the bucket: the deploy is refused at the lock, before any stack change, as denied (not as a foreign bucket)', async () => {
-    proxy.fault({ action: 'PutObject', kind: 'denied', times: 50 });
-    const repo = await makeRepo();
-    const run = await cli(['deploy', 'dev', '--skip-steps', '--endpoint', proxy.endpoint, '--history', `s3://${BUCKET}/team`], {
-      cwd: repo,
-      home: await tempHome(),
-    });
-    assert.equal(run.code, 1);
-    assert.match(
-      run.stderr,
-      /Cannot reach the team history: S3 denied access to s3:\/\/team-history\/team .*nothing was changed on the stack/,
-    );
-    assert.match(run.stderr, /→ give these credentials the history permissions/);
-    assert.doesNotMatch(run.stderr, /belongs to an account other than/);
+    const stderr = await refusedAtTheLock('denied');
+    assert.match(stderr, /Cannot reach the team history: S3 denied access to s3:\/\/team-history\/team .*nothing was changed on the stack/);
+    assert.match(stderr, /→ give these credentials the history permissions/);
+    assert.doesNotMatch(stderr, /belongs to an account other than/);
     // Told apart from a foreign bucket by one listing under the prefix (HeadBucket is never sent:
     // a policy granting s3:ListBucket only under the prefix denies it).
     assert.equal(proxy.count('HeadBucket'), 0);
     assert.equal(proxy.count('ListObjectsV2'), 1);
-    assert.equal(proxy.count('CreateChangeSet'), 0);
-    await assert.rejects(cfn.send(new DescribeStacksCommand({ StackName: STACK })), /does not exist/);
   });
 
   it('history push uploads a local history once (a rerun adds nothing); history reads only what it shows, and falls back to a stale copy', async () => {
