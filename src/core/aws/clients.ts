@@ -176,29 +176,7 @@ export class AwsClients {
     return createSnsClient({ ...this.target, region }, this.options);
   }
 
-  private readonly warming = new Set<NodeJS.Immediate>();
-
-  /**
-   * Makes these clients (parses their SDK module, resolves their config) once the calls already
-   * started have gone out, while the process waits for their answers: a command that knows its
-   * next calls hides that work in a round trip instead of adding it after one.
-   */
-  warm(...services: readonly ('cloudFormation' | 's3')[]): void {
-    // Two turns of the event loop: a call started just before has by then connected and sent its
-    // request (the first turn's poll phase), so the work runs while its answer is awaited.
-    const turn = (then: () => void) => {
-      const immediate = setImmediate(() => {
-        this.warming.delete(immediate);
-        then();
-      });
-      this.warming.add(immediate);
-    };
-    turn(() => turn(() => services.forEach((service) => void this[service]().catch(() => undefined))));
-  }
-
   dispose(): void {
-    for (const immediate of this.warming) clearImmediate(immediate);
-    this.warming.clear();
     for (const p of [this.cfn, this.cw, this.s3c, this.stsc]) void p?.then((c) => c.destroy()).catch(() => undefined);
     this.cfn = this.cw = this.s3c = this.stsc = undefined;
   }

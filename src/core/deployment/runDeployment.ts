@@ -39,7 +39,7 @@ import { outcomeOf, type DeploymentOutcome } from './outcome';
 import { checkPackaging, packageForDeploy } from './packagePhase';
 import { readPreviousVersion } from './previousVersion';
 import { resumeInterrupted } from './resumeInterrupted';
-import { historyLocationFor, openHistoryStore } from './historySelection';
+import { openHistoryStore } from './historySelection';
 import { openEnding, openReason, sameParameters, unverifiedLiveVersion } from './inDoubt';
 import { allowedTopics, tellTeam } from './notifyPhase';
 import { newRecord } from './stackRecords';
@@ -124,11 +124,7 @@ export async function runDeployment(ctx: EngineContext, request: DeployRequest):
     const tagSources = envSourcedValues(rawTags, tags, vars);
     const preview = template ? checkTemplateInputs(template, stackConfig, parameterValues, parameterSources, masker) : undefined;
 
-    const teamStore = historyLocationFor(request, env).kind === 's3';
-    const accountRead = pinnedAccountId(clients, env, signal);
-    // The lock is the next call: a team store's client is made while STS answers.
-    if (teamStore) clients.warm('s3');
-    const account = await accountRead;
+    const account = await pinnedAccountId(clients, env, signal);
     // A team store that does not answer refuses the deploy at the lock, its first call, before any stack change.
     const store = await openHistoryStore(ctx, request, env, clients, account);
     const stackHistory = store.stack({ account, region: env.region, stackName });
@@ -140,8 +136,6 @@ export async function runDeployment(ctx: EngineContext, request: DeployRequest):
       identity: startedBy,
       ...lockTiming(ctx),
     });
-    // CloudFormation comes after the history's reads that follow: its client is made while they are answered.
-    if (teamStore) clients.warm('cloudFormation');
 
     // A deployment interrupted by a crash or a reload is finished first (reattached by stack ARN
     // and token), never started over.
