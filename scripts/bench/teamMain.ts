@@ -189,6 +189,38 @@ async function main(): Promise<void> {
     console.log(`  S3 store      median ${(median(team) / 1000).toFixed(2)} s   runs ${team.map((m) => (m / 1000).toFixed(2)).join(' ')}`);
     console.log(`  ratio S3 / local = ${ratio.toFixed(2)} (target ≤ 1.15)`);
 
+    // (a') The same through the fault proxy with every S3 request 25 ms slower (a round trip to an
+    // S3 region; moto answers in ~4 ms): what the S3 store costs when waiting, not CPU, dominates.
+    // `keyContains: ''` matches every S3 request and no CloudFormation or STS one.
+    const slowLocal: number[] = [];
+    const slowTeam: number[] = [];
+    for (let i = 0; i < settings.pairs; i++) {
+      proxy.reset();
+      proxy.fault({ action: '*', kind: 'slow', delayMs: 25, keyContains: '', times: 1_000_000 });
+      slowLocal.push(
+        must(
+          await dg(['deploy', 'dev', '--skip-steps', '--endpoint', proxy.endpoint], { BENCH_STACK: `bench-local-${++n}` }),
+          'local deploy',
+        ).ms,
+      );
+      slowTeam.push(
+        must(
+          await dg(['deploy', 'dev', '--skip-steps', '--endpoint', proxy.endpoint, '--history', `s3://${BUCKET}/team`], {
+            BENCH_STACK: `bench-team-${++n}`,
+          }),
+          'S3 deploy',
+        ).ms,
+      );
+    }
+    proxy.reset();
+    console.log(`(a') the same through the fault proxy, each S3 request 25 ms slower, ${settings.pairs} pairs`);
+    console.log(
+      `  local folder  median ${(median(slowLocal) / 1000).toFixed(2)} s   S3 store median ${(median(slowTeam) / 1000).toFixed(2)} s`,
+    );
+    console.log(
+      `  the S3 store's cost: ${Math.round(median(slowTeam) - median(slowLocal))} ms a deploy, ${((median(slowTeam) - median(slowLocal)) / 25).toFixed(1)} round trips of 25 ms`,
+    );
+
     // S3 requests of one deploy (through the counting proxy), 10 vs seedLarge records, cold cache.
     const requests: Record<number, number> = {};
     for (const count of [10, settings.seedLarge]) {

@@ -33,9 +33,11 @@ const SAVE_SOON_MS = 1_000;
 
 /**
  * Journal phases written just after a call, saying what it answered. The run does not wait for
- * them (the stack is followed meanwhile): a resumed run finds the same facts from the entry
- * before the call and CloudFormation itself (the change set by name, the operation by token), as
- * it must when a run dies between the answer and its entry. A failed one is only logged.
+ * them (the stack is followed, the next entry written meanwhile; the journals keep entries in
+ * the order of their strictly increasing `at`), only its last entry (`finished`, `in-doubt`) does:
+ * a resumed run finds the same facts from the entry before the call and CloudFormation itself
+ * (the change set by name, the operation by token), as it must when a run dies between the answer
+ * and its entry. A failed one is only logged.
  */
 const AFTER_CALL: ReadonlySet<JournalPhase> = new Set<JournalPhase>(['change-set-created', 'executing']);
 
@@ -250,8 +252,8 @@ export class DeploymentRun {
     // The journal entry precedes every change to the stack: a run whose lock another machine took
     // over stops here, before that change (its end is still written: `finished` is not checked).
     if (phase !== 'finished') this.lock?.assertHeld?.();
-    // Entries stay in order: an entry after a call is out before the next one is written.
-    await this.afterCallEntry;
+    // The run's last entry comes after every other: entries after a call are out before it.
+    if (phase === 'finished' || phase === 'in-doubt') await this.afterCallEntry;
     if (facts.stackId) this.record.stackId = facts.stackId;
     if (facts.changeSetName) this.record.changeSetName = facts.changeSetName;
     if (facts.changeSetId) this.record.changeSetId = facts.changeSetId;
@@ -259,7 +261,11 @@ export class DeploymentRun {
     // Before a call that changes the stack, a status still waiting for its save goes out beside
     // the entry: a run killed during the change leaves its record saying it was deploying.
     const pendingSave = CHANGES_STACK.has(phase) && this.saveSoonTimer ? this.save() : undefined;
+    // Strictly increasing within the run (a store orders entries by it), even within a millisecond.
+    const at = Math.max(Date.now(), this.lastJournalAt + 1);
+    this.lastJournalAt = at;
     const appended = this.stackHistory.journal.append({
+      at: new Date(at).toISOString(),
       deploymentId: this.record.id,
       phase,
       ...(this.record.stackId ? { stackId: this.record.stackId } : {}),
@@ -270,7 +276,8 @@ export class DeploymentRun {
       ...(facts.stepGroup ? { stepGroup: facts.stepGroup } : {}),
     });
     if (AFTER_CALL.has(phase)) {
-      this.afterCallEntry = appended.then(
+      const before = this.afterCallEntry;
+      this.afterCallEntry = Promise.all([before, appended]).then(
         () => undefined,
         (err: unknown) => this.logger.warn(`could not write the journal after the call (${phase}): ${errorMessage(err)}`),
       );
@@ -280,8 +287,10 @@ export class DeploymentRun {
     if (CHANGES_STACK.has(phase)) this.changeRequested = true;
   }
 
-  /** The last entry written after a call (AFTER_CALL), which the next entry waits for. */
+  /** The entries written after a call (AFTER_CALL) still under way, which the run's last entry waits for. */
   private afterCallEntry: Promise<void> = Promise.resolve();
+  /** The `at` of this run's last journal entry, in ms. */
+  private lastJournalAt = 0;
 
   /** The lock the run works under: once it is lost, the next journal entry throws LockLost. */
   holdsLock(lock: StackLock): void {

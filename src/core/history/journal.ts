@@ -41,6 +41,9 @@ export interface JournalReadResult {
  * the operation (stack ARN + ClientRequestToken) instead of starting a second one.
  */
 export class Journal implements HistoryJournal {
+  /** The append before: lines land in the order they were appended (a run need not wait for one to call the next). */
+  private appending: Promise<void> = Promise.resolve();
+
   constructor(
     readonly path: string,
     private readonly damagedDir: string,
@@ -53,7 +56,9 @@ export class Journal implements HistoryJournal {
       owner: ownerTag(),
       ...entry,
     };
-    await appendLineDurable(this.path, JSON.stringify(full));
+    const written = this.appending.then(() => appendLineDurable(this.path, JSON.stringify(full)));
+    this.appending = written.catch(() => undefined);
+    await written;
     return full;
   }
 

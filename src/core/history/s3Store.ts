@@ -533,6 +533,8 @@ export class S3Journal implements HistoryJournal {
    * listing them first.
    */
   private readonly keysOf = new Map<string, Set<string>>();
+  /** Appends still in flight, so a removal never misses an entry that lands after it. */
+  private readonly inFlight = new Set<Promise<unknown>>();
 
   constructor(
     private readonly bucket: HistoryBucket,
@@ -556,10 +558,14 @@ export class S3Journal implements HistoryJournal {
       return full;
     }
     const key = journalKey(this.prefix, full.deploymentId, Date.parse(full.at) || Date.now());
+    const put = this.bucket.put(key, JSON.stringify(full), { ifNoneMatch: '*' });
+    this.inFlight.add(put);
     try {
-      await this.bucket.put(key, JSON.stringify(full), { ifNoneMatch: '*' });
+      await put;
     } catch (err) {
       throw historyError(err, this.where, 'write the deployment journal');
+    } finally {
+      this.inFlight.delete(put);
     }
     this.remember(full.deploymentId, key);
     return full;
@@ -577,6 +583,7 @@ export class S3Journal implements HistoryJournal {
   }
 
   private async forget(deploymentId: string): Promise<void> {
+    await Promise.allSettled([...this.inFlight]);
     const known = this.keysOf.get(deploymentId);
     const keys = known ? [...known] : (await this.bucket.list(`${journalPrefix(this.prefix)}${deploymentId}/`)).map((k) => k.key);
     await this.bucket.deleteMany(keys);
