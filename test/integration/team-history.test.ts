@@ -409,6 +409,25 @@ describe('team history on S3 (moto)', () => {
     );
     for (const l of lines) assert.ok(offline.stdout.includes(l.id), `${l.id} shown from the copy`);
   });
+  it("closing a deployment's journal removes an entry still on its way to S3 too, never leaving it open", async () => {
+    const { store, clients } = storeOf(await tempHome(), proxy.endpoint);
+    try {
+      const journal = store.stack(KEY).journal;
+      const id = newDeploymentId();
+      await journal.append({ deploymentId: id, phase: 'started' });
+      proxy.fault({ action: 'PutObject', kind: 'slow', delayMs: 800, keyContains: '/journal/' });
+      const late = journal.append({ deploymentId: id, phase: 'executing' });
+      await new Promise((r) => setTimeout(r, 100)); // the slow PUT has reached the proxy
+      await journal.append({ deploymentId: id, phase: 'finished' });
+      await late;
+      await journal.settled();
+      assert.deepEqual(await keys('team/stacks/123456789012/us-east-1/orders-dev/journal/'), [], 'no entry outlives the removal');
+      assert.equal((await journal.openOperations()).open.length, 0);
+    } finally {
+      clients.dispose();
+    }
+  });
+
   it('a deploy asks S3 only what its guarantees need: the lock is the bucket check, a status nobody decides from shares a write, the journal is closed by removing it', async () => {
     const repo = await makeRepo({ extraStack: `history: s3://${BUCKET}/team\n` });
     const deploy = await cli(['deploy', 'dev', '--skip-steps', '--endpoint', proxy.endpoint], { cwd: repo, home: await tempHome() });
