@@ -294,12 +294,19 @@ export class RunModel {
         });
         break;
       }
+      // The restore's verification reads the same metrics for the version put back: its own
+      // charts, never points added to the bake's (which judged the version that went out).
       case 'metric-points':
-        this.charts.points(event.series, { start: this.health?.bakeStartedAt, end: this.health?.bakeEndsAt });
+        if (event.phase === 'restore')
+          this.charts.points(
+            event.series.map((s) => ({ ...s, metric: restoredChartName(s.metric) })),
+            {},
+          );
+        else this.charts.points(event.series, { start: this.health?.bakeStartedAt, end: this.health?.bakeEndsAt });
         this.touch('metrics');
         break;
       case 'metric-verdict':
-        this.charts.verdict(event);
+        this.charts.verdict(event.phase === 'restore' ? { ...event, metric: restoredChartName(event.metric) } : event);
         this.touch('metrics');
         break;
       default:
@@ -556,4 +563,9 @@ export function isFailedResourceStatus(status: string): boolean {
 
 function assertNever(value: never): void {
   void value; // a new event type the panel does not show yet: ignored, never a crash
+}
+
+/** The chart of a metric as the restore's verification reads it (after the rollback), beside the bake's. */
+export function restoredChartName(metric: string): string {
+  return `${metric} (after the rollback)`;
 }

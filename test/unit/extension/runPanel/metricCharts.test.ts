@@ -128,6 +128,57 @@ describe('live metric points', () => {
     assert.equal(model.snapshot().metrics?.length, 2);
   });
 
+  it("the restore's reads and verdict get charts of their own, the bake's chart left as the bake judged it", () => {
+    const model = new RunModel({ deploymentId: ID, live: true });
+    model.apply({
+      type: 'watch-started',
+      deploymentId: ID,
+      at: iso(T),
+      alarms: [],
+      bakeMs: 60_000,
+      pollSeconds: 10,
+      deadline: iso(T + 60_000),
+      rollback: 'auto',
+      resumed: false,
+    });
+    model.apply({ type: 'metric-points', deploymentId: ID, at: iso(T + 10_000), series: [series({ points: [[T, 120]] })] });
+    // The version put back, read by the restore's verification two minutes later.
+    model.apply({
+      type: 'metric-points',
+      deploymentId: ID,
+      at: iso(T + 130_000),
+      phase: 'restore',
+      series: [series({ points: [[T + 120_000, 101]] })],
+    });
+    const charts = () => Object.fromEntries((model.snapshot().metrics ?? []).map((c) => [c.name, c]));
+    assert.deepEqual(Object.keys(charts()), ['Latency Average', 'Latency Average (after the rollback)']);
+    assert.deepEqual(charts()['Latency Average']?.bake.points, [[T, 120]], "the bake's chart holds only the bake's points");
+    assert.deepEqual(charts()['Latency Average']?.bake.end, T + 60_000);
+    assert.deepEqual(charts()['Latency Average (after the rollback)']?.bake.points, [[T + 120_000, 101]]);
+    model.apply({
+      type: 'metric-verdict',
+      deploymentId: ID,
+      at: iso(T + 190_000),
+      phase: 'restore',
+      metric: 'Latency Average',
+      verdict: 'pass',
+      reason: 'Latency Average within 10 % of its baseline',
+      bad: 'increase',
+      tolerance: 0.1,
+      relativeChange: 0.01,
+      interval: [-0.02, 0.03],
+      scale: 'shift',
+      baselineN: 30,
+      candidateN: 6,
+      baselineMedian: 100,
+      bakeMedian: 101,
+      baseline: { start: T - 60_000, end: T, points: [[T - 30_000, 100]] },
+      bake: { start: T + 120_000, end: T + 180_000, points: [[T + 120_000, 101]] },
+    });
+    assert.equal(charts()['Latency Average (after the rollback)']?.verdict?.kind, 'pass');
+    assert.equal(charts()['Latency Average']?.verdict, undefined, "the restore's verdict is not the bake's");
+  });
+
   it('are nothing to send when none arrived', () => {
     const model = new RunModel({ deploymentId: ID, live: true });
     assert.equal(model.snapshot().metrics, undefined);
