@@ -99,7 +99,6 @@ export async function acquireS3Lock(bucket: HistoryBucket, key: string, options:
   };
   let tookOverFrom: LockInfo | undefined;
   let lastSeen: LockInfo | undefined;
-  let lastSeenTtlMs = ttlMs;
   // Each turn either wins, refuses, or saw the lock change under it (released, taken over,
   // deleted by a contender): a few turns settle any race.
   for (let turn = 0; turn < 5; turn++) {
@@ -116,7 +115,6 @@ export async function acquireS3Lock(bucket: HistoryBucket, key: string, options:
     // Judged by the holder's promise, not ours: our TTL may be shorter than the one it beats within.
     const holderTtl = lockTtlMs(parsed, ttlMs);
     lastSeen = holder;
-    lastSeenTtlMs = holderTtl;
     if (!isLockExpired(current.lastModified, Date.now(), holderTtl)) throw s3LockHeldError(holder, options.where, holderTtl);
     try {
       await bucket.delete(key, current.etag, options.signal);
@@ -127,7 +125,8 @@ export async function acquireS3Lock(bucket: HistoryBucket, key: string, options:
       if (!BucketFailure.is(err, 'precondition', 'missing')) throw err;
     }
   }
-  throw s3LockHeldError(lastSeen ?? unreadable(Date.now()), options.where, lastSeenTtlMs);
+  const holder = lastSeen ?? unreadable(Date.now());
+  throw s3LockHeldError(holder, options.where, holderTtlMs(holder, ttlMs));
 }
 
 export async function readS3Lock(bucket: HistoryBucket, key: string): Promise<LockInfo | undefined> {

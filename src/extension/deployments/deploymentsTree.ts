@@ -294,11 +294,17 @@ export function registerDeploymentsTree(
     runningElsewhere(provider.readEnvironments(), here, new Set(host.live.running().map((d) => d.id))) !== undefined;
   subscriptions.add(new SharedHistoryRefresher(view, provider, host.live, statusBarNamesOne));
   // With the view never shown, the status bar still learns of runs elsewhere in a team store.
-  subscriptions.add(new TeamHistoryWatch({ history: provider, view, statusBarNamesOne, repoRoot: () => host.repoRoot(), logger }));
+  const teamWatch = subscriptions.add(
+    new TeamHistoryWatch({ history: provider, view, statusBarNamesOne, repoRoot: () => host.repoRoot(), logger }),
+  );
+  const pipelineChanged = () => {
+    teamWatch.pipelineChanged();
+    provider.refresh();
+  };
   subscriptions.add(watcher);
-  subscriptions.add(watcher.onDidChange(() => provider.refresh()));
-  subscriptions.add(watcher.onDidCreate(() => provider.refresh()));
-  subscriptions.add(watcher.onDidDelete(() => provider.refresh()));
+  subscriptions.add(watcher.onDidChange(pipelineChanged));
+  subscriptions.add(watcher.onDidCreate(pipelineChanged));
+  subscriptions.add(watcher.onDidDelete(pipelineChanged));
   return {
     provider,
     refresh: () => provider.refresh(),

@@ -1,9 +1,7 @@
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { DisposableStore } from '../../core/disposable';
 import type { Logger } from '../../core/logger';
-import { namesTeamHistory } from '../openJournals';
+import { mayUseTeamHistory, namesTeamHistory } from '../openJournals';
 import { readSettings } from '../settings';
 import {
   backgroundReadDue,
@@ -51,8 +49,6 @@ export class TeamHistoryWatch implements vscode.Disposable {
   private firstRead: NodeJS.Timeout | undefined;
   private lastReadAt: number | undefined;
   private kind: HistoryKind = 'unknown';
-  /** deployguard.yaml as the last check read it: a changed file makes `kind` unknown again. */
-  private pipelineSeen: { readonly text: string | undefined } | undefined;
   private reading = false;
   private failureLogged = false;
 
@@ -79,6 +75,11 @@ export class TeamHistoryWatch implements vscode.Disposable {
     this.scheduleFirstRead();
   }
 
+  /** deployguard.yaml changed (the view's file watcher): what the last read said of its store no longer holds. */
+  pipelineChanged(): void {
+    this.kind = 'unknown';
+  }
+
   dispose(): void {
     if (this.firstRead) clearTimeout(this.firstRead);
     this.firstRead = undefined;
@@ -97,19 +98,20 @@ export class TeamHistoryWatch implements vscode.Disposable {
     if (this.reading || this.subscriptions.isDisposed || !vscode.workspace.isTrusted) return;
     this.reading = true;
     try {
-      const text = await this.pipelineText();
-      if (this.pipelineSeen && this.pipelineSeen.text !== text) this.kind = 'unknown';
-      this.pipelineSeen = { text };
-      const due = backgroundReadDue({
+      const state = {
         trusted: vscode.workspace.isTrusted,
-        namesTeamStore: namesTeamHistory(readSettings().history, text),
         kind: this.kind,
         viewVisible: this.deps.view.visible,
         statusBarNamesOne: this.deps.statusBarNamesOne(),
         lastReadAt: this.lastReadAt,
         now: Date.now(),
-      });
-      if (!due || this.subscriptions.isDisposed) return;
+      };
+      // Every rule but the file's first: most focus changes end here, without reading deployguard.yaml.
+      if (!backgroundReadDue({ ...state, namesTeamStore: true })) return;
+      const root = this.deps.repoRoot();
+      const setting = readSettings().history;
+      const namesTeamStore = root !== undefined ? await mayUseTeamHistory(setting, root) : namesTeamHistory(setting, undefined);
+      if (!backgroundReadDue({ ...state, namesTeamStore }) || this.subscriptions.isDisposed) return;
       this.lastReadAt = Date.now();
       const failure = (await this.deps.history.readQuietly()) ?? readProblem(this.deps.history.readEnvironments());
       this.noteOutcome(failure);
@@ -129,15 +131,5 @@ export class TeamHistoryWatch implements vscode.Disposable {
     this.deps.logger.info(
       `The team history could not be read in the background (${failure}); the status bar shows no deployment running elsewhere until it can. Retried when the window regains focus; Refresh in the Deployments view shows the details.`,
     );
-  }
-
-  private async pipelineText(): Promise<string | undefined> {
-    const root = this.deps.repoRoot();
-    if (!root) return undefined;
-    try {
-      return await readFile(join(root, 'deployguard.yaml'), 'utf8');
-    } catch {
-      return undefined;
-    }
   }
 }
