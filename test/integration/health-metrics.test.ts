@@ -329,7 +329,9 @@ describe('metric verdicts in the bake, on moto', () => {
       const verdict = worse.log.events.find((e) => e.type === 'watch-verdict');
       assert.ok(verdict?.type === 'watch-verdict' && verdict.verdict === 'unhealthy', JSON.stringify(verdict));
       assert.equal(verdict.metric, 'Error rate');
-      assert.match(verdict.reason, /^Error rate rose (9\d|1\d\d) % \(98 % CI \+\d+ % … \+\d+ %\), allowed \+10 %$/);
+      // About +100 %: the estimate moves with which seconds of the two noisy parts fall in the
+      // windows (89 % was seen in CI), so "about doubled" is 80–199 %, never a mere rise.
+      assert.match(verdict.reason, /^Error rate rose ([89]\d|1\d\d) % \(98 % CI \+\d+ % … \+\d+ %\), allowed \+10 %$/);
       // The engine asked CloudWatch for the expression over its two metrics.
       assert.ok(
         shim.expressions.length > 0 && shim.expressions.every((e) => /^\s*\w+_errors \/ \w+_requests\s*$/.test(e)),
