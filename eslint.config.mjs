@@ -3,7 +3,7 @@
 //  - only src/core/process/ starts processes (child_process is banned elsewhere in src/);
 //  - the engine, the panel protocol and the CLI never import the editor layer or the webview;
 //  - the AWS SDK is imported as a value only by src/core/aws/sdkModules.ts and the per-service
-//    lists it requires, src/core/aws/sdkServices/ (their own lazily loaded bundle); everywhere
+//    lists it imports, src/core/aws/sdkServices/ (their own lazily loaded bundle); everywhere
 //    else `import type`;
 //  - no default exports.
 import js from '@eslint/js';
