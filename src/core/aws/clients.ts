@@ -119,8 +119,17 @@ export async function createCloudWatchClient(target: AwsTarget, options: ClientO
 
 export async function createS3Client(target: AwsTarget, options: ClientOptions = {}): Promise<S3Client> {
   const { S3Client } = (await loadAwsSdk()).s3;
-  // A bucket (the team's history) may live in another region than the stack: follow S3's redirect.
-  const client = new S3Client({ ...baseConfig(target, options), followRegionRedirects: true });
+  const client = new S3Client({
+    ...baseConfig(target, options),
+    // A bucket (the team's history) may live in another region than the stack: follow S3's redirect.
+    followRegionRedirects: true,
+    // A checksum only where S3 requires one (DeleteObjects), as before the SDK's 2025 default:
+    // TLS already guards what is sent and read, a record is checked when parsed, and a CRC32 on
+    // every PutObject and GetObject cost a team-history deploy 2 ms a request (one in three of
+    // its S3 time, measured against moto).
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
   installRetryObserver(client, 'S3', options);
   return client;
 }
