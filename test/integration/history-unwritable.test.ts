@@ -101,9 +101,13 @@ describe('a history that cannot be written: refused before any stack change, nev
     proxy.scenario(STACK, { holdMs: 2500 });
     // Its own process, as a terminal runs it: a lock it cannot remove is left by a process that is gone.
     const running = spawnCli(['deploy', 'dev', '--json', '--skip-steps', '--yes', '--endpoint', proxy.endpoint], { cwd: repo, home }).done;
-    await until('the update to be executed and journalled', async () => {
+    await until('the update to be executed and followed', async () => {
       const journal = await readFile(join(stackDir, 'journal.jsonl'), 'utf8').catch(() => '');
-      return proxy.count('ExecuteChangeSet') === 1 && journal.includes('"phase":"executing"') ? true : undefined;
+      // Executed (the answer came back: the run reads the stack after it), the entry before it written.
+      const actions = proxy.requests.map((r) => r.action);
+      const executed = actions.indexOf('ExecuteChangeSet');
+      const following = executed >= 0 && actions.slice(executed + 1).includes('DescribeStacks');
+      return following && journal.includes('"phase":"execute-requested"') ? true : undefined;
     });
     const lock = await unwritable(t, ...paths());
     const run = await running;

@@ -190,9 +190,15 @@ describe('history, manual rollback, lock and resume (moto)', () => {
       },
     );
     const journal = join(STACK_DIR(home), 'journal.jsonl');
-    await waitFor('the journal to say the new deploy is executing', async () =>
-      (await readFile(journal, 'utf8')).split('\n').some((l) => l.includes('"phase":"executing"') && !l.includes(firstRecord!.id)),
-    );
+    await waitFor('the new deploy to be executing (its execute answered: it reads the stack after it)', async () => {
+      const actions = proxy.requests.map((r) => r.action);
+      const executed = actions.indexOf('ExecuteChangeSet');
+      return (
+        executed >= 0 &&
+        actions.slice(executed + 1).includes('DescribeStacks') &&
+        (await readFile(journal, 'utf8')).split('\n').some((l) => l.includes('"phase":"execute-requested"') && !l.includes(firstRecord!.id))
+      );
+    });
     child.kill('SIGKILL');
     await new Promise((r) => child.on('exit', r));
     const [interrupted] = await allRecords(home);

@@ -428,7 +428,7 @@ describe('team history on S3 (moto)', () => {
     }
   });
 
-  it('a deploy asks S3 only what its guarantees need: the lock is the bucket check, a status nobody decides from shares a write, the journal is closed by removing it', async () => {
+  it('a deploy asks S3 only what its guarantees need: the lock is the bucket check, a status nobody decides from shares a write, the journal holds the entries before calls and is closed by removing them', async () => {
     const repo = await makeRepo({ extraStack: `history: s3://${BUCKET}/team\n` });
     const deploy = await cli(['deploy', 'dev', '--skip-steps', '--endpoint', proxy.endpoint], { cwd: repo, home: await tempHome() });
     assert.equal(deploy.code, 0, deploy.stderr);
@@ -440,8 +440,9 @@ describe('team history on S3 (moto)', () => {
     // Created, then `deploying` beside the entry before the execute, then final: `watching` (no
     // alarms to watch) is saved with `stable`, not on its own.
     assert.equal(sent('PutObject', '/records/'), 3, 'three record writes');
-    // started, change-set-requested, change-set-created, execute-requested, executing; `finished` is not written.
-    assert.equal(sent('PutObject', '/journal/'), 5, 'five journal entries');
+    // The entries before the calls: started, change-set-requested, execute-requested. What
+    // CloudFormation answered is not an entry, and `finished` is the entries' removal.
+    assert.equal(sent('PutObject', '/journal/'), 3, 'three journal entries');
     assert.equal(
       sent('ListObjectsV2', '/journal/'),
       1,
@@ -561,7 +562,7 @@ describe('team history on S3 (moto)', () => {
       );
       run.holdsLock(lockA);
       await run.save();
-      await run.journal('change-set-created');
+      await run.journal('change-set-requested');
 
       // A's beats stop reaching the bucket; past the TTL, machine B takes the lock over.
       proxy.fault({ action: 'PutObject', kind: 'reset', times: 1000, keyContains: 'lock.json' });
@@ -586,7 +587,7 @@ describe('team history on S3 (moto)', () => {
       assert.match(lost.message, /taken over by ci \(machine-b, pid \d+ on /);
       assert.deepEqual(
         (await stackA.journal.read()).entries.filter((e) => e.deploymentId === id).map((e) => e.phase),
-        ['change-set-created'],
+        ['change-set-requested'],
         'no execute-requested: it stopped before the change',
       );
       assert.equal(statusForError(lost), 'needs-attention');

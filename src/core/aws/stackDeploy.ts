@@ -32,6 +32,17 @@ import { loadAwsSdk } from './sdk';
 export interface StackDeployHooks {
   /** Called (and awaited) before every mutating AWS call: write the journal here. */
   journal(phase: JournalPhase, facts: { stackId?: string; changeSetName?: string; changeSetId?: string }): Promise<void>;
+  /**
+   * The same entry started ahead of its call, while reads that decide nothing about it go on; the
+   * function it returns is called (and awaited) just before the call, and checks again what the
+   * entry checked (the lock) as well as waiting for the write.
+   */
+  journalAhead(phase: JournalPhase, facts: { stackId?: string; changeSetName?: string; changeSetId?: string }): () => Promise<void>;
+  /**
+   * CloudFormation answered a mutating call: the facts it named, for the journal entries before
+   * later calls. No entry is written for an answer (rule at DeploymentRun.answered).
+   */
+  answered(call: 'change-set-created' | 'executing', facts: { stackId: string; changeSetName: string; changeSetId: string }): void;
   notice(level: 'info' | 'warning' | 'error', code: string, message: string): void;
   changeSetPlanned(info: {
     changeSetName: string;
@@ -104,6 +115,8 @@ export async function deployStack(input: StackDeployInput): Promise<StackDeployR
     }
   };
 
+  // The entry before the change set names it, whatever the read finds: written while the stack is read.
+  const changeSetRequested = hooks.journalAhead('change-set-requested', { changeSetName: input.changeSetName });
   let stack = await call('Reading the stack', () => describeStack(cfn, input.stackName, signal));
   stack = await settleStartState(input, cfn, stack);
   if (stack) hooks.stackKnown?.(stack.stackId);
@@ -117,7 +130,7 @@ export async function deployStack(input: StackDeployInput): Promise<StackDeployR
   if (templateSource.TemplateURL) hooks.templateUploaded?.(templateSource.TemplateURL);
 
   const { CreateChangeSetCommand, ExecuteChangeSetCommand } = (await loadAwsSdk()).cloudFormation;
-  await hooks.journal('change-set-requested', { ...(stack ? { stackId: stack.stackId } : {}), changeSetName: input.changeSetName });
+  await changeSetRequested();
   const created = await call(`Creating change set ${input.changeSetName}`, () =>
     noopAsUndefined(
       cfn.send(
@@ -160,7 +173,12 @@ export async function deployStack(input: StackDeployInput): Promise<StackDeployR
       `CloudFormation created change set ${input.changeSetName} but named no stack (${where})`,
     );
   hooks.stackKnown?.(stackId);
-  await hooks.journal('change-set-created', { stackId, changeSetName: input.changeSetName, changeSetId });
+  hooks.answered('change-set-created', { stackId, changeSetName: input.changeSetName, changeSetId });
+  // Without a question to ask, the entry before the execute is written while the change set is
+  // planned: a run stopped before the execute leaves a change set that its resume finds unexecuted
+  // and drops, as it would after any entry before the execute.
+  const facts = { stackId, changeSetName: input.changeSetName, changeSetId };
+  const executeRequested = hooks.confirm ? () => hooks.journal('execute-requested', facts) : hooks.journalAhead('execute-requested', facts);
 
   // Planned while CloudFormation plans the deploy's own change set: it adds calls, not wall time.
   const rehearsal =
@@ -214,7 +232,7 @@ export async function deployStack(input: StackDeployInput): Promise<StackDeployR
     return { kind: 'declined', stackId };
   }
 
-  await hooks.journal('execute-requested', { stackId, changeSetName: input.changeSetName, changeSetId });
+  await executeRequested();
   const since = Date.now();
   try {
     await cfn.send(new ExecuteChangeSetCommand({ ChangeSetName: changeSetId, StackName: stackId, ClientRequestToken: input.token }), {
@@ -243,7 +261,7 @@ export async function deployStack(input: StackDeployInput): Promise<StackDeployR
       'The execute call failed in transit, but CloudFormation had accepted it; following the update',
     );
   }
-  await hooks.journal('executing', { stackId, changeSetName: input.changeSetName, changeSetId });
+  hooks.answered('executing', { stackId, changeSetName: input.changeSetName, changeSetId });
   let result: OperationResult;
   try {
     result = await followStack(

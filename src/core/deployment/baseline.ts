@@ -1,5 +1,3 @@
-import type { AwsClients } from '../aws/clients';
-import { describeStack, getTemplateBody } from '../aws/stackApi';
 import { isSettledHealthy } from '../aws/stackStatus';
 import { declaredParameters, sha256 } from '../aws/template';
 import { deploymentIdTime, newDeploymentId } from '../history/paths';
@@ -7,6 +5,7 @@ import type { DeploymentRecord } from '../history/record';
 import type { StackHistory } from '../history/store';
 import type { EnvironmentConfig } from '../pipeline/types';
 import type { EngineContext } from './engineContext';
+import type { StackAsFound } from './previousVersion';
 import { newRecord, parameterRecordsOfStack, reportDamagedHistory } from './stackRecords';
 
 /**
@@ -18,19 +17,16 @@ import { newRecord, parameterRecordsOfStack, reportDamagedHistory } from './stac
 export async function captureBaselineIfFirst(
   ctx: EngineContext,
   stackHistory: StackHistory,
-  clients: AwsClients,
   env: EnvironmentConfig,
   stackName: string,
-  signal?: AbortSignal,
+  found: StackAsFound,
   before?: string,
 ): Promise<DeploymentRecord | undefined> {
   const { records, damaged } = await stackHistory.list();
   reportDamagedHistory(ctx.emit, damaged);
   if (records.length > 0) return undefined;
-  const cfn = await clients.cloudFormation();
-  const stack = await describeStack(cfn, stackName, signal);
-  if (!stack || !isSettledHealthy(stack.status)) return undefined;
-  const body = await getTemplateBody(cfn, stack.stackId, signal);
+  const { stack, body } = found;
+  if (!stack || body === undefined || !isSettledHealthy(stack.status)) return undefined;
   let declared: ReturnType<typeof declaredParameters> = [];
   try {
     declared = declaredParameters(body);

@@ -31,15 +31,8 @@ const CHANGES_STACK: ReadonlySet<JournalPhase> = new Set<JournalPhase>([
 /** How long a status set with `soon` may wait for its save (setStatus). */
 const SAVE_SOON_MS = 1_000;
 
-/**
- * Journal phases written just after a call, saying what it answered. The run does not wait for
- * them (the stack is followed, the next entry written meanwhile; the journals keep entries in
- * the order of their strictly increasing `at`), only its last entry (`finished`, `in-doubt`) does:
- * a resumed run finds the same facts from the entry before the call and CloudFormation itself
- * (the change set by name, the operation by token), as it must when a run dies between the answer
- * and its entry. A failed one is only logged.
- */
-const AFTER_CALL: ReadonlySet<JournalPhase> = new Set<JournalPhase>(['change-set-created', 'executing']);
+/** What an entry names besides its phase (kept on the record too). */
+type JournalFacts = { stackId?: string; changeSetName?: string; changeSetId?: string; stepGroup?: StepGroup };
 
 type Payload<E> = E extends EngineEvent ? Omit<E, 'deploymentId' | 'at'> : never;
 
@@ -69,7 +62,7 @@ export class DeploymentRun {
   /** The status views last heard (the record's, or a phase the record does not keep: see showStatus). */
   private shown: DeploymentStatus;
   /**
-   * CloudFormation accepted this run's stack operation (journal `executing`, or reattached to it):
+   * CloudFormation accepted this run's stack operation (answered `executing`, or reattached to it):
    * from here a run that stops without its outcome leaves the record in doubt (inDoubt.ts).
    */
   operationSent = false;
@@ -197,7 +190,12 @@ export class DeploymentRun {
     this.announceStatus(status, reason !== undefined ? this.masker.mask(reason) : undefined);
   }
 
-  private saveSoon(): void {
+  /**
+   * Saves the record with the next save, the next journal entry before a change to the stack, or
+   * after SAVE_SOON_MS, whichever comes first: for what other windows and machines show, not what
+   * a resumed run decides from (rule at `setStatus`).
+   */
+  saveSoon(): void {
     if (this.saveSoonTimer) return;
     this.saveSoonTimer = setTimeout(() => {
       this.saveSoonTimer = undefined;
@@ -245,19 +243,55 @@ export class DeploymentRun {
     return this.changeRequested;
   }
 
-  async journal(
-    phase: JournalPhase,
-    facts: { stackId?: string; changeSetName?: string; changeSetId?: string; stepGroup?: StepGroup } = {},
-  ): Promise<void> {
+  /** The record's first write and the journal's `started` entry (open), which every later entry waits for. */
+  private opening: Promise<void> = Promise.resolve();
+
+  /**
+   * Starts the run's history: the record's first write beside the journal's `started` entry. Neither
+   * is waited for here, so the reads that follow (the stack, the alarms) overlap them; the run's
+   * next journal entry, which precedes every step and every call that changes anything, waits for
+   * both and throws if either failed. A run that stops between them leaves a record with no
+   * journal (it changed nothing) or an entry with no record (the next run closes it,
+   * resumeInterrupted.ts).
+   */
+  open(): void {
+    const writes = [this.save(), this.journal('started')];
+    this.opening = Promise.allSettled(writes).then((results) => {
+      for (const written of results) if (written.status === 'rejected') throw written.reason;
+    });
+    this.opening.catch(() => undefined); // surfaced by the next entry
+  }
+
+  /** Resolves once the writes `open` started have landed; rejects with the first that failed. */
+  opened(): Promise<void> {
+    return this.opening;
+  }
+
+  async journal(phase: JournalPhase, facts: JournalFacts = {}): Promise<void> {
+    await this.writeEntry(phase, facts);
+    if (CHANGES_STACK.has(phase)) this.changeRequested = true;
+  }
+
+  /**
+   * Starts the entry now, while reads that decide nothing about it go on; the function returned is
+   * called just before the call the entry precedes: the lock is checked again there (it may have
+   * been lost meanwhile), the write waited for, and only then is the change requested.
+   */
+  journalAhead(phase: JournalPhase, facts: JournalFacts = {}): () => Promise<void> {
+    const written = this.writeEntry(phase, facts);
+    written.catch(() => undefined); // surfaced when the call is about to be made
+    return async () => {
+      this.lock?.assertHeld?.();
+      await written;
+      if (CHANGES_STACK.has(phase)) this.changeRequested = true;
+    };
+  }
+
+  private async writeEntry(phase: JournalPhase, facts: JournalFacts): Promise<void> {
     // The journal entry precedes every change to the stack: a run whose lock another machine took
     // over stops here, before that change (its end is still written: `finished` is not checked).
     if (phase !== 'finished') this.lock?.assertHeld?.();
-    // The run's last entry comes after every other: entries after a call are out before it.
-    if (phase === 'finished' || phase === 'in-doubt') await this.afterCallEntry;
-    if (facts.stackId) this.record.stackId = facts.stackId;
-    if (facts.changeSetName) this.record.changeSetName = facts.changeSetName;
-    if (facts.changeSetId) this.record.changeSetId = facts.changeSetId;
-    if (phase === 'executing') this.operationSent = true;
+    this.keepFacts(facts);
     // Before a call that changes the stack, a status still waiting for its save goes out beside
     // the entry: a run killed during the change leaves its record saying it was deploying.
     const pendingSave = CHANGES_STACK.has(phase) && this.saveSoonTimer ? this.save() : undefined;
@@ -275,20 +309,33 @@ export class DeploymentRun {
       status: this.record.status,
       ...(facts.stepGroup ? { stepGroup: facts.stepGroup } : {}),
     });
-    if (AFTER_CALL.has(phase)) {
-      const before = this.afterCallEntry;
-      this.afterCallEntry = Promise.all([before, appended]).then(
-        () => undefined,
-        (err: unknown) => this.logger.warn(`could not write the journal after the call (${phase}): ${errorMessage(err)}`),
-      );
-      return;
-    }
-    for (const written of await Promise.allSettled([appended, pendingSave])) if (written.status === 'rejected') throw written.reason;
-    if (CHANGES_STACK.has(phase)) this.changeRequested = true;
+    // Nothing changes before the run's record and first entry are written: an entry may go out
+    // beside them, but is not done before they are. The run's last entry is written even when
+    // they were not (it closes whatever did land).
+    const opened = phase === 'finished' || phase === 'in-doubt' ? this.opening.catch(() => undefined) : this.opening;
+    for (const written of await Promise.allSettled([appended, pendingSave, opened]))
+      if (written.status === 'rejected') throw written.reason;
   }
 
-  /** The entries written after a call (AFTER_CALL) still under way, which the run's last entry waits for. */
-  private afterCallEntry: Promise<void> = Promise.resolve();
+  /**
+   * What CloudFormation answered a mutating call (the change set's id, the stack's ARN), kept on the
+   * record and in the journal entries before later calls. The answer itself is not journalled: a
+   * resumed run learns the same from the entry before the call and from CloudFormation (the change
+   * set by name, the operation by token), as it must when a run dies between the answer and any
+   * entry of it; one write fewer per call. `executing`: from here a run that stops without its
+   * outcome leaves the record in doubt (operationSent).
+   */
+  answered(call: 'change-set-created' | 'executing', facts: { stackId: string; changeSetName: string; changeSetId: string }): void {
+    this.keepFacts(facts);
+    if (call === 'executing') this.operationSent = true;
+  }
+
+  private keepFacts(facts: { stackId?: string; changeSetName?: string; changeSetId?: string }): void {
+    if (facts.stackId) this.record.stackId = facts.stackId;
+    if (facts.changeSetName) this.record.changeSetName = facts.changeSetName;
+    if (facts.changeSetId) this.record.changeSetId = facts.changeSetId;
+  }
+
   /** The `at` of this run's last journal entry, in ms. */
   private lastJournalAt = 0;
 
@@ -379,9 +426,14 @@ export class DeploymentRun {
   stackHooks(confirm?: StackDeployHooks['confirm']): StackDeployHooks {
     return {
       journal: (phase, facts) => this.journal(phase, facts),
+      journalAhead: (phase, facts) => this.journalAhead(phase, facts),
+      answered: (call, facts) => this.answered(call, facts),
       notice: (level, code, message) => this.notice(level, code, message),
       changeSetPlanned: (info) => {
         this.record.changes = info.changes;
+        // The entry before the execute (and the status beside it) may have gone out while the
+        // change set was planned: the plan follows with the next save.
+        this.saveSoon();
         this.emit({ type: 'change-set-planned', ...info });
         const summary = info.empty
           ? 'Change set: no changes'

@@ -18,7 +18,7 @@ export type OpenStatus = Extract<DeploymentStatus, 'in-doubt' | 'unverified'>;
 export interface StopFacts {
   /** The status views last heard (the record's, or the watch's `unhealthy`/`rolling-back` it does not keep). */
   readonly status: DeploymentStatus;
-  /** CloudFormation accepted this run's stack operation (journal `executing`, or a reattach). */
+  /** CloudFormation accepted this run's stack operation (its execute call answered, or a reattach). */
   readonly operationSent: boolean;
   /** The bake reached a verdict: what follows is the verdict's (a rollback, a person), not a doubt. */
   readonly verdictKnown: boolean;

@@ -10,18 +10,26 @@ import { currentVersion } from '../history/ledger';
 import type { PreviousVersion } from '../history/record';
 import type { StackHistory } from '../history/store';
 
-/** Reads the stack and the history now, before the deployment changes either. */
-export async function readPreviousVersion(
-  stackHistory: StackHistory,
-  clients: AwsClients,
-  stackName: string,
-  signal?: AbortSignal,
-): Promise<PreviousVersion> {
+/** The stack as a deploy found it before changing anything: its state and, when it exists, its template. */
+export interface StackAsFound {
+  readonly stack: StackInfo | undefined;
+  readonly body: string | undefined;
+}
+
+/**
+ * Reads the stack once for everything a deploy records about it before it changes it: the
+ * baseline (baseline.ts) and the link to the previous version (readPreviousVersion).
+ */
+export async function readStackAsFound(clients: AwsClients, stackName: string, signal?: AbortSignal): Promise<StackAsFound> {
   const cfn = await clients.cloudFormation();
   const stack = await describeStack(cfn, stackName, signal);
-  const body = stack ? await getTemplateBody(cfn, stack.stackId, signal) : undefined;
+  return { stack, body: stack ? await getTemplateBody(cfn, stack.stackId, signal) : undefined };
+}
+
+/** The link from the stack as found and the history now, before the deployment changes either. */
+export async function readPreviousVersion(stackHistory: StackHistory, found: StackAsFound): Promise<PreviousVersion> {
   const { records } = await stackHistory.list();
-  return previousVersion(currentVersion(records)?.id, stack, body);
+  return previousVersion(currentVersion(records)?.id, found.stack, found.body);
 }
 
 /**

@@ -169,11 +169,15 @@ async function resumeOne(
     case 'change-set-created':
     case 'execute-requested': {
       let executed = false;
-      if (entry.changeSetId && stackId) {
+      // By id once one was answered, else by the name the entry before the call gave it, in the
+      // stack named by ARN or by name (a new stack's ARN comes with the change set's answer).
+      const changeSet = entry.changeSetId ?? record.changeSetId ?? entry.changeSetName;
+      if (changeSet) {
+        const stack = stackId ?? record.stackName;
         try {
-          const cs = await describeChangeSet(cfn, entry.changeSetId, stackId, signal);
+          const cs = await describeChangeSet(cfn, changeSet, stack, signal);
           executed = cs.executionStatus?.startsWith('EXECUTE_') === true;
-          if (!executed) await deleteChangeSet(cfn, entry.changeSetId, stackId);
+          if (!executed) await deleteChangeSet(cfn, changeSet, stack);
         } catch {
           executed = entry.phase === 'execute-requested';
         }

@@ -37,7 +37,7 @@ import { DeploymentRun, statusForError, tokenFor } from './deploymentRun';
 import { lockTiming, type EngineContext } from './engineContext';
 import { outcomeOf, type DeploymentOutcome } from './outcome';
 import { checkPackaging, packageForDeploy } from './packagePhase';
-import { readPreviousVersion } from './previousVersion';
+import { readPreviousVersion, readStackAsFound } from './previousVersion';
 import { resumeInterrupted } from './resumeInterrupted';
 import { openHistoryStore } from './historySelection';
 import { openEnding, openReason, sameParameters, unverifiedLiveVersion } from './inDoubt';
@@ -137,6 +137,10 @@ export async function runDeployment(ctx: EngineContext, request: DeployRequest):
       ...lockTiming(ctx),
     });
 
+    // The stack as found is read beside the journal: when nothing was left to resume, nothing
+    // changed it in between (the lock is held); when a run was resumed, it is read again.
+    const foundEarly = readStackAsFound(clients, stackName, signal);
+    foundEarly.catch(() => undefined); // awaited below, or not needed
     // A deployment interrupted by a crash or a reload is finished first (reattached by stack ARN
     // and token), never started over.
     const resumed = await resumeInterrupted(ctx, stackHistory, clients, env, request, signal, lock);
@@ -164,8 +168,9 @@ export async function runDeployment(ctx: EngineContext, request: DeployRequest):
       return outcomeOf(sameAsResumed, resumed);
     }
 
-    await captureBaselineIfFirst(ctx, stackHistory, clients, env, stackName, signal, id);
-    const previous = await readPreviousVersion(stackHistory, clients, stackName, signal);
+    const found = resumed.length === 0 ? await foundEarly : await readStackAsFound(clients, stackName, signal);
+    await captureBaselineIfFirst(ctx, stackHistory, env, stackName, found, id);
+    const previous = await readPreviousVersion(stackHistory, found);
 
     const record: DeploymentRecord = {
       ...newRecord(),
@@ -193,12 +198,7 @@ export async function runDeployment(ctx: EngineContext, request: DeployRequest):
     };
     run = new DeploymentRun(record, stackHistory, clients, ctx.pollers, ctx.emit, masker, ctx.logger);
     run.holdsLock(lock);
-    // The record and the journal's first entry go out together: a run that stops between them
-    // leaves a record with no journal (it changed nothing) or an entry with no record (the next
-    // run closes it, resumeInterrupted.ts); both are written before anything changes. Both are
-    // waited for, so a failure of one never races the other's landing with the run's end.
-    for (const written of await Promise.allSettled([run.save(), run.journal('started')]))
-      if (written.status === 'rejected') throw written.reason;
+    run.open();
     run.announce();
     for (const [code, message] of earlyRetries.splice(0)) run.notice('warning', code, message);
     topics = allowedTopics(run, env);
@@ -300,6 +300,8 @@ async function driveDeployment(
   const { steps, stack } = request.pipeline;
   // A CDK stack always has steps: `cdk synth` comes last (stepsToRun).
   if (stepsToRun(request.pipeline, request.skipSteps).length > 0) {
+    // A build is not started for a run whose history cannot be written.
+    await run.opened();
     await run.setStatus('running-steps', undefined, { soon: true });
     const stepsStartedAt = Date.now();
     const result = await runPipelineSteps(ctx, run, request, signal);
@@ -325,7 +327,9 @@ async function driveDeployment(
   if (!template) throw new DeployGuardError('Internal', `The template ${stack.template} was never read`);
   template = await packageForDeploy(run, request.repoRoot, stack, template, signal);
   checkTemplateSize(template, stack.templateBucket);
-  await run.save();
+  // What packaging recorded (the uploaded template, the capabilities it needs) matters once the
+  // stack runs it: saved by the time the change is executed, not waited for now.
+  run.saveSoon();
   const result = await deployChangeSet(ctx, run, request, env, { ...inputs, template, parameterValues }, signal);
   return afterStackOperation(ctx, run, env, await watchIfUnverified(run, env, result, signal), request, signal);
 }

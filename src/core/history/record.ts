@@ -232,7 +232,9 @@ export interface RecoverSection {
 export const STACK_EVENTS_KEPT = 500;
 
 /**
- * Journal phases, written before (`*-requested`) and after each mutating AWS call. `in-doubt`:
+ * Journal phases, written before each mutating AWS call (`*-requested`). `change-set-created` and
+ * `executing`, written after the call by earlier versions, are still read (a resumed run treats
+ * them like the entry before). `in-doubt`:
  * the run ended without knowing its outcome, or stopped during the bake; its record stays open
  * (`in-doubt` or `unverified`) for the next run of the stack to reattach to and watch.
  */
