@@ -1,10 +1,20 @@
-import { CreateStackCommand, DescribeStacksCommand, GetTemplateCommand } from '@aws-sdk/client-cloudformation';
+import {
+  CreateChangeSetCommand,
+  CreateStackCommand,
+  DescribeStacksCommand,
+  GetTemplateCommand,
+  ListChangeSetsCommand,
+} from '@aws-sdk/client-cloudformation';
+import { createHash } from 'node:crypto';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { beforeEach, describe, it } from 'node:test';
+import { requestTokenFor } from '../../src/core/aws/requestToken';
 import type { EngineEvent } from '../../src/core/events';
+import { newDeploymentId } from '../../src/core/history/paths';
+import { HistoryStore } from '../../src/core/history/store';
 import type { DeploymentRecord } from '../../src/core/history/record';
 import { cli, makeRepo, tempHome, topicTemplate, writeTemplate } from '../support/deployFixture';
 import { MOTO_ENV } from '../support/moto';
@@ -161,6 +171,55 @@ describe('history, manual rollback, lock and resume (moto)', () => {
     assert.equal(second.code, 4);
     assert.match(second.stderr, /Another deployment \(\d{8}T\d{9}Z-[0-9a-f]{6}\) is running on this stack: deployguard CLI, pid \d+/);
     assert.equal((await first).code, 0);
+  });
+
+  it('a deploy killed after its change set was created, before the entry naming its id, is closed by the next run: the change set found by name and dropped, never executed', async () => {
+    const repo = await makeRepo();
+    assert.equal((await run(repo, ['deploy', 'dev', '--skip-steps'])).code, 0);
+    const [v1] = await allRecords(home);
+    // What such a run leaves: its record, the entries before the change set (which name it but
+    // know no id yet: a new run learns the id only from CloudFormation's answer), the change set.
+    const stackHistory = new HistoryStore(home).stack({ account: '123456789012', region: 'us-east-1', stackName: 'orders-dev' });
+    const id = newDeploymentId();
+    const changeSetName = `deployguard-${id}`;
+    const body = topicTemplate('v2');
+    // v1's own facts (its change set, its end) are not the killed run's.
+    const { finishedAt: _f, verification: _v, changeSetId: _i, changeSetName: _n, changes: _c, ...started } = v1!;
+    await stackHistory.write({
+      ...started,
+      id,
+      status: 'deploying',
+      template: { body, sha256: createHash('sha256').update(body).digest('hex') },
+      clientRequestToken: requestTokenFor(id),
+      previous: { deploymentId: v1!.id },
+      startedAt: new Date().toISOString(),
+    });
+    await stackHistory.journal.append({ deploymentId: id, phase: 'started' });
+    await stackHistory.journal.append({ deploymentId: id, phase: 'change-set-requested', changeSetName });
+    await cfn.send(
+      new CreateChangeSetCommand({
+        StackName: 'orders-dev',
+        ChangeSetName: changeSetName,
+        ChangeSetType: 'UPDATE',
+        TemplateBody: body,
+        Parameters: [{ ParameterKey: 'Name', ParameterValue: 'orders-dev' }],
+      }),
+    );
+
+    const next = await run(repo, ['deploy', 'dev', '--skip-steps'], proxy.endpoint);
+    assert.equal(next.code, 0, next.stderr + next.stdout.slice(-2000));
+    assert.ok(next.events.some((e) => e.type === 'notice' && e.code === 'resuming'));
+    const closed = (await allRecords(home)).find((r) => r.id === id)!;
+    assert.equal(closed.status, 'cancelled');
+    assert.match(closed.reason ?? '', /before the change set was executed; the stack was not changed/);
+    assert.equal(proxy.count('ExecuteChangeSet'), 0, 'neither the leftover change set nor v1 again was executed');
+    assert.ok(
+      proxy.requests.some((r) => r.action === 'DeleteChangeSet'),
+      'the leftover change set was dropped',
+    );
+    const left = await cfn.send(new ListChangeSetsCommand({ StackName: 'orders-dev' }));
+    assert.ok(!(left.Summaries ?? []).some((c) => c.ChangeSetName === changeSetName), 'no change set left behind');
+    assert.equal((await cfn.send(new GetTemplateCommand({ StackName: 'orders-dev' }))).TemplateBody, topicTemplate());
   });
 
   it('a deploy killed mid-update is resumed by the next run (reattached by stack ARN and token), not started over', async () => {

@@ -281,8 +281,9 @@ export class DeploymentRun {
     const written = this.writeEntry(phase, facts);
     written.catch(() => undefined); // surfaced when the call is about to be made
     return async () => {
+      const [entry] = await Promise.allSettled([written]); // nothing of it is left in flight, whatever follows
       this.lock?.assertHeld?.();
-      await written;
+      if (entry.status === 'rejected') throw entry.reason;
       if (CHANGES_STACK.has(phase)) this.changeRequested = true;
     };
   }
