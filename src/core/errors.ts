@@ -58,9 +58,18 @@ export interface DeployGuardErrorOptions {
   readonly hint?: string;
 }
 
+/**
+ * Marks a DeployGuardError wherever its class came from. The editor's activation bundle and the
+ * engine bundle each carry their own copy of this module, so an error the engine throws is no
+ * `instanceof` the extension's class: `is` asks for this mark (a registered symbol, the same in
+ * every copy) instead.
+ */
+const DEPLOY_GUARD_ERROR: unique symbol = Symbol.for('deployguard.DeployGuardError');
+
 export class DeployGuardError extends Error {
   override readonly name = 'DeployGuardError';
   readonly hint: string | undefined;
+  readonly [DEPLOY_GUARD_ERROR] = true;
 
   constructor(
     readonly code: DeployGuardErrorCode,
@@ -73,7 +82,8 @@ export class DeployGuardError extends Error {
 
   /** True when `err` is a DeployGuardError, optionally of one of the given codes. */
   static is(err: unknown, ...codes: DeployGuardErrorCode[]): err is DeployGuardError {
-    return err instanceof DeployGuardError && (codes.length === 0 || codes.includes(err.code));
+    if (!(err instanceof Error) || (err as Partial<Record<typeof DEPLOY_GUARD_ERROR, unknown>>)[DEPLOY_GUARD_ERROR] !== true) return false;
+    return codes.length === 0 || codes.includes((err as DeployGuardError).code);
   }
 
   /** Wraps any error with context on the way up, keeping an existing DeployGuardError's code. */

@@ -282,9 +282,13 @@ export class EngineHost implements vscode.Disposable {
         } catch {
           return;
         }
-        await this.resumeInFlight(env.name, stackName, env.region).catch((err: unknown) =>
-          this.deps.logger.error(`Reattaching to ${env.name} failed: ${errorMessage(err)}`),
-        );
+        await this.resumeInFlight(env.name, stackName, env.region).catch((err: unknown) => {
+          // A team history this window cannot read (offline, a bucket not made yet) left nothing
+          // in flight that it knows of, and a deploy refuses loudly when tried: a warning, not an error.
+          if (DeployGuardError.is(err, 'HistoryUnreachable', 'HistoryBucketForeign'))
+            this.deps.logger.warn(`Could not look for ${env.name} deployments to reattach to: ${errorMessage(err)}`);
+          else this.deps.logger.error(`Reattaching to ${env.name} failed: ${errorMessage(err)}`);
+        });
       }),
     );
   }

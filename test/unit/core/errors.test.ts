@@ -1,4 +1,9 @@
+import { build } from 'esbuild';
 import assert from 'node:assert/strict';
+import { mkdtemp } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { describe, it } from 'node:test';
 import { CancelledError, DeployGuardError, isCancellation } from '../../../src/core/errors';
 
@@ -9,6 +14,30 @@ describe('DeployGuardError', () => {
     assert.equal(DeployGuardError.is(err, 'StackBusy'), true);
     assert.equal(DeployGuardError.is(err, 'StackFailed', 'LockHeld'), false);
     assert.equal(DeployGuardError.is(new Error('StackBusy')), false);
+  });
+
+  it("is told by its mark, not its class: the engine bundle's errors are the extension's too", async () => {
+    // Each bundle (dist/extension.js, dist/engine.js) carries its own copy of errors.ts: a second
+    // copy, bundled the same way, stands for the engine's.
+    const outfile = join(await mkdtemp(join(tmpdir(), 'dg-errors-')), 'errors.js');
+    await build({
+      entryPoints: [resolve(__dirname, '../../../src/core/errors.ts')],
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      outfile,
+      logLevel: 'silent',
+    });
+    const engineCopy = createRequire(__filename)(outfile) as typeof import('../../../src/core/errors');
+    assert.notEqual(engineCopy.DeployGuardError, DeployGuardError, 'a separate class');
+    const held = new engineCopy.DeployGuardError('LockHeld', 'held by CI run 4711', { hint: 'wait for it' });
+    assert.equal(held instanceof DeployGuardError, false);
+    assert.equal(DeployGuardError.is(held, 'LockHeld'), true);
+    assert.equal(DeployGuardError.is(held, 'StackBusy'), false);
+    assert.equal(isCancellation(new engineCopy.CancelledError()), true);
+    assert.equal(engineCopy.DeployGuardError.is(new DeployGuardError('GitFailed', 'x'), 'GitFailed'), true, 'both ways');
+    const lookalike = Object.assign(new Error('LockHeld'), { name: 'DeployGuardError', code: 'LockHeld' });
+    assert.equal(DeployGuardError.is(lookalike), false, 'a name and a code alone do not make one');
   });
 
   it('chain keeps the code and hint of a typed cause and adds context', () => {
