@@ -12,7 +12,7 @@ import { S3HistoryStore, type S3StackHistory } from '../../src/core/history/s3St
 import { SHARED_HISTORY_REFRESH } from '../../src/extension/deployments/refreshPolicy';
 import { ACCOUNT, record, REGION } from '../support/healthFixtures';
 import { MOTO_ENV, startMoto, type Moto } from '../support/moto';
-import { statusBarText, waitForStatusBar, withScreenshot } from './editorSupport';
+import { answerDialog, statusBarText, waitForStatusBar, withScreenshot } from './editorSupport';
 import { startWorkbench, waitFor, type Workbench } from './support/workbench';
 
 // A window whose Deployments view is never shown, on a workspace whose history is a team bucket
@@ -222,6 +222,18 @@ describe(
           (await wb().visibleViews()).filter((v) => v === 'Deployments'),
           [],
         );
+      }));
+
+    it('a deploy the missing bucket refuses says what happened and what to do: the engine error with its hint', () =>
+      withScreenshot(bench, 'team-refused', async () => {
+        // One environment: Deploy… asks no pick, only the pipeline's approval on its first run.
+        await wb().runCommand('Deploy Guard: Deploy…');
+        await answerDialog(wb().page, 'Run Pipeline', 5_000);
+        const refused = await wb().waitForNotification(/The history bucket no-such-team-bucket does not exist/, 60_000);
+        // The hint travels on the engine's own error class, which the editor's bundle must
+        // recognise (it must, too, to go on without a commit in a folder that is no git repository).
+        assert.match(refused.message, /nothing was deployed — create it in account 123456789012 \(README: "Team history on S3"\)/);
+        assert.ok(refused.actions.includes('View Logs'), JSON.stringify(refused.actions));
       }));
   },
 );
