@@ -331,7 +331,7 @@ export class DeploymentRun {
     if (call === 'executing') this.operationSent = true;
   }
 
-  private keepFacts(facts: { stackId?: string; changeSetName?: string; changeSetId?: string }): void {
+  private keepFacts(facts: JournalFacts): void {
     if (facts.stackId) this.record.stackId = facts.stackId;
     if (facts.changeSetName) this.record.changeSetName = facts.changeSetName;
     if (facts.changeSetId) this.record.changeSetId = facts.changeSetId;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { MetricPointsSeries } from '../../../../src/core/health/events';
+import type { MetricPointsSeries, WatchStartedEvent } from '../../../../src/core/health/events';
 import { HISTORY_SCHEMA_VERSION, type DeploymentRecord } from '../../../../src/core/history/record';
 import { modelFromRecord } from '../../../../src/extension/runPanel/fromRecord';
 import { mergePoints } from '../../../../src/extension/runPanel/metricCharts';
@@ -20,6 +20,19 @@ const series = (over: Partial<MetricPointsSeries>): MetricPointsSeries => ({
   judged: true,
   points: [],
   ...over,
+});
+
+/** A one-minute bake from T, as the health watch announces it. */
+const watchStarted = (alarms: string[]): WatchStartedEvent => ({
+  type: 'watch-started',
+  deploymentId: ID,
+  at: iso(T),
+  alarms,
+  bakeMs: 60_000,
+  pollSeconds: 10,
+  deadline: iso(T + 60_000),
+  rollback: 'auto',
+  resumed: false,
 });
 
 describe('live metric points', () => {
@@ -63,17 +76,7 @@ describe('live metric points', () => {
 
   it('reach the panel in deltas, only the charts that changed, and the verdict replaces the series read live', () => {
     const model = new RunModel({ deploymentId: ID, live: true });
-    model.apply({
-      type: 'watch-started',
-      deploymentId: ID,
-      at: iso(T),
-      alarms: ['orders-5xx'],
-      bakeMs: 60_000,
-      pollSeconds: 10,
-      deadline: iso(T + 60_000),
-      rollback: 'auto',
-      resumed: false,
-    });
+    model.apply(watchStarted(['orders-5xx']));
     model.takeDelta();
     model.apply({
       type: 'metric-points',
@@ -130,17 +133,7 @@ describe('live metric points', () => {
 
   it("the restore's reads and verdict get charts of their own, the bake's chart left as the bake judged it", () => {
     const model = new RunModel({ deploymentId: ID, live: true });
-    model.apply({
-      type: 'watch-started',
-      deploymentId: ID,
-      at: iso(T),
-      alarms: [],
-      bakeMs: 60_000,
-      pollSeconds: 10,
-      deadline: iso(T + 60_000),
-      rollback: 'auto',
-      resumed: false,
-    });
+    model.apply(watchStarted([]));
     model.apply({ type: 'metric-points', deploymentId: ID, at: iso(T + 10_000), series: [series({ points: [[T, 120]] })] });
     // The version put back, read by the restore's verification two minutes later.
     model.apply({
