@@ -147,6 +147,30 @@ describe('team history on S3 (moto)', () => {
       );
     }
     assert.deepEqual(await keys('team/stacks/123456789012/us-east-1/orders-dev/lock.json'), [], 'the winner released the lock');
+
+    // Any machine's history names who started the deployment: the winner's CI run and its page.
+    const shown = await cli(['history', 'dev', '--endpoint', moto.endpoint, '--history', `s3://${BUCKET}/team`], {
+      cwd: repo,
+      home: await tempHome(),
+    });
+    assert.equal(shown.code, 0, shown.stderr);
+    assert.match(
+      shown.stdout,
+      new RegExp(`\\n      by CI run ${winnerRun} \\(GitHub Actions, https://github\\.com/acme/orders/actions/runs/${winnerRun}\\)\\n`),
+    );
+    const json = await cli(['history', 'dev', '--json', '--endpoint', moto.endpoint, '--history', `s3://${BUCKET}/team`], {
+      cwd: repo,
+      home: await tempHome(),
+    });
+    const [line] = json.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { startedBy: unknown });
+    assert.deepEqual(line?.startedBy, {
+      name: `CI run ${winnerRun}`,
+      ci: 'GitHub Actions',
+      url: `https://github.com/acme/orders/actions/runs/${winnerRun}`,
+    });
   });
 
   it("a killed holder's lock is taken over exactly once after its TTL; before it, it is refused", async () => {

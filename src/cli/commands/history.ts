@@ -1,6 +1,7 @@
 import { openStackHistory } from '../../core/deployment';
 import { DeployGuardError } from '../../core/errors';
 import { currentVersion, verificationOf, verificationWords } from '../../core/history/ledger';
+import type { HolderIdentity } from '../../core/history/holder';
 import type { DeploymentRecord } from '../../core/history/record';
 import { isOpenStatus, statusRow } from '../../core/deploymentStatus';
 import { ExitCode } from '../../core/model';
@@ -14,7 +15,8 @@ const HELP = `Usage: deployguard history ENV [--limit N] [--json]
 
 
 Lists the deployments of environment ENV's stack, newest first: id, status, commit,
-start and finish time, how a stable one was verified, and why it ended that way. The
+start and finish time, who started it (a person at a machine, or a CI run and its page), how
+a stable one was verified, and why it ended that way. The
 version the stack runs as far as Deploy Guard knows (the last one found good) is marked
 with *. A stable version is "verified by N alarms" (watched through the bake), "restored
 and verified", "deployed, not verified" (the environment has no health checks) or "as
@@ -34,8 +36,9 @@ ${TARGET_HELP}
   -h, --help       show this help
 
 With --json, one JSON object per record (id, environment, stack, status, commit, reason,
-startedAt, finishedAt, kind, verification {kind, alarms, at} or null, verified (those
-words) or null, current, …; never template bodies or secret values).
+startedAt, finishedAt, startedBy {name, ci, url} or null, kind, verification {kind, alarms,
+at} or null, verified (those words) or null, current, …; never template bodies or secret
+values).
 `;
 
 /** The fields `history` shows; the template body and parameters stay in the record file. */
@@ -54,6 +57,8 @@ export function summarise(r: DeploymentRecord) {
     reason: r.reason ?? null,
     startedAt: r.startedAt,
     finishedAt: r.finishedAt ?? null,
+    /** Who started it (`ana@laptop`, or `CI run 4711` with its system and page); null in records older than the team history. */
+    startedBy: r.startedBy ?? null,
     rollbackTargetId: r.rollbackTargetId ?? null,
     templateSha256: r.template.sha256,
     verification: verificationOf(r) ?? null,
@@ -122,13 +127,21 @@ export const historyCommand: CliCommand = {
               : r.status;
       const finished = r.finishedAt ?? (isOpenStatus(r.status) ? '(open: deploy again to watch it)' : '(running)');
       const restores = r.rollbackTargetId ? ` (restores ${r.rollbackTargetId})` : '';
+      // A team store holds every machine's and CI's deployments: each says who started it.
+      const by = r.startedBy ? `by ${startedByWords(r.startedBy)}` : undefined;
       io.stdout.write(
-        `${mark} ${r.id}  ${r.kind.padEnd(8)}  ${status.padEnd(15)}  ${commit.padEnd(8)}  ${r.startedAt}  ${finished}${verified ? `\n      ${verified}${restores}` : ''}${r.reason ? `\n      ${terminalSafe(r.reason)}` : ''}\n`,
+        `${mark} ${r.id}  ${r.kind.padEnd(8)}  ${status.padEnd(15)}  ${commit.padEnd(8)}  ${r.startedAt}  ${finished}${verified ? `\n      ${verified}${restores}` : ''}${by ? `\n      ${terminalSafe(by)}` : ''}${r.reason ? `\n      ${terminalSafe(r.reason)}` : ''}\n`,
       );
     }
     return ExitCode.Ok;
   },
 };
+
+/** `ana@laptop`, or `CI run 4711 (GitHub Actions, https://…)`. */
+function startedByWords(who: HolderIdentity): string {
+  const about = [who.ci, who.url].filter((part): part is string => part !== undefined);
+  return about.length > 0 ? `${who.name} (${about.join(', ')})` : who.name;
+}
 
 /**
  * `history push ENV`: this machine's local history of the stack → the team store. Each record is
