@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -233,6 +233,35 @@ describe('the editor surface in a real VS Code, trusted workspace, against moto'
       assert.equal(records[0]?.id, before?.id);
       assert.equal(records[0]?.status, 'unverified');
       await wb().screenshot('reload-after-cancelled');
+    }));
+
+  // Last: it leaves the window without credentials.
+  it('no credentials from the profile the user settings name: the deploy is refused with the fix and the view says how to sign in', () =>
+    withScreenshot(bench, 'no-credentials', async () => {
+      const settingsFile = join(wb().userDataDir, 'User', 'settings.json');
+      const profile = 'deployguard-e2e-nobody';
+      writeFileSync(
+        settingsFile,
+        JSON.stringify({ ...(JSON.parse(readFileSync(settingsFile, 'utf8')) as object), 'deployGuard.profile': profile }, null, 2),
+      );
+      // This code-server does not watch its user settings file: a reload reads it.
+      await reloadWindow(wb());
+      const recordsBefore = fixture().records('dev').length;
+      await deployFromPalette(wb(), 'dev');
+      // The engine's error, told by its kind across the two bundles: its words and its fix.
+      const refused = await wb().waitForNotification(new RegExp(`no AWS credentials from profile "${profile}"`), 60_000);
+      assert.match(refused.message, new RegExp(`— sign in with "aws sso login --profile ${profile}" or check ~/\\.aws/config`));
+      assert.deepEqual(refused.actions, ['View Logs']);
+      await wb()
+        .runCommand('Deploy Guard: Focus on Deployments View')
+        .catch(() => wb().openView('Deploy Guard'));
+      await waitFor(
+        'the no-credentials welcome in the Deployments view',
+        async () => (/No AWS credentials were found for this pipeline/.test(await wb().welcomeText('Deployments')) ? true : undefined),
+        30_000,
+      );
+      assert.equal(fixture().records('dev').length, recordsBefore, 'nothing was deployed or recorded');
+      await wb().screenshot('no-credentials-welcome');
     }));
 });
 
