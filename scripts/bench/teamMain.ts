@@ -59,6 +59,14 @@ function median(values: number[]): number {
   return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
+/** The mean of a[i] − b[i] and its standard error. */
+function pairedDifference(a: readonly number[], b: readonly number[]): { mean: number; standardError: number } {
+  const d = a.map((v, i) => v - b[i]!);
+  const mean = d.reduce((sum, v) => sum + v, 0) / d.length;
+  const variance = d.length > 1 ? d.reduce((sum, v) => sum + (v - mean) ** 2, 0) / (d.length - 1) : 0;
+  return { mean, standardError: Math.sqrt(variance / d.length) };
+}
+
 /** `count` verified stable records of `stackName`, each linked to the one before it. */
 async function seed(endpoint: string, prefix: string, stackName: string, count: number): Promise<void> {
   const clients = new AwsClients({ region: REGION, endpoint });
@@ -188,6 +196,12 @@ async function main(): Promise<void> {
     );
     console.log(`  S3 store      median ${(median(team) / 1000).toFixed(2)} s   runs ${team.map((m) => (m / 1000).toFixed(2)).join(' ')}`);
     console.log(`  ratio S3 / local = ${ratio.toFixed(2)} (target ≤ 1.15)`);
+    // The medians swing with the VM's speed from one minute to the next; each pair ran back to
+    // back, so their differences say steadily what the S3 store adds.
+    const added = pairedDifference(team, local);
+    console.log(
+      `  paired: the S3 store adds ${added.mean.toFixed(0)} ± ${added.standardError.toFixed(0)} ms a deploy (mean ± standard error)`,
+    );
 
     // (a') The same through the fault proxy with every S3 request 25 ms slower (a round trip to an
     // S3 region; moto answers in ~4 ms): what the S3 store costs when waiting, not CPU, dominates.
