@@ -7,6 +7,7 @@
  * Views never poll AWS: everything they show arrives here.
  */
 import type { DeploymentTrigger } from './deploymentTrigger';
+import type { VerificationKind } from './history/record';
 import type { DeploymentKind, DeploymentStatus, StepStatus } from './model';
 
 interface EventBase {
@@ -51,6 +52,11 @@ export interface DeploymentFinishedEvent extends EventBase {
   readonly exitCode: number;
   /** Wall time from start to finish. */
   readonly durationMs: number;
+  /**
+   * How a `stable` outcome was found good (the record's verification): `unguarded` says the
+   * environment has no health checks, so the version went out and nothing verified it.
+   */
+  readonly verification?: VerificationKind;
 }
 
 export interface StepStartedEvent extends EventBase {

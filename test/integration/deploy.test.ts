@@ -66,7 +66,8 @@ describe('deploy against moto through the real SDK', () => {
       announced,
     );
     const finished = run.events.at(-1)!;
-    assert.equal(finished.type, 'deployment-finished');
+    assert.ok(finished.type === 'deployment-finished', finished.type);
+    assert.equal(finished.verification, 'unguarded', 'no health checks: stable, and never verified');
     const logText = await readFile(record!.logFile!, 'utf8');
     assert.match(logText, /building dev/);
     assert.match(logText, /Change set deployguard-.*\(CREATE\): Add Topic/);
@@ -207,6 +208,8 @@ describe('deploy against moto through the real SDK', () => {
     const repo = await makeRepo({ extraEnvironment: `    endpoint: ${moto.endpoint}\n` });
     const viaFile = await cli(['deploy', 'dev', '--skip-steps'], { cwd: repo, home });
     assert.equal(viaFile.code, 0, viaFile.stderr);
+    // No health checks: the version went out and nothing verified it, so it is not called stable.
+    assert.match(viaFile.stdout, /^✔ deployed, not verified \(the environment has no health checks\): The stack is CREATE_COMPLETE \(/m);
     const repo2 = await makeRepo({ stackName: 'other-${env.name}' });
     const viaEnv = await cli(['deploy', 'dev', '--skip-steps'], { cwd: repo2, home, env: { AWS_ENDPOINT_URL: moto.endpoint } });
     assert.equal(viaEnv.code, 0, viaEnv.stderr);

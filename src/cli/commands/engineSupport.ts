@@ -184,6 +184,15 @@ function jsonPrinter(io: CliIo): (event: EngineEvent) => void {
   return (event) => io.stdout.write(`${jsonLineSafe(JSON.stringify(event))}\n`);
 }
 
+/**
+ * How a run ended, in the words `history` uses: "stable" belongs to a version something verified,
+ * so a deploy to an environment without health checks ends "deployed, not verified".
+ */
+function finishedWords(event: Extract<EngineEvent, { type: 'deployment-finished' }>): string {
+  if (event.verification === 'unguarded') return 'deployed, not verified (the environment has no health checks)';
+  return isOpenStatus(event.status) ? statusRow(event.status).words : event.status;
+}
+
 /** Human-readable progress: one line per meaningful event. */
 function textPrinter(io: CliIo): (event: EngineEvent) => void {
   // Events carry AWS text (reasons, messages) and step output, neither ours: a terminal must not obey them.
@@ -201,7 +210,7 @@ function textPrinter(io: CliIo): (event: EngineEvent) => void {
         break;
       case 'deployment-finished':
         out(
-          `${event.exitCode === 0 ? '✔' : '✖'} ${isOpenStatus(event.status) ? statusRow(event.status).words : event.status}${event.reason ? `: ${event.reason}` : ''} (${formatCountdown(event.durationMs)})`,
+          `${event.exitCode === 0 ? '✔' : '✖'} ${finishedWords(event)}${event.reason ? `: ${event.reason}` : ''} (${formatCountdown(event.durationMs)})`,
         );
         break;
       case 'step-started':

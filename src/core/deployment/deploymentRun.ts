@@ -386,6 +386,7 @@ export class DeploymentRun {
       ...(this.record.reason ? { reason: this.record.reason } : {}),
       exitCode: this.exitCode,
       durationMs: Date.now() - this.startedAtMs,
+      ...(status === 'stable' && this.record.verification ? { verification: this.record.verification.kind } : {}),
     });
     return this.record;
   }
