@@ -2,7 +2,7 @@
  * Words and numbers the editor surface shows (tree, status bar, notifications), with no `vscode`
  * import so they are unit-tested in plain Node.
  */
-import { verificationOf } from '../core/history/ledger';
+import { UNGUARDED_WORDS, verificationOf } from '../core/history/ledger';
 import type { DeploymentRecord } from '../core/history/record';
 import { statusRow, type DeploymentStatus } from '../core/deploymentStatus';
 export { formatCountdown } from '../core/time';
@@ -40,7 +40,7 @@ export function formatDuration(ms: number): string {
 export function recordStatusWords(record: DeploymentRecord): string {
   switch (verificationOf(record)?.kind) {
     case 'unguarded':
-      return 'deployed, not verified';
+      return UNGUARDED_WORDS;
     case 'as-found':
       return 'as found (never verified)';
     case 'alarms':

@@ -11,6 +11,7 @@ import type { AwsSelection, EngineContext } from '../../core/deployment';
 import { DeployGuardError } from '../../core/errors';
 import type { EngineEvent } from '../../core/events';
 import { GitRepository } from '../../core/git';
+import { UNGUARDED_WORDS } from '../../core/history/ledger';
 import { HistoryStore } from '../../core/history/store';
 import { deployGuardHome } from '../../core/history/paths';
 import { userHistoryChoice } from '../../core/history/location';
@@ -189,7 +190,7 @@ function jsonPrinter(io: CliIo): (event: EngineEvent) => void {
  * so a deploy to an environment without health checks ends "deployed, not verified".
  */
 function finishedWords(event: Extract<EngineEvent, { type: 'deployment-finished' }>): string {
-  if (event.verification === 'unguarded') return 'deployed, not verified (the environment has no health checks)';
+  if (event.verification === 'unguarded') return `${UNGUARDED_WORDS} (the environment has no health checks)`;
   return isOpenStatus(event.status) ? statusRow(event.status).words : event.status;
 }
 

@@ -1,7 +1,7 @@
 import { openStackHistory } from '../../core/deployment';
 import { DeployGuardError } from '../../core/errors';
 import { currentVersion, verificationOf, verificationWords } from '../../core/history/ledger';
-import type { HolderIdentity } from '../../core/history/holder';
+import { identityWords } from '../../core/history/holder';
 import type { DeploymentRecord } from '../../core/history/record';
 import { isOpenStatus, statusRow } from '../../core/deploymentStatus';
 import { ExitCode } from '../../core/model';
@@ -128,7 +128,7 @@ export const historyCommand: CliCommand = {
       const finished = r.finishedAt ?? (isOpenStatus(r.status) ? '(open: deploy again to watch it)' : '(running)');
       const restores = r.rollbackTargetId ? ` (restores ${r.rollbackTargetId})` : '';
       // A team store holds every machine's and CI's deployments: each says who started it.
-      const by = r.startedBy ? `by ${startedByWords(r.startedBy)}` : undefined;
+      const by = r.startedBy ? `by ${identityWords(r.startedBy)}` : undefined;
       io.stdout.write(
         `${mark} ${r.id}  ${r.kind.padEnd(8)}  ${status.padEnd(15)}  ${commit.padEnd(8)}  ${r.startedAt}  ${finished}${verified ? `\n      ${verified}${restores}` : ''}${by ? `\n      ${terminalSafe(by)}` : ''}${r.reason ? `\n      ${terminalSafe(r.reason)}` : ''}\n`,
       );
@@ -136,12 +136,6 @@ export const historyCommand: CliCommand = {
     return ExitCode.Ok;
   },
 };
-
-/** `ana@laptop`, or `CI run 4711 (GitHub Actions, https://…)`. */
-function startedByWords(who: HolderIdentity): string {
-  const about = [who.ci, who.url].filter((part): part is string => part !== undefined);
-  return about.length > 0 ? `${who.name} (${about.join(', ')})` : who.name;
-}
 
 /**
  * `history push ENV`: this machine's local history of the stack → the team store. Each record is

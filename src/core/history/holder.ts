@@ -52,6 +52,12 @@ export function holderIdentity(
   return found ?? { name: `${clean(user) ?? 'someone'}@${clean(host) ?? 'unknown-host'}` };
 }
 
+/** `ana@laptop`, or `CI run 4711 (GitHub Actions, https://…)`: who started a deployment, in one line. */
+export function identityWords(who: HolderIdentity): string {
+  const about = [who.ci, who.url].filter((part): part is string => part !== undefined);
+  return about.length > 0 ? `${who.name} (${about.join(', ')})` : who.name;
+}
+
 /** `CI run 4711 (https://…)` or `ana@laptop`: how refusals and views name a holder. */
 export function holderWords(holder: { readonly by?: string; readonly byUrl?: string }): string | undefined {
   if (!holder.by) return undefined;

@@ -46,6 +46,9 @@ export function isVerified(record: DeploymentRecord): boolean {
   return v !== undefined && STRENGTH[v.kind] === 2;
 }
 
+/** A version that went out where nothing could verify it (no health checks): never called "stable". */
+export const UNGUARDED_WORDS = 'deployed, not verified';
+
 /** How a version is named wherever a person reads it: the CLI, the tree, the run panel. */
 export function verificationWords(record: DeploymentRecord): string | undefined {
   const v = verificationOf(record);
@@ -60,7 +63,7 @@ export function verificationWords(record: DeploymentRecord): string | undefined 
     case 'restored':
       return 'stable · restored and verified';
     case 'unguarded':
-      return 'deployed, not verified';
+      return UNGUARDED_WORDS;
     case 'as-found':
       return 'as found (never verified)';
   }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { holderIdentity, holderWords } from '../../../../src/core/history/holder';
+import { holderIdentity, holderWords, identityWords } from '../../../../src/core/history/holder';
 
 describe('holder identity', () => {
   it('names a person at a machine outside CI', () => {
@@ -42,5 +42,14 @@ describe('holder identity', () => {
     assert.equal(holderWords({ by: 'CI run 4711', byUrl: 'https://x/4711' }), 'CI run 4711 (https://x/4711)');
     assert.equal(holderWords({ by: 'ana@laptop' }), 'ana@laptop');
     assert.equal(holderWords({}), undefined);
+  });
+
+  it('words: who started a deployment, with the CI system and page when there are', () => {
+    assert.equal(identityWords({ name: 'ana@laptop' }), 'ana@laptop');
+    assert.equal(
+      identityWords({ name: 'CI run 4711', ci: 'GitHub Actions', url: 'https://x/4711' }),
+      'CI run 4711 (GitHub Actions, https://x/4711)',
+    );
+    assert.equal(identityWords({ name: 'CI run 9', ci: 'Jenkins' }), 'CI run 9 (Jenkins)');
   });
 });
