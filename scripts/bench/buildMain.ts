@@ -14,6 +14,7 @@ import { build } from 'esbuild';
 import { cdkNodeModules, CDK_VERSIONS } from '../../test/support/cdkToolchain';
 import { MOTO_ENV, startMoto, type Moto } from '../../test/support/moto';
 import { benchSettings } from './support/settings';
+import { median } from './support/stats';
 
 const settings = benchSettings({ rounds: 'number' });
 const FIXTURE = join('test', 'fixtures', 'cdk-app');
@@ -38,12 +39,6 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, cwd: string): 
       else resolve({ ms, out });
     });
   });
-}
-
-function median(values: readonly number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
 interface Phases {

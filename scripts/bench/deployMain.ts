@@ -12,6 +12,7 @@ import { build } from 'esbuild';
 import { startFaultProxy } from '../../test/support/faultProxy';
 import { MOTO_ENV, startMoto } from '../../test/support/moto';
 import { benchSettings } from './support/settings';
+import { median } from './support/stats';
 
 const TEMPLATE = `AWSTemplateFormatVersion: '2010-09-09'
 Parameters:
@@ -48,12 +49,6 @@ function time(cmd: string, args: string[], env: NodeJS.ProcessEnv, cwd: string):
       else resolve(ms);
     });
   });
-}
-
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
 async function main(): Promise<void> {

@@ -14,6 +14,7 @@ import { startFaultProxy } from '../../test/support/faultProxy';
 import { engineContext, REGION, useMotoCredentials } from '../../test/support/healthFixtures';
 import { startMoto } from '../../test/support/moto';
 import { benchSettings } from './support/settings';
+import { median } from './support/stats';
 
 const settings = benchSettings({ deploys: 'number' });
 
@@ -31,12 +32,6 @@ const template = (version: string, orders: string) => `Resources:
       Type: String
       Value: ${orders}
 `;
-
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-}
 
 async function main(): Promise<void> {
   useMotoCredentials();

@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cdkNodeModules, CDK_VERSIONS } from '../../test/support/cdkToolchain';
 import { benchSettings } from './support/settings';
+import { median } from './support/stats';
 
 const settings = benchSettings({ rounds: 'number' });
 const FIXTURE = join('test', 'fixtures', 'cdk-app');
@@ -35,12 +36,6 @@ function childrenCpu(): number | undefined {
   } catch {
     return undefined;
   }
-}
-
-function median(values: readonly number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
 async function main(): Promise<void> {

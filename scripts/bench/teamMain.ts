@@ -18,6 +18,7 @@ import { S3HistoryStore } from '../../src/core/history/s3Store';
 import { startFaultProxy } from '../../test/support/faultProxy';
 import { MOTO_ENV, startMoto } from '../../test/support/moto';
 import { benchSettings } from './support/settings';
+import { median, pairedDifference } from './support/stats';
 
 const settings = benchSettings({ pairs: 'number', seedLarge: 'number', contenders: 'number' });
 const BUCKET = 'bench-ledger';
@@ -51,20 +52,6 @@ function run(args: string[], env: NodeJS.ProcessEnv, cwd: string): Promise<Ran> 
     child.on('error', reject);
     child.on('exit', (code) => resolve({ ms: Number(process.hrtime.bigint() - started) / 1e6, code, out }));
   });
-}
-
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-}
-
-/** The mean of a[i] − b[i] and its standard error. */
-function pairedDifference(a: readonly number[], b: readonly number[]): { mean: number; standardError: number } {
-  const d = a.map((v, i) => v - b[i]!);
-  const mean = d.reduce((sum, v) => sum + v, 0) / d.length;
-  const variance = d.length > 1 ? d.reduce((sum, v) => sum + (v - mean) ** 2, 0) / (d.length - 1) : 0;
-  return { mean, standardError: Math.sqrt(variance / d.length) };
 }
 
 /** `count` verified stable records of `stackName`, each linked to the one before it. */
